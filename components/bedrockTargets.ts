@@ -1,0 +1,105 @@
+// Caller side: the referenced Bedrock stack(s) and the caller roles that may assume their execution role.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { Statement, policyJson, serviceTrust } from "./iam";
+
+/** One referenced Bedrock stack, as its outputs describe it. */
+export interface BedrockTargetRef {
+    stackName: string;
+    roleArn: pulumi.Output<string>;
+    region: pulumi.Output<string>;
+    accountId: pulumi.Output<string>;
+    allowedModelIds: pulumi.Output<string[]>;
+    externalId: pulumi.Output<string | undefined>;
+}
+
+/** The plain values a function receives (BEDROCK_TARGETS), in priority order. */
+export interface BedrockTargetValue {
+    roleArn: string;
+    region: string;
+    accountId: string;
+    models: string[];
+    externalId?: string;
+}
+
+/** A StackReference per Bedrock stack; missing outputs fail with the command that produces them. */
+export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.CustomResourceOptions): BedrockTargetRef[] {
+    return stackNames.map(stackName => {
+        const ref = new pulumi.StackReference(stackName, { name: stackName }, opts);
+        const need = (key: string) => ref.getOutput(key).apply(v => {
+            if (v === undefined || v === null) {
+                throw new pulumi.RunError(`stack ${stackName} has no output "${key}": deploy the Bedrock side first (pulumi up -s ${stackName.split("/").pop()}) or fix bedrock-bridge:bedrockStacks`);
+            }
+            return v;
+        });
+        return {
+            stackName,
+            roleArn: need("roleArn") as pulumi.Output<string>,
+            region: need("region") as pulumi.Output<string>,
+            accountId: need("accountId") as pulumi.Output<string>,
+            allowedModelIds: need("allowedModelIds") as pulumi.Output<string[]>,
+            externalId: ref.getOutput("externalId") as pulumi.Output<string | undefined>,
+        };
+    });
+}
+
+export function targetValues(targets: BedrockTargetRef[]): pulumi.Output<BedrockTargetValue[]> {
+    return pulumi.all(targets.map(t => pulumi.all([t.roleArn, t.region, t.accountId, t.allowedModelIds, t.externalId])
+        .apply(([roleArn, region, accountId, models, externalId]) => ({ roleArn, region, accountId, models, ...(externalId ? { externalId } : {}) }))));
+}
+
+/** sts:AssumeRole on exactly the referenced roles, nothing else. */
+export function assumeBedrockRoleStatement(targets: BedrockTargetRef[]): pulumi.Output<Statement> {
+    return pulumi.all(targets.map(t => t.roleArn)).apply(arns => ({
+        Sid: "AssumeBedrockAccountRole",
+        Effect: "Allow" as const,
+        Action: "sts:AssumeRole",
+        Resource: [...new Set(arns)],
+    }));
+}
+
+/** Fails preview when a model is not allowed by any referenced Bedrock stack. */
+export function requireAllowedModel(targets: BedrockTargetRef[], modelId: string, key: string): pulumi.Output<string> {
+    return pulumi.all(targets.map(t => t.allowedModelIds)).apply(lists => {
+        const allowed = [...new Set(lists.flat())];
+        if (!allowed.includes(modelId)) {
+            throw new pulumi.RunError(`${key} "${modelId}" is not allowed by the referenced Bedrock stack(s) ${targets.map(t => t.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to bedrock-bridge:models there or pick one of these.`);
+        }
+        return modelId;
+    });
+}
+
+export interface CallerRoleArgs {
+    /** Service principal that assumes the role, e.g. lambda.amazonaws.com. */
+    service: string;
+    accountId: string;
+    /** IAM path the Bedrock stack trusts, e.g. "/bedrock-bridge/". */
+    path: string;
+    targets: BedrockTargetRef[];
+    /** aws:SourceArn for the service trust where the service sends one (Step Functions does). */
+    sourceArn?: pulumi.Input<string>;
+    /** Further statements (logs, publishing) besides assuming the Bedrock role. */
+    statements?: pulumi.Input<Statement>[];
+    description: string;
+}
+
+/** A caller-side role under the agreed path, allowed to assume exactly the referenced Bedrock role(s). */
+export class CallerRole extends pulumi.ComponentResource {
+    readonly role: aws.iam.Role;
+    readonly policy: aws.iam.RolePolicy;
+
+    constructor(name: string, args: CallerRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bedrock-bridge:index:CallerRole", name, {}, opts);
+        this.role = new aws.iam.Role(name, {
+            path: args.path,
+            description: args.description,
+            assumeRolePolicy: serviceTrust(args.service, args.accountId, args.sourceArn),
+        }, { parent: this });
+        this.policy = new aws.iam.RolePolicy(name, {
+            role: this.role.id,
+            name: "bedrock-bridge",
+            policy: policyJson([assumeBedrockRoleStatement(args.targets), ...(args.statements ?? [])]),
+        }, { parent: this });
+        this.registerOutputs({ roleArn: this.role.arn });
+    }
+}

@@ -1,0 +1,51 @@
+// Caller side: a Lambda that calls Converse in the Bedrock account through its role (seed 001, done right).
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { createInvokerHandler } from "../functions/invoker";
+import { BedrockTargetRef, CallerRole, targetValues } from "./bedrockTargets";
+import { logWriteStatement } from "./iam";
+import { logGroupFor, nodeFunction } from "./nodeFunction";
+
+export interface CrossAccountInvokerArgs {
+    accountId: string;
+    rolePath: string;
+    targets: BedrockTargetRef[];
+    defaultModelId: pulumi.Input<string>;
+    logRetentionDays: number;
+    memorySize?: number;
+    timeoutSeconds?: number;
+}
+
+export class CrossAccountInvoker extends pulumi.ComponentResource {
+    readonly function: aws.lambda.CallbackFunction<any, any>;
+    readonly role: aws.iam.Role;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+
+    constructor(name: string, args: CrossAccountInvokerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bedrock-bridge:index:CrossAccountInvoker", name, {}, opts);
+        this.logGroup = logGroupFor(name, args.logRetentionDays, this);
+        const callerRole = new CallerRole(`${name}-role`, {
+            service: "lambda.amazonaws.com",
+            accountId: args.accountId,
+            path: args.rolePath,
+            targets: args.targets,
+            statements: [logWriteStatement(this.logGroup.arn)],
+            description: "bedrock-bridge invoker: writes its logs and assumes the Bedrock account's role",
+        }, { parent: this });
+        this.role = callerRole.role;
+
+        this.function = nodeFunction(name, {
+            callbackFactory: () => createInvokerHandler(),
+            role: this.role,
+            logGroup: this.logGroup,
+            description: "bedrock-bridge: Converse in the Bedrock account through its role",
+            memorySize: args.memorySize,
+            timeout: args.timeoutSeconds,
+            environment: {
+                BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
+                DEFAULT_MODEL_ID: args.defaultModelId,
+            },
+        }, this, [callerRole.policy]);
+        this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn, roleArn: this.role.arn });
+    }
+}

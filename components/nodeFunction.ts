@@ -1,0 +1,52 @@
+// A Lambda written as a TypeScript function (CallbackFunction), always with an explicit role, runtime,
+// log group with retention, and a package that carries only what the function needs.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as fs from "fs";
+import * as path from "path";
+
+export const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
+
+/**
+ * Packages the nodejs22.x runtime already provides (AWS SDK v3 with its @smithy/@aws-crypto helpers) are
+ * left out of every package; of the rest, only those a function names in `bundle` are packed.
+ */
+export function codePathOptions(bundle: string[] = []): pulumi.runtime.CodePathOptions {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
+    const deps = Object.keys(pkg.dependencies ?? {});
+    return { extraExcludePackages: deps.filter(d => !bundle.includes(d)) };
+}
+
+export interface NodeFunctionArgs<E, R> {
+    /** Runs once per container (cold start) and returns the handler. */
+    callbackFactory: () => (event: E, context: aws.lambda.Context) => Promise<R>;
+    role: aws.iam.Role;
+    logGroup: aws.cloudwatch.LogGroup;
+    description: string;
+    environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    memorySize?: number;
+    timeout?: number;
+    bundle?: string[];
+}
+
+export function logGroupFor(name: string, retentionInDays: number, parent: pulumi.Resource): aws.cloudwatch.LogGroup {
+    return new aws.cloudwatch.LogGroup(`${name}-logs`, {
+        name: `/aws/lambda/bedrock-bridge/${pulumi.getStack()}/${name}`,
+        retentionInDays,
+    }, { parent });
+}
+
+export function nodeFunction<E, R>(name: string, args: NodeFunctionArgs<E, R>, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): aws.lambda.CallbackFunction<E, R> {
+    return new aws.lambda.CallbackFunction<E, R>(name, {
+        callbackFactory: args.callbackFactory as any,
+        role: args.role,
+        runtime: LAMBDA_RUNTIME,
+        description: args.description,
+        memorySize: args.memorySize ?? 256,
+        timeout: args.timeout ?? 60,
+        architectures: ["arm64"],
+        loggingConfig: { logFormat: "JSON", logGroup: args.logGroup.name },
+        environment: args.environment ? { variables: args.environment } : undefined,
+        codePathOptions: codePathOptions(args.bundle),
+    }, { parent, dependsOn: [args.logGroup, ...dependsOn] });
+}

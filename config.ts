@@ -1,0 +1,242 @@
+// One place that reads and validates the stack's configuration. Every error names the key to set,
+// and all problems are reported together so a preview fails once with the whole list.
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "bedrock-bridge";
+
+/** CloudWatch Logs accepts only these retention values. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** Cross-region inference profile prefixes (geographic and global). */
+export const PROFILE_PREFIXES = ["us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"];
+
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+// e.g. anthropic.claude-sonnet-4-5-20250929-v1:0, amazon.nova-pro-v1:0, meta.llama3-70b-instruct-v1:0
+const MODEL_ID = /^([a-z-]+\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/;
+const ROLE_PATH = /^\/([\w+=,.@-]+\/)*$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@\/-]+$/;
+
+export interface CommonConfig {
+    side: "bedrock" | "caller";
+    accountId: string;
+    region: string;
+    logRetentionDays: number;
+}
+
+export interface BedrockSideConfig extends CommonConfig {
+    side: "bedrock";
+    /** Accounts whose workloads may assume the execution role. */
+    callerAccountIds: string[];
+    /** IAM path under which caller-side roles live; trusted as arn:aws:iam::<caller>:role<path>*. */
+    callerRolePath: string;
+    /** Exact caller role ARNs; when set, these replace the path pattern. */
+    trustedPrincipalArns?: string[];
+    models: string[];
+    roleName: string;
+    externalId?: pulumi.Output<string>;
+    maxSessionDurationSeconds: number;
+    allowMarketplace: boolean;
+}
+
+export interface InvokerConfig {
+    enabled: boolean;
+    memorySize: number;
+    timeoutSeconds: number;
+}
+
+export interface CallerSideConfig extends CommonConfig {
+    side: "caller";
+    /** Fully qualified (org/project/stack) or bare stack names of the Bedrock stacks, in priority order. */
+    bedrockStacks: string[];
+    rolePath: string;
+    defaultModelId?: string;
+    invoker: InvokerConfig;
+}
+
+export type StackConfig = BedrockSideConfig | CallerSideConfig;
+
+const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace"];
+const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker"];
+
+export class ConfigError extends pulumi.RunError {
+    constructor(public readonly problems: string[]) {
+        super(`bedrock-bridge configuration is invalid:\n${problems.map(p => `  - ${p}`).join("\n")}`);
+    }
+}
+
+/** A reader that collects problems instead of throwing on the first one. */
+class Reader {
+    readonly problems: string[] = [];
+    private readonly cfg = new pulumi.Config(PROJECT);
+
+    constructor(private readonly ns = PROJECT) {}
+
+    key(name: string): string {
+        return `${this.ns}:${name}`;
+    }
+    has(name: string): boolean {
+        return this.cfg.get(name) !== undefined;
+    }
+    problem(msg: string): void {
+        this.problems.push(msg);
+    }
+    str(name: string, opts: { required?: boolean; pattern?: RegExp; hint?: string; oneOf?: string[] } = {}): string | undefined {
+        const v = this.cfg.get(name);
+        if (v === undefined || v === "") {
+            if (opts.required) this.problem(`${this.key(name)} is required${opts.hint ? `: ${opts.hint}` : ""}`);
+            return undefined;
+        }
+        if (opts.oneOf && !opts.oneOf.includes(v)) {
+            this.problem(`${this.key(name)} must be one of ${opts.oneOf.join(", ")} (got "${v}")`);
+            return undefined;
+        }
+        if (opts.pattern && !opts.pattern.test(v)) {
+            this.problem(`${this.key(name)} "${v}" is not valid${opts.hint ? `: ${opts.hint}` : ""}`);
+            return undefined;
+        }
+        return v;
+    }
+    obj<T>(name: string): T | undefined {
+        const raw = this.cfg.get(name);
+        if (raw === undefined) return undefined;
+        try {
+            return JSON.parse(raw) as T;
+        } catch {
+            this.problem(`${this.key(name)} must be structured YAML (a list or map), got "${raw}"`);
+            return undefined;
+        }
+    }
+    list(name: string, opts: { required?: boolean; pattern?: RegExp; hint?: string } = {}): string[] {
+        const raw = this.cfg.get(name);
+        if (raw === undefined) {
+            if (opts.required) this.problem(`${this.key(name)} is required${opts.hint ? `: ${opts.hint}` : ""}`);
+            return [];
+        }
+        const v = this.obj<unknown>(name);
+        if (v === undefined) return [];
+        if (!Array.isArray(v) || v.some(x => typeof x !== "string")) {
+            this.problem(`${this.key(name)} must be a list of strings`);
+            return [];
+        }
+        if (opts.required && v.length === 0) this.problem(`${this.key(name)} must not be empty${opts.hint ? `: ${opts.hint}` : ""}`);
+        const bad = opts.pattern ? v.filter(x => !opts.pattern!.test(x)) : [];
+        if (bad.length) this.problem(`${this.key(name)} has invalid entries ${bad.map(b => `"${b}"`).join(", ")}${opts.hint ? `: ${opts.hint}` : ""}`);
+        const dup = v.filter((x, i) => v.indexOf(x) !== i);
+        if (dup.length) this.problem(`${this.key(name)} lists ${dup.map(d => `"${d}"`).join(", ")} more than once`);
+        return v as string[];
+    }
+    int(name: string, def: number, min: number, max: number): number {
+        const raw = this.cfg.get(name);
+        if (raw === undefined) return def;
+        const n = Number(raw);
+        if (!Number.isInteger(n) || n < min || n > max) {
+            this.problem(`${this.key(name)} must be a whole number from ${min} to ${max} (got "${raw}")`);
+            return def;
+        }
+        return n;
+    }
+    bool(name: string, def: boolean): boolean {
+        const raw = this.cfg.get(name);
+        if (raw === undefined) return def;
+        if (raw !== "true" && raw !== "false") {
+            this.problem(`${this.key(name)} must be true or false (got "${raw}")`);
+            return def;
+        }
+        return raw === "true";
+    }
+    secret(name: string): pulumi.Output<string> | undefined {
+        return this.cfg.get(name) === undefined ? undefined : this.cfg.requireSecret(name);
+    }
+}
+
+export function isInferenceProfileId(modelId: string): boolean {
+    const dot = modelId.indexOf(".");
+    return dot > 0 && PROFILE_PREFIXES.includes(modelId.slice(0, dot)) && modelId.split(".").length >= 3;
+}
+
+/** Reads and validates the whole stack configuration; throws a ConfigError listing every problem. */
+export function loadConfig(): StackConfig {
+    const r = new Reader();
+    const aws = new pulumi.Config("aws");
+
+    const side = r.str("side", { required: true, oneOf: ["bedrock", "caller"], hint: 'set it to "bedrock" (the account that owns Bedrock) or "caller" (the account whose workloads call it)' }) as StackConfig["side"] | undefined;
+
+    const region = aws.get("region");
+    if (!region) r.problem("aws:region is required (the region this stack deploys to, e.g. ap-northeast-1)");
+    else if (!REGION.test(region)) r.problem(`aws:region "${region}" is not a region name`);
+
+    let accountId = "";
+    const allowed = aws.get("allowedAccountIds");
+    if (allowed === undefined) {
+        r.problem("aws:allowedAccountIds is required: the one account this stack deploys to, so a wrong profile cannot deploy it elsewhere");
+    } else {
+        let ids: unknown;
+        try { ids = JSON.parse(allowed); } catch { ids = undefined; }
+        if (!Array.isArray(ids) || ids.length !== 1 || typeof ids[0] !== "string" || !ACCOUNT_ID.test(ids[0])) {
+            r.problem(`aws:allowedAccountIds must list exactly one 12-digit account id as a string (got ${allowed})`);
+        } else {
+            accountId = ids[0];
+        }
+    }
+
+    const logRetentionDays = r.int("logRetentionDays", 30, 1, 3653);
+    if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+        r.problem(`${r.key("logRetentionDays")} must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
+    }
+
+    // Keys of the other side are a contradiction, not something to ignore silently.
+    const foreign = side === "bedrock" ? CALLER_KEYS : side === "caller" ? BEDROCK_KEYS : [];
+    for (const k of foreign.filter(k => r.has(k))) {
+        r.problem(`${r.key(k)} belongs to the ${side === "bedrock" ? "caller" : "bedrock"} side, but ${r.key("side")} is "${side}": remove it or change the side`);
+    }
+
+    const common = { accountId, region: region ?? "", logRetentionDays };
+    let result: StackConfig | undefined;
+    if (side === "bedrock") result = bedrockSide(r, common);
+    else if (side === "caller") result = callerSide(r, common);
+
+    if (r.problems.length || !result) throw new ConfigError(r.problems);
+    return result;
+}
+
+function bedrockSide(r: Reader, common: Omit<CommonConfig, "side">): BedrockSideConfig {
+    const callerAccountIds = r.list("callerAccountIds", { required: true, pattern: ACCOUNT_ID, hint: "12-digit ids of the accounts whose workloads call Bedrock" });
+    const callerRolePath = r.str("callerRolePath", { pattern: ROLE_PATH, hint: 'an IAM path such as "/bedrock-bridge/"' }) ?? "/bedrock-bridge/";
+    let trustedPrincipalArns: string[] | undefined = r.list("trustedPrincipalArns", { pattern: ROLE_ARN, hint: "exact role ARNs, arn:aws:iam::<account>:role/<path><name>" });
+    if (!r.has("trustedPrincipalArns")) trustedPrincipalArns = undefined;
+    for (const arn of trustedPrincipalArns ?? []) {
+        const acct = ROLE_ARN.exec(arn)?.[1];
+        if (acct && !callerAccountIds.includes(acct)) {
+            r.problem(`${r.key("trustedPrincipalArns")} names ${arn}, whose account ${acct} is not in ${r.key("callerAccountIds")}`);
+        }
+    }
+    if (common.accountId && callerAccountIds.includes(common.accountId)) {
+        r.problem(`${r.key("callerAccountIds")} contains this stack's own account ${common.accountId}: cross-account trust is for other accounts`);
+    }
+    const models = r.list("models", { required: true, pattern: MODEL_ID, hint: "Bedrock model or inference profile ids, e.g. jp.anthropic.claude-sonnet-4-5-20250929-v1:0" });
+    const roleName = r.str("roleName", { pattern: /^[\w+=,.@-]{1,64}$/, hint: "an IAM role name" }) ?? "bedrock-bridge-execution";
+    const maxSessionDurationSeconds = r.int("maxSessionDurationSeconds", 3600, 3600, 43200);
+    const allowMarketplace = r.bool("allowMarketplace", false);
+    const externalId = r.secret("externalId");
+    return { side: "bedrock", ...common, callerAccountIds, callerRolePath, trustedPrincipalArns, models, roleName, externalId, maxSessionDurationSeconds, allowMarketplace };
+}
+
+function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideConfig {
+    const bedrockStacks = r.list("bedrockStacks", {
+        required: true,
+        pattern: /^([\w.-]+\/){0,2}[\w.-]+$/,
+        hint: 'the Bedrock stack(s) to reference, e.g. ["my-org/bedrock-bridge/bedrock"], deployed first with `pulumi up -s bedrock`',
+    });
+    const rolePath = r.str("rolePath", { pattern: ROLE_PATH, hint: 'an IAM path such as "/bedrock-bridge/", the one the Bedrock stack trusts' }) ?? "/bedrock-bridge/";
+    const defaultModelId = r.str("defaultModelId", { pattern: MODEL_ID, hint: "one of the models the Bedrock stack allows" });
+    const inv = r.obj<Record<string, unknown>>("invoker") ?? {};
+    const invoker: InvokerConfig = { enabled: true, memorySize: 256, timeoutSeconds: 60 };
+    for (const [k, v] of Object.entries(inv)) {
+        if (k === "enabled" && typeof v === "boolean") invoker.enabled = v;
+        else if (k === "memorySize" && Number.isInteger(v) && (v as number) >= 128 && (v as number) <= 10240) invoker.memorySize = v as number;
+        else if (k === "timeoutSeconds" && Number.isInteger(v) && (v as number) >= 5 && (v as number) <= 900) invoker.timeoutSeconds = v as number;
+        else r.problem(`${r.key("invoker")}.${k} is not valid (enabled: boolean, memorySize: 128..10240, timeoutSeconds: 5..900), got ${JSON.stringify(v)}`);
+    }
+    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker };
+}

@@ -1,0 +1,154 @@
+// Cross-account invoker (seed 001, done right): Converse in the Bedrock account through its role.
+// No Pulumi imports: this file is serialized into the Lambda package.
+import { BedrockRuntimeClient, ConverseCommand, type ContentBlock, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
+import { assumedRoleProvider, sessionNameFor } from "./credentials";
+import { BridgeError, toBridgeError } from "./errors";
+import { allowedModels, readTargets, type BedrockTarget } from "./targets";
+
+export interface ChatMessage {
+    role: "user" | "assistant";
+    content: string | { text: string }[];
+}
+
+export interface InvokerEvent {
+    prompt?: string;
+    messages?: ChatMessage[];
+    system?: string | { text: string }[];
+    inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
+    modelId?: string;
+}
+
+export interface InvokerResult {
+    text: string;
+    stopReason: string;
+    usage: { inputTokens: number; outputTokens: number; totalTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
+    latencyMs: number;
+    modelId: string;
+    servedBy: { accountId: string; region: string };
+}
+
+export const LIMITS = { promptChars: 100_000, messages: 50, systemChars: 20_000, maxTokens: 64_000, stopSequences: 4 };
+
+function invalid(msg: string): never {
+    throw new BridgeError("InvalidRequest", msg);
+}
+
+function textBlocks(content: unknown, where: string): ContentBlock[] {
+    if (typeof content === "string") {
+        if (!content.trim()) invalid(`${where} is empty`);
+        if (content.length > LIMITS.promptChars) invalid(`${where} is longer than ${LIMITS.promptChars} characters`);
+        return [{ text: content }];
+    }
+    if (!Array.isArray(content) || !content.length) invalid(`${where} must be a string or a non-empty list of {text}`);
+    return content.map((b, i) => {
+        if (!b || typeof b.text !== "string" || !b.text.trim()) invalid(`${where}[${i}].text must be a non-empty string`);
+        if (b.text.length > LIMITS.promptChars) invalid(`${where}[${i}].text is longer than ${LIMITS.promptChars} characters`);
+        return { text: b.text };
+    });
+}
+
+/** Validates an event and turns it into Converse input (messages, system, inference config, model). */
+export function parseInvokerEvent(event: InvokerEvent, allowed: string[], defaultModelId: string) {
+    if (!event || typeof event !== "object") invalid("the event must be an object with `prompt` or `messages`");
+    if (event.prompt !== undefined && event.messages !== undefined) invalid("give either `prompt` or `messages`, not both");
+    let messages: Message[];
+    if (event.messages !== undefined) {
+        if (!Array.isArray(event.messages) || !event.messages.length) invalid("`messages` must be a non-empty list");
+        if (event.messages.length > LIMITS.messages) invalid(`\`messages\` may hold at most ${LIMITS.messages} turns`);
+        messages = event.messages.map((m, i) => {
+            if (!m || (m.role !== "user" && m.role !== "assistant")) invalid(`messages[${i}].role must be "user" or "assistant"`);
+            return { role: m.role, content: textBlocks(m.content, `messages[${i}].content`) };
+        });
+        if (messages[0].role !== "user") invalid("the first message must come from the user");
+        if (messages[messages.length - 1].role !== "user") invalid("the last message must come from the user");
+        messages.forEach((m, i) => { if (i && m.role === messages[i - 1].role) invalid(`messages[${i}] has the same role as the turn before it; turns must alternate`); });
+    } else {
+        if (typeof event.prompt !== "string") invalid("`prompt` (a string) or `messages` is required");
+        messages = [{ role: "user", content: textBlocks(event.prompt, "prompt") }];
+    }
+    let system: SystemContentBlock[] | undefined;
+    if (event.system !== undefined) {
+        system = textBlocks(event.system, "system") as SystemContentBlock[];
+        if (system.reduce((n, b) => n + ((b as { text: string }).text.length), 0) > LIMITS.systemChars) invalid(`system is longer than ${LIMITS.systemChars} characters`);
+    }
+    const ic = event.inferenceConfig;
+    let inferenceConfig: InvokerEvent["inferenceConfig"];
+    if (ic !== undefined) {
+        if (typeof ic !== "object" || ic === null) invalid("inferenceConfig must be an object");
+        const known = ["maxTokens", "temperature", "topP", "stopSequences"];
+        const unknown = Object.keys(ic).filter(k => !known.includes(k));
+        if (unknown.length) invalid(`inferenceConfig has unknown keys ${unknown.join(", ")}`);
+        if (ic.maxTokens !== undefined && (!Number.isInteger(ic.maxTokens) || ic.maxTokens < 1 || ic.maxTokens > LIMITS.maxTokens)) invalid(`inferenceConfig.maxTokens must be a whole number from 1 to ${LIMITS.maxTokens}`);
+        if (ic.temperature !== undefined && (typeof ic.temperature !== "number" || ic.temperature < 0 || ic.temperature > 1)) invalid("inferenceConfig.temperature must be from 0 to 1");
+        if (ic.topP !== undefined && (typeof ic.topP !== "number" || ic.topP < 0 || ic.topP > 1)) invalid("inferenceConfig.topP must be from 0 to 1");
+        if (ic.stopSequences !== undefined && (!Array.isArray(ic.stopSequences) || ic.stopSequences.length > LIMITS.stopSequences || ic.stopSequences.some(s => typeof s !== "string" || !s))) invalid(`inferenceConfig.stopSequences must be at most ${LIMITS.stopSequences} non-empty strings`);
+        inferenceConfig = ic;
+    }
+    const modelId = event.modelId ?? defaultModelId;
+    if (typeof modelId !== "string" || !allowed.includes(modelId)) {
+        invalid(`modelId "${String(modelId)}" is not allowed; allowed: ${allowed.join(", ")}`);
+    }
+    return { modelId, messages, system, inferenceConfig };
+}
+
+/** One Bedrock Runtime client per target, credentials cached per container. */
+export function clientFor(target: BedrockTarget, functionName = process.env.AWS_LAMBDA_FUNCTION_NAME): BedrockRuntimeClient {
+    const refresh = Number(process.env.BEDROCK_CREDENTIALS_REFRESH_SECONDS ?? 300);
+    return new BedrockRuntimeClient({
+        region: target.region,
+        credentials: assumedRoleProvider({
+            roleArn: target.roleArn,
+            externalId: target.externalId,
+            sessionName: sessionNameFor(functionName),
+            refreshBeforeSeconds: refresh,
+        }),
+        maxAttempts: 2,
+    });
+}
+
+/** Builds the handler once per container: configuration is read and clients created at cold start. */
+export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
+    const targets = readTargets(env);
+    const allowed = allowedModels(targets);
+    const defaultModelId = env.DEFAULT_MODEL_ID || allowed[0];
+    const clients = new Map<BedrockTarget, BedrockRuntimeClient>();
+    const client = (t: BedrockTarget) => {
+        let c = clients.get(t);
+        if (!c) clients.set(t, (c = clientFor(t)));
+        return c;
+    };
+
+    return async (event: InvokerEvent): Promise<InvokerResult> => {
+        const req = parseInvokerEvent(event, allowed, defaultModelId);
+        const target = targets.find(t => t.models.includes(req.modelId))!;
+        const started = Date.now();
+        try {
+            const out = await client(target).send(new ConverseCommand({
+                modelId: req.modelId,
+                messages: req.messages,
+                system: req.system,
+                inferenceConfig: req.inferenceConfig,
+            }));
+            const text = (out.output?.message?.content ?? []).map(b => b.text ?? "").join("");
+            return {
+                text,
+                stopReason: out.stopReason ?? "unknown",
+                usage: {
+                    inputTokens: out.usage?.inputTokens ?? 0,
+                    outputTokens: out.usage?.outputTokens ?? 0,
+                    totalTokens: out.usage?.totalTokens ?? 0,
+                    cacheReadInputTokens: out.usage?.cacheReadInputTokens,
+                    cacheWriteInputTokens: out.usage?.cacheWriteInputTokens,
+                },
+                latencyMs: out.metrics?.latencyMs ?? Date.now() - started,
+                modelId: req.modelId,
+                servedBy: { accountId: target.accountId, region: target.region },
+            };
+        } catch (err) {
+            const mapped = toBridgeError(err, { modelId: req.modelId, roleArn: target.roleArn, region: target.region });
+            // Log the code and the SDK's error name only: never prompts, tokens or credentials.
+            console.error(JSON.stringify({ level: "error", code: mapped.code, sdkError: (err as Error)?.name, modelId: req.modelId, region: target.region }));
+            throw mapped;
+        }
+    };
+}

@@ -1,0 +1,65 @@
+// Builds one side from the stack's configuration. index.ts hands this to Pulumi; tests and synth call it under mocks.
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig, BedrockSideConfig, CallerSideConfig } from "./config";
+import { CrossAccountBedrockAccess } from "./components/crossAccountBedrockAccess";
+import { referenceBedrockStacks, requireAllowedModel } from "./components/bedrockTargets";
+import { CrossAccountInvoker } from "./components/crossAccountInvoker";
+
+export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
+    const access = new CrossAccountBedrockAccess("bedrock-access", {
+        accountId: cfg.accountId,
+        region: cfg.region,
+        callerAccountIds: cfg.callerAccountIds,
+        callerRolePath: cfg.callerRolePath,
+        trustedPrincipalArns: cfg.trustedPrincipalArns,
+        models: cfg.models,
+        roleName: cfg.roleName,
+        externalId: cfg.externalId,
+        maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
+        allowMarketplace: cfg.allowMarketplace,
+    });
+    return {
+        side: "bedrock",
+        roleArn: access.roleArn,
+        region: cfg.region,
+        accountId: cfg.accountId,
+        allowedModelIds: access.allowedModelIds,
+        callerRolePath: cfg.callerRolePath,
+        ...(cfg.externalId ? { externalId: cfg.externalId } : {}),
+    };
+}
+
+export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
+    const targets = referenceBedrockStacks(cfg.bedrockStacks);
+    const defaultModelId = cfg.defaultModelId
+        ? requireAllowedModel(targets, cfg.defaultModelId, "bedrock-bridge:defaultModelId")
+        : targets[0].allowedModelIds.apply(m => m[0]);
+    const outputs: Record<string, unknown> = {
+        side: "caller",
+        region: cfg.region,
+        accountId: cfg.accountId,
+        bedrockRoleArns: pulumi.all(targets.map(t => t.roleArn)),
+        defaultModelId,
+    };
+    if (cfg.invoker.enabled) {
+        const invoker = new CrossAccountInvoker("invoker", {
+            accountId: cfg.accountId,
+            rolePath: cfg.rolePath,
+            targets,
+            defaultModelId,
+            logRetentionDays: cfg.logRetentionDays,
+            memorySize: cfg.invoker.memorySize,
+            timeoutSeconds: cfg.invoker.timeoutSeconds,
+        });
+        outputs.invokerFunctionName = invoker.function.name;
+        outputs.invokerFunctionArn = invoker.function.arn;
+        outputs.invokerRoleArn = invoker.role.arn;
+    }
+    return outputs;
+}
+
+/** The program: reads config once, builds the configured side, returns the stack outputs. */
+export function main(): Record<string, unknown> {
+    const cfg = loadConfig();
+    return cfg.side === "bedrock" ? bedrockSide(cfg) : callerSide(cfg);
+}

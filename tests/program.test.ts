@@ -1,0 +1,149 @@
+// Both stacks' programs under mocks: what each side builds, and config errors that fail preview with the key.
+import { strict as assert } from "assert";
+import { byType, json, one, runBedrock, runCaller } from "./support/stacks";
+
+async function configError(p: Promise<unknown>): Promise<string> {
+    try {
+        await p;
+    } catch (e) {
+        return String((e as Error).message);
+    }
+    assert.fail("expected a configuration error");
+}
+
+describe("program: bedrock side", () => {
+    it("builds the execution role and exports what the caller stack reads", async () => {
+        const run = await runBedrock();
+        assert.equal(run.outputs.side, "bedrock");
+        assert.match(run.outputs.roleArn, /^arn:aws:iam::222222222222:role\/bedrock-bridge-execution$/);
+        assert.equal(run.outputs.region, "ap-northeast-1");
+        assert.deepEqual(run.outputs.allowedModelIds, ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0", "apac.anthropic.claude-sonnet-4-20250514-v1:0"]);
+        assert.equal(byType(run, "aws:lambda/function:Function").length, 0, "the Bedrock side runs no functions");
+    });
+
+    it("chooses the side from config, not from the stack name", async () => {
+        const run = await runBedrock({}, "caller-looking-name");
+        assert.equal(run.outputs.side, "bedrock");
+    });
+});
+
+describe("program: caller side", () => {
+    it("references the Bedrock stack and builds the invoker under the agreed path", async () => {
+        const bedrock = await runBedrock();
+        const caller = await runCaller(bedrock);
+        const ref = one(caller, "pulumi:pulumi:StackReference");
+        assert.equal(ref.inputs.name, "bedrock");
+        assert.deepEqual(caller.outputs.bedrockRoleArns, [bedrock.outputs.roleArn]);
+        const role = one(caller, "aws:iam/role:Role");
+        assert.equal(role.inputs.path, "/bedrock-bridge/");
+        assert.equal(caller.outputs.defaultModelId, "jp.anthropic.claude-sonnet-4-5-20250929-v1:0");
+    });
+
+    it("fails when defaultModelId is not allowed by the Bedrock stack", async () => {
+        const bedrock = await runBedrock();
+        const msg = await configError(runCaller(bedrock, { "bedrock-bridge:defaultModelId": "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }));
+        assert.match(msg, /bedrock-bridge:defaultModelId "us\.anthropic[^"]+" is not allowed/);
+        assert.match(msg, /jp\.anthropic\.claude-sonnet-4-5/);
+    });
+
+    it("says which command to run when the referenced stack has no outputs", async () => {
+        const empty = { stack: "bedrock", project: "bedrock-bridge", resources: [], outputs: {} };
+        const msg = await configError(runCaller(empty));
+        assert.match(msg, /pulumi up -s bedrock/);
+    });
+});
+
+describe("config errors name the key", () => {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+        ["missing side", { "bedrock-bridge:side": undefined }, /bedrock-bridge:side is required/],
+        ["unknown side", { "bedrock-bridge:side": "both" }, /bedrock-bridge:side must be one of bedrock, caller/],
+        ["missing allowedAccountIds", { "aws:allowedAccountIds": undefined }, /aws:allowedAccountIds is required/],
+        ["two accounts in allowedAccountIds", { "aws:allowedAccountIds": ["222222222222", "333333333333"] }, /aws:allowedAccountIds must list exactly one/],
+        ["missing region", { "aws:region": undefined }, /aws:region is required/],
+        ["no models", { "bedrock-bridge:models": [] }, /bedrock-bridge:models must not be empty/],
+        ["bad model id", { "bedrock-bridge:models": ["not a model"] }, /bedrock-bridge:models has invalid entries "not a model"/],
+        ["bad caller account", { "bedrock-bridge:callerAccountIds": ["1234"] }, /bedrock-bridge:callerAccountIds has invalid entries "1234"/],
+        ["own account as caller", { "bedrock-bridge:callerAccountIds": ["222222222222"] }, /contains this stack's own account/],
+        ["trusted ARN outside caller accounts", { "bedrock-bridge:trustedPrincipalArns": ["arn:aws:iam::333333333333:role/x"] }, /account 333333333333 is not in bedrock-bridge:callerAccountIds/],
+        ["bad role path", { "bedrock-bridge:callerRolePath": "bedrock-bridge" }, /bedrock-bridge:callerRolePath "bedrock-bridge" is not valid/],
+        ["caller key on the bedrock side", { "bedrock-bridge:bedrockStacks": ["bedrock"] }, /bedrock-bridge:bedrockStacks belongs to the caller side/],
+        ["session too long", { "bedrock-bridge:maxSessionDurationSeconds": "50000" }, /bedrock-bridge:maxSessionDurationSeconds must be a whole number from 3600 to 43200/],
+        ["retention not a CloudWatch value", { "bedrock-bridge:logRetentionDays": "10" }, /bedrock-bridge:logRetentionDays must be one of CloudWatch's values/],
+    ];
+    for (const [what, overrides, expected] of cases) {
+        it(`bedrock stack: ${what}`, async () => {
+            assert.match(await configError(runBedrock(overrides as any)), expected);
+        });
+    }
+
+    it("reports every problem at once", async () => {
+        const msg = await configError(runBedrock({ "bedrock-bridge:models": [], "aws:region": undefined }));
+        assert.match(msg, /aws:region is required/);
+        assert.match(msg, /bedrock-bridge:models must not be empty/);
+    });
+
+    it("caller stack: bedrock key on the caller side, missing bedrockStacks", async () => {
+        const bedrock = await runBedrock();
+        const msg = await configError(runCaller(bedrock, { "bedrock-bridge:models": ["x.y"], "bedrock-bridge:bedrockStacks": undefined }));
+        assert.match(msg, /bedrock-bridge:models belongs to the bedrock side/);
+        assert.match(msg, /bedrock-bridge:bedrockStacks is required/);
+    });
+
+    it("caller stack: invalid invoker settings", async () => {
+        const bedrock = await runBedrock();
+        const msg = await configError(runCaller(bedrock, { "bedrock-bridge:invoker": { memorySize: 64 } }));
+        assert.match(msg, /bedrock-bridge:invoker\.memorySize is not valid/);
+    });
+});
+
+describe("CrossAccountBedrockAccess", () => {
+    it("trusts the caller account root only with an aws:PrincipalArn condition on the role path", async () => {
+        const run = await runBedrock();
+        const trust = json(one(run, "aws:iam/role:Role").inputs.assumeRolePolicy);
+        assert.equal(trust.Statement.length, 1);
+        const s = trust.Statement[0];
+        assert.deepEqual(s.Principal, { AWS: ["arn:aws:iam::111111111111:root"] });
+        assert.equal(s.Action, "sts:AssumeRole");
+        assert.deepEqual(s.Condition.ArnLike["aws:PrincipalArn"], ["arn:aws:iam::111111111111:role/bedrock-bridge/*"]);
+    });
+
+    it("uses exact ARNs and an external id when configured", async () => {
+        const arn = "arn:aws:iam::111111111111:role/bedrock-bridge/invoker";
+        const run = await runBedrock({ "bedrock-bridge:trustedPrincipalArns": [arn], "bedrock-bridge:externalId": "ext-123" });
+        const s = json(one(run, "aws:iam/role:Role").inputs.assumeRolePolicy).Statement[0];
+        assert.deepEqual(s.Condition.ArnLike["aws:PrincipalArn"], [arn]);
+        assert.deepEqual(s.Condition.StringEquals, { "sts:ExternalId": "ext-123" });
+    });
+
+    it("allows each profile and its destination foundation models only through that profile", async () => {
+        const run = await runBedrock();
+        const doc = json(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+        const jpArn = "arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
+        const profile = doc.Statement.find((s: any) => JSON.stringify(s.Resource) === JSON.stringify([jpArn]));
+        assert.ok(profile, "a statement for the jp. profile ARN");
+        assert.deepEqual(profile.Action, ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]);
+        const models = doc.Statement.find((s: any) => s.Condition?.StringEquals?.["bedrock:InferenceProfileArn"] === jpArn);
+        assert.deepEqual(models.Resource, [
+            "arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "arn:aws:bedrock:ap-northeast-3::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+        ]);
+        for (const s of doc.Statement) {
+            assert.ok(!JSON.stringify(s.Action).includes("bedrock:*"), "never bedrock:*");
+            assert.notEqual(s.Resource, "*");
+        }
+    });
+
+    it("allows a plain model id in the stack's region only, and marketplace only on opt-in", async () => {
+        const run = await runBedrock({ "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] });
+        const doc = json(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+        assert.deepEqual(doc.Statement.map((s: any) => s.Resource), [["arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-pro-v1:0"]]);
+        const withMarket = await runBedrock({ "bedrock-bridge:models": ["amazon.nova-pro-v1:0"], "bedrock-bridge:allowMarketplace": "true" });
+        const doc2 = json(one(withMarket, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+        assert.deepEqual(doc2.Statement[1].Action, ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"]);
+    });
+
+    it("fails with a clear message for a profile AWS does not know in the region", async () => {
+        const msg = await configError(runBedrock({ "bedrock-bridge:models": ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0"] }));
+        assert.match(msg, /inference profile "eu\.anthropic\.claude-sonnet-4-5-20250929-v1:0" in ap-northeast-1/);
+    });
+});
