@@ -2,7 +2,7 @@
 // No Pulumi imports: this file is serialized into the Lambda package.
 import { BedrockRuntimeClient, ConverseCommand, type ContentBlock, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
 import { assumedRoleProvider, sessionNameFor } from "./credentials";
-import { BridgeError, toBridgeError } from "./errors";
+import { bridgeError, toBridgeError } from "./errors";
 import { allowedModels, readTargets, type BedrockTarget } from "./targets";
 
 export interface ChatMessage {
@@ -30,7 +30,7 @@ export interface InvokerResult {
 export const LIMITS = { promptChars: 100_000, messages: 50, systemChars: 20_000, maxTokens: 64_000, stopSequences: 4 };
 
 function invalid(msg: string): never {
-    throw new BridgeError("InvalidRequest", msg);
+    throw bridgeError("InvalidRequest", msg);
 }
 
 function textBlocks(content: unknown, where: string): ContentBlock[] {
