@@ -1,0 +1,252 @@
+// The project's security promises as pure functions over one resource's inputs (type tokens and property
+// names as the AWS provider defines them), so tests can run them without the Pulumi engine.
+import { conditionKeys, documentsOf, IamStatement, list, wildcardMatch } from "./iamDocuments";
+
+export interface PolicyResource {
+    type: string;
+    name: string;
+    urn?: string;
+    /** Resource inputs (what `pulumi preview` hands a policy as `props`). */
+    props: Record<string, any>;
+}
+
+export interface RuleContext {
+    /** The account the stack deploys into; without it every AWS principal counts as another account. */
+    accountId?: string;
+    config: Record<string, any>;
+}
+
+export interface Rule {
+    name: string;
+    description: string;
+    configSchema?: { properties: Record<string, any> };
+    /** Messages of the violations this resource commits (none: compliant). */
+    check(resource: PolicyResource, ctx: RuleContext): string[];
+}
+
+const label = (r: PolicyResource) => `${r.type.split(":").pop()} "${r.name}"`;
+
+function allows(st: IamStatement): boolean {
+    return st.Effect === "Allow";
+}
+
+function permissionStatements(r: PolicyResource): { at: string; st: IamStatement }[] {
+    return documentsOf(r.type, r.props)
+        .filter(d => d.kind === "permissions")
+        .flatMap(d => d.statements.filter(allows).map(st => ({ at: d.at, st })));
+}
+
+function trustStatements(r: PolicyResource): IamStatement[] {
+    return documentsOf(r.type, r.props)
+        .filter(d => d.kind === "trust")
+        .flatMap(d => d.statements.filter(allows));
+}
+
+// An action pattern that matches a made-up action covers the whole service.
+const ANY_BEDROCK_ACTION = "bedrock:ZzzAnyFutureAction";
+// Actions that run a model, agent, flow or function; on "*" they reach every model in the account.
+export const INVOKE_ACTIONS = [
+    "bedrock:InvokeModel",
+    "bedrock:InvokeModelWithResponseStream",
+    "bedrock:InvokeModelWithBidirectionalStream",
+    "bedrock:InvokeAgent",
+    "bedrock:InvokeInlineAgent",
+    "bedrock:InvokeFlow",
+    "lambda:InvokeFunction",
+    "lambda:InvokeFunctionUrl",
+    "states:StartExecution",
+    "states:StartSyncExecution",
+    "execute-api:Invoke",
+];
+
+/** "*", or an ARN naming every resource of a kind (`foundation-model/*`, `function:*`) in some region/account. */
+export function isWildcardResource(res: string): boolean {
+    if (res === "*") return true;
+    const m = /^arn:[^:]+:[^:]+:[^:]*:[^:]*:(.*)$/.exec(res);
+    return !!m && /^([\w-]+[/:])?\*$/.test(m[1]);
+}
+
+const noBroadBedrock: Rule = {
+    name: "no-bedrock-wildcard-or-invoke-on-star",
+    description: "No IAM statement may allow bedrock:* (or *), NotAction, or an invoke action on every resource.",
+    check(r) {
+        const out: string[] = [];
+        for (const { at, st } of permissionStatements(r)) {
+            const sid = st.Sid ? ` (Sid ${st.Sid})` : "";
+            const actions = list(st.Action);
+            if (st.NotAction !== undefined) {
+                out.push(`${label(r)} ${at}${sid} allows NotAction ${JSON.stringify(list(st.NotAction))}: Allow with NotAction grants everything else, list the actions instead`);
+            }
+            const serviceWide = actions.filter(a => wildcardMatch(a, ANY_BEDROCK_ACTION));
+            if (serviceWide.length) {
+                out.push(`${label(r)} ${at}${sid} allows ${serviceWide.join(", ")}: never grant bedrock:*, name the actions (bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream)`);
+            }
+            const invoke = INVOKE_ACTIONS.filter(i => actions.some(a => wildcardMatch(a, i)));
+            const wide = list(st.Resource).filter(isWildcardResource);
+            if (invoke.length && (wide.length || st.NotResource !== undefined)) {
+                out.push(`${label(r)} ${at}${sid} allows invoke actions (${invoke.join(", ")}) on ${wide.length ? wide.join(", ") : "NotResource"}: name the model, profile or function ARNs`);
+            }
+        }
+        return out;
+    },
+};
+
+function accountOf(principal: string): string | undefined {
+    if (/^\d{12}$/.test(principal)) return principal;
+    const m = /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(principal);
+    return m?.[1];
+}
+
+/** A condition key present with at least one value and no bare "*" (which would match anyone). */
+function hasNarrowing(st: IamStatement, keys: string[]): boolean {
+    const found = conditionKeys(st);
+    return keys.some(k => {
+        const values = found.get(k.toLowerCase());
+        return !!values && values.length > 0 && values.every(v => typeof v === "string" && v !== "" && v !== "*");
+    });
+}
+
+const crossAccountTrust: Rule = {
+    name: "cross-account-trust-has-principal-condition",
+    description: "A role trusted by another account (or by any AWS principal) must narrow it with an aws:PrincipalArn or aws:PrincipalOrgID condition.",
+    check(r, ctx) {
+        const out: string[] = [];
+        for (const st of trustStatements(r)) {
+            const aws = st.Principal === "*" ? ["*"] : list((st.Principal as Record<string, unknown> | undefined)?.AWS);
+            const foreign = aws.filter(p => p === "*" || !ctx.accountId || accountOf(p) !== ctx.accountId);
+            if (foreign.length && !hasNarrowing(st, ["aws:PrincipalArn", "aws:PrincipalOrgID"])) {
+                out.push(`${label(r)} trusts ${foreign.join(", ")} without an aws:PrincipalArn or aws:PrincipalOrgID condition: any principal of that account could assume it`);
+            }
+        }
+        return out;
+    },
+};
+
+const serviceTrust: Rule = {
+    name: "service-trust-has-source-account",
+    description: "A role trusted by an AWS service must pin the calling account with an aws:SourceAccount condition (confused deputy).",
+    check(r) {
+        const out: string[] = [];
+        for (const st of trustStatements(r)) {
+            const services = st.Principal && st.Principal !== "*" ? list(st.Principal.Service) : [];
+            if (services.length && !hasNarrowing(st, ["aws:SourceAccount"])) {
+                out.push(`${label(r)} trusts ${services.join(", ")} without an aws:SourceAccount condition: another account's resource of that service could use the role`);
+            }
+        }
+        return out;
+    },
+};
+
+// What aws.lambda.CallbackFunction attaches when no role is given (lambdaMixins.js), and the other
+// account-wide grants no function here needs. AWSXrayWriteOnlyAccess, also a default, is narrow.
+export const BROAD_MANAGED_POLICIES = [
+    "AWSLambda_FullAccess",
+    "CloudWatchFullAccessV2",
+    "CloudWatchEventsFullAccess",
+    "AmazonS3FullAccess",
+    "AmazonDynamoDBFullAccess",
+    "AmazonSQSFullAccess",
+    "AmazonKinesisFullAccess",
+    "AmazonCognitoPowerUser",
+    "AdministratorAccess",
+    "PowerUserAccess",
+    "AmazonBedrockFullAccess",
+];
+
+function broadManaged(arn: unknown): string | undefined {
+    const m = typeof arn === "string" ? /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn) : null;
+    return m && BROAD_MANAGED_POLICIES.includes(m[1]) ? m[1] : undefined;
+}
+
+const ATTACHMENT_TYPES = new Set([
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+]);
+
+const lambdaRole: Rule = {
+    name: "lambda-explicit-least-privilege-role",
+    description: "Every Lambda has an explicit role, and no role or user gets the broad managed policies CallbackFunction attaches by default.",
+    check(r) {
+        if (r.type === "aws:lambda/function:Function") {
+            return r.props.role ? [] : [`${label(r)} has no role: pass an explicit least-privilege role (CallbackFunction without one attaches full-access managed policies)`];
+        }
+        const arns = ATTACHMENT_TYPES.has(r.type) ? [r.props.policyArn]
+            : r.type === "aws:iam/role:Role" ? list(r.props.managedPolicyArns) : [];
+        return arns.map(broadManaged).filter((n): n is string => !!n)
+            .map(n => `${label(r)} attaches the managed policy ${n}: a broad default of CallbackFunction without a role, grant only what the function uses`);
+    },
+};
+
+export const DEFAULT_MAX_CREDENTIAL_AGE_DAYS = 90;
+
+const bedrockKeyExpiry: Rule = {
+    name: "bedrock-api-key-expires",
+    description: "Bedrock long-term API keys (service-specific credentials for bedrock.amazonaws.com) must expire within the configured maximum age.",
+    configSchema: { properties: { maxCredentialAgeDays: { type: "integer", minimum: 1, default: DEFAULT_MAX_CREDENTIAL_AGE_DAYS } } },
+    check(r, ctx) {
+        if (r.type !== "aws:iam/serviceSpecificCredential:ServiceSpecificCredential" || r.props.serviceName !== "bedrock.amazonaws.com") return [];
+        const max = Number(ctx.config.maxCredentialAgeDays ?? DEFAULT_MAX_CREDENTIAL_AGE_DAYS);
+        const age = r.props.credentialAgeDays;
+        if (typeof age !== "number") return [`${label(r)} is a Bedrock API key that never expires: set credentialAgeDays (at most ${max})`];
+        if (age < 1 || age > max) return [`${label(r)} is a Bedrock API key valid for ${age} days: credentialAgeDays must be between 1 and ${max}`];
+        return [];
+    },
+};
+
+const logRetention: Rule = {
+    name: "log-group-retention",
+    description: "Every CloudWatch log group sets retentionInDays (prompts and errors must not be kept forever).",
+    check(r) {
+        if (r.type !== "aws:cloudwatch/logGroup:LogGroup") return [];
+        const days = r.props.retentionInDays;
+        return typeof days === "number" && days > 0 ? [] : [`${label(r)} has no retentionInDays: its logs would be kept forever`];
+    },
+};
+
+const appsyncPublish: Rule = {
+    name: "appsync-iam-only-publish",
+    description: "AppSync Events channel namespaces allow publishing only with AWS_IAM (only the backend publishes).",
+    check(r) {
+        if (r.type !== "aws:appsync/channelNamespace:ChannelNamespace") return [];
+        const modes = Array.isArray(r.props.publishAuthModes) ? r.props.publishAuthModes.map((m: any) => m?.authType) : [];
+        if (!modes.length) return [`${label(r)} sets no publishAuthModes: it inherits the API's defaults, set [{authType: "AWS_IAM"}]`];
+        const other = modes.filter((m: unknown) => m !== "AWS_IAM");
+        return other.length ? [`${label(r)} allows publishing with ${other.join(", ")}: only AWS_IAM may publish`] : [];
+    },
+};
+
+export const RULES: Rule[] = [noBroadBedrock, crossAccountTrust, serviceTrust, lambdaRole, bedrockKeyExpiry, logRetention, appsyncPublish];
+
+export function rule(name: string): Rule {
+    const found = RULES.find(r => r.name === name);
+    if (!found) throw new Error(`no policy rule ${name}; rules: ${RULES.map(r => r.name).join(", ")}`);
+    return found;
+}
+
+export interface Violation {
+    rule: string;
+    resource: string;
+    message: string;
+}
+
+/** Runs every rule (or the named ones) over a set of resources, as the pack does during preview. */
+export function checkAll(resources: PolicyResource[], ctx: Partial<RuleContext> = {}, only?: string[]): Violation[] {
+    const rules = only ? only.map(rule) : RULES;
+    return rules.flatMap(ru => resources.flatMap(res =>
+        ru.check(res, { accountId: ctx.accountId, config: ctx.config ?? {} }).map(message => ({ rule: ru.name, resource: res.urn ?? res.name, message }))));
+}
+
+/** The stack's account from the AWS provider's allowedAccountIds (a list, or its JSON text in provider config). */
+export function accountFromProvider(props: Record<string, any> | undefined): string | undefined {
+    let ids: unknown = props?.allowedAccountIds;
+    if (typeof ids === "string") {
+        try {
+            ids = JSON.parse(ids);
+        } catch {
+            return undefined;
+        }
+    }
+    return Array.isArray(ids) && ids.length === 1 && typeof ids[0] === "string" ? ids[0] : undefined;
+}
