@@ -45,6 +45,18 @@ export interface InvokerConfig {
     timeoutSeconds: number;
 }
 
+export interface StepFunctionsConfig {
+    enabled: boolean;
+    type: "STANDARD" | "EXPRESS";
+    logLevel: "ALL" | "ERROR" | "FATAL" | "OFF";
+    includeExecutionData: boolean;
+    tracing: boolean;
+    /** InferenceConfig defaults when the execution input gives none. */
+    maxTokens: number;
+    temperature: number;
+    retry: { maxAttempts: number; intervalSeconds: number; backoffRate: number; maxDelaySeconds: number };
+}
+
 export interface CallerSideConfig extends CommonConfig {
     side: "caller";
     /** Fully qualified (org/project/stack) or bare stack names of the Bedrock stacks, in priority order. */
@@ -52,12 +64,13 @@ export interface CallerSideConfig extends CommonConfig {
     rolePath: string;
     defaultModelId?: string;
     invoker: InvokerConfig;
+    stepFunctions: StepFunctionsConfig;
 }
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
 const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace"];
-const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker"];
+const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions"];
 
 export class ConfigError extends pulumi.RunError {
     constructor(public readonly problems: string[]) {
@@ -238,5 +251,40 @@ function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideCo
         else if (k === "timeoutSeconds" && Number.isInteger(v) && (v as number) >= 5 && (v as number) <= 900) invoker.timeoutSeconds = v as number;
         else r.problem(`${r.key("invoker")}.${k} is not valid (enabled: boolean, memorySize: 128..10240, timeoutSeconds: 5..900), got ${JSON.stringify(v)}`);
     }
-    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker };
+    const stepFunctions = stepFunctionsConfig(r);
+    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker, stepFunctions };
+}
+
+/** bedrock-bridge:stepFunctions, a map; unknown or invalid entries are problems naming the entry. */
+function stepFunctionsConfig(r: Reader): StepFunctionsConfig {
+    const key = r.key("stepFunctions");
+    const sf: StepFunctionsConfig = {
+        enabled: true, type: "STANDARD", logLevel: "ALL", includeExecutionData: true, tracing: false, maxTokens: 1000, temperature: 0.7,
+        retry: { maxAttempts: 3, intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 30 },
+    };
+    const raw = r.obj<unknown>("stepFunctions") ?? {};
+    const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+    if (!isMap(raw)) {
+        r.problem(`${key} must be a map such as {type: EXPRESS, tracing: true}`);
+        return sf;
+    }
+    const num = (v: unknown, min: number, max: number, whole: boolean) => typeof v === "number" && v >= min && v <= max && (!whole || Number.isInteger(v));
+    for (const [k, v] of Object.entries(raw)) {
+        if (["enabled", "includeExecutionData", "tracing"].includes(k) && typeof v === "boolean") (sf as any)[k] = v;
+        else if (k === "type" && (v === "STANDARD" || v === "EXPRESS")) sf.type = v;
+        else if (k === "logLevel" && (v === "ALL" || v === "ERROR" || v === "FATAL" || v === "OFF")) sf.logLevel = v;
+        else if (k === "maxTokens" && num(v, 1, 128000, true)) sf.maxTokens = v as number;
+        else if (k === "temperature" && num(v, 0, 1, false)) sf.temperature = v as number;
+        else if (k === "retry" && isMap(v)) {
+            const limits: Record<string, [number, number, boolean]> = { maxAttempts: [0, 10, true], intervalSeconds: [1, 60, true], backoffRate: [1, 10, false], maxDelaySeconds: [1, 3600, true] };
+            for (const [rk, rv] of Object.entries(v)) {
+                const lim = limits[rk];
+                if (lim && num(rv, ...lim)) (sf.retry as any)[rk] = rv;
+                else r.problem(`${key}.retry.${rk} is not valid (maxAttempts: 0..10, intervalSeconds: 1..60, backoffRate: 1..10, maxDelaySeconds: 1..3600), got ${JSON.stringify(rv)}`);
+            }
+        } else {
+            r.problem(`${key}.${k} is not valid (enabled, includeExecutionData, tracing: boolean; type: STANDARD | EXPRESS; logLevel: ALL | ERROR | FATAL | OFF; maxTokens: 1..128000; temperature: 0..1; retry: map), got ${JSON.stringify(v)}`);
+        }
+    }
+    return sf;
 }

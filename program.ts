@@ -4,6 +4,7 @@ import { loadConfig, BedrockSideConfig, CallerSideConfig } from "./config";
 import { CrossAccountBedrockAccess } from "./components/crossAccountBedrockAccess";
 import { referenceBedrockStacks, requireAllowedModel } from "./components/bedrockTargets";
 import { CrossAccountInvoker } from "./components/crossAccountInvoker";
+import { StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
 
 export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
     const access = new CrossAccountBedrockAccess("bedrock-access", {
@@ -54,6 +55,20 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
         outputs.invokerFunctionName = invoker.function.name;
         outputs.invokerFunctionArn = invoker.function.arn;
         outputs.invokerRoleArn = invoker.role.arn;
+    }
+    if (cfg.stepFunctions.enabled) {
+        const sfn = new StepFunctionsInvoker("sfn-invoker", {
+            accountId: cfg.accountId,
+            region: cfg.region,
+            rolePath: cfg.rolePath,
+            targets,
+            defaultModelId,
+            logRetentionDays: cfg.logRetentionDays,
+            settings: cfg.stepFunctions,
+        });
+        outputs.stateMachineArn = sfn.stateMachine.arn;
+        outputs.stateMachineRoleArn = sfn.role.arn;
+        outputs.stateMachineLogGroup = sfn.logGroup.name;
     }
     return outputs;
 }

@@ -1,0 +1,114 @@
+// Caller side: a JSONata state machine that calls Bedrock Converse with the Bedrock account's role (seed 000,
+// with logging at the state-machine level, where Step Functions reads it, and validated input).
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { StepFunctionsConfig } from "../config";
+import { BedrockTargetRef, CallerRole, targetValues } from "./bedrockTargets";
+import { Statement, logWriteStatement, partitionOf } from "./iam";
+import { buildDefinition } from "./stateMachineDefinition";
+
+export interface StepFunctionsInvokerArgs {
+    accountId: string;
+    /** The caller stack's aws:region: the SDK integration calls Bedrock here. */
+    region: string;
+    rolePath: string;
+    /** Bedrock stacks in priority order; each becomes one Task of the chain. */
+    targets: BedrockTargetRef[];
+    defaultModelId: pulumi.Input<string>;
+    logRetentionDays: number;
+    settings: StepFunctionsConfig;
+    /** Defaults to bedrock-bridge-<stack>-<name>. */
+    stateMachineName?: string;
+}
+
+// These log-delivery actions do not support resource-level permissions, so they need Resource "*";
+// the statement holds exactly them and nothing else.
+const LOG_DELIVERY_ACTIONS = [
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+];
+// X-Ray has no resource-level permissions either.
+const XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"];
+
+export function stateMachineName(name: string): string {
+    return `bedrock-bridge-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);
+}
+
+/** Preview-time checks of the referenced stacks; each message says what to change. */
+function checkTargets(region: string, t: { stackName: string; region: string; externalId?: string }): void {
+    if (t.region !== region) {
+        throw new pulumi.RunError(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
+    }
+    if (t.externalId) {
+        throw new pulumi.RunError(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId), which a Step Functions task's Credentials cannot send: remove the external id there, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
+    }
+}
+
+export class StepFunctionsInvoker extends pulumi.ComponentResource {
+    readonly stateMachine: aws.sfn.StateMachine;
+    readonly role: aws.iam.Role;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+
+    constructor(name: string, args: StepFunctionsInvokerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bedrock-bridge:index:StepFunctionsInvoker", name, {}, opts);
+        const s = args.settings;
+        const smName = args.stateMachineName ?? stateMachineName(name);
+        // Known before creation, so the role's trust can name it without a dependency cycle.
+        const smArn = `arn:${partitionOf(args.region)}:states:${args.region}:${args.accountId}:stateMachine:${smName}`;
+
+        // /aws/vendedlogs/ keeps CloudWatch's log resource policy small when many services deliver logs.
+        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+            name: `/aws/vendedlogs/states/bedrock-bridge/${pulumi.getStack()}/${name}`,
+            retentionInDays: args.logRetentionDays,
+        }, { parent: this });
+
+        const statements: pulumi.Input<Statement>[] = [
+            { Sid: "DeliverLogs", Effect: "Allow", Action: LOG_DELIVERY_ACTIONS, Resource: "*" },
+            logWriteStatement(this.logGroup.arn),
+        ];
+        if (s.tracing) statements.push({ Sid: "Tracing", Effect: "Allow", Action: XRAY_ACTIONS, Resource: "*" });
+        const callerRole = new CallerRole(`${name}-role`, {
+            service: "states.amazonaws.com",
+            accountId: args.accountId,
+            path: args.rolePath,
+            targets: args.targets,
+            sourceArn: smArn,
+            statements,
+            description: "bedrock-bridge state machine: delivers its logs and assumes the Bedrock account's role",
+        }, { parent: this });
+        this.role = callerRole.role;
+
+        const definition = pulumi.all([targetValues(args.targets), args.defaultModelId]).apply(([values, defaultModelId]) => {
+            values.forEach((v, i) => checkTargets(args.region, { ...v, stackName: args.targets[i].stackName }));
+            // A model must be callable on every target, since a throttled request moves on to the next.
+            const allowed = values.map(v => v.models).reduce((a, b) => a.filter(m => b.includes(m)));
+            if (!allowed.includes(defaultModelId)) {
+                throw new pulumi.RunError(`bedrock-bridge:defaultModelId "${defaultModelId}" is not allowed by every Bedrock stack the state machine uses (${args.targets.map(t => t.stackName).join(", ")}); allowed by all: ${allowed.join(", ") || "none"}. Add it to bedrock-bridge:models there or pick one of these.`);
+            }
+            return JSON.stringify(buildDefinition({
+                targets: values.map((v, i) => ({ roleArn: v.roleArn, label: `${args.targets[i].stackName} (${v.accountId}, ${v.region})` })),
+                allowedModelIds: allowed,
+                defaultModelId,
+                maxTokens: s.maxTokens,
+                temperature: s.temperature,
+                retry: s.retry,
+            }), null, 2);
+        });
+
+        this.stateMachine = new aws.sfn.StateMachine(name, {
+            name: smName,
+            type: s.type,
+            roleArn: this.role.arn,
+            definition,
+            loggingConfiguration: {
+                logDestination: pulumi.interpolate`${this.logGroup.arn}:*`,
+                level: s.logLevel,
+                includeExecutionData: s.includeExecutionData,
+            },
+            tracingConfiguration: { enabled: s.tracing },
+        // Step Functions checks at creation that the role may deliver the logs: the policy must exist first.
+        }, { parent: this, dependsOn: [callerRole.policy] });
+
+        this.registerOutputs({ stateMachineArn: this.stateMachine.arn, roleArn: this.role.arn, logGroupName: this.logGroup.name });
+    }
+}
