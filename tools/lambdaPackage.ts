@@ -1,17 +1,16 @@
 // Writes the code archive a CallbackFunction would upload (its __index.js and packed node_modules) to a folder.
-import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 
 async function writeEntry(entry: any, dest: string): Promise<void> {
-    if (pulumi.asset.StringAsset.isInstance(entry) || (entry && entry.text !== undefined)) {
+    // Deserialized assets carry every field (text, assets, path) as promises, most of them empty.
+    const [text, assets, src] = await Promise.all([entry?.text, entry?.assets, entry?.path]);
+    if (typeof text === "string") {
         fs.mkdirSync(path.dirname(dest), { recursive: true });
-        fs.writeFileSync(dest, await entry.text);
-    } else if (pulumi.asset.AssetArchive.isInstance(entry) || (entry && entry.assets !== undefined)) {
-        const assets = await entry.assets;
+        fs.writeFileSync(dest, text);
+    } else if (assets) {
         for (const [name, a] of Object.entries(assets)) await writeEntry(a, path.join(dest, name));
-    } else if (entry && entry.path !== undefined) {
-        const src = await entry.path;
+    } else if (typeof src === "string") {
         fs.mkdirSync(path.dirname(dest), { recursive: true });
         fs.cpSync(src, dest, { recursive: true, dereference: true });
     } else {

@@ -1,0 +1,42 @@
+// IAM decisions by an independent simulator (@cloud-copilot/iam-simulate) on the synthesized policy documents.
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+
+export interface SimRequest {
+    /** The calling principal: a role session (arn:aws:sts::…:assumed-role/…) or a user ARN. */
+    principal: string;
+    /** aws:PrincipalArn of the caller (the role ARN for a role session). */
+    principalArn: string;
+    action: string;
+    resource: string;
+    resourceAccount: string;
+    identityPolicies: any[];
+    resourcePolicy?: any;
+    context?: Record<string, string | string[]>;
+}
+
+export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
+
+export async function decide(req: SimRequest): Promise<Decision> {
+    const principalAccount = /::(\d{12}):/.exec(req.principalArn)?.[1] ?? "";
+    const response: any = await runSimulation({
+        identityPolicies: req.identityPolicies.map((policy, i) => ({ name: `p${i}`, policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: req.resourcePolicy,
+        request: {
+            principal: req.principal,
+            action: req.action,
+            resource: { resource: req.resource, accountId: req.resourceAccount },
+            contextVariables: { "aws:PrincipalArn": req.principalArn, "aws:PrincipalAccount": principalAccount, ...(req.context ?? {}) },
+        },
+    } as any, {});
+    if (response.resultType === "error") throw new Error(`simulation rejected: ${JSON.stringify(response.errors)}`);
+    return response.overallResult as Decision;
+}
+
+/** The session ARN STS gives a role (path dropped, as AWS does). */
+export function sessionOf(roleArn: string, session = "test"): string {
+    const [, partitionAcct, rest] = /^arn:(aws[\w-]*:iam::\d{12}):role\/(.+)$/.exec(roleArn) ?? [];
+    if (!rest) throw new Error(`not a role ARN: ${roleArn}`);
+    return `arn:${partitionAcct.replace(":iam::", ":sts::")}:assumed-role/${rest.split("/").pop()}/${session}`;
+}
