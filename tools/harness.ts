@@ -111,15 +111,23 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
     // A failed resource or apply that no output depends on surfaces as an unhandled rejection, as under
     // `pulumi preview`: collect those and fail the run with them.
     const failures: unknown[] = [];
-    const onRejection = (e: unknown) => failures.push(e);
+    // A resource whose input failed never resolves its outputs under mocks: stop waiting at the first failure.
+    let failed!: () => void;
+    const firstFailure = new Promise<"failed">(r => { failed = () => r("failed"); });
+    const onRejection = (e: unknown) => { failures.push(e); failed(); };
     process.on("unhandledRejection", onRejection);
-    let outputs: Record<string, any>;
+    let outputs: Record<string, any> = {};
     try {
         const exported = main();
-        outputs = await resolveDeep(exported);
-        const settings = require("@pulumi/pulumi/runtime/settings");
-        await settings.waitForRPCs();
-        await new Promise(r => setImmediate(r));
+        const settled = await Promise.race([resolveDeep(exported), firstFailure]);
+        if (settled === "failed") {
+            await new Promise(r => setTimeout(r, 20));
+        } else {
+            outputs = settled;
+            const settings = require("@pulumi/pulumi/runtime/settings");
+            await Promise.race([settings.waitForRPCs(), firstFailure]);
+            await new Promise(r => setImmediate(r));
+        }
     } finally {
         process.off("unhandledRejection", onRejection);
     }
