@@ -37,6 +37,29 @@ export interface BedrockSideConfig extends CommonConfig {
     externalId?: pulumi.Output<string>;
     maxSessionDurationSeconds: number;
     allowMarketplace: boolean;
+    /** Long-term Bedrock API keys (an IAM user with a service-specific credential each). */
+    apiKeys: ApiKeyConfig[];
+    /** Whether the execution role may present its session as a short-term API key (bearer token). */
+    shortTermKeys: boolean;
+    denyLongTermBearerTokens: boolean;
+    auditTrail?: AuditTrailConfig;
+}
+
+export const API_KEY_STATUSES = ["Active", "Inactive"] as const;
+
+export interface ApiKeyConfig {
+    name: string;
+    /** Days until the key expires (1..36600); undefined only with `never: true`. */
+    expiryDays?: number;
+    status: (typeof API_KEY_STATUSES)[number];
+    /** Attach AWS's AmazonBedrockLimitedAccess instead of the least-privilege model policy. */
+    managedPolicy: boolean;
+    marketplace: boolean;
+}
+
+export interface AuditTrailConfig {
+    retentionDays: number;
+    multiRegion: boolean;
 }
 
 export interface InvokerConfig {
@@ -65,12 +88,14 @@ export interface CallerSideConfig extends CommonConfig {
     defaultModelId?: string;
     invoker: InvokerConfig;
     stepFunctions: StepFunctionsConfig;
+    /** How functions authenticate to Bedrock: SigV4 with the assumed role, or a short-term API key minted from it. */
+    auth: "sigv4" | "shortTermKey";
 }
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
-const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace"];
-const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions"];
+const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail"];
+const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth"];
 
 export class ConfigError extends pulumi.RunError {
     constructor(public readonly problems: string[]) {
@@ -232,7 +257,11 @@ function bedrockSide(r: Reader, common: Omit<CommonConfig, "side">): BedrockSide
     const maxSessionDurationSeconds = r.int("maxSessionDurationSeconds", 3600, 3600, 43200);
     const allowMarketplace = r.bool("allowMarketplace", false);
     const externalId = r.secret("externalId");
-    return { side: "bedrock", ...common, callerAccountIds, callerRolePath, trustedPrincipalArns, models, roleName, externalId, maxSessionDurationSeconds, allowMarketplace };
+    const apiKeys = apiKeysConfig(r);
+    const shortTermKeys = r.bool("shortTermKeys", true);
+    const denyLongTermBearerTokens = r.bool("denyLongTermBearerTokens", false);
+    const auditTrail = auditTrailConfig(r);
+    return { side: "bedrock", ...common, callerAccountIds, callerRolePath, trustedPrincipalArns, models, roleName, externalId, maxSessionDurationSeconds, allowMarketplace, apiKeys, shortTermKeys, denyLongTermBearerTokens, auditTrail };
 }
 
 function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideConfig {
@@ -252,7 +281,8 @@ function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideCo
         else r.problem(`${r.key("invoker")}.${k} is not valid (enabled: boolean, memorySize: 128..10240, timeoutSeconds: 5..900), got ${JSON.stringify(v)}`);
     }
     const stepFunctions = stepFunctionsConfig(r);
-    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker, stepFunctions };
+    const auth = (r.str("auth", { oneOf: ["sigv4", "shortTermKey"] }) ?? "sigv4") as CallerSideConfig["auth"];
+    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker, stepFunctions, auth };
 }
 
 /** bedrock-bridge:stepFunctions, a map; unknown or invalid entries are problems naming the entry. */
@@ -287,4 +317,64 @@ function stepFunctionsConfig(r: Reader): StepFunctionsConfig {
         }
     }
     return sf;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** bedrock-bridge:apiKeys, a list of {name, expiryDays | never: true, status, managedPolicy, marketplace}. */
+function apiKeysConfig(r: Reader): ApiKeyConfig[] {
+    const key = r.key("apiKeys");
+    const raw = r.obj<unknown>("apiKeys") ?? [];
+    if (!Array.isArray(raw)) {
+        r.problem(`${key} must be a list such as [{name: ci, expiryDays: 30}]`);
+        return [];
+    }
+    const keys: ApiKeyConfig[] = [];
+    raw.forEach((k, i) => {
+        const at = `${key}[${i}]`;
+        if (!isMap(k)) return r.problem(`${at} must be a map such as {name: ci, expiryDays: 30}`);
+        // The IAM user is BedrockAPIKey-<name> (the console's convention); user names are at most 64 characters.
+        if (typeof k.name !== "string" || !/^[\w+=,.@-]{1,50}$/.test(k.name)) return r.problem(`${at}.name must be 1..50 characters of letters, digits and +=,.@_- (got ${JSON.stringify(k.name)})`);
+        const where = `${key} "${k.name}"`;
+        const unknown = Object.keys(k).filter(f => !["name", "expiryDays", "never", "status", "managedPolicy", "marketplace"].includes(f));
+        if (unknown.length) r.problem(`${where} has unknown fields ${unknown.join(", ")} (name, expiryDays, never, status, managedPolicy, marketplace)`);
+        const status = k.status ?? "Active";
+        if (!API_KEY_STATUSES.includes(status as ApiKeyConfig["status"])) r.problem(`${where}.status must be Active or Inactive (got ${JSON.stringify(k.status)})`);
+        for (const f of ["never", "managedPolicy", "marketplace"]) {
+            if (k[f] !== undefined && typeof k[f] !== "boolean") r.problem(`${where}.${f} must be true or false (got ${JSON.stringify(k[f])})`);
+        }
+        const never = k.never === true;
+        let expiryDays: number | undefined;
+        if (k.expiryDays !== undefined) {
+            if (never) r.problem(`${where} sets both expiryDays and never: keep one`);
+            else if (!Number.isInteger(k.expiryDays) || (k.expiryDays as number) < 1 || (k.expiryDays as number) > 36600) r.problem(`${where}.expiryDays must be a whole number from 1 to 36600 (got ${JSON.stringify(k.expiryDays)})`);
+            else expiryDays = k.expiryDays as number;
+        } else if (!never) {
+            r.problem(`${where}.expiryDays is required (1..36600 days); a key that never expires must say never: true`);
+        }
+        if (never) pulumi.log.warn(`${where} NEVER EXPIRES: a leaked long-term key stays valid until someone disables it. Prefer expiryDays (30..90) or short-term keys (npm run token).`);
+        else if (expiryDays && expiryDays > 90) pulumi.log.warn(`${where} is valid for ${expiryDays} days (more than 90): AWS recommends long-term keys only for exploration; prefer a short expiry or short-term keys.`);
+        if (keys.some(x => x.name === k.name)) r.problem(`${key} names "${k.name}" more than once`);
+        keys.push({ name: k.name, expiryDays, status: status as ApiKeyConfig["status"], managedPolicy: k.managedPolicy === true, marketplace: k.marketplace === true });
+    });
+    return keys;
+}
+
+/** bedrock-bridge:auditTrail: true, or {retentionDays, multiRegion}. */
+function auditTrailConfig(r: Reader): AuditTrailConfig | undefined {
+    const key = r.key("auditTrail");
+    const raw = r.obj<unknown>("auditTrail");
+    if (raw === undefined || raw === false) return undefined;
+    const trail: AuditTrailConfig = { retentionDays: 365, multiRegion: true };
+    if (raw === true) return trail;
+    if (!isMap(raw)) {
+        r.problem(`${key} must be true, false or a map such as {retentionDays: 365, multiRegion: true}`);
+        return undefined;
+    }
+    for (const [k, v] of Object.entries(raw)) {
+        if (k === "retentionDays" && Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 3653) trail.retentionDays = v as number;
+        else if (k === "multiRegion" && typeof v === "boolean") trail.multiRegion = v;
+        else r.problem(`${key}.${k} is not valid (retentionDays: 1..3653, multiRegion: boolean), got ${JSON.stringify(v)}`);
+    }
+    return trail;
 }

@@ -5,6 +5,8 @@ import { CrossAccountBedrockAccess } from "./components/crossAccountBedrockAcces
 import { referenceBedrockStacks, requireAllowedModel } from "./components/bedrockTargets";
 import { CrossAccountInvoker } from "./components/crossAccountInvoker";
 import { StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
+import { BedrockApiKeys } from "./components/bedrockApiKeys";
+import { BedrockAuditTrail } from "./components/auditTrail";
 
 export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
     const access = new CrossAccountBedrockAccess("bedrock-access", {
@@ -19,6 +21,15 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
         allowMarketplace: cfg.allowMarketplace,
     });
+    const keys = new BedrockApiKeys("api-keys", {
+        region: cfg.region,
+        keys: cfg.apiKeys,
+        modelStatements: access.modelStatements,
+        executionRole: access.role,
+        shortTermKeys: cfg.shortTermKeys,
+        denyLongTermBearerTokens: cfg.denyLongTermBearerTokens,
+    });
+    const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
     return {
         side: "bedrock",
         roleArn: access.roleArn,
@@ -27,6 +38,10 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         allowedModelIds: access.allowedModelIds,
         callerRolePath: cfg.callerRolePath,
         ...(cfg.externalId ? { externalId: cfg.externalId } : {}),
+        shortTermKeys: cfg.shortTermKeys,
+        ...(cfg.apiKeys.length ? { apiKeys: keys.keys, apiKeySecrets: keys.secrets } : {}),
+        ...(keys.denyLongTermPolicy ? { denyLongTermKeysPolicyArn: keys.denyLongTermPolicy.arn, denyLongTermKeysScp: keys.denyLongTermScp } : {}),
+        ...(trail ? { auditTrailArn: trail.trail.arn, auditBucket: trail.bucket.id } : {}),
     };
 }
 
@@ -51,6 +66,7 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
             logRetentionDays: cfg.logRetentionDays,
             memorySize: cfg.invoker.memorySize,
             timeoutSeconds: cfg.invoker.timeoutSeconds,
+            auth: cfg.auth,
         });
         outputs.invokerFunctionName = invoker.function.name;
         outputs.invokerFunctionArn = invoker.function.arn;

@@ -14,6 +14,8 @@ export interface CrossAccountInvokerArgs {
     logRetentionDays: number;
     memorySize?: number;
     timeoutSeconds?: number;
+    /** SigV4 with the assumed role, or short-term Bedrock API keys made from it (bedrock-bridge:auth). */
+    auth?: "sigv4" | "shortTermKey";
 }
 
 export class CrossAccountInvoker extends pulumi.ComponentResource {
@@ -44,7 +46,12 @@ export class CrossAccountInvoker extends pulumi.ComponentResource {
             environment: {
                 BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
                 DEFAULT_MODEL_ID: args.defaultModelId,
+                BEDROCK_AUTH: args.auth ?? "sigv4",
             },
+            // Short-term keys are minted with AWS's generator, which the Lambda runtime does not ship; its
+            // default-credential helpers are never loaded (functions/bearer.ts requires dist/getToken only).
+            bundle: ["@aws/bedrock-token-generator"],
+            bundleSkip: ["@aws-sdk/credential-providers", "@smithy/node-config-provider", "@smithy/config-resolver", "@smithy/invalid-dependency"],
         }, this, [callerRole.policy]);
         this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn, roleArn: this.role.arn });
     }

@@ -9,12 +9,31 @@ export const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
 
 /**
  * Packages the nodejs22.x runtime already provides (AWS SDK v3 with its @smithy/@aws-crypto helpers) are
- * left out of every package; of the rest, only those a function names in `bundle` are packed.
+ * left out of every package; of the rest, only those a function names in `bundle` are packed, with those of
+ * their dependencies the runtime lacks, minus `skip` (dependencies the function never loads).
  */
-export function codePathOptions(bundle: string[] = []): pulumi.runtime.CodePathOptions {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
+export function codePathOptions(bundle: string[] = [], skip: string[] = []): pulumi.runtime.CodePathOptions {
+    const pkg = readPackage(path.join(__dirname, ".."));
     const deps = Object.keys(pkg.dependencies ?? {});
-    return { extraExcludePackages: deps.filter(d => !bundle.includes(d)) };
+    const provided = bundle.length ? runtimeProvided(deps.filter(d => d.startsWith("@aws-sdk/client-"))) : new Set<string>();
+    return { extraExcludePackages: [...new Set([...deps.filter(d => !bundle.includes(d)), ...skip, ...provided])] };
+}
+
+function readPackage(dir: string): { dependencies?: Record<string, string> } {
+    return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+}
+
+/** The SDK clients and everything they depend on: what the runtime ships, so a bundle need not repeat it. */
+function runtimeProvided(clients: string[]): Set<string> {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+        const dir = path.join(__dirname, "..", "node_modules", name);
+        if (seen.has(name) || !fs.existsSync(dir)) return;
+        seen.add(name);
+        Object.keys(readPackage(dir).dependencies ?? {}).forEach(visit);
+    };
+    clients.forEach(visit);
+    return seen;
 }
 
 export interface NodeFunctionArgs<E, R> {
@@ -27,6 +46,8 @@ export interface NodeFunctionArgs<E, R> {
     memorySize?: number;
     timeout?: number;
     bundle?: string[];
+    /** Dependencies of bundled packages that the function never loads. */
+    bundleSkip?: string[];
 }
 
 export function logGroupFor(name: string, retentionInDays: number, parent: pulumi.Resource): aws.cloudwatch.LogGroup {
@@ -47,6 +68,6 @@ export function nodeFunction<E, R>(name: string, args: NodeFunctionArgs<E, R>, p
         architectures: ["arm64"],
         loggingConfig: { logFormat: "JSON", logGroup: args.logGroup.name },
         environment: args.environment ? { variables: args.environment } : undefined,
-        codePathOptions: codePathOptions(args.bundle),
+        codePathOptions: codePathOptions(args.bundle, args.bundleSkip),
     }, { parent, dependsOn: [args.logGroup, ...dependsOn] });
 }

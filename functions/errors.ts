@@ -11,6 +11,9 @@ export type BridgeErrorCode =
     | "InputTooLong"
     | "ValidationError"
     | "ServiceUnavailable"
+    | "AllThrottled"
+    | "ShortTermKeyExpired"
+    | "ApiKeyInvalid"
     | "InternalError";
 
 export interface BridgeError extends Error {
@@ -36,10 +39,36 @@ export function isBridgeError(err: unknown): err is BridgeError {
     return !!err && (err as BridgeError).bridge === true;
 }
 
+export type BedrockAuth = "sigv4" | "shortTermKey" | "longTermKey";
+
 export interface ErrorContext {
     modelId?: string;
     roleArn?: string;
     region?: string;
+    /** How the failed call authenticated; bearer-key errors name the key type from it. */
+    auth?: BedrockAuth;
+}
+
+/** The kind of a Bedrock API key from its shape: short-term keys are presigned URLs, long-term ones start ABSK. */
+export function keyKind(key: string): BedrockAuth | undefined {
+    if (key.startsWith("bedrock-api-key-")) return "shortTermKey";
+    if (key.startsWith("ABSK")) return "longTermKey";
+    return undefined;
+}
+
+/** Bedrock's answers to a bad bearer token (AccessDeniedException), as clear errors naming the key type. */
+function bearerKeyError(msg: string, ctx: ErrorContext, where: string): BridgeError | undefined {
+    if (/Bearer Token has expired/i.test(msg)) {
+        // Retryable: a new key fixes it (the function makes one on the next call).
+        return bridgeError("ShortTermKeyExpired", `The short-term Bedrock API key has expired${where}. Generate a new one (npm run token -- <bedrock stack>; functions make a new one on the next call): it lives at most 12 hours and never longer than the credentials it was made from.`, true);
+    }
+    if (/Authentication failed: Please make sure your API Key is valid/i.test(msg)) {
+        if (ctx.auth === "shortTermKey") {
+            return bridgeError("ApiKeyInvalid", `The short-term Bedrock API key was rejected${where}: it is malformed or for another region. Generate a new one (npm run token -- <bedrock stack>).`);
+        }
+        return bridgeError("ApiKeyInvalid", `The long-term Bedrock API key was rejected${where}: it is disabled, expired, deleted or mistyped. Re-enable it (status: Active in bedrock-bridge:apiKeys, then pulumi up), or rotate or replace it (README "Bedrock API keys").`);
+    }
+    return undefined;
 }
 
 const RETRYABLE_SERVICE = ["ServiceUnavailableException", "InternalServerException", "ModelNotReadyException", "ModelTimeoutException", "ModelStreamErrorException"];
@@ -59,6 +88,9 @@ export function toBridgeError(err: unknown, ctx: ErrorContext = {}): BridgeError
         return bridgeError("QuotaExceeded", `Bedrock quota exceeded for ${model}${where}. Request a quota increase or add another Bedrock account.`, true);
     }
     if (name === "AccessDeniedException") {
+        // Clients that authenticate with a key tag their errors (bearer.ts), so callers need not pass auth.
+        const keyError = bearerKeyError(msg, { ...ctx, auth: ctx.auth ?? (err as { bedrockAuth?: BedrockAuth }).bedrockAuth }, where);
+        if (keyError) return keyError;
         if (/don't have access to the model|not have access to the model|model access|not authorized to access this model/i.test(msg)) {
             return bridgeError("ModelNotEnabled", `Model access for ${model} is not enabled in the Bedrock account${where}. Enable it under Bedrock > Model access there.`);
         }

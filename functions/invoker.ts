@@ -1,8 +1,10 @@
 // Cross-account invoker (seed 001, done right): Converse in the Bedrock account through its role.
 // No Pulumi imports: this file is serialized into the Lambda package.
 import { BedrockRuntimeClient, ConverseCommand, type ContentBlock, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
+import { shortTermKeyClient } from "./bearer";
 import { assumedRoleProvider, sessionNameFor } from "./credentials";
 import { bridgeError, toBridgeError } from "./errors";
+import { createPool, type Failover } from "./pool";
 import { allowedModels, readTargets, type BedrockTarget } from "./targets";
 
 export interface ChatMessage {
@@ -25,6 +27,8 @@ export interface InvokerResult {
     latencyMs: number;
     modelId: string;
     servedBy: { accountId: string; region: string };
+    /** Members skipped for throttling before this one answered (pool of several Bedrock accounts). */
+    failovers?: Failover[];
 }
 
 export const LIMITS = { promptChars: 100_000, messages: 50, systemChars: 20_000, maxTokens: 64_000, stopSequences: 4 };
@@ -91,19 +95,22 @@ export function parseInvokerEvent(event: InvokerEvent, allowed: string[], defaul
     return { modelId, messages, system, inferenceConfig };
 }
 
-/** One Bedrock Runtime client per target, credentials cached per container. */
-export function clientFor(target: BedrockTarget, functionName = process.env.AWS_LAMBDA_FUNCTION_NAME): BedrockRuntimeClient {
+export interface ClientOptions {
+    /** SigV4 with the assumed role (default), or short-term API keys made from it; defaults to BEDROCK_AUTH. */
+    auth?: "sigv4" | "shortTermKey";
+}
+
+/** One Bedrock Runtime client per target, credentials (and short-term keys) cached per container. */
+export function clientFor(target: BedrockTarget, functionName = process.env.AWS_LAMBDA_FUNCTION_NAME, options: ClientOptions = {}): BedrockRuntimeClient {
     const refresh = Number(process.env.BEDROCK_CREDENTIALS_REFRESH_SECONDS ?? 300);
-    return new BedrockRuntimeClient({
-        region: target.region,
-        credentials: assumedRoleProvider({
-            roleArn: target.roleArn,
-            externalId: target.externalId,
-            sessionName: sessionNameFor(functionName),
-            refreshBeforeSeconds: refresh,
-        }),
-        maxAttempts: 2,
+    const credentials = assumedRoleProvider({
+        roleArn: target.roleArn,
+        externalId: target.externalId,
+        sessionName: sessionNameFor(functionName),
+        refreshBeforeSeconds: refresh,
     });
+    if ((options.auth ?? process.env.BEDROCK_AUTH) === "shortTermKey") return shortTermKeyClient(target.region, credentials, refresh);
+    return new BedrockRuntimeClient({ region: target.region, credentials, maxAttempts: 2 });
 }
 
 /** Builds the handler once per container: configuration is read and clients created at cold start. */
@@ -118,17 +125,18 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
         return c;
     };
 
+    const pool = createPool(targets, { cooldownMs: Number(env.BEDROCK_COOLDOWN_SECONDS ?? 60) * 1000 });
+
     return async (event: InvokerEvent): Promise<InvokerResult> => {
         const req = parseInvokerEvent(event, allowed, defaultModelId);
-        const target = targets.find(t => t.models.includes(req.modelId))!;
         const started = Date.now();
         try {
-            const out = await client(target).send(new ConverseCommand({
+            const { result: out, target, failovers } = await pool.run(req.modelId, t => client(t).send(new ConverseCommand({
                 modelId: req.modelId,
                 messages: req.messages,
                 system: req.system,
                 inferenceConfig: req.inferenceConfig,
-            }));
+            })));
             const text = (out.output?.message?.content ?? []).map(b => b.text ?? "").join("");
             return {
                 text,
@@ -143,11 +151,13 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
                 latencyMs: out.metrics?.latencyMs ?? Date.now() - started,
                 modelId: req.modelId,
                 servedBy: { accountId: target.accountId, region: target.region },
+                ...(failovers.length ? { failovers } : {}),
             };
         } catch (err) {
-            const mapped = toBridgeError(err, { modelId: req.modelId, roleArn: target.roleArn, region: target.region });
+            const mapped = toBridgeError(err, { modelId: req.modelId });
+            const servedBy = (err as { servedBy?: { region: string } }).servedBy;
             // Log the code and the SDK's error name only: never prompts, tokens or credentials.
-            console.error(JSON.stringify({ level: "error", code: mapped.code, sdkError: (err as Error)?.name, modelId: req.modelId, region: target.region }));
+            console.error(JSON.stringify({ level: "error", code: mapped.code, modelId: req.modelId, region: servedBy?.region }));
             throw mapped;
         }
     };

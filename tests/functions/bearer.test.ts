@@ -1,0 +1,166 @@
+// Short-term Bedrock API keys inside functions: the key itself, its cache, the error mapping, and the serialized
+// invoker package with bedrock-bridge:auth shortTermKey against fake STS and a fake Bedrock that checks the bearer.
+import { strict as assert } from "assert";
+import { mintShortTermKey, shortTermKeyProvider, SHORT_TERM_KEY_MAX_SECONDS } from "../../functions/bearer";
+import { keyKind, toBridgeError } from "../../functions/errors";
+import { BedrockAnswer, BedrockRequest, bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
+import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
+import { one, runBedrock, runCaller } from "../support/stacks";
+import { ResourceRecord } from "../../tools/mocks";
+import { measure } from "../../tools/lambdaPackage";
+import * as fs from "fs";
+import * as path from "path";
+
+export const EXPIRED = "Bearer Token has expired";
+export const INVALID = "Authentication failed: Please make sure your API Key is valid.";
+
+/** The presigned URL inside a short-term key, as query parameters. */
+export function decodeShortTermKey(token: string): URLSearchParams {
+    assert.ok(token.startsWith("bedrock-api-key-"), `not a short-term key: ${token.slice(0, 20)}`);
+    const url = Buffer.from(token.slice("bedrock-api-key-".length), "base64").toString("utf8");
+    assert.ok(url.startsWith("bedrock.amazonaws.com/?"), url.slice(0, 40));
+    return new URLSearchParams(url.slice(url.indexOf("?") + 1));
+}
+
+/** Fake Bedrock's gate: only `Authorization: Bearer bedrock-api-key-…` passes; otherwise Bedrock's own answer. */
+export function requireShortTermBearer(next: (req: BedrockRequest) => BedrockAnswer = () => converseAnswer("ok")) {
+    return (req: BedrockRequest): BedrockAnswer => {
+        if (!req.signedBy.bearer?.startsWith("bedrock-api-key-")) return bedrockError("AccessDeniedException", INVALID);
+        return next(req);
+    };
+}
+
+const creds = (seconds: number, id = "ASIATESTKEY000000001") => ({
+    accessKeyId: id, secretAccessKey: "secret", sessionToken: "session-token", expiration: new Date(Date.now() + seconds * 1000),
+});
+
+describe("short-term Bedrock API keys (functions/bearer.ts)", () => {
+    it("presigns CallWithBearerToken for the region with the given credentials", async () => {
+        const key = await mintShortTermKey(creds(3600), "ap-northeast-1");
+        const q = decodeShortTermKey(key.token);
+        assert.equal(q.get("Action"), "CallWithBearerToken");
+        assert.match(String(q.get("X-Amz-Credential")), /^ASIATESTKEY000000001\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/);
+        assert.equal(q.get("X-Amz-Security-Token"), "session-token");
+        assert.equal(q.get("Version"), "1");
+    });
+
+    it("never outlives the credentials, and never 12 hours", async () => {
+        const short = await mintShortTermKey(creds(900), "ap-northeast-1");
+        assert.ok(Number(decodeShortTermKey(short.token).get("X-Amz-Expires")) <= 900);
+        assert.ok(short.expiration.getTime() <= Date.now() + 900_000);
+        const long = await mintShortTermKey(creds(36 * 3600), "ap-northeast-1");
+        assert.equal(Number(decodeShortTermKey(long.token).get("X-Amz-Expires")), SHORT_TERM_KEY_MAX_SECONDS);
+        await assert.rejects(mintShortTermKey(creds(-5), "ap-northeast-1"), /already expired/);
+    });
+
+    it("mints once per container, single flight, and again within the refresh margin", async () => {
+        let calls = 0;
+        let lifetime = 3600;
+        const provider = shortTermKeyProvider({ region: "ap-northeast-1", credentials: async () => { calls++; await new Promise(r => setTimeout(r, 20)); return creds(lifetime, `ASIATESTKEY00000000${calls}`); } });
+        const first = await Promise.all([provider(), provider(), provider()]);
+        assert.equal(calls, 1);
+        assert.ok(first.every(k => k.token === first[0].token));
+        assert.equal((await provider()).token, first[0].token);
+        provider.invalidate();
+        assert.equal(first[0].expiration.getTime(), 0, "the SDK's memoized identity is expired too");
+        lifetime = 200; // inside the 300 s margin: every call makes a new key
+        const a = await provider();
+        const b = await provider();
+        assert.equal(calls, 3);
+        assert.notEqual(a.token, b.token);
+    });
+
+    it("maps the two bearer errors to clear messages naming the key type", () => {
+        const denied = (message: string, bedrockAuth?: string) => Object.assign(new Error(message), { name: "AccessDeniedException", bedrockAuth });
+        const expired = toBridgeError(denied(EXPIRED, "shortTermKey"), { modelId: "m", region: "ap-northeast-1" });
+        assert.equal(expired.code, "ShortTermKeyExpired");
+        assert.match(expired.message, /short-term Bedrock API key has expired in ap-northeast-1.*npm run token/);
+        const longTerm = toBridgeError(denied(INVALID), { auth: "longTermKey" });
+        assert.equal(longTerm.code, "ApiKeyInvalid");
+        assert.match(longTerm.message, /long-term Bedrock API key was rejected: it is disabled, expired, deleted or mistyped\. Re-enable it \(status: Active in bedrock-bridge:apiKeys/);
+        const shortTerm = toBridgeError(denied(INVALID, "shortTermKey"));
+        assert.match(shortTerm.message, /short-term Bedrock API key was rejected.*Generate a new one/);
+        assert.equal(keyKind("bedrock-api-key-abc"), "shortTermKey");
+        assert.equal(keyKind("ABSKQmVkcm9ja0FQSUtleS1"), "longTermKey");
+    });
+});
+
+describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", function () {
+    let sts: FakeSts;
+    let bedrock: FakeBedrock;
+    let fn: ResourceRecord;
+    let dir: string;
+    let bedrockRoleArn: string;
+
+    before(async () => {
+        const b = await runBedrock();
+        bedrockRoleArn = b.outputs.roleArn;
+        const caller = await runCaller(b, { "bedrock-bridge:auth": "shortTermKey" });
+        fn = one(caller, "aws:lambda/function:Function");
+        dir = await unpackFunction(fn, "invoker-bearer");
+    });
+    beforeEach(async () => {
+        sts = await new FakeSts().start();
+        bedrock = await new FakeBedrock().start();
+        bedrock.handler = requireShortTermBearer();
+    });
+    afterEach(async () => {
+        await sts.stop();
+        await bedrock.stop();
+    });
+
+    const env = () => ({ ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url });
+
+    it("is deployed with BEDROCK_AUTH=shortTermKey and packs the token generator, not a second SDK", () => {
+        assert.equal(fn.inputs.environment.variables.BEDROCK_AUTH, "shortTermKey");
+        const packed = ["@aws", "@aws-sdk", "@smithy"].flatMap(scope => fs.existsSync(path.join(dir, "node_modules", scope)) ? fs.readdirSync(path.join(dir, "node_modules", scope)).map(n => `${scope}/${n}`) : []);
+        // The generator and the three small signing helpers the nodejs22.x runtime's SDK does not expose.
+        assert.deepEqual(packed.sort(), ["@aws-sdk/util-format-url", "@aws/bedrock-token-generator", "@smithy/hash-node", "@smithy/protocol-http"]);
+        assert.ok(measure(dir).bytes < 400 * 1024, `package is ${measure(dir).bytes} bytes`);
+    });
+
+    it("calls Bedrock with a short-term key made from the assumed role, once per container", async () => {
+        const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }, { prompt: "c" }], parallel: true }], env());
+        assert.ok(r.steps[0].every(x => x.ok), JSON.stringify(r.steps[0]));
+        assert.equal(sts.calls.length, 1);
+        assert.equal(sts.calls[0].roleArn, bedrockRoleArn);
+        const tokens = new Set(bedrock.requests.map(q => q.signedBy.bearer));
+        assert.equal(tokens.size, 1, "one key for all calls");
+        const q = decodeShortTermKey([...tokens][0]!);
+        assert.match(String(q.get("X-Amz-Credential")), /^ASIAFAKE222222222222\d{4}\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/);
+        assert.ok(Number(q.get("X-Amz-Expires")) <= 3600, "never longer than the role session");
+        assert.ok(bedrock.requests.every(x => x.signedBy.accessKeyId === undefined), "no SigV4 signature");
+        assert.ok(!(r.stdout + r.stderr).includes("bedrock-api-key-"), "the key is never logged");
+    });
+
+    it("makes a new key before the old one expires", async () => {
+        sts.expiresInSeconds = 301; // key lives as long as the session: inside the 300 s margin after a second
+        const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }] }, { sleepMs: 1500, events: [{ prompt: "c" }] }], env());
+        assert.ok(r.steps.flat().every(x => x.ok), JSON.stringify(r.steps));
+        const tokens = bedrock.requests.map(q => q.signedBy.bearer);
+        assert.equal(tokens[0], tokens[1]);
+        assert.notEqual(tokens[1], tokens[2]);
+    });
+
+    it("reports an expired key as ShortTermKeyExpired and uses a new key on the next call", async () => {
+        let first: string | undefined;
+        bedrock.handler = requireShortTermBearer(req => {
+            first ??= req.signedBy.bearer;
+            return req.signedBy.bearer === first ? bedrockError("AccessDeniedException", EXPIRED) : converseAnswer("fresh");
+        });
+        // A second apart, so a new key differs from the old one (X-Amz-Date) even from the same session.
+        const r = await runLambda(dir, [{ events: [{ prompt: "a" }] }, { sleepMs: 1100, events: [{ prompt: "b" }] }], env());
+        const [[expired], [next]] = r.steps;
+        assert.equal(expired.errorType, "ShortTermKeyExpired");
+        assert.match(String(expired.errorMessage), /short-term Bedrock API key has expired/);
+        assert.ok(next.ok, next.errorMessage);
+        assert.equal(next.value.text, "fresh");
+    });
+
+    it("reports a rejected key as ApiKeyInvalid naming the short-term key", async () => {
+        bedrock.handler = () => bedrockError("AccessDeniedException", INVALID);
+        const r = await runLambda(dir, [{ events: [{ prompt: "a" }] }], env());
+        assert.equal(r.steps[0][0].errorType, "ApiKeyInvalid");
+        assert.match(String(r.steps[0][0].errorMessage), /short-term Bedrock API key was rejected/);
+    });
+});

@@ -1,0 +1,126 @@
+// Quota pooling with the serialized invoker package: several Bedrock stacks (accounts) behind one caller, each
+// limited to a requests-per-minute quota by the fake Bedrock, keyed by the account whose credentials signed.
+import { strict as assert } from "assert";
+import { StackRun } from "../../tools/harness";
+import { ResourceRecord } from "../../tools/mocks";
+import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
+import { decide, sessionOf } from "../support/iam";
+import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
+import { byType, json, one, runBedrock, runCaller } from "../support/stacks";
+
+const MEMBERS = ["222222222222", "333333333333", "444444444444"];
+
+/** Account of the assumed-role key that signed (the fake STS embeds it in the access key id). */
+const accountOf = (keyId?: string) => /^ASIAFAKE(\d{12})/.exec(keyId ?? "")?.[1] ?? "?";
+
+describe("quota pool: invoker across several Bedrock accounts", () => {
+    let bedrocks: Record<string, StackRun>;
+    let caller: StackRun;
+    let fn: ResourceRecord;
+    let dir: string;
+    let sts: FakeSts;
+    let bedrock: FakeBedrock;
+    let quota: Record<string, number>;
+    let served: Record<string, number>;
+
+    before(async () => {
+        bedrocks = {};
+        for (const [i, acct] of MEMBERS.entries()) {
+            bedrocks[`bedrock-${i}`] = await runBedrock({ "aws:allowedAccountIds": [acct] }, `bedrock-${i}`);
+        }
+        caller = await runCaller(bedrocks, { "bedrock-bridge:bedrockStacks": Object.keys(bedrocks) });
+        fn = one(caller, "aws:lambda/function:Function", "invoker");
+        dir = await unpackFunction(fn, "invoker-pool");
+    });
+    beforeEach(async () => {
+        sts = await new FakeSts().start();
+        bedrock = await new FakeBedrock().start();
+        quota = {};
+        served = {};
+        bedrock.handler = req => {
+            const acct = accountOf(req.signedBy.accessKeyId);
+            served[acct] = (served[acct] ?? 0) + 1;
+            if (served[acct] > (quota[acct] ?? Infinity)) return bedrockError("ThrottlingException", "Too many requests, please wait before trying again.");
+            return converseAnswer(`from ${acct}`);
+        };
+    });
+    afterEach(async () => {
+        await sts.stop();
+        await bedrock.stop();
+    });
+    const env = (extra: Record<string, string> = {}) => ({ ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, ...extra });
+
+    it("passes every member, in priority order, to the function", () => {
+        const targets = JSON.parse(fn.inputs.environment.variables.BEDROCK_TARGETS);
+        assert.deepEqual(targets.map((t: any) => t.accountId), MEMBERS);
+    });
+
+    it("fails over on throttling, stays on the new member, and says who served", async () => {
+        quota[MEMBERS[0]] = 2;
+        const events = Array.from({ length: 5 }, (_, i) => ({ prompt: `q${i}` }));
+        const r = await runLambda(dir, [{ events }], env());
+        const results = r.steps[0];
+        assert.ok(results.every(x => x.ok), JSON.stringify(results.filter(x => !x.ok)));
+        assert.deepEqual(results.map(x => x.value.servedBy.accountId), [MEMBERS[0], MEMBERS[0], MEMBERS[1], MEMBERS[1], MEMBERS[1]]);
+        assert.deepEqual(results[2].value.failovers.map((f: any) => [f.accountId, f.error]), [[MEMBERS[0], "ThrottlingException"]]);
+        assert.equal(results[3].value.failovers, undefined, "sticky: no new attempt on the throttled member");
+        const firstMemberCalls = bedrock.requests.filter(q => accountOf(q.signedBy.accessKeyId) === MEMBERS[0]).length;
+        assert.ok(firstMemberCalls <= 4, `the throttled member was not hammered (${firstMemberCalls} calls)`);
+        assert.match(r.stdout + r.stderr, /bedrock-failover.*222222222222/, "the throttle is reported");
+        // One AssumeRole per member used, not per request.
+        assert.deepEqual(sts.calls.map(c => /iam::(\d{12})/.exec(c.roleArn)![1]), [MEMBERS[0], MEMBERS[1]]);
+    });
+
+    it("stays on the member it moved to after the cooldown ends (prompt caching works per account)", async () => {
+        quota[MEMBERS[0]] = 1;
+        const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }] }, { sleepMs: 1200, events: [{ prompt: "c" }] }], env({ BEDROCK_COOLDOWN_SECONDS: "1" }));
+        assert.deepEqual(r.steps.flat().map(x => x.value.servedBy.accountId), [MEMBERS[0], MEMBERS[1], MEMBERS[1]]);
+    });
+
+    it("answers a clear all-throttled error with a retry time once every member is cooling, without calling Bedrock", async () => {
+        for (const m of MEMBERS) quota[m] = 1;
+        const r = await runLambda(dir, [{ events: [{ prompt: "1" }, { prompt: "2" }, { prompt: "3" }, { prompt: "4" }, { prompt: "5" }] }], env());
+        const results = r.steps[0];
+        assert.deepEqual(results.slice(0, 3).map(x => x.value?.servedBy.accountId), MEMBERS);
+        assert.equal(results[3].errorType, "AllThrottled");
+        assert.match(String(results[3].errorMessage), /All Bedrock accounts for jp\.anthropic\.claude-sonnet-4-5-20250929-v1:0 are throttled; retry after \d+ s/);
+        const before = bedrock.requests.length;
+        assert.equal(results[4].errorType, "AllThrottled");
+        assert.equal(bedrock.requests.length, before, "no request while every member cools down");
+    });
+
+    it("does not fail over on errors that another account would not fix", async () => {
+        bedrock.handler = () => bedrockError("ValidationException", "messages: first turn must be user");
+        const r = await runLambda(dir, [{ events: [{ prompt: "x" }] }], env());
+        assert.equal(r.steps[0][0].errorType, "ValidationError");
+        assert.deepEqual(new Set(bedrock.requests.map(q => accountOf(q.signedBy.accessKeyId))), new Set([MEMBERS[0]]));
+    });
+
+    it("lets every caller role assume every member's role, and nothing else (IAM simulation)", async () => {
+        const roles = byType(caller, "aws:iam/role:Role");
+        const policies = byType(caller, "aws:iam/rolePolicy:RolePolicy");
+        for (const b of Object.values(bedrocks)) {
+            const role = one(b, "aws:iam/role:Role");
+            const trust = json(role.inputs.assumeRolePolicy);
+            for (const callerRole of roles) {
+                const identity = policies.filter(p => p.inputs.role === callerRole.id).map(p => json(p.inputs.policy));
+                const decision = await decide({
+                    principal: sessionOf(callerRole.state.arn), principalArn: callerRole.state.arn, action: "sts:AssumeRole",
+                    resource: role.state.arn, resourceAccount: b.outputs.accountId, identityPolicies: identity, resourcePolicy: trust,
+                });
+                assert.equal(decision, "Allowed", `${callerRole.name} -> ${role.state.arn}`);
+            }
+        }
+        // The invoker's policy names exactly the members' roles.
+        const invokerRole = roles.find(r => r.name.startsWith("invoker"))!;
+        const doc = json(policies.find(p => p.inputs.role === invokerRole.id)!.inputs.policy);
+        const assume = doc.Statement.find((s: any) => s.Action === "sts:AssumeRole");
+        assert.deepEqual(assume.Resource, Object.values(bedrocks).map(b => b.outputs.roleArn));
+    });
+
+    it("fails preview when the default model is allowed by no member, naming the allowed ones", async () => {
+        const b0 = await runBedrock({ "aws:allowedAccountIds": [MEMBERS[0]], "bedrock-bridge:models": ["apac.anthropic.claude-sonnet-4-20250514-v1:0"] }, "only-apac");
+        await assert.rejects(runCaller({ "only-apac": b0 }, { "bedrock-bridge:bedrockStacks": ["only-apac"] }),
+            /defaultModelId "jp\.anthropic\.claude-sonnet-4-5-20250929-v1:0" is not allowed by the referenced Bedrock stack\(s\) only-apac; allowed: apac\.anthropic/);
+    });
+});
