@@ -48,10 +48,12 @@ export class CrossAccountInvoker extends pulumi.ComponentResource {
                 DEFAULT_MODEL_ID: args.defaultModelId,
                 BEDROCK_AUTH: args.auth ?? "sigv4",
             },
-            // Short-term keys are minted with AWS's generator, which the Lambda runtime does not ship; its
-            // default-credential helpers are never loaded (functions/bearer.ts requires dist/getToken only).
-            bundle: ["@aws/bedrock-token-generator"],
-            bundleSkip: ["@aws-sdk/credential-providers", "@smithy/node-config-provider", "@smithy/config-resolver", "@smithy/invalid-dependency"],
+            // Short-term keys are minted with AWS's generator, which the Lambda runtime does not ship (loaded
+            // lazily, so SigV4 packages stay without it); its default-credential helpers are never loaded.
+            ...(args.auth === "shortTermKey" ? {
+                bundle: ["@aws/bedrock-token-generator"],
+                bundleSkip: ["@aws-sdk/credential-providers", "@smithy/node-config-provider", "@smithy/config-resolver", "@smithy/invalid-dependency"],
+            } : {}),
         }, this, [callerRole.policy]);
         this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn, roleArn: this.role.arn });
     }
