@@ -98,6 +98,8 @@ export function parseInvokerEvent(event: InvokerEvent, allowed: string[], defaul
 export interface ClientOptions {
     /** SigV4 with the assumed role (default), or short-term API keys made from it; defaults to BEDROCK_AUTH. */
     auth?: "sigv4" | "shortTermKey";
+    /** SDK attempts per call (default 2). A pool of accounts uses 1: failing over beats backing off. */
+    maxAttempts?: number;
 }
 
 /** One Bedrock Runtime client per target, credentials (and short-term keys) cached per container. */
@@ -110,7 +112,7 @@ export function clientFor(target: BedrockTarget, functionName = process.env.AWS_
         refreshBeforeSeconds: refresh,
     });
     if ((options.auth ?? process.env.BEDROCK_AUTH) === "shortTermKey") return shortTermKeyClient(target.region, credentials, refresh);
-    return new BedrockRuntimeClient({ region: target.region, credentials, maxAttempts: 2 });
+    return new BedrockRuntimeClient({ region: target.region, credentials, maxAttempts: options.maxAttempts ?? 2 });
 }
 
 /** Builds the handler once per container: configuration is read and clients created at cold start. */
@@ -121,7 +123,7 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
     const clients = new Map<BedrockTarget, BedrockRuntimeClient>();
     const client = (t: BedrockTarget) => {
         let c = clients.get(t);
-        if (!c) clients.set(t, (c = clientFor(t)));
+        if (!c) clients.set(t, (c = clientFor(t, undefined, { maxAttempts: targets.length > 1 ? 1 : 2 })));
         return c;
     };
 

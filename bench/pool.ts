@@ -1,0 +1,103 @@
+// Benchmark: a burst of requests against a pool of 1, 2 and 3 Bedrock accounts, each with a fixed
+// requests-per-minute quota, side by side with seed 001's approach (AssumeRole on every call, one account).
+// Everything runs against the local fakes; printed, never asserted.
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
+import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../tests/support/fakes";
+import { createInvokerHandler } from "../functions/invoker";
+
+const ACCOUNTS = ["222222222222", "333333333333", "444444444444"];
+const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
+const QUOTA_PER_MINUTE = 20;
+const BURST = 60;
+const CONCURRENCY = 6;
+const MODEL_LATENCY_MS = 40;
+
+interface Outcome { ok: boolean; ms: number }
+
+function pct(values: number[], p: number): number {
+    if (!values.length) return NaN;
+    const s = [...values].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function burst(call: (i: number) => Promise<unknown>): Promise<Outcome[]> {
+    const out: Outcome[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+        while (next < BURST) {
+            const i = next++;
+            const t = Date.now();
+            try { await call(i); out.push({ ok: true, ms: Date.now() - t }); } catch { out.push({ ok: false, ms: Date.now() - t }); }
+        }
+    }));
+    return out;
+}
+
+async function withFakes<T>(fn: (sts: FakeSts, bedrock: FakeBedrock) => Promise<T>): Promise<{ result: T; stsCalls: number; bedrockCalls: number }> {
+    const sts = await new FakeSts().start();
+    const bedrock = await new FakeBedrock().start();
+    const used: Record<string, number> = {};
+    bedrock.handler = async req => {
+        await new Promise(r => setTimeout(r, MODEL_LATENCY_MS));
+        const acct = /^ASIAFAKE(\d{12})/.exec(req.signedBy.accessKeyId ?? "")?.[1] ?? "?";
+        used[acct] = (used[acct] ?? 0) + 1;
+        return used[acct] > QUOTA_PER_MINUTE ? bedrockError("ThrottlingException", "Too many requests, please wait before trying again.") : converseAnswer("ok");
+    };
+    process.env.AWS_ENDPOINT_URL_STS = sts.url;
+    process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = bedrock.url;
+    try {
+        const result = await fn(sts, bedrock);
+        return { result, stsCalls: sts.calls.length, bedrockCalls: bedrock.requests.length };
+    } finally {
+        await sts.stop();
+        await bedrock.stop();
+    }
+}
+
+/** Seed 001: a new STS AssumeRole and a new client for every request, one account, no failover. */
+async function seedApproach(): Promise<Outcome[]> {
+    const roleArn = `arn:aws:iam::${ACCOUNTS[0]}:role/BedrockAccessRole`;
+    return burst(async () => {
+        const sts = new STSClient({ region: "ap-northeast-1" });
+        const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "lambda-bedrock-cross-account", DurationSeconds: 900 }));
+        const client = new BedrockRuntimeClient({ region: "ap-northeast-1", credentials: { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! } });
+        try {
+            await client.send(new ConverseCommand({ modelId: MODEL, messages: [{ role: "user", content: [{ text: "hi" }] }] }));
+        } finally {
+            client.destroy();
+        }
+    });
+}
+
+async function poolApproach(members: number): Promise<Outcome[]> {
+    const targets = ACCOUNTS.slice(0, members).map(a => ({ roleArn: `arn:aws:iam::${a}:role/bedrock-bridge-execution`, region: "ap-northeast-1", accountId: a, models: [MODEL] }));
+    const handler = createInvokerHandler({ BEDROCK_TARGETS: JSON.stringify(targets), DEFAULT_MODEL_ID: MODEL });
+    return burst(() => handler({ prompt: "hi" }));
+}
+
+export async function run(): Promise<void> {
+    process.env.AWS_REGION = "ap-northeast-1";
+    process.env.AWS_ACCESS_KEY_ID = "AKIAFAKEBENCH0000001";
+    process.env.AWS_SECRET_ACCESS_KEY = "fake";
+    process.env.AWS_LAMBDA_FUNCTION_NAME = "bench";
+    console.log(`\n== quota pool: burst of ${BURST} requests, ${CONCURRENCY} concurrent, each account ${QUOTA_PER_MINUTE} requests/min, model latency ${MODEL_LATENCY_MS} ms ==`);
+    console.log("approach                         ok/total  success   p50 ms   p95 ms   p99 ms  STS calls  Bedrock calls");
+    // The functions log every throttle and failover (as they should in Lambda); keep the table readable.
+    const { warn, error } = console;
+    console.warn = console.error = () => undefined;
+    const rows: [string, Awaited<ReturnType<typeof withFakes<Outcome[]>>>][] = [];
+    rows.push(["seed 001 (AssumeRole per call)", await withFakes(() => seedApproach())]);
+    for (const n of [1, 2, 3]) rows.push([`bedrock-bridge pool of ${n}`, await withFakes(() => poolApproach(n))]);
+    Object.assign(console, { warn, error });
+    const seedOk = rows[0][1].result.filter(o => o.ok).length;
+    for (const [name, r] of rows) {
+        const ok = r.result.filter(o => o.ok);
+        const ms = ok.map(o => o.ms);
+        console.log(`${name.padEnd(32)} ${`${ok.length}/${r.result.length}`.padStart(8)} ${`${((100 * ok.length) / r.result.length).toFixed(0)}%`.padStart(8)} ${String(pct(ms, 50)).padStart(8)} ${String(pct(ms, 95)).padStart(8)} ${String(pct(ms, 99)).padStart(8)} ${String(r.stsCalls).padStart(10)} ${String(r.bedrockCalls).padStart(14)}`);
+    }
+    const best = rows[rows.length - 1][1].result.filter(o => o.ok).length;
+    console.log(`successful answers, pool of 3 vs seed: ${(best / Math.max(1, seedOk)).toFixed(1)}x; STS calls, seed vs pool of 3: ${rows[0][1].stsCalls} vs ${rows[3][1].stsCalls}`);
+}
+
+if (require.main === module) run().then(() => process.exit(0), e => { console.error(e); process.exit(1); });
