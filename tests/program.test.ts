@@ -1,15 +1,6 @@
 // Both stacks' programs under mocks: what each side builds, and config errors that fail preview with the key.
 import { strict as assert } from "assert";
-import { byType, json, one, runBedrock, runCaller } from "./support/stacks";
-
-async function configError(p: Promise<unknown>): Promise<string> {
-    try {
-        await p;
-    } catch (e) {
-        return String((e as Error).message);
-    }
-    assert.fail("expected a configuration error");
-}
+import { byType, failureOf as configError, json, one, runBedrock, runCaller } from "./support/stacks";
 
 describe("program: bedrock side", () => {
     it("builds the execution role and exports what the caller stack reads", async () => {

@@ -1,7 +1,8 @@
 // StepFunctionsInvoker under mocks: the role, the log group, the state machine and the preview-time checks.
 import { strict as assert } from "assert";
 import { StackRun } from "../../tools/harness";
-import { byType, json, one, runBedrock, runCaller, Overrides } from "../support/stacks";
+import { decide, sessionOf } from "../support/iam";
+import { byType, failureOf as failure, json, one, runBedrock, runCaller, Overrides } from "../support/stacks";
 
 const aslValidator = require("asl-validator");
 
@@ -13,15 +14,6 @@ const LOGS = "aws:cloudwatch/logGroup:LogGroup";
 async function caller(overrides: Overrides = {}, bedrockOverrides: Overrides = {}): Promise<{ bedrock: StackRun; run: StackRun }> {
     const bedrock = await runBedrock(bedrockOverrides);
     return { bedrock, run: await runCaller(bedrock, overrides) };
-}
-
-async function failure(p: Promise<unknown>): Promise<string> {
-    try {
-        await p;
-    } catch (e) {
-        return String((e as Error).message);
-    }
-    assert.fail("expected the run to fail");
 }
 
 const policyOf = (run: StackRun) => json(one(run, POLICY, "sfn-invoker-role").inputs.policy);
@@ -165,5 +157,28 @@ describe("StepFunctionsInvoker", () => {
 
     it("bedrock-bridge:stepFunctions on the bedrock side is a contradiction", async () => {
         assert.match(await failure(runBedrock({ "bedrock-bridge:stepFunctions": { enabled: true } })), /bedrock-bridge:stepFunctions belongs to the caller side/);
+    });
+
+    it("IAM simulator: the state machine's role session may assume the Bedrock role and no other; only this state machine may use the role", async () => {
+        const { bedrock, run } = await caller();
+        const role = one(run, ROLE, "sfn-invoker-role");
+        const bedrockRole = one(bedrock, ROLE);
+        const assume = (roleArn: string, trust: any) => decide({
+            principal: sessionOf(role.state.arn), principalArn: role.state.arn, action: "sts:AssumeRole",
+            resource: roleArn, resourceAccount: "222222222222", identityPolicies: [policyOf(run)], resourcePolicy: trust,
+        });
+        assert.equal(await assume(bedrockRole.state.arn, json(bedrockRole.inputs.assumeRolePolicy)), "Allowed");
+        const openTrust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "sts:AssumeRole" }] };
+        assert.equal(await assume("arn:aws:iam::222222222222:role/admin", openTrust), "ImplicitlyDenied");
+
+        const byService = (sourceArn: string, sourceAccount = "111111111111") => decide({
+            principal: "states.amazonaws.com", principalArn: "states.amazonaws.com", action: "sts:AssumeRole",
+            resource: role.state.arn, resourceAccount: "111111111111", identityPolicies: [], resourcePolicy: json(role.inputs.assumeRolePolicy),
+            context: { "aws:SourceArn": sourceArn, "aws:SourceAccount": sourceAccount },
+        });
+        const sm = one(run, SM).state.arn;
+        assert.equal(await byService(sm), "Allowed");
+        assert.equal(await byService("arn:aws:states:ap-northeast-1:111111111111:stateMachine:other"), "ImplicitlyDenied");
+        assert.equal(await byService(sm.replace("111111111111", "999999999999"), "999999999999"), "ImplicitlyDenied");
     });
 });

@@ -47,3 +47,13 @@ export function one(run: StackRun, type: string, name?: string): ResourceRecord 
 export function json(s: string): any {
     return JSON.parse(s);
 }
+
+/** The message a run fails with (a preview-time error); throws when the run succeeds. */
+export async function failureOf(p: Promise<unknown>): Promise<string> {
+    try {
+        await p;
+    } catch (e) {
+        return String((e as Error).message);
+    }
+    throw new Error("expected the run to fail");
+}
