@@ -3,32 +3,14 @@
 import { strict as assert } from "assert";
 import { mintShortTermKey, shortTermKeyProvider, SHORT_TERM_KEY_MAX_SECONDS } from "../../functions/bearer";
 import { keyKind, toBridgeError } from "../../functions/errors";
-import { BedrockAnswer, BedrockRequest, bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
+import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
+import { decodeShortTermKey, EXPIRED, INVALID, requireShortTermBearer } from "../support/bearer";
 import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
 import { one, runBedrock, runCaller } from "../support/stacks";
 import { ResourceRecord } from "../../tools/mocks";
 import { measure } from "../../tools/lambdaPackage";
 import * as fs from "fs";
 import * as path from "path";
-
-export const EXPIRED = "Bearer Token has expired";
-export const INVALID = "Authentication failed: Please make sure your API Key is valid.";
-
-/** The presigned URL inside a short-term key, as query parameters. */
-export function decodeShortTermKey(token: string): URLSearchParams {
-    assert.ok(token.startsWith("bedrock-api-key-"), `not a short-term key: ${token.slice(0, 20)}`);
-    const url = Buffer.from(token.slice("bedrock-api-key-".length), "base64").toString("utf8");
-    assert.ok(url.startsWith("bedrock.amazonaws.com/?"), url.slice(0, 40));
-    return new URLSearchParams(url.slice(url.indexOf("?") + 1));
-}
-
-/** Fake Bedrock's gate: only `Authorization: Bearer bedrock-api-key-…` passes; otherwise Bedrock's own answer. */
-export function requireShortTermBearer(next: (req: BedrockRequest) => BedrockAnswer = () => converseAnswer("ok")) {
-    return (req: BedrockRequest): BedrockAnswer => {
-        if (!req.signedBy.bearer?.startsWith("bedrock-api-key-")) return bedrockError("AccessDeniedException", INVALID);
-        return next(req);
-    };
-}
 
 const creds = (seconds: number, id = "ASIATESTKEY000000001") => ({
     accessKeyId: id, secretAccessKey: "secret", sessionToken: "session-token", expiration: new Date(Date.now() + seconds * 1000),

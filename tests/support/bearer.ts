@@ -1,0 +1,23 @@
+// Bedrock API key helpers shared by the bearer-token tests: Bedrock's two key errors, a decoder for short-term
+// keys, and a fake-Bedrock gate that only lets a short-term key through.
+import { strict as assert } from "assert";
+import { BedrockAnswer, BedrockRequest, bedrockError, converseAnswer } from "./fakes";
+
+export const EXPIRED = "Bearer Token has expired";
+export const INVALID = "Authentication failed: Please make sure your API Key is valid.";
+
+/** The presigned URL inside a short-term key, as query parameters. */
+export function decodeShortTermKey(token: string): URLSearchParams {
+    assert.ok(token.startsWith("bedrock-api-key-"), `not a short-term key: ${token.slice(0, 20)}`);
+    const url = Buffer.from(token.slice("bedrock-api-key-".length), "base64").toString("utf8");
+    assert.ok(url.startsWith("bedrock.amazonaws.com/?"), url.slice(0, 40));
+    return new URLSearchParams(url.slice(url.indexOf("?") + 1));
+}
+
+/** Fake Bedrock's gate: only `Authorization: Bearer bedrock-api-key-…` passes; otherwise Bedrock's own answer. */
+export function requireShortTermBearer(next: (req: BedrockRequest) => BedrockAnswer = () => converseAnswer("ok")) {
+    return (req: BedrockRequest): BedrockAnswer => {
+        if (!req.signedBy.bearer?.startsWith("bedrock-api-key-")) return bedrockError("AccessDeniedException", INVALID);
+        return next(req);
+    };
+}

@@ -1,0 +1,139 @@
+// `npm run token`: argument and target handling in-process; the command itself in a child process with the real
+// SDK clients against fake STS and a fake Bedrock that checks the bearer key and answers Bedrock's key errors.
+import { strict as assert } from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseArgs, resolveTarget } from "../../tools/token";
+import { ROOT } from "../../tools/harness";
+import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
+import { runBedrock } from "../support/stacks";
+import { decodeShortTermKey, EXPIRED, INVALID, requireShortTermBearer } from "../support/bearer";
+
+const ROLE = "arn:aws:iam::222222222222:role/bedrock-bridge-execution";
+const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+function message(f: () => unknown): string {
+    try { f(); } catch (e) { return (e as Error).message; }
+    assert.fail("expected a failure");
+}
+
+describe("npm run token: arguments and target", () => {
+    let plan: string;
+    before(async () => {
+        const run = await runBedrock();
+        plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bb-token-")), "plan.json");
+        fs.writeFileSync(plan, JSON.stringify({ outputs: { ...run.outputs, externalId: "[secret bedrock-bridge:externalId]" } }));
+    });
+
+    it("reads role, region and models from the stack's synthesized plan, never a secret placeholder", () => {
+        const t = resolveTarget(parseArgs(["bedrock", "--plan", plan]));
+        assert.equal(t.roleArn, ROLE);
+        assert.equal(t.region, "ap-northeast-1");
+        assert.equal(t.models[0], MODEL);
+        assert.equal(t.externalId, undefined);
+    });
+
+    it("lets flags name a deployed stack's role and region, and says how when nothing does", () => {
+        const t = resolveTarget(parseArgs(["prod", "--role-arn", ROLE, "--region", "us-east-1", "--plan", "/nonexistent/plan.json"]));
+        assert.deepEqual([t.roleArn, t.region], [ROLE, "us-east-1"]);
+        const msg = message(() => resolveTarget(parseArgs(["prod", "--plan", "/nonexistent/plan.json"])));
+        assert.match(msg, /no role ARN and region for stack "prod"/);
+        assert.match(msg, /--role-arn "\$\(pulumi stack output roleArn -s prod\)" --region/);
+        assert.match(message(() => parseArgs(["bedrock", "--duration", "50000"])), /--duration must be whole seconds from 900 to 43200/);
+        assert.match(message(() => parseArgs([])), /usage: npm run token -- <stack>/);
+        assert.match(message(() => resolveTarget(parseArgs(["x", "--role-arn", "arn:aws:iam::1:user/u", "--region", "us-east-1"]))), /is not a role ARN/);
+    });
+});
+
+describe("npm run token: the command", function () {
+    let sts: FakeSts;
+    let bedrock: FakeBedrock;
+
+    beforeEach(async () => {
+        sts = await new FakeSts().start();
+        bedrock = await new FakeBedrock().start();
+        bedrock.handler = requireShortTermBearer();
+    });
+    afterEach(async () => {
+        await sts.stop();
+        await bedrock.stop();
+    });
+
+    function token(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "token.ts"), ...args], {
+            cwd: ROOT,
+            env: {
+                PATH: process.env.PATH ?? "",
+                AWS_ACCESS_KEY_ID: "AKIAFAKEDEVELOPER001", AWS_SECRET_ACCESS_KEY: "fake-developer-secret",
+                AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+                ...env,
+            },
+        });
+        let stdout = "", stderr = "";
+        child.stdout.on("data", d => (stdout += d));
+        child.stderr.on("data", d => (stderr += d));
+        return new Promise(resolve => child.on("exit", code => resolve({ code: code ?? -1, stdout, stderr })));
+    }
+    const deployed = ["bedrock", "--role-arn", ROLE, "--region", "ap-northeast-1", "--plan", "/nonexistent/plan.json"];
+
+    it("assumes the role with the caller's credentials and prints a short-term key with its expiry", async () => {
+        const r = await token(deployed);
+        assert.equal(r.code, 0, r.stderr);
+        const [comment, exportLine] = r.stdout.trim().split("\n");
+        assert.match(comment, /^# short-term Bedrock API key for arn:aws:iam::222222222222:role\/bedrock-bridge-execution in ap-northeast-1, expires \d{4}-\d\d-\d\dT[\d:.]+Z \(in 60 min\)$/);
+        const key = /^export AWS_BEARER_TOKEN_BEDROCK=(bedrock-api-key-\S+)$/.exec(exportLine)![1];
+        const q = decodeShortTermKey(key);
+        assert.match(String(q.get("X-Amz-Credential")), /^ASIAFAKE222222222222\d{4}\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/);
+        assert.equal(sts.calls[0].roleArn, ROLE);
+        assert.equal(sts.calls[0].signedBy, "AKIAFAKEDEVELOPER001");
+        assert.match(sts.calls[0].sessionName, /^bb-token-/);
+    });
+
+    it("never makes a key that outlives the role session", async () => {
+        sts.expiresInSeconds = 900;
+        const r = await token([...deployed, "--json", "--duration", "43200"]);
+        assert.equal(r.code, 0, r.stderr);
+        const out = JSON.parse(r.stdout);
+        assert.ok(Number(decodeShortTermKey(out.token).get("X-Amz-Expires")) <= 900);
+        assert.ok(new Date(out.expiresAt).getTime() <= Date.now() + 900_000);
+        assert.equal(sts.calls[0].durationSeconds, 43200);
+    });
+
+    it("--check calls Bedrock with the new key", async () => {
+        const r = await token([...deployed, "--check", MODEL]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /ok: the key works for jp\.anthropic/);
+        assert.equal(bedrock.requests.length, 1);
+        assert.match(String(bedrock.requests[0].signedBy.bearer), /^bedrock-api-key-/);
+        assert.equal(bedrock.requests[0].body.inferenceConfig.maxTokens, 1);
+    });
+
+    it("says which key failed and what to do, for both of Bedrock's key errors", async () => {
+        bedrock.handler = () => bedrockError("AccessDeniedException", EXPIRED);
+        const expired = await token([...deployed, "--check", MODEL]);
+        assert.equal(expired.code, 1);
+        assert.match(expired.stderr, /^token: ShortTermKeyExpired: The short-term Bedrock API key has expired in ap-northeast-1\. Generate a new one/m);
+
+        bedrock.handler = () => bedrockError("AccessDeniedException", INVALID);
+        const longTerm = "ABSKQmVkcm9ja0FQSUtleS1leHBsb3JhdGlvbi1hdC0yMjIyMjIyMjIyMjI6c2VjcmV0";
+        const invalid = await token([...deployed, "--verify", MODEL], { AWS_BEARER_TOKEN_BEDROCK: longTerm });
+        assert.equal(invalid.code, 1);
+        assert.match(invalid.stderr, /^token: ApiKeyInvalid: The long-term Bedrock API key was rejected in ap-northeast-1: it is disabled, expired, deleted or mistyped\. Re-enable it \(status: Active in bedrock-bridge:apiKeys, then pulumi up\), or rotate or replace it/m);
+        assert.ok(!invalid.stderr.includes(longTerm) && !invalid.stdout.includes(longTerm), "the key is never printed back");
+        assert.equal(bedrock.requests.at(-1)!.signedBy.bearer, longTerm);
+        assert.equal(sts.calls.length, 1, "--verify assumes nothing");
+    });
+
+    it("explains a refused AssumeRole and missing credentials without a stack trace", async () => {
+        sts.deny.add(ROLE);
+        const denied = await token(deployed);
+        assert.equal(denied.code, 1);
+        assert.match(denied.stderr, /^token: your credentials may not assume arn:aws:iam::222222222222:role\/bedrock-bridge-execution: the Bedrock stack trusts only roles under its bedrock-bridge:callerRolePath/m);
+        assert.ok(!/\n\s+at /.test(denied.stderr), denied.stderr);
+        const none = await token(deployed, { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" });
+        assert.equal(none.code, 1);
+        assert.match(none.stderr, /no AWS credentials found/);
+    });
+});
