@@ -7,6 +7,30 @@ import { expressions, Interpreter, TaskCall, TaskFailure } from "../support/step
 
 const aslValidator = require("asl-validator");
 
+/** Step Functions' AWS SDK integration takes PascalCase; the SDK's members are camelCase. */
+function camel(v: any): any {
+    if (Array.isArray(v)) return v.map(camel);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k[0].toLowerCase() + k.slice(1), camel(x)]));
+    return v;
+}
+
+/**
+ * What the real Bedrock Runtime SDK puts on the wire for these Task Arguments. The SDK drops members
+ * Converse does not have, so a body that keeps every argument means Converse accepts them all.
+ */
+async function converseOnTheWire(args: unknown): Promise<{ path: string; body: any }> {
+    const { BedrockRuntimeClient, ConverseCommand } = await import("@aws-sdk/client-bedrock-runtime");
+    let request: any;
+    const client = new BedrockRuntimeClient({
+        region: "ap-northeast-1",
+        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+        requestHandler: { handle: async (req: any) => { request = req; throw new Error("captured"); } } as any,
+        maxAttempts: 1,
+    });
+    await assert.rejects(client.send(new ConverseCommand(camel(args))), /captured/);
+    return { path: decodeURIComponent(request.path), body: JSON.parse(Buffer.from(request.body).toString("utf8")) };
+}
+
 const ROLE_A = "arn:aws:iam::222222222222:role/bedrock-bridge-execution";
 const ROLE_B = "arn:aws:iam::333333333333:role/bedrock-bridge-execution";
 const JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -160,6 +184,16 @@ describe("state machine definition: executions", () => {
             latencyMs: 812,
             modelId: APAC,
         });
+    });
+
+    it("the real SDK serializes every argument of both requests (Converse knows every member)", async () => {
+        for (const input of [SEED_INPUT, { messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }], message: "c", system: "s", inferenceConfig: { topP: 0.5, stopSequences: ["x"] } }]) {
+            const run = await sm.run(input, answer());
+            const { ModelId, ...rest } = run.calls[0].arguments;
+            const wire = await converseOnTheWire(run.calls[0].arguments);
+            assert.equal(wire.path, `/model/${ModelId}/converse`);
+            assert.deepEqual(wire.body, camel(rest));
+        }
     });
 
     it("a conversation given only as messages (ending with the user) needs no message", async () => {
