@@ -352,7 +352,7 @@ function apiKeysConfig(r: Reader): ApiKeyConfig[] {
         } else if (!never) {
             r.problem(`${where}.expiryDays is required (1..36600 days); a key that never expires must say never: true`);
         }
-        if (never) pulumi.log.warn(`${where} NEVER EXPIRES: a leaked long-term key stays valid until someone disables it. Prefer expiryDays (30..90) or short-term keys (npm run token).`);
+        if (never && k.expiryDays === undefined) pulumi.log.warn(`${where} NEVER EXPIRES: a leaked long-term key stays valid until someone disables it. Prefer expiryDays (30..90) or short-term keys (npm run token).`);
         else if (expiryDays && expiryDays > 90) pulumi.log.warn(`${where} is valid for ${expiryDays} days (more than 90): AWS recommends long-term keys only for exploration; prefer a short expiry or short-term keys.`);
         if (keys.some(x => x.name === k.name)) r.problem(`${key} names "${k.name}" more than once`);
         keys.push({ name: k.name, expiryDays, status: status as ApiKeyConfig["status"], managedPolicy: k.managedPolicy === true, marketplace: k.marketplace === true });

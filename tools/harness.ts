@@ -41,6 +41,8 @@ export interface StackRun {
     project: string;
     resources: (ResourceRecord & { urn: string })[];
     outputs: Record<string, any>;
+    /** Names of the outputs the program marked secret (Pulumi shows them as [secret]). */
+    secretOutputs?: string[];
 }
 
 let mocks: RecordingMocks | undefined;
@@ -117,6 +119,7 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
     const onRejection = (e: unknown) => { failures.push(e); failed(); };
     process.on("unhandledRejection", onRejection);
     let outputs: Record<string, any> = {};
+    const secretOutputs: string[] = [];
     try {
         const exported = main();
         const settled = await Promise.race([resolveDeep(exported), firstFailure]);
@@ -124,6 +127,7 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
             await new Promise(r => setTimeout(r, 20));
         } else {
             outputs = settled;
+            for (const [k, v] of Object.entries(exported)) if (pulumi.Output.isInstance(v) && await pulumi.isSecret(v)) secretOutputs.push(k);
             const settings = require("@pulumi/pulumi/runtime/settings");
             await Promise.race([settings.waitForRPCs(), firstFailure]);
             await new Promise(r => setImmediate(r));
@@ -142,5 +146,5 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
         urns.set(`${parts[2].split("$").pop()}::${parts[3]}`, urn);
     }
     const resources = m.records.map(r => ({ ...r, urn: urns.get(`${r.type}::${r.name}`) ?? "" }));
-    return { stack: opts.stack, project: PROJECT, resources, outputs };
+    return { stack: opts.stack, project: PROJECT, resources, outputs, secretOutputs };
 }

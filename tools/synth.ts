@@ -50,6 +50,8 @@ export async function writePlan(run: StackRun, dir = SYNTH_DIR): Promise<Plan> {
     for (const r of run.resources) {
         const inputs = { ...r.inputs };
         const outputs = { ...r.state };
+        // The provider marks these secret (additionalSecretOutputs); the mocks cannot, so the plan does.
+        for (const k of ["serviceCredentialSecret", "servicePassword"]) if (k in outputs) outputs[k] = "[secret]";
         if (r.type === "aws:lambda/function:Function" && isArchive(inputs.code)) {
             const rel = path.join("lambdas", r.name);
             const size = await writeLambdaPackage(inputs.code, path.join(stackDir, rel));
@@ -58,7 +60,9 @@ export async function writePlan(run: StackRun, dir = SYNTH_DIR): Promise<Plan> {
         }
         resources.push({ type: r.type, name: r.name, urn: r.urn, id: r.id, inputs, ...(r.secretInputs.length ? { secretInputs: r.secretInputs } : {}), outputs });
     }
-    const plan: Plan = { stack: run.stack, project: run.project, resources, outputs: run.outputs };
+    // Secret outputs (API key secrets, say) never reach the plan file or the summary, as in `pulumi stack output`.
+    const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs?.includes(k) ? "[secret]" : v]));
+    const plan: Plan = { stack: run.stack, project: run.project, resources, outputs };
     fs.writeFileSync(planPath(run.stack, dir), JSON.stringify(plan, null, 2) + "\n");
     return plan;
 }
