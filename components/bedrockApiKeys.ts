@@ -26,16 +26,20 @@ export const SHORT_TERM_BEARER: Statement = { Sid: "CallWithShortTermKey", Effec
 export function denyLongTermStatements(): Statement[] {
     return [
         { Sid: "DenyLongTermBedrockApiKeys", Effect: "Deny", Action: "bedrock:CallWithBearerToken", Resource: "*", Condition: bearer("LONG_TERM") },
+        // The OpenAI-compatible endpoint (bedrock-mantle) takes the same keys under its own action and key.
+        { Sid: "DenyLongTermBedrockMantleApiKeys", Effect: "Deny", Action: "bedrock-mantle:CallWithBearerToken", Resource: "*", Condition: { StringEquals: { "bedrock-mantle:bearerTokenType": "LONG_TERM" } } },
         { Sid: "DenyCreatingBedrockApiKeys", Effect: "Deny", Action: "iam:CreateServiceSpecificCredential", Resource: "*", Condition: { StringEquals: { "iam:ServiceSpecificCredentialServiceName": BEDROCK_SERVICE } } },
     ];
 }
 
 /** The same deny as an SCP for the organisation, exempting exactly this stack's declared key users. */
 export function denyLongTermScp(exemptUserArns: string[]): PolicyDocument {
-    const [use, create] = denyLongTermStatements();
-    if (!exemptUserArns.length) return policy([use, create]);
+    const [use, mantle, create] = denyLongTermStatements();
+    if (!exemptUserArns.length) return policy([use, mantle, create]);
+    const exempt = { ArnNotLike: { "aws:PrincipalArn": exemptUserArns } };
     return policy([
-        { ...use, Condition: { ...use.Condition, ArnNotLike: { "aws:PrincipalArn": exemptUserArns } } },
+        { ...use, Condition: { ...use.Condition, ...exempt } },
+        { ...mantle, Condition: { ...mantle.Condition, ...exempt } },
         { Sid: create.Sid, Effect: "Deny", Action: create.Action, NotResource: exemptUserArns, Condition: create.Condition } as Statement,
     ]);
 }

@@ -117,6 +117,7 @@ describe("BedrockApiKeys: optional deny of long-term keys", () => {
         const p = byType(run, "aws:iam/policy:Policy").find(x => x.name === "api-keys-deny-long-term")!;
         assert.deepEqual(json(p.inputs.policy).Statement, [
             { Sid: "DenyLongTermBedrockApiKeys", Effect: "Deny", Action: "bedrock:CallWithBearerToken", Resource: "*", Condition: { StringEquals: { "bedrock:bearerTokenType": "LONG_TERM" } } },
+            { Sid: "DenyLongTermBedrockMantleApiKeys", Effect: "Deny", Action: "bedrock-mantle:CallWithBearerToken", Resource: "*", Condition: { StringEquals: { "bedrock-mantle:bearerTokenType": "LONG_TERM" } } },
             { Sid: "DenyCreatingBedrockApiKeys", Effect: "Deny", Action: "iam:CreateServiceSpecificCredential", Resource: "*", Condition: { StringEquals: { "iam:ServiceSpecificCredentialServiceName": "bedrock.amazonaws.com" } } },
         ]);
         assert.equal(run.outputs.denyLongTermKeysPolicyArn, p.state.arn);
@@ -126,7 +127,8 @@ describe("BedrockApiKeys: optional deny of long-term keys", () => {
     it("exports the organisation-wide SCP, exempting exactly the declared key users", () => {
         const scp = json(run.outputs.denyLongTermKeysScp);
         assert.deepEqual(scp.Statement[0].Condition.ArnNotLike, { "aws:PrincipalArn": [KEY_USER] });
-        assert.deepEqual(scp.Statement[1].NotResource, [KEY_USER]);
+        assert.deepEqual(scp.Statement[1].Condition.ArnNotLike, { "aws:PrincipalArn": [KEY_USER] });
+        assert.deepEqual(scp.Statement[2].NotResource, [KEY_USER]);
     });
 });
 
@@ -180,6 +182,7 @@ describe("BedrockApiKeys: IAM matrix (iam-simulate)", () => {
         });
         assert.equal(await asAlice("bedrock:CallWithBearerToken", "*", bearer("LONG_TERM")), "ExplicitlyDenied");
         assert.equal(await asAlice("bedrock:CallWithBearerToken", "*", bearer("SHORT_TERM")), "Allowed");
+        assert.equal(await asAlice("bedrock-mantle:CallWithBearerToken", "*", { "bedrock-mantle:bearerTokenType": "LONG_TERM" }), "ExplicitlyDenied");
         assert.equal(await asAlice("bedrock:InvokeModel", profileArn(JP)), "Allowed", "SigV4 calls are untouched");
         assert.equal(await asAlice("iam:CreateServiceSpecificCredential", alice, { "iam:ServiceSpecificCredentialServiceName": "bedrock.amazonaws.com" }), "ExplicitlyDenied");
         assert.equal(await asAlice("iam:CreateServiceSpecificCredential", alice, { "iam:ServiceSpecificCredentialServiceName": "codecommit.amazonaws.com" }), "Allowed");

@@ -6,7 +6,7 @@ import { keyKind, toBridgeError } from "../../functions/errors";
 import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
 import { decodeShortTermKey, EXPIRED, INVALID, requireShortTermBearer } from "../support/bearer";
 import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
-import { one, runBedrock, runCaller } from "../support/stacks";
+import { failureOf, one, runBedrock, runCaller } from "../support/stacks";
 import { ResourceRecord } from "../../tools/mocks";
 import { measure } from "../../tools/lambdaPackage";
 import * as fs from "fs";
@@ -137,6 +137,12 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
         assert.match(String(expired.errorMessage), /short-term Bedrock API key has expired/);
         assert.ok(next.ok, next.errorMessage);
         assert.equal(next.value.text, "fresh");
+    });
+
+    it("bedrock-bridge:auth accepts sigv4 or shortTermKey only, on the caller side", async () => {
+        const b = await runBedrock();
+        assert.match(await failureOf(runCaller(b, { "bedrock-bridge:auth": "apiKey" })), /bedrock-bridge:auth must be one of sigv4, shortTermKey \(got "apiKey"\)/);
+        assert.match(await failureOf(runBedrock({ "bedrock-bridge:auth": "shortTermKey" })), /bedrock-bridge:auth belongs to the caller side/);
     });
 
     it("reports a rejected key as ApiKeyInvalid naming the short-term key", async () => {
