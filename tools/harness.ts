@@ -113,25 +113,28 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
     // A failed resource or apply that no output depends on surfaces as an unhandled rejection, as under
     // `pulumi preview`: collect those and fail the run with them.
     const failures: unknown[] = [];
-    // A resource whose input failed never resolves its outputs under mocks: stop waiting at the first failure.
+    // A resource whose input failed never resolves its outputs under mocks: after the first failure, give
+    // the rest of the run a moment to settle (so nothing of it leaks into the next run), then stop waiting.
     let failed!: () => void;
-    const firstFailure = new Promise<"failed">(r => { failed = () => r("failed"); });
+    const gaveUp = new Promise<void>(r => { failed = r; }).then(() => new Promise<"gave up">(r => setTimeout(() => r("gave up"), 1000)));
     const onRejection = (e: unknown) => { failures.push(e); failed(); };
     process.on("unhandledRejection", onRejection);
     let outputs: Record<string, any> = {};
     const secretOutputs: string[] = [];
     try {
         const exported = main();
-        const settled = await Promise.race([resolveDeep(exported), firstFailure]);
-        if (settled === "failed") {
-            await new Promise(r => setTimeout(r, 20));
-        } else {
+        const settled = await Promise.race([resolveDeep(exported), gaveUp]);
+        if (settled !== "gave up") {
             outputs = settled;
             for (const [k, v] of Object.entries(exported)) if (pulumi.Output.isInstance(v) && await pulumi.isSecret(v)) secretOutputs.push(k);
             const settings = require("@pulumi/pulumi/runtime/settings");
-            await Promise.race([settings.waitForRPCs(), firstFailure]);
+            await Promise.race([settings.waitForRPCs(), gaveUp]);
             await new Promise(r => setImmediate(r));
         }
+    } catch (e) {
+        // An output failed: resources fed by it reject a moment later, absorb that here rather than in the next run.
+        if (m.records.length) await Promise.race([require("@pulumi/pulumi/runtime/settings").waitForRPCs().catch(() => undefined), new Promise(r => setTimeout(r, 1000))]);
+        throw e;
     } finally {
         process.off("unhandledRejection", onRejection);
     }
