@@ -164,7 +164,7 @@ export class FakeBedrock {
         this.server.on("session", s => { this.sessions.add(s); s.on("close", () => this.sessions.delete(s)); });
         this.server.on("stream", (stream, headers) => {
             const chunks: Buffer[] = [];
-            stream.on("data", c => chunks.push(c));
+            stream.on("data", (c: Buffer) => chunks.push(c));
             stream.on("end", () => this.answer(stream, headers, Buffer.concat(chunks).toString("utf8")).catch(() => stream.destroy()));
         });
         await new Promise<void>(r => this.server!.listen(0, "127.0.0.1", r));
