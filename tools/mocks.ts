@@ -114,12 +114,17 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             case "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": {
                 const credId = `ACCA${alnum(seed, 17, true)}`;
                 id = `${inputs.serviceName}:${inputs.userName}:${credId}`;
+                // Bedrock API keys come back as alias + secret (ABSK + base64 of "<alias>:<secret>"); other services
+                // (CodeCommit, Keyspaces) as user name + password.
+                const bedrockKey = inputs.serviceName === "bedrock.amazonaws.com";
+                const alias = `${inputs.userName}-at-${acct}`;
                 state = {
                     ...state,
                     serviceSpecificCredentialId: credId,
-                    serviceUserName: `${inputs.userName}-at-${acct}`,
-                    serviceCredentialAlias: `${inputs.userName}-at-${acct}`,
-                    serviceCredentialSecret: `ABSK${Buffer.from(`mock-${hex(seed, 16)}`).toString("base64")}`,
+                    serviceUserName: bedrockKey ? "" : alias,
+                    servicePassword: bedrockKey ? "" : `mock-${hex(seed, 16)}`,
+                    serviceCredentialAlias: bedrockKey ? alias : "",
+                    serviceCredentialSecret: bedrockKey ? `ABSK${Buffer.from(`${alias}:mock-${hex(seed, 16)}`).toString("base64")}` : "",
                     status: inputs.status ?? "Active",
                     createDate: "2026-01-01T00:00:00Z",
                     expirationDate: inputs.credentialAgeDays ? new Date(Date.UTC(2026, 0, 1) + inputs.credentialAgeDays * 86400000).toISOString() : undefined,

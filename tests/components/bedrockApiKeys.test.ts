@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { StackRun } from "../../tools/harness";
 import { decide } from "../support/iam";
+import { checkAll } from "../../policy/rules";
 import { byType, failureOf, json, one, runBedrock } from "../support/stacks";
 
 const ACCOUNT = "222222222222";
@@ -243,6 +244,20 @@ describe("BedrockAuditTrail (bedrock-bridge:auditTrail)", () => {
         assert.equal(write.Condition.StringEquals["aws:SourceArn"], trail.state.arn, "only this trail may write");
         assert.equal(write.Resource, `${bucket.state.arn}/AWSLogs/${ACCOUNT}/*`);
         assert.equal(r.outputs.auditTrailArn, trail.state.arn);
+    });
+});
+
+describe("Bedrock API keys and the policy pack", () => {
+    const violations = (r: StackRun) => checkAll(r.resources.map(x => ({ type: x.type, name: x.name, urn: x.urn, props: x.inputs })), { accountId: ACCOUNT });
+
+    it("keys, deny, short-term permission and audit trail pass every rule", async () => {
+        const r = await runBedrock({ "bedrock-bridge:denyLongTermBearerTokens": "true", "bedrock-bridge:auditTrail": "true", "bedrock-bridge:apiKeys": [{ name: "a", expiryDays: 30, managedPolicy: true, marketplace: true }] });
+        assert.deepEqual(violations(r), []);
+    });
+
+    it("a key that never expires is what the pack's expiry rule stops", async () => {
+        const { run: r } = await withWarnings({ "bedrock-bridge:apiKeys": [{ name: "forever", never: true }] });
+        assert.deepEqual(violations(r).map(v => v.rule), ["bedrock-api-key-expires"]);
     });
 });
 

@@ -3,8 +3,8 @@
 import { strict as assert } from "assert";
 import { mintShortTermKey, shortTermKeyProvider, SHORT_TERM_KEY_MAX_SECONDS } from "../../functions/bearer";
 import { keyKind, toBridgeError } from "../../functions/errors";
-import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
-import { decodeShortTermKey, EXPIRED, INVALID, requireShortTermBearer } from "../support/bearer";
+import { bedrockError, converseAnswer } from "../support/fakes";
+import { decodeShortTermKey, EXPIRED, fakeEndpoints, INVALID, requireShortTermBearer } from "../support/bearer";
 import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
 import { failureOf, one, runBedrock, runCaller } from "../support/stacks";
 import { ResourceRecord } from "../../tools/mocks";
@@ -68,8 +68,7 @@ describe("short-term Bedrock API keys (functions/bearer.ts)", () => {
 });
 
 describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", function () {
-    let sts: FakeSts;
-    let bedrock: FakeBedrock;
+    const f = fakeEndpoints();
     let fn: ResourceRecord;
     let dir: string;
     let bedrockRoleArn: string;
@@ -81,17 +80,7 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
         fn = one(caller, "aws:lambda/function:Function");
         dir = await unpackFunction(fn, "invoker-bearer");
     });
-    beforeEach(async () => {
-        sts = await new FakeSts().start();
-        bedrock = await new FakeBedrock().start();
-        bedrock.handler = requireShortTermBearer();
-    });
-    afterEach(async () => {
-        await sts.stop();
-        await bedrock.stop();
-    });
-
-    const env = () => ({ ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url });
+    const env = () => ({ ...functionEnv(fn), ...f.env() });
 
     it("is deployed with BEDROCK_AUTH=shortTermKey and packs the token generator, not a second SDK", () => {
         assert.equal(fn.inputs.environment.variables.BEDROCK_AUTH, "shortTermKey");
@@ -104,29 +93,29 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
     it("calls Bedrock with a short-term key made from the assumed role, once per container", async () => {
         const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }, { prompt: "c" }], parallel: true }], env());
         assert.ok(r.steps[0].every(x => x.ok), JSON.stringify(r.steps[0]));
-        assert.equal(sts.calls.length, 1);
-        assert.equal(sts.calls[0].roleArn, bedrockRoleArn);
-        const tokens = new Set(bedrock.requests.map(q => q.signedBy.bearer));
+        assert.equal(f.sts.calls.length, 1);
+        assert.equal(f.sts.calls[0].roleArn, bedrockRoleArn);
+        const tokens = new Set(f.bedrock.requests.map(q => q.signedBy.bearer));
         assert.equal(tokens.size, 1, "one key for all calls");
         const q = decodeShortTermKey([...tokens][0]!);
         assert.match(String(q.get("X-Amz-Credential")), /^ASIAFAKE222222222222\d{4}\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/);
         assert.ok(Number(q.get("X-Amz-Expires")) <= 3600, "never longer than the role session");
-        assert.ok(bedrock.requests.every(x => x.signedBy.accessKeyId === undefined), "no SigV4 signature");
+        assert.ok(f.bedrock.requests.every(x => x.signedBy.accessKeyId === undefined), "no SigV4 signature");
         assert.ok(!(r.stdout + r.stderr).includes("bedrock-api-key-"), "the key is never logged");
     });
 
     it("makes a new key before the old one expires", async () => {
-        sts.expiresInSeconds = 301; // key lives as long as the session: inside the 300 s margin after a second
+        f.sts.expiresInSeconds = 301; // key lives as long as the session: inside the 300 s margin after a second
         const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }] }, { sleepMs: 1500, events: [{ prompt: "c" }] }], env());
         assert.ok(r.steps.flat().every(x => x.ok), JSON.stringify(r.steps));
-        const tokens = bedrock.requests.map(q => q.signedBy.bearer);
+        const tokens = f.bedrock.requests.map(q => q.signedBy.bearer);
         assert.equal(tokens[0], tokens[1]);
         assert.notEqual(tokens[1], tokens[2]);
     });
 
     it("reports an expired key as ShortTermKeyExpired and uses a new key on the next call", async () => {
         let first: string | undefined;
-        bedrock.handler = requireShortTermBearer(req => {
+        f.bedrock.handler = requireShortTermBearer(req => {
             first ??= req.signedBy.bearer;
             return req.signedBy.bearer === first ? bedrockError("AccessDeniedException", EXPIRED) : converseAnswer("fresh");
         });
@@ -146,7 +135,7 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
     });
 
     it("reports a rejected key as ApiKeyInvalid naming the short-term key", async () => {
-        bedrock.handler = () => bedrockError("AccessDeniedException", INVALID);
+        f.bedrock.handler = () => bedrockError("AccessDeniedException", INVALID);
         const r = await runLambda(dir, [{ events: [{ prompt: "a" }] }], env());
         assert.equal(r.steps[0][0].errorType, "ApiKeyInvalid");
         assert.match(String(r.steps[0][0].errorMessage), /short-term Bedrock API key was rejected/);

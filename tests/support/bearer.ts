@@ -1,7 +1,7 @@
 // Bedrock API key helpers shared by the bearer-token tests: Bedrock's two key errors, a decoder for short-term
 // keys, and a fake-Bedrock gate that only lets a short-term key through.
 import { strict as assert } from "assert";
-import { BedrockAnswer, BedrockRequest, bedrockError, converseAnswer } from "./fakes";
+import { BedrockAnswer, BedrockRequest, bedrockError, converseAnswer, FakeBedrock, FakeSts } from "./fakes";
 
 export const EXPIRED = "Bearer Token has expired";
 export const INVALID = "Authentication failed: Please make sure your API Key is valid.";
@@ -20,4 +20,23 @@ export function requireShortTermBearer(next: (req: BedrockRequest) => BedrockAns
         if (!req.signedBy.bearer?.startsWith("bedrock-api-key-")) return bedrockError("AccessDeniedException", INVALID);
         return next(req);
     };
+}
+
+/** Fresh fake STS and Bedrock (letting only a short-term key through) around each test of the calling suite. */
+export function fakeEndpoints(): { sts: FakeSts; bedrock: FakeBedrock; env(): Record<string, string> } {
+    const f = {
+        sts: undefined as unknown as FakeSts,
+        bedrock: undefined as unknown as FakeBedrock,
+        env: () => ({ AWS_ENDPOINT_URL_STS: f.sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: f.bedrock.url }),
+    };
+    beforeEach(async () => {
+        f.sts = await new FakeSts().start();
+        f.bedrock = await new FakeBedrock().start();
+        f.bedrock.handler = requireShortTermBearer();
+    });
+    afterEach(async () => {
+        await f.sts.stop();
+        await f.bedrock.stop();
+    });
+    return f;
 }

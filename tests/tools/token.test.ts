@@ -7,9 +7,9 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs, resolveTarget } from "../../tools/token";
 import { ROOT } from "../../tools/harness";
-import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
+import { bedrockError } from "../support/fakes";
 import { runBedrock } from "../support/stacks";
-import { decodeShortTermKey, EXPIRED, INVALID, requireShortTermBearer } from "../support/bearer";
+import { decodeShortTermKey, EXPIRED, fakeEndpoints, INVALID } from "../support/bearer";
 
 const ROLE = "arn:aws:iam::222222222222:role/bedrock-bridge-execution";
 const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -48,18 +48,7 @@ describe("npm run token: arguments and target", () => {
 });
 
 describe("npm run token: the command", function () {
-    let sts: FakeSts;
-    let bedrock: FakeBedrock;
-
-    beforeEach(async () => {
-        sts = await new FakeSts().start();
-        bedrock = await new FakeBedrock().start();
-        bedrock.handler = requireShortTermBearer();
-    });
-    afterEach(async () => {
-        await sts.stop();
-        await bedrock.stop();
-    });
+    const f = fakeEndpoints();
 
     function token(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
         const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "token.ts"), ...args], {
@@ -67,7 +56,7 @@ describe("npm run token: the command", function () {
             env: {
                 PATH: process.env.PATH ?? "",
                 AWS_ACCESS_KEY_ID: "AKIAFAKEDEVELOPER001", AWS_SECRET_ACCESS_KEY: "fake-developer-secret",
-                AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+                ...f.env(),
                 ...env,
             },
         });
@@ -86,48 +75,48 @@ describe("npm run token: the command", function () {
         const key = /^export AWS_BEARER_TOKEN_BEDROCK=(bedrock-api-key-\S+)$/.exec(exportLine)![1];
         const q = decodeShortTermKey(key);
         assert.match(String(q.get("X-Amz-Credential")), /^ASIAFAKE222222222222\d{4}\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/);
-        assert.equal(sts.calls[0].roleArn, ROLE);
-        assert.equal(sts.calls[0].signedBy, "AKIAFAKEDEVELOPER001");
-        assert.match(sts.calls[0].sessionName, /^bb-token-/);
+        assert.equal(f.sts.calls[0].roleArn, ROLE);
+        assert.equal(f.sts.calls[0].signedBy, "AKIAFAKEDEVELOPER001");
+        assert.match(f.sts.calls[0].sessionName, /^bb-token-/);
     });
 
     it("never makes a key that outlives the role session", async () => {
-        sts.expiresInSeconds = 900;
+        f.sts.expiresInSeconds = 900;
         const r = await token([...deployed, "--json", "--duration", "43200"]);
         assert.equal(r.code, 0, r.stderr);
         const out = JSON.parse(r.stdout);
         assert.ok(Number(decodeShortTermKey(out.token).get("X-Amz-Expires")) <= 900);
         assert.ok(new Date(out.expiresAt).getTime() <= Date.now() + 900_000);
-        assert.equal(sts.calls[0].durationSeconds, 43200);
+        assert.equal(f.sts.calls[0].durationSeconds, 43200);
     });
 
     it("--check calls Bedrock with the new key", async () => {
         const r = await token([...deployed, "--check", MODEL]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stderr, /ok: the key works for jp\.anthropic/);
-        assert.equal(bedrock.requests.length, 1);
-        assert.match(String(bedrock.requests[0].signedBy.bearer), /^bedrock-api-key-/);
-        assert.equal(bedrock.requests[0].body.inferenceConfig.maxTokens, 1);
+        assert.equal(f.bedrock.requests.length, 1);
+        assert.match(String(f.bedrock.requests[0].signedBy.bearer), /^bedrock-api-key-/);
+        assert.equal(f.bedrock.requests[0].body.inferenceConfig.maxTokens, 1);
     });
 
     it("says which key failed and what to do, for both of Bedrock's key errors", async () => {
-        bedrock.handler = () => bedrockError("AccessDeniedException", EXPIRED);
+        f.bedrock.handler = () => bedrockError("AccessDeniedException", EXPIRED);
         const expired = await token([...deployed, "--check", MODEL]);
         assert.equal(expired.code, 1);
         assert.match(expired.stderr, /^token: ShortTermKeyExpired: The short-term Bedrock API key has expired in ap-northeast-1\. Generate a new one/m);
 
-        bedrock.handler = () => bedrockError("AccessDeniedException", INVALID);
+        f.bedrock.handler = () => bedrockError("AccessDeniedException", INVALID);
         const longTerm = "ABSKQmVkcm9ja0FQSUtleS1leHBsb3JhdGlvbi1hdC0yMjIyMjIyMjIyMjI6c2VjcmV0";
         const invalid = await token([...deployed, "--verify", MODEL], { AWS_BEARER_TOKEN_BEDROCK: longTerm });
         assert.equal(invalid.code, 1);
         assert.match(invalid.stderr, /^token: ApiKeyInvalid: The long-term Bedrock API key was rejected in ap-northeast-1: it is disabled, expired, deleted or mistyped\. Re-enable it \(status: Active in bedrock-bridge:apiKeys, then pulumi up\), or rotate or replace it/m);
         assert.ok(!invalid.stderr.includes(longTerm) && !invalid.stdout.includes(longTerm), "the key is never printed back");
-        assert.equal(bedrock.requests.at(-1)!.signedBy.bearer, longTerm);
-        assert.equal(sts.calls.length, 1, "--verify assumes nothing");
+        assert.equal(f.bedrock.requests.at(-1)!.signedBy.bearer, longTerm);
+        assert.equal(f.sts.calls.length, 1, "--verify assumes nothing");
     });
 
     it("explains a refused AssumeRole and missing credentials without a stack trace", async () => {
-        sts.deny.add(ROLE);
+        f.sts.deny.add(ROLE);
         const denied = await token(deployed);
         assert.equal(denied.code, 1);
         assert.match(denied.stderr, /^token: your credentials may not assume arn:aws:iam::222222222222:role\/bedrock-bridge-execution: the Bedrock stack trusts only roles under its bedrock-bridge:callerRolePath/m);
