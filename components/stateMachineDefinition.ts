@@ -35,6 +35,9 @@ export interface DefinitionTarget {
     roleArn: string;
     /** Shown in the Task's Comment, e.g. the stack name and region. */
     label?: string;
+    /** When given, the output says which account and region served the answer (cost attribution). */
+    accountId?: string;
+    region?: string;
 }
 
 export interface DefinitionOptions {
@@ -125,8 +128,12 @@ function converseArguments(o: DefinitionOptions): string {
 const RESULT = "$states.result";
 
 /** What a consumer gets: the answer's text, why it stopped, tokens, latency, and the model that answered. */
-function converseOutput(): State {
+function converseOutput(target: DefinitionTarget, index: number): State {
+    const servedBy: State = target.accountId && target.region
+        ? { servedBy: { accountId: target.accountId, region: target.region }, ...(index ? { failovers: index } : {}) }
+        : {};
     return {
+        ...servedBy,
         text: expr(`$join([${RESULT}.Output.Message.Content.Text], "")`),
         stopReason: expr(`${RESULT}.StopReason`),
         usage: expr(`{"inputTokens": ${RESULT}.Usage.InputTokens, "outputTokens": ${RESULT}.Usage.OutputTokens, "totalTokens": ${RESULT}.Usage.TotalTokens,`,
@@ -169,7 +176,7 @@ function converseTask(o: DefinitionOptions, index: number): State {
             { ErrorEquals: [bedrock("AccessDeniedException")], Next: "AccessDenied", Assign: CAUGHT },
             { ErrorEquals: ["States.ALL"], Next: "BedrockFailed", Assign: CAUGHT },
         ],
-        Output: converseOutput(),
+        Output: converseOutput(target, index),
         End: true,
     };
 }

@@ -280,6 +280,22 @@ describe("state machine definition: executions", () => {
         assert.equal(run.output.text, SEED_TEXT);
     });
 
+    it("with accounts known, the output says which member served and how many were skipped", async () => {
+        const pool = new Interpreter(buildDefinition(options({ targets: [
+            { roleArn: ROLE_A, accountId: "222222222222", region: "ap-northeast-1" },
+            { roleArn: ROLE_B, accountId: "333333333333", region: "ap-northeast-1" },
+        ] })));
+        const first = await pool.run(SEED_INPUT, answer());
+        assert.deepEqual(first.output.servedBy, { accountId: "222222222222", region: "ap-northeast-1" });
+        assert.equal(first.output.failovers, undefined);
+        const second = await pool.run(SEED_INPUT, async call => {
+            if (call.credentials.RoleArn === ROLE_A) throw new TaskFailure("BedrockRuntime.ThrottlingException", "Too many requests");
+            return SEED_RESULT;
+        });
+        assert.deepEqual(second.output.servedBy, { accountId: "333333333333", region: "ap-northeast-1" });
+        assert.equal(second.output.failovers, 1);
+    });
+
     it("when every target keeps throttling, the execution fails with BedrockBridge.Throttled and the original error", async () => {
         const run = await sm.run(SEED_INPUT, throwing("BedrockRuntime.ThrottlingException", "Too many requests, please wait before trying again."));
         assert.equal(run.error, "BedrockBridge.Throttled");
