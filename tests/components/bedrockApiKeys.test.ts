@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { StackRun } from "../../tools/harness";
-import { decide } from "../support/iam";
+import { ALLOW_ALL, decide, foundationModelArn, inferenceProfileArn } from "../support/iam";
 import { checkAll } from "../../policy/rules";
 import { byType, failureOf, json, one, runBedrock } from "../support/stacks";
 
@@ -12,10 +12,10 @@ const ACCOUNT = "222222222222";
 const REGION = "ap-northeast-1";
 const JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const APAC = "apac.anthropic.claude-sonnet-4-20250514-v1:0";
-const profileArn = (id: string) => `arn:aws:bedrock:${REGION}:${ACCOUNT}:inference-profile/${id}`;
-const fmArn = (region: string, model: string) => `arn:aws:bedrock:${region}::foundation-model/${model}`;
+const profileArn = (id: string) => inferenceProfileArn(REGION, ACCOUNT, id);
+const fmArn = foundationModelArn;
 const KEY_USER = `arn:aws:iam::${ACCOUNT}:user/bedrock-bridge/api-keys/BedrockAPIKey-exploration`;
-const allowAll = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+const allowAll = ALLOW_ALL;
 const KEY = "aws:iam/serviceSpecificCredential:ServiceSpecificCredential";
 
 /** Runs the Bedrock stack and collects what the program warned about. */

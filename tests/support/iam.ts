@@ -40,3 +40,9 @@ export function sessionOf(roleArn: string, session = "test"): string {
     if (!rest) throw new Error(`not a role ARN: ${roleArn}`);
     return `arn:${partitionAcct.replace(":iam::", ":sts::")}:assumed-role/${rest.split("/").pop()}/${session}`;
 }
+
+/** AdministratorAccess as a document: the most an identity policy can grant. */
+export const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+
+export const inferenceProfileArn = (region: string, account: string, id: string) => `arn:aws:bedrock:${region}:${account}:inference-profile/${id}`;
+export const foundationModelArn = (region: string, model: string) => `arn:aws:bedrock:${region}::foundation-model/${model}`;
