@@ -91,6 +91,9 @@ export function toBridgeError(err: unknown, ctx: ErrorContext = {}): BridgeError
         // Clients that authenticate with a key tag their errors (bearer.ts), so callers need not pass auth.
         const keyError = bearerKeyError(msg, { ...ctx, auth: ctx.auth ?? (err as { bedrockAuth?: BedrockAuth }).bedrockAuth }, where);
         if (keyError) return keyError;
+        if (/explicit deny/i.test(msg)) {
+            return bridgeError("AccessDenied", `An explicit deny blocks this call to ${model}${where}: the role's older sessions were revoked (AWSRevokeOlderSessions), or an SCP or deny policy forbids it (the long-term API key deny, say). After a revocation, new credentials and new short-term keys work again.`);
+        }
         if (/don't have access to the model|not have access to the model|model access|not authorized to access this model/i.test(msg)) {
             return bridgeError("ModelNotEnabled", `Model access for ${model} is not enabled in the Bedrock account${where}. Enable it under Bedrock > Model access there.`);
         }

@@ -62,6 +62,8 @@ describe("short-term Bedrock API keys (functions/bearer.ts)", () => {
         assert.match(longTerm.message, /long-term Bedrock API key was rejected: it is disabled, expired, deleted or mistyped\. Re-enable it \(status: Active in bedrock-bridge:apiKeys/);
         const shortTerm = toBridgeError(denied(INVALID, "shortTermKey"));
         assert.match(shortTerm.message, /short-term Bedrock API key was rejected.*Generate a new one/);
+        const revoked = toBridgeError(denied("User: arn:aws:sts::222222222222:assumed-role/bedrock-bridge-execution/bb-token-alice is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/x with an explicit deny in an identity-based policy", "shortTermKey"));
+        assert.match(revoked.message, /explicit deny .*sessions were revoked \(AWSRevokeOlderSessions\)/);
         assert.equal(keyKind("bedrock-api-key-abc"), "shortTermKey");
         assert.equal(keyKind("ABSKQmVkcm9ja0FQSUtleS1"), "longTermKey");
     });
