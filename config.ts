@@ -90,12 +90,41 @@ export interface CallerSideConfig extends CommonConfig {
     stepFunctions: StepFunctionsConfig;
     /** How functions authenticate to Bedrock: SigV4 with the assumed role, or a short-term API key minted from it. */
     auth: "sigv4" | "shortTermKey";
+    /** Streaming chat backend (seed 003); undefined when bedrock-bridge:chat is absent or disabled. */
+    chat?: ChatConfig;
+}
+
+export interface ChatConfig {
+    /** AppSync Events channel namespace; channels are /<namespace>/<cognito sub>/<sessionid>. */
+    namespace: string;
+    /** Browser origins allowed by CORS (exact https origins). */
+    allowedOrigins: string[];
+    /** An existing Cognito user pool (and its app client) instead of a new one. */
+    userPoolId?: string;
+    userPoolClientId?: string;
+    selfSignUp: boolean;
+    /** REST resource path and stage name. */
+    path: string;
+    stageName: string;
+    modelId?: string;
+    minPromptChars: number;
+    maxPromptChars: number;
+    systemPrompt?: string;
+    maxPriorTurns: number;
+    maxTurnChars: number;
+    maxTokens: number;
+    throttling: { rateLimit: number; burstLimit: number };
+    maxEventAgeSeconds: number;
+    timeoutSeconds: number;
+    memorySize: number;
+    /** Coalescing window of the relay (deltas after the first). */
+    coalesceMs: number;
 }
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
 const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail"];
-const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth"];
+const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth", "chat"];
 
 export class ConfigError extends pulumi.RunError {
     constructor(public readonly problems: string[]) {
@@ -282,7 +311,8 @@ function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideCo
     }
     const stepFunctions = stepFunctionsConfig(r);
     const auth = (r.str("auth", { oneOf: ["sigv4", "shortTermKey"] }) ?? "sigv4") as CallerSideConfig["auth"];
-    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker, stepFunctions, auth };
+    const chat = chatConfig(r);
+    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker, stepFunctions, auth, ...(chat ? { chat } : {}) };
 }
 
 /** bedrock-bridge:stepFunctions, a map; unknown or invalid entries are problems naming the entry. */
@@ -377,4 +407,55 @@ function auditTrailConfig(r: Reader): AuditTrailConfig | undefined {
         else r.problem(`${key}.${k} is not valid (retentionDays: 1..3653, multiRegion: boolean), got ${JSON.stringify(v)}`);
     }
     return trail;
+}
+
+/** bedrock-bridge:chat, a map; present means enabled unless it says enabled: false. */
+function chatConfig(r: Reader): ChatConfig | undefined {
+    const key = r.key("chat");
+    const raw = r.obj<unknown>("chat");
+    if (raw === undefined) return undefined;
+    if (!isMap(raw)) {
+        r.problem(`${key} must be a map such as {allowedOrigins: ["https://chat.example.com"]}`);
+        return undefined;
+    }
+    const c: ChatConfig = {
+        namespace: "bedrock-stream-response", allowedOrigins: [], selfSignUp: false, path: "chat", stageName: "prod",
+        minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 10, maxTurnChars: 8000, maxTokens: 4096,
+        throttling: { rateLimit: 10, burstLimit: 20 }, maxEventAgeSeconds: 300, timeoutSeconds: 300, memorySize: 256, coalesceMs: 100,
+    };
+    const ints: Record<string, [number, number]> = {
+        minPromptChars: [1, 100000], maxPromptChars: [1, 100000], maxPriorTurns: [0, 50], maxTurnChars: [1, 100000], maxTokens: [1, 64000],
+        maxEventAgeSeconds: [60, 21600], timeoutSeconds: [10, 900], memorySize: [128, 10240], coalesceMs: [10, 1000],
+    };
+    const strs: Record<string, [RegExp, string]> = {
+        // AppSync namespace names: letters, digits and hyphens, at most 50.
+        namespace: [/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?$/, "letters, digits and hyphens, at most 50"],
+        userPoolId: [/^[a-z]{2}(-gov)?-[a-z]+-\d_[A-Za-z0-9]+$/, "a user pool id such as ap-northeast-1_AbCdEf123"],
+        userPoolClientId: [/^[a-z0-9]{1,128}$/, "an app client id"],
+        path: [/^[A-Za-z0-9._-]{1,64}$/, "one path segment such as chat"],
+        stageName: [/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and -"],
+        modelId: [MODEL_ID, "one of the models the Bedrock stack allows"],
+    };
+    let enabled = true;
+    for (const [k, v] of Object.entries(raw)) {
+        if (k === "enabled" && typeof v === "boolean") enabled = v;
+        else if (k === "selfSignUp" && typeof v === "boolean") c.selfSignUp = v;
+        else if (ints[k] && Number.isInteger(v) && (v as number) >= ints[k][0] && (v as number) <= ints[k][1]) (c as any)[k] = v;
+        else if (ints[k]) r.problem(`${key}.${k} must be a whole number from ${ints[k][0]} to ${ints[k][1]} (got ${JSON.stringify(v)})`);
+        else if (strs[k] && typeof v === "string" && strs[k][0].test(v)) (c as any)[k] = v;
+        else if (strs[k]) r.problem(`${key}.${k} is not valid: ${strs[k][1]} (got ${JSON.stringify(v)})`);
+        // It travels in the function's environment, which Lambda caps at 4 KB in total.
+        else if (k === "systemPrompt" && typeof v === "string" && v.trim() && v.length <= 2000) c.systemPrompt = v;
+        else if (k === "systemPrompt") r.problem(`${key}.systemPrompt must be a non-empty string of at most 2000 characters`);
+        else if (k === "allowedOrigins" && Array.isArray(v) && v.every(o => typeof o === "string" && /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^http:\/\/localhost(:\d{1,5})?$/.test(o))) c.allowedOrigins = v as string[];
+        else if (k === "allowedOrigins") r.problem(`${key}.allowedOrigins must list exact origins such as "https://chat.example.com" (no path, no wildcard; http only for localhost), got ${JSON.stringify(v)}`);
+        else if (k === "throttling" && isMap(v) && Object.entries(v).every(([tk, tv]) => (tk === "rateLimit" || tk === "burstLimit") && typeof tv === "number" && tv > 0 && tv <= 10000)) c.throttling = { ...c.throttling, ...(v as object) };
+        else if (k === "throttling") r.problem(`${key}.throttling must be {rateLimit, burstLimit} with positive numbers up to 10000, got ${JSON.stringify(v)}`);
+        else r.problem(`${key}.${k} is not a chat setting (enabled, namespace, allowedOrigins, userPoolId, userPoolClientId, selfSignUp, path, stageName, modelId, systemPrompt, ${Object.keys(ints).join(", ")}, throttling)`);
+    }
+    if (!enabled) return undefined;
+    if (!c.allowedOrigins.length) r.problem(`${key}.allowedOrigins is required: the browser origin(s) of the chat app, e.g. ["https://chat.example.com"]`);
+    if ((c.userPoolId === undefined) !== (c.userPoolClientId === undefined)) r.problem(`${key}.userPoolId and ${key}.userPoolClientId go together: give both to use an existing pool, or neither to create one`);
+    if (c.minPromptChars > c.maxPromptChars) r.problem(`${key}.minPromptChars (${c.minPromptChars}) is more than maxPromptChars (${c.maxPromptChars})`);
+    return c;
 }

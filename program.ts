@@ -5,6 +5,7 @@ import { CrossAccountBedrockAccess } from "./components/crossAccountBedrockAcces
 import { referenceBedrockStacks, requireAllowedModel } from "./components/bedrockTargets";
 import { CrossAccountInvoker } from "./components/crossAccountInvoker";
 import { StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
+import { StreamingChatBackend } from "./components/streamingChatBackend";
 import { BedrockApiKeys } from "./components/bedrockApiKeys";
 import { BedrockAuditTrail } from "./components/auditTrail";
 
@@ -85,6 +86,24 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
         outputs.stateMachineArn = sfn.stateMachine.arn;
         outputs.stateMachineRoleArn = sfn.role.arn;
         outputs.stateMachineLogGroup = sfn.logGroup.name;
+    }
+    if (cfg.chat) {
+        const chat = new StreamingChatBackend("chat", {
+            accountId: cfg.accountId,
+            region: cfg.region,
+            rolePath: cfg.rolePath,
+            targets,
+            modelId: cfg.chat.modelId ? requireAllowedModel(targets, cfg.chat.modelId, "bedrock-bridge:chat.modelId") : defaultModelId,
+            logRetentionDays: cfg.logRetentionDays,
+            chat: cfg.chat,
+        });
+        outputs.chatRestEndpoint = chat.restEndpoint;
+        outputs.chatEventsHttpEndpoint = chat.httpEndpoint;
+        outputs.chatEventsRealtimeEndpoint = chat.realtimeEndpoint;
+        outputs.chatNamespace = cfg.chat.namespace;
+        outputs.chatUserPoolId = chat.userPoolId;
+        outputs.chatUserPoolClientId = chat.userPoolClientId;
+        outputs.chatRelayFunctionName = chat.function.name;
     }
     return outputs;
 }

@@ -1,0 +1,178 @@
+// Streaming chat relay Lambda (seed 003, done right): ConverseStream in the Bedrock account through its role,
+// deltas relayed to the user's AppSync Events channel. No Pulumi imports: this file runs inside Lambda.
+import { ConverseStreamCommand, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
+import { createAppSyncPublisher, type PublishFn } from "./appsyncPublisher";
+import { toBridgeError, type BridgeErrorCode } from "./errors";
+import { clientFor } from "./invoker";
+import { createRelay, type Usage } from "./relay";
+import { readTargets } from "./targets";
+
+/** What the API Gateway mapping template hands over: the validated body, the verified sub, the request id. */
+export interface ChatEvent {
+    body?: { prompt?: unknown; sessionid?: unknown; history?: unknown };
+    sub?: unknown;
+    requestId?: unknown;
+}
+
+export interface ChatLimits {
+    minPromptChars: number;
+    maxPromptChars: number;
+    maxPriorTurns: number;
+    maxTurnChars: number;
+    maxTokens: number;
+}
+
+export interface ChatResult {
+    requestId: string;
+    outcome: "done" | "error" | "publishFailed" | "rejected";
+    code?: string;
+    events?: number;
+    publishRequests?: number;
+}
+
+export const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+// Cognito subs are UUIDs; anything with "/" or "*" would change the channel, so only this shape is accepted.
+export const SUB = /^[A-Za-z0-9-]{1,128}$/;
+
+/** Messages for the person in the chat window: no ARNs, regions or account ids (those go to the log). */
+const USER_MESSAGES: Partial<Record<BridgeErrorCode, string>> = {
+    Throttled: "The model is busy right now. Please try again in a moment.",
+    QuotaExceeded: "The model is busy right now. Please try again in a moment.",
+    ModelNotEnabled: "The model is not available to this service (model access denied).",
+    AccessDenied: "The model is not available to this service (model access denied).",
+    AssumeRoleDenied: "The model is not available to this service (model access denied).",
+    ModelNotFound: "The model is not available to this service.",
+    InputTooLong: "The conversation is too long for the model. Shorten the prompt or start a new session.",
+    ValidationError: "The model could not process this request.",
+    ServiceUnavailable: "The model is temporarily unavailable. Please try again shortly.",
+    InvalidRequest: "The request is not valid.",
+};
+
+export function userMessage(code: string): string {
+    return USER_MESSAGES[code as BridgeErrorCode] ?? "Something went wrong while generating the answer. Please try again.";
+}
+
+export function readLimits(env: NodeJS.ProcessEnv): ChatLimits {
+    const raw = env.CHAT_LIMITS ? JSON.parse(env.CHAT_LIMITS) : {};
+    return { minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 10, maxTurnChars: 8000, maxTokens: 4096, ...raw };
+}
+
+/** Defence in depth: the gateway validated the body already; this is the contract the relay relies on. */
+export function parseChatEvent(event: ChatEvent, limits: ChatLimits): { prompt: string; sessionid: string; sub: string; history: Message[] } | { problem: string; channelSafe: boolean } {
+    const sub = event?.sub;
+    const sessionid = event?.body?.sessionid;
+    if (typeof sub !== "string" || !SUB.test(sub)) return { problem: "sub is missing or malformed", channelSafe: false };
+    if (typeof sessionid !== "string" || !SESSION_ID.test(sessionid)) return { problem: "sessionid is missing or malformed", channelSafe: false };
+    const prompt = event.body?.prompt;
+    if (typeof prompt !== "string" || !prompt.trim() || prompt.length < limits.minPromptChars || prompt.length > limits.maxPromptChars) {
+        return { problem: `prompt must be ${limits.minPromptChars}..${limits.maxPromptChars} characters`, channelSafe: true };
+    }
+    const h = event.body?.history ?? [];
+    if (!Array.isArray(h) || h.length > limits.maxPriorTurns * 2) return { problem: `history may hold at most ${limits.maxPriorTurns} prior turns`, channelSafe: true };
+    const history: Message[] = [];
+    for (const [i, m] of h.entries()) {
+        const role = i % 2 === 0 ? "user" : "assistant";
+        if (!m || m.role !== role || typeof m.content !== "string" || !m.content.trim() || m.content.length > limits.maxTurnChars) {
+            return { problem: `history[${i}] must be {role:"${role}", content: 1..${limits.maxTurnChars} characters}`, channelSafe: true };
+        }
+        history.push({ role, content: [{ text: m.content }] });
+    }
+    if (history.length % 2 !== 0) return { problem: "history must end with an assistant turn", channelSafe: true };
+    return { prompt, sessionid, sub, history };
+}
+
+function log(level: "info" | "error", fields: Record<string, unknown>): void {
+    // Codes, counts and ids only: never the prompt, the answer or credentials.
+    (level === "error" ? console.error : console.log)(JSON.stringify({ level, ...fields }));
+}
+
+const MODELED_EXCEPTIONS = ["internalServerException", "modelStreamErrorException", "validationException", "throttlingException", "serviceUnavailableException"];
+
+export interface HandlerDeps {
+    publish?: PublishFn;
+}
+
+/** Builds the handler once per container: configuration read, clients and the keep-alive publisher created once. */
+export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env, deps: HandlerDeps = {}) {
+    const targets = readTargets(env);
+    const modelId = env.CHAT_MODEL_ID || targets[0].models[0];
+    const target = targets.find(t => t.models.includes(modelId));
+    if (!target) throw new Error(`CHAT_MODEL_ID ${modelId} is not allowed by any Bedrock target`);
+    const namespace = env.CHAT_NAMESPACE || "bedrock-stream-response";
+    const limits = readLimits(env);
+    const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT ? [{ text: env.CHAT_SYSTEM_PROMPT }] : undefined;
+    const relayTuning = { windowMs: Number(env.CHAT_COALESCE_MS ?? 100), maxChars: Number(env.CHAT_COALESCE_CHARS ?? 4000) };
+    const client = clientFor(target);
+    const endpoint = env.APPSYNC_HTTP_ENDPOINT;
+    if (!deps.publish && !endpoint) throw new Error("APPSYNC_HTTP_ENDPOINT is not set");
+    // Publishing uses the function's own role (appsync:EventPublish on its namespace), not the Bedrock role.
+    const publish = deps.publish ?? createAppSyncPublisher({
+        endpoint: endpoint!,
+        region: env.APPSYNC_REGION || env.AWS_REGION || target.region,
+        credentials: defaultProvider(),
+        maxAttempts: Number(env.CHAT_PUBLISH_ATTEMPTS ?? 5),
+    });
+
+    return async (event: ChatEvent, context?: { awsRequestId?: string }): Promise<ChatResult> => {
+        const requestId = typeof event?.requestId === "string" && event.requestId ? event.requestId.slice(0, 128) : context?.awsRequestId ?? "unknown";
+        const parsed = parseChatEvent(event, limits);
+        const channel = "problem" in parsed ? undefined : `/${namespace}/${parsed.sub}/${parsed.sessionid}`;
+        let publishRequests = 0;
+        const ac = new AbortController();
+        const relayTo = (ch: string) => createRelay({
+            requestId,
+            ...relayTuning,
+            publish: async events => { publishRequests += (await publish(ch, events)).requests; },
+            onFailure: () => ac.abort(),
+        });
+
+        if ("problem" in parsed) {
+            log("error", { msg: "rejected request", requestId, problem: parsed.problem });
+            if (!parsed.channelSafe) return { requestId, outcome: "rejected", code: "InvalidRequest" };
+            const ch = `/${namespace}/${(event.sub as string)}/${(event.body!.sessionid as string)}`;
+            const s = await relayTo(ch).error("InvalidRequest", `${userMessage("InvalidRequest")} (${parsed.problem})`);
+            return { requestId, outcome: s.ok ? "error" : "publishFailed", code: "InvalidRequest", events: s.events, publishRequests };
+        }
+
+        const relay = relayTo(channel!);
+        let stopReason: string | undefined;
+        let usage: Usage | null = null;
+        const started = Date.now();
+        try {
+            const out = await client.send(new ConverseStreamCommand({
+                modelId,
+                messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
+                system,
+                inferenceConfig: { maxTokens: limits.maxTokens },
+            }), { abortSignal: ac.signal });
+            for await (const ev of out.stream ?? []) {
+                if (relay.failed) break;
+                const text = ev.contentBlockDelta?.delta?.text;
+                if (text) relay.delta(text);
+                else if (ev.messageStop) { stopReason = ev.messageStop.stopReason ?? "end_turn"; relay.hold(); }
+                else if (ev.metadata) { usage = { ...(ev.metadata.usage ?? {}) }; if (stopReason) break; }
+                else {
+                    const key = MODELED_EXCEPTIONS.find(k => (ev as unknown as Record<string, unknown>)[k]);
+                    if (key) throw Object.assign(new Error(String((ev as any)[key]?.message ?? key)), { name: key[0].toUpperCase() + key.slice(1) });
+                }
+            }
+            if (!relay.failed) {
+                if (stopReason) relay.done(stopReason, usage);
+                else relay.error("InternalError", userMessage("InternalError"));
+            }
+        } catch (err) {
+            if (!relay.failed) {
+                const mapped = toBridgeError(err, { modelId, roleArn: target.roleArn, region: target.region });
+                log("error", { msg: "model stream failed", requestId, code: mapped.code, sdkError: (err as Error)?.name, modelId });
+                relay.error(mapped.code, userMessage(mapped.code));
+            }
+        }
+        const s = await relay.finished;
+        const outcome: ChatResult["outcome"] = !s.ok ? "publishFailed" : s.terminal === "done" ? "done" : "error";
+        const fields = { msg: "relay finished", requestId, outcome, modelId, deltas: s.deltas, events: s.events, publishRequests, ms: Date.now() - started };
+        if (!s.ok) log("error", { ...fields, publishError: (s.error as Error)?.message });
+        else log("info", fields);
+        return { requestId, outcome, events: s.events, publishRequests };
+    };
+}

@@ -1,0 +1,201 @@
+// The chat relay's serialized package (__index.js from the Function's code archive) in a fresh Node process:
+// real SDK clients against fake STS and Bedrock Runtime (event-stream frames over HTTP/2) and a fake AppSync
+// Events HTTP endpoint. Whatever happens, the subscriber sees seq 0..n in order, no duplicates, one terminal event.
+import { strict as assert } from "assert";
+import { bedrockError, codec, FakeBedrock, FakeSts, textStream, type StreamStep } from "../support/fakes";
+import { FakeAppSync } from "../support/fakeAppSync";
+import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
+import { one, runBedrock, runCaller } from "../support/stacks";
+import { ResourceRecord } from "../../tools/mocks";
+
+export const CHAT = { allowedOrigins: ["https://chat.example.com"], systemPrompt: "Answer briefly.", maxPriorTurns: 2 };
+const SUB = "7d3c1f2a-1b2c-4d5e-8f90-a1b2c3d4e5f6";
+const SECRET_PROMPT = "my-private-question-about-salaries";
+
+/** Checks the subscriber-side contract and returns the parsed events. */
+export function assertProtocol(events: any[], requestId: string, terminal: "done" | "error"): any[] {
+    assert.ok(events.length > 0, "no events published");
+    assert.deepEqual(events.map(e => e.seq), events.map((_, i) => i), `seq must be 0..n in order without gaps or duplicates: ${events.map(e => e.seq)}`);
+    const terminals = events.filter(e => e.type === "done" || e.type === "error");
+    assert.equal(terminals.length, 1, "exactly one done or error");
+    assert.equal(events[events.length - 1].type, terminal);
+    assert.ok(events.slice(0, -1).every(e => e.type === "delta" && typeof e.message === "string" && e.message.length > 0));
+    assert.ok(events.every(e => e.requestId === requestId));
+    return events;
+}
+
+const text = (events: any[]) => events.filter(e => e.type === "delta").map(e => e.message).join("");
+
+describe("chat relay Lambda package", function () {
+    let sts: FakeSts;
+    let bedrock: FakeBedrock;
+    let appsync: FakeAppSync;
+    let fn: ResourceRecord;
+    let dir: string;
+    let bedrockRoleArn: string;
+
+    before(async () => {
+        const b = await runBedrock();
+        bedrockRoleArn = b.outputs.roleArn;
+        const caller = await runCaller(b, { "bedrock-bridge:chat": CHAT });
+        fn = one(caller, "aws:lambda/function:Function", "chat-relay");
+        dir = await unpackFunction(fn, "chat-relay");
+    });
+    beforeEach(async () => {
+        sts = await new FakeSts().start();
+        bedrock = await new FakeBedrock().start();
+        appsync = await new FakeAppSync().start();
+    });
+    afterEach(async () => {
+        await sts.stop();
+        await bedrock.stop();
+        await appsync.stop();
+    });
+
+    const env = (extra: Record<string, string> = {}) => ({
+        ...functionEnv(fn),
+        AWS_ENDPOINT_URL_STS: sts.url,
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+        APPSYNC_HTTP_ENDPOINT: appsync.url,
+        ...extra,
+    });
+    const event = (requestId: string, body: Record<string, unknown> = {}) => ({ body: { prompt: SECRET_PROMPT, sessionid: "s-1", ...body }, sub: SUB, requestId });
+    const channel = `/bedrock-stream-response/${SUB}/s-1`;
+
+    it("relays a normal stream: first delta alone, the rest coalesced, done with stopReason and usage", async () => {
+        const chunks = ["こんにちは", "、", "世界", "。", " Bedrock", " streams", " well."];
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5, usage: { inputTokens: 12, outputTokens: 7, totalTokens: 19 } }) });
+        const r = await runLambda(dir, [{ events: [event("req-1")] }], env());
+        const res = r.steps[0][0];
+        assert.ok(res.ok, res.errorMessage);
+        assert.equal(res.value.outcome, "done");
+        const events = assertProtocol(appsync.received(channel), "req-1", "done");
+        assert.equal(events[0].message, "こんにちは", "the first delta goes out on its own, at once");
+        assert.equal(text(events), chunks.join(""));
+        assert.ok(events.length < chunks.length + 1, "later deltas are coalesced");
+        assert.deepEqual(events[events.length - 1], { type: "done", seq: events.length - 1, stopReason: "end_turn", usage: { inputTokens: 12, outputTokens: 7, totalTokens: 19 }, requestId: "req-1" });
+        // Published with the function's own credentials (SigV4, service appsync), Bedrock with the assumed role.
+        assert.ok(appsync.publishes.every(p => p.signedBy.service === "appsync" && p.signedBy.accessKeyId === "AKIAFAKELAMBDAROLE01" && p.signedBy.region === "ap-northeast-1"));
+        assert.match(String(bedrock.requests[0].signedBy.accessKeyId), /^ASIAFAKE222222222222/);
+        assert.equal(sts.calls[0].roleArn, bedrockRoleArn);
+        // Model, system prompt and the user's prompt as Bedrock saw them.
+        const req = bedrock.requests[0];
+        assert.equal(req.op, "converse-stream");
+        assert.equal(req.modelId, "jp.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        assert.deepEqual(req.body.system, [{ text: "Answer briefly." }]);
+        assert.deepEqual(req.body.messages, [{ role: "user", content: [{ text: SECRET_PROMPT }] }]);
+        assert.ok(!(r.stdout + r.stderr).includes(SECRET_PROMPT), "the prompt must not be logged");
+        assert.ok(!(r.stdout + r.stderr).includes("こんにちは"), "the answer must not be logged");
+    });
+
+    it("relays a long stream losslessly with few requests, at most 5 events each, over reused connections", async () => {
+        const chunks = Array.from({ length: 600 }, (_, i) => `w${i} `);
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 2 }) });
+        appsync.latencyMs = 25;
+        const r = await runLambda(dir, [{ events: [event("req-long")] }], env());
+        assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
+        const events = assertProtocol(appsync.received(channel), "req-long", "done");
+        assert.equal(text(events), chunks.join(""));
+        assert.ok(appsync.requests <= chunks.length / 10, `${appsync.requests} publish requests for ${chunks.length} deltas`);
+        assert.ok(appsync.publishes.every(p => p.events.length <= 5));
+        assert.ok(appsync.connections <= 2, `${appsync.connections} connections: keep-alive reuses them`);
+    });
+
+    it("retries 429 and 500 from AppSync without losing, duplicating or reordering events", async () => {
+        const chunks = Array.from({ length: 120 }, (_, i) => `t${i} `);
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 3 }) });
+        appsync.latencyMs = 5;
+        appsync.fail = n => (n % 3 === 1 ? 429 : n % 4 === 2 ? 500 : undefined);
+        const r = await runLambda(dir, [{ events: [event("req-retry")] }], env());
+        assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
+        assert.equal(r.steps[0][0].value.outcome, "done");
+        const events = assertProtocol(appsync.received(channel), "req-retry", "done");
+        assert.equal(text(events), chunks.join(""));
+        assert.ok(appsync.refused.some(x => x.status === 429) && appsync.refused.some(x => x.status === 500));
+    });
+
+    it("ends with an error event after the deltas when Bedrock fails mid-stream", async () => {
+        const steps: StreamStep[] = textStream(["Part one", " and two"], { delayMs: 5 }).slice(0, 5); // messageStart and both deltas
+        steps.push({ delayMs: 5 }, { exception: "modelStreamErrorException", message: "The model stream failed." });
+        bedrock.handler = () => ({ stream: steps });
+        const r = await runLambda(dir, [{ events: [event("req-mid")] }], env());
+        assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
+        const events = assertProtocol(appsync.received(channel), "req-mid", "error");
+        assert.equal(text(events), "Part one and two");
+        const last = events[events.length - 1];
+        assert.equal(last.code, "ServiceUnavailable");
+        assert.match(last.message, /temporarily unavailable/);
+        assert.doesNotMatch(last.message, /arn:|\d{12}|ap-northeast-1/, "no ARNs, accounts or regions in the user's message");
+    });
+
+    it("publishes one Throttled error event when Bedrock throttles at the start", async () => {
+        bedrock.handler = () => bedrockError("ThrottlingException", "Too many requests, please wait before trying again.");
+        const r = await runLambda(dir, [{ events: [event("req-throttle")] }], env());
+        assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
+        const events = assertProtocol(appsync.received(channel), "req-throttle", "error");
+        assert.equal(events.length, 1);
+        assert.equal(events[0].code, "Throttled");
+        assert.match(events[0].message, /busy/);
+        assert.match(r.stderr + r.stdout, /"code":"Throttled"/);
+    });
+
+    it("ends with an error event when the event stream is malformed", async () => {
+        const good = codec.encode({ headers: { ":event-type": { type: "string", value: "contentBlockDelta" }, ":content-type": { type: "string", value: "application/json" }, ":message-type": { type: "string", value: "event" } }, body: Buffer.from(JSON.stringify({ contentBlockIndex: 0, delta: { text: "ok so far" } })) });
+        const corrupt = Buffer.from(good);
+        corrupt[corrupt.length - 1] ^= 0xff; // message CRC no longer matches
+        bedrock.handler = () => ({ stream: [{ event: "messageStart", payload: { role: "assistant" } }, { raw: good }, { delayMs: 5 }, { raw: corrupt }] });
+        const r = await runLambda(dir, [{ events: [event("req-bad")] }], env());
+        assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
+        const events = assertProtocol(appsync.received(channel), "req-bad", "error");
+        assert.equal(text(events), "ok so far");
+        assert.ok(["InternalError", "ServiceUnavailable"].includes(events[events.length - 1].code), events[events.length - 1].code);
+    });
+
+    it("ends with an error event when the stream stops before messageStop", async () => {
+        bedrock.handler = () => ({ stream: textStream(["cut"], {}).slice(0, 2) });
+        const r = await runLambda(dir, [{ events: [event("req-cut")] }], env());
+        const events = assertProtocol(appsync.received(channel), "req-cut", "error");
+        assert.equal(events[events.length - 1].code, "InternalError");
+        assert.equal(r.steps[0][0].value.outcome, "error");
+    });
+
+    it("stops cleanly and logs when publishing fails for good, without secrets or prompt text", async () => {
+        const chunks = Array.from({ length: 400 }, (_, i) => `x${i} `);
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5 }) });
+        appsync.fail = () => 500;
+        const r = await runLambda(dir, [{ events: [event("req-dead")] }], env({ CHAT_PUBLISH_ATTEMPTS: "3" }));
+        const res = r.steps[0][0];
+        assert.ok(res.ok, res.errorMessage);
+        assert.equal(res.value.outcome, "publishFailed");
+        assert.equal(appsync.publishes.length, 0);
+        assert.equal(appsync.requests, 3, "bounded retries, then stop (no further publishes)");
+        assert.ok(res.ms < 1500, `stopped reading the model early (${res.ms} ms for a 2 s stream)`);
+        const logs = r.stdout + r.stderr;
+        assert.match(logs, /"outcome":"publishFailed"/);
+        assert.ok(!logs.includes(SECRET_PROMPT) && !logs.includes("fake-secret") && !logs.includes("fake-lambda-secret") && !logs.includes("fake-session-token"));
+    });
+
+    it("checks its input again: a bad sub publishes nothing, a bad prompt gets one InvalidRequest event", async () => {
+        const r = await runLambda(dir, [{ events: [
+            { body: { prompt: "x", sessionid: "s-1" }, sub: `${SUB}/../other`, requestId: "req-sub" },
+            { body: { prompt: "x", sessionid: "s/*" }, sub: SUB, requestId: "req-sess" },
+            event("req-empty", { prompt: "   " }),
+            event("req-history", { history: [{ role: "assistant", content: "hi" }] }),
+        ] }], env());
+        assert.deepEqual(r.steps[0].map(x => x.value.outcome), ["rejected", "rejected", "error", "error"]);
+        const events = appsync.received(channel);
+        assert.deepEqual(events.map(e => [e.requestId, e.seq, e.type, e.code]), [["req-empty", 0, "error", "InvalidRequest"], ["req-history", 0, "error", "InvalidRequest"]]);
+        assert.equal(appsync.publishes.length, 2);
+        assert.equal(bedrock.requests.length, 0);
+    });
+
+    it("sends prior turns within the configured bound", async () => {
+        bedrock.handler = () => ({ stream: textStream(["fine"]) });
+        const history = [{ role: "user", content: "first" }, { role: "assistant", content: "answer" }];
+        const r = await runLambda(dir, [{ events: [event("req-hist", { history }), event("req-toolong", { history: [...history, ...history, ...history] })] }], env());
+        assert.equal(r.steps[0][0].value.outcome, "done");
+        assert.equal(r.steps[0][1].value.outcome, "error");
+        assert.deepEqual(bedrock.requests[0].body.messages.map((m: any) => m.role), ["user", "assistant", "user"]);
+        assert.equal(bedrock.requests.length, 1);
+    });
+});
