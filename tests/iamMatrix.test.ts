@@ -20,7 +20,7 @@ describe("IAM matrix across both stacks", () => {
     let caller: StackRun;
     let bedrockRoleArn: string;
     let trust: any;
-    let bedrockPolicy: any;
+    let bedrockPolicies: any[];
     let callerRoleArn: string;
     let callerPolicy: any;
 
@@ -30,7 +30,13 @@ describe("IAM matrix across both stacks", () => {
         const role = one(bedrock, "aws:iam/role:Role");
         bedrockRoleArn = role.state.arn;
         trust = json(role.inputs.assumeRolePolicy);
-        bedrockPolicy = json(one(bedrock, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+        // Everything the role carries: its inline policy and the managed policies attached to it.
+        const attached = byType(bedrock, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(a => a.inputs.role === role.id).map(a => a.inputs.policyArn);
+        bedrockPolicies = [
+            ...byType(bedrock, "aws:iam/rolePolicy:RolePolicy").filter(p => p.inputs.role === role.id),
+            ...byType(bedrock, "aws:iam/policy:Policy").filter(p => attached.includes(p.state.arn)),
+        ].map(p => json(p.inputs.policy));
+        assert.ok(bedrockPolicies.length >= 1);
         const invokerRole = byType(caller, "aws:iam/role:Role").find(r => r.name.startsWith("invoker"))!;
         callerRoleArn = invokerRole.state.arn;
         callerPolicy = json(byType(caller, "aws:iam/rolePolicy:RolePolicy").find(p => p.inputs.role === invokerRole.id)!.inputs.policy);
@@ -66,7 +72,7 @@ describe("IAM matrix across both stacks", () => {
 
     const invoke = (action: string, resource: string, context?: Record<string, string>) => decide({
         principal: sessionOf(bedrockRoleArn), principalArn: bedrockRoleArn, action,
-        resource, resourceAccount: BEDROCK, identityPolicies: [bedrockPolicy], context,
+        resource, resourceAccount: BEDROCK, identityPolicies: bedrockPolicies, context,
     });
 
     for (const action of ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]) {
@@ -91,6 +97,11 @@ describe("IAM matrix across both stacks", () => {
         assert.equal(await invoke("bedrock:InvokeModel", fmArn(REGION, "anthropic.claude-3-haiku-20240307-v1:0")), "ImplicitlyDenied");
         assert.equal(await invoke("bedrock:InvokeModel", profileArn("global.anthropic.claude-sonnet-4-5-20250929-v1:0")), "ImplicitlyDenied");
         assert.equal(await invoke("bedrock:InvokeModelWithResponseStream", profileArn("apac.anthropic.claude-3-haiku-20240307-v1:0")), "ImplicitlyDenied");
+    });
+
+    it("the assumed role's sessions may be used as short-term API keys, never as long-term ones", async () => {
+        assert.equal(await invoke("bedrock:CallWithBearerToken", "*", { "bedrock:bearerTokenType": "SHORT_TERM" }), "Allowed");
+        assert.notEqual(await invoke("bedrock:CallWithBearerToken", "*", { "bedrock:bearerTokenType": "LONG_TERM" }), "Allowed");
     });
 
     it("the assumed role may call no other Bedrock action", async () => {
