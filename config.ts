@@ -117,7 +117,7 @@ export interface ChatConfig {
     maxEventAgeSeconds: number;
     timeoutSeconds: number;
     memorySize: number;
-    /** Coalescing window of the relay (deltas after the first). */
+    /** Longest coalescing window of the relay (it starts at 50 ms and doubles up to this). */
     coalesceMs: number;
 }
 
@@ -421,7 +421,7 @@ function chatConfig(r: Reader): ChatConfig | undefined {
     const c: ChatConfig = {
         namespace: "bedrock-stream-response", allowedOrigins: [], selfSignUp: false, path: "chat", stageName: "prod",
         minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 10, maxTurnChars: 8000, maxTokens: 4096,
-        throttling: { rateLimit: 10, burstLimit: 20 }, maxEventAgeSeconds: 300, timeoutSeconds: 300, memorySize: 256, coalesceMs: 100,
+        throttling: { rateLimit: 10, burstLimit: 20 }, maxEventAgeSeconds: 300, timeoutSeconds: 300, memorySize: 256, coalesceMs: 200,
     };
     const ints: Record<string, [number, number]> = {
         minPromptChars: [1, 100000], maxPromptChars: [1, 100000], maxPriorTurns: [0, 50], maxTurnChars: [1, 100000], maxTokens: [1, 64000],

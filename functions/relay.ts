@@ -20,8 +20,10 @@ export interface RelayOptions {
     requestId: string;
     /** Sends events (JSON strings, in seq order) in one request; rejects when it gave up (after its own retries). */
     publish: (events: string[]) => Promise<unknown>;
-    /** Deltas after the first are held this long and sent as one event. */
+    /** Deltas after the first are held for a window and sent as one event; the window starts at firstWindowMs
+     * and doubles per flush up to windowMs, so the start of an answer stays lively and long answers need few requests. */
     windowMs?: number;
+    firstWindowMs?: number;
     /** ...or sooner once this many characters are waiting. */
     maxChars?: number;
     /** AppSync Events accepts at most 5 events per publish request. */
@@ -55,7 +57,8 @@ export interface Relay {
 }
 
 export function createRelay(opts: RelayOptions): Relay {
-    const windowMs = opts.windowMs ?? 100;
+    const windowMs = opts.windowMs ?? 200;
+    let window = Math.min(windowMs, opts.firstWindowMs ?? 50);
     const maxChars = opts.maxChars ?? 4000;
     const perRequest = Math.max(1, Math.min(5, opts.maxEventsPerRequest ?? 5));
     const stats: RelayStats = { ok: true, events: 0, batches: 0, deltas: 0 };
@@ -143,7 +146,12 @@ export function createRelay(opts: RelayOptions): Relay {
                 flushBuffer();
                 kick();
             } else if (!timer && !holding) {
-                timer = setTimeout(() => { timer = undefined; flushBuffer(); kick(); }, windowMs);
+                timer = setTimeout(() => {
+                    timer = undefined;
+                    window = Math.min(windowMs, window * 2);
+                    flushBuffer();
+                    kick();
+                }, window);
             }
         },
         hold() {

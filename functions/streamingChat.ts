@@ -102,7 +102,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
     const namespace = env.CHAT_NAMESPACE || "bedrock-stream-response";
     const limits = readLimits(env);
     const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT ? [{ text: env.CHAT_SYSTEM_PROMPT }] : undefined;
-    const relayTuning = { windowMs: Number(env.CHAT_COALESCE_MS ?? 100), maxChars: Number(env.CHAT_COALESCE_CHARS ?? 4000) };
+    const relayTuning = { windowMs: Number(env.CHAT_COALESCE_MS ?? 200), maxChars: Number(env.CHAT_COALESCE_CHARS ?? 4000) };
     const client = clientFor(target);
     const endpoint = env.APPSYNC_HTTP_ENDPOINT;
     if (!deps.publish && !endpoint) throw new Error("APPSYNC_HTTP_ENDPOINT is not set");

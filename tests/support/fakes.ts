@@ -155,6 +155,8 @@ export function bedrockError(type: string, message: string, status = STATUS[type
 export class FakeBedrock {
     requests: BedrockRequest[] = [];
     handler: (req: BedrockRequest) => BedrockAnswer | Promise<BedrockAnswer> = () => converseAnswer("hello");
+    /** Called after each stream event frame is written (the benchmark times the model's last token with it). */
+    onEvent?: (event: string, at: number) => void;
     private server?: http2.Http2Server;
     private sessions = new Set<http2.ServerHttp2Session>();
     url = "";
@@ -201,7 +203,10 @@ export class FakeBedrock {
                 if ("delayMs" in step) await new Promise(r => setTimeout(r, step.delayMs));
                 else if ("raw" in step) stream.write(step.raw);
                 else if ("exception" in step) stream.write(exceptionFrame(step.exception, step.message));
-                else stream.write(eventFrame(step.event, step.payload));
+                else {
+                    stream.write(eventFrame(step.event, step.payload));
+                    this.onEvent?.(step.event, Date.now());
+                }
             }
             stream.end();
         }

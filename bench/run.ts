@@ -1,0 +1,14 @@
+// npm run bench: runs each benchmark in turn (against local fakes; figures are printed, never asserted).
+const BENCHMARKS: { name: string; load: () => Promise<{ run: () => Promise<void> }> }[] = [
+    { name: "streaming chat relay", load: () => import("./streaming") },
+];
+
+async function main(): Promise<void> {
+    const only = process.argv.slice(2);
+    for (const b of BENCHMARKS.filter(x => !only.length || only.some(o => x.name.includes(o)))) {
+        console.log(`\n== ${b.name}`);
+        await (await b.load()).run();
+    }
+}
+
+main().then(() => process.exit(0), e => { console.error(e); process.exit(1); });
