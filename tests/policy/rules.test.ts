@@ -41,6 +41,18 @@ describe("policy pack: the example stacks comply", () => {
         });
     }
 
+    it("every optional feature switched on passes every rule (chat backend, API keys, deny, audit trail)", async () => {
+        const full = await runBedrock({ "bedrock-bridge:denyLongTermBearerTokens": "true", "bedrock-bridge:auditTrail": "true", "bedrock-bridge:apiKeys": [{ name: "k", expiryDays: 30 }] });
+        const chat = await runCaller(full, { "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"] } });
+        assert.deepEqual(checkAll(asPolicyResources(full), { accountId: "222222222222" }), []);
+        assert.deepEqual(checkAll(asPolicyResources(chat), { accountId: ACCOUNT }), []);
+        // The rules had something to look at.
+        const types = new Set([...full.resources, ...chat.resources].map(r => r.type));
+        for (const t of ["aws:appsync/channelNamespace:ChannelNamespace", "aws:iam/serviceSpecificCredential:ServiceSpecificCredential", "aws:cloudwatch/logGroup:LogGroup", "aws:lambda/function:Function"]) {
+            assert.ok(types.has(t), `no ${t} in the full stacks`);
+        }
+    });
+
     it("the rules see the stacks' IAM documents (not a vacuous pass)", () => {
         const roles = [...bedrock.resources, ...caller.resources].filter(r => r.type === "aws:iam/role:Role");
         const trustsOtherAccount = roles.some(r => rule("cross-account-trust-has-principal-condition")
