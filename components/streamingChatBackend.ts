@@ -183,7 +183,7 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
             description: "bedrock-bridge chat: ConverseStream relayed to AppSync Events",
             memorySize: c.memorySize,
             timeout: c.timeoutSeconds,
-            bundle: ["@smithy/signature-v4"],
+            // Nothing to bundle: @smithy/signature-v4 ships with the runtime's SDK (a dependency of @aws-sdk/core).
             environment: {
                 BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
                 CHAT_MODEL_ID: args.modelId,

@@ -199,3 +199,76 @@ describe("chat relay Lambda package", function () {
         assert.equal(bedrock.requests.length, 1);
     });
 });
+
+describe("relay core and AppSync publisher (in process)", () => {
+    const { createRelay } = require("../../functions/relay") as typeof import("../../functions/relay");
+    const { createAppSyncPublisher } = require("../../functions/appsyncPublisher") as typeof import("../../functions/appsyncPublisher");
+    const creds = async () => ({ accessKeyId: "AKIAFAKELAMBDAROLE01", secretAccessKey: "s" });
+
+    it("never blocks the stream on a slow publish: one publish in flight, at most 5 events, in order", async () => {
+        let inFlight = 0, maxInFlight = 0;
+        const batches: string[][] = [];
+        const relay = createRelay({
+            requestId: "r", windowMs: 5, firstWindowMs: 5, maxChars: 3,
+            publish: async events => {
+                maxInFlight = Math.max(maxInFlight, ++inFlight);
+                batches.push(events);
+                await new Promise(res => setTimeout(res, 40));
+                inFlight--;
+            },
+        });
+        const t0 = Date.now();
+        for (let i = 0; i < 60; i++) relay.delta(`abc${i}`); // each one fills the size bound
+        assert.ok(Date.now() - t0 < 20, "delta() returns at once");
+        const stats = await relay.done("end_turn", { outputTokens: 60 });
+        assert.equal(maxInFlight, 1);
+        assert.ok(batches.every(b => b.length <= 5));
+        const events = assertProtocol(batches.flat().map(e => JSON.parse(e)), "r", "done");
+        assert.equal(text(events), Array.from({ length: 60 }, (_, i) => `abc${i}`).join(""));
+        assert.equal(stats.events, events.length);
+    });
+
+    it("after a permanent publish failure: onFailure once, nothing more is sent, later calls are ignored", async () => {
+        let calls = 0, failures = 0;
+        const relay = createRelay({ requestId: "r", publish: async () => { calls++; throw new Error("gone"); }, onFailure: () => failures++ });
+        relay.delta("a");
+        const stats = await relay.finished;
+        relay.delta("b");
+        await relay.done("end_turn", null);
+        assert.equal(stats.ok, false);
+        assert.equal(failures, 1);
+        assert.equal(calls, 1);
+        assert.equal(relay.failed, true);
+    });
+
+    it("publisher: resends only the events AppSync reported as failed, so none is lost or duplicated", async () => {
+        const appsync = await new FakeAppSync().start();
+        try {
+            appsync.partial = n => (n === 1 ? [1, 3] : []);
+            const publish = createAppSyncPublisher({ endpoint: appsync.url, region: "ap-northeast-1", credentials: creds, baseDelayMs: 1 });
+            const events = [0, 1, 2, 3, 4].map(seq => JSON.stringify({ type: "delta", seq, message: `m${seq}`, requestId: "r" }));
+            const out = await publish("/ns/a/b", events);
+            assert.equal(out.requests, 2);
+            const seqs = appsync.received().map(e => e.seq);
+            assert.deepEqual([...seqs].sort(), [0, 1, 2, 3, 4]);
+            assert.deepEqual(seqs, [0, 2, 4, 1, 3], "a client orders by seq");
+        } finally {
+            await appsync.stop();
+        }
+    });
+
+    it("publisher: does not retry a 4xx other than 429, and gives up after maxAttempts on 5xx", async () => {
+        const appsync = await new FakeAppSync().start();
+        try {
+            const publish = createAppSyncPublisher({ endpoint: appsync.url, region: "ap-northeast-1", credentials: creds, baseDelayMs: 1, maxAttempts: 4 });
+            appsync.fail = () => 403;
+            await assert.rejects(publish("/ns/a/b", ["{}"]), (e: any) => e.name === "PublishFailed" && e.status === 403 && e.attempts === 1);
+            assert.equal(appsync.requests, 1);
+            appsync.fail = () => 503;
+            await assert.rejects(publish("/ns/a/b", ["{}"]), (e: any) => e.status === 503 && e.attempts === 4);
+            assert.equal(appsync.requests, 5);
+        } finally {
+            await appsync.stop();
+        }
+    });
+});

@@ -23,6 +23,8 @@ export class FakeAppSync {
     latencyMs = 0;
     /** Decides per request (1-based) whether to answer with an error status instead (e.g. 429 or 500). */
     fail: (n: number, body: { channel: string; events: string[] }) => number | undefined = () => undefined;
+    /** Indices AppSync reports in `failed` for request n (a 200 with partial failure); the others are accepted. */
+    partial: (n: number, events: string[]) => number[] = () => [];
     private server?: http.Server;
     url = "";
 
@@ -54,8 +56,13 @@ export class FakeAppSync {
                     this.refused.push({ status, at: Date.now() });
                     return reply(status, { errors: [{ errorType: status === 429 ? "TooManyRequestsException" : "InternalFailure", message: "injected" }] });
                 }
-                this.publishes.push({ channel: parsed.channel, events: events as string[], signedBy: sig, at: Date.now(), connection: conn });
-                reply(200, { failed: [], successful: (events as string[]).map((_, index) => ({ identifier: `id-${n}-${index}`, index })) });
+                const failed = this.partial(n, events as string[]);
+                const ok = (events as string[]).map((e, index) => ({ e, index })).filter(x => !failed.includes(x.index));
+                if (ok.length) this.publishes.push({ channel: parsed.channel, events: ok.map(x => x.e), signedBy: sig, at: Date.now(), connection: conn });
+                reply(200, {
+                    failed: failed.map(index => ({ identifier: `id-${n}-${index}`, index, code: 500, message: "injected" })),
+                    successful: ok.map(x => ({ identifier: `id-${n}-${x.index}`, index: x.index })),
+                });
             });
         });
         this.server.on("connection", s => { (s as any).__fakeId = ++this.connections; });
