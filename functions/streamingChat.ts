@@ -1,12 +1,13 @@
 // Streaming chat relay Lambda (seed 003, done right): ConverseStream in the Bedrock account through its role,
 // deltas relayed to the user's AppSync Events channel. No Pulumi imports: this file runs inside Lambda.
-import { ConverseStreamCommand, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
+import { BedrockRuntimeClient, ConverseStreamCommand, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { createAppSyncPublisher, type PublishFn } from "./appsyncPublisher";
 import { toBridgeError, type BridgeErrorCode } from "./errors";
 import { clientFor } from "./invoker";
 import { createRelay, type Usage } from "./relay";
-import { readTargets } from "./targets";
+import { createPool } from "./pool";
+import { readTargets, type BedrockTarget } from "./targets";
 
 /** What the API Gateway mapping template hands over: the validated body, the verified sub, the request id. */
 export interface ChatEvent {
@@ -38,6 +39,7 @@ export const SUB = /^[A-Za-z0-9-]{1,128}$/;
 /** Messages for the person in the chat window: no ARNs, regions or account ids (those go to the log). */
 const USER_MESSAGES: Partial<Record<BridgeErrorCode, string>> = {
     Throttled: "The model is busy right now. Please try again in a moment.",
+    AllThrottled: "The model is busy right now. Please try again in a moment.",
     QuotaExceeded: "The model is busy right now. Please try again in a moment.",
     ModelNotEnabled: "The model is not available to this service (model access denied).",
     AccessDenied: "The model is not available to this service (model access denied).",
@@ -97,19 +99,21 @@ export interface HandlerDeps {
 export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env, deps: HandlerDeps = {}) {
     const targets = readTargets(env);
     const modelId = env.CHAT_MODEL_ID || targets[0].models[0];
-    const target = targets.find(t => t.models.includes(modelId));
-    if (!target) throw new Error(`CHAT_MODEL_ID ${modelId} is not allowed by any Bedrock target`);
+    if (!targets.some(t => t.models.includes(modelId))) throw new Error(`CHAT_MODEL_ID ${modelId} is not allowed by any Bedrock target`);
     const namespace = env.CHAT_NAMESPACE || "bedrock-stream-response";
     const limits = readLimits(env);
     const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT ? [{ text: env.CHAT_SYSTEM_PROMPT }] : undefined;
     const relayTuning = { windowMs: Number(env.CHAT_COALESCE_MS ?? 200), maxChars: Number(env.CHAT_COALESCE_CHARS ?? 4000) };
-    const client = clientFor(target);
+    // Throttled at the start, the next account of the pool takes over; once text flows there is no switching.
+    const pool = createPool(targets, { cooldownMs: Number(env.BEDROCK_COOLDOWN_SECONDS ?? 60) * 1000 });
+    const clients = new Map<BedrockTarget, BedrockRuntimeClient>();
+    const client = (t: BedrockTarget) => clients.get(t) ?? clients.set(t, clientFor(t, undefined, { maxAttempts: targets.length > 1 ? 1 : 2 })).get(t)!;
     const endpoint = env.APPSYNC_HTTP_ENDPOINT;
     if (!deps.publish && !endpoint) throw new Error("APPSYNC_HTTP_ENDPOINT is not set");
     // Publishing uses the function's own role (appsync:EventPublish on its namespace), not the Bedrock role.
     const publish = deps.publish ?? createAppSyncPublisher({
         endpoint: endpoint!,
-        region: env.APPSYNC_REGION || env.AWS_REGION || target.region,
+        region: env.APPSYNC_REGION || env.AWS_REGION || targets[0].region,
         credentials: defaultProvider(),
         maxAttempts: Number(env.CHAT_PUBLISH_ATTEMPTS ?? 5),
     });
@@ -140,12 +144,12 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         let usage: Usage | null = null;
         const started = Date.now();
         try {
-            const out = await client.send(new ConverseStreamCommand({
+            const { result: out } = await pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
                 modelId,
                 messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
                 system,
                 inferenceConfig: { maxTokens: limits.maxTokens },
-            }), { abortSignal: ac.signal });
+            }), { abortSignal: ac.signal }));
             for await (const ev of out.stream ?? []) {
                 if (relay.failed) break;
                 const text = ev.contentBlockDelta?.delta?.text;
@@ -163,7 +167,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             }
         } catch (err) {
             if (!relay.failed) {
-                const mapped = toBridgeError(err, { modelId, roleArn: target.roleArn, region: target.region });
+                const mapped = toBridgeError(err, { modelId });
                 log("error", { msg: "model stream failed", requestId, code: mapped.code, sdkError: (err as Error)?.name, modelId });
                 relay.error(mapped.code, userMessage(mapped.code));
             }

@@ -189,6 +189,28 @@ describe("chat relay Lambda package", function () {
         assert.equal(bedrock.requests.length, 0);
     });
 
+    it("moves to the next Bedrock account when the first throttles at the start, and stays there", async () => {
+        const b1 = await runBedrock({ "aws:allowedAccountIds": ["222222222222"] }, "chat-b1");
+        const b2 = await runBedrock({ "aws:allowedAccountIds": ["333333333333"] }, "chat-b2");
+        const pooled = await runCaller({ "chat-b1": b1, "chat-b2": b2 }, { "bedrock-bridge:bedrockStacks": ["chat-b1", "chat-b2"], "bedrock-bridge:chat": CHAT });
+        const pfn = one(pooled, "aws:lambda/function:Function", "chat-relay");
+        const pdir = await unpackFunction(pfn, "chat-relay-pool");
+        bedrock.handler = req => (String(req.signedBy.accessKeyId).startsWith("ASIAFAKE222222222222")
+            ? bedrockError("ThrottlingException", "Too many requests, please wait before trying again.")
+            : { stream: textStream(["served", " by the second account"]) });
+        const r = await runLambda(pdir, [{ events: [event("req-pool-1"), event("req-pool-2")] }], {
+            ...functionEnv(pfn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url,
+        });
+        assert.deepEqual(r.steps[0].map(x => x.value.outcome), ["done", "done"]);
+        for (const id of ["req-pool-1", "req-pool-2"]) {
+            const events = assertProtocol(appsync.received(channel).filter(e => e.requestId === id), id, "done");
+            assert.equal(text(events), "served by the second account");
+        }
+        // One throttled attempt on the first account, then sticky on the second.
+        assert.deepEqual(bedrock.requests.map(q => String(q.signedBy.accessKeyId).slice(8, 20)), ["222222222222", "333333333333", "333333333333"]);
+        assert.match(r.stdout + r.stderr, /bedrock-failover/);
+    });
+
     it("sends prior turns within the configured bound", async () => {
         bedrock.handler = () => ({ stream: textStream(["fine"]) });
         const history = [{ role: "user", content: "first" }, { role: "assistant", content: "answer" }];
