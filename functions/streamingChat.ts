@@ -37,7 +37,7 @@ export const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const SUB = /^[A-Za-z0-9-]{1,128}$/;
 
 /** Messages for the person in the chat window: no ARNs, regions or account ids (those go to the log). */
-const USER_MESSAGES: Partial<Record<BridgeErrorCode, string>> = {
+const USER_MESSAGES: Partial<Record<BridgeErrorCode | "Timeout", string>> = {
     Throttled: "The model is busy right now. Please try again in a moment.",
     AllThrottled: "The model is busy right now. Please try again in a moment.",
     QuotaExceeded: "The model is busy right now. Please try again in a moment.",
@@ -49,10 +49,14 @@ const USER_MESSAGES: Partial<Record<BridgeErrorCode, string>> = {
     ValidationError: "The model could not process this request.",
     ServiceUnavailable: "The model is temporarily unavailable. Please try again shortly.",
     InvalidRequest: "The request is not valid.",
+    Timeout: "The answer took too long and was cut off.",
 };
 
+/** Time kept back from the function's timeout for publishing the last text and the terminal event. */
+const TERMINAL_RESERVE_MS = 5000;
+
 export function userMessage(code: string): string {
-    return USER_MESSAGES[code as BridgeErrorCode] ?? "Something went wrong while generating the answer. Please try again.";
+    return USER_MESSAGES[code as BridgeErrorCode | "Timeout"] ?? "Something went wrong while generating the answer. Please try again.";
 }
 
 export function readLimits(env: NodeJS.ProcessEnv): ChatLimits {
@@ -118,7 +122,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         maxAttempts: Number(env.CHAT_PUBLISH_ATTEMPTS ?? 5),
     });
 
-    return async (event: ChatEvent, context?: { awsRequestId?: string }): Promise<ChatResult> => {
+    return async (event: ChatEvent, context?: { awsRequestId?: string; getRemainingTimeInMillis?: () => number }): Promise<ChatResult> => {
         const requestId = typeof event?.requestId === "string" && event.requestId ? event.requestId.slice(0, 128) : context?.awsRequestId ?? "unknown";
         const parsed = parseChatEvent(event, limits);
         const channel = "problem" in parsed ? undefined : `/${namespace}/${parsed.sub}/${parsed.sessionid}`;
@@ -143,6 +147,10 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         let stopReason: string | undefined;
         let usage: Usage | null = null;
         const started = Date.now();
+        // Stop reading before Lambda kills the function, so the subscriber still gets its terminal event.
+        let timedOut = false;
+        const remaining = context?.getRemainingTimeInMillis?.();
+        const deadline = remaining ? setTimeout(() => { timedOut = true; ac.abort(); }, Math.max(0, remaining - TERMINAL_RESERVE_MS)) : undefined;
         try {
             const { result: out } = await pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
                 modelId,
@@ -161,18 +169,24 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                     if (key) throw Object.assign(new Error(String((ev as any)[key]?.message ?? key)), { name: key[0].toUpperCase() + key.slice(1) });
                 }
             }
+            // An abort may end the stream quietly instead of throwing.
+            if (timedOut) throw new Error("deadline");
             if (!relay.failed) {
                 if (stopReason) relay.done(stopReason, usage);
                 else relay.error("InternalError", userMessage("InternalError"));
             }
         } catch (err) {
-            if (!relay.failed) {
+            if (timedOut && !relay.failed) {
+                log("error", { msg: "model stream cut at the function's deadline", requestId, modelId });
+                relay.error("Timeout", userMessage("Timeout"));
+            } else if (!relay.failed) {
                 const mapped = toBridgeError(err, { modelId });
                 log("error", { msg: "model stream failed", requestId, code: mapped.code, sdkError: (err as Error)?.name, modelId });
                 relay.error(mapped.code, userMessage(mapped.code));
             }
         }
         const s = await relay.finished;
+        clearTimeout(deadline);
         const outcome: ChatResult["outcome"] = !s.ok ? "publishFailed" : s.terminal === "done" ? "done" : "error";
         const fields = { msg: "relay finished", requestId, outcome, modelId, deltas: s.deltas, events: s.events, publishRequests, ms: Date.now() - started };
         if (!s.ok) log("error", { ...fields, publishError: (s.error as Error)?.message });

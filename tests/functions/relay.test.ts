@@ -263,6 +263,41 @@ describe("relay core and AppSync publisher (in process)", () => {
         assert.equal(relay.failed, true);
     });
 
+    it("cuts the model stream before the function's deadline and still ends with one Timeout event", async () => {
+        const { createStreamingChatHandler } = require("../../functions/streamingChat") as typeof import("../../functions/streamingChat");
+        const sts = await new FakeSts().start();
+        const bedrock = await new FakeBedrock().start();
+        const saved = { ...process.env };
+        const quiet = [console.log, console.error];
+        try {
+            bedrock.handler = () => ({ stream: textStream(Array.from({ length: 100 }, (_, i) => `x${i} `), { delayMs: 20 }) });
+            Object.assign(process.env, { AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, AWS_REGION: "ap-northeast-1", AWS_ACCESS_KEY_ID: "AKIAFAKE", AWS_SECRET_ACCESS_KEY: "x" });
+            const published: string[] = [];
+            const model = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
+            const handler = createStreamingChatHandler({
+                BEDROCK_TARGETS: JSON.stringify([{ roleArn: "arn:aws:iam::222222222222:role/x", region: "ap-northeast-1", accountId: "222222222222", models: [model] }]),
+                CHAT_MODEL_ID: model,
+            }, { publish: async (_ch, events) => { published.push(...events); return { requests: 1 }; } });
+            console.log = console.error = () => undefined;
+            const t0 = Date.now();
+            // 5.6 s left with 5 s kept back: the stream (2 s) is cut after about 0.6 s.
+            const res = await handler({ body: { prompt: "q", sessionid: "s-1" }, sub: SUB, requestId: "req-deadline" }, { getRemainingTimeInMillis: () => 5600 });
+            const took = Date.now() - t0;
+            [console.log, console.error] = quiet;
+            assert.equal(res.outcome, "error");
+            assert.ok(took < 1500, `${took} ms`);
+            const events = assertProtocol(published.map(e => JSON.parse(e)), "req-deadline", "error");
+            assert.equal(events[events.length - 1].code, "Timeout");
+            assert.ok(text(events).startsWith("x0 x1 "));
+        } finally {
+            [console.log, console.error] = quiet;
+            for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+            Object.assign(process.env, saved);
+            await sts.stop();
+            await bedrock.stop();
+        }
+    });
+
     it("publisher: resends only the events AppSync reported as failed, so none is lost or duplicated", async () => {
         const appsync = await new FakeAppSync().start();
         try {
