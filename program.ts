@@ -96,6 +96,7 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
             modelId: cfg.chat.modelId ? requireAllowedModel(targets, cfg.chat.modelId, "bedrock-bridge:chat.modelId") : defaultModelId,
             logRetentionDays: cfg.logRetentionDays,
             chat: cfg.chat,
+            auth: cfg.auth,
         });
         outputs.chatRestEndpoint = chat.restEndpoint;
         outputs.chatEventsHttpEndpoint = chat.httpEndpoint;

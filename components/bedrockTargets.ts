@@ -103,3 +103,20 @@ export class CallerRole extends pulumi.ComponentResource {
         this.registerOutputs({ roleArn: this.role.arn });
     }
 }
+
+export type BedrockAuth = "sigv4" | "shortTermKey";
+
+/**
+ * What a function needs for its Bedrock authentication (bedrock-bridge:auth): the BEDROCK_AUTH variable, and for
+ * short-term keys AWS's generator, which the Lambda runtime does not ship (loaded lazily, so SigV4 packages stay
+ * without it; its default-credential helpers are never loaded).
+ */
+export function bedrockAuthPackaging(auth: BedrockAuth = "sigv4"): { env: { BEDROCK_AUTH: BedrockAuth }; bundle?: string[]; bundleSkip?: string[] } {
+    return {
+        env: { BEDROCK_AUTH: auth },
+        ...(auth === "shortTermKey" ? {
+            bundle: ["@aws/bedrock-token-generator"],
+            bundleSkip: ["@aws-sdk/credential-providers", "@smithy/node-config-provider", "@smithy/config-resolver", "@smithy/invalid-dependency"],
+        } : {}),
+    };
+}

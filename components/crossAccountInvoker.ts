@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { createInvokerHandler } from "../functions/invoker";
-import { BedrockTargetRef, CallerRole, targetValues } from "./bedrockTargets";
+import { BedrockAuth, BedrockTargetRef, bedrockAuthPackaging, CallerRole, targetValues } from "./bedrockTargets";
 import { logWriteStatement } from "./iam";
 import { logGroupFor, nodeFunction } from "./nodeFunction";
 
@@ -15,7 +15,7 @@ export interface CrossAccountInvokerArgs {
     memorySize?: number;
     timeoutSeconds?: number;
     /** SigV4 with the assumed role, or short-term Bedrock API keys made from it (bedrock-bridge:auth). */
-    auth?: "sigv4" | "shortTermKey";
+    auth?: BedrockAuth;
 }
 
 export class CrossAccountInvoker extends pulumi.ComponentResource {
@@ -36,6 +36,7 @@ export class CrossAccountInvoker extends pulumi.ComponentResource {
         }, { parent: this });
         this.role = callerRole.role;
 
+        const auth = bedrockAuthPackaging(args.auth);
         this.function = nodeFunction(name, {
             callbackFactory: () => createInvokerHandler(),
             role: this.role,
@@ -46,14 +47,10 @@ export class CrossAccountInvoker extends pulumi.ComponentResource {
             environment: {
                 BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
                 DEFAULT_MODEL_ID: args.defaultModelId,
-                BEDROCK_AUTH: args.auth ?? "sigv4",
+                ...auth.env,
             },
-            // Short-term keys are minted with AWS's generator, which the Lambda runtime does not ship (loaded
-            // lazily, so SigV4 packages stay without it); its default-credential helpers are never loaded.
-            ...(args.auth === "shortTermKey" ? {
-                bundle: ["@aws/bedrock-token-generator"],
-                bundleSkip: ["@aws-sdk/credential-providers", "@smithy/node-config-provider", "@smithy/config-resolver", "@smithy/invalid-dependency"],
-            } : {}),
+            bundle: auth.bundle,
+            bundleSkip: auth.bundleSkip,
         }, this, [callerRole.policy]);
         this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn, roleArn: this.role.arn });
     }

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ChatConfig } from "../config";
 import { createStreamingChatHandler } from "../functions/streamingChat";
-import { BedrockTargetRef, CallerRole, targetValues } from "./bedrockTargets";
+import { BedrockAuth, BedrockTargetRef, bedrockAuthPackaging, CallerRole, targetValues } from "./bedrockTargets";
 import { logWriteStatement, partitionOf, policyJson, serviceTrust } from "./iam";
 import { logGroupFor, nodeFunction } from "./nodeFunction";
 
@@ -24,6 +24,8 @@ export interface StreamingChatBackendArgs {
     modelId: pulumi.Input<string>;
     logRetentionDays: number;
     chat: ChatConfig;
+    /** SigV4 with the assumed role, or short-term Bedrock API keys made from it (bedrock-bridge:auth). */
+    auth?: BedrockAuth;
 }
 
 /** The JSON schema (draft-04, API Gateway's dialect) of the request body; the gateway answers 400 itself. */
@@ -176,6 +178,7 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
         }, parent);
         this.role = relayRole.role;
         const limits = { minPromptChars: c.minPromptChars, maxPromptChars: c.maxPromptChars, maxPriorTurns: c.maxPriorTurns, maxTurnChars: c.maxTurnChars, maxTokens: c.maxTokens };
+        const auth = bedrockAuthPackaging(args.auth);
         this.function = nodeFunction(`${name}-relay`, {
             callbackFactory: () => createStreamingChatHandler(),
             role: this.role,
@@ -183,8 +186,11 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
             description: "bedrock-bridge chat: ConverseStream relayed to AppSync Events",
             memorySize: c.memorySize,
             timeout: c.timeoutSeconds,
-            // Nothing to bundle: @smithy/signature-v4 ships with the runtime's SDK (a dependency of @aws-sdk/core).
+            // @smithy/signature-v4 ships with the runtime's SDK (a dependency of @aws-sdk/core): not bundled.
+            bundle: auth.bundle,
+            bundleSkip: auth.bundleSkip,
             environment: {
+                ...auth.env,
                 BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
                 CHAT_MODEL_ID: args.modelId,
                 CHAT_NAMESPACE: c.namespace,

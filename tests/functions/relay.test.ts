@@ -4,6 +4,7 @@
 import { strict as assert } from "assert";
 import { bedrockError, codec, FakeBedrock, FakeSts, textStream, type StreamStep } from "../support/fakes";
 import { FakeAppSync } from "../support/fakeAppSync";
+import { requireShortTermBearer } from "../support/bearer";
 import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
 import { one, runBedrock, runCaller } from "../support/stacks";
 import { ResourceRecord } from "../../tools/mocks";
@@ -325,6 +326,40 @@ describe("relay core and AppSync publisher (in process)", () => {
             await assert.rejects(publish("/ns/a/b", ["{}"]), (e: any) => e.status === 503 && e.attempts === 4);
             assert.equal(appsync.requests, 5);
         } finally {
+            await appsync.stop();
+        }
+    });
+});
+
+describe("chat relay Lambda package with bedrock-bridge:auth shortTermKey", function () {
+    let fn: ResourceRecord;
+    let dir: string;
+
+    before(async () => {
+        const b = await runBedrock();
+        const caller = await runCaller(b, { "bedrock-bridge:chat": CHAT, "bedrock-bridge:auth": "shortTermKey" });
+        fn = one(caller, "aws:lambda/function:Function", "chat-relay");
+        dir = await unpackFunction(fn, "chat-relay-bearer");
+    });
+
+    it("streams with a short-term key made from the assumed role, and still publishes with SigV4", async () => {
+        assert.equal(fn.inputs.environment.variables.BEDROCK_AUTH, "shortTermKey");
+        const sts = await new FakeSts().start();
+        const bedrock = await new FakeBedrock().start();
+        const appsync = await new FakeAppSync().start();
+        try {
+            bedrock.handler = requireShortTermBearer(() => ({ stream: textStream(["short", "-term"]) }));
+            const env = { ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url };
+            const r = await runLambda(dir, [{ events: [{ body: { prompt: "hello there", sessionid: "s-9" }, sub: SUB, requestId: "req-b" }] }], env);
+            assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
+            const events = assertProtocol(appsync.received(`/bedrock-stream-response/${SUB}/s-9`), "req-b", "done");
+            assert.equal(text(events), "short-term");
+            assert.equal(sts.calls.length, 1);
+            assert.ok(appsync.publishes.every(p => p.signedBy.service === "appsync"));
+            assert.ok(!(r.stdout + r.stderr).includes("bedrock-api-key-"), "the key is never logged");
+        } finally {
+            await sts.stop();
+            await bedrock.stop();
             await appsync.stop();
         }
     });
