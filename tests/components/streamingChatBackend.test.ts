@@ -21,7 +21,7 @@ describe("StreamingChatBackend", () => {
     });
 
     it("is absent unless bedrock-bridge:chat is set, and absent with enabled: false", async () => {
-        for (const overrides of [{}, { "bedrock-bridge:chat": { enabled: false } }]) {
+        for (const overrides of [{ "bedrock-bridge:chat": undefined }, { "bedrock-bridge:chat": { enabled: false } }]) {
             const plain = await runCaller(bedrock, overrides);
             assert.equal(byType(plain, "aws:appsync/api:Api").length, 0);
             assert.equal(plain.outputs.chatRestEndpoint, undefined);

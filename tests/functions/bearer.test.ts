@@ -79,7 +79,7 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
         const b = await runBedrock();
         bedrockRoleArn = b.outputs.roleArn;
         const caller = await runCaller(b, { "bedrock-bridge:auth": "shortTermKey" });
-        fn = one(caller, "aws:lambda/function:Function");
+        fn = one(caller, "aws:lambda/function:Function", "invoker");
         dir = await unpackFunction(fn, "invoker-bearer");
     });
     const env = () => ({ ...functionEnv(fn), ...f.env() });

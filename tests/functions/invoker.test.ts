@@ -17,7 +17,7 @@ describe("invoker Lambda package", function () {
         const b = await runBedrock();
         bedrockRoleArn = b.outputs.roleArn;
         const caller = await runCaller(b);
-        fn = one(caller, "aws:lambda/function:Function");
+        fn = one(caller, "aws:lambda/function:Function", "invoker");
         dir = await unpackFunction(fn, "invoker");
     });
     beforeEach(async () => {
