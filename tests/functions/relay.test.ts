@@ -212,6 +212,30 @@ describe("chat relay Lambda package", function () {
         assert.match(r.stdout + r.stderr, /bedrock-failover/);
     });
 
+    it("never switches accounts once text has reached the user: a mid-stream throttle ends in an error event", async () => {
+        const b1 = await runBedrock({ "aws:allowedAccountIds": ["222222222222"] }, "chat-m1");
+        const b2 = await runBedrock({ "aws:allowedAccountIds": ["333333333333"] }, "chat-m2");
+        const pooled = await runCaller({ "chat-m1": b1, "chat-m2": b2 }, { "bedrock-bridge:bedrockStacks": ["chat-m1", "chat-m2"], "bedrock-bridge:chat": CHAT });
+        const pfn = one(pooled, "aws:lambda/function:Function", "chat-relay");
+        const pdir = await unpackFunction(pfn, "chat-relay-midstream");
+        bedrock.handler = () => ({ stream: [
+            { event: "messageStart", payload: { role: "assistant" } },
+            { event: "contentBlockDelta", payload: { contentBlockIndex: 0, delta: { text: "Half an" } } },
+            { delayMs: 30 },
+            { event: "contentBlockDelta", payload: { contentBlockIndex: 0, delta: { text: " answer" } } },
+            { exception: "throttlingException", message: "Too many tokens, please wait before trying again." },
+        ] });
+        const r = await runLambda(pdir, [{ events: [event("req-mid")] }], {
+            ...functionEnv(pfn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url,
+        });
+        assert.equal(r.steps[0][0].value.outcome, "error");
+        const events = assertProtocol(appsync.received(channel).filter(e => e.requestId === "req-mid"), "req-mid", "error");
+        assert.equal(text(events), "Half an answer");
+        assert.equal(events[events.length - 1].code, "Throttled");
+        assert.equal(bedrock.requests.length, 1, "no second account was asked to start the answer again");
+        assert.deepEqual(sts.calls.map(c => /iam::(\d{12})/.exec(c.roleArn)![1]), ["222222222222"]);
+    });
+
     it("sends prior turns within the configured bound", async () => {
         bedrock.handler = () => ({ stream: textStream(["fine"]) });
         const history = [{ role: "user", content: "first" }, { role: "assistant", content: "answer" }];
