@@ -81,7 +81,7 @@ export async function run(): Promise<void> {
     process.env.AWS_ACCESS_KEY_ID = "AKIAFAKEBENCH0000001";
     process.env.AWS_SECRET_ACCESS_KEY = "fake";
     process.env.AWS_LAMBDA_FUNCTION_NAME = "bench";
-    console.log(`\n== quota pool: burst of ${BURST} requests, ${CONCURRENCY} concurrent, each account ${QUOTA_PER_MINUTE} requests/min, model latency ${MODEL_LATENCY_MS} ms ==`);
+    console.log(`quota pool: burst of ${BURST} requests, ${CONCURRENCY} concurrent, each account ${QUOTA_PER_MINUTE} requests/min, model latency ${MODEL_LATENCY_MS} ms`);
     console.log("approach                         ok/total  success   p50 ms   p95 ms   p99 ms  STS calls  Bedrock calls");
     // The functions log every throttle and failover (as they should in Lambda); keep the table readable.
     const { warn, error } = console;

@@ -1,6 +1,7 @@
 // npm run bench: runs each benchmark in turn (against local fakes; figures are printed, never asserted).
 const BENCHMARKS: { name: string; load: () => Promise<{ run: () => Promise<void> }> }[] = [
     { name: "streaming chat relay", load: () => import("./streaming") },
+    { name: "quota pool", load: () => import("./pool") },
 ];
 
 async function main(): Promise<void> {
