@@ -60,6 +60,14 @@ describe("chat relay Lambda package", function () {
         APPSYNC_HTTP_ENDPOINT: appsync.url,
         ...extra,
     });
+    /** The relay of a caller that pools two Bedrock stacks (accounts 222… then 333…). */
+    const pooledRelay = async (label: string) => {
+        const b1 = await runBedrock({ "aws:allowedAccountIds": ["222222222222"] }, `chat-${label}-1`);
+        const b2 = await runBedrock({ "aws:allowedAccountIds": ["333333333333"] }, `chat-${label}-2`);
+        const pooled = await runCaller({ [`chat-${label}-1`]: b1, [`chat-${label}-2`]: b2 }, { "bedrock-bridge:bedrockStacks": [`chat-${label}-1`, `chat-${label}-2`], "bedrock-bridge:chat": CHAT });
+        const pfn = one(pooled, "aws:lambda/function:Function", "chat-relay");
+        return { pfn, pdir: await unpackFunction(pfn, `chat-relay-${label}`) };
+    };
     const event = (requestId: string, body: Record<string, unknown> = {}) => ({ body: { prompt: SECRET_PROMPT, sessionid: "s-1", ...body }, sub: SUB, requestId });
     const channel = `/bedrock-stream-response/${SUB}/s-1`;
 
@@ -191,11 +199,7 @@ describe("chat relay Lambda package", function () {
     });
 
     it("moves to the next Bedrock account when the first throttles at the start, and stays there", async () => {
-        const b1 = await runBedrock({ "aws:allowedAccountIds": ["222222222222"] }, "chat-b1");
-        const b2 = await runBedrock({ "aws:allowedAccountIds": ["333333333333"] }, "chat-b2");
-        const pooled = await runCaller({ "chat-b1": b1, "chat-b2": b2 }, { "bedrock-bridge:bedrockStacks": ["chat-b1", "chat-b2"], "bedrock-bridge:chat": CHAT });
-        const pfn = one(pooled, "aws:lambda/function:Function", "chat-relay");
-        const pdir = await unpackFunction(pfn, "chat-relay-pool");
+        const { pfn, pdir } = await pooledRelay("pool");
         bedrock.handler = req => (String(req.signedBy.accessKeyId).startsWith("ASIAFAKE222222222222")
             ? bedrockError("ThrottlingException", "Too many requests, please wait before trying again.")
             : { stream: textStream(["served", " by the second account"]) });
@@ -213,11 +217,7 @@ describe("chat relay Lambda package", function () {
     });
 
     it("never switches accounts once text has reached the user: a mid-stream throttle ends in an error event", async () => {
-        const b1 = await runBedrock({ "aws:allowedAccountIds": ["222222222222"] }, "chat-m1");
-        const b2 = await runBedrock({ "aws:allowedAccountIds": ["333333333333"] }, "chat-m2");
-        const pooled = await runCaller({ "chat-m1": b1, "chat-m2": b2 }, { "bedrock-bridge:bedrockStacks": ["chat-m1", "chat-m2"], "bedrock-bridge:chat": CHAT });
-        const pfn = one(pooled, "aws:lambda/function:Function", "chat-relay");
-        const pdir = await unpackFunction(pfn, "chat-relay-midstream");
+        const { pfn, pdir } = await pooledRelay("midstream");
         bedrock.handler = () => ({ stream: [
             { event: "messageStart", payload: { role: "assistant" } },
             { event: "contentBlockDelta", payload: { contentBlockIndex: 0, delta: { text: "Half an" } } },

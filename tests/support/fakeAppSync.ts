@@ -1,8 +1,7 @@
 // Fake AppSync Events HTTP endpoint (POST /event {channel, events}): checks that a SigV4 Authorization header
 // for service "appsync" is present, records what it accepted, and injects failures and latency on demand.
 import * as http from "http";
-import { AddressInfo } from "net";
-import { signer } from "./fakes";
+import { listenLoopback, signer, withBody } from "./fakes";
 
 export interface Publish {
     channel: string;
@@ -29,46 +28,41 @@ export class FakeAppSync {
     url = "";
 
     async start(): Promise<this> {
-        this.server = http.createServer((req, res) => {
-            let body = "";
-            req.on("data", c => (body += c));
-            req.on("end", async () => {
-                const n = ++this.requests;
-                const conn = (req.socket as any).__fakeId as number;
-                if (this.latencyMs) await new Promise(r => setTimeout(r, this.latencyMs));
-                const sig = signer(req.headers);
-                const reply = (status: number, payload: unknown) => {
-                    res.writeHead(status, { "content-type": "application/json" });
-                    res.end(JSON.stringify(payload));
-                };
-                if (req.method !== "POST" || req.url !== "/event") return reply(404, { errors: [{ errorType: "NotFound", message: `${req.method} ${req.url}` }] });
-                if (sig.service !== "appsync" || !req.headers["x-amz-date"]) {
-                    return reply(401, { errors: [{ errorType: "UnauthorizedException", message: "missing or wrong SigV4 Authorization" }] });
-                }
-                let parsed: { channel?: unknown; events?: unknown };
-                try { parsed = JSON.parse(body); } catch { return reply(400, { errors: [{ errorType: "BadRequest", message: "not JSON" }] }); }
-                const events = parsed.events;
-                if (typeof parsed.channel !== "string" || !Array.isArray(events) || !events.length || events.length > 5 || events.some(e => typeof e !== "string")) {
-                    return reply(400, { errors: [{ errorType: "BadRequest", message: "channel and 1..5 string events required" }] });
-                }
-                const status = this.fail(n, { channel: parsed.channel, events: events as string[] });
-                if (status) {
-                    this.refused.push({ status, at: Date.now() });
-                    return reply(status, { errors: [{ errorType: status === 429 ? "TooManyRequestsException" : "InternalFailure", message: "injected" }] });
-                }
-                const failed = this.partial(n, events as string[]);
-                const ok = (events as string[]).map((e, index) => ({ e, index })).filter(x => !failed.includes(x.index));
-                if (ok.length) this.publishes.push({ channel: parsed.channel, events: ok.map(x => x.e), signedBy: sig, at: Date.now(), connection: conn });
-                reply(200, {
-                    failed: failed.map(index => ({ identifier: `id-${n}-${index}`, index, code: 500, message: "injected" })),
-                    successful: ok.map(x => ({ identifier: `id-${n}-${x.index}`, index: x.index })),
-                });
+        this.server = http.createServer(withBody(async (req, res, body) => {
+            const n = ++this.requests;
+            const conn = (req.socket as any).__fakeId as number;
+            if (this.latencyMs) await new Promise(r => setTimeout(r, this.latencyMs));
+            const sig = signer(req.headers);
+            const reply = (status: number, payload: unknown) => {
+                res.writeHead(status, { "content-type": "application/json" });
+                res.end(JSON.stringify(payload));
+            };
+            if (req.method !== "POST" || req.url !== "/event") return reply(404, { errors: [{ errorType: "NotFound", message: `${req.method} ${req.url}` }] });
+            if (sig.service !== "appsync" || !req.headers["x-amz-date"]) {
+                return reply(401, { errors: [{ errorType: "UnauthorizedException", message: "missing or wrong SigV4 Authorization" }] });
+            }
+            let parsed: { channel?: unknown; events?: unknown };
+            try { parsed = JSON.parse(body); } catch { return reply(400, { errors: [{ errorType: "BadRequest", message: "not JSON" }] }); }
+            const events = parsed.events;
+            if (typeof parsed.channel !== "string" || !Array.isArray(events) || !events.length || events.length > 5 || events.some(e => typeof e !== "string")) {
+                return reply(400, { errors: [{ errorType: "BadRequest", message: "channel and 1..5 string events required" }] });
+            }
+            const status = this.fail(n, { channel: parsed.channel, events: events as string[] });
+            if (status) {
+                this.refused.push({ status, at: Date.now() });
+                return reply(status, { errors: [{ errorType: status === 429 ? "TooManyRequestsException" : "InternalFailure", message: "injected" }] });
+            }
+            const failed = this.partial(n, events as string[]);
+            const ok = (events as string[]).map((e, index) => ({ e, index })).filter(x => !failed.includes(x.index));
+            if (ok.length) this.publishes.push({ channel: parsed.channel, events: ok.map(x => x.e), signedBy: sig, at: Date.now(), connection: conn });
+            reply(200, {
+                failed: failed.map(index => ({ identifier: `id-${n}-${index}`, index, code: 500, message: "injected" })),
+                successful: ok.map(x => ({ identifier: `id-${n}-${x.index}`, index: x.index })),
             });
-        });
+        }));
         this.server.on("connection", s => { (s as any).__fakeId = ++this.connections; });
         this.server.keepAliveTimeout = 30000;
-        await new Promise<void>(r => this.server!.listen(0, "127.0.0.1", r));
-        this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/event`;
+        this.url = `${await listenLoopback(this.server)}/event`;
         return this;
     }
 

@@ -14,6 +14,21 @@ export function signer(headers: Record<string, string | string[] | undefined>): 
     return m ? { accessKeyId: m[1], region: m[2], service: m[3] } : {};
 }
 
+/** An HTTP handler that gets the request's whole body. */
+export function withBody(handle: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void | Promise<void>): http.RequestListener {
+    return (req, res) => {
+        let body = "";
+        req.on("data", c => (body += c));
+        req.on("end", () => void handle(req, res, body));
+    };
+}
+
+/** Listens on a free loopback port; returns the base URL. */
+export async function listenLoopback(server: http.Server | http2.Http2Server): Promise<string> {
+    await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 export interface AssumeRoleCall {
     roleArn: string;
     sessionName: string;
@@ -34,45 +49,40 @@ export class FakeSts {
     url = "";
 
     async start(): Promise<this> {
-        this.server = http.createServer((req, res) => {
-            let body = "";
-            req.on("data", c => (body += c));
-            req.on("end", async () => {
-                const form = new URLSearchParams(body);
-                if (this.latencyMs) await new Promise(r => setTimeout(r, this.latencyMs));
-                if (form.get("Action") !== "AssumeRole") {
-                    res.writeHead(400, { "content-type": "text/xml" });
-                    res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>fake STS knows only AssumeRole</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
-                    return;
-                }
-                const roleArn = form.get("RoleArn") ?? "";
-                const sessionName = form.get("RoleSessionName") ?? "";
-                this.calls.push({
-                    roleArn, sessionName,
-                    externalId: form.get("ExternalId") ?? undefined,
-                    durationSeconds: form.has("DurationSeconds") ? Number(form.get("DurationSeconds")) : undefined,
-                    signedBy: signer(req.headers).accessKeyId,
-                    at: Date.now(),
-                });
-                if (this.deny.has(roleArn)) {
-                    res.writeHead(403, { "content-type": "text/xml" });
-                    res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::111111111111:assumed-role/x/y is not authorized to perform: sts:AssumeRole on resource: ${roleArn}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`);
-                    return;
-                }
-                const n = this.calls.length;
-                const account = /iam::(\d{12}):/.exec(roleArn)?.[1] ?? "000000000000";
-                const roleName = roleArn.split("/").pop();
-                const exp = new Date(Date.now() + this.expiresInSeconds * 1000).toISOString();
-                res.writeHead(200, { "content-type": "text/xml" });
-                res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
-                    `<Credentials><AccessKeyId>ASIAFAKE${account}${String(n).padStart(4, "0")}</AccessKeyId><SecretAccessKey>fake-secret-${n}</SecretAccessKey>` +
-                    `<SessionToken>fake-session-token-${n}</SessionToken><Expiration>${exp}</Expiration></Credentials>` +
-                    `<AssumedRoleUser><Arn>arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}</Arn><AssumedRoleId>AROAFAKE:${sessionName}</AssumedRoleId></AssumedRoleUser>` +
-                    `</AssumeRoleResult><ResponseMetadata><RequestId>fake-${n}</RequestId></ResponseMetadata></AssumeRoleResponse>`);
+        this.server = http.createServer(withBody(async (req, res, body) => {
+            const form = new URLSearchParams(body);
+            if (this.latencyMs) await new Promise(r => setTimeout(r, this.latencyMs));
+            if (form.get("Action") !== "AssumeRole") {
+                res.writeHead(400, { "content-type": "text/xml" });
+                res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>fake STS knows only AssumeRole</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
+                return;
+            }
+            const roleArn = form.get("RoleArn") ?? "";
+            const sessionName = form.get("RoleSessionName") ?? "";
+            this.calls.push({
+                roleArn, sessionName,
+                externalId: form.get("ExternalId") ?? undefined,
+                durationSeconds: form.has("DurationSeconds") ? Number(form.get("DurationSeconds")) : undefined,
+                signedBy: signer(req.headers).accessKeyId,
+                at: Date.now(),
             });
-        });
-        await new Promise<void>(r => this.server!.listen(0, "127.0.0.1", r));
-        this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+            if (this.deny.has(roleArn)) {
+                res.writeHead(403, { "content-type": "text/xml" });
+                res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::111111111111:assumed-role/x/y is not authorized to perform: sts:AssumeRole on resource: ${roleArn}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`);
+                return;
+            }
+            const n = this.calls.length;
+            const account = /iam::(\d{12}):/.exec(roleArn)?.[1] ?? "000000000000";
+            const roleName = roleArn.split("/").pop();
+            const exp = new Date(Date.now() + this.expiresInSeconds * 1000).toISOString();
+            res.writeHead(200, { "content-type": "text/xml" });
+            res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
+                `<Credentials><AccessKeyId>ASIAFAKE${account}${String(n).padStart(4, "0")}</AccessKeyId><SecretAccessKey>fake-secret-${n}</SecretAccessKey>` +
+                `<SessionToken>fake-session-token-${n}</SessionToken><Expiration>${exp}</Expiration></Credentials>` +
+                `<AssumedRoleUser><Arn>arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}</Arn><AssumedRoleId>AROAFAKE:${sessionName}</AssumedRoleId></AssumedRoleUser>` +
+                `</AssumeRoleResult><ResponseMetadata><RequestId>fake-${n}</RequestId></ResponseMetadata></AssumeRoleResponse>`);
+        }));
+        this.url = await listenLoopback(this.server);
         return this;
     }
 
@@ -169,8 +179,7 @@ export class FakeBedrock {
             stream.on("data", (c: Buffer) => chunks.push(c));
             stream.on("end", () => this.answer(stream, headers, Buffer.concat(chunks).toString("utf8")).catch(() => stream.destroy()));
         });
-        await new Promise<void>(r => this.server!.listen(0, "127.0.0.1", r));
-        this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+        this.url = await listenLoopback(this.server);
         return this;
     }
 
