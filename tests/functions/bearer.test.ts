@@ -5,7 +5,7 @@ import { mintShortTermKey, shortTermKeyProvider, SHORT_TERM_KEY_MAX_SECONDS } fr
 import { keyKind, toBridgeError } from "../../functions/errors";
 import { bedrockError, converseAnswer } from "../support/fakes";
 import { decodeShortTermKey, EXPIRED, fakeEndpoints, INVALID, requireShortTermBearer } from "../support/bearer";
-import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
+import { functionEnv, packagedFunction, runLambda } from "../support/lambdaRunner";
 import { failureOf, one, runBedrock, runCaller } from "../support/stacks";
 import { ResourceRecord } from "../../tools/mocks";
 import { measure } from "../../tools/lambdaPackage";
@@ -76,11 +76,7 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
     let bedrockRoleArn: string;
 
     before(async () => {
-        const b = await runBedrock();
-        bedrockRoleArn = b.outputs.roleArn;
-        const caller = await runCaller(b, { "bedrock-bridge:auth": "shortTermKey" });
-        fn = one(caller, "aws:lambda/function:Function", "invoker");
-        dir = await unpackFunction(fn, "invoker-bearer");
+        ({ fn, dir, bedrockRoleArn } = await packagedFunction("invoker", { "bedrock-bridge:auth": "shortTermKey" }, "invoker-bearer"));
     });
     const env = () => ({ ...functionEnv(fn), ...f.env() });
 

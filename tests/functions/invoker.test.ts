@@ -2,8 +2,7 @@
 // with the real SDK clients against local fake STS and Bedrock Runtime endpoints.
 import { strict as assert } from "assert";
 import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
-import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
-import { one, runBedrock, runCaller } from "../support/stacks";
+import { functionEnv, packagedFunction, runLambda } from "../support/lambdaRunner";
 import { ResourceRecord } from "../../tools/mocks";
 
 describe("invoker Lambda package", function () {
@@ -14,11 +13,7 @@ describe("invoker Lambda package", function () {
     let bedrockRoleArn: string;
 
     before(async () => {
-        const b = await runBedrock();
-        bedrockRoleArn = b.outputs.roleArn;
-        const caller = await runCaller(b);
-        fn = one(caller, "aws:lambda/function:Function", "invoker");
-        dir = await unpackFunction(fn, "invoker");
+        ({ fn, dir, bedrockRoleArn } = await packagedFunction("invoker"));
     });
     beforeEach(async () => {
         sts = await new FakeSts().start();

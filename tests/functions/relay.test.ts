@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import { bedrockError, codec, FakeBedrock, FakeSts, textStream, type StreamStep } from "../support/fakes";
 import { FakeAppSync } from "../support/fakeAppSync";
 import { requireShortTermBearer } from "../support/bearer";
-import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
+import { functionEnv, packagedFunction, runLambda, unpackFunction } from "../support/lambdaRunner";
 import { one, runBedrock, runCaller } from "../support/stacks";
 import { ResourceRecord } from "../../tools/mocks";
 
@@ -36,11 +36,7 @@ describe("chat relay Lambda package", function () {
     let bedrockRoleArn: string;
 
     before(async () => {
-        const b = await runBedrock();
-        bedrockRoleArn = b.outputs.roleArn;
-        const caller = await runCaller(b, { "bedrock-bridge:chat": CHAT });
-        fn = one(caller, "aws:lambda/function:Function", "chat-relay");
-        dir = await unpackFunction(fn, "chat-relay");
+        ({ fn, dir, bedrockRoleArn } = await packagedFunction("chat-relay", { "bedrock-bridge:chat": CHAT }));
     });
     beforeEach(async () => {
         sts = await new FakeSts().start();
@@ -360,10 +356,7 @@ describe("chat relay Lambda package with bedrock-bridge:auth shortTermKey", func
     let dir: string;
 
     before(async () => {
-        const b = await runBedrock();
-        const caller = await runCaller(b, { "bedrock-bridge:chat": CHAT, "bedrock-bridge:auth": "shortTermKey" });
-        fn = one(caller, "aws:lambda/function:Function", "chat-relay");
-        dir = await unpackFunction(fn, "chat-relay-bearer");
+        ({ fn, dir } = await packagedFunction("chat-relay", { "bedrock-bridge:chat": CHAT, "bedrock-bridge:auth": "shortTermKey" }, "chat-relay-bearer"));
     });
 
     it("streams with a short-term key made from the assumed role, and still publishes with SigV4", async () => {

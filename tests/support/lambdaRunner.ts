@@ -7,6 +7,7 @@ import * as path from "path";
 import { ROOT } from "../../tools/harness";
 import { writeLambdaPackage } from "../../tools/lambdaPackage";
 import { ResourceRecord } from "../../tools/mocks";
+import { one, Overrides, runBedrock, runCaller } from "./stacks";
 
 /** Packages the Lambda runtime image ships: the SDK v3 clients we use and their dependency closure. */
 const RUNTIME_PROVIDED = ["@aws-sdk/client-bedrock-runtime", "@aws-sdk/client-sts"];
@@ -91,4 +92,12 @@ export async function runLambda(dir: string, steps: PlanStep[], env: Record<stri
 /** The function's own environment variables as deployed (from the mocked Function inputs). */
 export function functionEnv(fn: ResourceRecord): Record<string, string> {
     return { ...(fn.inputs.environment?.variables ?? {}) };
+}
+
+/** The example Bedrock stack, the caller wired to it (with overrides), and one of its functions unpacked. */
+export async function packagedFunction(name: string, callerOverrides: Overrides = {}, label = name): Promise<{ fn: ResourceRecord; dir: string; bedrockRoleArn: string }> {
+    const b = await runBedrock();
+    const caller = await runCaller(b, callerOverrides);
+    const fn = one(caller, "aws:lambda/function:Function", name);
+    return { fn, dir: await unpackFunction(fn, label), bedrockRoleArn: b.outputs.roleArn };
 }
