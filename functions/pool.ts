@@ -1,6 +1,8 @@
 // Quota pooling: several Bedrock accounts/regions used as one. No Pulumi imports.
 // Sticky per warm container (prompt caching works per account); on throttling before any output, move on to
 // the next member and let the throttled one cool down; when every member is cooling, say so instead of hammering.
+// "Before any output" is structural: `run` covers only the call that starts an answer (a stream's consumer
+// reads it after `run` returned), so an error once text flows never reaches the failover.
 import { bridgeError, toBridgeError } from "./errors";
 import type { BedrockTarget } from "./targets";
 
@@ -19,16 +21,8 @@ export interface Failover {
     error: string;
 }
 
-export interface PoolAttempt {
-    /** Set to true by the caller once output has reached the user: from then on, never switch. */
-    started: boolean;
-}
-
 export interface Pool {
-    /** Members allowing the model, sticky one first, skipping those cooling down. */
-    candidates(modelId: string): BedrockTarget[];
-    run<R>(modelId: string, fn: (target: BedrockTarget, attempt: PoolAttempt) => Promise<R>): Promise<{ result: R; target: BedrockTarget; failovers: Failover[] }>;
-    coolingUntil(target: BedrockTarget): number;
+    run<R>(modelId: string, fn: (target: BedrockTarget) => Promise<R>): Promise<{ result: R; target: BedrockTarget; failovers: Failover[] }>;
 }
 
 export function createPool(targets: BedrockTarget[], opts: PoolOptions = {}): Pool {
@@ -40,6 +34,7 @@ export function createPool(targets: BedrockTarget[], opts: PoolOptions = {}): Po
     const isCooling = (t: BedrockTarget) => (cooling.get(t) ?? 0) > now();
     const allowing = (modelId: string) => targets.filter(t => t.models.includes(modelId));
 
+    /** Members allowing the model, sticky one first, skipping those cooling down. */
     const candidates = (modelId: string) => {
         const list = allowing(modelId);
         const ordered = sticky && list.includes(sticky) ? [sticky, ...list.filter(t => t !== sticky)] : list;
@@ -57,14 +52,13 @@ export function createPool(targets: BedrockTarget[], opts: PoolOptions = {}): Po
                 throw Object.assign(bridgeError("AllThrottled", `All Bedrock accounts for ${modelId} are throttled; retry after ${retryAfter} s.`, true), { retryAfterSeconds: retryAfter, failovers });
             }
             tried.add(next);
-            const attempt: PoolAttempt = { started: false };
             try {
-                const result = await fn(next, attempt);
+                const result = await fn(next);
                 sticky = next;
                 return { result, target: next, failovers };
             } catch (err) {
                 const name = (err as Error)?.name ?? "";
-                if (!FAILOVER_ERRORS.includes(name) || attempt.started) {
+                if (!FAILOVER_ERRORS.includes(name)) {
                     throw Object.assign(toBridgeError(err, { modelId, roleArn: next.roleArn, region: next.region }), { failovers, servedBy: { accountId: next.accountId, region: next.region } });
                 }
                 // A single account has nowhere to go: its own error each time, and no cooldown that would refuse
@@ -78,5 +72,5 @@ export function createPool(targets: BedrockTarget[], opts: PoolOptions = {}): Po
         }
     };
 
-    return { candidates, run, coolingUntil: t => cooling.get(t) ?? 0 };
+    return { run };
 }
