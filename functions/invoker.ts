@@ -115,19 +115,27 @@ export function clientFor(target: BedrockTarget, functionName = process.env.AWS_
     return new BedrockRuntimeClient({ region: target.region, credentials, maxAttempts: options.maxAttempts ?? 2 });
 }
 
-/** Builds the handler once per container: configuration is read and clients created at cold start. */
-export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
-    const targets = readTargets(env);
-    const allowed = allowedModels(targets);
-    const defaultModelId = env.DEFAULT_MODEL_ID || allowed[0];
+/**
+ * The pool of Bedrock targets and one client per member, made lazily and kept for the container. With several
+ * members the SDK does not retry first: failing over beats backing off.
+ */
+export function pooledClients(targets: BedrockTarget[], env: NodeJS.ProcessEnv = process.env) {
+    const pool = createPool(targets, { cooldownMs: Number(env.BEDROCK_COOLDOWN_SECONDS ?? 60) * 1000 });
     const clients = new Map<BedrockTarget, BedrockRuntimeClient>();
     const client = (t: BedrockTarget) => {
         let c = clients.get(t);
         if (!c) clients.set(t, (c = clientFor(t, undefined, { maxAttempts: targets.length > 1 ? 1 : 2 })));
         return c;
     };
+    return { pool, client };
+}
 
-    const pool = createPool(targets, { cooldownMs: Number(env.BEDROCK_COOLDOWN_SECONDS ?? 60) * 1000 });
+/** Builds the handler once per container: configuration is read and clients created at cold start. */
+export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
+    const targets = readTargets(env);
+    const allowed = allowedModels(targets);
+    const defaultModelId = env.DEFAULT_MODEL_ID || allowed[0];
+    const { pool, client } = pooledClients(targets, env);
 
     return async (event: InvokerEvent): Promise<InvokerResult> => {
         const req = parseInvokerEvent(event, allowed, defaultModelId);

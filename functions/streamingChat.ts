@@ -1,13 +1,12 @@
 // Streaming chat relay Lambda (seed 003, done right): ConverseStream in the Bedrock account through its role,
 // deltas relayed to the user's AppSync Events channel. No Pulumi imports: this file runs inside Lambda.
-import { BedrockRuntimeClient, ConverseStreamCommand, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
+import { ConverseStreamCommand, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { createAppSyncPublisher, type PublishFn } from "./appsyncPublisher";
 import { toBridgeError, type BridgeErrorCode } from "./errors";
-import { clientFor } from "./invoker";
+import { pooledClients } from "./invoker";
 import { createRelay, type Usage } from "./relay";
-import { createPool } from "./pool";
-import { readTargets, type BedrockTarget } from "./targets";
+import { readTargets } from "./targets";
 
 /** What the API Gateway mapping template hands over: the validated body, the verified sub, the request id. */
 export interface ChatEvent {
@@ -109,9 +108,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
     const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT ? [{ text: env.CHAT_SYSTEM_PROMPT }] : undefined;
     const relayTuning = { windowMs: Number(env.CHAT_COALESCE_MS ?? 200), maxChars: Number(env.CHAT_COALESCE_CHARS ?? 4000) };
     // Throttled at the start, the next account of the pool takes over; once text flows there is no switching.
-    const pool = createPool(targets, { cooldownMs: Number(env.BEDROCK_COOLDOWN_SECONDS ?? 60) * 1000 });
-    const clients = new Map<BedrockTarget, BedrockRuntimeClient>();
-    const client = (t: BedrockTarget) => clients.get(t) ?? clients.set(t, clientFor(t, undefined, { maxAttempts: targets.length > 1 ? 1 : 2 })).get(t)!;
+    const { pool, client } = pooledClients(targets, env);
     const endpoint = env.APPSYNC_HTTP_ENDPOINT;
     if (!deps.publish && !endpoint) throw new Error("APPSYNC_HTTP_ENDPOINT is not set");
     // Publishing uses the function's own role (appsync:EventPublish on its namespace), not the Bedrock role.
