@@ -113,26 +113,24 @@ export type BedrockAnswer =
 
 export const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
-export function eventFrame(event: string, payload: unknown): Uint8Array {
+/** One event-stream message: `:event-type` for events, `:exception-type` for modeled exceptions. */
+function frame(messageType: "event" | "exception", type: string, payload: unknown): Uint8Array {
     return codec.encode({
         headers: {
-            ":event-type": { type: "string", value: event },
+            [`:${messageType}-type`]: { type: "string", value: type },
             ":content-type": { type: "string", value: "application/json" },
-            ":message-type": { type: "string", value: "event" },
+            ":message-type": { type: "string", value: messageType },
         },
         body: fromUtf8(JSON.stringify(payload)),
     });
 }
 
+export function eventFrame(event: string, payload: unknown): Uint8Array {
+    return frame("event", event, payload);
+}
+
 export function exceptionFrame(type: string, message: string): Uint8Array {
-    return codec.encode({
-        headers: {
-            ":exception-type": { type: "string", value: type },
-            ":content-type": { type: "string", value: "application/json" },
-            ":message-type": { type: "string", value: "exception" },
-        },
-        body: fromUtf8(JSON.stringify({ message })),
-    });
+    return frame("exception", type, { message });
 }
 
 /** A normal streamed answer: text in chunks, then messageStop and the metadata event (usage) after it. */
