@@ -22,6 +22,20 @@ export interface CommonConfig {
     accountId: string;
     region: string;
     logRetentionDays: number;
+    /** Dashboards and alarms (bedrock-bridge:monitoring); undefined when switched off. */
+    monitoring?: MonitoringConfig;
+}
+
+export interface MonitoringConfig {
+    dashboard: boolean;
+    /** Where the alarm topic sends e-mail (the recipient confirms the subscription once). */
+    alarmEmail?: string;
+}
+
+export interface InvocationLoggingConfig {
+    retentionDays: number;
+    /** Content delivered besides metadata and token counts; all false unless the stack says otherwise. */
+    delivery: { text: boolean; image: boolean; embedding: boolean; video: boolean };
 }
 
 export interface BedrockSideConfig extends CommonConfig {
@@ -43,6 +57,8 @@ export interface BedrockSideConfig extends CommonConfig {
     shortTermKeys: boolean;
     denyLongTermBearerTokens: boolean;
     auditTrail?: AuditTrailConfig;
+    /** Bedrock model invocation logging (metadata only by default); undefined when absent. */
+    invocationLogging?: InvocationLoggingConfig;
 }
 
 export const API_KEY_STATUSES = ["Active", "Inactive"] as const;
@@ -123,7 +139,7 @@ export interface ChatConfig {
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
-const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail"];
+const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail", "invocationLogging"];
 const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth", "chat"];
 
 export class ConfigError extends pulumi.RunError {
@@ -258,7 +274,7 @@ export function loadConfig(): StackConfig {
         r.problem(`${r.key(k)} belongs to the ${side === "bedrock" ? "caller" : "bedrock"} side, but ${r.key("side")} is "${side}": remove it or change the side`);
     }
 
-    const common = { accountId, region: region ?? "", logRetentionDays };
+    const common = { accountId, region: region ?? "", logRetentionDays, monitoring: monitoringConfig(r) };
     let result: StackConfig | undefined;
     if (side === "bedrock") result = bedrockSide(r, common);
     else if (side === "caller") result = callerSide(r, common);
@@ -290,7 +306,8 @@ function bedrockSide(r: Reader, common: Omit<CommonConfig, "side">): BedrockSide
     const shortTermKeys = r.bool("shortTermKeys", true);
     const denyLongTermBearerTokens = r.bool("denyLongTermBearerTokens", false);
     const auditTrail = auditTrailConfig(r);
-    return { side: "bedrock", ...common, callerAccountIds, callerRolePath, trustedPrincipalArns, models, roleName, externalId, maxSessionDurationSeconds, allowMarketplace, apiKeys, shortTermKeys, denyLongTermBearerTokens, auditTrail };
+    const invocationLogging = invocationLoggingConfig(r, common.logRetentionDays);
+    return { side: "bedrock", ...common, callerAccountIds, callerRolePath, trustedPrincipalArns, models, roleName, externalId, maxSessionDurationSeconds, allowMarketplace, apiKeys, shortTermKeys, denyLongTermBearerTokens, auditTrail, invocationLogging };
 }
 
 function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideConfig {
@@ -407,6 +424,49 @@ function auditTrailConfig(r: Reader): AuditTrailConfig | undefined {
         else r.problem(`${key}.${k} is not valid (retentionDays: 1..3653, multiRegion: boolean), got ${JSON.stringify(v)}`);
     }
     return trail;
+}
+
+/** bedrock-bridge:monitoring: false, or {dashboard, alarmEmail}; on (dashboard, no e-mail) when absent. */
+function monitoringConfig(r: Reader): MonitoringConfig | undefined {
+    const key = r.key("monitoring");
+    const raw = r.obj<unknown>("monitoring");
+    if (raw === false) return undefined;
+    const m: MonitoringConfig = { dashboard: true };
+    if (raw === undefined || raw === true) return m;
+    if (!isMap(raw)) {
+        r.problem(`${key} must be true, false or a map such as {alarmEmail: ops@example.com, dashboard: true}`);
+        return m;
+    }
+    for (const [k, v] of Object.entries(raw)) {
+        if (k === "enabled" && typeof v === "boolean") { if (!v) return undefined; }
+        else if (k === "dashboard" && typeof v === "boolean") m.dashboard = v;
+        else if (k === "alarmEmail" && typeof v === "string" && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) m.alarmEmail = v;
+        else r.problem(`${key}.${k} is not valid (enabled: boolean, dashboard: boolean, alarmEmail: an e-mail address), got ${JSON.stringify(v)}`);
+    }
+    return m;
+}
+
+/** bedrock-bridge:invocationLogging: true, or {retentionDays, textDelivery, imageDelivery, embeddingDelivery, videoDelivery}. */
+function invocationLoggingConfig(r: Reader, defaultRetention: number): InvocationLoggingConfig | undefined {
+    const key = r.key("invocationLogging");
+    const raw = r.obj<unknown>("invocationLogging");
+    if (raw === undefined || raw === false) return undefined;
+    const c: InvocationLoggingConfig = { retentionDays: defaultRetention, delivery: { text: false, image: false, embedding: false, video: false } };
+    if (raw === true) return c;
+    if (!isMap(raw)) {
+        r.problem(`${key} must be true, false or a map such as {retentionDays: 90}`);
+        return undefined;
+    }
+    const flags: Record<string, keyof InvocationLoggingConfig["delivery"]> = { textDelivery: "text", imageDelivery: "image", embeddingDelivery: "embedding", videoDelivery: "video" };
+    for (const [k, v] of Object.entries(raw)) {
+        if (k === "enabled" && typeof v === "boolean") { if (!v) return undefined; }
+        else if (k === "retentionDays" && Number.isInteger(v) && LOG_RETENTION_DAYS.includes(v as number)) c.retentionDays = v as number;
+        else if (k === "retentionDays") r.problem(`${key}.retentionDays must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")} (got ${JSON.stringify(v)})`);
+        else if (flags[k] && typeof v === "boolean") c.delivery[flags[k]] = v;
+        else r.problem(`${key}.${k} is not valid (enabled, retentionDays, textDelivery, imageDelivery, embeddingDelivery, videoDelivery: booleans), got ${JSON.stringify(v)}`);
+    }
+    if (c.delivery.text) pulumi.log.warn(`${key}.textDelivery is true: Bedrock will copy every prompt and answer into the log group for ${c.retentionDays} days`);
+    return c;
 }
 
 /** bedrock-bridge:chat, a map; present means enabled unless it says enabled: false. */

@@ -8,6 +8,10 @@ import { StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
 import { StreamingChatBackend } from "./components/streamingChatBackend";
 import { BedrockApiKeys } from "./components/bedrockApiKeys";
 import { BedrockAuditTrail } from "./components/auditTrail";
+import { AlarmTopic } from "./components/alarmTopic";
+import { BedrockInvocationLogging } from "./components/bedrockInvocationLogging";
+import { BedrockMonitoring } from "./components/bedrockMonitoring";
+import { CallerMonitoring, MonitoredFunction } from "./components/callerMonitoring";
 
 export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
     const access = new CrossAccountBedrockAccess("bedrock-access", {
@@ -31,6 +35,11 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         denyLongTermBearerTokens: cfg.denyLongTermBearerTokens,
     });
     const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
+    const invocationLogs = cfg.invocationLogging && new BedrockInvocationLogging("invocation-logging", { accountId: cfg.accountId, region: cfg.region, ...cfg.invocationLogging });
+    const alarms = cfg.monitoring && new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });
+    const monitoring = cfg.monitoring && alarms && new BedrockMonitoring("monitoring", {
+        region: cfg.region, models: cfg.models, alarmTopicArn: alarms.topic.arn, dashboard: cfg.monitoring.dashboard,
+    });
     return {
         side: "bedrock",
         roleArn: access.roleArn,
@@ -43,6 +52,9 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         ...(cfg.apiKeys.length ? { apiKeys: keys.keys, apiKeySecrets: keys.secrets } : {}),
         ...(keys.denyLongTermPolicy ? { denyLongTermKeysPolicyArn: keys.denyLongTermPolicy.arn, denyLongTermKeysScp: keys.denyLongTermScp } : {}),
         ...(trail ? { auditTrailArn: trail.trail.arn, auditBucket: trail.bucket.id } : {}),
+        ...(invocationLogs ? { invocationLogGroup: invocationLogs.logGroup.name } : {}),
+        ...(alarms ? { alarmTopicArn: alarms.topic.arn } : {}),
+        ...(monitoring && monitoring.dashboard ? { dashboardName: monitoring.dashboard.dashboardName } : {}),
     };
 }
 
@@ -58,6 +70,8 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
         bedrockRoleArns: pulumi.all(targets.map(t => t.roleArn)),
         defaultModelId,
     };
+    const monitored: MonitoredFunction[] = [];
+    let stateMachineArn: pulumi.Output<string> | undefined;
     if (cfg.invoker.enabled) {
         const invoker = new CrossAccountInvoker("invoker", {
             accountId: cfg.accountId,
@@ -72,6 +86,7 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
         outputs.invokerFunctionName = invoker.function.name;
         outputs.invokerFunctionArn = invoker.function.arn;
         outputs.invokerRoleArn = invoker.role.arn;
+        monitored.push({ service: "invoker", functionName: invoker.function.name });
     }
     if (cfg.stepFunctions.enabled) {
         const sfn = new StepFunctionsInvoker("sfn-invoker", {
@@ -86,6 +101,7 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
         outputs.stateMachineArn = sfn.stateMachine.arn;
         outputs.stateMachineRoleArn = sfn.role.arn;
         outputs.stateMachineLogGroup = sfn.logGroup.name;
+        stateMachineArn = sfn.stateMachine.arn;
     }
     if (cfg.chat) {
         const chat = new StreamingChatBackend("chat", {
@@ -105,6 +121,15 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
         outputs.chatUserPoolId = chat.userPoolId;
         outputs.chatUserPoolClientId = chat.userPoolClientId;
         outputs.chatRelayFunctionName = chat.function.name;
+        monitored.push({ service: "relay", functionName: chat.function.name });
+    }
+    if (cfg.monitoring) {
+        const alarms = new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });
+        const monitoring = new CallerMonitoring("monitoring", {
+            region: cfg.region, functions: monitored, stateMachineArn, alarmTopicArn: alarms.topic.arn, dashboard: cfg.monitoring.dashboard,
+        });
+        outputs.alarmTopicArn = alarms.topic.arn;
+        if (monitoring.dashboard) outputs.dashboardName = monitoring.dashboard.dashboardName;
     }
     return outputs;
 }
