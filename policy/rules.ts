@@ -22,6 +22,8 @@ export interface Rule {
     configSchema?: { properties: Record<string, any> };
     /** Messages of the violations this resource commits (none: compliant). */
     check(resource: PolicyResource, ctx: RuleContext): string[];
+    /** For a promise that needs more than one resource: the violations over the whole stack. */
+    checkStack?(resources: PolicyResource[], ctx: RuleContext): { resource: PolicyResource; message: string }[];
 }
 
 const label = (r: PolicyResource) => `${r.type.split(":").pop()} "${r.name}"`;
@@ -217,7 +219,38 @@ const appsyncPublish: Rule = {
     },
 };
 
-export const RULES: Rule[] = [noBroadBedrock, crossAccountTrust, serviceTrust, lambdaRole, bedrockKeyExpiry, logRetention, appsyncPublish];
+// Must match components/bedrockInvocationLogging.ts: the tag with which a stack declares prompt logging.
+export const PROMPT_TEXT_TAG = "bedrock-bridge:prompt-text";
+export const PROMPT_TEXT_DECLARED = "delivered-by-config";
+const DELIVERY_FLAGS = ["textDataDeliveryEnabled", "imageDataDeliveryEnabled", "embeddingDataDeliveryEnabled", "videoDataDeliveryEnabled"];
+
+const invocationLoggingContent: Rule = {
+    name: "invocation-logging-no-prompt-text",
+    description: "Bedrock model invocation logging delivers metadata only (text, image, embedding and video delivery false) unless the stack declares prompt logging on the destination (tag bedrock-bridge:prompt-text).",
+    check: () => [],
+    checkStack(resources) {
+        const out: { resource: PolicyResource; message: string }[] = [];
+        for (const r of resources.filter(x => x.type === "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration")) {
+            const cfg = r.props.loggingConfig ?? {};
+            // The provider defaults every flag to true, so only an explicit false keeps content out.
+            const on = DELIVERY_FLAGS.filter(f => cfg[f] !== false);
+            if (!on.length) continue;
+            const group = cfg.cloudwatchConfig?.logGroupName;
+            const bucket = cfg.s3Config?.bucketName;
+            const destinations = resources.filter(d =>
+                (d.type === "aws:cloudwatch/logGroup:LogGroup" && group !== undefined && d.props.name === group) ||
+                (d.type === "aws:s3/bucket:Bucket" && bucket !== undefined && (d.props.bucket === bucket || d.props.id === bucket)));
+            const wanted = (group !== undefined ? 1 : 0) + (bucket !== undefined ? 1 : 0);
+            const declared = destinations.filter(d => d.props.tags?.[PROMPT_TEXT_TAG] === PROMPT_TEXT_DECLARED).length;
+            if (wanted === 0 || declared < wanted) {
+                out.push({ resource: r, message: `${label(r)} delivers ${on.join(", ")} (prompts and answers) to ${[group, bucket].filter(Boolean).join(" and ") || "its destination"} without the stack declaring it: set them false (the provider's default is true), or set bedrock-bridge:invocationLogging.textDelivery: true, which tags the destination ${PROMPT_TEXT_TAG}=${PROMPT_TEXT_DECLARED}` });
+            }
+        }
+        return out;
+    },
+};
+
+export const RULES: Rule[] = [noBroadBedrock, crossAccountTrust, serviceTrust, lambdaRole, bedrockKeyExpiry, logRetention, appsyncPublish, invocationLoggingContent];
 
 export function rule(name: string): Rule {
     const found = RULES.find(r => r.name === name);
@@ -234,8 +267,11 @@ export interface Violation {
 /** Runs every rule (or the named ones) over a set of resources, as the pack does during preview. */
 export function checkAll(resources: PolicyResource[], ctx: Partial<RuleContext> = {}, only?: string[]): Violation[] {
     const rules = only ? only.map(rule) : RULES;
-    return rules.flatMap(ru => resources.flatMap(res =>
-        ru.check(res, { accountId: ctx.accountId, config: ctx.config ?? {} }).map(message => ({ rule: ru.name, resource: res.urn ?? res.name, message }))));
+    const c = { accountId: ctx.accountId, config: ctx.config ?? {} };
+    return rules.flatMap(ru => [
+        ...resources.flatMap(res => ru.check(res, c).map(message => ({ rule: ru.name, resource: res.urn ?? res.name, message }))),
+        ...(ru.checkStack?.(resources, c) ?? []).map(v => ({ rule: ru.name, resource: v.resource.urn ?? v.resource.name, message: v.message })),
+    ]);
 }
 
 /** The stack's account from the AWS provider's allowedAccountIds (a list, or its JSON text in provider config). */

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackRun } from "../../tools/harness";
 import { emittedMetrics, METRICS_NAMESPACE } from "../../functions/metricCatalog";
 import { AWS_DOCUMENTED } from "../support/awsMetrics";
-import { byType, failureOf, json, one, runBedrock, runCaller } from "../support/stacks";
+import { byType, captureWarnings, failureOf, json, one, runBedrock, runCaller } from "../support/stacks";
 
 const DASHBOARD = "aws:cloudwatch/dashboard:Dashboard";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -202,15 +202,7 @@ describe("monitoring: Bedrock stack", () => {
     it("is absent unless configured, and delivers text only when the stack says so", async () => {
         const none = await runBedrock({ "bedrock-bridge:invocationLogging": undefined });
         assert.equal(byType(none, LOGGING).length, 0);
-        const warnings: string[] = [];
-        const original = pulumi.log.warn;
-        (pulumi.log as any).warn = (msg: string) => { warnings.push(msg); return Promise.resolve(); };
-        let text: StackRun;
-        try {
-            text = await runBedrock({ "bedrock-bridge:invocationLogging": { textDelivery: true, retentionDays: 7 } });
-        } finally {
-            (pulumi.log as any).warn = original;
-        }
+        const { result: text, warnings } = await captureWarnings(() => runBedrock({ "bedrock-bridge:invocationLogging": { textDelivery: true, retentionDays: 7 } }));
         assert.ok(warnings.some(w => /textDelivery is true: Bedrock will copy every prompt and answer/.test(w)), "the preview warns");
         const cfg = one(text, LOGGING).inputs.loggingConfig;
         assert.deepEqual([cfg.textDataDeliveryEnabled, cfg.imageDataDeliveryEnabled], [true, false]);

@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as aws from "@pulumi/aws";
 import { StackRun, readStackConfig } from "../../tools/harness";
-import { runBedrock, runCaller } from "../support/stacks";
+import { captureWarnings, runBedrock, runCaller } from "../support/stacks";
 import { policies } from "../../policy/policies";
 import { accountFromProvider, BROAD_MANAGED_POLICIES, checkAll, isWildcardResource, PolicyResource, rule, RULES } from "../../policy/rules";
 
@@ -192,7 +192,7 @@ describe("policy pack: wiring into @pulumi/policy", () => {
     function validate(name: string, args: { type: string; props: Record<string, any>; providerProps?: Record<string, any>; config?: object }): string[] {
         const p = policies.find(x => x.name === name)!;
         const reported: string[] = [];
-        const fn = p.validateResource as (a: any, report: (m: string) => void) => void;
+        const fn = (p as { validateResource?: unknown }).validateResource as (a: any, report: (m: string) => void) => void;
         fn({ type: args.type, name: "res", urn: `urn:pulumi:s::p::${args.type}::res`, props: args.props,
             provider: args.providerProps && { type: "pulumi:providers:aws", name: "default", urn: "u", props: args.providerProps },
             getConfig: () => args.config ?? {} }, m => reported.push(m));
@@ -211,5 +211,52 @@ describe("policy pack: wiring into @pulumi/policy", () => {
         const key = { type: "aws:iam/serviceSpecificCredential:ServiceSpecificCredential", props: { serviceName: "bedrock.amazonaws.com", credentialAgeDays: 60 } };
         assert.deepEqual(validate("bedrock-api-key-expires", key), []);
         assert.match(validate("bedrock-api-key-expires", { ...key, config: { maxCredentialAgeDays: 7 } }).join(), /between 1 and 7/);
+    });
+});
+
+describe("policy pack: invocation logging delivers no prompt text unless the stack says so", () => {
+    const name = "invocation-logging-no-prompt-text";
+    const LOGGING = "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration";
+    const config = (flags: Record<string, boolean | undefined>, dest: Record<string, unknown> = { cloudwatchConfig: { logGroupName: "/inv", roleArn: "arn:aws:iam::1:role/r" } }): PolicyResource =>
+        ({ type: LOGGING, name: "logging", urn: "urn:logging", props: { loggingConfig: { ...dest, ...flags } } });
+    const group = (tags?: Record<string, string>): PolicyResource => ({ type: "aws:cloudwatch/logGroup:LogGroup", name: "g", props: { name: "/inv", retentionInDays: 30, tags } });
+    const off = { textDataDeliveryEnabled: false, imageDataDeliveryEnabled: false, embeddingDataDeliveryEnabled: false, videoDataDeliveryEnabled: false };
+    const check = (...resources: PolicyResource[]) => checkAll(resources, {}, [name]).map(v => v.message);
+
+    it("accepts metadata-only logging and rejects any content delivery, including the provider's default of true", () => {
+        assert.deepEqual(check(config(off), group()), []);
+        assert.match(check(config({ ...off, textDataDeliveryEnabled: true }), group()).join(), /delivers textDataDeliveryEnabled \(prompts and answers\) to \/inv without the stack declaring it/);
+        const unset = check(config({}), group()).join();
+        assert.match(unset, /textDataDeliveryEnabled, imageDataDeliveryEnabled, embeddingDataDeliveryEnabled, videoDataDeliveryEnabled/, "unset flags are true by the provider's default");
+        assert.match(check(config({ ...off, videoDataDeliveryEnabled: undefined }, { s3Config: { bucketName: "b" } })).join(), /videoDataDeliveryEnabled[^]*to b without/);
+    });
+
+    it("accepts content delivery only when every destination carries the stack's declaration", () => {
+        const declared = group({ "bedrock-bridge:prompt-text": "delivered-by-config" });
+        assert.deepEqual(check(config({ ...off, textDataDeliveryEnabled: true }), declared), []);
+        assert.equal(check(config({ ...off, textDataDeliveryEnabled: true }), group({ "bedrock-bridge:prompt-text": "none" })).length, 1);
+        const both = config({ ...off, textDataDeliveryEnabled: true }, { cloudwatchConfig: { logGroupName: "/inv" }, s3Config: { bucketName: "b" } });
+        assert.equal(check(both, declared).length, 1, "the S3 bucket did not declare it");
+        assert.deepEqual(check(both, declared, { type: "aws:s3/bucket:Bucket", name: "b", props: { bucket: "b", tags: { "bedrock-bridge:prompt-text": "delivered-by-config" } } }), []);
+    });
+
+    it("the Bedrock stack passes with its metadata-only logging and with textDelivery: true, and fails when someone flips the flag by hand", async () => {
+        const metadata = await runBedrock();
+        assert.ok(metadata.resources.some(r => r.type === LOGGING), "the example stack configures invocation logging");
+        assert.deepEqual(checkAll(asPolicyResources(metadata), { accountId: "222222222222" }), []);
+        const { result, warnings } = await captureWarnings(() => runBedrock({ "bedrock-bridge:invocationLogging": { textDelivery: true } }));
+        assert.equal(warnings.length, 1);
+        const text = asPolicyResources(result);
+        assert.deepEqual(checkAll(text, {}, [name]), []);
+        const flipped = asPolicyResources(metadata).map(r => r.type === LOGGING ? { ...r, props: { loggingConfig: { ...r.props.loggingConfig, textDataDeliveryEnabled: true } } } : r);
+        assert.equal(checkAll(flipped, {}, [name]).length, 1);
+    });
+
+    it("is wired into the pack as a stack validation that reports against the logging resource", () => {
+        const p = policies.find(x => x.name === name) as any;
+        const reported: [string, string | undefined][] = [];
+        p.validateStack({ resources: [config({ textDataDeliveryEnabled: true }), group()].map(r => ({ ...r, urn: r.urn ?? r.name })), getConfig: () => ({}) }, (m: string, urn?: string) => reported.push([m, urn]));
+        assert.equal(reported.length, 1);
+        assert.equal(reported[0][1], "urn:logging");
     });
 });

@@ -57,3 +57,16 @@ export async function failureOf(p: Promise<unknown>): Promise<string> {
     }
     throw new Error("expected the run to fail");
 }
+
+/** Runs fn while collecting what the program warns about (pulumi.log.warn), so expected warnings stay out of the output. */
+export async function captureWarnings<T>(fn: () => Promise<T>): Promise<{ result: T; warnings: string[] }> {
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const warnings: string[] = [];
+    const original = pulumi.log.warn;
+    (pulumi.log as any).warn = (msg: string) => { warnings.push(msg); return Promise.resolve(); };
+    try {
+        return { result: await fn(), warnings };
+    } finally {
+        (pulumi.log as any).warn = original;
+    }
+}
