@@ -5,6 +5,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../tests/support/fakes";
 import { createInvokerHandler } from "../functions/invoker";
+import { barChart, writeChart } from "./svg";
 
 const ACCOUNTS = ["222222222222", "333333333333", "444444444444"];
 const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -96,6 +97,12 @@ export async function run(): Promise<void> {
         const ms = ok.map(o => o.ms);
         console.log(`${name.padEnd(32)} ${`${ok.length}/${r.result.length}`.padStart(8)} ${`${((100 * ok.length) / r.result.length).toFixed(0)}%`.padStart(8)} ${String(pct(ms, 50)).padStart(8)} ${String(pct(ms, 95)).padStart(8)} ${String(pct(ms, 99)).padStart(8)} ${String(r.stsCalls).padStart(10)} ${String(r.bedrockCalls).padStart(14)}`);
     }
+    writeChart("pool-success.svg", barChart({
+        title: `Successful answers of a burst of ${BURST} (each account ${QUOTA_PER_MINUTE} requests/min)`,
+        yLabel: "successful answers",
+        of: BURST,
+        bars: rows.map(([name, r], i) => ({ label: i === 0 ? "seed 001" : name.replace("bedrock-bridge ", ""), value: r.result.filter(o => o.ok).length, color: i === 0 ? "#ff7f0e" : "#1f77b4" })),
+    }));
     const best = rows[rows.length - 1][1].result.filter(o => o.ok).length;
     console.log(`successful answers, pool of 3 vs seed: ${(best / Math.max(1, seedOk)).toFixed(1)}x; STS calls, seed vs pool of 3: ${rows[0][1].stsCalls} vs ${rows[3][1].stsCalls}`);
 }

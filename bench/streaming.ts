@@ -9,6 +9,7 @@ import { FakeAppSync } from "../tests/support/fakeAppSync";
 import { createAppSyncPublisher } from "../functions/appsyncPublisher";
 import { clientFor } from "../functions/invoker";
 import { createStreamingChatHandler } from "../functions/streamingChat";
+import { lineChart, writeChart } from "./svg";
 
 const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const ROLE = "arn:aws:iam::222222222222:role/bedrock-bridge-execution";
@@ -24,6 +25,8 @@ interface Measure {
     requests: number;
     totalMs: number;
     complete: boolean;
+    /** For the chart: ms after the start at which the model sent each token, and at which each publish landed with the tokens delivered so far. */
+    timeline: { tokens: [number, number][]; delivered: [number, number][] };
 }
 
 async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<void>): Promise<Measure> {
@@ -34,7 +37,8 @@ async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<
     const chunks = Array.from({ length: deltas }, (_, i) => `token${i} `);
     bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: DELTA_INTERVAL_MS }) });
     let lastToken = 0;
-    bedrock.onEvent = (event, at) => { if (event === "contentBlockDelta") lastToken = at; };
+    const tokenTimes: number[] = [];
+    bedrock.onEvent = (event, at) => { if (event === "contentBlockDelta") { lastToken = at; tokenTimes.push(at); } };
     Object.assign(process.env, { AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url });
     const started = Date.now();
     try {
@@ -50,7 +54,17 @@ async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<
         requests: appsync.requests,
         totalMs: Date.now() - started,
         complete: text === chunks.join(""),
+        timeline: { tokens: tokenTimes.map((at, i) => [at - started, i + 1]), delivered: deliveredOverTime(appsync.publishes, started) },
     };
+}
+
+/** Cumulative tokens delivered to the subscriber, one point per accepted publish. */
+function deliveredOverTime(publishes: { at: number; events: string[] }[], started: number): [number, number][] {
+    let n = 0;
+    return publishes.map(p => {
+        n += p.events.reduce((k, e) => k + ((JSON.parse(e).message as string | undefined)?.match(/token\d+ /g)?.length ?? 0), 0);
+        return [p.at - started, n] as [number, number];
+    });
 }
 
 /** Seed 003: for each contentBlockDelta, POST one event and wait for the answer before reading on. */
@@ -81,6 +95,21 @@ async function ourRelay(): Promise<void> {
     }
 }
 
+function timelineChart(s: { name: string; deltas: number }, seed: Measure, ours: Measure): string {
+    const panel = (title: string, m: Measure) => ({
+        title: `${title}: ${m.requests} publish requests, tail ${f(m.tailMs)} ms`,
+        series: [
+            { label: "tokens from the model", color: "#888888", points: m.timeline.tokens, step: true, dashed: true },
+            { label: "tokens delivered (a dot per publish)", color: "#1f77b4", points: m.timeline.delivered, step: true, markers: true },
+        ],
+    });
+    return lineChart({
+        title: `Relay timeline, ${s.name} (${s.deltas} deltas, ${PUBLISH_LATENCY_MS} ms publish latency)`,
+        xLabel: "ms since the request", yLabel: "tokens (cumulative)",
+        panels: [panel("seed 003", seed), panel("bedrock-bridge", ours)],
+    });
+}
+
 const f = (n: number) => (Number.isFinite(n) ? `${Math.round(n)}` : "-");
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}x` : "-");
 
@@ -95,5 +124,6 @@ export async function run(): Promise<void> {
             console.log(`${`${s.name} (${s.deltas})`.padEnd(17)} | ${name.padEnd(8)} | ${f(m.firstDeltaMs).padStart(14)} | ${f(m.tailMs).padStart(24)} | ${String(m.requests).padStart(16)} | ${f(m.totalMs).padStart(8)} | ${m.complete}`);
         }
         console.log(`${"".padEnd(17)} | ratio    | ${ratio(seed.firstDeltaMs, ours.firstDeltaMs).padStart(14)} | ${ratio(seed.tailMs, ours.tailMs).padStart(24)} | ${ratio(seed.requests, ours.requests).padStart(16)} | ${ratio(seed.totalMs, ours.totalMs).padStart(8)} |`);
+        if (s === SCENARIOS[SCENARIOS.length - 1]) writeChart("relay-timeline.svg", timelineChart(s, seed, ours));
     }
 }
