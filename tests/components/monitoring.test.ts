@@ -147,7 +147,8 @@ describe("monitoring: caller stack", () => {
 
 describe("monitoring: Bedrock stack", () => {
     let run: StackRun;
-    before(async () => { run = await runBedrock(); });
+    // Invocation logging as the example stack file shows it (commented there: it is opt-in).
+    before(async () => { run = await runBedrock({ "bedrock-bridge:invocationLogging": { retentionDays: 90 } }); });
 
     it("graphs AWS/Bedrock per allowed model, with documented metrics and the ModelId dimension only", () => {
         const body = json(one(run, DASHBOARD).inputs.dashboardBody);
@@ -186,7 +187,7 @@ describe("monitoring: Bedrock stack", () => {
             "every delivery flag set false (the provider defaults them to true)");
         const group = byType(run, "aws:cloudwatch/logGroup:LogGroup").find(g => g.name === "invocation-logging-logs")!;
         assert.equal(cfg.cloudwatchConfig.logGroupName, group.state.name);
-        assert.equal(group.inputs.retentionInDays, 90, "the example stack's retention");
+        assert.equal(group.inputs.retentionInDays, 90, "the configured retention");
         assert.equal(group.inputs.tags["bedrock-bridge:prompt-text"], "none");
         const role = byType(run, "aws:iam/role:Role").find(r => r.name === "invocation-logging-role")!;
         assert.equal(cfg.cloudwatchConfig.roleArn, role.state.arn);
@@ -200,7 +201,7 @@ describe("monitoring: Bedrock stack", () => {
     });
 
     it("is absent unless configured, and delivers text only when the stack says so", async () => {
-        const none = await runBedrock({ "bedrock-bridge:invocationLogging": undefined });
+        const none = await runBedrock();
         assert.equal(byType(none, LOGGING).length, 0);
         const { result: text, warnings } = await captureWarnings(() => runBedrock({ "bedrock-bridge:invocationLogging": { textDelivery: true, retentionDays: 7 } }));
         assert.ok(warnings.some(w => /textDelivery is true: Bedrock will copy every prompt and answer/.test(w)), "the preview warns");
@@ -213,9 +214,9 @@ describe("monitoring: Bedrock stack", () => {
 describe("monitoring: config errors name the key", () => {
     const cases: [string, "bedrock" | "caller", Record<string, unknown>, RegExp][] = [
         ["bad alarm e-mail", "caller", { "bedrock-bridge:monitoring": { alarmEmail: "ops" } }, /bedrock-bridge:monitoring\.alarmEmail is not valid/],
-        ["unknown monitoring field", "bedrock", { "bedrock-bridge:monitoring": { dashbord: true } }, /bedrock-bridge:monitoring\.dashbord is not valid/],
+        ["unknown monitoring field", "bedrock", { "bedrock-bridge:monitoring": { dashbord: true } }, /bedrock-bridge:monitoring\.dashbord is not a known setting: did you mean dashboard\?/],
         ["retention CloudWatch does not offer", "bedrock", { "bedrock-bridge:invocationLogging": { retentionDays: 100 } }, /bedrock-bridge:invocationLogging\.retentionDays must be one of CloudWatch's values/],
-        ["unknown delivery flag", "bedrock", { "bedrock-bridge:invocationLogging": { promptDelivery: true } }, /bedrock-bridge:invocationLogging\.promptDelivery is not valid/],
+        ["unknown delivery flag", "bedrock", { "bedrock-bridge:invocationLogging": { promptDelivery: true } }, /bedrock-bridge:invocationLogging\.promptDelivery is not a known setting \(enabled, retentionDays, textDelivery/],
         ["invocation logging on the caller side", "caller", { "bedrock-bridge:invocationLogging": true }, /bedrock-bridge:invocationLogging belongs to the bedrock side/],
     ];
     for (const [what, side, overrides, expected] of cases) {

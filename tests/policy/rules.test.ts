@@ -240,9 +240,9 @@ describe("policy pack: invocation logging delivers no prompt text unless the sta
         assert.deepEqual(check(both, declared, { type: "aws:s3/bucket:Bucket", name: "b", props: { bucket: "b", tags: { "bedrock-bridge:prompt-text": "delivered-by-config" } } }), []);
     });
 
-    it("the Bedrock stack passes with its metadata-only logging and with textDelivery: true, and fails when someone flips the flag by hand", async () => {
-        const metadata = await runBedrock();
-        assert.ok(metadata.resources.some(r => r.type === LOGGING), "the example stack configures invocation logging");
+    it("the Bedrock stack passes with metadata-only logging and with textDelivery: true, and fails when someone flips the flag by hand", async () => {
+        const metadata = await runBedrock({ "bedrock-bridge:invocationLogging": true });
+        assert.ok(metadata.resources.some(r => r.type === LOGGING), "the stack configures invocation logging");
         assert.deepEqual(checkAll(asPolicyResources(metadata), { accountId: "222222222222" }), []);
         const { result, warnings } = await captureWarnings(() => runBedrock({ "bedrock-bridge:invocationLogging": { textDelivery: true } }));
         assert.equal(warnings.length, 1);
