@@ -16,7 +16,24 @@ export function codePathOptions(bundle: string[] = [], skip: string[] = []): pul
     const pkg = readPackage(path.join(__dirname, ".."));
     const deps = Object.keys(pkg.dependencies ?? {});
     const provided = bundle.length ? runtimeProvided(deps.filter(d => d.startsWith("@aws-sdk/client-"))) : new Set<string>();
+    // A package a bundled one needs without going through the SDK is packed even when the SDK happens to depend
+    // on it too (Powertools' @aws/lambda-invoke-store): the runtime's SDK version may not carry it.
+    for (const p of reachableOutside(bundle, skip)) provided.delete(p);
     return { extraExcludePackages: [...new Set([...deps.filter(d => !bundle.includes(d)), ...skip, ...provided])] };
+}
+
+/** Packages reachable from `roots` without passing through an AWS SDK package (@aws-sdk, @smithy, @aws-crypto) or a skipped one. */
+function reachableOutside(roots: string[], skip: string[]): Set<string> {
+    const seen = new Set<string>();
+    const visit = (name: string, fromRoot: boolean) => {
+        const dir = path.join(__dirname, "..", "node_modules", name);
+        if (seen.has(name) || skip.includes(name) || !fs.existsSync(dir)) return;
+        if (!fromRoot && /^@(aws-sdk|smithy|aws-crypto)\//.test(name)) return;
+        seen.add(name);
+        Object.keys(readPackage(dir).dependencies ?? {}).forEach(d => visit(d, false));
+    };
+    roots.forEach(r => visit(r, true));
+    return seen;
 }
 
 function readPackage(dir: string): { dependencies?: Record<string, string> } {
