@@ -7,6 +7,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { createMetricsRecorder } from "../../functions/metrics";
 import { emittedMetrics, METRICS_NAMESPACE, REQUEST_METADATA, REQUEST_METADATA_LIMITS } from "../../functions/metricCatalog";
 import { requestMetadata } from "../../functions/requestMetadata";
+import { recordInvoker, recordRelay } from "../../functions/requestMetrics";
 import { checkEmfRecord, emfMetrics, total } from "../support/emf";
 
 function capture(service: "relay" | "invoker") {
@@ -73,6 +74,41 @@ describe("metrics recorder (EMF through Powertools)", () => {
         assert.throws(() => checkEmfRecord({ ...good, service: undefined }), /dimension service has no string value/);
         assert.throws(() => checkEmfRecord({ ...good, _aws: { ...good._aws, Timestamp: 1700000000 } }), /epoch milliseconds/);
         assert.throws(() => checkEmfRecord({ ...good, _aws: { ...good._aws, CloudWatchMetrics: [{ ...good._aws.CloudWatchMetrics[0], Metrics: [{ Name: "X", Unit: "Tokens" }] }] } }), /not a CloudWatch unit/);
+    });
+});
+
+describe("request metrics: what one relay or invoker request records", () => {
+    const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    it("a relayed answer after a throttle on the first member: failover and throttle there, tokens and first delta on the second", () => {
+        const { recorder, lines } = capture("relay");
+        recordRelay(recorder, {
+            modelId: MODEL, servedBy: { accountId: "333333333333" }, failovers: [{ accountId: "222222222222", error: "ThrottlingException" }],
+            usage: { inputTokens: 12, outputTokens: 40 }, outcome: "done", firstDeltaMs: 70, tailMs: 28, publishRequests: 6, publishRetries: 1, eventsResent: 2,
+        });
+        const m = emfMetrics(lines);
+        const on = (member: string) => ({ service: "relay", model: MODEL, member });
+        assert.equal(total(m, "PoolFailovers", on("222222222222")), 1);
+        assert.equal(total(m, "BedrockThrottles", on("222222222222")), 1);
+        assert.equal(total(m, "BedrockThrottles", { service: "relay" }), 1);
+        assert.equal(total(m, "OutputTokens", on("333333333333")), 40);
+        assert.equal(total(m, "InputTokens", { service: "relay" }), 12);
+        assert.equal(total(m, "TimeToFirstDelta", on("333333333333")), 70);
+        assert.deepEqual(["TailAfterLastToken", "PublishRequests", "PublishRetries", "EventsResent"].map(n => total(m, n, { service: "relay" })), [28, 6, 1, 2]);
+        assert.equal(total(m, "RelayRequests", { service: "relay", outcome: "done" }), 1);
+        assert.equal(total(m, "Errors", { service: "relay" }), 0);
+    });
+
+    it("an invoker request refused by every member: AllThrottled and Errors{code}, no tokens, latency roll-up only", () => {
+        const { recorder, lines } = capture("invoker");
+        recordInvoker(recorder, { modelId: MODEL, errorCode: "AllThrottled", failovers: [{ accountId: "222222222222", error: "ThrottlingException" }, { accountId: "333333333333", error: "AssumeRoleDenied" }], latencyMs: 15 });
+        const m = emfMetrics(lines);
+        assert.equal(total(m, "AllThrottled", { service: "invoker", model: MODEL }), 1);
+        assert.equal(total(m, "Errors", { service: "invoker", code: "AllThrottled" }), 1);
+        assert.equal(total(m, "PoolFailovers", { service: "invoker" }), 2);
+        assert.equal(total(m, "BedrockThrottles", { service: "invoker" }), 1, "a refused AssumeRole is a failover, not a throttle");
+        assert.equal(total(m, "InvokerRequests", { service: "invoker", outcome: "error" }), 1);
+        assert.equal(total(m, "Latency", { service: "invoker" }), 15);
+        assert.ok(!m.some(x => x.name === "InputTokens"));
     });
 });
 
