@@ -252,7 +252,7 @@ describe("relay core and AppSync publisher (in process)", () => {
         let inFlight = 0, maxInFlight = 0;
         const batches: string[][] = [];
         const relay = createRelay({
-            requestId: "r", windowMs: 5, firstWindowMs: 5, maxChars: 3,
+            requestId: "r", windowMs: 5, firstWindowMs: 5, maxBytes: 3,
             publish: async events => {
                 maxInFlight = Math.max(maxInFlight, ++inFlight);
                 batches.push(events);

@@ -1,5 +1,6 @@
 // Fake AppSync Events HTTP endpoint (POST /event {channel, events}): checks that a SigV4 Authorization header
-// for service "appsync" is present, records what it accepted, and injects failures and latency on demand.
+// for service "appsync" is present, records what it accepted, and injects failures, latency and network faults
+// on demand. Like AppSync it has no idempotency: a resent event is delivered again.
 import * as http from "http";
 import { listenLoopback, signer, withBody } from "./fakes";
 
@@ -11,6 +12,13 @@ export interface Publish {
     /** TCP connection the request came on (connection reuse shows as few distinct ids). */
     connection: number;
 }
+
+/**
+ * A network fault for one request: "silent" holds the request open and never answers (nothing accepted);
+ * "resetAfterAccept" accepts the events, then drops the connection without an answer; {replyDelayMs} accepts
+ * at once and answers that much later (slower than the client's timeout, say).
+ */
+export type Fault = "silent" | "resetAfterAccept" | { replyDelayMs: number };
 
 export class FakeAppSync {
     /** Accepted publishes, in the order they were accepted. */
@@ -24,6 +32,12 @@ export class FakeAppSync {
     fail: (n: number, body: { channel: string; events: string[] }) => number | undefined = () => undefined;
     /** Indices AppSync reports in `failed` for request n (a 200 with partial failure); the others are accepted. */
     partial: (n: number, events: string[]) => number[] = () => [];
+    /** Network faults per request (1-based), checked before `fail`. */
+    fault: (n: number, body: { channel: string; events: string[] }) => Fault | undefined = () => undefined;
+    /** Requests that met an injected network fault. */
+    faults: { n: number; fault: Fault; at: number }[] = [];
+    /** Largest request body seen, in bytes. */
+    maxBodyBytes = 0;
     private server?: http.Server;
     url = "";
 
@@ -47,6 +61,17 @@ export class FakeAppSync {
             if (typeof parsed.channel !== "string" || !Array.isArray(events) || !events.length || events.length > 5 || events.some(e => typeof e !== "string")) {
                 return reply(400, { errors: [{ errorType: "BadRequest", message: "channel and 1..5 string events required" }] });
             }
+            this.maxBodyBytes = Math.max(this.maxBodyBytes, Buffer.byteLength(body));
+            const fault = this.fault(n, { channel: parsed.channel, events: events as string[] });
+            if (fault) {
+                this.faults.push({ n, fault, at: Date.now() });
+                if (fault === "silent") return; // the request stays open until the client gives up or stop()
+                this.publishes.push({ channel: parsed.channel, events: events as string[], signedBy: sig, at: Date.now(), connection: conn });
+                if (fault === "resetAfterAccept") return void req.socket.destroy();
+                await new Promise(r => setTimeout(r, fault.replyDelayMs));
+                if (res.destroyed || req.socket.destroyed) return;
+                return reply(200, { failed: [], successful: (events as string[]).map((_, index) => ({ identifier: `id-${n}-${index}`, index })) });
+            }
             const status = this.fail(n, { channel: parsed.channel, events: events as string[] });
             if (status) {
                 this.refused.push({ status, at: Date.now() });
@@ -68,7 +93,12 @@ export class FakeAppSync {
 
     /** What a subscriber of `channel` received, parsed, in arrival order. */
     received(channel?: string): any[] {
-        return this.publishes.filter(p => channel === undefined || p.channel === channel).flatMap(p => p.events.map(e => JSON.parse(e)));
+        return this.receivedRaw(channel).map(e => JSON.parse(e));
+    }
+
+    /** The same, as the exact strings delivered (a re-delivery must be byte-identical). */
+    receivedRaw(channel?: string): string[] {
+        return this.publishes.filter(p => channel === undefined || p.channel === channel).flatMap(p => p.events);
     }
 
     async stop(): Promise<void> {
