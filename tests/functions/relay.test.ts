@@ -27,6 +27,31 @@ export function assertProtocol(events: any[], requestId: string, terminal: "done
 
 const text = (events: any[]) => events.filter(e => e.type === "delta").map(e => e.message).join("");
 
+/**
+ * The subscriber of the delivery contract (at-least-once, ordered by seq): ignores a seq it has seen, after
+ * checking the re-delivery is byte-identical, and orders by seq. Returns the events and how many were duplicates.
+ */
+export function reconstruct(raw: string[], requestId: string, terminal: "done" | "error"): { events: any[]; duplicates: number; reordered: boolean } {
+    const bySeq = new Map<number, string>();
+    let duplicates = 0, reordered = false, highest = -1;
+    for (const r of raw) {
+        const seq = JSON.parse(r).seq;
+        if (bySeq.has(seq)) {
+            assert.equal(r, bySeq.get(seq), `seq ${seq} was re-delivered with different bytes`);
+            duplicates++;
+            continue;
+        }
+        if (seq < highest) reordered = true;
+        highest = Math.max(highest, seq);
+        bySeq.set(seq, r);
+    }
+    const events = [...bySeq.keys()].sort((a, b) => a - b).map(k => JSON.parse(bySeq.get(k)!));
+    return { events: assertProtocol(events, requestId, terminal), duplicates, reordered };
+}
+
+/** Well-formed UTF-16: no lone surrogate (a character cut in half). */
+const wellFormed = (s: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
 describe("chat relay Lambda package", function () {
     let sts: FakeSts;
     let bedrock: FakeBedrock;
@@ -117,6 +142,99 @@ describe("chat relay Lambda package", function () {
         const events = assertProtocol(appsync.received(channel), "req-retry", "done");
         assert.equal(text(events), chunks.join(""));
         assert.ok(appsync.refused.some(x => x.status === 429) && appsync.refused.some(x => x.status === 500));
+    });
+
+    it("survives a 2 s storm of 429s in the middle of an answer: complete text, done, few large events", async () => {
+        const chunks = Array.from({ length: 300 }, (_, i) => `s${i} `);
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5 }) });
+        appsync.latencyMs = 5;
+        let stormStart = 0;
+        // From the third request on, every publish is refused with 429 for two seconds.
+        appsync.fail = n => {
+            if (n === 3) stormStart = Date.now();
+            return stormStart && Date.now() - stormStart < 2000 ? 429 : undefined;
+        };
+        const r = await runLambda(dir, [{ events: [event("req-storm")] }], env());
+        const res = r.steps[0][0];
+        assert.ok(res.ok, res.errorMessage);
+        assert.equal(res.value.outcome, "done");
+        const events = assertProtocol(appsync.received(channel), "req-storm", "done");
+        assert.equal(text(events), chunks.join(""));
+        const refused = appsync.refused.filter(x => x.status === 429);
+        assert.ok(refused.length >= 3, `${refused.length} refusals`);
+        assert.ok(appsync.publishes.some(p => p.at < stormStart) && appsync.publishes.some(p => p.at - stormStart >= 2000), "text before the storm, the rest after it");
+        // Meanwhile the model kept being read and the text coalesced: a few large events, not one per delta.
+        assert.ok(events.length <= 30, `${events.length} events for ${chunks.length} deltas`);
+        assert.ok(appsync.publishes.every(p => p.events.length <= 5));
+        assert.match(r.stdout + r.stderr, /"publishRetries":\d+/);
+    });
+
+    it("re-delivers byte-identical events after a reset that followed acceptance and after a reply slower than the timeout", async () => {
+        const chunks = Array.from({ length: 120 }, (_, i) => `r${i} `);
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5 }) });
+        appsync.fault = n => (n === 2 ? "resetAfterAccept" : n === 4 ? { replyDelayMs: 700 } : undefined);
+        const r = await runLambda(dir, [{ events: [event("req-dup")] }], env({ CHAT_PUBLISH_TIMEOUT_MS: "300" }));
+        assert.equal(r.steps[0][0].value.outcome, "done");
+        assert.equal(appsync.faults.length, 2);
+        const { events, duplicates } = reconstruct(appsync.receivedRaw(channel), "req-dup", "done");
+        assert.ok(duplicates >= 2, `both faults caused a re-delivery (${duplicates} duplicates)`);
+        assert.equal(text(events), chunks.join(""));
+    });
+
+    it("resends only what a partial failure refused; the reordering is undone by seq", async () => {
+        const chunks = ["Every ", "word ", "counts, ", "in ", "order."];
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 40 }) });
+        let refusedOnce = false;
+        // The first request with several events (the last text and done) loses its first event.
+        appsync.partial = (_n, evs) => (evs.length > 1 && !refusedOnce ? ((refusedOnce = true), [0]) : []);
+        const r = await runLambda(dir, [{ events: [event("req-partial")] }], env());
+        assert.equal(r.steps[0][0].value.outcome, "done");
+        assert.ok(refusedOnce, "a request with several events was partly refused");
+        const { events, reordered, duplicates } = reconstruct(appsync.receivedRaw(channel), "req-partial", "done");
+        assert.ok(reordered, "the resent event arrived after a later one");
+        assert.equal(duplicates, 0, "only the refused event was resent");
+        assert.equal(text(events), chunks.join(""));
+    });
+
+    it("returns before the function's timeout and logs publishFailed when AppSync goes silent in its last seconds", async () => {
+        const chunks = Array.from({ length: 600 }, (_, i) => `q${i} `);
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 10 }) });
+        let first = 0;
+        appsync.fault = () => {
+            first ||= Date.now();
+            return Date.now() - first > 2500 ? "silent" : undefined;
+        };
+        const timeoutMs = 9000;
+        const r = await runLambda(dir, [{ events: [event("req-silent")] }], env(), 60000, { functionTimeoutMs: timeoutMs });
+        const res = r.steps[0][0];
+        assert.ok(res.ok, res.errorMessage);
+        assert.equal(res.value.outcome, "publishFailed");
+        assert.ok(res.ms < timeoutMs - 300, `returned after ${res.ms} ms of a ${timeoutMs} ms timeout`);
+        assert.ok(appsync.faults.length >= 2, "publishing kept trying while time allowed");
+        const logs = r.stdout + r.stderr;
+        assert.match(logs, /"outcome":"publishFailed"/);
+        assert.ok(!logs.includes(SECRET_PROMPT));
+        // What did arrive is still a gapless prefix: nothing out of order, nothing invented.
+        const seen = appsync.received(channel);
+        assert.deepEqual(seen.map(e => e.seq), seen.map((_, i) => i));
+        assert.ok(chunks.join("").startsWith(text(seen)));
+    });
+
+    it("splits a multi-hundred-KB CJK delta into events of at most 240 KB, never inside a character", async () => {
+        // 3-byte CJK, 4-byte emoji (surrogate pairs) and characters JSON escapes, about 450 KB in one delta.
+        const unit = "日本語のテキストです。😀「引用」\"\n";
+        const big = unit.repeat(Math.ceil(450_000 / Buffer.byteLength(unit)));
+        const chunks = ["前置き", big, "おわり"];
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5 }) });
+        const r = await runLambda(dir, [{ events: [event("req-cjk")] }], env());
+        assert.equal(r.steps[0][0].value.outcome, "done");
+        const raw = appsync.receivedRaw(channel);
+        for (const e of raw) assert.ok(Buffer.byteLength(e) <= 240_000, `an event of ${Buffer.byteLength(e)} bytes`);
+        const events = assertProtocol(raw.map(e => JSON.parse(e)), "req-cjk", "done");
+        assert.ok(events.length >= 3, "the big delta was split");
+        assert.ok(events.every(e => e.type !== "delta" || wellFormed(e.message)), "no surrogate pair was cut");
+        assert.equal(text(events), chunks.join(""));
+        assert.ok(appsync.publishes.every(p => p.events.length <= 5));
     });
 
     it("ends with an error event after the deltas when Bedrock fails mid-stream", async () => {

@@ -18,6 +18,9 @@ export interface Publish {
  * "resetAfterAccept" accepts the events, then drops the connection without an answer; {replyDelayMs} accepts
  * at once and answers that much later (slower than the client's timeout, say).
  */
+/** AppSync Events' largest event (240 KB, read as 240,000 bytes to be strict). */
+export const MAX_EVENT_BYTES = 240_000;
+
 export type Fault = "silent" | "resetAfterAccept" | { replyDelayMs: number };
 
 export class FakeAppSync {
@@ -77,11 +80,15 @@ export class FakeAppSync {
                 this.refused.push({ status, at: Date.now() });
                 return reply(status, { errors: [{ errorType: status === 429 ? "TooManyRequestsException" : "InternalFailure", message: "injected" }] });
             }
-            const failed = this.partial(n, events as string[]);
+            // AppSync drops an event over 240 KB (https://docs.aws.amazon.com/appsync/latest/eventapi/event-api-concepts.html).
+            const tooLarge = (events as string[]).map((e, i) => (Buffer.byteLength(e) > MAX_EVENT_BYTES ? i : -1)).filter(i => i >= 0);
+            const failed = [...new Set([...this.partial(n, events as string[]), ...tooLarge])];
             const ok = (events as string[]).map((e, index) => ({ e, index })).filter(x => !failed.includes(x.index));
             if (ok.length) this.publishes.push({ channel: parsed.channel, events: ok.map(x => x.e), signedBy: sig, at: Date.now(), connection: conn });
             reply(200, {
-                failed: failed.map(index => ({ identifier: `id-${n}-${index}`, index, code: 500, message: "injected" })),
+                failed: failed.map(index => (tooLarge.includes(index)
+                    ? { identifier: `id-${n}-${index}`, index, code: 400, message: "event exceeds the maximum size of 240 KB" }
+                    : { identifier: `id-${n}-${index}`, index, code: 500, message: "injected" })),
                 successful: ok.map(x => ({ identifier: `id-${n}-${x.index}`, index: x.index })),
             });
         }));
