@@ -330,6 +330,21 @@ describe("chat relay Lambda package", function () {
         assert.match(r.stdout + r.stderr, /bedrock-failover/);
     });
 
+    it("streams from the next Bedrock account when the first one's AssumeRole is denied", async () => {
+        const { pfn, pdir } = await pooledRelay("denied");
+        const first = JSON.parse(pfn.inputs.environment.variables.BEDROCK_TARGETS)[0].roleArn;
+        sts.deny.add(first);
+        bedrock.handler = () => ({ stream: textStream(["served", " anyway"]) });
+        const r = await runLambda(pdir, [{ events: [event("req-denied-1"), event("req-denied-2")] }], {
+            ...functionEnv(pfn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url,
+        });
+        assert.deepEqual(r.steps[0].map(x => x.value.outcome), ["done", "done"]);
+        for (const id of ["req-denied-1", "req-denied-2"]) assert.equal(text(assertProtocol(appsync.received(channel).filter(e => e.requestId === id), id, "done")), "served anyway");
+        assert.deepEqual(bedrock.requests.map(q => String(q.signedBy.accessKeyId).slice(8, 20)), ["333333333333", "333333333333"]);
+        assert.equal(sts.calls.filter(c => c.roleArn === first).length, 1, "the refusing role is not asked again while it cools down");
+        assert.match(r.stdout + r.stderr, new RegExp(`bedrock-assume-role-denied.*${first.replace(/[/.]/g, "\\$&")}`));
+    });
+
     it("never switches accounts once text has reached the user: a mid-stream throttle ends in an error event", async () => {
         const { pfn, pdir } = await pooledRelay("midstream");
         bedrock.handler = () => ({ stream: [
