@@ -1,6 +1,7 @@
 // One place that reads and validates the stack's configuration. Every error names the key to set,
 // and all problems are reported together so a preview fails once with the whole list.
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, MODEL_MAX_OUTPUT_TOKENS } from "./functions/limits";
 
 export const PROJECT = "bedrock-bridge";
 
@@ -66,6 +67,9 @@ export interface InvokerConfig {
     enabled: boolean;
     memorySize: number;
     timeoutSeconds: number;
+    /** maxTokens sent when an event gives none, and the largest an event may ask for. */
+    maxTokens: number;
+    maxTokensLimit: number;
 }
 
 export interface StepFunctionsConfig {
@@ -76,6 +80,8 @@ export interface StepFunctionsConfig {
     tracing: boolean;
     /** InferenceConfig defaults when the execution input gives none. */
     maxTokens: number;
+    /** The largest maxTokens an execution input may ask for. */
+    maxTokensLimit: number;
     temperature: number;
     retry: { maxAttempts: number; intervalSeconds: number; backoffRate: number; maxDelaySeconds: number };
 }
@@ -302,13 +308,16 @@ function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideCo
     const rolePath = r.str("rolePath", { pattern: ROLE_PATH, hint: 'an IAM path such as "/bedrock-bridge/", the one the Bedrock stack trusts' }) ?? "/bedrock-bridge/";
     const defaultModelId = r.str("defaultModelId", { pattern: MODEL_ID, hint: "one of the models the Bedrock stack allows" });
     const inv = r.obj<Record<string, unknown>>("invoker") ?? {};
-    const invoker: InvokerConfig = { enabled: true, memorySize: 256, timeoutSeconds: 60 };
+    const invoker: InvokerConfig = { enabled: true, memorySize: 256, timeoutSeconds: 60, maxTokens: DEFAULT_MAX_TOKENS, maxTokensLimit: DEFAULT_MAX_TOKENS_LIMIT };
+    const tokens = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MODEL_MAX_OUTPUT_TOKENS;
     for (const [k, v] of Object.entries(inv)) {
         if (k === "enabled" && typeof v === "boolean") invoker.enabled = v;
         else if (k === "memorySize" && Number.isInteger(v) && (v as number) >= 128 && (v as number) <= 10240) invoker.memorySize = v as number;
         else if (k === "timeoutSeconds" && Number.isInteger(v) && (v as number) >= 5 && (v as number) <= 900) invoker.timeoutSeconds = v as number;
-        else r.problem(`${r.key("invoker")}.${k} is not valid (enabled: boolean, memorySize: 128..10240, timeoutSeconds: 5..900), got ${JSON.stringify(v)}`);
+        else if ((k === "maxTokens" || k === "maxTokensLimit") && tokens(v)) invoker[k] = v as number;
+        else r.problem(`${r.key("invoker")}.${k} is not valid (enabled: boolean, memorySize: 128..10240, timeoutSeconds: 5..900, maxTokens and maxTokensLimit: 1..${MODEL_MAX_OUTPUT_TOKENS}), got ${JSON.stringify(v)}`);
     }
+    tokenBounds(r, r.key("invoker"), invoker);
     const stepFunctions = stepFunctionsConfig(r);
     const auth = (r.str("auth", { oneOf: ["sigv4", "shortTermKey"] }) ?? "sigv4") as CallerSideConfig["auth"];
     const chat = chatConfig(r);
@@ -319,11 +328,12 @@ function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideCo
 function stepFunctionsConfig(r: Reader): StepFunctionsConfig {
     const key = r.key("stepFunctions");
     const sf: StepFunctionsConfig = {
-        enabled: true, type: "STANDARD", logLevel: "ALL", includeExecutionData: true, tracing: false, maxTokens: 1000, temperature: 0.7,
+        enabled: true, type: "STANDARD", logLevel: "ALL", includeExecutionData: true, tracing: false, maxTokens: 1000, maxTokensLimit: DEFAULT_MAX_TOKENS_LIMIT, temperature: 0.7,
         retry: { maxAttempts: 3, intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 30 },
     };
     const raw = r.obj<unknown>("stepFunctions") ?? {};
     const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
     if (!isMap(raw)) {
         r.problem(`${key} must be a map such as {type: EXPRESS, tracing: true}`);
         return sf;
@@ -333,7 +343,7 @@ function stepFunctionsConfig(r: Reader): StepFunctionsConfig {
         if (["enabled", "includeExecutionData", "tracing"].includes(k) && typeof v === "boolean") (sf as any)[k] = v;
         else if (k === "type" && (v === "STANDARD" || v === "EXPRESS")) sf.type = v;
         else if (k === "logLevel" && (v === "ALL" || v === "ERROR" || v === "FATAL" || v === "OFF")) sf.logLevel = v;
-        else if (k === "maxTokens" && num(v, 1, 128000, true)) sf.maxTokens = v as number;
+        else if ((k === "maxTokens" || k === "maxTokensLimit") && num(v, 1, MODEL_MAX_OUTPUT_TOKENS, true)) sf[k] = v as number;
         else if (k === "temperature" && num(v, 0, 1, false)) sf.temperature = v as number;
         else if (k === "retry" && isMap(v)) {
             const limits: Record<string, [number, number, boolean]> = { maxAttempts: [0, 10, true], intervalSeconds: [1, 60, true], backoffRate: [1, 10, false], maxDelaySeconds: [1, 3600, true] };
@@ -343,13 +353,19 @@ function stepFunctionsConfig(r: Reader): StepFunctionsConfig {
                 else r.problem(`${key}.retry.${rk} is not valid (maxAttempts: 0..10, intervalSeconds: 1..60, backoffRate: 1..10, maxDelaySeconds: 1..3600), got ${JSON.stringify(rv)}`);
             }
         } else {
-            r.problem(`${key}.${k} is not valid (enabled, includeExecutionData, tracing: boolean; type: STANDARD | EXPRESS; logLevel: ALL | ERROR | FATAL | OFF; maxTokens: 1..128000; temperature: 0..1; retry: map), got ${JSON.stringify(v)}`);
+            r.problem(`${key}.${k} is not valid (enabled, includeExecutionData, tracing: boolean; type: STANDARD | EXPRESS; logLevel: ALL | ERROR | FATAL | OFF; maxTokens, maxTokensLimit: 1..${MODEL_MAX_OUTPUT_TOKENS}; temperature: 0..1; retry: map), got ${JSON.stringify(v)}`);
         }
     }
+    tokenBounds(r, key, sf);
     return sf;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** The default maxTokens must fit under the limit requests are held to (both within the model's own bound). */
+function tokenBounds(r: Reader, key: string, c: { maxTokens: number; maxTokensLimit: number }): void {
+    if (c.maxTokens > c.maxTokensLimit) r.problem(`${key}.maxTokens (${c.maxTokens}) is more than ${key}.maxTokensLimit (${c.maxTokensLimit}): lower maxTokens or raise maxTokensLimit (at most ${MODEL_MAX_OUTPUT_TOKENS})`);
+}
 
 /** bedrock-bridge:apiKeys, a list of {name, expiryDays | never: true, status, managedPolicy, marketplace}. */
 function apiKeysConfig(r: Reader): ApiKeyConfig[] {
@@ -424,7 +440,7 @@ function chatConfig(r: Reader): ChatConfig | undefined {
         throttling: { rateLimit: 10, burstLimit: 20 }, maxEventAgeSeconds: 300, timeoutSeconds: 300, memorySize: 256, coalesceMs: 200,
     };
     const ints: Record<string, [number, number]> = {
-        minPromptChars: [1, 100000], maxPromptChars: [1, 100000], maxPriorTurns: [0, 50], maxTurnChars: [1, 100000], maxTokens: [1, 64000],
+        minPromptChars: [1, 100000], maxPromptChars: [1, 100000], maxPriorTurns: [0, 50], maxTurnChars: [1, 100000], maxTokens: [1, MODEL_MAX_OUTPUT_TOKENS],
         maxEventAgeSeconds: [60, 21600], timeoutSeconds: [10, 900], memorySize: [128, 10240], coalesceMs: [10, 1000],
     };
     const strs: Record<string, [RegExp, string]> = {

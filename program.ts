@@ -67,6 +67,8 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
             logRetentionDays: cfg.logRetentionDays,
             memorySize: cfg.invoker.memorySize,
             timeoutSeconds: cfg.invoker.timeoutSeconds,
+            maxTokens: cfg.invoker.maxTokens,
+            maxTokensLimit: cfg.invoker.maxTokensLimit,
             auth: cfg.auth,
         });
         outputs.invokerFunctionName = invoker.function.name;

@@ -114,6 +114,7 @@ describe("chat relay Lambda package", function () {
         assert.equal(req.modelId, "jp.anthropic.claude-sonnet-4-5-20250929-v1:0");
         assert.deepEqual(req.body.system, [{ text: "Answer briefly." }]);
         assert.deepEqual(req.body.messages, [{ role: "user", content: [{ text: SECRET_PROMPT }] }]);
+        assert.deepEqual(req.body.inferenceConfig, { maxTokens: 4096 }, "an explicit maxTokens (chat.maxTokens) on every call");
         assert.ok(!(r.stdout + r.stderr).includes(SECRET_PROMPT), "the prompt must not be logged");
         assert.ok(!(r.stdout + r.stderr).includes("こんにちは"), "the answer must not be logged");
     });
