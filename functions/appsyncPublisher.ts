@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as http from "http";
 import * as https from "https";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { deliver, publishError, type SendFn } from "./delivery";
+import { publishError } from "./delivery";
 
 export type { PublishError, SendFn } from "./delivery";
 
@@ -25,25 +25,6 @@ export interface SenderOptions {
     endpoint: string;
     region: string;
     credentials: () => Promise<Credentials>;
-}
-
-export interface PublisherOptions extends SenderOptions {
-    /** Failed attempts in a row before giving up (default: no count, only the time budget). */
-    maxAttempts?: number;
-    baseDelayMs?: number;
-    maxDelayMs?: number;
-    /** Per-request timeout. */
-    timeoutMs?: number;
-    /** Time one publish call may take, retries included (default 10 s). */
-    budgetMs?: number;
-}
-
-/** Publishes `events` (JSON strings) to `channel`, retrying; resolves when AppSync accepted all of them. */
-export type PublishFn = (channel: string, events: string[]) => Promise<PublishStats>;
-
-export interface PublishStats {
-    /** HTTP requests made, retries included. */
-    requests: number;
 }
 
 /** SigV4's hash: node's crypto behind the Checksum interface (a function, usable with `new`). */
@@ -121,21 +102,3 @@ export function createAppSyncSender(opts: SenderOptions): (channel: string, even
         return { failed: failed.map(f => f.index!) };
     };
 }
-
-/** A publisher that retries one batch until AppSync accepted every event, within `budgetMs` (and `maxAttempts`). */
-export function createAppSyncPublisher(opts: PublisherOptions): PublishFn {
-    const send = createAppSyncSender(opts);
-    return async (channel, events) => {
-        const endBy = Date.now() + (opts.budgetMs ?? 10_000);
-        const stats = await deliver([...events], {
-            send: ((evs: string[], t: number) => send(channel, evs, t)) as SendFn,
-            deadline: () => endBy,
-            requestTimeoutMs: opts.timeoutMs,
-            maxAttempts: opts.maxAttempts,
-            baseDelayMs: opts.baseDelayMs,
-            maxDelayMs: opts.maxDelayMs,
-        });
-        return { requests: stats.requests };
-    };
-}
-

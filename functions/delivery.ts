@@ -76,8 +76,13 @@ export async function deliver(pending: string[], o: DeliveryOptions, refill?: ()
         refill?.();
         if (!pending.length) return stats;
         const now = Date.now();
+        if (giveUpAt() - now < MIN_ATTEMPT_MS) throw stop("publishing stopped at the function's deadline");
+        if (o.deadline() - now < MIN_ATTEMPT_MS) {
+            // This window is over but a later one is not (the relay's reserve opens with its terminal event).
+            await sleep(10);
+            continue;
+        }
         const timeoutMs = Math.min(requestTimeout, o.deadline() - now, giveUpAt() - now);
-        if (timeoutMs < MIN_ATTEMPT_MS) throw stop("publishing stopped at the function's deadline");
         const batch = pending.slice(0, per);
         stats.requests++;
         try {

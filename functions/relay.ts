@@ -161,9 +161,9 @@ export function createRelay(opts: RelayOptions): Relay {
             do {
                 await deliver(pending, {
                     send: opts.publish,
-                    // Before the reserve, an attempt must end by its start, so the last text and the terminal event
-                    // always get the reserve; after it (the model has been cut by then), the attempt may use it all.
-                    deadline: () => (terminal || Date.now() >= softEnd ? endBy : softEnd),
+                    // Until the terminal event is queued, attempts end by the reserve's start, so the last text and
+                    // the terminal event always get the whole reserve (the handler cuts the model when it begins).
+                    deadline: () => (terminal ? endBy : softEnd),
                     giveUpAt: () => endBy,
                     requestTimeoutMs: opts.requestTimeoutMs,
                     maxAttempts: opts.maxAttempts,

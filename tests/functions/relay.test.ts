@@ -379,7 +379,15 @@ describe("chat relay Lambda package", function () {
 
 describe("relay core and AppSync publisher (in process)", () => {
     const { createRelay } = require("../../functions/relay") as typeof import("../../functions/relay");
-    const { createAppSyncPublisher } = require("../../functions/appsyncPublisher") as typeof import("../../functions/appsyncPublisher");
+    const { createAppSyncSender } = require("../../functions/appsyncPublisher") as typeof import("../../functions/appsyncPublisher");
+    const { deliver } = require("../../functions/delivery") as typeof import("../../functions/delivery");
+    /** The sender behind the relay's delivery loop, for one fixed batch. */
+    const createAppSyncPublisher = (o: { endpoint: string; region: string; credentials: typeof creds; baseDelayMs?: number; maxAttempts?: number }) => {
+        const send = createAppSyncSender(o);
+        return async (channel: string, events: string[]) => deliver([...events], {
+            send: (evs, t) => send(channel, evs, t), deadline: () => Date.now() + 10_000, baseDelayMs: o.baseDelayMs, maxAttempts: o.maxAttempts,
+        });
+    };
     const creds = async () => ({ accessKeyId: "AKIAFAKELAMBDAROLE01", secretAccessKey: "s" });
 
     it("never blocks the stream on a slow publish: one publish in flight, at most 5 events, in order", async () => {
@@ -451,6 +459,37 @@ describe("relay core and AppSync publisher (in process)", () => {
             await sts.stop();
             await bedrock.stop();
         }
+    });
+
+    it("cuts text by its JSON-escaped UTF-8 size, never inside a surrogate pair", () => {
+        const { cutForBytes, jsonStringBytes } = require("../../functions/utf8") as typeof import("../../functions/utf8");
+        for (const t of ["abc", "日本語", "😀x", "\"\\\n\u0001", "a\u2028b", "\ud800lone"]) assert.equal(jsonStringBytes(t), Buffer.byteLength(JSON.stringify(t)) - 2, t);
+        assert.equal(cutForBytes("ab😀c", 5), 2, "a 4-byte pair that does not fit stays whole for the next piece");
+        assert.equal(cutForBytes("ab😀c", 6), 4);
+        assert.equal(cutForBytes("日本語", 7), 2);
+        assert.equal(cutForBytes("😀", 1), 2, "at least one whole character, so cutting always progresses");
+    });
+
+    it("keeps a reserve for the terminal event: no delta attempt started before it runs into it", async () => {
+        const starts: { at: number; timeoutMs: number; terminal: boolean }[] = [];
+        const t0 = Date.now();
+        // An endpoint that never answers: every attempt lasts its whole timeout.
+        const relay = createRelay({
+            requestId: "r", endBy: t0 + 1500, terminalReserveMs: 600, requestTimeoutMs: 5000, baseDelayMs: 1, maxDelayMs: 5,
+            publish: async (events, timeoutMs) => {
+                starts.push({ at: Date.now() - t0, timeoutMs, terminal: events.some(e => JSON.parse(e).type !== "delta") });
+                await new Promise(r => setTimeout(r, timeoutMs));
+                throw Object.assign(new Error("no answer"), { retryable: true });
+            },
+        });
+        relay.delta("first");
+        setTimeout(() => relay.error("Timeout", "cut"), 950); // as the handler does when the reserve begins
+        const stats = await relay.finished;
+        const took = Date.now() - t0;
+        assert.equal(stats.ok, false);
+        assert.ok(took <= 1500 + 100, `gave up by endBy (${took} ms)`);
+        for (const s of starts.filter(x => x.at < 900)) assert.ok(s.at + s.timeoutMs <= 900 + 5, `an attempt at ${s.at} ms with ${s.timeoutMs} ms ran into the reserve`);
+        assert.ok(starts.some(x => x.terminal && x.at >= 900), "the terminal event was tried within the reserve");
     });
 
     it("publisher: resends only the events AppSync reported as failed, so none is lost or duplicated", async () => {
