@@ -25,6 +25,8 @@ export type ChatEvent =
 
 /** AppSync Events refuses events over 240 KB; ours stay 10 KB below, envelope included (UTF-8 bytes). */
 export const MAX_EVENT_BYTES = 230_000;
+/** AppSync documents no request size for Events publishes: large events go fewer per request, under about 1 MB. */
+export const MAX_REQUEST_BYTES = 1_000_000;
 
 export interface RelayOptions {
     requestId: string;
@@ -117,7 +119,8 @@ export function createRelay(opts: RelayOptions): Relay {
     /** Before every attempt: cut waiting text into events that fit, then the terminal event, up to one request. */
     const refill = () => {
         if (failed) { pending.length = 0; return; }
-        while (textDue() && pending.length < perRequest) {
+        const room = () => MAX_REQUEST_BYTES - pending.reduce((n, e) => n + Buffer.byteLength(e), 0);
+        while (textDue() && pending.length < perRequest && (!pending.length || room() > maxEventBytes)) {
             const envelope = Buffer.byteLength(JSON.stringify({ type: "delta", message: "", seq, requestId: opts.requestId }));
             const cut = cutForBytes(buffer, maxEventBytes - envelope);
             const message = buffer.slice(0, cut);

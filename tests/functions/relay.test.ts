@@ -234,6 +234,7 @@ describe("chat relay Lambda package", function () {
         const events = assertProtocol(raw.map(e => JSON.parse(e)), "req-cjk", "done");
         assert.ok(events.length >= 3, "the big delta was split");
         assert.ok(events.every(e => e.type !== "delta" || wellFormed(e.message)), "no surrogate pair was cut");
+        assert.ok(appsync.maxBodyBytes <= 1_100_000, `a request of ${appsync.maxBodyBytes} bytes`);
         assert.equal(text(events), chunks.join(""));
         assert.ok(appsync.publishes.every(p => p.events.length <= 5));
     });
