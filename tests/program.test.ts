@@ -23,7 +23,8 @@ describe("program: caller side", () => {
         const bedrock = await runBedrock();
         const caller = await runCaller(bedrock);
         const ref = one(caller, "pulumi:pulumi:StackReference");
-        assert.equal(ref.inputs.name, "bedrock");
+        // A bare name gets this stack's organization and project (issue 10 item 6), not the token's default org.
+        assert.equal(ref.inputs.name, "organization/bedrock-bridge/bedrock");
         assert.deepEqual(caller.outputs.bedrockRoleArns, [bedrock.outputs.roleArn]);
         const roles = byType(caller, "aws:iam/role:Role");
         assert.ok(roles.length > 0);
@@ -95,7 +96,8 @@ describe("config errors name the key", () => {
             "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"], maxTokens: 64001 },
         }));
         assert.match(msg, /bedrock-bridge:invoker\.maxTokens \(9000\) is more than bedrock-bridge:invoker\.maxTokensLimit \(8192\): lower maxTokens or raise maxTokensLimit/);
-        assert.match(msg, /bedrock-bridge:stepFunctions\.maxTokens is not valid .*maxTokens, maxTokensLimit: 1\.\.64000/);
+        assert.match(msg, /bedrock-bridge:stepFunctions\.maxTokens is not valid .*maxTokens: 1\.\.64000, maxTokensLimit: 1\.\.64000.*got 100000/);
+        assert.doesNotMatch(msg, /\(100000\) is more than/, "one message per mistake");
         assert.match(msg, /bedrock-bridge:chat\.maxTokens must be a whole number from 1 to 64000/);
         const ok = await runCaller(bedrock, { "bedrock-bridge:invoker": { maxTokens: 9000, maxTokensLimit: 64000 }, "bedrock-bridge:stepFunctions": { maxTokensLimit: 16000 } });
         const fnEnv = one(ok, "aws:lambda/function:Function", "invoker").inputs.environment.variables;
