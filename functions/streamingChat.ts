@@ -176,13 +176,18 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         // Stop reading before Lambda kills the function, so the subscriber still gets its terminal event.
         let timedOut = false;
         const deadline = setTimeout(() => { timedOut = true; ac.abort(); }, Math.max(0, remaining - TERMINAL_RESERVE_MS));
+        // The abort signal reaches Bedrock's HTTP request, not an AssumeRole still in flight: race it too.
+        const untilAborted = new Promise<never>((_, reject) => ac.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true }));
+        untilAborted.catch(() => undefined);
         try {
-            const { result: out } = await pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
+            const starting = pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
                 modelId,
                 messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
                 system,
                 inferenceConfig: { maxTokens: limits.maxTokens },
             }), { abortSignal: ac.signal }));
+            starting.catch(() => undefined); // its outcome after an abort does not matter
+            const { result: out } = await Promise.race([starting, untilAborted]);
             for await (const ev of out.stream ?? []) {
                 if (relay.failed) break;
                 const text = ev.contentBlockDelta?.delta?.text;

@@ -221,6 +221,17 @@ describe("chat relay Lambda package", function () {
         assert.ok(chunks.join("").startsWith(text(seen)));
     });
 
+    it("ends with Timeout before the function's timeout when AssumeRole hangs", async () => {
+        sts.latencyMs = 6000;
+        const r = await runLambda(dir, [{ events: [event("req-sts-slow")] }], env(), 60000, { functionTimeoutMs: 7000 });
+        const res = r.steps[0][0];
+        assert.ok(res.ok, res.errorMessage);
+        assert.equal(res.value.outcome, "error");
+        assert.ok(res.ms < 7000 - 300, `returned after ${res.ms} ms`);
+        const events = assertProtocol(appsync.received(channel), "req-sts-slow", "error");
+        assert.equal(events[0].code, "Timeout");
+    });
+
     it("splits a multi-hundred-KB CJK delta into events of at most 240 KB, never inside a character", async () => {
         // 3-byte CJK, 4-byte emoji (surrogate pairs) and characters JSON escapes, about 450 KB in one delta.
         const unit = "日本語のテキストです。😀「引用」\"\n";
