@@ -94,7 +94,7 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         outputs.invokerFunctionName = invoker.function.name;
         outputs.invokerFunctionArn = invoker.function.arn;
         outputs.invokerRoleArn = invoker.role.arn;
-        monitored.push({ service: "invoker", functionName: invoker.function.name });
+        monitored.push(invoker.monitored);
     }
     if (cfg.stepFunctions.enabled) {
         const sfn = new StepFunctionsInvoker("sfn-invoker", {
@@ -129,7 +129,7 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         outputs.chatUserPoolId = chat.userPoolId;
         outputs.chatUserPoolClientId = chat.userPoolClientId;
         outputs.chatRelayFunctionName = chat.function.name;
-        monitored.push({ service: "relay", functionName: chat.function.name });
+        monitored.push(chat.monitored);
     }
     if (cfg.monitoring) {
         const alarms = new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });

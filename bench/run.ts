@@ -4,6 +4,9 @@ const BENCHMARKS: { name: string; load: () => Promise<{ run: () => Promise<void>
     { name: "quota pool", load: () => import("./pool") },
 ];
 
+// The functions write their metrics as EMF lines on stdout (as in Lambda); here they would bury the tables.
+process.env.POWERTOOLS_METRICS_DISABLED = "true";
+
 async function main(): Promise<void> {
     const only = process.argv.slice(2);
     for (const b of BENCHMARKS.filter(x => !only.length || only.some(o => x.name.includes(o)))) {

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { createInvokerHandler } from "../functions/invoker";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT } from "../functions/limits";
-import { BedrockAuth, BedrockTargetRef, bedrockAuthPackaging, CallerRole, targetValues } from "./bedrockTargets";
-import { logWriteStatement } from "./iam";
-import { logGroupFor, nodeFunction } from "./nodeFunction";
+import type { BedrockAuth, BedrockTargetRef } from "./bedrockTargets";
+import { CallerFunction } from "./callerFunction";
+import type { MonitoredFunction } from "./callerMonitoring";
 
 export interface CrossAccountInvokerArgs {
     accountId: string;
@@ -26,38 +26,32 @@ export class CrossAccountInvoker extends pulumi.ComponentResource {
     readonly function: aws.lambda.CallbackFunction<any, any>;
     readonly role: aws.iam.Role;
     readonly logGroup: aws.cloudwatch.LogGroup;
+    readonly monitored: MonitoredFunction;
 
     constructor(name: string, args: CrossAccountInvokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:CrossAccountInvoker", name, {}, opts);
-        this.logGroup = logGroupFor(name, args.logRetentionDays, this);
-        const callerRole = new CallerRole(`${name}-role`, {
-            service: "lambda.amazonaws.com",
+        const fn = new CallerFunction(name, {
+            service: "invoker",
             accountId: args.accountId,
-            path: args.rolePath,
+            rolePath: args.rolePath,
             targets: args.targets,
-            statements: [logWriteStatement(this.logGroup.arn)],
-            description: "bedrock-bridge invoker: writes its logs and assumes the Bedrock account's role",
-        }, { parent: this });
-        this.role = callerRole.role;
-
-        const auth = bedrockAuthPackaging(args.auth);
-        this.function = nodeFunction(name, {
+            logRetentionDays: args.logRetentionDays,
+            auth: args.auth,
             callbackFactory: () => createInvokerHandler(),
-            role: this.role,
-            logGroup: this.logGroup,
             description: "bedrock-bridge: Converse in the Bedrock account through its role",
+            roleDescription: "bedrock-bridge invoker: writes its logs and assumes the Bedrock account's role",
             memorySize: args.memorySize,
-            timeout: args.timeoutSeconds,
+            timeoutSeconds: args.timeoutSeconds,
             environment: {
-                BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
                 DEFAULT_MODEL_ID: args.defaultModelId,
                 MAX_TOKENS: String(args.maxTokens ?? DEFAULT_MAX_TOKENS),
                 MAX_TOKENS_LIMIT: String(args.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT),
-                ...auth.env,
             },
-            bundle: auth.bundle,
-            bundleSkip: auth.bundleSkip,
-        }, this, [callerRole.policy]);
+        }, { parent: this });
+        this.function = fn.function;
+        this.role = fn.role;
+        this.logGroup = fn.logGroup;
+        this.monitored = fn.monitored;
         this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn, roleArn: this.role.arn });
     }
 }

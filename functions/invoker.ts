@@ -5,7 +5,10 @@ import { shortTermKeyClient } from "./bearer";
 import { assumedRoleProvider, sessionNameFor } from "./credentials";
 import { bridgeError, toBridgeError } from "./errors";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, maxTokensProblem, MODEL_MAX_OUTPUT_TOKENS } from "./limits";
+import { createMetricsRecorder, type MetricsRecorder } from "./metrics";
 import { createPool, type Failover } from "./pool";
+import { callerAccountOf, requestMetadata } from "./requestMetadata";
+import { recordInvoker } from "./requestMetrics";
 import { allowedModels, readTargets, type BedrockTarget } from "./targets";
 
 export interface ChatMessage {
@@ -147,23 +150,33 @@ export function pooledClients(targets: BedrockTarget[], env: NodeJS.ProcessEnv =
 }
 
 /** Builds the handler once per container: configuration is read and clients created at cold start. */
-export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
+export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env, metrics: MetricsRecorder = createMetricsRecorder("invoker")) {
     const targets = readTargets(env);
     const allowed = allowedModels(targets);
     const defaultModelId = env.DEFAULT_MODEL_ID || allowed[0];
     const tokens = readTokenBounds(env);
     const { pool, client } = pooledClients(targets, env);
 
-    return async (event: InvokerEvent): Promise<InvokerResult> => {
-        const req = parseInvokerEvent(event, allowed, defaultModelId, tokens);
+    return async (event: InvokerEvent, context?: { invokedFunctionArn?: string }): Promise<InvokerResult> => {
         const started = Date.now();
+        let req: ReturnType<typeof parseInvokerEvent>;
+        try {
+            req = parseInvokerEvent(event, allowed, defaultModelId, tokens);
+        } catch (err) {
+            recordInvoker(metrics, { modelId: defaultModelId, errorCode: (err as { code?: string }).code ?? "InvalidRequest", latencyMs: Date.now() - started });
+            throw err;
+        }
+        const account = callerAccountOf(context?.invokedFunctionArn, env);
         try {
             const { result: out, target, failovers } = await pool.run(req.modelId, t => client(t).send(new ConverseCommand({
                 modelId: req.modelId,
                 messages: req.messages,
                 system: req.system,
                 inferenceConfig: req.inferenceConfig,
+                // Who asks, for the Bedrock account's invocation logs (no prompt text).
+                requestMetadata: requestMetadata({ caller: "invoker", account, tenant: (t as { tenant?: string }).tenant }),
             })));
+            recordInvoker(metrics, { modelId: req.modelId, servedBy: target, failovers, usage: out.usage, latencyMs: Date.now() - started });
             const text = (out.output?.message?.content ?? []).map(b => b.text ?? "").join("");
             return {
                 text,
@@ -182,7 +195,8 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
             };
         } catch (err) {
             const mapped = toBridgeError(err, { modelId: req.modelId });
-            const servedBy = (err as { servedBy?: { region: string } }).servedBy;
+            const servedBy = (err as { servedBy?: { accountId: string; region: string } }).servedBy;
+            recordInvoker(metrics, { modelId: req.modelId, servedBy, failovers: (err as { failovers?: Failover[] }).failovers, errorCode: mapped.code, latencyMs: Date.now() - started });
             // Log the code and the SDK's error name only: never prompts, tokens or credentials.
             console.error(JSON.stringify({ level: "error", code: mapped.code, modelId: req.modelId, region: servedBy?.region }));
             throw mapped;

@@ -29,3 +29,8 @@ export function requestMetadata(who: CallerIdentity): Record<string, string> {
     if (who.user) out[REQUEST_METADATA.user] = cleanMetadataValue(who.user);
     return out;
 }
+
+/** The caller account: from the invoked function's ARN (arn:aws:lambda:<region>:<account>:function:<name>). */
+export function callerAccountOf(invokedFunctionArn: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+    return invokedFunctionArn?.split(":")[4] || env.CALLER_ACCOUNT_ID || "unknown";
+}

@@ -6,7 +6,11 @@ import { createAppSyncSender } from "./appsyncPublisher";
 import { toBridgeError, type BridgeErrorCode } from "./errors";
 import { pooledClients } from "./invoker";
 import { maxTokensProblem } from "./limits";
+import { createMetricsRecorder, type MetricsRecorder } from "./metrics";
+import { watchPublishes } from "./publishWatch";
 import { createRelay, type Usage } from "./relay";
+import { callerAccountOf, requestMetadata } from "./requestMetadata";
+import { recordRelay } from "./requestMetrics";
 import { readTargets } from "./targets";
 
 /** What the API Gateway mapping template hands over: the validated body, the verified sub, the request id. */
@@ -107,6 +111,8 @@ const MODELED_EXCEPTIONS = ["internalServerException", "modelStreamErrorExceptio
 export interface HandlerDeps {
     /** One publish attempt (channel, events, timeoutMs): resolves with {failed: indices} or rejects (retryable?). */
     publish?: (channel: string, events: string[], timeoutMs: number) => Promise<{ failed?: number[] } | unknown>;
+    /** Where the request's metrics go (default: EMF records on stdout through Powertools). */
+    metrics?: MetricsRecorder;
 }
 
 /** Builds the handler once per container: configuration read, clients and the keep-alive publisher created once. */
@@ -136,7 +142,10 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         credentials: defaultProvider(),
     });
 
-    return async (event: ChatEvent, context?: { awsRequestId?: string; getRemainingTimeInMillis?: () => number }): Promise<ChatResult> => {
+    // Metrics as EMF records on stdout (functions/metrics.ts): one set per request, written before the handler returns.
+    const metrics = deps.metrics ?? createMetricsRecorder("relay");
+
+    return async (event: ChatEvent, context?: { awsRequestId?: string; invokedFunctionArn?: string; getRemainingTimeInMillis?: () => number }): Promise<ChatResult> => {
         const requestId = typeof event?.requestId === "string" && event.requestId ? event.requestId.slice(0, 128) : context?.awsRequestId ?? "unknown";
         const parsed = parseChatEvent(event, limits);
         const channel = "problem" in parsed ? undefined : `/${namespace}/${parsed.sub}/${parsed.sessionid}`;
@@ -145,12 +154,13 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         // Every publish, retries included, ends by endBy; the model stream is cut TERMINAL_RESERVE_MS before the timeout.
         const endBy = started + remaining - RETURN_MARGIN_MS;
         const ac = new AbortController();
+        const watch = watchPublishes(started);
         const relayTo = (ch: string) => createRelay({
             requestId,
             ...relayTuning,
             endBy,
             terminalReserveMs: TERMINAL_RESERVE_MS - RETURN_MARGIN_MS,
-            publish: (events, timeoutMs) => publish(ch, events, timeoutMs),
+            publish: (events, timeoutMs) => watch.send(events, () => publish(ch, events, timeoutMs)),
             onFailure: () => ac.abort(),
         });
         /** Whatever AppSync does, the relay is given up shortly after endBy, so the handler logs and returns. */
@@ -161,18 +171,27 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
 
         if ("problem" in parsed) {
             log("error", { msg: "rejected request", requestId, problem: parsed.problem });
-            if (!parsed.channelSafe) return { requestId, outcome: "rejected", code: "InvalidRequest" };
+            if (!parsed.channelSafe) {
+                recordRelay(metrics, { modelId, errorCode: "InvalidRequest", outcome: "rejected", publishRequests: 0, publishRetries: 0, eventsResent: 0 });
+                return { requestId, outcome: "rejected", code: "InvalidRequest" };
+            }
             const ch = `/${namespace}/${(event.sub as string)}/${(event.body!.sessionid as string)}`;
             const r = relayTo(ch);
             r.error("InvalidRequest", `${userMessage("InvalidRequest")} (${parsed.problem})`);
             const s = await settled(r);
             if (!s.ok) log("error", { msg: "relay finished", requestId, outcome: "publishFailed", code: "InvalidRequest", publishError: (s.error as Error)?.message });
+            recordRelay(metrics, { modelId, errorCode: "InvalidRequest", outcome: s.ok ? "error" : "publishFailed", publishRequests: s.batches, publishRetries: s.retries, ...watch.facts() });
             return { requestId, outcome: s.ok ? "error" : "publishFailed", code: "InvalidRequest", events: s.events, publishRequests: s.batches };
         }
 
         const relay = relayTo(channel!);
         let stopReason: string | undefined;
         let usage: Usage | null = null;
+        // For the metrics: who served or refused, and the code the subscriber's error event carries.
+        let servedBy: { accountId: string } | undefined;
+        let failovers: { accountId: string; error: string }[] | undefined;
+        let errorCode: string | undefined;
+        const account = callerAccountOf(context?.invokedFunctionArn, env);
         // Stop reading before Lambda kills the function, so the subscriber still gets its terminal event.
         let timedOut = false;
         const deadline = setTimeout(() => { timedOut = true; ac.abort(); }, Math.max(0, remaining - TERMINAL_RESERVE_MS));
@@ -185,13 +204,17 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                 messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
                 system,
                 inferenceConfig: { maxTokens: limits.maxTokens },
+                // Who asks, for the Bedrock account's invocation logs (no prompt text): function, account, tenant, user.
+                requestMetadata: requestMetadata({ caller: "relay", account, tenant: (t as { tenant?: string }).tenant, user: parsed.sub }),
             }), { abortSignal: ac.signal }));
             starting.catch(() => undefined); // its outcome after an abort does not matter
-            const { result: out } = await Promise.race([starting, untilAborted]);
+            const { result: out, target, failovers: skipped } = await Promise.race([starting, untilAborted]);
+            servedBy = target;
+            failovers = skipped;
             for await (const ev of out.stream ?? []) {
                 if (relay.failed) break;
                 const text = ev.contentBlockDelta?.delta?.text;
-                if (text) relay.delta(text);
+                if (text) { watch.token(); relay.delta(text); }
                 else if (ev.messageStop) { stopReason = ev.messageStop.stopReason ?? "end_turn"; relay.hold(); }
                 else if (ev.metadata) { usage = { ...(ev.metadata.usage ?? {}) }; if (stopReason) break; }
                 else {
@@ -203,14 +226,18 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             if (timedOut) throw new Error("deadline");
             if (!relay.failed) {
                 if (stopReason) relay.done(stopReason, usage);
-                else relay.error("InternalError", userMessage("InternalError"));
+                else { errorCode = "InternalError"; relay.error("InternalError", userMessage("InternalError")); }
             }
         } catch (err) {
+            failovers ??= (err as { failovers?: typeof failovers }).failovers;
+            servedBy ??= (err as { servedBy?: typeof servedBy }).servedBy;
             if (timedOut && !relay.failed) {
                 log("error", { msg: "model stream cut at the function's deadline", requestId, modelId });
+                errorCode = "Timeout";
                 relay.error("Timeout", userMessage("Timeout"));
             } else if (!relay.failed) {
                 const mapped = toBridgeError(err, { modelId });
+                errorCode = mapped.code;
                 log("error", { msg: "model stream failed", requestId, code: mapped.code, sdkError: (err as Error)?.name, modelId });
                 relay.error(mapped.code, userMessage(mapped.code));
             }
@@ -222,6 +249,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         const fields = { msg: "relay finished", requestId, outcome, modelId, deltas: s.deltas, events: s.events, publishRequests: s.batches, publishRetries: s.retries, ms: Date.now() - started };
         if (!s.ok) log("error", { ...fields, publishError: (s.error as Error)?.message });
         else log("info", fields);
+        recordRelay(metrics, { modelId, servedBy, failovers, errorCode, usage, outcome, publishRequests: s.batches, publishRetries: s.retries, ...watch.facts() });
         return { requestId, outcome, events: s.events, publishRequests: s.batches };
     };
 }

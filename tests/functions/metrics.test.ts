@@ -13,7 +13,11 @@ import { checkEmfRecord, emfMetrics, total } from "../support/emf";
 function capture(service: "relay" | "invoker") {
     const lines: string[] = [];
     const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).split("\n").filter(Boolean)); cb(); } });
+    // Enabled whatever the environment says (the benchmark and in-process tests switch Powertools off).
+    const saved = process.env.POWERTOOLS_METRICS_DISABLED;
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
+    if (saved !== undefined) process.env.POWERTOOLS_METRICS_DISABLED = saved;
     (metrics as any).console = new Console({ stdout: sink, stderr: sink });
     return { recorder: createMetricsRecorder(service, metrics), lines };
 }

@@ -160,6 +160,24 @@ export function bedrockError(type: string, message: string, status = STATUS[type
     return { error: { type, status, message } };
 }
 
+/**
+ * Bedrock's rule for Converse `requestMetadata` (API reference, Converse/ConverseStream request): at most 16 pairs,
+ * keys 1..256 and values 0..256 characters of [a-zA-Z0-9\s:_@$#=/+,-.]. A request breaking it is refused with a
+ * ValidationException, as Bedrock would.
+ */
+export function requestMetadataProblem(md: unknown): string | undefined {
+    if (md === undefined) return undefined;
+    if (!md || typeof md !== "object" || Array.isArray(md)) return "requestMetadata must be a map of strings";
+    const entries = Object.entries(md as Record<string, unknown>);
+    if (entries.length > 16) return `requestMetadata has ${entries.length} entries; at most 16`;
+    const allowed = /^[a-zA-Z0-9\s:_@$#=/+,\-.]*$/;
+    for (const [k, v] of entries) {
+        if (k.length < 1 || k.length > 256 || !allowed.test(k)) return `requestMetadata key ${JSON.stringify(k)} does not satisfy [a-zA-Z0-9\\s:_@$#=/+,-.]{1,256}`;
+        if (typeof v !== "string" || v.length > 256 || !allowed.test(v)) return `requestMetadata value of ${k} does not satisfy [a-zA-Z0-9\\s:_@$#=/+,-.]{0,256}`;
+    }
+    return undefined;
+}
+
 /** Fake Bedrock Runtime over HTTP/2 (h2c): Converse and ConverseStream answered by `handler`. */
 export class FakeBedrock {
     requests: BedrockRequest[] = [];
@@ -197,7 +215,8 @@ export class FakeBedrock {
             signedBy: signer(headers as BedrockRequest["headers"]),
         };
         this.requests.push(req);
-        const a = await this.handler(req);
+        const refused = requestMetadataProblem(req.body.requestMetadata);
+        const a = refused ? bedrockError("ValidationException", refused) : await this.handler(req);
         if ("error" in a) {
             stream.respond({ ":status": a.error.status, "x-amzn-errortype": `${a.error.type}:http://internal.amazon.com/coral/com.amazon.bedrock/`, "content-type": "application/json" });
             stream.end(JSON.stringify({ message: a.error.message }));

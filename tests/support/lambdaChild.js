@@ -14,6 +14,8 @@ async function main() {
         return {
             awsRequestId: `req-${++n}`,
             functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+            // As Lambda passes it: the caller account is the 5th field (the example caller stack's account).
+            invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:${process.env.FAKE_ACCOUNT_ID || "111111111111"}:function:${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
             getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
         };
     };

@@ -5,6 +5,10 @@ import { ORGANIZATION, PROJECT, sharedMocks } from "../../tools/harness";
 
 pulumi.runtime.setMocks(sharedMocks(), PROJECT, "test", false, ORGANIZATION);
 
+// Handlers run in this process write their metrics as EMF lines on stdout, as in Lambda, between the test results.
+// Packages run in child processes (tests/support/lambdaRunner.ts) get their own environment and keep them.
+process.env.POWERTOOLS_METRICS_DISABLED = "true";
+
 // Runs that fail on purpose (config errors) leave registrations unresolved; Pulumi's exit-time leak detector
 // would then print a warning after our summary line and turn a green run into exit code 1. Under mocks there
 // is no engine to leak to, so mark the runtime finished once all tests are done.
