@@ -191,7 +191,7 @@ export function messages(fullKey: string, def: KeyDef, value: unknown, issues: z
             continue;
         }
 
-        const slip = issue.code === "invalid_type"
+        const slip = issue.code === "invalid_type" || issue.code === "invalid_union"
             ? `: expected ${typeDesc(leaf.schema)}, got ${kindDesc(input)}${quotedSlip(leaf.schema, input) ? "; write it without quotes" : ""}`
             : "";
         const owner = [...steps].slice(0, -1).reverse().find(s => kindOf(s.schema) === "object");
@@ -207,7 +207,7 @@ export function messages(fullKey: string, def: KeyDef, value: unknown, issues: z
         } else if (m.expected) {
             const structured = unparsed && depth === 0 && ["object", "array"].includes(kindOf(leaf.schema));
             out.push(structured
-                ? `${where} must be structured YAML: ${m.expected} (got ${show(input)})`
+                ? `${where} must be structured YAML: ${m.expected} (got ${show(input)})${kindOf(leaf.schema) === "array" ? `; a single entry is written [${input}]` : ""}`
                 : `${where} must be ${m.expected} (got ${show(input)})${slip}`);
         } else if (m.hint !== undefined && issue.code === "invalid_format") {
             out.push(depth === 0 ? `${where} ${show(input)} is not valid: ${m.hint}` : `${where} is not valid: ${m.hint} (got ${show(input)})`);

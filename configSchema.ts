@@ -115,10 +115,11 @@ const apiKey = meta(z.strictObject({
 }, { when: () => true }), { unknown: "fields", expected: "a map such as {name: ci, expiryDays: 30}" });
 
 const apiKeys = meta(z.array(apiKey).superRefine((keys, ctx) => {
-    const names = keys.map(k => k.name);
+    if (!Array.isArray(keys)) return;
+    const names = keys.map(k => (isMap(k) ? k.name : undefined)).filter(n => typeof n === "string");
     const dup = names.filter((n, i) => names.indexOf(n) !== i);
     for (const d of new Set(dup)) ctx.addIssue({ code: "custom", message: `names "${d}" more than once` });
-}), { labelBy: "name", expected: "a list such as [{name: ci, expiryDays: 30}]", defaultText: "–" });
+}, { when: () => true }), { labelBy: "name", expected: "a list such as [{name: ci, expiryDays: 30}]", defaultText: "–" });
 
 const auditTrailMap = meta(z.strictObject({
     retentionDays: int(1, 3653).default(365),

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { isInferenceProfileId, PROJECT } from "./config";
+import { stepFunctionsTargetProblems } from "./components/stepFunctionsInvoker";
 
 /**
  * What a Bedrock stack trusts, exported as its `trust` output. Today: accounts plus a role path, or exact role
@@ -17,18 +18,6 @@ export interface BedrockTrust {
     organizationIds?: string[];
 }
 
-/**
- * A full stack name for a StackReference. Bare names (`bedrock`) resolve against the token's default organization,
- * which need not be the one the workflows deploy to, so they get this stack's organization and project;
- * `project/stack` gets the organization; `org/project/stack` stays as written.
- */
-export function qualifyStackName(name: string): string {
-    const parts = name.split("/");
-    if (parts.length === 3) return name;
-    if (parts.length === 2) return `${pulumi.getOrganization()}/${name}`;
-    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${name}`;
-}
-
 /** The outputs the caller needs of one referenced stack, read before anything is built. */
 export interface ReferencedStack {
     stackName: string;
@@ -37,7 +26,7 @@ export interface ReferencedStack {
 
 export async function readReferencedStack(stackName: string, ref: pulumi.StackReference): Promise<ReferencedStack> {
     const outputs: Record<string, unknown> = {};
-    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust"]) {
+    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust", "externalId"]) {
         const d = await ref.getOutputDetails(key);
         outputs[key] = d.value ?? d.secretValue;
     }
@@ -48,8 +37,11 @@ const stackArg = (stackName: string) => stackName.split("/").pop();
 
 export interface CallerFacts {
     accountId?: string;
+    region?: string;
     rolePath?: string;
     models: { key: string; id: string }[];
+    /** The state machine calls Bedrock in its own region, with no external id: it narrows what a target may be. */
+    stepFunctions?: boolean;
 }
 
 /** Everything wrong between this caller stack and the Bedrock stacks it references, naming the keys on both sides. */
@@ -60,6 +52,9 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
         if (missing.length) {
             problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`);
             continue;
+        }
+        if (caller.stepFunctions && caller.region) {
+            problems.push(...stepFunctionsTargetProblems(caller.region, { stackName, region: o.region as string, externalId: o.externalId as string | undefined }));
         }
         const trust = o.trust as BedrockTrust;
         const there = `Bedrock stack ${stackName}`;
