@@ -99,8 +99,17 @@ const reason = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0]
 export async function modelProblems(region: string, models: string[], opts?: pulumi.InvokeOptions): Promise<string[]> {
     const problems = await Promise.all(models.map(async id => {
         try {
-            if (isInferenceProfileId(id)) await aws.bedrock.getInferenceProfile({ inferenceProfileId: id, region }, opts);
-            else await aws.bedrockfoundation.getModel({ modelId: id, region }, opts);
+            if (isInferenceProfileId(id)) {
+                await aws.bedrock.getInferenceProfile({ inferenceProfileId: id, region }, opts);
+                return undefined;
+            }
+            const model = await aws.bedrockfoundation.getModel({ modelId: id, region }, opts);
+            // Many models are offered in a region only through cross-region profiles: calling the bare id there
+            // fails with "on-demand throughput isn't supported", so the policy for it would never be used.
+            const types = model.inferenceTypesSupporteds ?? [];
+            if (!types.includes("ON_DEMAND")) {
+                return `${PROJECT}:models "${id}" cannot be called directly in ${region}: Bedrock offers it there only ${types.includes("INFERENCE_PROFILE") ? "through cross-region inference profiles" : `as ${types.join(", ") || "nothing"}`}; list the profile id instead (<prefix>.${id}, e.g. jp. or apac. from Tokyo); aws bedrock list-inference-profiles --region ${region} lists them`;
+            }
             return undefined;
         } catch (e) {
             return isInferenceProfileId(id)

@@ -145,6 +145,14 @@ describe("config: model ids", () => {
         assert.doesNotMatch(msg, /fixture/);
     });
 
+    it("a model offered in the region only through profiles fails, pointing to the profile id", async () => {
+        const msg = await failureOf(runBedrock({ "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] }));
+        assert.match(msg, /bedrock-bridge:models "amazon\.nova-pro-v1:0" cannot be called directly in ap-northeast-1: Bedrock offers it there only through cross-region inference profiles; list the profile id instead \(<prefix>\.amazon\.nova-pro-v1:0/);
+        // The same id where Bedrock serves it on demand is fine.
+        const east = await runBedrock({ "aws:region": "us-east-1", "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] });
+        assert.deepEqual(east.outputs.allowedModelIds, ["amazon.nova-pro-v1:0"]);
+    });
+
     it("the caller's model ids are checked for their prefix too", async () => {
         const bedrock = await runBedrock();
         const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:defaultModelId": "jpn.anthropic.claude-sonnet-4-5-20250929-v1:0" }));
