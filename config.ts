@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { API_KEY_STATUSES, AWS_KEYS, KeyDef, KEYS, kindOf, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT, ROLE_ARN } from "./configSchema";
 import { didYouMean, messages } from "./configIssues";
+import * as schema from "./configSchema";
 
 export { API_KEY_STATUSES, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT };
 
@@ -112,6 +113,17 @@ export interface ChatConfig {
 }
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
+
+// The schema's output must stay what the components take: a field added to one and not the other fails tsc.
+function typesAgree(o: {
+    invoker: z.output<typeof schema.invoker>; stepFunctions: z.output<typeof schema.stepFunctions>;
+    chat: Omit<z.output<typeof schema.chat>, "enabled">; auditTrail: z.output<typeof schema.auditTrailMap>;
+    apiKey: Omit<z.output<typeof schema.apiKey>, "never">;
+}, c: { invoker: InvokerConfig; stepFunctions: StepFunctionsConfig; chat: ChatConfig; auditTrail: AuditTrailConfig; apiKey: ApiKeyConfig }): void {
+    o = c;
+    c = o;
+}
+void typesAgree;
 
 export class ConfigError extends pulumi.RunError {
     constructor(public readonly problems: string[]) {

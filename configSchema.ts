@@ -59,7 +59,7 @@ export const int = (min: number, max: number, m: Meta = {}) =>
 export const num = (min: number, max: number, m: Meta = {}) =>
     meta(z.number().min(min).max(max), { expected: `a number from ${min} to ${max}`, short: `${min}..${max}`, ...m });
 export const bool = (m: Meta = {}) => meta(z.boolean(), { expected: "true or false", short: "boolean", pulumiType: "boolean", ...m });
-export const oneOf = <T extends readonly [string, ...string[]]>(values: T, m: Meta = {}) =>
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, m: Meta = {}) =>
     meta(z.enum(values), { expected: `one of ${values.join(", ")}`, short: values.join(" | "), pulumiType: "string", ...m });
 export const text = (pattern: RegExp, hint: string, m: Meta = {}) =>
     meta(z.string().regex(pattern), { hint, short: "string", pulumiType: "string", ...m });
@@ -75,7 +75,7 @@ const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 
 // ---- structured keys ----
 
-const invoker = meta(z.strictObject({
+export const invoker = meta(z.strictObject({
     enabled: bool().default(true),
     memorySize: int(128, 10240).default(256),
     timeoutSeconds: int(5, 900).default(60),
@@ -88,7 +88,7 @@ const retry = meta(z.strictObject({
     maxDelaySeconds: int(1, 3600).default(30),
 }), { style: "invalid", short: "map", expected: "a map such as {maxAttempts: 3}" });
 
-const stepFunctions = meta(z.strictObject({
+export const stepFunctions = meta(z.strictObject({
     enabled: bool().default(true),
     type: oneOf(["STANDARD", "EXPRESS"]).default("STANDARD"),
     logLevel: oneOf(["ALL", "ERROR", "FATAL", "OFF"]).default("ALL"),
@@ -99,7 +99,7 @@ const stepFunctions = meta(z.strictObject({
     retry: retry.prefault({}),
 }), { style: "invalid", expected: "a map such as {type: EXPRESS, tracing: true}", defaultText: "{enabled: true, type: STANDARD, logLevel: ALL, …}" });
 
-const apiKey = meta(z.strictObject({
+export const apiKey = meta(z.strictObject({
     // The IAM user is BedrockAPIKey-<name> (the console's convention); user names are at most 64 characters.
     name: meta(z.string().regex(/^[\w+=,.@-]{1,50}$/), { expected: "1..50 characters of letters, digits and +=,.@_-", required: "1..50 characters of letters, digits and +=,.@_-" }),
     expiryDays: int(1, 36600).optional(),
@@ -121,7 +121,7 @@ const apiKeys = meta(z.array(apiKey).superRefine((keys, ctx) => {
     for (const d of new Set(dup)) ctx.addIssue({ code: "custom", message: `names "${d}" more than once` });
 }, { when: () => true }), { labelBy: "name", expected: "a list such as [{name: ci, expiryDays: 30}]", defaultText: "–" });
 
-const auditTrailMap = meta(z.strictObject({
+export const auditTrailMap = meta(z.strictObject({
     retentionDays: int(1, 3653).default(365),
     multiRegion: bool().default(true),
 }), { style: "invalid" });
@@ -132,13 +132,13 @@ const auditTrail = meta(z.union([z.boolean(), auditTrailMap]), {
 
 const ORIGIN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^http:\/\/localhost(:\d{1,5})?$/;
 const chatText = (pattern: RegExp, hint: string) => text(pattern, hint).optional();
-const chat = meta(z.strictObject({
+export const chat = meta(z.strictObject({
     enabled: bool().default(true),
     // AppSync namespace names: letters, digits and hyphens, at most 50.
     namespace: text(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?$/, "letters, digits and hyphens, at most 50").default("bedrock-stream-response"),
     allowedOrigins: meta(z.array(z.string().regex(ORIGIN)), {
         message: 'must list exact origins such as "https://chat.example.com" (no path, no wildcard; http only for localhost)',
-    }).optional(),
+    }).default([]),
     userPoolId: chatText(/^[a-z]{2}(-gov)?-[a-z]+-\d_[A-Za-z0-9]+$/, "a user pool id such as ap-northeast-1_AbCdEf123"),
     userPoolClientId: chatText(/^[a-z0-9]{1,128}$/, "an app client id"),
     selfSignUp: bool().default(false),
@@ -163,7 +163,7 @@ const chat = meta(z.strictObject({
     coalesceMs: int(10, 1000).default(200),
 }).superRefine((c, ctx) => {
     if (!isMap(c)) return;
-    if (c.enabled !== false && c.allowedOrigins === undefined) {
+    if (c.enabled !== false && Array.isArray(c.allowedOrigins) && !c.allowedOrigins.length) {
         ctx.addIssue({ code: "custom", path: ["allowedOrigins"], message: 'is required: the browser origin(s) of the chat app, e.g. ["https://chat.example.com"]' });
     }
     if ((c.userPoolId === undefined) !== (c.userPoolClientId === undefined)) {
