@@ -193,7 +193,7 @@ export const KEYS: Record<string, KeyDef> = {
     side: k("both", oneOf(["bedrock", "caller"]), "`bedrock` or `caller`", {
         required: 'set it to "bedrock" (the account that owns Bedrock) or "caller" (the account whose workloads call it)',
     }),
-    logRetentionDays: k("both", meta(z.int().min(1).max(3653).refine(d => LOG_RETENTION_DAYS.includes(d), { message: `must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")}` }),
+    logRetentionDays: k("both", meta(z.int().min(1).max(3653).refine(d => LOG_RETENTION_DAYS.includes(d), { message: `must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")}`, params: { showInput: true } }),
         { expected: "a whole number from 1 to 3653", pulumiType: "integer" }).default(30),
         "CloudWatch retention of every log group (a value CloudWatch accepts)"),
     callerAccountIds: k("bedrock", list(ACCOUNT_ID, "12-digit ids of the accounts whose workloads call Bedrock", {}, 1), "accounts whose roles may assume the execution role", {
