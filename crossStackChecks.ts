@@ -50,7 +50,7 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
     for (const { stackName, outputs: o } of stacks) {
         const missing = ["roleArn", "region", "accountId", "allowedModelIds", "trust"].filter(k => o[k] === undefined || o[k] === null);
         if (missing.length) {
-            problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`);
+            problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy (or update) the Bedrock side first with pulumi up -s ${stackArg(stackName)}, or fix ${PROJECT}:bedrockStacks`);
             continue;
         }
         if (caller.stepFunctions && caller.region) {

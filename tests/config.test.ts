@@ -123,6 +123,12 @@ describe("config: cross-stack trust, checked at preview", () => {
         assert.match(msg, /bedrock-bridge:rolepath is not a bedrock-bridge setting: did you mean bedrock-bridge:rolePath\?/);
     });
 
+    it("a Bedrock stack deployed before it exported its trust asks for an update", async () => {
+        const { trust: _, ...older } = bedrock.outputs;
+        const msg = await failureOf(runCaller({ ...bedrock, outputs: older }));
+        assert.match(msg, /stack bedrock has no output "trust": deploy \(or update\) the Bedrock side first with pulumi up -s bedrock/);
+    });
+
     it("every referenced stack is checked", async () => {
         const other = await runBedrock({ "aws:allowedAccountIds": ["444444444444"], "bedrock-bridge:callerAccountIds": ["555555555555"] }, "bedrock-osaka");
         const msg = await failureOf(runCaller({ bedrock, "bedrock-osaka": other }, { "bedrock-bridge:bedrockStacks": ["bedrock", "bedrock-osaka"] }));
