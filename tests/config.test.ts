@@ -16,6 +16,11 @@ describe("config: every key is known", () => {
         assert.match(msg, /bedrock-bridge:callerRolepath is not a bedrock-bridge setting: did you mean bedrock-bridge:callerRolePath\?/);
     });
 
+    it("a near miss of the other side's key says whose key it is", async () => {
+        const msg = await failureOf(runBedrock({ "bedrock-bridge:rolepath": "/bedrock-bridge/" }));
+        assert.match(msg, /bedrock-bridge:rolepath is not a bedrock-bridge setting: did you mean bedrock-bridge:rolePath\? \(a caller-side key; this stack is bedrock\)/);
+    });
+
     it("a shortened key is suggested its full name; a key far from any lists the side's keys", async () => {
         const bedrock = await runBedrock();
         const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:defaultModel": JP, "bedrock-bridge:colour": "blue" }));
