@@ -54,6 +54,8 @@ export interface DefinitionOptions {
     maxTokensLimit?: number;
     temperature: number;
     retry: RetrySettings;
+    /** Converse requestMetadata on every call (who asks, for the Bedrock account's invocation logs). */
+    requestMetadata?: Record<string, string>;
 }
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -126,7 +128,7 @@ function converseArguments(o: DefinitionOptions): string {
         `"MaxTokens": $exists($ic.maxTokens) ? $ic.maxTokens : ${lit(o.maxTokens)},`,
         `"Temperature": $exists($ic.temperature) ? $ic.temperature : ${lit(o.temperature)},`,
         `"TopP": $ic.topP, "StopSequences": $ic.stopSequences}`,
-        `}, $exists($i.system) ? {"System": [{"Text": $i.system}]} : {}]))`,
+        `}${o.requestMetadata ? `, {"RequestMetadata": ${lit(o.requestMetadata)}}` : ""}, $exists($i.system) ? {"System": [{"Text": $i.system}]} : {}]))`,
     );
 }
 

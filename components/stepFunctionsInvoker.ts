@@ -2,6 +2,7 @@
 // with logging at the state-machine level, where Step Functions reads it, and validated input).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { requestMetadata } from "../functions/requestMetadata";
 import { StepFunctionsConfig } from "../config";
 import { BedrockTargetRef, CallerRole, targetValues } from "./bedrockTargets";
 import { Statement, logWriteStatement, partitionOf } from "./iam";
@@ -103,6 +104,7 @@ export class StepFunctionsInvoker extends pulumi.ComponentResource {
                 maxTokensLimit: s.maxTokensLimit,
                 temperature: s.temperature,
                 retry: s.retry,
+                requestMetadata: requestMetadata({ caller: "stateMachine", account: args.accountId }),
             }), null, 2);
         });
 

@@ -10,6 +10,7 @@ import { FakeAppSync } from "../support/fakeAppSync";
 import { EmfMetric, emfMetrics, total } from "../support/emf";
 import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
 import { one, runBedrock, runCaller } from "../support/stacks";
+import { Interpreter } from "../support/stepFunctions";
 import { ResourceRecord } from "../../tools/mocks";
 
 const CHAT = { allowedOrigins: ["https://chat.example.com"] };
@@ -164,6 +165,16 @@ describe("observability of the serialized packages (EMF metrics, requestMetadata
         assert.equal(total(m, "Errors", { service: "invoker", code: "AllThrottled" }), 1);
         assert.equal(total(m, "BedrockThrottles", { service: "invoker" }), 2);
         assert.equal(total(m, "InvokerRequests", { service: "invoker", outcome: "error" }), 1);
+    });
+});
+
+describe("the state machine's Converse calls carry requestMetadata too", () => {
+    it("names the state machine and the caller account, within Bedrock's limits", async () => {
+        const caller = await runCaller(await runBedrock());
+        const definition = JSON.parse(one(caller, "aws:sfn/stateMachine:StateMachine").inputs.definition);
+        const run = await new Interpreter(definition).run({ message: PROMPT }, async () => ({ Output: { Message: { Role: "assistant", Content: [{ Text: "ok" }] } }, StopReason: "end_turn", Usage: { InputTokens: 1, OutputTokens: 1, TotalTokens: 2 }, Metrics: { LatencyMs: 5 } }));
+        assert.equal(run.status, "SUCCEEDED", run.cause);
+        assertMetadata(run.calls[0].arguments.RequestMetadata, { "bb-caller": "stateMachine", "bb-account": "111111111111", "bb-tenant": "-" });
     });
 });
 
