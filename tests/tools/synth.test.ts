@@ -55,7 +55,9 @@ describe("npm run synth", () => {
         // The runtime ships the AWS SDK v3: the invoker's package must not carry it.
         const invoker = fns.find(f => f.name === "invoker")!;
         assert.ok(!fs.existsSync(path.join(dir, "caller", "lambdas", "invoker", "node_modules", "@aws-sdk")));
-        assert.ok(invoker.inputs.code.bytes < 200 * 1024, `invoker package is ${invoker.inputs.code.bytes} bytes`);
+        // Our code and Powertools Metrics (about 0.6 MB unpacked, README "What the Lambda packages carry"); the SDK
+        // would add several MB.
+        assert.ok(invoker.inputs.code.bytes < 1024 * 1024, `invoker package is ${invoker.inputs.code.bytes} bytes`);
     });
 
     it("summarizes resources by type, IAM statements and outputs", () => {
