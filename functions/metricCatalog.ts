@@ -81,12 +81,12 @@ export function emittedMetrics(): { name: string; dimensions: DimensionName[]; e
  */
 export const REQUEST_METADATA = {
     /** The calling function: "relay", "invoker" or "stateMachine". */
-    caller: "bb-caller",
+    caller: "bb_caller",
     /** The caller account id. */
-    account: "bb-account",
+    account: "bb_account",
     /** The caller stack's tenant (bedrock-bridge:tenant), or "-" without tenants. */
-    tenant: "bb-tenant",
+    tenant: "bb_tenant",
     /** The chat user's Cognito sub (relay only). */
-    user: "bb-user",
+    user: "bb_user",
 } as const;
 export const REQUEST_METADATA_LIMITS = { maxPairs: 16, maxKeyLength: 256, maxValueLength: 256, pattern: /^[a-zA-Z0-9\s:_@$#=/+,.-]*$/ };

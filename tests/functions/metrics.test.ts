@@ -120,7 +120,7 @@ describe("requestMetadata", () => {
     it("names function, caller account, tenant and user within Bedrock's limits", () => {
         const md = requestMetadata({ caller: "relay", account: "111111111111", tenant: "team-a", user: "7d3c1f2a-1b2c-4d5e-8f90-a1b2c3d4e5f6" });
         assert.deepEqual(md, { [REQUEST_METADATA.caller]: "relay", [REQUEST_METADATA.account]: "111111111111", [REQUEST_METADATA.tenant]: "team-a", [REQUEST_METADATA.user]: "7d3c1f2a-1b2c-4d5e-8f90-a1b2c3d4e5f6" });
-        assert.deepEqual(requestMetadata({ caller: "invoker", account: "111111111111" }), { "bb-caller": "invoker", "bb-account": "111111111111", "bb-tenant": "-" });
+        assert.deepEqual(requestMetadata({ caller: "invoker", account: "111111111111" }), { "bb_caller": "invoker", "bb_account": "111111111111", "bb_tenant": "-" });
     });
 
     it("replaces characters Bedrock refuses and cuts values at 256, so a call never fails over its metadata", () => {
@@ -129,8 +129,8 @@ describe("requestMetadata", () => {
             assert.ok(k.length >= 1 && k.length <= REQUEST_METADATA_LIMITS.maxKeyLength && REQUEST_METADATA_LIMITS.pattern.test(k), k);
             assert.ok(v.length <= REQUEST_METADATA_LIMITS.maxValueLength && /^[a-zA-Z0-9\s._:/=+$@-]*$/.test(v), `${k}=${v}`);
         }
-        assert.equal(md["bb-tenant"], "_quipe_1__");
-        assert.equal(md["bb-user"].length, 256);
+        assert.equal(md["bb_tenant"], "_quipe_1__");
+        assert.equal(md["bb_user"].length, 256);
         assert.ok(Object.keys(md).length <= REQUEST_METADATA_LIMITS.maxPairs);
     });
 });

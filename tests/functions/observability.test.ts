@@ -92,7 +92,7 @@ describe("observability of the serialized packages (EMF metrics, requestMetadata
         assert.ok(total(m, "TailAfterLastToken", { service: "relay" }) >= 0);
         assert.equal(total(m, "PublishRequests", { service: "relay" }), appsync.requests, "one per request AppSync saw");
         assert.deepEqual(["PublishRetries", "EventsResent", "PoolFailovers", "BedrockThrottles", "Errors"].map(n => total(m, n, { service: "relay" })), [0, 0, 0, 0, 0]);
-        assertMetadata(bedrock.requests[0].body.requestMetadata, { "bb-caller": "relay", "bb-account": "111111111111", "bb-tenant": "-", "bb-user": SUB });
+        assertMetadata(bedrock.requests[0].body.requestMetadata, { "bb_caller": "relay", "bb_account": "111111111111", "bb_tenant": "-", "bb_user": SUB });
     });
 
     it("relay, throttled on the first member: a failover and a throttle there, the answer and its tokens from the second", async () => {
@@ -109,7 +109,7 @@ describe("observability of the serialized packages (EMF metrics, requestMetadata
         assert.ok(total(m, "TimeToFirstDelta", member("relay", SECOND)) > 0);
         assert.equal(total(m, "RelayRequests", { service: "relay", outcome: "done" }), 1);
         assert.deepEqual(bedrock.requests.map(byAccount), [FIRST, SECOND]);
-        for (const q of bedrock.requests) assert.equal(q.body.requestMetadata["bb-user"], SUB, "both attempts carry the metadata");
+        for (const q of bedrock.requests) assert.equal(q.body.requestMetadata["bb_user"], SUB, "both attempts carry the metadata");
     });
 
     it("relay, AppSync refusing every publish: outcome publishFailed, no time to first delta, the error logged without text", async () => {
@@ -152,7 +152,7 @@ describe("observability of the serialized packages (EMF metrics, requestMetadata
         assert.equal(total(m, "BedrockThrottles", member("invoker", FIRST)), 1);
         assert.equal(total(m, "OutputTokens", member("invoker", FIRST)), 6);
         assert.equal(total(m, "OutputTokens", member("invoker", SECOND)), 6);
-        for (const q of bedrock.requests) assertMetadata(q.body.requestMetadata, { "bb-caller": "invoker", "bb-account": "111111111111", "bb-tenant": "-" });
+        for (const q of bedrock.requests) assertMetadata(q.body.requestMetadata, { "bb_caller": "invoker", "bb_account": "111111111111", "bb_tenant": "-" });
     });
 
     it("invoker, every member throttled: AllThrottled and Errors{code}, the caller gets AllThrottled", async () => {
@@ -174,7 +174,7 @@ describe("the state machine's Converse calls carry requestMetadata too", () => {
         const definition = JSON.parse(one(caller, "aws:sfn/stateMachine:StateMachine").inputs.definition);
         const run = await new Interpreter(definition).run({ message: PROMPT }, async () => ({ Output: { Message: { Role: "assistant", Content: [{ Text: "ok" }] } }, StopReason: "end_turn", Usage: { InputTokens: 1, OutputTokens: 1, TotalTokens: 2 }, Metrics: { LatencyMs: 5 } }));
         assert.equal(run.status, "SUCCEEDED", run.cause);
-        assertMetadata(run.calls[0].arguments.RequestMetadata, { "bb-caller": "stateMachine", "bb-account": "111111111111", "bb-tenant": "-" });
+        assertMetadata(run.calls[0].arguments.RequestMetadata, { "bb_caller": "stateMachine", "bb_account": "111111111111", "bb_tenant": "-" });
     });
 });
 
