@@ -75,7 +75,7 @@ export class BedrockMonitoring extends pulumi.ComponentResource {
             alarmDescription: "bedrock-bridge: Bedrock throttled 10 or more calls per 5 minutes for 15 minutes. Request a quota increase (Service Quotas) or add a Bedrock account to the callers' pool.",
             evaluationPeriods: 3, datapointsToAlarm: 3, threshold: 10, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching",
             metricQueries: [
-                ...watched.map((s, i) => ({ id: `m${i}`, metric: { namespace: BEDROCK_NAMESPACE, metricName: "InvocationThrottles", dimensions: { ModelId: s.modelId }, stat: "Sum", period: PERIOD_SECONDS } })),
+                ...watched.map((s, i) => ({ id: `m${i}`, metric: { namespace: BEDROCK_NAMESPACE, metricName: "InvocationThrottles", dimensions: { ModelId: s.modelId }, stat: "Sum", period: PERIOD_SECONDS }, returnData: false })),
                 { id: "total", expression: watched.map((_, i) => `FILL(m${i}, 0)`).join(" + "), label: "throttles, all models", returnData: true },
             ],
             alarmActions: [args.alarmTopicArn],

@@ -74,6 +74,7 @@ export class CallerMonitoring extends pulumi.ComponentResource {
             }, parent);
         }
         const notify = { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] };
+        // In metric-math alarms exactly one query returns data (PutMetricAlarm); the metrics say false explicitly.
         const alarm = (id: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions">) =>
             this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${id}`, { ...a, ...notify }, parent));
         const relay = args.functions.find(f => f.service === SERVICES.relay);
@@ -105,8 +106,8 @@ export class CallerMonitoring extends pulumi.ComponentResource {
                 alarmDescription: `bedrock-bridge: more than 5 % of ${f.service} invocations failed (Lambda Errors / Invocations). See the function's log.`,
                 evaluationPeriods: 3, datapointsToAlarm: 2, threshold: 5, comparisonOperator: "GreaterThanThreshold", treatMissingData: "notBreaching",
                 metricQueries: [
-                    { id: "errors", metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: f.functionName }, stat: "Sum", period: PERIOD_SECONDS } },
-                    { id: "invocations", metric: { namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: f.functionName }, stat: "Sum", period: PERIOD_SECONDS } },
+                    { id: "errors", metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: f.functionName }, stat: "Sum", period: PERIOD_SECONDS }, returnData: false },
+                    { id: "invocations", metric: { namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: f.functionName }, stat: "Sum", period: PERIOD_SECONDS }, returnData: false },
                     { id: "rate", expression: "IF(invocations >= 5, 100 * errors / invocations, 0)", label: "error rate %", returnData: true },
                 ],
             });
@@ -117,8 +118,8 @@ export class CallerMonitoring extends pulumi.ComponentResource {
                 alarmDescription: "bedrock-bridge: Step Functions executions failed or timed out. Open the execution history.",
                 evaluationPeriods: 1, datapointsToAlarm: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching",
                 metricQueries: [
-                    { id: "failed", metric: { namespace: "AWS/States", metricName: "ExecutionsFailed", dimensions: { StateMachineArn: args.stateMachineArn }, stat: "Sum", period: PERIOD_SECONDS } },
-                    { id: "timedOut", metric: { namespace: "AWS/States", metricName: "ExecutionsTimedOut", dimensions: { StateMachineArn: args.stateMachineArn }, stat: "Sum", period: PERIOD_SECONDS } },
+                    { id: "failed", metric: { namespace: "AWS/States", metricName: "ExecutionsFailed", dimensions: { StateMachineArn: args.stateMachineArn }, stat: "Sum", period: PERIOD_SECONDS }, returnData: false },
+                    { id: "timedOut", metric: { namespace: "AWS/States", metricName: "ExecutionsTimedOut", dimensions: { StateMachineArn: args.stateMachineArn }, stat: "Sum", period: PERIOD_SECONDS }, returnData: false },
                     { id: "total", expression: "FILL(failed, 0) + FILL(timedOut, 0)", label: "failed or timed out", returnData: true },
                 ],
             });

@@ -106,6 +106,7 @@ describe("monitoring: caller stack", () => {
             assert.deepEqual(a.inputs.okActions, [topic], `${a.name} says when it is over`);
             assert.equal(a.inputs.treatMissingData, "notBreaching", `${a.name}: no data means nothing happened (metrics are written on occurrence)`);
             assert.ok(a.inputs.alarmDescription.length > 40, `${a.name} tells the person what to do`);
+            if (a.inputs.metricQueries) assert.deepEqual(a.inputs.metricQueries.map((q: any) => q.returnData), a.inputs.metricQueries.map((q: any) => !!q.expression), `${a.name}: only the expression returns data`);
         }
         const pf = byName["monitoring-relay-publish-failed"];
         assert.deepEqual(pf.dimensions, { service: "relay", outcome: "publishFailed" });
@@ -167,6 +168,7 @@ describe("monitoring: Bedrock stack", () => {
         assert.deepEqual(metrics.map((q: any) => [q.metric.metricName, q.metric.dimensions.ModelId, q.metric.period, q.metric.stat]),
             MODELS.map(m => ["InvocationThrottles", m, 300, "Sum"]));
         assert.equal(a.inputs.metricQueries.find((q: any) => q.returnData).expression, "FILL(m0, 0) + FILL(m1, 0)");
+        assert.deepEqual(a.inputs.metricQueries.map((q: any) => q.returnData), [false, false, true]);
         assert.deepEqual([a.inputs.threshold, a.inputs.evaluationPeriods, a.inputs.datapointsToAlarm, a.inputs.treatMissingData], [10, 3, 3, "notBreaching"]);
         assert.deepEqual(a.inputs.alarmActions, [one(run, TOPIC).state.arn]);
     });
