@@ -5,7 +5,7 @@
 // https://docs.aws.amazon.com/bedrock/latest/userguide/monitoring-runtime-metrics.html
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { dashboardBody, Line, Widget } from "./dashboardBody";
+import { dashboardBody, dashboardName, Line, Widget } from "./dashboardBody";
 
 export const BEDROCK_NAMESPACE = "AWS/Bedrock";
 export const PERIOD_SECONDS = 300;
@@ -61,7 +61,7 @@ export class BedrockMonitoring extends pulumi.ComponentResource {
         const series = bedrockSeries(args);
         if (args.dashboard) {
             this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
-                dashboardName: `bedrock-bridge-${pulumi.getStack()}-bedrock`.slice(0, 255),
+                dashboardName: dashboardName("bedrock-bridge", pulumi.getStack(), "bedrock"),
                 dashboardBody: dashboardBody(args.region, bedrockWidgets(series), PERIOD_SECONDS),
             }, parent);
         }

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { DIM, METRICS, METRICS_NAMESPACE, BY_CODE, BY_MEMBER, ServiceName, SERVICES } from "../functions/metricCatalog";
-import { dashboardBody, Line, search, Widget } from "./dashboardBody";
+import { dashboardBody, dashboardName, Line, search, Widget } from "./dashboardBody";
 
 export const PERIOD_SECONDS = 300;
 
@@ -69,7 +69,7 @@ export class CallerMonitoring extends pulumi.ComponentResource {
         const parent = { parent: this };
         if (args.dashboard) {
             this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
-                dashboardName: `bedrock-bridge-${pulumi.getStack()}`.slice(0, 255),
+                dashboardName: dashboardName("bedrock-bridge", pulumi.getStack()),
                 dashboardBody: dashboardBody(args.region, callerWidgets(args), PERIOD_SECONDS),
             }, parent);
         }

@@ -36,6 +36,11 @@ export function search(namespace: string, dimensions: string[], name: string, st
     return { expression: `SEARCH('{${[namespace, ...dimensions].join(",")}} MetricName="${name}"', '${stat}', ${periodSeconds})`, label };
 }
 
+/** CloudWatch dashboard names allow letters, digits, - and _ only (a stack name may also hold "."). */
+export function dashboardName(...parts: string[]): string {
+    return parts.join("-").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
 /** Lays widgets out left to right, wrapping at 24 columns, and serializes the body once every Output is known. */
 export function dashboardBody(region: string, widgets: Widget[], periodSeconds = 300): pulumi.Output<string> {
     let x = 0;

@@ -141,6 +141,8 @@ describe("monitoring: caller stack", () => {
         const noDashboard = await runCaller(bedrock, { "bedrock-bridge:monitoring": { dashboard: false } });
         assert.equal(byType(noDashboard, DASHBOARD).length, 0);
         assert.ok(byType(noDashboard, ALARM).length > 0, "alarms stay");
+        const dotted = await runCaller(bedrock, {}, "team.caller");
+        assert.equal(one(dotted, DASHBOARD).inputs.dashboardName, "bedrock-bridge-team-caller", "only letters, digits, - and _");
         const off = await runCaller(bedrock, { "bedrock-bridge:monitoring": false });
         assert.deepEqual([DASHBOARD, ALARM, TOPIC].map(t => byType(off, t).length), [0, 0, 0]);
     });
