@@ -1,6 +1,7 @@
 // One place that reads and validates the stack's configuration. Every error names the key to set,
 // and all problems are reported together so a preview fails once with the whole list.
 import * as pulumi from "@pulumi/pulumi";
+import { GovernanceConfig, parseGovernance, tenantNameSchema } from "./governanceConfig";
 
 export const PROJECT = "bedrock-bridge";
 
@@ -43,6 +44,8 @@ export interface BedrockSideConfig extends CommonConfig {
     shortTermKeys: boolean;
     denyLongTermBearerTokens: boolean;
     auditTrail?: AuditTrailConfig;
+    /** Tenants, their guardrails and budgets (governanceConfig.ts); undefined: the one stack-wide role. */
+    governance?: GovernanceConfig;
 }
 
 export const API_KEY_STATUSES = ["Active", "Inactive"] as const;
@@ -92,6 +95,8 @@ export interface CallerSideConfig extends CommonConfig {
     auth: "sigv4" | "shortTermKey";
     /** Streaming chat backend (seed 003); undefined when bedrock-bridge:chat is absent or disabled. */
     chat?: ChatConfig;
+    /** The tenant of the referenced Bedrock stacks this caller belongs to (bedrock-bridge:tenant). */
+    tenant?: string;
 }
 
 export interface ChatConfig {
@@ -123,8 +128,8 @@ export interface ChatConfig {
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
-const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail"];
-const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth", "chat"];
+const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail", "tenants", "guardrails", "guardrail"];
+const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth", "chat", "tenant"];
 
 export class ConfigError extends pulumi.RunError {
     constructor(public readonly problems: string[]) {
@@ -268,7 +273,12 @@ export function loadConfig(): StackConfig {
 }
 
 function bedrockSide(r: Reader, common: Omit<CommonConfig, "side">): BedrockSideConfig {
-    const callerAccountIds = r.list("callerAccountIds", { required: true, pattern: ACCOUNT_ID, hint: "12-digit ids of the accounts whose workloads call Bedrock" });
+    const tenanted = r.has("tenants");
+    // With tenants every caller goes through its tenant's role: a stack-wide role or IAM-user keys would bypass it.
+    for (const k of ["callerAccountIds", "trustedPrincipalArns", "externalId", "apiKeys", "denyLongTermBearerTokens"].filter(k => tenanted && r.has(k))) {
+        r.problem(`${r.key(k)} cannot be combined with ${r.key("tenants")}: with tenants there is no stack-wide role or key that could go around a tenant's profiles, guardrail and budget; ${k === "callerAccountIds" || k === "trustedPrincipalArns" ? "give each tenant its callerAccountIds (or organization) instead" : "remove it (tenant callers use their role, or short-term keys made from it)"}`);
+    }
+    const callerAccountIds = tenanted ? [] : r.list("callerAccountIds", { required: true, pattern: ACCOUNT_ID, hint: "12-digit ids of the accounts whose workloads call Bedrock (or give bedrock-bridge:tenants)" });
     const callerRolePath = r.str("callerRolePath", { pattern: ROLE_PATH, hint: 'an IAM path such as "/bedrock-bridge/"' }) ?? "/bedrock-bridge/";
     let trustedPrincipalArns: string[] | undefined = r.list("trustedPrincipalArns", { pattern: ROLE_ARN, hint: "exact role ARNs, arn:aws:iam::<account>:role/<path><name>" });
     if (!r.has("trustedPrincipalArns")) trustedPrincipalArns = undefined;
@@ -290,7 +300,16 @@ function bedrockSide(r: Reader, common: Omit<CommonConfig, "side">): BedrockSide
     const shortTermKeys = r.bool("shortTermKeys", true);
     const denyLongTermBearerTokens = r.bool("denyLongTermBearerTokens", false);
     const auditTrail = auditTrailConfig(r);
-    return { side: "bedrock", ...common, callerAccountIds, callerRolePath, trustedPrincipalArns, models, roleName, externalId, maxSessionDurationSeconds, allowMarketplace, apiKeys, shortTermKeys, denyLongTermBearerTokens, auditTrail };
+    const gov = parseGovernance({
+        tenants: r.obj<unknown>("tenants"),
+        guardrails: r.obj<unknown>("guardrails"),
+        guardrail: r.str("guardrail"),
+        models,
+        callerRolePath,
+        accountId: common.accountId,
+    });
+    gov.problems.forEach(p => r.problem(p));
+    return { side: "bedrock", ...common, callerAccountIds, callerRolePath, trustedPrincipalArns, models, roleName, externalId, maxSessionDurationSeconds, allowMarketplace, apiKeys, shortTermKeys, denyLongTermBearerTokens, auditTrail, governance: gov.value };
 }
 
 function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideConfig {
@@ -312,7 +331,9 @@ function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideCo
     const stepFunctions = stepFunctionsConfig(r);
     const auth = (r.str("auth", { oneOf: ["sigv4", "shortTermKey"] }) ?? "sigv4") as CallerSideConfig["auth"];
     const chat = chatConfig(r);
-    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker, stepFunctions, auth, ...(chat ? { chat } : {}) };
+    const tenant = r.str("tenant");
+    if (tenant !== undefined && !tenantNameSchema.safeParse(tenant).success) r.problem(`${r.key("tenant")} "${tenant}" is not a tenant name (1..32 lowercase letters, digits and hyphens, as in the Bedrock stack's bedrock-bridge:tenants)`);
+    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker, stepFunctions, auth, ...(chat ? { chat } : {}), ...(tenant ? { tenant } : {}) };
 }
 
 /** bedrock-bridge:stepFunctions, a map; unknown or invalid entries are problems naming the entry. */

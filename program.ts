@@ -8,8 +8,34 @@ import { StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
 import { StreamingChatBackend } from "./components/streamingChatBackend";
 import { BedrockApiKeys } from "./components/bedrockApiKeys";
 import { BedrockAuditTrail } from "./components/auditTrail";
+import { BedrockGovernance } from "./components/bedrockGovernance";
+import type { GovernanceConfig } from "./governanceConfig";
+
+/** With bedrock-bridge:tenants: a role, profiles, guardrail and budget per tenant, and no stack-wide role. */
+function governedBedrockSide(cfg: BedrockSideConfig & { governance: GovernanceConfig }): Record<string, unknown> {
+    const gov = new BedrockGovernance("governance", {
+        governance: cfg.governance,
+        accountId: cfg.accountId,
+        region: cfg.region,
+        models: cfg.models,
+        maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
+        shortTermKeys: cfg.shortTermKeys,
+    });
+    const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
+    return {
+        side: "bedrock",
+        region: cfg.region,
+        accountId: cfg.accountId,
+        allowedModelIds: [...new Set(cfg.governance.tenants.flatMap(t => t.models))],
+        callerRolePath: cfg.callerRolePath,
+        tenants: gov.output,
+        shortTermKeys: cfg.shortTermKeys,
+        ...(trail ? { auditTrailArn: trail.trail.arn, auditBucket: trail.bucket.id } : {}),
+    };
+}
 
 export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
+    if (cfg.governance) return governedBedrockSide({ ...cfg, governance: cfg.governance });
     const access = new CrossAccountBedrockAccess("bedrock-access", {
         accountId: cfg.accountId,
         region: cfg.region,
