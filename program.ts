@@ -73,7 +73,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
 }
 
 export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
-    const targets = referenceBedrockStacks(cfg.bedrockStacks);
+    const targets = referenceBedrockStacks(cfg.bedrockStacks, undefined, cfg.tenant, { accountId: cfg.accountId, rolePath: cfg.rolePath });
     const defaultModelId = cfg.defaultModelId
         ? requireAllowedModel(targets, cfg.defaultModelId, "bedrock-bridge:defaultModelId")
         : targets[0].allowedModelIds.apply(m => m[0]);
@@ -82,6 +82,7 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
         region: cfg.region,
         accountId: cfg.accountId,
         bedrockRoleArns: pulumi.all(targets.map(t => t.roleArn)),
+        ...(cfg.tenant ? { tenant: cfg.tenant } : {}),
         defaultModelId,
     };
     if (cfg.invoker.enabled) {

@@ -7,6 +7,7 @@ import { toBridgeError, type BridgeErrorCode } from "./errors";
 import { pooledClients } from "./invoker";
 import { createRelay, type Usage } from "./relay";
 import { readTargets } from "./targets";
+import { guardrailStreamConfig, targetModelId } from "./tenantRoute";
 
 /** What the API Gateway mapping template hands over: the validated body, the verified sub, the request id. */
 export interface ChatEvent {
@@ -105,6 +106,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
     if (!targets.some(t => t.models.includes(modelId))) throw new Error(`CHAT_MODEL_ID ${modelId} is not allowed by any Bedrock target`);
     const namespace = env.CHAT_NAMESPACE || "bedrock-stream-response";
     const limits = readLimits(env);
+    const tenant = targets[0].tenant;
     const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT ? [{ text: env.CHAT_SYSTEM_PROMPT }] : undefined;
     const relayTuning = { windowMs: Number(env.CHAT_COALESCE_MS ?? 200), maxChars: Number(env.CHAT_COALESCE_CHARS ?? 4000) };
     // Throttled at the start, the next account of the pool takes over; once text flows there is no switching.
@@ -150,7 +152,9 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         const deadline = remaining ? setTimeout(() => { timedOut = true; ac.abort(); }, Math.max(0, remaining - TERMINAL_RESERVE_MS)) : undefined;
         try {
             const { result: out } = await pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
-                modelId,
+                // The tenant's application inference profile and guardrail; an intervention ends as done + its stopReason.
+                modelId: targetModelId(t, modelId),
+                guardrailConfig: guardrailStreamConfig(t),
                 messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
                 system,
                 inferenceConfig: { maxTokens: limits.maxTokens },
@@ -185,7 +189,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         const s = await relay.finished;
         clearTimeout(deadline);
         const outcome: ChatResult["outcome"] = !s.ok ? "publishFailed" : s.terminal === "done" ? "done" : "error";
-        const fields = { msg: "relay finished", requestId, outcome, modelId, deltas: s.deltas, events: s.events, publishRequests, ms: Date.now() - started };
+        const fields = { msg: "relay finished", requestId, outcome, modelId, ...(tenant ? { tenant } : {}), ...(stopReason ? { stopReason } : {}), deltas: s.deltas, events: s.events, publishRequests, ms: Date.now() - started };
         if (!s.ok) log("error", { ...fields, publishError: (s.error as Error)?.message });
         else log("info", fields);
         return { requestId, outcome, events: s.events, publishRequests };
