@@ -37,11 +37,11 @@ export function selectTenant(stackName: string, outputs: { roleArn?: string; all
         if (!outputs.roleArn || !outputs.allowedModelIds) throw new pulumi.RunError(`stack ${stackName} has no output "roleArn": deploy the Bedrock side first (pulumi up -s ${short(stackName)}) or fix bedrock-bridge:bedrockStacks`);
         return { roleArn: outputs.roleArn, models: outputs.allowedModelIds };
     }
-    const names = Object.keys(tenants);
+    const names = Object.keys(tenants).sort();
     if (!tenant) throw new pulumi.RunError(`Bedrock stack ${stackName} serves callers only as tenants (${names.join(", ")}): set bedrock-bridge:tenant here to the tenant this account belongs to`);
     const t = tenants[tenant];
     if (!t) throw new pulumi.RunError(`bedrock-bridge:tenant "${tenant}" is not a tenant of Bedrock stack ${stackName} (tenants: ${names.join(", ")}): fix bedrock-bridge:tenant here, or add it to bedrock-bridge:tenants there`);
     const problem = caller && trustProblem(t.trust, caller);
-    if (problem) throw new pulumi.RunError(`tenant "${tenant}" of Bedrock stack ${stackName} ${problem}: AssumeRole would be denied. Fix bedrock-bridge:tenants[${names.indexOf(tenant)}] (callerAccountIds, organization, callerRolePath) there, or bedrock-bridge:rolePath here`);
+    if (problem) throw new pulumi.RunError(`tenant "${tenant}" of Bedrock stack ${stackName} ${problem}: AssumeRole would be denied. Fix tenant "${tenant}" in bedrock-bridge:tenants there (callerAccountIds, organization, callerRolePath), or bedrock-bridge:rolePath here`);
     return { roleArn: t.roleArn, models: t.models, profiles: t.profiles, ...(t.guardrail ? { guardrail: t.guardrail } : {}), tenant };
 }
