@@ -7,7 +7,7 @@ import * as path from "path";
 import { StackRun } from "../../tools/harness";
 import { synth } from "../../tools/synth";
 import { checkAll, PolicyResource } from "../../policy/rules";
-import { byType, failureOf, json, one, runBedrock } from "../support/stacks";
+import { byType, failureOf, json, one, Overrides, runBedrock } from "../support/stacks";
 import { APAC, BEDROCK, CALLER, GOVERNED, JP, REGION, runGoverned, runTenantCaller } from "../support/governance";
 
 const tenantsConfig = (run: StackRun) => run.outputs.tenants;
@@ -138,7 +138,7 @@ describe("governance: the Bedrock stack with tenants", () => {
 
 describe("governance: config errors name the key and the fix", () => {
     const tenant = (extra: Record<string, unknown> = {}) => ({ name: "t1", callerAccountIds: [CALLER], models: [JP], costAllocationTags: { team: "t1" }, ...extra });
-    const fails = (overrides: Record<string, unknown>) => failureOf(runGoverned(overrides, "gov-bad"));
+    const fails = (overrides: Overrides) => failureOf(runGoverned(overrides, "gov-bad"));
 
     it("a model not in bedrock-bridge:models", async () => {
         const msg = await fails({ "bedrock-bridge:tenants": [tenant({ models: ["anthropic.claude-3-haiku-20240307-v1:0"] })] });
