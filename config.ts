@@ -128,7 +128,7 @@ export interface ChatConfig {
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
-const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail", "tenants", "guardrails", "guardrail"];
+const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail", "tenants", "guardrails", "guardrail", "activateCostAllocationTags"];
 const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth", "chat", "tenant"];
 
 export class ConfigError extends pulumi.RunError {
@@ -304,6 +304,7 @@ function bedrockSide(r: Reader, common: Omit<CommonConfig, "side">): BedrockSide
         tenants: r.obj<unknown>("tenants"),
         guardrails: r.obj<unknown>("guardrails"),
         guardrail: r.str("guardrail"),
+        activateCostAllocationTags: r.obj<unknown>("activateCostAllocationTags"),
         models,
         callerRolePath,
         accountId: common.accountId,

@@ -82,6 +82,8 @@ export type GuardrailConfig = ExistingGuardrail | CreatedGuardrail;
 
 export interface GovernanceConfig {
     tenants: TenantConfig[];
+    /** Activate the tenants' cost-allocation tags here (only where this account is the payer account). */
+    activateCostAllocationTags: boolean;
     /** Guardrails by name (only those some tenant uses are built). */
     guardrails: Record<string, GuardrailConfig>;
 }
@@ -92,6 +94,7 @@ export interface GovernanceInput {
     tenants?: unknown;
     guardrails?: unknown;
     guardrail?: string;
+    activateCostAllocationTags?: unknown;
     /** The stack's bedrock-bridge:models and callerRolePath, its own account. */
     models: string[];
     callerRolePath: string;
@@ -134,6 +137,7 @@ export function parseGovernance(input: GovernanceInput): { value?: GovernanceCon
     if (input.guardrail !== undefined && input.tenants === undefined) problems.push(`${KEY}:guardrail needs ${tenantsKey}: guardrails are enforced on tenant roles`);
     if (input.tenants === undefined) {
         if (input.guardrails !== undefined) problems.push(`${guardrailsKey} needs ${tenantsKey}: guardrails are enforced on tenant roles`);
+        if (input.activateCostAllocationTags !== undefined) problems.push(`${KEY}:activateCostAllocationTags needs ${tenantsKey}: it activates the tenants' cost-allocation tags`);
         return { problems };
     }
     const parsed = z.array(tenantSchema).min(1).safeParse(input.tenants);
@@ -158,7 +162,9 @@ export function parseGovernance(input: GovernanceInput): { value?: GovernanceCon
         }
         return { ...t, callerRolePath: t.callerRolePath ?? input.callerRolePath, ...(guardrail !== undefined ? { guardrail } : {}) };
     });
-    return problems.length ? { problems } : { value: { tenants, guardrails }, problems };
+    const activate = z.boolean().default(false).safeParse(input.activateCostAllocationTags);
+    if (!activate.success) problems.push(`${KEY}:activateCostAllocationTags must be true or false`);
+    return problems.length ? { problems } : { value: { tenants, guardrails, activateCostAllocationTags: activate.success && activate.data }, problems };
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {

@@ -1,6 +1,7 @@
 // Bedrock account side with bedrock-bridge:tenants: the guardrails tenants use, and one TenantAccess per tenant.
 // It replaces the stack-wide execution role, so no caller can go around the tenants' profiles, guardrails or budgets.
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import { GovernanceConfig } from "../governanceConfig";
 import { profileRoutes } from "./crossAccountBedrockAccess";
 import { EnforcedGuardrail } from "./enforcedGuardrail";
@@ -41,6 +42,12 @@ export class BedrockGovernance extends pulumi.ComponentResource {
                 maxSessionDurationSeconds: args.maxSessionDurationSeconds,
                 shortTermKeys: args.shortTermKeys,
             }, { parent: this });
+        }
+        if (g.activateCostAllocationTags) {
+            // Only the payer (management) account can activate cost-allocation tags, and only once a tagged
+            // resource has reported usage (up to a day after the first deploy): README "Cost per tenant".
+            const keys = [...new Set(["bedrock-bridge:tenant", ...g.tenants.flatMap(t => Object.keys(t.costAllocationTags))])];
+            keys.forEach((tagKey, i) => new aws.costexplorer.CostAllocationTag(`cost-tag-${i}`, { tagKey, status: "Active" }, { parent: this }));
         }
         this.output = pulumi.all(Object.fromEntries(Object.entries(this.tenants).map(([n, t]) => [n, t.output])));
         this.registerOutputs({ tenants: this.output });

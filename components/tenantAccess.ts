@@ -33,6 +33,8 @@ export interface TenantOutput {
     guardrail?: GuardrailRef;
     budgetName?: string;
     cutOffPolicyArn?: string;
+    /** For lifting a cut-off early: aws budgets execute-budget-action --execution-type REVERSE_BUDGET_ACTION. */
+    budgetActionId?: string;
 }
 
 export function tenantTrust(t: TenantConfig): TenantTrust {
@@ -102,7 +104,7 @@ export class TenantAccess extends pulumi.ComponentResource {
             this.budget = new TenantBudget(`${name}-budget`, { tenant: { ...t, budget: t.budget }, accountId: args.accountId, region: args.region, role: this.role }, { parent: this });
         }
 
-        this.output = pulumi.all([this.role.arn, routes, guardrail, this.budget?.budget.name, this.budget?.cutOffPolicy?.arn]).apply(([roleArn, rs, g, budgetName, cutOffPolicyArn]) => ({
+        this.output = pulumi.all([this.role.arn, routes, guardrail, this.budget?.budget.name, this.budget?.cutOffPolicy?.arn, this.budget?.action?.actionId]).apply(([roleArn, rs, g, budgetName, cutOffPolicyArn, budgetActionId]) => ({
             roleArn,
             profiles: Object.fromEntries(rs.map(r => [r.modelId, r.applicationProfileArn])),
             models: [...t.models],
@@ -110,6 +112,7 @@ export class TenantAccess extends pulumi.ComponentResource {
             ...(g ? { guardrail: g } : {}),
             ...(budgetName ? { budgetName } : {}),
             ...(cutOffPolicyArn ? { cutOffPolicyArn } : {}),
+            ...(budgetActionId ? { budgetActionId } : {}),
         }));
         this.registerOutputs({ output: this.output });
     }

@@ -110,6 +110,13 @@ describe("governance: the Bedrock stack with tenants", () => {
         const perms = json(one(gov, "aws:iam/rolePolicy:RolePolicy", "tenant-support-budget-budgets").inputs.policy).Statement;
         assert.deepEqual(perms, [{ Sid: "AttachCutOffToTenantRole", Effect: "Allow", Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], Resource: role.state.arn, Condition: { ArnEquals: { "iam:PolicyARN": cutOff.state.arn } } }]);
         assert.equal(tenantsConfig(gov).support.cutOffPolicyArn, cutOff.state.arn);
+        assert.equal(tenantsConfig(gov).support.budgetActionId, a.state.actionId, "exported to lift a cut-off early");
+    });
+
+    it("activates the cost-allocation tags only when asked (the payer account's job)", async () => {
+        assert.equal(byType(gov, "aws:costexplorer/costAllocationTag:CostAllocationTag").length, 0);
+        const payer = await runGoverned({ "bedrock-bridge:activateCostAllocationTags": true }, "gov-payer");
+        assert.deepEqual(byType(payer, "aws:costexplorer/costAllocationTag:CostAllocationTag").map(t => [t.inputs.tagKey, t.inputs.status]), [["bedrock-bridge:tenant", "Active"], ["team", "Active"]]);
     });
 
     it("uses an existing guardrail by id and version, and an SNS topic as the notification target", async () => {
