@@ -108,7 +108,8 @@ export function tenantInvokeStatements(routes: TenantProfileRoute[], guardrail?:
 
 /** The policy the Budgets action attaches at 100 %: no model call at all, whatever else the role allows. */
 export function budgetCutOffStatements(): Statement[] {
-    return [{ Sid: "TenantBudgetExhausted", Effect: "Deny", Action: [...INVOKE_ACTIONS, "bedrock:Converse", "bedrock:ConverseStream"], Resource: "*" }];
+    // Converse and ConverseStream have no IAM actions of their own: these two authorize them.
+    return [{ Sid: "TenantBudgetExhausted", Effect: "Deny", Action: INVOKE_ACTIONS, Resource: "*" }];
 }
 
 /**

@@ -131,6 +131,25 @@ describe("governance: the Bedrock stack with tenants", () => {
         assert.deepEqual(one(run, "aws:budgets/budgetAction:BudgetAction").inputs.subscribers, [{ address: `arn:aws:sns:${REGION}:${BEDROCK}:finops`, subscriptionType: "SNS" }]);
     });
 
+    it("a plain model id: the profile copies the foundation model, the model is allowed only through the profile", async () => {
+        const NOVA = "amazon.nova-pro-v1:0";
+        const run = await runGoverned({
+            "bedrock-bridge:models": [JP, NOVA],
+            "bedrock-bridge:guardrail": "content-safety",
+            "bedrock-bridge:tenants": [{ name: "lab", callerAccountIds: [CALLER], models: [NOVA], costAllocationTags: { team: "lab" } }],
+        }, "gov-plain");
+        const profile = one(run, "aws:bedrock/inferenceProfile:InferenceProfile");
+        assert.equal(profile.inputs.modelSource.copyFrom, `arn:aws:bedrock:${REGION}::foundation-model/${NOVA}`);
+        const st = json(one(run, "aws:iam/rolePolicy:RolePolicy", "tenant-lab-invoke").inputs.policy).Statement;
+        const route = st.find((s: any) => s.Sid === "RoutesOfOwnProfile0");
+        assert.deepEqual(route.Resource, [`arn:aws:bedrock:${REGION}::foundation-model/${NOVA}`]);
+        assert.equal(route.Condition.StringEquals["bedrock:InferenceProfileArn"], profile.state.arn);
+        // The stack-wide bedrock-bridge:guardrail applies to a tenant without its own.
+        const g = one(run, "aws:bedrock/guardrail:Guardrail");
+        assert.equal(route.Condition.StringEquals["bedrock:GuardrailIdentifier"], `${g.state.guardrailArn}:1`);
+        assert.ok(st.some((s: any) => s.Sid === "DenyInvokeWithoutEnforcedGuardrail"));
+    });
+
     it("every rule of the policy pack holds for the governed stack", () => {
         assert.deepEqual(checkAll(asPolicyResources(gov), { accountId: BEDROCK }), []);
     });
