@@ -46,8 +46,9 @@ export function tenantTrust(t: TenantConfig): TenantTrust {
 /** Application profile names are unique per account and region: stack and a hash keep them apart. */
 export function profileName(tenant: string, modelId: string): string {
     const hash = crypto.createHash("sha256").update(`${pulumi.getStack()}/${tenant}/${modelId}`).digest("hex").slice(0, 8);
-    const model = modelId.replace(/[^0-9a-zA-Z]+/g, "-").replace(/^-|-$/g, "").slice(0, 30);
-    return `bb-${tenant}-${model}-${hash}`;
+    // At most 64 characters of [0-9a-zA-Z] with single separators (CreateInferenceProfile's inferenceProfileName).
+    const stem = `bb-${tenant}-${modelId}`.replace(/[^0-9a-zA-Z]+/g, "-").slice(0, 55).replace(/-+$/, "");
+    return `${stem}-${hash}`;
 }
 
 export class TenantAccess extends pulumi.ComponentResource {

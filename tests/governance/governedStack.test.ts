@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { StackRun } from "../../tools/harness";
 import { synth } from "../../tools/synth";
+import { profileName } from "../../components/tenantAccess";
 import { checkAll, PolicyResource } from "../../policy/rules";
 import { byType, failureOf, json, one, Overrides, runBedrock } from "../support/stacks";
 import { APAC, BEDROCK, CALLER, GOVERNED, JP, REGION, runGoverned, runTenantCaller } from "../support/governance";
@@ -52,6 +53,8 @@ describe("governance: the Bedrock stack with tenants", () => {
         // Names are unique per account and region, and valid for Bedrock ([0-9a-zA-Z] with single separators).
         assert.equal(new Set(profiles.map(p => p.inputs.name)).size, 3);
         for (const p of profiles) assert.match(p.inputs.name, /^([0-9a-zA-Z][ _-]?)+$/);
+        const longest = profileName("a".repeat(32), "apac.anthropic.claude-sonnet-4-20250514-v1:0");
+        assert.ok(longest.length <= 64 && /^([0-9a-zA-Z][ _-]?)+$/.test(longest), longest);
     });
 
     it("exports each tenant's role ARN and its model id -> application profile ARN map", () => {
