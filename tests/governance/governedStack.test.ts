@@ -171,17 +171,17 @@ describe("governance: config errors name the key and the fix", () => {
 
     it("a model not in bedrock-bridge:models", async () => {
         const msg = await fails({ "bedrock-bridge:tenants": [tenant({ models: ["anthropic.claude-3-haiku-20240307-v1:0"] })] });
-        assert.match(msg, /bedrock-bridge:tenants\[0\] "t1"\.models lists anthropic\.claude-3-haiku-20240307-v1:0, not in bedrock-bridge:models/);
+        assert.match(msg, /bedrock-bridge:tenants "t1"\.models lists anthropic\.claude-3-haiku-20240307-v1:0, not in bedrock-bridge:models/);
     });
 
     it("a budget without a notification target", async () => {
         const msg = await fails({ "bedrock-bridge:tenants": [tenant({ budget: { monthlyLimitUsd: 10 } })] });
-        assert.match(msg, /bedrock-bridge:tenants\[0\]\.budget\.emails: a budget needs a notification target: give emails: \[finops@example\.com\] or snsTopicArn/);
+        assert.match(msg, /bedrock-bridge:tenants "t1"\.budget\.emails is required: a budget needs a notification target, give emails: \[finops@example\.com\] or snsTopicArn/);
     });
 
     it("an existing guardrail without its version", async () => {
         const msg = await fails({ "bedrock-bridge:guardrails": { corp: { id: "abcd1234efgh" } }, "bedrock-bridge:tenants": [tenant({ guardrail: "corp" })] });
-        assert.match(msg, /bedrock-bridge:guardrails\.corp must be \{id, version\}.*version: version is required: the numeric version to enforce/);
+        assert.match(msg, /bedrock-bridge:guardrails\.corp\.version is required: the numeric version to enforce/);
     });
 
     it("an unknown guardrail name, both trust forms, no trust, and every problem at once", async () => {
@@ -193,9 +193,9 @@ describe("governance: config errors name the key and the fix", () => {
                 tenant({ name: "t1" }),
             ],
         });
-        assert.match(msg, /bedrock-bridge:tenants\[0\] "t1"\.guardrail "nope" is not defined in bedrock-bridge:guardrails/);
-        assert.match(msg, /bedrock-bridge:tenants\[1\] "t2" sets both callerAccountIds and organization/);
-        assert.match(msg, /bedrock-bridge:tenants\[2\] "t3" needs callerAccountIds .* or organization/);
+        assert.match(msg, /bedrock-bridge:tenants "t1"\.guardrail "nope" is not defined in bedrock-bridge:guardrails/);
+        assert.match(msg, /bedrock-bridge:tenants "t2" sets both callerAccountIds and organization/);
+        assert.match(msg, /bedrock-bridge:tenants "t3" needs callerAccountIds .* or organization/);
         assert.match(msg, /bedrock-bridge:tenants names "t1" more than once/);
     });
 
@@ -204,8 +204,8 @@ describe("governance: config errors name the key and the fix", () => {
             "bedrock-bridge:callerAccountIds": [CALLER],
             "bedrock-bridge:tenants": [tenant({ budgt: {} }), tenant({ name: "t2", callerAccountIds: undefined, organization: { id: "o-a1b2c3d4e5", paths: ["o-zzzzzzzzzz/r-ab12/"] } })],
         });
-        assert.match(msg, /bedrock-bridge:tenants\[0\] has unknown fields budgt/);
-        assert.match(msg, /bedrock-bridge:tenants\[1\]\.organization\.paths: every path must start with the organization id/);
+        assert.match(msg, /bedrock-bridge:tenants "t1" has unknown fields budgt .*did you mean budget\?/);
+        assert.match(msg, /bedrock-bridge:tenants "t2"\.organization\.paths must all start with the organization id o-a1b2c3d4e5\//);
         assert.match(msg, /bedrock-bridge:callerAccountIds cannot be combined with bedrock-bridge:tenants/);
     });
 
