@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import { isInferenceProfileId, PROJECT } from "./config";
 import { tenantProblem } from "./components/tenantTargets";
 import type { TenantOutput } from "./components/tenantAccess";
+import { stepFunctionsTargetProblems } from "./components/stepFunctionsInvoker";
 
 /**
  * What a Bedrock stack trusts, exported as its `trust` output. Today: accounts plus a role path, or exact role
@@ -19,18 +20,6 @@ export interface BedrockTrust {
     organizationIds?: string[];
 }
 
-/**
- * A full stack name for a StackReference. Bare names (`bedrock`) resolve against the token's default organization,
- * which need not be the one the workflows deploy to, so they get this stack's organization and project;
- * `project/stack` gets the organization; `org/project/stack` stays as written.
- */
-export function qualifyStackName(name: string): string {
-    const parts = name.split("/");
-    if (parts.length === 3) return name;
-    if (parts.length === 2) return `${pulumi.getOrganization()}/${name}`;
-    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${name}`;
-}
-
 /** The outputs the caller needs of one referenced stack, read before anything is built. */
 export interface ReferencedStack {
     stackName: string;
@@ -39,7 +28,7 @@ export interface ReferencedStack {
 
 export async function readReferencedStack(stackName: string, ref: pulumi.StackReference): Promise<ReferencedStack> {
     const outputs: Record<string, unknown> = {};
-    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust", "tenants"]) {
+    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust", "externalId", "tenants"]) {
         const d = await ref.getOutputDetails(key);
         outputs[key] = d.value ?? d.secretValue;
     }
@@ -50,10 +39,13 @@ const stackArg = (stackName: string) => stackName.split("/").pop();
 
 export interface CallerFacts {
     accountId?: string;
+    region?: string;
     rolePath?: string;
     models: { key: string; id: string }[];
     /** bedrock-bridge:tenant: with tenants in a referenced stack, its role, trust and models are the tenant's. */
     tenant?: string;
+    /** The state machine calls Bedrock in its own region, with no external id: it narrows what a target may be. */
+    stepFunctions?: boolean;
 }
 
 /** Everything wrong between this caller stack and the Bedrock stacks it references, naming the keys on both sides. */
@@ -67,6 +59,7 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
             const missing = ["region", "accountId"].filter(k => o[k] === undefined || o[k] === null);
             if (missing.length) problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`);
             else if (caller.accountId && caller.accountId === o.accountId) problems.push(`this caller stack deploys into account ${caller.accountId} (aws:allowedAccountIds), the account of Bedrock stack ${stackName} itself: a caller stack belongs in another account`);
+            else if (caller.stepFunctions && caller.region) problems.push(...stepFunctionsTargetProblems(caller.region, { stackName, region: o.region as string }));
             const p = tenantProblem(stackName, tenants, caller.tenant, caller.accountId && caller.rolePath ? { accountId: caller.accountId, rolePath: caller.rolePath } : undefined);
             if (p) problems.push(p);
             else if (tenants && caller.tenant) allowedBy.set(stackName, tenants[caller.tenant].models);
@@ -74,8 +67,11 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
         }
         const missing = ["roleArn", "region", "accountId", "allowedModelIds", "trust"].filter(k => o[k] === undefined || o[k] === null);
         if (missing.length) {
-            problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`);
+            problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy (or update) the Bedrock side first with pulumi up -s ${stackArg(stackName)}, or fix ${PROJECT}:bedrockStacks`);
             continue;
+        }
+        if (caller.stepFunctions && caller.region) {
+            problems.push(...stepFunctionsTargetProblems(caller.region, { stackName, region: o.region as string, externalId: o.externalId as string | undefined }));
         }
         const trust = o.trust as BedrockTrust;
         const there = `Bedrock stack ${stackName}`;
@@ -120,8 +116,17 @@ const reason = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0]
 export async function modelProblems(region: string, models: string[], opts?: pulumi.InvokeOptions): Promise<string[]> {
     const problems = await Promise.all(models.map(async id => {
         try {
-            if (isInferenceProfileId(id)) await aws.bedrock.getInferenceProfile({ inferenceProfileId: id, region }, opts);
-            else await aws.bedrockfoundation.getModel({ modelId: id, region }, opts);
+            if (isInferenceProfileId(id)) {
+                await aws.bedrock.getInferenceProfile({ inferenceProfileId: id, region }, opts);
+                return undefined;
+            }
+            const model = await aws.bedrockfoundation.getModel({ modelId: id, region }, opts);
+            // Many models are offered in a region only through cross-region profiles: calling the bare id there
+            // fails with "on-demand throughput isn't supported", so the policy for it would never be used.
+            const types = model.inferenceTypesSupporteds ?? [];
+            if (!types.includes("ON_DEMAND")) {
+                return `${PROJECT}:models "${id}" cannot be called directly in ${region}: Bedrock offers it there only ${types.includes("INFERENCE_PROFILE") ? "through cross-region inference profiles" : `as ${types.join(", ") || "nothing"}`}; list the profile id instead (<prefix>.${id}, e.g. jp. or apac. from Tokyo); aws bedrock list-inference-profiles --region ${region} lists them`;
+            }
             return undefined;
         } catch (e) {
             return isInferenceProfileId(id)
