@@ -135,17 +135,17 @@ describe("governance: the Bedrock stack with tenants", () => {
     });
 
     it("a plain model id: the profile copies the foundation model, the model is allowed only through the profile", async () => {
-        const NOVA = "amazon.nova-pro-v1:0";
+        const HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"; // on demand in Tokyo: callable without a system profile
         const run = await runGoverned({
-            "bedrock-bridge:models": [JP, NOVA],
+            "bedrock-bridge:models": [JP, HAIKU],
             "bedrock-bridge:guardrail": "content-safety",
-            "bedrock-bridge:tenants": [{ name: "lab", callerAccountIds: [CALLER], models: [NOVA], costAllocationTags: { team: "lab" } }],
+            "bedrock-bridge:tenants": [{ name: "lab", callerAccountIds: [CALLER], models: [HAIKU], costAllocationTags: { team: "lab" } }],
         }, "gov-plain");
         const profile = one(run, "aws:bedrock/inferenceProfile:InferenceProfile");
-        assert.equal(profile.inputs.modelSource.copyFrom, `arn:aws:bedrock:${REGION}::foundation-model/${NOVA}`);
+        assert.equal(profile.inputs.modelSource.copyFrom, `arn:aws:bedrock:${REGION}::foundation-model/${HAIKU}`);
         const st = json(one(run, "aws:iam/rolePolicy:RolePolicy", "tenant-lab-invoke").inputs.policy).Statement;
         const route = st.find((s: any) => s.Sid === "RoutesOfOwnProfile0");
-        assert.deepEqual(route.Resource, [`arn:aws:bedrock:${REGION}::foundation-model/${NOVA}`]);
+        assert.deepEqual(route.Resource, [`arn:aws:bedrock:${REGION}::foundation-model/${HAIKU}`]);
         assert.equal(route.Condition.StringEquals["bedrock:InferenceProfileArn"], profile.state.arn);
         // The stack-wide bedrock-bridge:guardrail applies to a tenant without its own.
         const g = one(run, "aws:bedrock/guardrail:Guardrail");
