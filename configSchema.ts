@@ -3,6 +3,7 @@
 // tools/configDocs.ts generates README's configuration reference and Pulumi.yaml's `config:` block from it.
 import { z } from "zod";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, MODEL_MAX_OUTPUT_TOKENS } from "./functions/limits";
+import { GUARDRAIL_NAME, guardrailsSchema, TENANT_NAME, tenantsSchema } from "./governanceConfig";
 
 export const PROJECT = "bedrock-bridge";
 
@@ -228,6 +229,8 @@ export interface KeyDef {
     description: string;
     /** Required on its side: the hint that follows "is required". */
     required?: string;
+    /** Not required when one of these keys is set (callerAccountIds with tenants). */
+    requiredUnless?: string[];
     /** A Pulumi secret (`pulumi config set --secret`). */
     secret?: boolean;
 }
@@ -244,7 +247,8 @@ export const KEYS: Record<string, KeyDef> = {
         "CloudWatch retention of every log group (a value CloudWatch accepts)"),
     monitoring: k("both", monitoring.default(true), '`false`, or `{dashboard, alarmEmail}`: dashboard, alarms and their SNS topic (with an e-mail subscription when `alarmEmail` is set), see "Observability"'),
     callerAccountIds: k("bedrock", list(ACCOUNT_ID, "12-digit ids of the accounts whose workloads call Bedrock", {}, 1), "accounts whose roles may assume the execution role", {
-        required: "12-digit ids of the accounts whose workloads call Bedrock",
+        required: "12-digit ids of the accounts whose workloads call Bedrock (or give bedrock-bridge:tenants)",
+        requiredUnless: ["tenants"],
     }),
     callerRolePath: k("bedrock", text(ROLE_PATH, 'an IAM path such as "/bedrock-bridge/"').default("/bedrock-bridge/"), "IAM path of the trusted caller roles (`aws:PrincipalArn` condition)"),
     trustedPrincipalArns: k("bedrock", list(ROLE_ARN, "exact role ARNs, arn:aws:iam::<account>:role/<path><name>").optional(), "exact caller role ARNs instead of the path (each in `callerAccountIds`)"),
@@ -261,6 +265,10 @@ export const KEYS: Record<string, KeyDef> = {
     denyLongTermBearerTokens: k("bedrock", bool().default(false), "deny policy and SCP against long-term API keys"),
     auditTrail: k("bedrock", auditTrail.default(false), "`true` or `{retentionDays, multiRegion}`: CloudTrail trail in the Bedrock account"),
     invocationLogging: k("bedrock", invocationLogging.default(false), '`true` or `{retentionDays, textDelivery, imageDelivery, embeddingDelivery, videoDelivery}`: Bedrock model invocation logging to CloudWatch Logs, metadata only unless a `*Delivery` is `true`, see "Observability"'),
+    tenants: k("bedrock", tenantsSchema.optional(), 'tenants with their own role, application inference profiles, budget and guardrail; replaces the stack-wide role, see "Governance"'),
+    guardrails: k("bedrock", guardrailsSchema.optional(), 'guardrails by name: `{id, version}` (existing) or `{contentFilters: {...}}` (created), see "Governance"'),
+    guardrail: k("bedrock", text(GUARDRAIL_NAME, "a name from bedrock-bridge:guardrails").optional(), "name of the guardrail enforced on every tenant without its own"),
+    activateCostAllocationTags: k("bedrock", bool().default(false), "activate the tenants' cost-allocation tags (only where this account is the payer account)"),
     bedrockStacks: k("caller", list(STACK_NAME, 'the Bedrock stack(s) to reference, e.g. ["my-org/bedrock-bridge/bedrock"], deployed first with `pulumi up -s bedrock`', {}, 1),
         "Bedrock stack(s) to reference, in priority order: `org/project/stack`, `project/stack` or `stack` (bare names get this stack's organization and project)", {
             required: 'the Bedrock stack(s) to reference, e.g. ["my-org/bedrock-bridge/bedrock"], deployed first with `pulumi up -s bedrock`',
@@ -273,6 +281,8 @@ export const KEYS: Record<string, KeyDef> = {
     auth: k("caller", oneOf(["sigv4", "shortTermKey"]).default("sigv4"), "`shortTermKey`: functions call Bedrock with short-term API keys made from the assumed role"),
     stepFunctions: k("caller", stepFunctions.prefault({}), 'the Step Functions invoker, see "Step Functions invoker"'),
     chat: k("caller", chat.optional(), 'the streaming chat backend: `{allowedOrigins: [...], …}`, see "Streaming chat backend"'),
+    tenant: k("caller", text(TENANT_NAME, "1..32 lowercase letters, digits and hyphens, a tenant of the referenced Bedrock stacks").optional(),
+        "the tenant of the referenced Bedrock stacks this account belongs to (required when they have tenants)"),
 };
 
 /** The `aws:` keys this program reads; any other `aws:` key must be one the AWS provider knows. */

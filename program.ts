@@ -11,10 +11,52 @@ import { BedrockApiKeys } from "./components/bedrockApiKeys";
 import { BedrockAuditTrail } from "./components/auditTrail";
 import { AlarmTopic } from "./components/alarmTopic";
 import { BedrockInvocationLogging } from "./components/bedrockInvocationLogging";
-import { BedrockMonitoring } from "./components/bedrockMonitoring";
+import { ApplicationProfileRef, BedrockMonitoring } from "./components/bedrockMonitoring";
 import { CallerMonitoring, MonitoredFunction } from "./components/callerMonitoring";
+import { BedrockGovernance } from "./components/bedrockGovernance";
+import type { GovernanceConfig } from "./governanceConfig";
+
+/** With bedrock-bridge:tenants: a role, profiles, guardrail and budget per tenant, and no stack-wide role. */
+function governedBedrockSide(cfg: BedrockSideConfig & { governance: GovernanceConfig }): Record<string, unknown> {
+    const gov = new BedrockGovernance("governance", {
+        governance: cfg.governance,
+        accountId: cfg.accountId,
+        region: cfg.region,
+        models: cfg.models,
+        maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
+        shortTermKeys: cfg.shortTermKeys,
+    });
+    const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
+    return {
+        side: "bedrock",
+        region: cfg.region,
+        accountId: cfg.accountId,
+        allowedModelIds: [...new Set(cfg.governance.tenants.flatMap(t => t.models))],
+        callerRolePath: cfg.callerRolePath,
+        tenants: gov.output,
+        shortTermKeys: cfg.shortTermKeys,
+        ...(trail ? { auditTrailArn: trail.trail.arn, auditBucket: trail.bucket.id } : {}),
+        // Tenants call only through their application profiles: those are what Bedrock's metrics name.
+        ...bedrockObservability(cfg, [], cfg.governance.tenants.flatMap(t => gov.tenants[t.name].profiles.map((p, i) => ({ tenant: t.name, modelId: t.models[i], profileArn: p.arn })))),
+    };
+}
+
+/** Invocation logging, the Bedrock dashboard and the throttle alarm: the same with or without tenants. */
+function bedrockObservability(cfg: BedrockSideConfig, models: string[], profiles: ApplicationProfileRef[] = []): Record<string, unknown> {
+    const invocationLogs = cfg.invocationLogging && new BedrockInvocationLogging("invocation-logging", { accountId: cfg.accountId, region: cfg.region, ...cfg.invocationLogging });
+    const alarms = cfg.monitoring && new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });
+    const monitoring = cfg.monitoring && alarms && new BedrockMonitoring("monitoring", {
+        region: cfg.region, models, profiles, alarmTopicArn: alarms.topic.arn, dashboard: cfg.monitoring.dashboard,
+    });
+    return {
+        ...(invocationLogs ? { invocationLogGroup: invocationLogs.logGroup.name } : {}),
+        ...(alarms ? { alarmTopicArn: alarms.topic.arn } : {}),
+        ...(monitoring && monitoring.dashboard ? { dashboardName: monitoring.dashboard.dashboardName } : {}),
+    };
+}
 
 export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
+    if (cfg.governance) return governedBedrockSide({ ...cfg, governance: cfg.governance });
     const access = new CrossAccountBedrockAccess("bedrock-access", {
         accountId: cfg.accountId,
         region: cfg.region,
@@ -36,11 +78,6 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         denyLongTermBearerTokens: cfg.denyLongTermBearerTokens,
     });
     const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
-    const invocationLogs = cfg.invocationLogging && new BedrockInvocationLogging("invocation-logging", { accountId: cfg.accountId, region: cfg.region, ...cfg.invocationLogging });
-    const alarms = cfg.monitoring && new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });
-    const monitoring = cfg.monitoring && alarms && new BedrockMonitoring("monitoring", {
-        region: cfg.region, models: cfg.models, alarmTopicArn: alarms.topic.arn, dashboard: cfg.monitoring.dashboard,
-    });
     return {
         side: "bedrock",
         roleArn: access.roleArn,
@@ -59,13 +96,11 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         ...(cfg.apiKeys.length ? { apiKeys: keys.keys, apiKeySecrets: keys.secrets } : {}),
         ...(keys.denyLongTermPolicy ? { denyLongTermKeysPolicyArn: keys.denyLongTermPolicy.arn, denyLongTermKeysScp: keys.denyLongTermScp } : {}),
         ...(trail ? { auditTrailArn: trail.trail.arn, auditBucket: trail.bucket.id } : {}),
-        ...(invocationLogs ? { invocationLogGroup: invocationLogs.logGroup.name } : {}),
-        ...(alarms ? { alarmTopicArn: alarms.topic.arn } : {}),
-        ...(monitoring && monitoring.dashboard ? { dashboardName: monitoring.dashboard.dashboardName } : {}),
+        ...bedrockObservability(cfg, cfg.models),
     };
 }
 
-export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = referenceBedrockStacks(cfg.bedrockStacks)): Record<string, unknown> {
+export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = referenceBedrockStacks(cfg.bedrockStacks, undefined, cfg.tenant, { accountId: cfg.accountId, rolePath: cfg.rolePath })): Record<string, unknown> {
     const defaultModelId = cfg.defaultModelId
         ? requireAllowedModel(targets, cfg.defaultModelId, "bedrock-bridge:defaultModelId")
         : targets[0].allowedModelIds.apply(m => m[0]);
@@ -74,6 +109,7 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         region: cfg.region,
         accountId: cfg.accountId,
         bedrockRoleArns: pulumi.all(targets.map(t => t.roleArn)),
+        ...(cfg.tenant ? { tenant: cfg.tenant } : {}),
         defaultModelId,
     };
     const monitored: MonitoredFunction[] = [];
@@ -153,14 +189,15 @@ export async function main(): Promise<Record<string, unknown>> {
     const v = read.values;
     let targets: BedrockTargetRef[] | undefined;
     if (read.side === "caller" && v.bedrockStacks) {
-        targets = referenceBedrockStacks(v.bedrockStacks);
+        const caller = { accountId: read.aws.allowedAccountIds?.[0] ?? "", rolePath: v.rolePath };
+        targets = referenceBedrockStacks(v.bedrockStacks, undefined, v.tenant, caller.accountId ? caller : undefined);
         const stacks = await Promise.all(targets.map(t => readReferencedStack(t.stackName, t.reference)));
         const models = [
             ...(v.defaultModelId ? [{ key: `${PROJECT}:defaultModelId`, id: v.defaultModelId as string }] : []),
             ...(v.chat?.modelId && v.chat.enabled ? [{ key: `${PROJECT}:chat.modelId`, id: v.chat.modelId as string }] : []),
         ];
         problems.push(...callerProblems({
-            accountId: read.aws.allowedAccountIds?.[0], region: read.aws.region, rolePath: v.rolePath, models, stepFunctions: v.stepFunctions?.enabled,
+            accountId: read.aws.allowedAccountIds?.[0], region: read.aws.region, rolePath: v.rolePath, models, stepFunctions: v.stepFunctions?.enabled, tenant: v.tenant,
         }, stacks));
     }
     if (read.side === "bedrock" && v.models && read.aws.region) problems.push(...await modelProblems(read.aws.region, v.models));

@@ -10,6 +10,7 @@ import { createPool, type Failover } from "./pool";
 import { callerAccountOf, requestMetadata } from "./requestMetadata";
 import { recordInvoker } from "./requestMetrics";
 import { allowedModels, readTargets, type BedrockTarget } from "./targets";
+import { GUARDRAIL_INTERVENED, guardrailConfig, servedBy as servedByOf, targetModelId } from "./tenantRoute";
 
 export interface ChatMessage {
     role: "user" | "assistant";
@@ -30,7 +31,9 @@ export interface InvokerResult {
     usage: { inputTokens: number; outputTokens: number; totalTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
     latencyMs: number;
     modelId: string;
-    servedBy: { accountId: string; region: string };
+    servedBy: { accountId: string; region: string; tenant?: string };
+    /** True when the tenant's guardrail blocked the input or withheld the answer (text is its blocked message). */
+    guardrailIntervened?: boolean;
     /** Members skipped for throttling before this one answered (pool of several Bedrock accounts). */
     failovers?: Failover[];
 }
@@ -169,12 +172,14 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env, metri
         const account = callerAccountOf(context?.invokedFunctionArn, env);
         try {
             const { result: out, target, failovers } = await pool.run(req.modelId, t => client(t).send(new ConverseCommand({
-                modelId: req.modelId,
+                // The tenant's application inference profile for this model, and its enforced guardrail.
+                modelId: targetModelId(t, req.modelId),
+                guardrailConfig: guardrailConfig(t),
                 messages: req.messages,
                 system: req.system,
                 inferenceConfig: req.inferenceConfig,
                 // Who asks, for the Bedrock account's invocation logs (no prompt text).
-                requestMetadata: requestMetadata({ caller: "invoker", account, tenant: (t as { tenant?: string }).tenant }),
+                requestMetadata: requestMetadata({ caller: "invoker", account, tenant: t.tenant }),
             })));
             recordInvoker(metrics, { modelId: req.modelId, servedBy: target, failovers, usage: out.usage, latencyMs: Date.now() - started });
             const text = (out.output?.message?.content ?? []).map(b => b.text ?? "").join("");
@@ -190,7 +195,8 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env, metri
                 },
                 latencyMs: out.metrics?.latencyMs ?? Date.now() - started,
                 modelId: req.modelId,
-                servedBy: { accountId: target.accountId, region: target.region },
+                servedBy: servedByOf(target),
+                ...(out.stopReason === GUARDRAIL_INTERVENED ? { guardrailIntervened: true } : {}),
                 ...(failovers.length ? { failovers } : {}),
             };
         } catch (err) {
@@ -198,7 +204,7 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env, metri
             const servedBy = (err as { servedBy?: { accountId: string; region: string } }).servedBy;
             recordInvoker(metrics, { modelId: req.modelId, servedBy, failovers: (err as { failovers?: Failover[] }).failovers, errorCode: mapped.code, latencyMs: Date.now() - started });
             // Log the code and the SDK's error name only: never prompts, tokens or credentials.
-            console.error(JSON.stringify({ level: "error", code: mapped.code, modelId: req.modelId, region: servedBy?.region }));
+            console.error(JSON.stringify({ level: "error", code: mapped.code, modelId: req.modelId, region: servedBy?.region, tenant: targets[0].tenant }));
             throw mapped;
         }
     };

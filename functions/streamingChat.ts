@@ -12,6 +12,7 @@ import { createRelay, type Usage } from "./relay";
 import { callerAccountOf, requestMetadata } from "./requestMetadata";
 import { recordRelay } from "./requestMetrics";
 import { readTargets } from "./targets";
+import { guardrailStreamConfig, targetModelId } from "./tenantRoute";
 
 /** What the API Gateway mapping template hands over: the validated body, the verified sub, the request id. */
 export interface ChatEvent {
@@ -122,6 +123,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
     if (!targets.some(t => t.models.includes(modelId))) throw new Error(`CHAT_MODEL_ID ${modelId} is not allowed by any Bedrock target`);
     const namespace = env.CHAT_NAMESPACE || "bedrock-stream-response";
     const limits = readLimits(env);
+    const tenant = targets[0].tenant;
     const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT ? [{ text: env.CHAT_SYSTEM_PROMPT }] : undefined;
     const num = (v: string | undefined) => (v ? Number(v) : undefined);
     const relayTuning = {
@@ -200,12 +202,14 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         untilAborted.catch(() => undefined);
         try {
             const starting = pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
-                modelId,
+                // The tenant's application inference profile and guardrail; an intervention ends as done + its stopReason.
+                modelId: targetModelId(t, modelId),
+                guardrailConfig: guardrailStreamConfig(t),
                 messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
                 system,
                 inferenceConfig: { maxTokens: limits.maxTokens },
                 // Who asks, for the Bedrock account's invocation logs (no prompt text): function, account, tenant, user.
-                requestMetadata: requestMetadata({ caller: "relay", account, tenant: (t as { tenant?: string }).tenant, user: parsed.sub }),
+                requestMetadata: requestMetadata({ caller: "relay", account, tenant: t.tenant, user: parsed.sub }),
             }), { abortSignal: ac.signal }));
             starting.catch(() => undefined); // its outcome after an abort does not matter
             const { result: out, target, failovers: skipped } = await Promise.race([starting, untilAborted]);
@@ -246,7 +250,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         clearTimeout(deadline);
         // A failed publish aborts the model stream; the stream may still be draining, which is fine: nothing more is sent.
         const outcome: ChatResult["outcome"] = !s.ok ? "publishFailed" : s.terminal === "done" ? "done" : "error";
-        const fields = { msg: "relay finished", requestId, outcome, modelId, deltas: s.deltas, events: s.events, publishRequests: s.batches, publishRetries: s.retries, ms: Date.now() - started };
+        const fields = { msg: "relay finished", requestId, outcome, modelId, ...(tenant ? { tenant } : {}), ...(stopReason ? { stopReason } : {}), deltas: s.deltas, events: s.events, publishRequests: s.batches, publishRetries: s.retries, ms: Date.now() - started };
         if (!s.ok) log("error", { ...fields, publishError: (s.error as Error)?.message });
         else log("info", fields);
         recordRelay(metrics, { modelId, servedBy, failovers, errorCode, usage, outcome, publishRequests: s.batches, publishRetries: s.retries, ...watch.facts() });

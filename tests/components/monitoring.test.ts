@@ -7,6 +7,7 @@ import { StackRun } from "../../tools/harness";
 import { emittedMetrics, METRICS_NAMESPACE } from "../../functions/metricCatalog";
 import { AWS_DOCUMENTED } from "../support/awsMetrics";
 import { byType, captureWarnings, failureOf, json, one, runBedrock, runCaller } from "../support/stacks";
+import { runGoverned } from "../support/governance";
 
 const DASHBOARD = "aws:cloudwatch/dashboard:Dashboard";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -212,6 +213,24 @@ describe("monitoring: Bedrock stack", () => {
         const cfg = one(text, LOGGING).inputs.loggingConfig;
         assert.deepEqual([cfg.textDataDeliveryEnabled, cfg.imageDataDeliveryEnabled], [true, false]);
         assert.equal(byType(text, "aws:cloudwatch/logGroup:LogGroup").find(g => g.name === "invocation-logging-logs")!.inputs.tags["bedrock-bridge:prompt-text"], "delivered-by-config");
+    });
+});
+
+describe("monitoring: Bedrock stack with tenants", () => {
+    it("graphs and alarms on each tenant's application profiles by their profile id, and logs invocations the same way", async () => {
+        const run = await runGoverned({ "bedrock-bridge:invocationLogging": true });
+        const profiles = byType(run, "aws:bedrock/inferenceProfile:InferenceProfile");
+        assert.equal(profiles.length, 3, "support: 1 model, research: 2");
+        const ids = profiles.map(p => p.state.arn.split("/").pop()).sort();
+        const refs = dashboardRefs(json(one(run, DASHBOARD).inputs.dashboardBody));
+        refs.forEach(assertPublished);
+        assert.deepEqual([...new Set(refs.map(r => (r.dimensions as Record<string, string>).ModelId))].sort(), ids, "tenants call only through their profiles: only those are graphed");
+        const labels = json(one(run, DASHBOARD).inputs.dashboardBody).widgets[0].properties.metrics.map((l: any[]) => l[l.length - 1].label).sort();
+        assert.deepEqual(labels, [`research: ${MODELS[1]}`, `research: ${MODELS[0]}`, `support: ${MODELS[0]}`].sort());
+        const alarm = one(run, ALARM);
+        assert.deepEqual(alarm.inputs.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric.dimensions.ModelId).sort(), ids);
+        assert.equal(byType(run, LOGGING).length, 1);
+        assert.ok(run.outputs.alarmTopicArn && run.outputs.invocationLogGroup && run.outputs.dashboardName);
     });
 });
 

@@ -11,6 +11,7 @@ import { EmfMetric, emfMetrics, total } from "../support/emf";
 import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
 import { one, runBedrock, runCaller } from "../support/stacks";
 import { Interpreter } from "../support/stepFunctions";
+import { runGoverned, runTenantCaller } from "../support/governance";
 import { ResourceRecord } from "../../tools/mocks";
 
 const CHAT = { allowedOrigins: ["https://chat.example.com"] };
@@ -165,6 +166,26 @@ describe("observability of the serialized packages (EMF metrics, requestMetadata
         assert.equal(total(m, "Errors", { service: "invoker", code: "AllThrottled" }), 1);
         assert.equal(total(m, "BedrockThrottles", { service: "invoker" }), 2);
         assert.equal(total(m, "InvokerRequests", { service: "invoker", outcome: "error" }), 1);
+    });
+});
+
+describe("requestMetadata names the tenant of a governed caller", () => {
+    it("invoker of tenant support: bb_tenant support, the profile ARN as the model, metrics by the plain model id", async () => {
+        const caller = await runTenantCaller(await runGoverned(), "support", {}, "caller-obs-tenant");
+        const fn = one(caller, "aws:lambda/function:Function", "invoker");
+        const dir = await unpackFunction(fn, "invoker-tenant");
+        const sts = await new FakeSts().start();
+        const bedrock = await new FakeBedrock().start();
+        try {
+            bedrock.handler = () => converseAnswer("ok", { inputTokens: 3, outputTokens: 4, totalTokens: 7 });
+            const r = await runLambda(dir, [{ events: [{ prompt: PROMPT }] }], { ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url });
+            assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
+            assert.match(bedrock.requests[0].modelId, /:application-inference-profile\//);
+            assertMetadata(bedrock.requests[0].body.requestMetadata, { bb_caller: "invoker", bb_account: "111111111111", bb_tenant: "support" });
+            assert.equal(total(metricsOf(r), "OutputTokens", { service: "invoker", model: MODEL, member: "222222222222" }), 4, "the model dimension stays the id users know");
+        } finally {
+            await Promise.all([sts.stop(), bedrock.stop()]);
+        }
     });
 });
 
