@@ -1,0 +1,50 @@
+// The streaming chat protocol as a client sees it (ARCHITECTURE.md, "Streaming chat protocol"): one request's
+// events on /<namespace>/<sub>/<sessionid>, gapless seq from 0, at-least-once, ending in one done or error.
+
+export interface Usage {
+    inputTokens?: number;
+    outputTokens?: number;
+    totalTokens?: number;
+    cacheReadInputTokens?: number;
+    cacheWriteInputTokens?: number;
+}
+
+export interface DeltaEvent { type: "delta"; seq: number; message: string; requestId: string }
+export interface DoneEvent { type: "done"; seq: number; stopReason: string; usage: Usage | null; requestId: string }
+export interface ErrorEvent { type: "error"; seq: number; code: string; message: string; requestId: string }
+export type ChatEvent = DeltaEvent | DoneEvent | ErrorEvent;
+export type TerminalEvent = DoneEvent | ErrorEvent;
+
+/** The stack's limits on a request (bedrock-bridge:chat.*Prompt*, maxPriorTurns, maxTurnChars); defaults as in config.ts. */
+export interface ChatLimits {
+    minPromptChars: number;
+    maxPromptChars: number;
+    /** Prior turns (a user prompt and its answer) sent with a prompt. */
+    maxPriorTurns: number;
+    /** Characters of one prior message. */
+    maxTurnChars: number;
+}
+
+export const DEFAULT_LIMITS: ChatLimits = { minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 10, maxTurnChars: 8000 };
+
+export interface HistoryMessage { role: "user" | "assistant"; content: string }
+
+/** The request body the REST endpoint's model accepts (components/streamingChatBackend.ts requestSchema). */
+export interface ChatRequestBody { prompt: string; sessionid: string; history?: HistoryMessage[] }
+
+/** Where a caller stack (or the sandbox) is: everything the client needs, nothing secret. */
+export interface ChatEndpoints {
+    /** REST POST endpoint (stack output chatRestEndpoint). */
+    restEndpoint: string;
+    /** AppSync Events HTTP endpoint (chatEventsHttpEndpoint); Amplify derives the realtime URL from it. */
+    eventsHttpEndpoint: string;
+    /** Region of the AppSync Events API (stack output region). */
+    region: string;
+    /** Channel namespace (chatNamespace). */
+    namespace: string;
+    userPoolId: string;
+    userPoolClientId: string;
+    /** A Cognito user pool API endpoint other than AWS's (the sandbox's cognitoEndpoint). */
+    userPoolEndpoint?: string;
+    limits: ChatLimits;
+}
