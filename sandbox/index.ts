@@ -9,6 +9,7 @@
 //   sb.caCert             // the same certificate as a PEM string (for a Node WebSocket: new ws(url, protocols, { ca }))
 //   await sb.token(email) // SandboxTokens of a configured user without a password: idToken, accessToken, refreshToken, sub
 //   sb.modelRequests()    // how many requests the local model has received so far (a 400 must not add one)
+//   sb.lastModelRequest() // the body of the local model's last request (Converse JSON: messages, system, ...)
 //   sb.answerFor(prompt)  // the exact text the deterministic local model streams for a prompt (no history influence)
 //   await sb.stop()       // closes every socket and server and the warm relay process
 //
@@ -85,6 +86,8 @@ export interface SandboxOutputs {
     caCertFile: string;
     /** Always true: consumers can tell the sandbox from a deployed stack. */
     sandbox: true;
+    /** Every other output of the caller stack, as synthesized (chatLimits, invokerFunctionArn, ...). */
+    [key: string]: unknown;
 }
 
 export interface SandboxTokens {
@@ -102,6 +105,7 @@ export interface Sandbox {
     users: SandboxUser[];
     token(email: string): Promise<SandboxTokens>;
     modelRequests(): number;
+    lastModelRequest(): { messages?: { role: string; content: { text?: string }[] }[]; [k: string]: unknown } | undefined;
     answerFor(prompt: string): string;
     stop(): Promise<void>;
 }
