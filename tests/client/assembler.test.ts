@@ -1,7 +1,7 @@
 // The seq assembler on its own: every order and repetition AppSync's at-least-once delivery can produce must give
 // exactly the text and exactly one terminal event.
 import { strict as assert } from "assert";
-import { createAssembler, parseChatEvent } from "../../client/assembler";
+import { createAssembler, parseChatEvent, type Assembler } from "../../client/assembler";
 import type { ChatEvent } from "../../client/types";
 
 const R = "req-1";
@@ -66,11 +66,12 @@ describe("client: seq assembler", () => {
     it("a terminal event that arrives first waits for the text before it", () => {
         const a = createAssembler();
         assert.deepEqual(a.push(done(2)), []);
-        assert.equal(a.terminal, undefined);
+        assert.equal(a.held, 1);
         a.push(delta(1, "y"));
+        assert.equal(a.terminal, undefined);
         assert.deepEqual(a.push(delta(0, "x")).map(e => e.type), ["delta", "delta", "done"]);
         assert.equal(a.text, "xy");
-        assert.equal(a.terminal?.seq, 2);
+        assert.equal((a as Assembler).terminal?.seq, 2);
     });
 
     it("after the terminal event nothing more is released (re-delivered or stray)", () => {
