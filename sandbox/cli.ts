@@ -55,6 +55,8 @@ export function parseArgs(argv: string[]): SandboxOptions {
 }
 
 async function main(): Promise<void> {
+    // The state machine's Task runs the SDK in this process; the functions' runtime (nodejs22.x) is not Node 20.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const opts = parseArgs(process.argv.slice(2));
     const sb = await startSandbox({ ...opts, verbose: false });
     const o = sb.outputs;

@@ -44,10 +44,10 @@ export class UserPool {
     }
 
     /** Tokens for a user without a password (the sandbox's token endpoint). */
-    async tokensFor(email: string): Promise<{ idToken: string; accessToken: string; refreshToken: string; expiresIn: number; sub: string; email: string }> {
+    async tokensFor(email: string, validitySeconds?: number): Promise<{ idToken: string; accessToken: string; refreshToken: string; expiresIn: number; sub: string; email: string }> {
         const user = this.find(email);
         if (!user) throw new Error(`no sandbox user ${email}: start the sandbox with --user ${email}:<password>`);
-        const t = await this.issuer.issue(user);
+        const t = await this.issuer.issue(user, undefined, undefined, validitySeconds);
         return { idToken: t.idToken, accessToken: t.accessToken, refreshToken: this.newRefresh(user, t.originJti), expiresIn: t.expiresIn, sub: user.sub, email: user.email };
     }
 
@@ -156,6 +156,7 @@ export class UserPool {
         try {
             const c = await this.issuer.verify(String(accessToken ?? ""), ["access"]);
             for (const [t, r] of this.refresh) if (r.user.sub === c.sub) { this.refresh.delete(t); this.issuer.revoke(r.originJti); }
+            if (typeof c.origin_jti === "string") this.issuer.revoke(c.origin_jti);
             return { status: 200, body: {} };
         } catch {
             return fail(400, "NotAuthorizedException", "Access Token has been revoked");

@@ -8,6 +8,7 @@
 //                         //   caCertFile (PEM of the sandbox's self-signed TLS certificate, see below)
 //   sb.caCert             // the same certificate as a PEM string (for a Node WebSocket: new ws(url, protocols, { ca }))
 //   await sb.token(email) // SandboxTokens of a configured user without a password: idToken, accessToken, refreshToken, sub
+//                         //   (sb.token(email, { validitySeconds: 1 }) for a token that expires soon, in tests)
 //   sb.modelRequests()    // how many requests the local model has received so far (a 400 must not add one)
 //   sb.lastModelRequest() // the body of the local model's last request (Converse JSON: messages, system, ...)
 //   sb.answerFor(prompt)  // the exact text the deterministic local model streams for a prompt (no history influence)
@@ -63,6 +64,8 @@ export interface SandboxOptions {
     webDist?: string;
     /** Print the start banner and request log lines. Default true from the CLI, false from the API. */
     verbose?: boolean;
+    /** IAM credentials allowed to publish over the HTTP endpoint besides the relay's role (tests, scripts). */
+    publishers?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }[];
 }
 
 export interface SandboxOutputs {
@@ -102,8 +105,10 @@ export interface SandboxTokens {
 export interface Sandbox {
     outputs: SandboxOutputs;
     caCert: string;
+    /** Every publish the events API accepted, in order (channel and the events as published). */
+    published(): { channel: string; events: string[] }[];
     users: SandboxUser[];
-    token(email: string): Promise<SandboxTokens>;
+    token(email: string, opts?: { validitySeconds?: number }): Promise<SandboxTokens>;
     modelRequests(): number;
     lastModelRequest(): { messages?: { role: string; content: { text?: string }[] }[]; [k: string]: unknown } | undefined;
     answerFor(prompt: string): string;

@@ -23,8 +23,8 @@ export class WarmFunction {
     start(): Promise<void> {
         if (this.ready) return this.ready;
         const child = fork(path.join(__dirname, "lambdaHost.js"), [this.dir], {
-            // NODE_NO_WARNINGS: the SDK's "node >= 22" notice does not apply (Lambda runs nodejs22.x), only Node here is 20.
-            env: { PATH: process.env.PATH ?? "", NODE_PATH: lambdaRuntimeNodePath(), NODE_NO_WARNINGS: "1", ...this.env },
+            // The SDK's "needs Node >= 22" notice does not apply to the function (Lambda runs nodejs22.x).
+            env: { PATH: process.env.PATH ?? "", NODE_PATH: lambdaRuntimeNodePath(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...this.env },
             cwd: this.dir,
             stdio: ["ignore", "pipe", "pipe", "ipc"],
         });

@@ -77,7 +77,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         const pool = new UserPool(issuer, users);
         const events = new EventsApi({
             namespace: stack.outputs.chatNamespace as string, region, httpEndpoint: eventsHttp, issuer,
-            publishers: [relayCreds], faults: { redeliver: (opts.faults ?? []).includes("redeliver") }, log,
+            publishers: [relayCreds, ...(opts.publishers ?? []).map((c, i) => ({ ...c, principal: `publisher ${i + 1} (SandboxOptions.publishers)` }))], faults: { redeliver: (opts.faults ?? []).includes("redeliver") }, log,
         });
         cleanups.push(() => events.close());
         const rest = new RestApi({
@@ -158,7 +158,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
             outputs,
             caCert: tls.cert,
             users,
-            token: (email: string): Promise<SandboxTokens> => pool.tokensFor(email),
+            token: (email: string, o?: { validitySeconds?: number }): Promise<SandboxTokens> => pool.tokensFor(email, o?.validitySeconds),
+            published: () => events.published.map(p => ({ channel: p.channel, events: [...p.events] })),
             modelRequests: () => model?.bedrock.requests.length ?? 0,
             lastModelRequest: () => model?.bedrock.requests.at(-1)?.body,
             answerFor,

@@ -38,6 +38,11 @@ export async function verifySigV4(req: { method: string; url: string; headers: R
     const date = new Date(Date.UTC(+when[1], +when[2] - 1, +when[3], +when[4], +when[5], +when[6]));
     if (Math.abs(Date.now() - date.getTime()) > 5 * 60_000) throw sigError("InvalidSignatureException", "Signature expired: the request time is more than 5 minutes from now");
     if (creds.sessionToken && lower["x-amz-security-token"] !== creds.sessionToken) throw sigError("UnrecognizedClientException", "The security token included in the request is invalid.");
+    // A signed payload hash must be the body's: otherwise the signature covers a body other than this one.
+    const declared = lower["x-amz-content-sha256"];
+    if (declared !== undefined && declared !== "UNSIGNED-PAYLOAD" && declared !== crypto.createHash("sha256").update(req.body).digest("hex")) {
+        throw sigError("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.");
+    }
     const names = signedHeaders.split(";");
     if (!names.includes("host")) throw sigError("InvalidSignatureException", "host must be a signed header");
     const url = new URL(req.url);

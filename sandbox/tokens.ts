@@ -39,18 +39,18 @@ export class TokenIssuer {
         return this;
     }
 
-    private sign(claims: Record<string, unknown>, now: number): Promise<string> {
+    private sign(claims: Record<string, unknown>, now: number, validity: number): Promise<string> {
         return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: this.kid })
-            .setIssuer(this.issuer).setIssuedAt(now).setExpirationTime(now + this.validitySeconds).setJti(crypto.randomUUID()).sign(this.privateKey);
+            .setIssuer(this.issuer).setIssuedAt(now).setExpirationTime(now + validity).setJti(crypto.randomUUID()).sign(this.privateKey);
     }
 
     /** An id token and an access token as Cognito issues them after a sign-in (same origin_jti and event_id). */
-    async issue(user: PoolUser, originJti: string = crypto.randomUUID(), authTime = Math.floor(Date.now() / 1000)): Promise<IssuedTokens & { originJti: string }> {
+    async issue(user: PoolUser, originJti: string = crypto.randomUUID(), authTime = Math.floor(Date.now() / 1000), validity = this.validitySeconds): Promise<IssuedTokens & { originJti: string }> {
         const now = Math.floor(Date.now() / 1000);
         const common = { sub: user.sub, origin_jti: originJti, event_id: crypto.randomUUID(), auth_time: authTime };
-        const idToken = await this.sign({ ...common, aud: this.clientId, token_use: "id", email: user.email, email_verified: true, "cognito:username": user.sub }, now);
-        const accessToken = await this.sign({ ...common, client_id: this.clientId, token_use: "access", scope: "aws.cognito.signin.user.admin", username: user.sub }, now);
-        return { idToken, accessToken, expiresIn: this.validitySeconds, originJti };
+        const idToken = await this.sign({ ...common, aud: this.clientId, token_use: "id", email: user.email, email_verified: true, "cognito:username": user.sub }, now, validity);
+        const accessToken = await this.sign({ ...common, client_id: this.clientId, token_use: "access", scope: "aws.cognito.signin.user.admin", username: user.sub }, now, validity);
+        return { idToken, accessToken, expiresIn: validity, originJti };
     }
 
     revoke(originJti: string): void {
