@@ -257,6 +257,11 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
     return client;
 }
 
+/** Closes Amplify's realtime connection (one per process or page, shared by every client): call before exiting. */
+export async function closeConnections(): Promise<void> {
+    await events.closeAll();
+}
+
 function subscribeError(e: unknown, endpoint: string): ChatError {
     if (isChatError(e)) return e;
     const text = describe(e);

@@ -4,7 +4,7 @@ import * as readline from "readline";
 import { Writable } from "stream";
 import { ConsoleLogger } from "aws-amplify/utils";
 import { createChatClient, endpointsFromOutputs, isChatError, type ChatClient, type ChatSession } from "../client";
-import { caFromOutputs, useNodeWebSocket } from "../client/node";
+import { useNodeWebSocket, webSocketOptionsFor } from "../client/node";
 import { ROOT } from "./harness";
 import { loadOutputs, parseChatArgs, type ChatArgs } from "./chatArgs";
 
@@ -89,7 +89,7 @@ async function main(): Promise<number> {
     ConsoleLogger.LOG_LEVEL = "NONE"; // Amplify's console warnings are not for the person at the terminal
     const source = loadOutputs(a, ROOT);
     const endpoints = endpointsFromOutputs(source.outputs, a.overrides);
-    useNodeWebSocket({ ca: caFromOutputs(source.outputs) });
+    useNodeWebSocket(webSocketOptionsFor(source.outputs));
     const client = createChatClient(endpoints, { timeoutMs: a.timeoutSeconds ? a.timeoutSeconds * 1000 : undefined });
     const lines = lineReader();
     let cancel: (() => void) | undefined;
