@@ -4,7 +4,7 @@ import { ROOT } from "../tools/harness";
 import { DEMO_USER, SandboxFault, SandboxOptions, SandboxUser, startSandbox } from "./index";
 
 const USAGE = `usage: npm start -- [--port <n, default 8787>] [--user <email>:<password>]... [--faults redeliver]
-                    [--model-delay-ms <ms, default 40>] [--bedrock local|aws] [--quiet]`;
+                    [--model-delay-ms <ms, default 40>] [--bedrock local|aws] [--state-dir <dir, default .sandbox>]`;
 
 export function parseArgs(argv: string[]): SandboxOptions {
     const o: SandboxOptions = { port: 8787, verbose: true, stateDir: path.join(ROOT, ".sandbox") };
@@ -37,7 +37,12 @@ export function parseArgs(argv: string[]): SandboxOptions {
                     faults.push(f);
                 }
                 break;
-            case "--model-delay-ms": o.modelDelayMs = Number(value()); break;
+            case "--model-delay-ms": {
+                const ms = Number(value());
+                if (!Number.isFinite(ms) || ms < 0 || ms > 10000) throw new Error("--model-delay-ms must be a number of milliseconds, 0..10000");
+                o.modelDelayMs = ms;
+                break;
+            }
             case "--bedrock": {
                 const b = value();
                 if (b !== "local" && b !== "aws") throw new Error("--bedrock is local or aws");
@@ -45,6 +50,7 @@ export function parseArgs(argv: string[]): SandboxOptions {
                 break;
             }
             case "--quiet": o.verbose = false; break;
+            case "--state-dir": o.stateDir = path.resolve(value()); break;
             case "-h": case "--help": console.log(USAGE); process.exit(0);
             default: throw new Error(`unknown argument ${a}\n${USAGE}`);
         }
@@ -58,7 +64,7 @@ async function main(): Promise<void> {
     // The state machine's Task runs the SDK in this process; the functions' runtime (nodejs22.x) is not Node 20.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const opts = parseArgs(process.argv.slice(2));
-    const sb = await startSandbox({ ...opts, verbose: false });
+    const sb = await startSandbox(opts);
     const o = sb.outputs;
     const users = opts.users ?? [DEMO_USER];
     console.log([
