@@ -10,6 +10,7 @@ export function parseArgs(argv: string[]): SandboxOptions {
     const o: SandboxOptions = { port: 8787, verbose: true, stateDir: path.join(ROOT, ".sandbox") };
     const users: SandboxUser[] = [];
     const faults: SandboxFault[] = [];
+    const target: Partial<NonNullable<SandboxOptions["awsTarget"]>> = {};
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = () => {
@@ -49,12 +50,18 @@ export function parseArgs(argv: string[]): SandboxOptions {
                 o.bedrock = b;
                 break;
             }
+            case "--bedrock-role-arn": target.roleArn = value(); break;
+            case "--bedrock-region": target.region = value(); break;
+            case "--model": target.modelId = value(); break;
+            case "--external-id": target.externalId = value(); break;
             case "--quiet": o.verbose = false; break;
             case "--state-dir": o.stateDir = path.resolve(value()); break;
             case "-h": case "--help": console.log(USAGE); process.exit(0);
             default: throw new Error(`unknown argument ${a}\n${USAGE}`);
         }
     }
+    if (Object.keys(target).length && o.bedrock !== "aws") throw new Error("--bedrock-role-arn, --bedrock-region, --model and --external-id go with --bedrock aws");
+    if (o.bedrock === "aws") o.awsTarget = target as SandboxOptions["awsTarget"];
     if (users.length) o.users = users;
     if (faults.length) o.faults = faults;
     return o;

@@ -56,8 +56,10 @@ export interface SandboxOptions {
     faults?: SandboxFault[];
     /** Delay between the local model's chunks (ms). Default 40 (a visibly streaming page). */
     modelDelayMs?: number;
-    /** "local" (default): the deterministic model; "aws": real Bedrock through the configured role (needs credentials). */
+    /** "local" (default): the deterministic model; "aws": real Bedrock through a real role (needs credentials and awsTarget). */
     bedrock?: "local" | "aws";
+    /** With bedrock "aws": the Bedrock stack's role (its roleArn output), region, model id, and externalId if it has one. */
+    awsTarget?: { roleArn: string; region: string; modelId: string; externalId?: string };
     /** Where outputs.json and the TLS certificate go. Default <repo>/.sandbox; the API defaults to a fresh temp dir. */
     stateDir?: string;
     /** The built page to serve. Default <repo>/web/dist. */

@@ -56,11 +56,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         const invokerCreds = randomCredentials("invoker role");
         const awsEnv = model
             ? { AWS_ENDPOINT_URL_STS: model.sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: model.bedrock.url }
-            : await realAwsEnvironment(relayCreds);
+            : await realAwsEnvironment([relayCreds, invokerCreds], opts.awsTarget);
         const fnEnv = (fn: typeof stack.relay, creds: KnownCredentials, extra: Record<string, string> = {}) => ({
             ...fn.environment,
             AWS_REGION: region, AWS_DEFAULT_REGION: region,
-            AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_SESSION_TOKEN: creds.sessionToken!,
+            AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
             AWS_LAMBDA_FUNCTION_NAME: fn.name,
             SANDBOX_FUNCTION_TIMEOUT_MS: String(fn.timeoutSeconds * 1000),
             ...awsEnv,
@@ -138,6 +138,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
                 try { input = JSON.parse(body || "{}"); } catch { return json(400, { message: "the body is not JSON" }); }
                 if (url.searchParams.has("stateMachine")) {
                     if (!stack.stateMachine) return json(404, { message: "bedrock-bridge:stepFunctions is not enabled on the caller stack" });
+                    // The definition names the example stack's role ARNs: it runs against the local model only.
+                    if (!model) return json(501, { message: "the state machine runs against the local model only (not with --bedrock aws)" });
                     return json(200, await runStateMachine(stack.stateMachine, input, awsEnv, region, invokerCreds));
                 }
                 if (!invoker) return json(404, { message: "bedrock-bridge:invoker is not enabled on the caller stack" });
@@ -175,8 +177,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
 }
 
-/** --bedrock aws: the credentials of this shell (resolved once) reach real STS and Bedrock; publishing stays local. */
-async function realAwsEnvironment(relayCreds: KnownCredentials): Promise<Record<string, string>> {
+/**
+ * --bedrock aws: the credentials of this shell (resolved once) reach real STS and Bedrock; publishing stays
+ * local. The functions get the real role as their only target (the example stack's role ARNs are placeholders).
+ */
+async function realAwsEnvironment(roles: KnownCredentials[], target: SandboxOptions["awsTarget"]): Promise<Record<string, string>> {
+    const arn = /^arn:aws[\w-]*:iam::(\d{12}):role\/.+$/.exec(target?.roleArn ?? "");
+    if (!target || !arn || !target.region || !target.modelId) {
+        throw new Error("--bedrock aws needs --bedrock-role-arn <the Bedrock stack's roleArn output>, --bedrock-region <region> and --model <model id>");
+    }
     const { defaultProvider } = require("@aws-sdk/credential-provider-node");
     let creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     try {
@@ -184,7 +193,9 @@ async function realAwsEnvironment(relayCreds: KnownCredentials): Promise<Record<
     } catch (e) {
         throw new Error(`--bedrock aws needs AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID...): ${(e as Error).message}`);
     }
-    // The relay signs its AppSync publishes with the same credentials: the sandbox accepts them for publishing.
-    Object.assign(relayCreds, { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken });
-    return {};
+    // The functions run with these credentials; the relay signs its AppSync publishes with them too, so the
+    // sandbox accepts them for publishing (they never leave this machine: publishing is local).
+    for (const r of roles) Object.assign(r, { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken ?? "" });
+    const targets = [{ roleArn: target.roleArn, region: target.region, accountId: arn[1], models: [target.modelId], ...(target.externalId ? { externalId: target.externalId } : {}) }];
+    return { BEDROCK_TARGETS: JSON.stringify(targets), CHAT_MODEL_ID: target.modelId, DEFAULT_MODEL_ID: target.modelId };
 }

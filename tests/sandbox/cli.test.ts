@@ -66,5 +66,8 @@ describe("npm start (sandbox CLI)", function () {
         assert.throws(() => parseArgs(["--port"]), /--port needs a value/);
         assert.throws(() => parseArgs(["--what"]), /unknown argument --what/);
         assert.throws(() => parseArgs(["--model-delay-ms", "fast"]), /--model-delay-ms must be/);
+        const aws = parseArgs(["--bedrock", "aws", "--bedrock-role-arn", "arn:aws:iam::222222222222:role/x", "--bedrock-region", "ap-northeast-1", "--model", "m"]);
+        assert.deepEqual(aws.awsTarget, { roleArn: "arn:aws:iam::222222222222:role/x", region: "ap-northeast-1", modelId: "m" });
+        assert.throws(() => parseArgs(["--model", "m"]), /go with --bedrock aws/);
     });
 });

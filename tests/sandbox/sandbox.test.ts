@@ -56,7 +56,7 @@ describe("local sandbox: emulated services (protocol level)", function () {
             for (const k of Object.keys(caller.outputs)) assert.ok(k in written, `outputs.json lacks ${k}`);
             for (const k of ["cognitoEndpoint", "pageUrl", "invokeUrl", "tokenUrl", "caCertFile"]) assert.ok(written[k], k);
             for (const k of ["chatRestEndpoint", "chatEventsHttpEndpoint", "chatEventsRealtimeEndpoint", "cognitoEndpoint", "pageUrl", "invokeUrl", "tokenUrl"]) {
-                assert.equal(new URL(written[k]).hostname, "127.0.0.1", k);
+                assert.equal(new URL(String(written[k])).hostname, "127.0.0.1", k);
             }
             assert.equal(written.chatUserPoolId, caller.outputs.chatUserPoolId);
         });
