@@ -1,0 +1,62 @@
+// Sign-in failures as Cognito reports them, read by Amplify's own client from a local endpoint that answers each
+// InitiateAuth with the error (Cognito's JSON 1.1 error shape), and what the user is told.
+import { strict as assert } from "assert";
+import * as http from "http";
+import { ConsoleLogger } from "aws-amplify/utils";
+import { createChatClient, isChatError } from "../../client";
+import { DEFAULT_LIMITS } from "../../client/types";
+
+ConsoleLogger.LOG_LEVEL = "ERROR";
+
+describe("client: sign-in errors in words a person acts on", function () {
+    this.timeout(30_000);
+    let server: http.Server;
+    let reply: { type: string; message: string };
+    const targets: string[] = [];
+    const flows: string[] = [];
+
+    before(async () => {
+        server = http.createServer((req, res) => {
+            targets.push(String(req.headers["x-amz-target"]));
+            let body = "";
+            req.on("data", c => { body += c; });
+            req.on("end", () => {
+                flows.push(JSON.parse(body).AuthFlow);
+                res.writeHead(400, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": reply.type });
+                res.end(JSON.stringify({ __type: reply.type, message: reply.message }));
+            });
+        });
+        await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
+    });
+    after(() => { server.close(); });
+
+    const cases: [string, string, string, RegExp][] = [
+        ["NotAuthorizedException", "Incorrect username or password.", "WrongPassword", /wrong email or password/],
+        ["UserNotConfirmedException", "User is not confirmed.", "NotConfirmed", /not confirmed/],
+        ["PasswordResetRequiredException", "Password reset required for the user", "PasswordResetRequired", /reset its password/],
+        ["TooManyRequestsException", "Rate exceeded", "Throttled", /Too many sign-in requests/],
+        ["NotAuthorizedException", "Password attempts exceeded", "Throttled", /Too many failed sign-in attempts/],
+        ["InternalErrorException", "boom", "ServerError", /InternalErrorException: boom/],
+    ];
+    for (const [type, message, code, words] of cases) {
+        it(`${type} (${message}) → ${code}`, async () => {
+            reply = { type, message };
+            const port = (server.address() as { port: number }).port;
+            const client = createChatClient({
+                restEndpoint: "http://127.0.0.1:1/chat", eventsHttpEndpoint: "http://127.0.0.1:1/event", region: "us-east-1", namespace: "ns",
+                userPoolId: "us-east-1_Example", userPoolClientId: "client", userPoolEndpoint: `http://127.0.0.1:${port}/`, limits: DEFAULT_LIMITS,
+            });
+            try {
+                await client.signIn("someone@example.com", "Some-Password-1");
+                assert.fail("sign-in should fail");
+            } catch (e) {
+                assert.ok(isChatError(e), String(e));
+                assert.equal(e.code, code);
+                assert.match(e.message, words);
+                assert.doesNotMatch(e.message, /\n/, "one line");
+            }
+            assert.equal(targets.at(-1), "AWSCognitoIdentityProviderService.InitiateAuth");
+            assert.equal(flows.at(-1), "USER_SRP_AUTH", "SRP: the password never leaves the client");
+        });
+    }
+});
