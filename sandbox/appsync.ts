@@ -1,4 +1,5 @@
-// AppSync Events emulation: the HTTP publish endpoint (IAM/SigV4 only, as the namespace is configured) and the
+// AppSync Events emulation (https://docs.aws.amazon.com/appsync/latest/eventapi/event-api-websocket-protocol.html,
+// publish-http.html): the HTTP publish endpoint (IAM/SigV4 only, as the namespace is configured) and the
 // realtime WebSocket endpoint (protocol aws-appsync-event-ws: connection_init/ack, ka, subscribe with
 // authorization, subscribe_success/error, data, unsubscribe), each subscription authorized by the project's
 // onSubscribe handler. Limits as documented: at most 5 events per publish, each at most 240 KB, channel

@@ -71,3 +71,58 @@ export class WarmFunction {
         await new Promise<void>(r => { child.once("exit", () => r()); child.kill("SIGTERM"); });
     }
 }
+
+/**
+ * Lambda runs one invocation per container at a time and adds containers under concurrency: so does this,
+ * keeping every container warm for the next request (up to `max`; beyond that, invocations wait their turn).
+ */
+export class FunctionPool {
+    private readonly idle: WarmFunction[] = [];
+    private readonly all: WarmFunction[] = [];
+    private readonly waiting: ((fn: WarmFunction) => void)[] = [];
+
+    constructor(private readonly make: (n: number) => WarmFunction, private readonly max = 4) {}
+
+    /** Starts the first container (a cold start before the first request, not during it). */
+    async start(): Promise<void> {
+        const fn = this.make(1);
+        this.all.push(fn);
+        await fn.start();
+        this.idle.push(fn);
+    }
+
+    private acquire(): Promise<WarmFunction> {
+        const fn = this.idle.pop();
+        if (fn) return Promise.resolve(fn);
+        if (this.all.length < this.max) {
+            const created = this.make(this.all.length + 1);
+            this.all.push(created);
+            return Promise.resolve(created);
+        }
+        return new Promise(resolve => this.waiting.push(resolve));
+    }
+
+    private release(fn: WarmFunction): void {
+        const next = this.waiting.shift();
+        if (next) next(fn);
+        else this.idle.push(fn);
+    }
+
+    async invoke(event: unknown, requestId?: string): Promise<InvokeResult> {
+        const fn = await this.acquire();
+        try {
+            return await fn.invoke(event, requestId);
+        } finally {
+            this.release(fn);
+        }
+    }
+
+    /** How many containers have been started (for tests and the log). */
+    get containers(): number {
+        return this.all.length;
+    }
+
+    async stop(): Promise<void> {
+        await Promise.all(this.all.map(f => f.stop()));
+    }
+}

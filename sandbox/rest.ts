@@ -126,7 +126,9 @@ export class RestApi {
         if (req.method !== "POST") return gatewayError(403, "Missing Authentication Token");
         if (this.throttled()) return gatewayError(429, "Too Many Requests");
 
-        // 1. The Cognito authorizer (before the body is looked at): a valid id token of this pool's client.
+        // 1. The Cognito authorizer (before the body is looked at): a valid id token of this pool's client, as
+        //    the raw header value. A "Bearer " prefix is refused here: clients that work against the sandbox
+        //    must not depend on the gateway tolerating it.
         const auth = req.headers.authorization;
         if (!auth) return gatewayError(401, "Unauthorized");
         let sub: string;

@@ -10,7 +10,7 @@ import type { Sandbox, SandboxOptions, SandboxOutputs, SandboxTokens } from "./i
 import { DEMO_USER } from "./index";
 import { EventsApi } from "./appsync";
 import { serveCognito, UserPool } from "./cognito";
-import { WarmFunction } from "./lambda";
+import { FunctionPool, WarmFunction } from "./lambda";
 import { answerFor, LocalModel } from "./model";
 import { RestApi } from "./rest";
 import { DualServer, loadOrCreateCertificate } from "./server";
@@ -35,13 +35,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const users = opts.users?.length ? opts.users : [DEMO_USER];
     const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "bb-sandbox-"));
     fs.mkdirSync(stateDir, { recursive: true });
+    const removeAtStop = (dir: string) => cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    // Stopped in reverse order of start; a temporary state folder goes last.
+    const cleanups: (() => Promise<void> | void)[] = [];
+    if (!opts.stateDir) removeAtStop(stateDir);
     const tls = await loadOrCreateCertificate(stateDir);
 
     const server = new DualServer(tls);
     const port = await server.listen(opts.port ?? 0);
     const http = `http://127.0.0.1:${port}`;
     const https = `https://127.0.0.1:${port}`;
-    const cleanups: (() => Promise<void> | void)[] = [() => server.close()];
+    cleanups.push(() => server.close());
     try {
         // The page is served from this origin; http:// requests from the same port are same-origin (no CORS needed).
         const stack = await deployedPieces([https]);
@@ -66,10 +70,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
             ...awsEnv,
             ...extra,
         });
-        const relay = new WarmFunction("relay", await stack.unpack(stack.relay),
-            fnEnv(stack.relay, relayCreds, { APPSYNC_HTTP_ENDPOINT: eventsHttp }), log);
+        const relayDir = await stack.unpack(stack.relay);
+        removeAtStop(relayDir);
+        const relayEnv = fnEnv(stack.relay, relayCreds, { APPSYNC_HTTP_ENDPOINT: eventsHttp });
+        const relay = new FunctionPool(n => new WarmFunction(`relay#${n}`, relayDir, relayEnv, log));
         cleanups.push(() => relay.stop());
-        const invoker = stack.invoker && new WarmFunction("invoker", await stack.unpack(stack.invoker), fnEnv(stack.invoker, invokerCreds), log);
+        const invokerDir = stack.invoker && await stack.unpack(stack.invoker);
+        if (invokerDir) removeAtStop(invokerDir);
+        const invokerEnv = stack.invoker && fnEnv(stack.invoker, invokerCreds);
+        const invoker = invokerDir && invokerEnv ? new FunctionPool(n => new WarmFunction(`invoker#${n}`, invokerDir, invokerEnv, log)) : undefined;
         if (invoker) cleanups.push(() => invoker.stop());
         await Promise.all([relay.start(), invoker?.start()]);
 

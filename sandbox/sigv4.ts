@@ -1,6 +1,7 @@
 // Verifies a SigV4-signed request the way AWS does: recompute the signature over the signed headers with the
 // secret of the access key id (the sandbox knows the secrets of the roles it hands out) and compare.
 import * as crypto from "crypto";
+import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 
 export interface KnownCredentials {
@@ -11,14 +12,8 @@ export interface KnownCredentials {
     principal: string;
 }
 
-function Sha256(this: unknown, secret?: string | Uint8Array) {
-    const h = secret ? crypto.createHmac("sha256", secret) : crypto.createHash("sha256");
-    return {
-        update(data: string | Uint8Array) { h.update(data); },
-        digest() { return Promise.resolve(new Uint8Array(h.digest())); },
-        reset() { throw new Error("not supported"); },
-    };
-}
+/** SigV4's checksum: the SDK's own Node implementation (what the SDK clients sign with). */
+export const sha256 = Hash.bind(null, "sha256");
 
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
 
@@ -48,7 +43,7 @@ export async function verifySigV4(req: { method: string; url: string; headers: R
     const url = new URL(req.url);
     const headers: Record<string, string> = {};
     for (const n of names) if (n in lower) headers[n] = lower[n];
-    const signer = new SignatureV4({ service, region, credentials: creds, sha256: Sha256 as any, uriEscapePath: true });
+    const signer = new SignatureV4({ service, region, credentials: creds, sha256, uriEscapePath: true });
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => { query[k] = v; });
     const signed = await signer.sign({

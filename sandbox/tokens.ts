@@ -62,7 +62,7 @@ export class TokenIssuer {
      * takes id tokens; AppSync's Cognito mode takes id and access tokens. Throws with the reason.
      */
     async verify(token: string, use: ("id" | "access")[]): Promise<Claims> {
-        const { payload } = await jwtVerify(token.replace(/^Bearer /, ""), this.verifySet, { issuer: this.issuer, algorithms: ["RS256"] });
+        const { payload } = await jwtVerify(token, this.verifySet, { issuer: this.issuer, algorithms: ["RS256"] });
         const claims = payload as Claims;
         if (!use.includes(claims.token_use)) throw new Error(`token_use ${claims.token_use} is not accepted here`);
         if (claims.token_use === "id" && claims.aud !== this.clientId) throw new Error("audience is not this pool's app client");

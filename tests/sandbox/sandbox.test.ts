@@ -2,12 +2,12 @@
 // Events' HTTP publish (SigV4) and realtime protocol with the real onSubscribe handler, and the relay's
 // serialized package streaming the local model's answer through them.
 import { strict as assert } from "assert";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createAppSyncPublisher } from "../../functions/appsyncPublisher";
 import { Sandbox, SANDBOX_PROMPTS, startSandbox } from "../../sandbox";
+import { sha256 } from "../../sandbox/sigv4";
 import { ROOT } from "../../tools/harness";
 import { runBedrock, runCaller } from "../support/stacks";
 import { claimsOf, eventually, forgedToken, RawRealtime, sleep, tampered } from "./support";
@@ -15,11 +15,6 @@ import { claimsOf, eventually, forgedToken, RawRealtime, sleep, tampered } from 
 const ALICE = { email: "alice@example.com", password: "Alice-Sandbox-1!" };
 const BOB = { email: "bob@example.com", password: "Bob-Sandbox-1!" };
 const PUBLISHER = { accessKeyId: "AKIASANDBOXTEST00001", secretAccessKey: "sandbox-test-publisher-secret" };
-
-function Sha256(this: unknown, secret?: string | Uint8Array) {
-    const h = secret ? crypto.createHmac("sha256", secret) : crypto.createHash("sha256");
-    return { update(d: string | Uint8Array) { h.update(d); }, digest() { return Promise.resolve(new Uint8Array(h.digest())); }, reset() { /* unused */ } };
-}
 
 describe("local sandbox: emulated services (protocol level)", function () {
     this.timeout(120000);
@@ -87,6 +82,7 @@ describe("local sandbox: emulated services (protocol level)", function () {
                 ["forged signature", { authorization: forged }, "Unauthorized"],
                 ["claims changed", { authorization: tampered(alice.idToken, { sub: bob.sub }) }, "Unauthorized"],
                 ["access token (the method has no OAuth scopes)", { authorization: alice.accessToken }, "Unauthorized"],
+                ["not the raw token", { authorization: `Bearer ${alice.idToken}` }, "Unauthorized"],
                 ["expired", { authorization: short.idToken }, "The incoming token has expired"],
             ];
             for (const [label, headers, message] of cases) {
@@ -159,7 +155,7 @@ describe("local sandbox: emulated services (protocol level)", function () {
         const url = () => sb.outputs.chatEventsHttpEndpoint;
         const sign = async (body: string, creds = PUBLISHER, region = sb.outputs.region) => {
             const u = new URL(url());
-            const signer = new SignatureV4({ service: "appsync", region, credentials: creds, sha256: Sha256 as any, uriEscapePath: true });
+            const signer = new SignatureV4({ service: "appsync", region, credentials: creds, sha256, uriEscapePath: true });
             const signed = await signer.sign({ method: "POST", protocol: u.protocol, hostname: u.hostname, port: Number(u.port), path: u.pathname, query: {}, headers: { host: u.host, "content-type": "application/json" }, body } as any);
             return (signed as any).headers as Record<string, string>;
         };
@@ -277,6 +273,24 @@ describe("local sandbox: emulated services (protocol level)", function () {
             assert.equal(all.filter(e => e.type === "done" || e.type === "error").length, 1);
             assert.equal(events.filter(e => e.type === "delta").map(e => e.message).join(""), sb.answerFor(prompt));
             assert.equal(sb.lastModelRequest()?.messages?.at(-1)?.content[0].text, prompt);
+        });
+
+        it("answers concurrent requests of two users, each exactly, each on its own channel", async () => {
+            const a = await open(alice.idToken);
+            const b = await open(bob.idToken);
+            await Promise.all([a.init(), b.init()]);
+            await a.subscribe("a", channel(alice.sub, "s-conc"), alice.idToken, host());
+            await b.subscribe("b", channel(bob.sub, "s-conc"), bob.idToken, host());
+            const statuses = await Promise.all([
+                post({ prompt: "alice at the same time", sessionid: "s-conc" }, { authorization: alice.idToken }),
+                post({ prompt: "bob at the same time", sessionid: "s-conc" }, { authorization: bob.idToken }),
+            ]);
+            assert.deepEqual(statuses.map(r => r.status), [202, 202]);
+            for (const [c, id, prompt] of [[a, "a", "alice at the same time"], [b, "b", "bob at the same time"]] as const) {
+                const evs = await eventually(() => (c.events(id).some(e => e.type === "done") ? c.events(id) : undefined), `${id} done`);
+                assert.equal(evs.filter(e => e.type === "delta").map(e => e.message).join(""), sb.answerFor(prompt));
+                assert.equal(new Set(evs.map(e => e.requestId)).size, 1);
+            }
         });
 
         it("unsubscribe stops delivery; a model error becomes one error event", async () => {
