@@ -172,6 +172,7 @@ export class EventsApi {
         const protocols = new Set(String(req.headers["sec-websocket-protocol"] ?? "").split(",").map(s => s.trim()).filter(Boolean));
         const header = decodeHeaderProtocol(protocols);
         if (!header) return "no authorization header (subprotocol header-<base64url JSON>)";
+        if (header["x-api-key"] && !header.Authorization) return "API_KEY is not an authorization mode of this API: connect with a Cognito user pool token or IAM";
         if (header.Authorization && !String(header.Authorization).startsWith("AWS4-HMAC-SHA256")) {
             try { await this.o.issuer.verify(String(header.Authorization), ["id", "access"]); return undefined; } catch (e) { return (e as Error).message; }
         }

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     // The state machine's Task runs the SDK in this process; the functions' runtime (nodejs22.x) is not Node 20.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const opts = parseArgs(process.argv.slice(2));
+    console.log("bedrock-bridge sandbox: starting (the caller stack under mocks, its Lambda packages, the emulated services)...");
     const sb = await startSandbox(opts);
     const o = sb.outputs;
     const users = opts.users ?? [DEMO_USER];

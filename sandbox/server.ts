@@ -75,7 +75,9 @@ export class DualServer {
     /** Listens on 127.0.0.1 only (never another interface); returns the port. */
     async listen(port: number): Promise<number> {
         await new Promise<void>((resolve, reject) => {
-            this.front.once("error", reject);
+            this.front.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE"
+                ? new Error(`port ${port} on 127.0.0.1 is in use (another sandbox?): stop it, or pass --port <n> (0 picks a free port)`)
+                : e));
             this.front.listen(port, "127.0.0.1", () => resolve());
         });
         return (this.front.address() as net.AddressInfo).port;
