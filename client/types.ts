@@ -1,18 +1,13 @@
 // The streaming chat protocol as a client sees it (ARCHITECTURE.md, "Streaming chat protocol"): one request's
 // events on /<namespace>/<sub>/<sessionid>, gapless seq from 0, at-least-once, ending in one done or error.
 
-export interface Usage {
-    inputTokens?: number;
-    outputTokens?: number;
-    totalTokens?: number;
-    cacheReadInputTokens?: number;
-    cacheWriteInputTokens?: number;
-}
+// One source for the events: the relay's own types (type-only, nothing of functions/ is bundled).
+import type { ChatEvent, Usage } from "../functions/relay";
 
-export interface DeltaEvent { type: "delta"; seq: number; message: string; requestId: string }
-export interface DoneEvent { type: "done"; seq: number; stopReason: string; usage: Usage | null; requestId: string }
-export interface ErrorEvent { type: "error"; seq: number; code: string; message: string; requestId: string }
-export type ChatEvent = DeltaEvent | DoneEvent | ErrorEvent;
+export type { ChatEvent, Usage };
+export type DeltaEvent = Extract<ChatEvent, { type: "delta" }>;
+export type DoneEvent = Extract<ChatEvent, { type: "done" }>;
+export type ErrorEvent = Extract<ChatEvent, { type: "error" }>;
 export type TerminalEvent = DoneEvent | ErrorEvent;
 
 /** The stack's limits on a request (bedrock-bridge:chat.*Prompt*, maxPriorTurns, maxTurnChars); defaults as in config.ts. */
