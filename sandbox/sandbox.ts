@@ -156,6 +156,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
                 return json(r.ok ? 200 : 500, r.ok ? r.value : { errorType: r.errorType, errorMessage: r.errorMessage });
             }
             if (url.pathname === "/config.json") return json(200, outputsFor(secure ? https : http), { "cache-control": "no-store" });
+            if (req.method === "GET" && !secure) {
+                // The page needs https: its realtime socket is wss:// to this same origin (see index.ts).
+                res.writeHead(302, { location: `${https}${url.pathname}${url.search}` });
+                return res.end();
+            }
             if (req.method === "GET") return serveStatic(webDist, url.pathname, res);
             json(404, { message: `nothing at ${req.method} ${url.pathname}` });
         };

@@ -3,6 +3,7 @@
 // serialized package streaming the local model's answer through them.
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as https from "https";
 import * as path from "path";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createAppSyncPublisher } from "../../functions/appsyncPublisher";
@@ -66,6 +67,19 @@ describe("local sandbox: emulated services (protocol level)", function () {
             const plain = await (await fetch(new URL("/config.json", sb.outputs.chatRestEndpoint))).json() as Record<string, string>;
             assert.equal(plain.chatRestEndpoint, sb.outputs.chatRestEndpoint);
             assert.match(plain.chatRestEndpoint, /^http:\/\/127\.0\.0\.1:\d+\/prod\/chat$/);
+            const page = await fetch(new URL("/", sb.outputs.chatRestEndpoint), { redirect: "manual" });
+            assert.equal(page.status, 302, "the page over http:// is sent to https:// (its socket needs the certificate)");
+            assert.equal(page.headers.get("location"), sb.outputs.pageUrl);
+            // Over TLS (the certificate is valid for 127.0.0.1 against caCert), the URLs are https.
+            const secure = await new Promise<Record<string, string>>((resolve, reject) => {
+                https.get(`${sb.outputs.pageUrl}config.json`, { ca: sb.caCert }, res => {
+                    let text = "";
+                    res.on("data", d => (text += d));
+                    res.on("end", () => resolve(JSON.parse(text)));
+                }).on("error", reject);
+            });
+            assert.equal(secure.chatRestEndpoint, sb.outputs.chatRestEndpoint.replace("http://", "https://"));
+            assert.equal(secure.chatEventsRealtimeEndpoint, sb.outputs.chatEventsRealtimeEndpoint);
         });
     });
 
