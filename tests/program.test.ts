@@ -23,7 +23,8 @@ describe("program: caller side", () => {
         const bedrock = await runBedrock();
         const caller = await runCaller(bedrock);
         const ref = one(caller, "pulumi:pulumi:StackReference");
-        assert.equal(ref.inputs.name, "bedrock");
+        // A bare name gets this stack's organization and project (issue 10 item 6), not the token's default org.
+        assert.equal(ref.inputs.name, "organization/bedrock-bridge/bedrock");
         assert.deepEqual(caller.outputs.bedrockRoleArns, [bedrock.outputs.roleArn]);
         const roles = byType(caller, "aws:iam/role:Role");
         assert.ok(roles.length > 0);

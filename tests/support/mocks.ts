@@ -1,9 +1,9 @@
 // The one mocks setup for every test file (setMocks is global): loaded by .mocharc.json before any test.
 // Tests run the program through tools/harness.runStack, which points these mocks at the stack under test.
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, sharedMocks } from "../../tools/harness";
+import { ORGANIZATION, PROJECT, sharedMocks } from "../../tools/harness";
 
-pulumi.runtime.setMocks(sharedMocks(), PROJECT, "test", false);
+pulumi.runtime.setMocks(sharedMocks(), PROJECT, "test", false, ORGANIZATION);
 
 // Runs that fail on purpose (config errors) leave registrations unresolved; Pulumi's exit-time leak detector
 // would then print a warning after our summary line and turn a green run into exit code 1. Under mocks there
