@@ -183,6 +183,7 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
         const fail = (e: ChatError) => {
             if (over) return;
             over = true;
+            post.abort(); // a POST still under way must not keep the caller waiting
             if (assembler.text && e.partialText === undefined) e.partialText = assembler.text;
             if (requestId && !e.requestId) e.requestId = requestId;
             settle.reject(e);
@@ -236,6 +237,7 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
             if (over) return await finished;
 
             const history = historyFor(turns, endpoints.limits);
+            arm(); // the POST itself is bounded by the same timeout
             const accepted = await postPrompt(endpoints.restEndpoint, idToken, { prompt, sessionid, ...(history.length ? { history } : {}) }, post.signal);
             if (over) return await finished;
             requestId = accepted.requestId;

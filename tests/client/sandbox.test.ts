@@ -189,6 +189,16 @@ describe("client library against the sandbox", function () {
             const t = await rejection(c.newSession().ask("anyone there?", { timeoutMs: 1500 }));
             assert.equal(t.code, "Timeout");
             assert.match(t.message, /No answer for 1.5 s/);
+            // A POST that never gets an answer is bounded too.
+            const hanging = http.createServer(() => { /* never answers */ });
+            await new Promise<void>(r => hanging.listen(0, "127.0.0.1", r));
+            try {
+                const h = createChatClient({ ...endpoints(), restEndpoint: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/chat` }, { tokens: () => sb.token(ALICE.email) });
+                assert.equal((await rejection(h.newSession().ask("hello?", { timeoutMs: 1500 }))).code, "Timeout");
+            } finally {
+                hanging.closeAllConnections();
+                hanging.close();
+            }
             const ac = new AbortController();
             setTimeout(() => ac.abort(), 300);
             const x = await rejection(c.newSession().ask("never mind", { signal: ac.signal, timeoutMs: 10_000 }));
