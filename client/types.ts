@@ -3,6 +3,7 @@
 
 // One source for the events: the relay's own types (type-only, nothing of functions/ is bundled).
 import type { ChatEvent, Usage } from "../functions/relay";
+import type { ChatLimits as RelayLimits } from "../functions/streamingChat";
 
 export type { ChatEvent, Usage };
 export type DeltaEvent = Extract<ChatEvent, { type: "delta" }>;
@@ -10,15 +11,9 @@ export type DoneEvent = Extract<ChatEvent, { type: "done" }>;
 export type ErrorEvent = Extract<ChatEvent, { type: "error" }>;
 export type TerminalEvent = DoneEvent | ErrorEvent;
 
-/** The stack's limits on a request (bedrock-bridge:chat.*Prompt*, maxPriorTurns, maxTurnChars); defaults as in config.ts. */
-export interface ChatLimits {
-    minPromptChars: number;
-    maxPromptChars: number;
-    /** Prior turns (a user prompt and its answer) sent with a prompt. */
-    maxPriorTurns: number;
-    /** Characters of one prior message. */
-    maxTurnChars: number;
-}
+/** The stack's limits on a request (bedrock-bridge:chat: min/maxPromptChars, maxPriorTurns: pairs of history,
+ * maxTurnChars: one history message), as the relay reads them; maxTokens is the stack's own business. */
+export type ChatLimits = Omit<RelayLimits, "maxTokens">;
 
 export const DEFAULT_LIMITS: ChatLimits = { minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 10, maxTurnChars: 8000 };
 

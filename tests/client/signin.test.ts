@@ -4,9 +4,15 @@ import { strict as assert } from "assert";
 import * as http from "http";
 import { ConsoleLogger } from "aws-amplify/utils";
 import { createChatClient, isChatError } from "../../client";
-import { DEFAULT_LIMITS } from "../../client/types";
+import { DEFAULT_LIMITS, type ChatEndpoints } from "../../client/types";
 
 ConsoleLogger.LOG_LEVEL = "ERROR";
+
+/** Only sign-in is exercised here: the Cognito endpoint is the local one, the others are never reached. */
+const endpointsAt = (port: number): ChatEndpoints => ({
+    restEndpoint: "http://127.0.0.1:1/chat", eventsHttpEndpoint: "http://127.0.0.1:1/event", region: "us-east-1", namespace: "ns",
+    userPoolId: "us-east-1_Example", userPoolClientId: "client", userPoolEndpoint: `http://127.0.0.1:${port}/`, limits: DEFAULT_LIMITS,
+});
 
 describe("client: sign-in errors in words a person acts on", function () {
     this.timeout(30_000);
@@ -42,10 +48,7 @@ describe("client: sign-in errors in words a person acts on", function () {
         it(`${type} (${message}) → ${code}`, async () => {
             reply = { type, message };
             const port = (server.address() as { port: number }).port;
-            const client = createChatClient({
-                restEndpoint: "http://127.0.0.1:1/chat", eventsHttpEndpoint: "http://127.0.0.1:1/event", region: "us-east-1", namespace: "ns",
-                userPoolId: "us-east-1_Example", userPoolClientId: "client", userPoolEndpoint: `http://127.0.0.1:${port}/`, limits: DEFAULT_LIMITS,
-            });
+            const client = createChatClient(endpointsAt(port));
             try {
                 await client.signIn("someone@example.com", "Some-Password-1");
                 assert.fail("sign-in should fail");
@@ -100,10 +103,7 @@ describe("client: a temporary password (Cognito's NEW_PASSWORD_REQUIRED challeng
 
     it("asks for a new password, then signs in with it", async () => {
         const port = (server.address() as { port: number }).port;
-        const client = createChatClient({
-            restEndpoint: "http://127.0.0.1:1/chat", eventsHttpEndpoint: "http://127.0.0.1:1/event", region: "us-east-1", namespace: "ns",
-            userPoolId: "us-east-1_Example", userPoolClientId: "client", userPoolEndpoint: `http://127.0.0.1:${port}/`, limits: DEFAULT_LIMITS,
-        });
+        const client = createChatClient(endpointsAt(port));
         await assert.rejects(client.signIn("new@example.com", "Temporary-Pass-1"), (e: unknown) => isChatError(e) && e.code === "NewPasswordRequired" && /temporary password/.test(e.message));
         assert.deepEqual(newPasswords, []);
         const user = await client.signIn("new@example.com", "Temporary-Pass-1", { newPassword: "A-New-Long-Passw0rd" });
