@@ -16,6 +16,7 @@ export const MAX_EVENT_BYTES = 240 * 1024;
 const SEGMENT = /^[A-Za-z0-9-]{1,50}$/;
 const KA_MS = 60_000;
 const CONNECTION_TIMEOUT_MS = 300_000;
+const HOLD_MS = 1000;
 
 export interface EventsOptions {
     namespace: string;
@@ -145,7 +146,8 @@ export class EventsApi {
     private deliver(s: Subscription, event: string): void {
         if (!this.o.faults.redeliver) return this.send(s, event);
         // At-least-once, out of order, as AppSync may deliver: every 3rd event is held back until after the next
-        // one (or 40 ms), every 4th is delivered twice. Deterministic, so a failing client test fails every time.
+        // one (at most HOLD_MS: longer than the relay's longest coalescing window, so the next event of the same
+        // answer overtakes it), every 4th is delivered twice. Deterministic, so a failing client test fails every time.
         const n = ++s.sent;
         if (s.held) {
             clearTimeout(s.held.timer);
@@ -154,7 +156,7 @@ export class EventsApi {
             this.send(s, event);
             this.send(s, held);
         } else if (n % 3 === 0) {
-            s.held = { event, timer: setTimeout(() => { s.held = undefined; this.send(s, event); }, 40) };
+            s.held = { event, timer: setTimeout(() => { s.held = undefined; this.send(s, event); }, HOLD_MS) };
             return;
         } else {
             this.send(s, event);
