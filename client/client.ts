@@ -81,7 +81,14 @@ type JWT = NonNullable<Awaited<ReturnType<TokenProvider["getTokens"]>>>["accessT
 
 /** A session id that is a valid channel segment ([A-Za-z0-9-], at most 50) and hard to guess. */
 export function newSessionId(): string {
-    return globalThis.crypto.randomUUID();
+    const c = globalThis.crypto;
+    // randomUUID exists only in secure contexts (https, localhost); the same 122 random bits otherwise.
+    if (typeof c.randomUUID === "function") return c.randomUUID();
+    const b = c.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, x => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 export function memoryStorage(): TokenStorage {

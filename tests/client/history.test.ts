@@ -50,3 +50,20 @@ describe("client: history within the stack's limits", () => {
         assert.match(promptProblem("ab", { ...limits, minPromptChars: 3 })!, /shorter than 3/);
     });
 });
+
+describe("client: session ids", () => {
+    it("are valid channel segments ([A-Za-z0-9-], at most 50) and differ, with or without crypto.randomUUID", () => {
+        const { newSessionId } = require("../../client/client") as typeof import("../../client/client");
+        const crypto = globalThis.crypto as { randomUUID?: () => string };
+        const original = crypto.randomUUID;
+        const ids = [newSessionId(), newSessionId()];
+        Object.defineProperty(crypto, "randomUUID", { value: undefined, configurable: true, writable: true });
+        try {
+            ids.push(newSessionId(), newSessionId());
+        } finally {
+            Object.defineProperty(crypto, "randomUUID", { value: original, configurable: true, writable: true });
+        }
+        for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        assert.equal(new Set(ids).size, 4);
+    });
+});
