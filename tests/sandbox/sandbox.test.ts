@@ -57,6 +57,15 @@ describe("local sandbox: emulated services (protocol level)", function () {
             assert.equal(written.chatUserPoolId, caller.outputs.chatUserPoolId);
         });
 
+        it("listens on 127.0.0.1 only (the kernel's table of listening sockets)", function () {
+            if (process.platform !== "linux") this.skip();
+            const port = Number(new URL(sb.outputs.chatRestEndpoint).port);
+            const hex = port.toString(16).toUpperCase().padStart(4, "0");
+            const listening = ["/proc/net/tcp", "/proc/net/tcp6"].flatMap(f => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").slice(1) : []))
+                .map(l => l.trim().split(/\s+/)).filter(c => c[1]?.endsWith(`:${hex}`) && c[3] === "0A").map(c => c[1]);
+            assert.deepEqual(listening, [`0100007F:${hex}`]);
+        });
+
         it("reports the realtime URL that Amplify derives from the HTTP endpoint", () => {
             // Amplify's own function (not exported by the package, so loaded by file), the one events.connect calls.
             const { getRealtimeEndpointUrl } = require(path.join(ROOT, "node_modules/@aws-amplify/api-graphql/dist/cjs/Providers/AWSWebSocketProvider/appsyncUrl.js"));
@@ -149,6 +158,13 @@ describe("local sandbox: emulated services (protocol level)", function () {
             assert.ok(sb.published().every(p => !p.channel.includes(bob.sub)));
         });
 
+        it("applies the stage's throttling (burst, then 429) before the authorizer", async () => {
+            const statuses = await Promise.all(Array.from({ length: 40 }, () => post({}).then(r => r.status)));
+            assert.ok(statuses.includes(429), `no 429 among ${statuses.join(",")}`);
+            assert.ok(statuses.every(s => s === 401 || s === 429));
+            await sleep(2500); // the bucket refills (rateLimit per second) for the tests that follow
+        });
+
         it("CORS as deployed: echoes an allowed Origin, otherwise the first configured one; preflight headers", async () => {
             const allowed = new URL(sb.outputs.pageUrl).origin;
             const pre = await fetch(sb.outputs.chatRestEndpoint, { method: "OPTIONS", headers: { origin: allowed } });
@@ -162,6 +178,37 @@ describe("local sandbox: emulated services (protocol level)", function () {
             assert.equal(other.headers.get("vary"), "Origin");
             const get = await fetch(sb.outputs.chatRestEndpoint);
             assert.equal(get.status, 403);
+        });
+    });
+
+    describe("Cognito user pool API", () => {
+        const call = async (op: string, input: unknown) => {
+            const r = await fetch(sb.outputs.cognitoEndpoint, {
+                method: "POST",
+                headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${op}` },
+                body: JSON.stringify(input),
+            });
+            return { status: r.status, errorType: r.headers.get("x-amzn-errortype"), body: await r.json() as any };
+        };
+        const clientId = () => sb.outputs.chatUserPoolClientId;
+
+        it("REFRESH_TOKEN_AUTH gives new id and access tokens (no new refresh token); a made-up one is refused", async () => {
+            const t = await sb.token(ALICE.email);
+            const r = await call("InitiateAuth", { AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: clientId(), AuthParameters: { REFRESH_TOKEN: t.refreshToken } });
+            assert.equal(r.status, 200);
+            assert.equal(claimsOf(r.body.AuthenticationResult.IdToken).sub, alice.sub);
+            assert.equal(r.body.AuthenticationResult.RefreshToken, undefined);
+            const bad = await call("InitiateAuth", { AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: clientId(), AuthParameters: { REFRESH_TOKEN: "made-up" } });
+            assert.equal(bad.body.__type, "NotAuthorizedException");
+            assert.match(bad.errorType ?? "", /^NotAuthorizedException/);
+        });
+
+        it("refuses what the deployed app client does not allow: USER_PASSWORD_AUTH, another client id", async () => {
+            const pw = await call("InitiateAuth", { AuthFlow: "USER_PASSWORD_AUTH", ClientId: clientId(), AuthParameters: { USERNAME: ALICE.email, PASSWORD: ALICE.password } });
+            assert.equal(pw.status, 400);
+            assert.equal(pw.body.__type, "InvalidParameterException");
+            const other = await call("InitiateAuth", { AuthFlow: "USER_SRP_AUTH", ClientId: "someotherclient", AuthParameters: { USERNAME: ALICE.email, SRP_A: "ab" } });
+            assert.equal(other.body.__type, "ResourceNotFoundException");
         });
     });
 
