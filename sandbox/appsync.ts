@@ -63,6 +63,7 @@ function identityOf(c: Claims): SubscribeIdentity {
     return {
         sub: c.sub, username: (c.username ?? c["cognito:username"]) as string | undefined, issuer: String(c.iss),
         claims: { ...c }, sourceIp: ["127.0.0.1"], defaultAuthStrategy: "ALLOW",
+        groups: Array.isArray(c["cognito:groups"]) ? (c["cognito:groups"] as string[]) : null,
     };
 }
 

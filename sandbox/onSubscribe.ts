@@ -11,6 +11,7 @@ export interface SubscribeIdentity {
     claims: Record<string, unknown>;
     sourceIp: string[];
     defaultAuthStrategy: "ALLOW";
+    groups: string[] | null;
 }
 
 const UNAUTHORIZED = Symbol("unauthorized");

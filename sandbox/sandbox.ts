@@ -30,6 +30,7 @@ function randomCredentials(principal: string): KnownCredentials {
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+    if (opts.bedrock === "aws") checkAwsTarget(opts.awsTarget);
     const verbose = opts.verbose ?? false;
     const log = (line: string) => { if (verbose) console.log(line); };
     const users = opts.users?.length ? opts.users : [DEMO_USER];
@@ -191,15 +192,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
 }
 
+/** The account id of the target's role; throws what is missing (checked before anything starts). */
+function checkAwsTarget(target: SandboxOptions["awsTarget"]): string {
+    const arn = /^arn:aws[\w-]*:iam::(\d{12}):role\/.+$/.exec(target?.roleArn ?? "");
+    if (!target || !arn || !target.region || !target.modelId) {
+        throw new Error("--bedrock aws needs --bedrock-role-arn <the Bedrock stack's roleArn output, arn:aws:iam::<account>:role/...>, --bedrock-region <region> and --model <model id>");
+    }
+    return arn[1];
+}
+
 /**
  * --bedrock aws: the credentials of this shell (resolved once) reach real STS and Bedrock; publishing stays
  * local. The functions get the real role as their only target (the example stack's role ARNs are placeholders).
  */
-async function realAwsEnvironment(roles: KnownCredentials[], target: SandboxOptions["awsTarget"]): Promise<Record<string, string>> {
-    const arn = /^arn:aws[\w-]*:iam::(\d{12}):role\/.+$/.exec(target?.roleArn ?? "");
-    if (!target || !arn || !target.region || !target.modelId) {
-        throw new Error("--bedrock aws needs --bedrock-role-arn <the Bedrock stack's roleArn output>, --bedrock-region <region> and --model <model id>");
-    }
+async function realAwsEnvironment(roles: KnownCredentials[], given: SandboxOptions["awsTarget"]): Promise<Record<string, string>> {
+    const account = checkAwsTarget(given);
+    const target = given!;
     const { defaultProvider } = require("@aws-sdk/credential-provider-node");
     let creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     try {
@@ -210,6 +218,6 @@ async function realAwsEnvironment(roles: KnownCredentials[], target: SandboxOpti
     // The functions run with these credentials; the relay signs its AppSync publishes with them too, so the
     // sandbox accepts them for publishing (they never leave this machine: publishing is local).
     for (const r of roles) Object.assign(r, { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken ?? "" });
-    const targets = [{ roleArn: target.roleArn, region: target.region, accountId: arn[1], models: [target.modelId], ...(target.externalId ? { externalId: target.externalId } : {}) }];
+    const targets = [{ roleArn: target.roleArn, region: target.region, accountId: account, models: [target.modelId], ...(target.externalId ? { externalId: target.externalId } : {}) }];
     return { BEDROCK_TARGETS: JSON.stringify(targets), CHAT_MODEL_ID: target.modelId, DEFAULT_MODEL_ID: target.modelId };
 }

@@ -7,6 +7,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../../tools/harness";
+import { startSandbox } from "../../sandbox";
 import { parseArgs } from "../../sandbox/cli";
 
 function start(stateDir: string, extra: string[] = []) {
@@ -69,5 +70,12 @@ describe("npm start (sandbox CLI)", function () {
         const aws = parseArgs(["--bedrock", "aws", "--bedrock-role-arn", "arn:aws:iam::222222222222:role/x", "--bedrock-region", "ap-northeast-1", "--model", "m"]);
         assert.deepEqual(aws.awsTarget, { roleArn: "arn:aws:iam::222222222222:role/x", region: "ap-northeast-1", modelId: "m" });
         assert.throws(() => parseArgs(["--model", "m"]), /go with --bedrock aws/);
+    });
+
+    it("--bedrock aws without a real role is refused before anything starts", async () => {
+        const started = Date.now();
+        await assert.rejects(startSandbox({ bedrock: "aws" }), /--bedrock aws needs --bedrock-role-arn/);
+        await assert.rejects(startSandbox({ bedrock: "aws", awsTarget: { roleArn: "role/x", region: "r", modelId: "m" } }), /arn:aws:iam::<account>:role/);
+        assert.ok(Date.now() - started < 2000, "refused at once, without running the stack");
     });
 });
