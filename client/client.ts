@@ -229,11 +229,12 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
                 next: (data: unknown) => {
                     if (over) return;
                     const ev = parseChatEvent((data as { event?: unknown } | undefined)?.event);
-                    if (!ev) return;
+                    // Until the POST answers, events of this channel may be this request's: keep them. Later, only
+                    // this request's events count (an earlier, cancelled answer may still be streaming here).
+                    if (!ev || (requestId !== undefined && ev.requestId !== requestId)) return;
                     arm();
-                    // Until the POST answers, events of this channel may be this request's: keep them.
                     if (requestId === undefined) early.push(ev);
-                    else if (ev.requestId === requestId) take(ev);
+                    else take(ev);
                 },
                 error: (e: unknown) => fail(subscribeError(e, endpoints.eventsHttpEndpoint)),
             }, { authMode: "userPool" });

@@ -178,6 +178,24 @@ describe("client library against the sandbox", function () {
         assert.deepEqual(r.seen.map(x => x.type), ["error"]);
     });
 
+    it("an answer cancelled half-way keeps streaming on the channel, but never into the next answer", async () => {
+        const s = alice.newSession();
+        const ac = new AbortController();
+        const first = "Tell me a long story";
+        const cancelled = await rejection(s.ask(first, { signal: ac.signal, onText: () => ac.abort() }));
+        assert.equal(cancelled.code, "Cancelled");
+        assert.ok(cancelled.partialText && sb.answerFor(first).startsWith(cancelled.partialText), "the text so far comes with it");
+        const r = recorder();
+        const next = await s.ask("Now something else", r);
+        assert.equal(next.text, sb.answerFor("Now something else"));
+        assert.equal(r.pieces.join(""), next.text);
+        assert.deepEqual(s.turns.map(t => t.prompt), ["Now something else"], "a cancelled turn is not history");
+        // The first request did go on streaming to this channel (the stack cannot be stopped from the client).
+        const channel = `/${endpoints().namespace}/${(await alice.user())!.sub}/${s.id}`;
+        const requests = new Set(sb.published().filter(p => p.channel === channel).flatMap(p => p.events.map(e => JSON.parse(e).requestId)));
+        assert.equal(requests.size, 2);
+    });
+
     it("times out with a clear error when nothing arrives, and can be cancelled", async () => {
         // A REST endpoint that accepts but never publishes: the answer must not hang.
         const http = await import("http");
