@@ -26,6 +26,8 @@ export class WarmFunction {
             // The SDK's "needs Node >= 22" notice does not apply to the function (Lambda runs nodejs22.x).
             env: { PATH: process.env.PATH ?? "", NODE_PATH: lambdaRuntimeNodePath(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...this.env },
             cwd: this.dir,
+            // A plain Node process, as Lambda's: not this one's loader (ts-node puts itself into execArgv).
+            execArgv: [],
             stdio: ["ignore", "pipe", "pipe", "ipc"],
         });
         this.child = child;
