@@ -14,7 +14,7 @@
 //   sb.answerFor(prompt)  // the exact text the deterministic local model streams for a prompt (no history influence)
 //   sb.published()        // every publish the events API accepted (channel, events), in order
 //   startSandbox({ publishers: [{ accessKeyId, secretAccessKey }] })  // extra IAM principals allowed to publish
-//   await sb.stop()       // closes every socket and server and the warm relay process
+//   await sb.stop()       // closes every socket and server and the warm function containers
 //
 // Endpoints (all on one port of 127.0.0.1; the port speaks plain HTTP and TLS, told apart by the first byte):
 //   POST {chatRestEndpoint}                 API Gateway REST emulation: Cognito id token (Authorization: <jwt>), the
@@ -22,7 +22,8 @@
 //   POST {chatEventsHttpEndpoint}           AppSync Events HTTP publish (SigV4, service appsync), {successful, failed}
 //   wss  {chatEventsRealtimeEndpoint}       AppSync Events realtime (subprotocols aws-appsync-event-ws + header-<b64url>)
 //   POST {cognitoEndpoint}                  Cognito user pool API (X-Amz-Target AWSCognitoIdentityProviderService.*):
-//                                           InitiateAuth USER_SRP_AUTH / REFRESH_TOKEN_AUTH / USER_PASSWORD_AUTH,
+//                                           InitiateAuth USER_SRP_AUTH / REFRESH_TOKEN_AUTH (USER_PASSWORD_AUTH is
+//                                           refused: the deployed app client does not enable it),
 //                                           RespondToAuthChallenge PASSWORD_VERIFIER, GetTokensFromRefreshToken, GetUser,
 //                                           GlobalSignOut, RevokeToken
 //   POST {tokenUrl}  {"email": "..."}       a token for a configured user, no password (scripts, tests)
