@@ -17,6 +17,7 @@ const SEGMENT = /^[A-Za-z0-9-]{1,50}$/;
 const KA_MS = 60_000;
 const CONNECTION_TIMEOUT_MS = 300_000;
 const HOLD_MS = 1000;
+const MAX_KEPT = 10_000;
 
 export interface EventsOptions {
     namespace: string;
@@ -77,7 +78,7 @@ export class EventsApi {
     readonly wss: WebSocketServer;
     private readonly subs = new Set<Subscription>();
     private readonly onSubscribe = loadOnSubscribe();
-    /** Every accepted publish (channel, events), for tests. */
+    /** The accepted publishes (channel, events), the most recent MAX_KEPT, for tests. */
     readonly published: { channel: string; events: string[] }[] = [];
 
     constructor(private readonly o: EventsOptions) {
@@ -137,6 +138,8 @@ export class EventsApi {
     /** Delivers accepted events to every matching subscription, in order (with the fault mode applied). */
     publish(channel: string, events: string[]): void {
         this.published.push({ channel, events });
+        // A sandbox may run for days: keep the most recent publishes only (tests look at a few at a time).
+        if (this.published.length > MAX_KEPT) this.published.splice(0, this.published.length - MAX_KEPT);
         for (const s of this.subs) if (matches(s.channel, channel)) for (const e of events) this.deliver(s, e);
     }
 

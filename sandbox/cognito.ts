@@ -99,6 +99,7 @@ export class UserPool {
                 const user = p.USERNAME && this.find(p.USERNAME);
                 if (!p.SRP_A) return fail(400, "InvalidParameterException", "Missing required parameter SRP_A");
                 if (!user) return WRONG();
+                for (const [k, v] of this.srp) if (v.until < Date.now()) this.srp.delete(k);
                 const session = startSrp(p.SRP_A, user.verifier);
                 const id = crypto.randomBytes(32).toString("base64url");
                 this.srp.set(id, { session, user, until: Date.now() + 3 * 60_000 });

@@ -12,7 +12,7 @@
 //   sb.modelRequests()    // how many requests the local model has received so far (a 400 must not add one)
 //   sb.lastModelRequest() // the body of the local model's last request (Converse JSON: messages, system, ...)
 //   sb.answerFor(prompt)  // the exact text the deterministic local model streams for a prompt (no history influence)
-//   sb.published()        // every publish the events API accepted (channel, events), in order
+//   sb.published()        // the publishes the events API accepted (channel, events), in order (the last 10,000)
 //   startSandbox({ publishers: [{ accessKeyId, secretAccessKey }] })  // extra IAM principals allowed to publish
 //   await sb.stop()       // closes every socket and server and the warm function containers
 //
