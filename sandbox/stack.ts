@@ -35,13 +35,29 @@ function fn(record: ResourceRecord): DeployedFunction {
     return { name: record.state.name ?? record.name, record, environment: { ...(record.inputs.environment?.variables ?? {}) }, timeoutSeconds: record.inputs.timeout ?? 3 };
 }
 
-/** Runs Pulumi.bedrock.yaml and Pulumi.caller.yaml under mocks, the sandbox's origins added to chat.allowedOrigins first. */
+/** The sandbox's page origin stands in for any port when the stack runs (the origin list is the sandbox's own). */
+const SANDBOX_ORIGIN = "https://127.0.0.1";
+
+let memo: { key: string; pieces: Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> } | undefined;
+
+/**
+ * Runs Pulumi.bedrock.yaml and Pulumi.caller.yaml under mocks (the sandbox's origin added to chat.allowedOrigins)
+ * and takes the pieces out. Once per process and stack config: nothing taken here depends on the port, so a
+ * second sandbox in the same test run reuses the run; the CORS list is the configured origins plus `sandboxOrigins`.
+ */
 export async function deployedPieces(sandboxOrigins: string[]): Promise<DeployedPieces> {
+    const key = JSON.stringify([readStackConfig("caller"), readStackConfig("bedrock")]);
+    if (memo?.key !== key) memo = { key, pieces: runPieces() };
+    const { configOrigins, ...pieces } = await memo.pieces;
+    return { ...pieces, allowedOrigins: [...sandboxOrigins, ...configOrigins.filter(o => !sandboxOrigins.includes(o))] };
+}
+
+async function runPieces(): Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> {
     const base = readStackConfig("caller").config["bedrock-bridge:chat"];
     const chat = base ? JSON.parse(base) : {};
-    const allowedOrigins = [...sandboxOrigins, ...(chat.allowedOrigins ?? []).filter((o: string) => !sandboxOrigins.includes(o))];
+    const configOrigins: string[] = chat.allowedOrigins ?? [];
     const bedrock = await runBedrock();
-    const caller = await runCaller(bedrock, { "bedrock-bridge:chat": { ...chat, allowedOrigins } });
+    const caller = await runCaller(bedrock, { "bedrock-bridge:chat": { ...chat, allowedOrigins: [SANDBOX_ORIGIN, ...configOrigins] } });
     const r = (type: string, name?: string) => one(caller, type, name);
     const options = r("aws:apigateway/integrationResponse:IntegrationResponse", "chat-options-200").inputs.responseParameters;
     const settings = r("aws:apigateway/methodSettings:MethodSettings").inputs.settings;
@@ -54,7 +70,7 @@ export async function deployedPieces(sandboxOrigins: string[]): Promise<Deployed
         outputs: caller.outputs,
         schema: r("aws:apigateway/model:Model").inputs.schema,
         template: r("aws:apigateway/integration:Integration", "chat-post-integration").inputs.requestTemplates["application/json"],
-        allowedOrigins,
+        configOrigins,
         preflight: {
             headers: unquote(options["method.response.header.Access-Control-Allow-Headers"]),
             methods: unquote(options["method.response.header.Access-Control-Allow-Methods"]),
