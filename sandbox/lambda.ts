@@ -18,7 +18,11 @@ export class WarmFunction {
     private pending = new Map<number, (r: InvokeResult) => void>();
     private next = 0;
 
-    constructor(readonly name: string, private readonly dir: string, private readonly env: Record<string, string>, private readonly log: (line: string) => void) {}
+    private readonly timeoutMs: number;
+
+    constructor(readonly name: string, private readonly dir: string, private readonly env: Record<string, string>, private readonly log: (line: string) => void) {
+        this.timeoutMs = Number(env.SANDBOX_FUNCTION_TIMEOUT_MS ?? 60000);
+    }
 
     start(): Promise<void> {
         if (this.ready) return this.ready;
@@ -60,9 +64,17 @@ export class WarmFunction {
     async invoke(event: unknown, requestId?: string): Promise<InvokeResult> {
         await this.start();
         const id = ++this.next;
+        const child = this.child!;
         return new Promise(resolve => {
-            this.pending.set(id, resolve);
-            this.child!.send({ type: "invoke", id, event, requestId });
+            // Lambda ends an invocation at the function's timeout and discards the container: so does this.
+            const timer = setTimeout(() => {
+                this.pending.delete(id);
+                this.log(`[${this.name}] Task timed out after ${this.timeoutMs / 1000} seconds`);
+                resolve({ ok: false, errorType: "Sandbox.Timeout", errorMessage: `Task timed out after ${this.timeoutMs / 1000} seconds`, ms: this.timeoutMs });
+                child.kill("SIGKILL");
+            }, this.timeoutMs);
+            this.pending.set(id, r => { clearTimeout(timer); resolve(r); });
+            child.send({ type: "invoke", id, event, requestId });
         });
     }
 
