@@ -36,9 +36,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const users = opts.users?.length ? opts.users : [DEMO_USER];
     const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "bb-sandbox-"));
     fs.mkdirSync(stateDir, { recursive: true });
-    const removeAtStop = (dir: string) => cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     // Stopped in reverse order of start; a temporary state folder goes last.
     const cleanups: (() => Promise<void> | void)[] = [];
+    const removeAtStop = (dir: string) => cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     if (!opts.stateDir) removeAtStop(stateDir);
     const tls = await loadOrCreateCertificate(stateDir);
 

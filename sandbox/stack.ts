@@ -58,6 +58,7 @@ async function runPieces(): Promise<Omit<DeployedPieces, "allowedOrigins"> & { c
     const configOrigins: string[] = chat.allowedOrigins ?? [];
     const bedrock = await runBedrock();
     const caller = await runCaller(bedrock, { "bedrock-bridge:chat": { ...chat, allowedOrigins: [SANDBOX_ORIGIN, ...configOrigins] } });
+    if (!caller.outputs.chatRestEndpoint) throw new Error("Pulumi.caller.yaml has no bedrock-bridge:chat (or enabled: false): the sandbox runs the chat backend, set it as the example stack does");
     const r = (type: string, name?: string) => one(caller, type, name);
     const options = r("aws:apigateway/integrationResponse:IntegrationResponse", "chat-options-200").inputs.responseParameters;
     const settings = r("aws:apigateway/methodSettings:MethodSettings").inputs.settings;
