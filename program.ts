@@ -136,7 +136,9 @@ export async function main(): Promise<Record<string, unknown>> {
             ...(v.defaultModelId ? [{ key: `${PROJECT}:defaultModelId`, id: v.defaultModelId as string }] : []),
             ...(v.chat?.modelId && v.chat.enabled ? [{ key: `${PROJECT}:chat.modelId`, id: v.chat.modelId as string }] : []),
         ];
-        problems.push(...callerProblems({ accountId: read.aws.allowedAccountIds?.[0], rolePath: v.rolePath, models }, stacks));
+        problems.push(...callerProblems({
+            accountId: read.aws.allowedAccountIds?.[0], region: read.aws.region, rolePath: v.rolePath, models, stepFunctions: v.stepFunctions?.enabled,
+        }, stacks));
     }
     if (read.side === "bedrock" && v.models && read.aws.region) problems.push(...await modelProblems(read.aws.region, v.models));
     if (problems.length || !cfg) throw new ConfigError(problems.filter((p, i) => problems.indexOf(p) === i));

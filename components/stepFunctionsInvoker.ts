@@ -34,14 +34,24 @@ export function stateMachineName(name: string): string {
     return `bedrock-bridge-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);
 }
 
-/** Preview-time checks of the referenced stacks; each message says what to change. */
-function checkTargets(region: string, t: { stackName: string; region: string; externalId?: string }): void {
+/**
+ * Preview-time checks of a referenced stack for the state machine; each message says what to change. The program
+ * runs them with the other cross-stack checks (crossStackChecks.ts), so they join the one list of problems.
+ */
+export function stepFunctionsTargetProblems(region: string, t: { stackName: string; region: string; externalId?: string }): string[] {
+    const problems: string[] = [];
     if (t.region !== region) {
-        throw new pulumi.RunError(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
+        problems.push(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
     }
     if (t.externalId) {
-        throw new pulumi.RunError(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId), which a Step Functions task's Credentials cannot send: remove the external id there, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
+        problems.push(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId), which a Step Functions task's Credentials cannot send: remove the external id there, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
     }
+    return problems;
+}
+
+function checkTargets(region: string, t: { stackName: string; region: string; externalId?: string }): void {
+    const problems = stepFunctionsTargetProblems(region, t);
+    if (problems.length) throw new pulumi.RunError(problems.join("\n"));
 }
 
 export class StepFunctionsInvoker extends pulumi.ComponentResource {
