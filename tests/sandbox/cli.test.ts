@@ -52,6 +52,7 @@ describe("npm start (sandbox CLI)", function () {
             assert.equal(await run.exited, 0, run.output());
             assert.match(run.output(), new RegExp(`${signal}: stopping`));
             assert.ok(await refused(port), "the port is closed after stopping");
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 
