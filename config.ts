@@ -319,7 +319,8 @@ function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideCo
 function stepFunctionsConfig(r: Reader): StepFunctionsConfig {
     const key = r.key("stepFunctions");
     const sf: StepFunctionsConfig = {
-        enabled: true, type: "STANDARD", logLevel: "ALL", includeExecutionData: true, tracing: false, maxTokens: 1000, temperature: 0.7,
+        // ERROR without execution data: ALL with data would copy every prompt and answer into CloudWatch (opt-in).
+        enabled: true, type: "STANDARD", logLevel: "ERROR", includeExecutionData: false, tracing: false, maxTokens: 1000, temperature: 0.7,
         retry: { maxAttempts: 3, intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 30 },
     };
     const raw = r.obj<unknown>("stepFunctions") ?? {};

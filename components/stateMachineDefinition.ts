@@ -5,6 +5,8 @@
 // Converse arguments) -> Converse.1 .. Converse.n (one Task per Bedrock target in priority order: Retry on
 // transient errors, then Catch on throttling to the next target) -> output {text, stopReason, usage, latencyMs, modelId}.
 
+import { acceptsOneSamplingParameter } from "../functions/samplingRules";
+
 export const CONVERSE_RESOURCE = "arn:aws:states:::aws-sdk:bedrockruntime:converse";
 
 /** Errors the state machine ends with; each Cause says what to change. */
@@ -72,8 +74,11 @@ const INPUT = "$states.input";
 const INFERENCE_KEYS = ["maxTokens", "temperature", "topP", "stopSequences"];
 const MAX_STOP_SEQUENCES = 4;
 
+/** The model the execution asks for, or the default. */
+const requestedModel = (o: DefinitionOptions) => `($exists(${INPUT}.modelId) ? ${INPUT}.modelId : ${lit(o.defaultModelId)})`;
+
 /** [condition, what is wrong], checked in order; the first that holds ends the execution with InvalidInput. */
-function inputChecks(): [string, string][] {
+function inputChecks(o: DefinitionOptions): [string, string][] {
     const msg = `${INPUT}.message`, msgs = `${INPUT}.messages`, ic = `${INPUT}.inferenceConfig`;
     const blank = (v: string) => `($type(${v}) != "string" or $length($trim(${v})) = 0)`;
     const notInRange = (v: string) => `$exists(${v}) and ($type(${v}) != "number" or ${v} < 0 or ${v} > 1)`;
@@ -106,6 +111,9 @@ function inputChecks(): [string, string][] {
             '"inferenceConfig.topP" must be a number from 0 to 1'],
         [`$exists(${ic}.stopSequences) and ($type(${ic}.stopSequences) != "array" or $count(${ic}.stopSequences) > ${MAX_STOP_SEQUENCES} or $count($filter(${ic}.stopSequences, function($s) { $type($s) != "string" })) > 0)`,
             `"inferenceConfig.stopSequences" must be a list of at most ${MAX_STOP_SEQUENCES} strings`],
+        // Bedrock would answer a ValidationException for these models (functions/samplingRules.ts).
+        [`$exists(${ic}.temperature) and $exists(${ic}.topP) and ${requestedModel(o)} in ${lit(o.allowedModelIds.filter(acceptsOneSamplingParameter))}`,
+            '"inferenceConfig" gives both "temperature" and "topP", but this model accepts only one of them: drop one'],
     ];
 }
 
@@ -119,7 +127,8 @@ function converseArguments(o: DefinitionOptions): string {
         `"Messages": [$map($turns, function($t) { {"Role": $t.role, "Content": [{"Text": $t.content}]} })],`,
         `"InferenceConfig": {`,
         `"MaxTokens": $exists($ic.maxTokens) ? $ic.maxTokens : ${lit(o.maxTokens)},`,
-        `"Temperature": $exists($ic.temperature) ? $ic.temperature : ${lit(o.temperature)},`,
+        // The default temperature only when the input sets neither: a topP of its own must not be paired with it.
+        `"Temperature": $exists($ic.temperature) ? $ic.temperature : ($not($exists($ic.topP)) ? ${lit(o.temperature)}),`,
         `"TopP": $ic.topP, "StopSequences": $ic.stopSequences}`,
         `}, $exists($i.system) ? {"System": [{"Text": $i.system}]} : {}]))`,
     );
@@ -186,13 +195,13 @@ export function buildDefinition(o: DefinitionOptions): Definition {
     if (!o.allowedModelIds.includes(o.defaultModelId)) {
         throw new Error(`default model "${o.defaultModelId}" is not among the allowed models ${o.allowedModelIds.join(", ")}`);
     }
-    const modelId = `($exists(${INPUT}.modelId) ? ${INPUT}.modelId : ${lit(o.defaultModelId)})`;
+    const modelId = requestedModel(o);
     const states: Record<string, State> = {
         ValidateInput: {
             Type: "Choice",
             Comment: "Bad input ends here with a named error instead of a Bedrock ValidationException",
             Choices: [
-                ...inputChecks().map(([condition, problem]) => ({ Condition: expr(condition), Next: "InvalidInput", Assign: { problem } })),
+                ...inputChecks(o).map(([condition, problem]) => ({ Condition: expr(condition), Next: "InvalidInput", Assign: { problem } })),
                 {
                     Condition: expr(`$not(${modelId} in ${lit(o.allowedModelIds)})`),
                     Next: "ModelNotAllowed",

@@ -62,15 +62,15 @@ describe("StepFunctionsInvoker", () => {
         assert.equal(one(longer, LOGS, "sfn-invoker-logs").inputs.retentionInDays, 365);
     });
 
-    it("is a STANDARD state machine logging ALL with execution data at the state-machine level, no tracing", async () => {
+    it("is a STANDARD state machine logging ERROR without execution data (no prompts in logs) at the state-machine level, no tracing", async () => {
         const { bedrock, run } = await caller();
         const sm = one(run, SM);
         assert.equal(sm.inputs.type, "STANDARD");
         assert.equal(sm.inputs.roleArn, one(run, ROLE, "sfn-invoker-role").state.arn);
         assert.deepEqual(sm.inputs.loggingConfiguration, {
             logDestination: `${one(run, LOGS, "sfn-invoker-logs").state.arn}:*`,
-            level: "ALL",
-            includeExecutionData: true,
+            level: "ERROR",
+            includeExecutionData: false,
         });
         assert.deepEqual(sm.inputs.tracingConfiguration, { enabled: false });
         const definition = json(sm.inputs.definition);
@@ -84,18 +84,19 @@ describe("StepFunctionsInvoker", () => {
 
     it("takes type, log level, execution data, tracing and request defaults from bedrock-bridge:stepFunctions", async () => {
         const { run } = await caller({
-            "bedrock-bridge:stepFunctions": { type: "EXPRESS", logLevel: "ERROR", includeExecutionData: false, tracing: true, maxTokens: 512, temperature: 0.2, retry: { maxAttempts: 5 } },
+            "bedrock-bridge:stepFunctions": { type: "EXPRESS", logLevel: "ALL", includeExecutionData: true, tracing: true, maxTokens: 512, temperature: 0.2, retry: { maxAttempts: 5 } },
         });
         const sm = one(run, SM);
         assert.equal(sm.inputs.type, "EXPRESS");
-        assert.equal(sm.inputs.loggingConfiguration.level, "ERROR");
-        assert.equal(sm.inputs.loggingConfiguration.includeExecutionData, false);
+        // ALL with execution data stays possible, as an explicit opt-in.
+        assert.equal(sm.inputs.loggingConfiguration.level, "ALL");
+        assert.equal(sm.inputs.loggingConfiguration.includeExecutionData, true);
         assert.deepEqual(sm.inputs.tracingConfiguration, { enabled: true });
         const xray = policyOf(run).Statement.find((s: any) => JSON.stringify(s.Action).includes("xray:"));
         assert.deepEqual([...xray.Action].sort(), ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
         const definition = json(sm.inputs.definition);
         assert.match(definition.States.PrepareRequest.Assign.request, /\$ic\.maxTokens : 512,/);
-        assert.match(definition.States.PrepareRequest.Assign.request, /\$ic\.temperature : 0\.2,/);
+        assert.match(definition.States.PrepareRequest.Assign.request, /\$ic\.temperature : \(\$not\(\$exists\(\$ic\.topP\)\) \? 0\.2\),/);
         assert.equal(definition.States["Converse.1"].Retry[0].MaxAttempts, 5);
     });
 
