@@ -7,13 +7,14 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { ChatConfig } from "../config";
-import { createStreamingChatHandler } from "../functions/streamingChat";
+import { CHANNEL_SEGMENT, createStreamingChatHandler } from "../functions/streamingChat";
 import { BedrockAuth, BedrockTargetRef, bedrockAuthPackaging, CallerRole, targetValues } from "./bedrockTargets";
 import { logWriteStatement, partitionOf, policyJson, serviceTrust } from "./iam";
 import { logGroupFor, nodeFunction } from "./nodeFunction";
 
 export const ON_SUBSCRIBE_FILE = path.join(__dirname, "..", "functions", "appsync", "onSubscribe.js");
-export const SESSION_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
+/** The session id becomes a channel segment: AppSync's namespace rule (functions/streamingChat.ts). */
+export const SESSION_ID_PATTERN = CHANNEL_SEGMENT.source;
 const CORS_HEADERS = "Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token";
 
 export interface StreamingChatBackendArgs {

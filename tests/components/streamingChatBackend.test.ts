@@ -152,11 +152,11 @@ describe("StreamingChatBackend", () => {
         const valid = new Ajv().compile(schema);
         const ok = [
             { prompt: "hello", sessionid: "0f8e4d1c-2b3a-4c5d-9e8f-7a6b5c4d3e2f" },
-            { prompt: "x".repeat(8000), sessionid: "s_1", history: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] },
+            { prompt: "x".repeat(8000), sessionid: "s-1", history: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] },
         ];
         const bad = [
             {}, { prompt: "hello" }, { sessionid: "s-1" }, { prompt: "", sessionid: "s-1" }, { prompt: "x".repeat(8001), sessionid: "s-1" },
-            { prompt: "hi", sessionid: "a/b" }, { prompt: "hi", sessionid: "*" }, { prompt: "hi", sessionid: "x".repeat(65) },
+            { prompt: "hi", sessionid: "a/b" }, { prompt: "hi", sessionid: "*" }, { prompt: "hi", sessionid: "x".repeat(51) }, { prompt: "hi", sessionid: "s_1" },
             { prompt: "hi", sessionid: "s-1", sub: "someone-else" }, { prompt: 5, sessionid: "s-1" },
             { prompt: "hi", sessionid: "s-1", history: Array(5).fill({ role: "user", content: "a" }) },
             { prompt: "hi", sessionid: "s-1", history: [{ role: "system", content: "a" }] },
