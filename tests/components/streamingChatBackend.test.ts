@@ -61,8 +61,14 @@ describe("StreamingChatBackend", () => {
         const trust = json(logsRole.inputs.assumeRolePolicy).Statement[0];
         assert.deepEqual(trust.Principal, { Service: "appsync.amazonaws.com" });
         assert.deepEqual(trust.Condition.StringEquals, { "aws:SourceAccount": "111111111111" });
+        // AppSync's own log group, made by the stack with its retention (AppSync would make it with none) ...
+        const group = r("aws:cloudwatch/logGroup:LogGroup", "chat-appsync-logs");
+        assert.equal(group.inputs.name, `/aws/appsync/apis/${r("aws:appsync/api:Api").state.apiId}`);
+        assert.equal(group.inputs.retentionInDays, 30);
+        // ... so the role writes to exactly that group and cannot create log groups.
         const logs = json(r("aws:iam/rolePolicy:RolePolicy", "chat-appsync-logs").inputs.policy).Statement;
-        assert.deepEqual(logs.map((s: any) => s.Resource), [["arn:aws:logs:ap-northeast-1:111111111111:log-group:/aws/appsync/apis/*"]]);
+        assert.deepEqual(logs.map((s: any) => s.Resource), [[`${group.state.arn}:*`]]);
+        assert.deepEqual(logs.flatMap((s: any) => s.Action), ["logs:CreateLogStream", "logs:PutLogEvents"]);
     });
 
     it("creates the channel namespace with the onSubscribe handler file, IAM publish and Cognito subscribe", () => {
