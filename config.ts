@@ -33,7 +33,8 @@ export interface BedrockSideConfig extends CommonConfig {
     /** Exact caller role ARNs; when set, these replace the path pattern. */
     trustedPrincipalArns?: string[];
     models: string[];
-    roleName: string;
+    /** Explicit execution role name; by default one unique per stack and region (IAM names are account-global). */
+    roleName?: string;
     externalId?: pulumi.Output<string>;
     maxSessionDurationSeconds: number;
     allowMarketplace: boolean;
@@ -282,7 +283,7 @@ function bedrockSide(r: Reader, common: Omit<CommonConfig, "side">): BedrockSide
         r.problem(`${r.key("callerAccountIds")} contains this stack's own account ${common.accountId}: cross-account trust is for other accounts`);
     }
     const models = r.list("models", { required: true, pattern: MODEL_ID, hint: "Bedrock model or inference profile ids, e.g. jp.anthropic.claude-sonnet-4-5-20250929-v1:0" });
-    const roleName = r.str("roleName", { pattern: /^[\w+=,.@-]{1,64}$/, hint: "an IAM role name" }) ?? "bedrock-bridge-execution";
+    const roleName = r.str("roleName", { pattern: /^[\w+=,.@-]{1,64}$/, hint: "an IAM role name" });
     const maxSessionDurationSeconds = r.int("maxSessionDurationSeconds", 3600, 3600, 43200);
     const allowMarketplace = r.bool("allowMarketplace", false);
     const externalId = r.secret("externalId");
@@ -364,7 +365,7 @@ function apiKeysConfig(r: Reader): ApiKeyConfig[] {
     raw.forEach((k, i) => {
         const at = `${key}[${i}]`;
         if (!isMap(k)) return r.problem(`${at} must be a map such as {name: ci, expiryDays: 30}`);
-        // The IAM user is BedrockAPIKey-<name> (the console's convention); user names are at most 64 characters.
+        // The IAM user is BedrockAPIKey-<name>-<stack>-<region> (the console's prefix; components/bedrockApiKeys.ts).
         if (typeof k.name !== "string" || !/^[\w+=,.@-]{1,50}$/.test(k.name)) return r.problem(`${at}.name must be 1..50 characters of letters, digits and +=,.@_- (got ${JSON.stringify(k.name)})`);
         const where = `${key} "${k.name}"`;
         const unknown = Object.keys(k).filter(f => !["name", "expiryDays", "never", "status", "managedPolicy", "marketplace"].includes(f));

@@ -34,6 +34,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
     return {
         side: "bedrock",
         roleArn: access.roleArn,
+        roleName: access.role.name,
         region: cfg.region,
         accountId: cfg.accountId,
         allowedModelIds: access.allowedModelIds,

@@ -4,12 +4,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ApiKeyConfig } from "../config";
 import { modelStatements } from "./crossAccountBedrockAccess";
-import { partitionOf, policy, PolicyDocument, Statement } from "./iam";
+import { partitionOf, policy, PolicyDocument, scopedName, Statement } from "./iam";
 
 export const BEDROCK_SERVICE = "bedrock.amazonaws.com";
 /** Key users live under their own path, so they are easy to find and to name in an SCP. */
 export const API_KEY_USER_PATH = "/bedrock-bridge/api-keys/";
-export const keyUserName = (name: string) => `BedrockAPIKey-${name}`;
+/**
+ * BedrockAPIKey-<name> is the console's convention; the stack and region are added because IAM user names are
+ * account-global and another Bedrock stack of the account (another region) may declare a key of the same name.
+ */
+export const keyUserName = (name: string, region: string) => scopedName(`BedrockAPIKey-${name}`, region);
 
 const bearer = (type: "SHORT_TERM" | "LONG_TERM") => ({ StringEquals: { "bedrock:bearerTokenType": type } });
 
@@ -92,7 +96,7 @@ export class BedrockApiKeys extends pulumi.ComponentResource {
 
         for (const key of args.keys) {
             const user = new aws.iam.User(`${name}-${key.name}`, {
-                name: keyUserName(key.name),
+                name: keyUserName(key.name, args.region),
                 path: API_KEY_USER_PATH,
                 // Deletes the user even when someone reset the key in the console (a credential Pulumi does not know).
                 forceDestroy: true,

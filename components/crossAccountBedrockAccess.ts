@@ -2,7 +2,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { isInferenceProfileId } from "../config";
-import { partitionOf, policy, Statement } from "./iam";
+import { partitionOf, policy, scopedName, Statement } from "./iam";
+
+/** The execution role's default name: unique per stack and region, since IAM names are account-global. */
+export const executionRoleName = (region: string) => scopedName("bedrock-bridge-execution", region);
 
 export const INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
 
@@ -112,7 +115,7 @@ export class CrossAccountBedrockAccess extends pulumi.ComponentResource {
         this.modelPolicyJson = this.modelStatements.apply(s => JSON.stringify(policy(s), null, 2));
 
         this.role = new aws.iam.Role(`${name}-execution`, {
-            name: args.roleName,
+            name: args.roleName ?? executionRoleName(args.region),
             description: "Assumed by caller-account workloads to invoke the allowed Bedrock models (bedrock-bridge)",
             assumeRolePolicy: pulumi.output(args.externalId).apply(ext => trustPolicy(args, ext)),
             maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,

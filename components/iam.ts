@@ -1,5 +1,6 @@
 // Small, shared IAM helpers: policy documents are plain data, serialized once.
 import * as pulumi from "@pulumi/pulumi";
+import * as crypto from "crypto";
 
 export interface Statement {
     Sid?: string;
@@ -50,4 +51,16 @@ export function logWriteStatement(logGroupArn: pulumi.Input<string>): pulumi.Out
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: [`${arn}:*`],
     }));
+}
+
+/**
+ * A name for an account-global resource (IAM roles and users): IAM names are unique per account across all regions,
+ * so a second stack of the same account (another region to pool quota, say) would fail with EntityAlreadyExists on a
+ * fixed name. `<base>-<stack>-<region>`; when that is longer than `max`, it is cut and ends in a hash of the whole.
+ */
+export function scopedName(base: string, region: string, max = 64, stack = pulumi.getStack()): string {
+    const full = `${base}-${stack}-${region}`.replace(/[^\w+=,.@-]/g, "-");
+    if (full.length <= max) return full;
+    const hash = crypto.createHash("sha256").update(full).digest("hex").slice(0, 8);
+    return `${full.slice(0, max - 9)}-${hash}`;
 }

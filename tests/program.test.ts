@@ -6,7 +6,7 @@ describe("program: bedrock side", () => {
     it("builds the execution role and exports what the caller stack reads", async () => {
         const run = await runBedrock();
         assert.equal(run.outputs.side, "bedrock");
-        assert.match(run.outputs.roleArn, /^arn:aws:iam::222222222222:role\/bedrock-bridge-execution$/);
+        assert.match(run.outputs.roleArn, /^arn:aws:iam::222222222222:role\/bedrock-bridge-execution-bedrock-ap-northeast-1$/);
         assert.equal(run.outputs.region, "ap-northeast-1");
         assert.deepEqual(run.outputs.allowedModelIds, ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0", "apac.anthropic.claude-sonnet-4-20250514-v1:0"]);
         assert.equal(byType(run, "aws:lambda/function:Function").length, 0, "the Bedrock side runs no functions");

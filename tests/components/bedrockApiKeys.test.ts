@@ -14,7 +14,12 @@ const JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const APAC = "apac.anthropic.claude-sonnet-4-20250514-v1:0";
 const profileArn = (id: string) => inferenceProfileArn(REGION, ACCOUNT, id);
 const fmArn = foundationModelArn;
-const KEY_USER = `arn:aws:iam::${ACCOUNT}:user/bedrock-bridge/api-keys/BedrockAPIKey-exploration`;
+// IAM names are account-global: the user name carries the stack and region (two Bedrock stacks may share an account).
+const KEY_USER_NAME = "BedrockAPIKey-exploration-bedrock-ap-northeast-1";
+const KEY_USER = `arn:aws:iam::${ACCOUNT}:user/bedrock-bridge/api-keys/${KEY_USER_NAME}`;
+const ROLE_NAME = "bedrock-bridge-execution-bedrock-ap-northeast-1";
+/** The example stack shows short-term keys only; these tests declare the long-term key README describes. */
+const EXAMPLE_KEY = { "bedrock-bridge:apiKeys": [{ name: "exploration", expiryDays: 30, status: "Active" }] };
 const allowAll = ALLOW_ALL;
 const KEY = "aws:iam/serviceSpecificCredential:ServiceSpecificCredential";
 
@@ -34,16 +39,16 @@ const statementsOf = (run: StackRun, type: string, name: string) => json(one(run
 
 describe("BedrockApiKeys: long-term keys under mocks", () => {
     let run: StackRun;
-    before(async () => { run = await runBedrock(); });
+    before(async () => { run = await runBedrock(EXAMPLE_KEY); });
 
-    it("creates the example stack's one key: a user under the key path with a Bedrock credential of 30 days", () => {
+    it("creates a declared key: a user under the key path with a Bedrock credential of 30 days", () => {
         const user = one(run, "aws:iam/user:User");
-        assert.equal(user.inputs.name, "BedrockAPIKey-exploration");
+        assert.equal(user.inputs.name, KEY_USER_NAME);
         assert.equal(user.inputs.path, "/bedrock-bridge/api-keys/");
         assert.equal(user.state.arn, KEY_USER);
         const key = one(run, KEY);
         assert.equal(key.inputs.serviceName, "bedrock.amazonaws.com");
-        assert.equal(key.inputs.userName, "BedrockAPIKey-exploration");
+        assert.equal(key.inputs.userName, KEY_USER_NAME);
         assert.equal(key.inputs.credentialAgeDays, 30);
         assert.equal(key.inputs.status, "Active");
     });
@@ -70,7 +75,7 @@ describe("BedrockApiKeys: long-term keys under mocks", () => {
         const p = byType(run, "aws:iam/policy:Policy").find(x => x.name === "api-keys-short-term")!;
         assert.deepEqual(json(p.inputs.policy).Statement, [{ Sid: "CallWithShortTermKey", Effect: "Allow", Action: "bedrock:CallWithBearerToken", Resource: "*", Condition: { StringEquals: { "bedrock:bearerTokenType": "SHORT_TERM" } } }]);
         const attach = one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "api-keys-short-term");
-        assert.equal(attach.inputs.role, "bedrock-bridge-execution");
+        assert.equal(attach.inputs.role, ROLE_NAME);
         const off = await runBedrock({ "bedrock-bridge:shortTermKeys": "false" });
         assert.equal(byType(off, "aws:iam/policy:Policy").length, 0);
         assert.equal(off.outputs.shortTermKeys, false);
@@ -85,7 +90,7 @@ describe("BedrockApiKeys: long-term keys under mocks", () => {
             ],
         });
         const keys = byType(r, KEY);
-        assert.deepEqual(keys.map(k => [k.inputs.userName, k.inputs.status, k.inputs.credentialAgeDays]), [["BedrockAPIKey-old", "Inactive", 7], ["BedrockAPIKey-console-like", "Active", 30]]);
+        assert.deepEqual(keys.map(k => [k.inputs.userName, k.inputs.status, k.inputs.credentialAgeDays]), [["BedrockAPIKey-old-bedrock-ap-northeast-1", "Inactive", 7], ["BedrockAPIKey-console-like-bedrock-ap-northeast-1", "Active", 30]]);
         const old = statementsOf(r, "aws:iam/userPolicy:UserPolicy", "api-keys-old");
         assert.ok(!old.some((s: any) => String(s.Action).includes("aws-marketplace")), "the stack-wide Marketplace grant is the role's, not the key's");
         const managed = one(r, "aws:iam/userPolicyAttachment:UserPolicyAttachment");
@@ -112,7 +117,7 @@ describe("BedrockApiKeys: long-term keys under mocks", () => {
 
 describe("BedrockApiKeys: optional deny of long-term keys", () => {
     let run: StackRun;
-    before(async () => { run = await runBedrock({ "bedrock-bridge:denyLongTermBearerTokens": "true" }); });
+    before(async () => { run = await runBedrock({ ...EXAMPLE_KEY, "bedrock-bridge:denyLongTermBearerTokens": "true" }); });
 
     it("creates a managed deny policy to attach to principals, attached to the execution role too", () => {
         const p = byType(run, "aws:iam/policy:Policy").find(x => x.name === "api-keys-deny-long-term")!;
@@ -122,7 +127,7 @@ describe("BedrockApiKeys: optional deny of long-term keys", () => {
             { Sid: "DenyCreatingBedrockApiKeys", Effect: "Deny", Action: "iam:CreateServiceSpecificCredential", Resource: "*", Condition: { StringEquals: { "iam:ServiceSpecificCredentialServiceName": "bedrock.amazonaws.com" } } },
         ]);
         assert.equal(run.outputs.denyLongTermKeysPolicyArn, p.state.arn);
-        assert.equal(one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "api-keys-deny-long-term").inputs.role, "bedrock-bridge-execution");
+        assert.equal(one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "api-keys-deny-long-term").inputs.role, ROLE_NAME);
     });
 
     it("exports the organisation-wide SCP, exempting exactly the declared key users", () => {
@@ -139,7 +144,7 @@ describe("BedrockApiKeys: IAM matrix (iam-simulate)", () => {
     let denyPolicy: any;
     let scp: any;
     before(async () => {
-        run = await runBedrock({ "bedrock-bridge:denyLongTermBearerTokens": "true" });
+        run = await runBedrock({ ...EXAMPLE_KEY, "bedrock-bridge:denyLongTermBearerTokens": "true" });
         keyPolicy = json(one(run, "aws:iam/userPolicy:UserPolicy").inputs.policy);
         denyPolicy = json(byType(run, "aws:iam/policy:Policy").find(x => x.name === "api-keys-deny-long-term")!.inputs.policy);
         scp = json(run.outputs.denyLongTermKeysScp);
@@ -191,7 +196,7 @@ describe("BedrockApiKeys: IAM matrix (iam-simulate)", () => {
 
     it("the execution role's sessions may be short-term keys only", async () => {
         const role = one(run, "aws:iam/role:Role").state.arn;
-        const session = `arn:aws:sts::${ACCOUNT}:assumed-role/bedrock-bridge-execution/bb-token-alice`;
+        const session = `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/bb-token-alice`;
         const policies = [json(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy), json(byType(run, "aws:iam/policy:Policy").find(x => x.name === "api-keys-short-term")!.inputs.policy), denyPolicy];
         const asRole = (type: string) => decide({ principal: session, principalArn: role, action: "bedrock:CallWithBearerToken", resource: "*", resourceAccount: ACCOUNT, identityPolicies: policies, context: bearer(type) });
         assert.equal(await asRole("SHORT_TERM"), "Allowed");

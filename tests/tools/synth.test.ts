@@ -32,7 +32,7 @@ describe("npm run synth", () => {
         }
         const role = onDisk.resources.find((r: any) => r.type === "aws:iam/role:Role");
         assert.equal(typeof role.inputs.assumeRolePolicy, "string", "policy documents stay JSON strings");
-        assert.equal(role.outputs.arn, "arn:aws:iam::222222222222:role/bedrock-bridge-execution");
+        assert.equal(role.outputs.arn, "arn:aws:iam::222222222222:role/bedrock-bridge-execution-bedrock-ap-northeast-1");
     });
 
     it("wires the caller to the Bedrock plan's outputs and shapes ARNs from each stack's account and region", () => {
@@ -62,6 +62,6 @@ describe("npm run synth", () => {
         const text = summarize(bedrock);
         assert.match(text, /1\s+aws:iam\/role:Role/);
         assert.match(text, /Allow sts:AssumeRole on - principal=\{"AWS":\["arn:aws:iam::111111111111:root"\]\}/);
-        assert.match(text, /roleArn: "arn:aws:iam::222222222222:role\/bedrock-bridge-execution"/);
+        assert.match(text, /roleArn: "arn:aws:iam::222222222222:role\/bedrock-bridge-execution-bedrock-ap-northeast-1"/);
     });
 });
