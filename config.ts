@@ -46,7 +46,8 @@ export interface BedrockSideConfig extends CommonConfig {
     auditTrail?: AuditTrailConfig;
 }
 
-export const API_KEY_STATUSES = ["Active", "Inactive"] as const;
+/** Expired: AWS reports it after the expiry and it cannot be set; saying so keeps `pulumi up` from trying to change it. */
+export const API_KEY_STATUSES = ["Active", "Inactive", "Expired"] as const;
 
 export interface ApiKeyConfig {
     name: string;
@@ -371,7 +372,7 @@ function apiKeysConfig(r: Reader): ApiKeyConfig[] {
         const unknown = Object.keys(k).filter(f => !["name", "expiryDays", "never", "status", "managedPolicy", "marketplace"].includes(f));
         if (unknown.length) r.problem(`${where} has unknown fields ${unknown.join(", ")} (name, expiryDays, never, status, managedPolicy, marketplace)`);
         const status = k.status ?? "Active";
-        if (!API_KEY_STATUSES.includes(status as ApiKeyConfig["status"])) r.problem(`${where}.status must be Active or Inactive (got ${JSON.stringify(k.status)})`);
+        if (!API_KEY_STATUSES.includes(status as ApiKeyConfig["status"])) r.problem(`${where}.status must be Active, Inactive or Expired (got ${JSON.stringify(k.status)})`);
         for (const f of ["never", "managedPolicy", "marketplace"]) {
             if (k[f] !== undefined && typeof k[f] !== "boolean") r.problem(`${where}.${f} must be true or false (got ${JSON.stringify(k[f])})`);
         }

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Statement, policyJson, serviceTrust } from "./iam";
+import { previewError } from "./previewError";
 
 /** One referenced Bedrock stack, as its outputs describe it. */
 export interface BedrockTargetRef {
@@ -28,7 +29,7 @@ export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.Custo
         const ref = new pulumi.StackReference(stackName, { name: stackName }, opts);
         const need = (key: string) => ref.getOutput(key).apply(v => {
             if (v === undefined || v === null) {
-                throw new pulumi.RunError(`stack ${stackName} has no output "${key}": deploy the Bedrock side first (pulumi up -s ${stackName.split("/").pop()}) or fix bedrock-bridge:bedrockStacks`);
+                throw previewError(`stack ${stackName} has no output "${key}": deploy the Bedrock side first (pulumi up -s ${stackName.split("/").pop()}) or fix bedrock-bridge:bedrockStacks`);
             }
             return v;
         });
@@ -63,7 +64,7 @@ export function requireAllowedModel(targets: BedrockTargetRef[], modelId: string
     return pulumi.all(targets.map(t => t.allowedModelIds)).apply(lists => {
         const allowed = [...new Set(lists.flat())];
         if (!allowed.includes(modelId)) {
-            throw new pulumi.RunError(`${key} "${modelId}" is not allowed by the referenced Bedrock stack(s) ${targets.map(t => t.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to bedrock-bridge:models there or pick one of these.`);
+            throw previewError(`${key} "${modelId}" is not allowed by the referenced Bedrock stack(s) ${targets.map(t => t.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to bedrock-bridge:models there or pick one of these.`);
         }
         return modelId;
     });

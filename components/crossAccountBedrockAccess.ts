@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { isInferenceProfileId } from "../config";
 import { partitionOf, policy, scopedName, Statement } from "./iam";
+import { previewError } from "./previewError";
 
 /** The execution role's default name: unique per stack and region, since IAM names are account-global. */
 export const executionRoleName = (region: string) => scopedName("bedrock-bridge-execution", region);
@@ -108,7 +109,7 @@ export class CrossAccountBedrockAccess extends pulumi.ComponentResource {
         const routes = pulumi.all(profiles.map(id =>
             aws.bedrock.getInferenceProfileOutput({ inferenceProfileId: id, region: args.region }, { parent: this }).apply(p => {
                 const modelArns = (p.models ?? []).map(m => m.modelArn);
-                if (!modelArns.length) throw new pulumi.RunError(`inference profile ${id} routes to no foundation models in ${args.region}`);
+                if (!modelArns.length) throw previewError(`inference profile ${id} routes to no foundation models in ${args.region}`);
                 return { profileId: id, profileArn: p.inferenceProfileArn, modelArns };
             })));
         this.modelStatements = routes.apply(rs => modelStatements(args.region, plain, rs, !!args.allowMarketplace));

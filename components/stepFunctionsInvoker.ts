@@ -6,6 +6,7 @@ import { StepFunctionsConfig } from "../config";
 import { BedrockTargetRef, CallerRole, targetValues } from "./bedrockTargets";
 import { Statement, logWriteStatement, partitionOf } from "./iam";
 import { buildDefinition } from "./stateMachineDefinition";
+import { previewError } from "./previewError";
 
 export interface StepFunctionsInvokerArgs {
     accountId: string;
@@ -37,10 +38,10 @@ export function stateMachineName(name: string): string {
 /** Preview-time checks of the referenced stacks; each message says what to change. */
 function checkTargets(region: string, t: { stackName: string; region: string; externalId?: string }): void {
     if (t.region !== region) {
-        throw new pulumi.RunError(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
+        throw previewError(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
     }
     if (t.externalId) {
-        throw new pulumi.RunError(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId), which a Step Functions task's Credentials cannot send: remove the external id there, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
+        throw previewError(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId), which a Step Functions task's Credentials cannot send: remove the external id there, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
     }
 }
 
@@ -83,7 +84,7 @@ export class StepFunctionsInvoker extends pulumi.ComponentResource {
             // A model must be callable on every target, since a throttled request moves on to the next.
             const allowed = values.map(v => v.models).reduce((a, b) => a.filter(m => b.includes(m)));
             if (!allowed.includes(defaultModelId)) {
-                throw new pulumi.RunError(`bedrock-bridge:defaultModelId "${defaultModelId}" is not allowed by every Bedrock stack the state machine uses (${args.targets.map(t => t.stackName).join(", ")}); allowed by all: ${allowed.join(", ") || "none"}. Add it to bedrock-bridge:models there or pick one of these.`);
+                throw previewError(`bedrock-bridge:defaultModelId "${defaultModelId}" is not allowed by every Bedrock stack the state machine uses (${args.targets.map(t => t.stackName).join(", ")}); allowed by all: ${allowed.join(", ") || "none"}. Add it to bedrock-bridge:models there or pick one of these.`);
             }
             return JSON.stringify(buildDefinition({
                 targets: values.map((v, i) => ({ roleArn: v.roleArn, accountId: v.accountId, region: v.region, label: `${args.targets[i].stackName} (${v.accountId}, ${v.region})` })),

@@ -43,6 +43,14 @@ describe("program: caller side", () => {
         const msg = await configError(runCaller(empty));
         assert.match(msg, /pulumi up -s bedrock/);
     });
+
+    it("a preview error reads as itself, not buried under repeated 'error serializing property' prefixes", async () => {
+        const empty = { stack: "bedrock", project: "bedrock-bridge", resources: [], outputs: {} };
+        // The missing output feeds several policies and environments; Pulumi prefixed the same error once per awaiter.
+        const msg = await configError(runCaller(empty));
+        assert.ok(!msg.includes("error serializing property"), msg);
+        assert.match(msg, /^stack bedrock has no output "roleArn": deploy the Bedrock side first/m);
+    });
 });
 
 describe("config errors name the key", () => {

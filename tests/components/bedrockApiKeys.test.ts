@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { StackRun } from "../../tools/harness";
+import { sharedMocks, StackRun } from "../../tools/harness";
 import { ALLOW_ALL, decide, foundationModelArn, inferenceProfileArn } from "../support/iam";
 import { checkAll } from "../../policy/rules";
 import { byType, failureOf, json, one, runBedrock } from "../support/stacks";
@@ -112,6 +112,37 @@ describe("BedrockApiKeys: long-term keys under mocks", () => {
         assert.equal(byType(r, "aws:iam/user:User").length + byType(r, KEY).length, 0);
         assert.equal(r.outputs.apiKeys, undefined);
         assert.equal(r.outputs.apiKeySecrets, undefined);
+    });
+});
+
+describe("BedrockApiKeys: expired long-term keys", () => {
+    /** Runs the stack with AWS's view of the credential: what the state holds after a refresh past the expiry. */
+    async function withReportedStatus(status: string, overrides: Record<string, unknown>, key = "api-keys-exploration") {
+        const mocks = sharedMocks();
+        const original = mocks.newResource.bind(mocks);
+        mocks.newResource = (args) => {
+            const r = original(args);
+            return args.type === KEY && args.name === key ? { ...r, state: { ...r.state, status } } : r;
+        };
+        try {
+            return await withWarnings(overrides);
+        } finally {
+            mocks.newResource = original;
+        }
+    }
+
+    it("preview fails, before pulumi up would try to set an expired key Active again, and says how to rotate", async () => {
+        const msg = await failureOf(withReportedStatus("Expired", EXAMPLE_KEY));
+        assert.match(msg, /bedrock-bridge:apiKeys "exploration" has expired .*add a key under a new name \(e\.g\. \{name: exploration-2, expiryDays: 30\}\).*set status: Expired for it/);
+    });
+
+    it("status: Expired leaves the key's status to AWS and warns until the entry is removed", async () => {
+        const { run: r, warnings } = await withReportedStatus("Expired", { "bedrock-bridge:apiKeys": [{ name: "exploration", expiryDays: 30, status: "Expired" }, { name: "exploration-2", expiryDays: 30 }] });
+        const [old, fresh] = byType(r, KEY);
+        assert.equal(old.inputs.status, "Inactive", "never asks AWS to set Expired (read-only) or Active");
+        assert.equal(fresh.inputs.status, "Active");
+        assert.deepEqual(r.outputs.apiKeys.map((k: any) => [k.name, k.status]), [["exploration", "Expired"], ["exploration-2", "Active"]]);
+        assert.equal(warnings.filter(w => /"exploration" has expired/.test(w)).length, 1, warnings.join("\n"));
     });
 });
 
@@ -274,7 +305,7 @@ describe("Bedrock API key config errors name the key", () => {
         ["expiry as text", keys([{ name: "a", expiryDays: "30" }]), /expiryDays must be a whole number from 1 to 36600 \(got "30"\)/],
         ["no expiry", keys([{ name: "a" }]), /bedrock-bridge:apiKeys "a"\.expiryDays is required .*never: true/],
         ["expiry and never", keys([{ name: "a", expiryDays: 3, never: true }]), /sets both expiryDays and never/],
-        ["unknown status", keys([{ name: "a", expiryDays: 3, status: "Disabled" }]), /bedrock-bridge:apiKeys "a"\.status must be Active or Inactive \(got "Disabled"\)/],
+        ["unknown status", keys([{ name: "a", expiryDays: 3, status: "Disabled" }]), /bedrock-bridge:apiKeys "a"\.status must be Active, Inactive or Expired \(got "Disabled"\)/],
         ["unknown field", keys([{ name: "a", expiryDays: 3, expiry: 3 }]), /bedrock-bridge:apiKeys "a" has unknown fields expiry/],
         ["bad name", keys([{ name: "has space", expiryDays: 3 }]), /bedrock-bridge:apiKeys\[0\]\.name must be 1\.\.50 characters/],
         ["duplicate name", keys([{ name: "a", expiryDays: 3 }, { name: "a", expiryDays: 4 }]), /bedrock-bridge:apiKeys names "a" more than once/],
