@@ -49,6 +49,7 @@ export class CrossAccountInvoker extends pulumi.ComponentResource {
                 DEFAULT_MODEL_ID: args.defaultModelId,
                 ...auth.env,
             },
+            environmentSources: { BEDROCK_TARGETS: "bedrock-bridge:bedrockStacks (the referenced stacks' role ARNs and models)", DEFAULT_MODEL_ID: "bedrock-bridge:defaultModelId" },
             bundle: auth.bundle,
             bundleSkip: auth.bundleSkip,
         }, this, [callerRole.policy]);

@@ -207,6 +207,12 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
                 CHAT_COALESCE_MS: String(c.coalesceMs),
                 ...(c.systemPrompt ? { CHAT_SYSTEM_PROMPT: c.systemPrompt } : {}),
             },
+            environmentSources: {
+                CHAT_SYSTEM_PROMPT: "bedrock-bridge:chat.systemPrompt",
+                BEDROCK_TARGETS: "bedrock-bridge:bedrockStacks (the referenced stacks' role ARNs and models)",
+                CHAT_MODEL_ID: "bedrock-bridge:chat.modelId",
+                CHAT_NAMESPACE: "bedrock-bridge:chat.namespace",
+            },
         }, this, [relayRole.policy]);
         // Invoked asynchronously by the API: a retry would replay the whole answer on the channel.
         new aws.lambda.FunctionEventInvokeConfig(`${name}-relay-async`, {

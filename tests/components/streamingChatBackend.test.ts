@@ -232,6 +232,21 @@ describe("StreamingChatBackend", () => {
         assert.equal(o.chatUserPoolClientId, r("aws:cognito/userPoolClient:UserPoolClient").id);
     });
 
+    it("checks the relay's whole environment in bytes at preview (Lambda's 4 KB), naming chat.systemPrompt", async () => {
+        // 1,400 Japanese characters: within the character bound, but 4.2 KB of UTF-8.
+        const japanese = "日本語で簡潔に答えてください。".repeat(100);
+        assert.equal(japanese.length, 1500);
+        const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:chat": { ...CHAT, systemPrompt: japanese } }));
+        assert.match(msg, /function chat-relay: its environment is \d+ bytes, over Lambda's limit of 4096 bytes/);
+        assert.match(msg, /biggest part is bedrock-bridge:chat\.systemPrompt \(CHAT_SYSTEM_PROMPT\) with 45\d\d bytes/);
+        assert.ok(!msg.includes("error serializing property"), msg);
+        // The same number of ASCII characters fits, and the relay gets the prompt.
+        const ascii = await runCaller(bedrock, { "bedrock-bridge:chat": { ...CHAT, systemPrompt: "a".repeat(1500) } });
+        const env = one(ascii, "aws:lambda/function:Function", "chat-relay").inputs.environment.variables;
+        assert.equal(env.CHAT_SYSTEM_PROMPT.length, 1500);
+        assert.ok(Buffer.byteLength(JSON.stringify(env)) <= 4096);
+    });
+
     it("fails preview with messages naming the chat keys", async () => {
         const cases: [unknown, RegExp][] = [
             [{}, /bedrock-bridge:chat\.allowedOrigins is required/],
