@@ -16,6 +16,7 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const MODEL_ID = /^([a-z-]+\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/;
 const ROLE_PATH = /^\/([\w+=,.@-]+\/)*$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@\/-]+$/;
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z]{2}(-gov)?-[a-z]+-\d:(\d{12}):stateMachine:[A-Za-z0-9_-]{1,80}$/;
 
 export interface CommonConfig {
     side: "bedrock" | "caller";
@@ -36,6 +37,11 @@ export interface BedrockSideConfig extends CommonConfig {
     /** Explicit execution role name; by default one unique per stack and region (IAM names are account-global). */
     roleName?: string;
     externalId?: pulumi.Output<string>;
+    /**
+     * Caller state machines trusted with their own ARN as the external id: Step Functions sends the state machine's
+     * ARN as sts:ExternalId when a Task assumes Credentials.RoleArn, and cannot send any other.
+     */
+    trustedStateMachineArns: string[];
     maxSessionDurationSeconds: number;
     allowMarketplace: boolean;
     /** Long-term Bedrock API keys (an IAM user with a service-specific credential each). */
@@ -125,7 +131,7 @@ export interface ChatConfig {
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
-const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail"];
+const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "trustedStateMachineArns", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail"];
 const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth", "chat"];
 
 export class ConfigError extends pulumi.RunError {
@@ -288,11 +294,16 @@ function bedrockSide(r: Reader, common: Omit<CommonConfig, "side">): BedrockSide
     const maxSessionDurationSeconds = r.int("maxSessionDurationSeconds", 3600, 3600, 43200);
     const allowMarketplace = r.bool("allowMarketplace", false);
     const externalId = r.secret("externalId");
+    const trustedStateMachineArns = r.list("trustedStateMachineArns", { pattern: STATE_MACHINE_ARN, hint: "state machine ARNs, arn:aws:states:<region>:<account>:stateMachine:<name> (the caller stack's stateMachineArn output)" });
+    for (const arn of trustedStateMachineArns) {
+        const acct = STATE_MACHINE_ARN.exec(arn)?.[2];
+        if (acct && !callerAccountIds.includes(acct)) r.problem(`${r.key("trustedStateMachineArns")} names ${arn}, whose account ${acct} is not in ${r.key("callerAccountIds")}`);
+    }
     const apiKeys = apiKeysConfig(r);
     const shortTermKeys = r.bool("shortTermKeys", true);
     const denyLongTermBearerTokens = r.bool("denyLongTermBearerTokens", false);
     const auditTrail = auditTrailConfig(r);
-    return { side: "bedrock", ...common, callerAccountIds, callerRolePath, trustedPrincipalArns, models, roleName, externalId, maxSessionDurationSeconds, allowMarketplace, apiKeys, shortTermKeys, denyLongTermBearerTokens, auditTrail };
+    return { side: "bedrock", ...common, callerAccountIds, callerRolePath, trustedPrincipalArns, models, roleName, externalId, trustedStateMachineArns, maxSessionDurationSeconds, allowMarketplace, apiKeys, shortTermKeys, denyLongTermBearerTokens, auditTrail };
 }
 
 function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideConfig {

@@ -19,6 +19,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         models: cfg.models,
         roleName: cfg.roleName,
         externalId: cfg.externalId,
+        trustedStateMachineArns: cfg.trustedStateMachineArns,
         maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
         allowMarketplace: cfg.allowMarketplace,
     });
@@ -40,6 +41,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         allowedModelIds: access.allowedModelIds,
         callerRolePath: cfg.callerRolePath,
         ...(cfg.externalId ? { externalId: cfg.externalId } : {}),
+        ...(cfg.trustedStateMachineArns.length ? { trustedStateMachineArns: cfg.trustedStateMachineArns } : {}),
         shortTermKeys: cfg.shortTermKeys,
         ...(cfg.apiKeys.length ? { apiKeys: keys.keys, apiKeySecrets: keys.secrets } : {}),
         ...(keys.denyLongTermPolicy ? { denyLongTermKeysPolicyArn: keys.denyLongTermPolicy.arn, denyLongTermKeysScp: keys.denyLongTermScp } : {}),

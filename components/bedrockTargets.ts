@@ -12,6 +12,8 @@ export interface BedrockTargetRef {
     accountId: pulumi.Output<string>;
     allowedModelIds: pulumi.Output<string[]>;
     externalId: pulumi.Output<string | undefined>;
+    /** State machines the Bedrock stack trusts with their ARN as external id (bedrock-bridge:trustedStateMachineArns). */
+    trustedStateMachineArns: pulumi.Output<string[] | undefined>;
 }
 
 /** The plain values a function receives (BEDROCK_TARGETS), in priority order. */
@@ -40,6 +42,7 @@ export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.Custo
             accountId: need("accountId") as pulumi.Output<string>,
             allowedModelIds: need("allowedModelIds") as pulumi.Output<string[]>,
             externalId: ref.getOutput("externalId") as pulumi.Output<string | undefined>,
+            trustedStateMachineArns: ref.getOutput("trustedStateMachineArns") as pulumi.Output<string[] | undefined>,
         };
     });
 }

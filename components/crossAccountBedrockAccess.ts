@@ -21,6 +21,8 @@ export interface CrossAccountBedrockAccessArgs {
     models: string[];
     roleName?: string;
     externalId?: pulumi.Input<string>;
+    /** Caller state machines, trusted with their ARN as the external id (what Step Functions sends). */
+    trustedStateMachineArns?: string[];
     maxSessionDurationSeconds?: number;
     allowMarketplace?: boolean;
 }
@@ -46,15 +48,30 @@ export function trustedPrincipalPatterns(args: Pick<CrossAccountBedrockAccessArg
  */
 export function trustPolicy(args: CrossAccountBedrockAccessArgs, externalId?: string): string {
     const partition = partitionOf(args.region);
-    const condition: Statement["Condition"] = { ArnLike: { "aws:PrincipalArn": trustedPrincipalPatterns(args) } };
-    if (externalId) condition.StringEquals = { "sts:ExternalId": externalId };
-    return JSON.stringify(policy([{
+    const principalArns = { ArnLike: { "aws:PrincipalArn": trustedPrincipalPatterns(args) } };
+    const statements: Statement[] = [{
         Sid: "CallerAccountRoles",
         Effect: "Allow",
         Principal: { AWS: args.callerAccountIds.map(a => `arn:${partition}:iam::${a}:root`) },
         Action: "sts:AssumeRole",
-        Condition: condition,
-    }]), null, 2);
+        Condition: externalId ? { ...principalArns, StringEquals: { "sts:ExternalId": externalId } } : principalArns,
+    }];
+    // A Step Functions Task cannot send a chosen external id: it sends the state machine's ARN as sts:ExternalId
+    // (Step Functions developer guide, "Cross-account access for .sync integration pattern" and the cross-account
+    // tutorial: the target role's trust has "sts:ExternalId": "arn:aws:states:<region>:<account>:stateMachine:<name>").
+    // So with an external id, each trusted state machine is let in with its own ARN, still only from a caller role.
+    const machines = args.trustedStateMachineArns ?? [];
+    if (externalId && machines.length) {
+        const accounts = [...new Set(machines.map(m => m.split(":")[4]))];
+        statements.push({
+            Sid: "CallerStateMachines",
+            Effect: "Allow",
+            Principal: { AWS: accounts.map(a => `arn:${partition}:iam::${a}:root`) },
+            Action: "sts:AssumeRole",
+            Condition: { ...principalArns, StringEquals: { "sts:ExternalId": machines } },
+        });
+    }
+    return JSON.stringify(policy(statements), null, 2);
 }
 
 /** Invoke permissions for each model id: profiles through their routes, plain models in-region. */

@@ -36,12 +36,13 @@ export function stateMachineName(name: string): string {
 }
 
 /** Preview-time checks of the referenced stacks; each message says what to change. */
-function checkTargets(region: string, t: { stackName: string; region: string; externalId?: string }): void {
+function checkTargets(region: string, smArn: string, t: { stackName: string; region: string; externalId?: string; trustedStateMachineArns?: string[] }): void {
     if (t.region !== region) {
         throw previewError(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
     }
-    if (t.externalId) {
-        throw previewError(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId), which a Step Functions task's Credentials cannot send: remove the external id there, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
+    // Step Functions sends the state machine's ARN as sts:ExternalId (see trustPolicy in crossAccountBedrockAccess.ts).
+    if (t.externalId && !(t.trustedStateMachineArns ?? []).includes(smArn)) {
+        throw previewError(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId). A Step Functions task sends its state machine's ARN as sts:ExternalId, never a chosen one: add "${smArn}" to bedrock-bridge:trustedStateMachineArns of stack ${t.stackName} and pulumi up there first, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
     }
 }
 
@@ -79,8 +80,8 @@ export class StepFunctionsInvoker extends pulumi.ComponentResource {
         }, { parent: this });
         this.role = callerRole.role;
 
-        const definition = pulumi.all([targetValues(args.targets), args.defaultModelId]).apply(([values, defaultModelId]) => {
-            values.forEach((v, i) => checkTargets(args.region, { ...v, stackName: args.targets[i].stackName }));
+        const definition = pulumi.all([targetValues(args.targets), args.defaultModelId, pulumi.all(args.targets.map(t => t.trustedStateMachineArns))]).apply(([values, defaultModelId, machines]) => {
+            values.forEach((v, i) => checkTargets(args.region, smArn, { ...v, trustedStateMachineArns: machines[i], stackName: args.targets[i].stackName }));
             // A model must be callable on every target, since a throttled request moves on to the next.
             const allowed = values.map(v => v.models).reduce((a, b) => a.filter(m => b.includes(m)));
             if (!allowed.includes(defaultModelId)) {

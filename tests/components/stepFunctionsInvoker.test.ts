@@ -136,9 +136,38 @@ describe("StepFunctionsInvoker", () => {
         assert.match(msg, /bedrock-bridge:stepFunctions \{enabled: false\}/);
     });
 
-    it("fails at preview when the Bedrock stack needs an external id, which Credentials cannot send", async () => {
+    const SM_ARN = "arn:aws:states:ap-northeast-1:111111111111:stateMachine:bedrock-bridge-caller-sfn-invoker";
+
+    it("fails at preview when the Bedrock stack needs an external id but does not trust this state machine's ARN as one", async () => {
         const msg = await failure(caller({}, { "bedrock-bridge:externalId": "ext-123" }));
-        assert.match(msg, /requires an external id/);
+        assert.match(msg, /requires an external id \(its bedrock-bridge:externalId\)/);
+        assert.match(msg, /sends its state machine's ARN as sts:ExternalId/);
+        assert.ok(msg.includes(`add "${SM_ARN}" to bedrock-bridge:trustedStateMachineArns of stack bedrock`), msg);
+    });
+
+    it("with an external id, the Bedrock role trusts the listed state machine by its ARN as external id, and nothing else (simulator)", async () => {
+        const { bedrock, run } = await caller({}, { "bedrock-bridge:externalId": "ext-123", "bedrock-bridge:trustedStateMachineArns": [SM_ARN] });
+        assert.equal(one(run, SM).inputs.name, SM_ARN.split(":").pop());
+        assert.deepEqual(bedrock.outputs.trustedStateMachineArns, [SM_ARN]);
+        const role = one(run, ROLE, "sfn-invoker-role");
+        const bedrockRole = one(bedrock, ROLE);
+        const trust = json(bedrockRole.inputs.assumeRolePolicy);
+        const assume = (externalId?: string, principal = role.state.arn) => decide({
+            principal: sessionOf(principal), principalArn: principal, action: "sts:AssumeRole", resource: bedrockRole.state.arn,
+            resourceAccount: "222222222222", identityPolicies: [policyOf(run)], resourcePolicy: trust,
+            context: externalId ? { "sts:ExternalId": externalId } : {},
+        });
+        assert.equal(await assume(SM_ARN), "Allowed", "what Step Functions sends");
+        assert.equal(await assume("ext-123"), "Allowed", "the functions' external id still works");
+        assert.equal(await assume(), "ImplicitlyDenied");
+        assert.equal(await assume(SM_ARN.replace("caller-sfn", "other-sfn")), "ImplicitlyDenied", "another state machine's ARN");
+        assert.equal(await assume(SM_ARN, "arn:aws:iam::111111111111:role/elsewhere/x"), "ImplicitlyDenied", "a role outside the caller path");
+    });
+
+    it("bedrock-bridge:trustedStateMachineArns must be state machines of the caller accounts", async () => {
+        const msg = await failure(runBedrock({ "bedrock-bridge:trustedStateMachineArns": ["arn:aws:states:ap-northeast-1:999999999999:stateMachine:x", "arn:aws:lambda:x"] }));
+        assert.match(msg, /trustedStateMachineArns has invalid entries "arn:aws:lambda:x"/);
+        assert.match(msg, /names arn:aws:states:ap-northeast-1:999999999999:stateMachine:x, whose account 999999999999 is not in bedrock-bridge:callerAccountIds/);
     });
 
     const configErrors: [string, unknown, RegExp][] = [
