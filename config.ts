@@ -100,6 +100,11 @@ export interface CallerSideConfig extends CommonConfig {
     auth: "sigv4" | "shortTermKey";
     /** Streaming chat backend (seed 003); undefined when bedrock-bridge:chat is absent or disabled. */
     chat?: ChatConfig;
+    /**
+     * The region's API Gateway account setting (CloudWatch Logs role, account-wide): "manage" creates it here,
+     * "existing" says the account already has one, "none" (default) leaves REST access logs off so a fresh account deploys.
+     */
+    apiGatewayAccount: "manage" | "existing" | "none";
 }
 
 export interface ChatConfig {
@@ -132,7 +137,7 @@ export interface ChatConfig {
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
 const BEDROCK_KEYS = ["callerAccountIds", "callerRolePath", "trustedPrincipalArns", "models", "roleName", "externalId", "trustedStateMachineArns", "maxSessionDurationSeconds", "allowMarketplace", "apiKeys", "shortTermKeys", "denyLongTermBearerTokens", "auditTrail"];
-const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth", "chat"];
+const CALLER_KEYS = ["bedrockStacks", "rolePath", "defaultModelId", "invoker", "stepFunctions", "auth", "chat", "apiGatewayAccount"];
 
 export class ConfigError extends pulumi.RunError {
     constructor(public readonly problems: string[]) {
@@ -325,7 +330,11 @@ function callerSide(r: Reader, common: Omit<CommonConfig, "side">): CallerSideCo
     const stepFunctions = stepFunctionsConfig(r);
     const auth = (r.str("auth", { oneOf: ["sigv4", "shortTermKey"] }) ?? "sigv4") as CallerSideConfig["auth"];
     const chat = chatConfig(r);
-    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker, stepFunctions, auth, ...(chat ? { chat } : {}) };
+    const apiGatewayAccount = (r.str("apiGatewayAccount", {
+        oneOf: ["manage", "existing", "none"],
+        hint: "manage (this stack sets the region's account-wide API Gateway CloudWatch role), existing (the account has one), none (no access logs)",
+    }) ?? "none") as CallerSideConfig["apiGatewayAccount"];
+    return { side: "caller", ...common, bedrockStacks, rolePath, defaultModelId, invoker, stepFunctions, auth, ...(chat ? { chat } : {}), apiGatewayAccount };
 }
 
 /** bedrock-bridge:stepFunctions, a map; unknown or invalid entries are problems naming the entry. */

@@ -8,6 +8,7 @@ import { StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
 import { StreamingChatBackend } from "./components/streamingChatBackend";
 import { BedrockApiKeys } from "./components/bedrockApiKeys";
 import { BedrockAuditTrail } from "./components/auditTrail";
+import { ApiGatewayAccount } from "./components/apiGatewayAccount";
 
 export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
     const access = new CrossAccountBedrockAccess("bedrock-access", {
@@ -90,6 +91,8 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
         outputs.stateMachineRoleArn = sfn.role.arn;
         outputs.stateMachineLogGroup = sfn.logGroup.name;
     }
+    const apiGateway = cfg.apiGatewayAccount === "manage" ? new ApiGatewayAccount("apigateway-account", { accountId: cfg.accountId, region: cfg.region }) : undefined;
+    if (apiGateway) outputs.apiGatewayCloudWatchRoleArn = apiGateway.role.arn;
     if (cfg.chat) {
         const chat = new StreamingChatBackend("chat", {
             accountId: cfg.accountId,
@@ -100,6 +103,8 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
             logRetentionDays: cfg.logRetentionDays,
             chat: cfg.chat,
             auth: cfg.auth,
+            // Access logs need the account setting: managed here, said to exist, or off.
+            accessLogs: apiGateway ? { after: apiGateway.account } : cfg.apiGatewayAccount === "existing",
         });
         outputs.chatRestEndpoint = chat.restEndpoint;
         outputs.chatEventsHttpEndpoint = chat.httpEndpoint;

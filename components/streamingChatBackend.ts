@@ -27,6 +27,11 @@ export interface StreamingChatBackendArgs {
     chat: ChatConfig;
     /** SigV4 with the assumed role, or short-term Bedrock API keys made from it (bedrock-bridge:auth). */
     auth?: BedrockAuth;
+    /**
+     * Stage access logs: API Gateway refuses them until the region's account setting has a CloudWatch Logs role.
+     * true when the account has one, { after } when this stack manages it, false (default) for none.
+     */
+    accessLogs?: boolean | { after: pulumi.Resource };
 }
 
 /** The JSON schema (draft-04, API Gateway's dialect) of the request body; the gateway answers 400 itself. */
@@ -306,13 +311,18 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
             description: "bedrock-bridge chat",
             triggers: { configuration: fingerprint, function: this.function.invokeArn, authorizer: authorizer.id, model: model.id },
         }, { parent: this, dependsOn: [post, postIntegration, postResponse, postIntegrationResponse, options, optionsIntegration, optionsResponse, optionsIntegrationResponse, ...gatewayResponses] });
-        const accessLogs = new aws.cloudwatch.LogGroup(`${name}-api-access-logs`, {
+        const logsOn = !!args.accessLogs;
+        const accessLogs = logsOn ? new aws.cloudwatch.LogGroup(`${name}-api-access-logs`, {
             name: `/aws/apigateway/bedrock-bridge/${pulumi.getStack()}/${name}`,
             retentionInDays: args.logRetentionDays,
-        }, parent);
+        }, parent) : undefined;
+        if (!logsOn) {
+            pulumi.log.info("chat API: stage access logs are off, because the API Gateway account setting (CloudWatch Logs role) is not known to exist in this region. " +
+                "Set bedrock-bridge:apiGatewayAccount to existing (it is set) or manage (this stack sets it, account-wide), see README \"API Gateway account setting\".", this);
+        }
         this.stage = new aws.apigateway.Stage(`${name}-stage`, {
             restApi, deployment: deployment.id, stageName: c.stageName,
-            accessLogSettings: {
+            accessLogSettings: accessLogs && {
                 destinationArn: accessLogs.arn,
                 format: JSON.stringify({
                     requestId: "$context.requestId", status: "$context.status", sub: "$context.authorizer.claims.sub", resourcePath: "$context.resourcePath",
@@ -320,7 +330,7 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
                     error: "$context.error.message", validationError: "$context.error.validationErrorString", integrationError: "$context.integration.error",
                 }),
             },
-        }, parent);
+        }, { parent: this, dependsOn: typeof args.accessLogs === "object" ? [args.accessLogs.after] : [] });
         new aws.apigateway.MethodSettings(`${name}-throttling`, {
             restApi, stageName: this.stage.stageName, methodPath: "*/*",
             settings: { throttlingRateLimit: c.throttling.rateLimit, throttlingBurstLimit: c.throttling.burstLimit, metricsEnabled: true },

@@ -1,6 +1,7 @@
 // StreamingChatBackend under mocks: every resource of seed 003 as this program declares it, the IAM of each role
 // through the simulator, the request schema through a JSON-schema validator, and the config errors.
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { byType, failureOf, json, one, runBedrock, runCaller } from "../support/stacks";
@@ -200,12 +201,51 @@ describe("StreamingChatBackend", () => {
         assert.equal(perm.sourceAccount, "111111111111");
     });
 
-    it("stage: access logs, throttling, and a deployment that changes when the API does", async () => {
+    it("stage on a fresh account: no access logs (API Gateway would refuse them without the account setting), nothing account-wide", () => {
+        const stage = r("aws:apigateway/stage:Stage").inputs;
+        assert.equal(stage.accessLogSettings, undefined);
+        assert.equal(byType(run, "aws:cloudwatch/logGroup:LogGroup").filter(l => l.name === "chat-api-access-logs").length, 0);
+        assert.equal(byType(run, "aws:apigateway/account:Account").length, 0);
+    });
+
+    it("apiGatewayAccount: existing turns the stage's access logs on, without touching the account setting", async () => {
+        const existing = await runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "existing" });
+        assert.equal(byType(existing, "aws:apigateway/account:Account").length, 0);
+        const stage = one(existing, "aws:apigateway/stage:Stage").inputs;
+        assert.equal(stage.accessLogSettings.destinationArn, one(existing, "aws:cloudwatch/logGroup:LogGroup", "chat-api-access-logs").state.arn);
+        assert.equal(json(stage.accessLogSettings.format).sub, "$context.authorizer.claims.sub");
+    });
+
+    it("apiGatewayAccount: manage sets the account setting with its own role, warns that it is account-wide, and logs", async () => {
+        const warnings: string[] = [];
+        const original = pulumi.log.warn;
+        (pulumi.log as any).warn = (msg: string) => { warnings.push(msg); return Promise.resolve(); };
+        let managed;
+        try {
+            managed = await runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "manage" });
+        } finally {
+            (pulumi.log as any).warn = original;
+        }
+        const account = one(managed, "aws:apigateway/account:Account");
+        const role = one(managed, "aws:iam/role:Role", "apigateway-account-cloudwatch");
+        assert.equal(account.inputs.cloudwatchRoleArn, role.state.arn);
+        const trust = json(role.inputs.assumeRolePolicy).Statement[0];
+        assert.deepEqual(trust.Principal, { Service: "apigateway.amazonaws.com" });
+        assert.deepEqual(trust.Condition, { StringEqualsIfExists: { "aws:SourceAccount": "111111111111" } });
+        assert.equal(one(managed, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "apigateway-account-cloudwatch").inputs.policyArn,
+            "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
+        assert.ok(one(managed, "aws:apigateway/stage:Stage").inputs.accessLogSettings.destinationArn);
+        assert.equal(managed.outputs.apiGatewayCloudWatchRoleArn, role.state.arn);
+        assert.ok(warnings.some(w => /ACCOUNT-WIDE \(one per region per account\)/.test(w)), warnings.join("\n"));
+        assert.match(await failureOf(runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "yes" })), /bedrock-bridge:apiGatewayAccount must be one of manage, existing, none/);
+    });
+
+    it("stage: throttling, and a deployment that changes when the API does", async () => {
         const stage = r("aws:apigateway/stage:Stage").inputs;
         assert.equal(stage.stageName, "prod");
         assert.equal(stage.deployment, r("aws:apigateway/deployment:Deployment").id);
-        assert.equal(stage.accessLogSettings.destinationArn, r("aws:cloudwatch/logGroup:LogGroup", "chat-api-access-logs").state.arn);
-        const fmt = json(stage.accessLogSettings.format);
+        const existing = await runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "existing" });
+        const fmt = json(one(existing, "aws:apigateway/stage:Stage").inputs.accessLogSettings.format);
         assert.equal(fmt.requestId, "$context.requestId");
         assert.equal(fmt.sub, "$context.authorizer.claims.sub");
         const ms = r("aws:apigateway/methodSettings:MethodSettings").inputs;
