@@ -23,6 +23,8 @@ export interface Plan {
     project: string;
     resources: PlanResource[];
     outputs: Record<string, any>;
+    /** Data sources read at preview (token and arguments), e.g. aws:bedrock/getInferenceProfile. */
+    invokes?: { token: string; args: Record<string, any> }[];
 }
 
 export function planPath(stack: string, dir = SYNTH_DIR): string {
@@ -62,7 +64,7 @@ export async function writePlan(run: StackRun, dir = SYNTH_DIR): Promise<Plan> {
     }
     // Secret outputs (API key secrets, say) never reach the plan file or the summary, as in `pulumi stack output`.
     const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs?.includes(k) ? "[secret]" : v]));
-    const plan: Plan = { stack: run.stack, project: run.project, resources, outputs };
+    const plan: Plan = { stack: run.stack, project: run.project, resources, outputs, invokes: run.invokes ?? [] };
     fs.writeFileSync(planPath(run.stack, dir), JSON.stringify(plan, null, 2) + "\n");
     return plan;
 }
