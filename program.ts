@@ -1,8 +1,9 @@
 // Builds one side from the stack's configuration. index.ts hands this to Pulumi; tests and synth call it under mocks.
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig, BedrockSideConfig, CallerSideConfig } from "./config";
+import { BedrockSideConfig, CallerSideConfig, ConfigError, PROJECT, readConfig, toStackConfig } from "./config";
+import { BedrockTrust, callerProblems, modelProblems, readReferencedStack } from "./crossStackChecks";
 import { CrossAccountBedrockAccess } from "./components/crossAccountBedrockAccess";
-import { referenceBedrockStacks, requireAllowedModel } from "./components/bedrockTargets";
+import { BedrockTargetRef, referenceBedrockStacks, requireAllowedModel } from "./components/bedrockTargets";
 import { CrossAccountInvoker } from "./components/crossAccountInvoker";
 import { StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
 import { StreamingChatBackend } from "./components/streamingChatBackend";
@@ -41,6 +42,12 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         accountId: cfg.accountId,
         allowedModelIds: access.allowedModelIds,
         callerRolePath: cfg.callerRolePath,
+        // What this stack trusts, so each caller stack can check at preview that it is trusted (crossStackChecks.ts).
+        trust: {
+            callerAccountIds: cfg.callerAccountIds,
+            callerRolePath: cfg.callerRolePath,
+            ...(cfg.trustedPrincipalArns ? { trustedPrincipalArns: cfg.trustedPrincipalArns } : {}),
+        } satisfies BedrockTrust,
         ...(cfg.externalId ? { externalId: cfg.externalId } : {}),
         ...(cfg.trustedStateMachineArns.length ? { trustedStateMachineArns: cfg.trustedStateMachineArns } : {}),
         shortTermKeys: cfg.shortTermKeys,
@@ -50,8 +57,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
     };
 }
 
-export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
-    const targets = referenceBedrockStacks(cfg.bedrockStacks);
+export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = referenceBedrockStacks(cfg.bedrockStacks)): Record<string, unknown> {
     const defaultModelId = cfg.defaultModelId
         ? requireAllowedModel(targets, cfg.defaultModelId, "bedrock-bridge:defaultModelId")
         : targets[0].allowedModelIds.apply(m => m[0]);
@@ -117,8 +123,26 @@ export function callerSide(cfg: CallerSideConfig): Record<string, unknown> {
     return outputs;
 }
 
-/** The program: reads config once, builds the configured side, returns the stack outputs. */
-export function main(): Record<string, unknown> {
-    const cfg = loadConfig();
-    return cfg.side === "bedrock" ? bedrockSide(cfg) : callerSide(cfg);
+/**
+ * The program: reads config once, adds what only the referenced stacks and Bedrock can tell (trust, allowed and
+ * existing models), fails with every problem at once, or builds the configured side and returns its outputs.
+ */
+export async function main(): Promise<Record<string, unknown>> {
+    const read = readConfig();
+    const cfg = toStackConfig(read);
+    const problems = [...read.problems];
+    const v = read.values;
+    let targets: BedrockTargetRef[] | undefined;
+    if (read.side === "caller" && v.bedrockStacks) {
+        targets = referenceBedrockStacks(v.bedrockStacks);
+        const stacks = await Promise.all(targets.map(t => readReferencedStack(t.stackName, t.reference)));
+        const models = [
+            ...(v.defaultModelId ? [{ key: `${PROJECT}:defaultModelId`, id: v.defaultModelId as string }] : []),
+            ...(v.chat?.modelId && v.chat.enabled ? [{ key: `${PROJECT}:chat.modelId`, id: v.chat.modelId as string }] : []),
+        ];
+        problems.push(...callerProblems({ accountId: read.aws.allowedAccountIds?.[0], rolePath: v.rolePath, models }, stacks));
+    }
+    if (read.side === "bedrock" && v.models && read.aws.region) problems.push(...await modelProblems(read.aws.region, v.models));
+    if (problems.length || !cfg) throw new ConfigError(problems.filter((p, i) => problems.indexOf(p) === i));
+    return cfg.side === "bedrock" ? bedrockSide(cfg) : callerSide(cfg, targets);
 }

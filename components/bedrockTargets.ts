@@ -3,10 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Statement, policyJson, serviceTrust } from "./iam";
 import { previewError } from "./previewError";
+import { qualifyStackName } from "../crossStackChecks";
 
 /** One referenced Bedrock stack, as its outputs describe it. */
 export interface BedrockTargetRef {
+    /** As configured (messages use it); `reference` reads the stack by its full org/project/stack name. */
     stackName: string;
+    reference: pulumi.StackReference;
     roleArn: pulumi.Output<string>;
     region: pulumi.Output<string>;
     accountId: pulumi.Output<string>;
@@ -28,7 +31,7 @@ export interface BedrockTargetValue {
 /** A StackReference per Bedrock stack; missing outputs fail with the command that produces them. */
 export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.CustomResourceOptions): BedrockTargetRef[] {
     return stackNames.map(stackName => {
-        const ref = new pulumi.StackReference(stackName, { name: stackName }, opts);
+        const ref = new pulumi.StackReference(stackName, { name: qualifyStackName(stackName) }, opts);
         const need = (key: string) => ref.getOutput(key).apply(v => {
             if (v === undefined || v === null) {
                 throw previewError(`stack ${stackName} has no output "${key}": deploy the Bedrock side first (pulumi up -s ${stackName.split("/").pop()}) or fix bedrock-bridge:bedrockStacks`);
@@ -37,6 +40,7 @@ export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.Custo
         });
         return {
             stackName,
+            reference: ref,
             roleArn: need("roleArn") as pulumi.Output<string>,
             region: need("region") as pulumi.Output<string>,
             accountId: need("accountId") as pulumi.Output<string>,

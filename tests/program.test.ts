@@ -1,5 +1,7 @@
 // Both stacks' programs under mocks: what each side builds, and config errors that fail preview with the key.
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { previewError } from "../components/previewError";
 import { byType, failureOf as configError, json, one, runBedrock, runCaller } from "./support/stacks";
 
 describe("program: bedrock side", () => {
@@ -23,7 +25,8 @@ describe("program: caller side", () => {
         const bedrock = await runBedrock();
         const caller = await runCaller(bedrock);
         const ref = one(caller, "pulumi:pulumi:StackReference");
-        assert.equal(ref.inputs.name, "bedrock");
+        // A bare name gets this stack's organization and project (issue 10 item 6), not the token's default org.
+        assert.equal(ref.inputs.name, "organization/bedrock-bridge/bedrock");
         assert.deepEqual(caller.outputs.bedrockRoleArns, [bedrock.outputs.roleArn]);
         const roles = byType(caller, "aws:iam/role:Role");
         assert.ok(roles.length > 0);
@@ -45,11 +48,15 @@ describe("program: caller side", () => {
     });
 
     it("a preview error reads as itself, not buried under repeated 'error serializing property' prefixes", async () => {
-        const empty = { stack: "bedrock", project: "bedrock-bridge", resources: [], outputs: {} };
-        // The missing output feeds several policies and environments; Pulumi prefixed the same error once per awaiter.
-        const msg = await configError(runCaller(empty));
-        assert.ok(!msg.includes("error serializing property"), msg);
-        assert.match(msg, /^stack bedrock has no output "roleArn": deploy the Bedrock side first/m);
+        // One failed output feeding several inputs: Pulumi's own serializer prefixes the same error once per awaiter.
+        const { serializeProperties } = require("@pulumi/pulumi/runtime/rpc");
+        const failing = (make: (m: string) => Error) => {
+            const out = pulumi.output(Promise.resolve("x")).apply((): string => { throw make('stack bedrock has no output "roleArn": deploy the Bedrock side first'); });
+            return Promise.all(["policy", "environment", "description"].map(k => serializeProperties("r", { [k]: out }).catch((e: Error) => e.message)));
+        };
+        const plain = await failing(m => new pulumi.RunError(m));
+        assert.match(plain.at(-1)!, /^(error serializing property "\w+": ){2,}/, "what Pulumi does to a plain RunError");
+        for (const msg of await failing(previewError)) assert.equal(msg, 'stack bedrock has no output "roleArn": deploy the Bedrock side first');
     });
 });
 

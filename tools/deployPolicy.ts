@@ -1,6 +1,7 @@
 // `npm run deploy-policy -- <stack>`: the least-privilege IAM policy the deploy role (the workflows' OIDC role) needs
 // to create, update, refresh and delete exactly what this stack's synthesized plan holds. Derived from the plan,
 // resource type by resource type, so it cannot go stale: a type without an entry here is an error (and a test).
+import "./quiet";
 import * as fs from "fs";
 import * as path from "path";
 import type { Plan, PlanResource } from "./synth";

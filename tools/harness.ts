@@ -7,6 +7,8 @@ import { MockContext, RecordingMocks, ResourceRecord } from "./mocks";
 
 export const ROOT = path.join(__dirname, "..");
 export const PROJECT = "bedrock-bridge";
+/** The organization of offline runs: the one DIY backends use (Pulumi Cloud stacks have their org's name). */
+export const ORGANIZATION = "organization";
 
 export interface StackConfigMap {
     config: Record<string, string>;
@@ -91,6 +93,7 @@ export interface RunOptions {
     secretKeys?: string[];
     /** Outputs of referenced stacks (the caller's StackReferences read them). */
     stackOutputs?: (name: string) => Record<string, unknown>;
+    organization?: string;
 }
 
 /**
@@ -108,7 +111,7 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
         stackOutputs: opts.stackOutputs ?? (name => { throw new Error(`no outputs for referenced stack ${name}`); }),
     };
     m.reset(ctx);
-    await pulumi.runtime.setMocks(m, PROJECT, opts.stack, false);
+    await pulumi.runtime.setMocks(m, PROJECT, opts.stack, false, opts.organization ?? ORGANIZATION);
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
     // Imported after the mocks are set, as the Pulumi docs require.
     const { main } = require("../program") as typeof import("../program");
@@ -124,7 +127,7 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
     let outputs: Record<string, any> = {};
     const secretOutputs: string[] = [];
     try {
-        const exported = main();
+        const exported = await main();
         const settled = await Promise.race([resolveDeep(exported), gaveUp]);
         if (settled !== "gave up") {
             outputs = settled;

@@ -24,7 +24,22 @@ export interface ResourceRecord {
     state: Record<string, any>;
 }
 
-const profiles = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "inference-profiles.json"), "utf8"));
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8"));
+const profiles = fixture("inference-profiles.json");
+const foundationModels = fixture("foundation-models.json");
+
+/**
+ * A geographic profile answers the same from each of its source regions, which are its destination regions (jp.:
+ * ap-northeast-1 and ap-northeast-3), so one fixture entry serves them all; the ARN names the asking region.
+ */
+function profileAnswer(id: string, region: string): any {
+    if (profiles[region]?.[id]) return profiles[region][id];
+    for (const [r, byId] of Object.entries<any>(profiles)) {
+        const p = r.startsWith("_") ? undefined : byId[id];
+        if (p && p.models.some((m: any) => m.modelArn.split(":")[3] === region)) return p;
+    }
+    return undefined;
+}
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -215,10 +230,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             case "aws:bedrock/getInferenceProfile:getInferenceProfile": {
                 const r = args.inputs.region ?? region;
                 const id = args.inputs.inferenceProfileId;
-                const p = profiles[r]?.[id];
-                if (!p) {
-                    throw new Error(`no fixture for inference profile "${id}" in ${r}: add the answer of \`aws bedrock get-inference-profile --inference-profile-identifier ${id} --region ${r}\` to tools/fixtures/inference-profiles.json`);
-                }
+                const p = profileAnswer(id, r);
+                // As AWS answers an id it does not know (the fixture lists what `aws bedrock get-inference-profile` finds).
+                if (!p) throw new Error(`ResourceNotFoundException: inference profile ${id} not found in ${r}`);
                 return {
                     ...p,
                     inferenceProfileId: id,
@@ -228,6 +242,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                     updatedAt: "2025-09-29T00:00:00Z",
                     description: p.inferenceProfileName,
                 };
+            }
+            case "aws:bedrockfoundation/getModel:getModel": {
+                const r = args.inputs.region ?? region;
+                const id = args.inputs.modelId;
+                const m = foundationModels[r]?.[id];
+                if (!m) throw new Error(`ValidationException: The provided model identifier is invalid (${id} in ${r})`);
+                return { ...m, id, modelId: id, modelArn: `arn:aws:bedrock:${r}::foundation-model/${id}`, region: r, inputModalities: ["TEXT"], outputModalities: ["TEXT"], responseStreamingSupported: true, customizationsSupporteds: [], inferenceTypesSupporteds: ["ON_DEMAND"] };
             }
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return { accountId, arn: `arn:aws:iam::${accountId}:user/deployer`, userId: "AIDAMOCK", id: accountId };

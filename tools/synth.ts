@@ -1,6 +1,7 @@
 // Offline synth: `npm run synth -- <stack> [--diff <base plan.json>]`
 // Runs the program under mocks with Pulumi.<stack>.yaml's config and writes .synth/<stack>/plan.json plus each
 // Lambda package unpacked under .synth/<stack>/lambdas/<function resource name>/, then prints a short summary.
+import "./quiet";
 import * as fs from "fs";
 import * as path from "path";
 import { describeError, readStackConfig, ROOT, runStack, StackRun } from "./harness";

@@ -1,5 +1,6 @@
 // `npm run token -- <stack>`: a short-term Bedrock API key for the Bedrock stack's role, made from your own
 // credentials (assume the role, presign with @aws/bedrock-token-generator). See README "Bedrock API keys".
+import "./quiet";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import * as fs from "fs";

@@ -28,7 +28,7 @@ async function converseOnTheWire(args: unknown): Promise<{ path: string; body: a
         maxAttempts: 1,
     });
     await assert.rejects(client.send(new ConverseCommand(camel(args))), /captured/);
-    return { path: decodeURIComponent(request.path), body: JSON.parse(Buffer.from(request.body).toString("utf8")) };
+    return { path: decodeURIComponent(request.path), body: JSON.parse(new TextDecoder().decode(request.body)) };
 }
 
 const ROLE_A = "arn:aws:iam::222222222222:role/bedrock-bridge-execution";

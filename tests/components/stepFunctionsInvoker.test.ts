@@ -165,9 +165,10 @@ describe("StepFunctionsInvoker", () => {
     });
 
     it("bedrock-bridge:trustedStateMachineArns must be state machines of the caller accounts", async () => {
-        const msg = await failure(runBedrock({ "bedrock-bridge:trustedStateMachineArns": ["arn:aws:states:ap-northeast-1:999999999999:stateMachine:x", "arn:aws:lambda:x"] }));
-        assert.match(msg, /trustedStateMachineArns has invalid entries "arn:aws:lambda:x"/);
-        assert.match(msg, /names arn:aws:states:ap-northeast-1:999999999999:stateMachine:x, whose account 999999999999 is not in bedrock-bridge:callerAccountIds/);
+        const bad = await failure(runBedrock({ "bedrock-bridge:trustedStateMachineArns": ["arn:aws:lambda:x"] }));
+        assert.match(bad, /trustedStateMachineArns has invalid entries "arn:aws:lambda:x"/);
+        const foreign = await failure(runBedrock({ "bedrock-bridge:trustedStateMachineArns": ["arn:aws:states:ap-northeast-1:999999999999:stateMachine:x"] }));
+        assert.match(foreign, /names arn:aws:states:ap-northeast-1:999999999999:stateMachine:x, whose account 999999999999 is not in bedrock-bridge:callerAccountIds/);
     });
 
     const configErrors: [string, unknown, RegExp][] = [

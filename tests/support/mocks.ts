@@ -1,9 +1,18 @@
 // The one mocks setup for every test file (setMocks is global): loaded by .mocharc.json before any test.
 // Tests run the program through tools/harness.runStack, which points these mocks at the stack under test.
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, sharedMocks } from "../../tools/harness";
+import { ORGANIZATION, PROJECT, sharedMocks } from "../../tools/harness";
 
-pulumi.runtime.setMocks(sharedMocks(), PROJECT, "test", false);
+pulumi.runtime.setMocks(sharedMocks(), PROJECT, "test", false, ORGANIZATION);
+
+// Test output is the tests' own: no AWS SDK Node-version warning (see tools/quiet.ts), and the program's Pulumi
+// log lines (info/warn/debug, printed once per stack run) only with BB_TEST_LOGS=1. Tests that check a warning
+// replace pulumi.log.warn themselves and see every message.
+import "../../tools/quiet";
+if (process.env.BB_TEST_LOGS !== "1") {
+    const quiet = () => Promise.resolve();
+    Object.assign(pulumi.log, { info: quiet, warn: quiet, debug: quiet });
+}
 
 // Runs that fail on purpose (config errors) leave registrations unresolved; Pulumi's exit-time leak detector
 // would then print a warning after our summary line and turn a green run into exit code 1. Under mocks there

@@ -21,9 +21,10 @@ describe("npm run synth", () => {
         await assert.rejects(synth("caller", empty), /run `npm run synth -- bedrock` first/);
     });
 
-    it("writes plan.json with stack, project, resources (type, name, urn, id, inputs, outputs) and outputs", () => {
+    it("writes plan.json with stack, project, resources (type, name, urn, id, inputs, outputs), outputs and the data sources read", () => {
         const onDisk = JSON.parse(fs.readFileSync(planPath("bedrock", dir), "utf8"));
-        assert.deepEqual(Object.keys(onDisk), ["stack", "project", "resources", "outputs"]);
+        assert.deepEqual(Object.keys(onDisk), ["stack", "project", "resources", "outputs", "invokes"]);
+        assert.ok(onDisk.invokes.some((i: any) => i.token === "aws:bedrock/getInferenceProfile:getInferenceProfile" && i.args.inferenceProfileId === "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"));
         assert.equal(onDisk.stack, "bedrock");
         assert.equal(onDisk.project, "bedrock-bridge");
         for (const r of onDisk.resources) {

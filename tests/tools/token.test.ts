@@ -176,6 +176,8 @@ describe("npm run token: the command", function () {
         assert.equal(denied.code, 1);
         assert.match(denied.stderr, /^token: your credentials may not assume arn:aws:iam::222222222222:role\/bedrock-bridge-execution: the Bedrock stack trusts only roles under its bedrock-bridge:callerRolePath/m);
         assert.ok(!/\n\s+at /.test(denied.stderr), denied.stderr);
+        // The command's own words only: no AWS SDK Node-version warning (tools/quiet.ts) on Node < 22.
+        assert.ok(!/NodeVersionSupportWarning/.test(denied.stderr + denied.stdout), denied.stderr);
         const none = await token(deployed, { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" });
         assert.equal(none.code, 1);
         assert.match(none.stderr, /no AWS credentials found/);
