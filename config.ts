@@ -62,6 +62,9 @@ export interface InvokerConfig {
     enabled: boolean;
     memorySize: number;
     timeoutSeconds: number;
+    /** maxTokens sent when an event gives none, and the largest an event may ask for. */
+    maxTokens: number;
+    maxTokensLimit: number;
 }
 
 export interface StepFunctionsConfig {
@@ -72,6 +75,8 @@ export interface StepFunctionsConfig {
     tracing: boolean;
     /** InferenceConfig defaults when the execution input gives none. */
     maxTokens: number;
+    /** The largest maxTokens an execution input may ask for. */
+    maxTokensLimit: number;
     temperature: number;
     retry: { maxAttempts: number; intervalSeconds: number; backoffRate: number; maxDelaySeconds: number };
 }

@@ -2,6 +2,7 @@
 // and meaning. config.ts validates with it, the known-key list and "did you mean" come from it, and
 // tools/configDocs.ts generates README's configuration reference and Pulumi.yaml's `config:` block from it.
 import { z } from "zod";
+import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, MODEL_MAX_OUTPUT_TOKENS } from "./functions/limits";
 
 export const PROJECT = "bedrock-bridge";
 
@@ -75,13 +76,30 @@ export const list = (pattern: RegExp, hint: string, m: Meta = {}, min = 0) =>
 
 const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
+/** Every maxTokens is held to one bound (functions/limits.ts): what current Claude models can produce. */
+const tokens = () => int(1, MODEL_MAX_OUTPUT_TOKENS);
+
+/** A map's default maxTokens must fit under the limit its requests are held to. */
+const tokenBounds = (key: string) => (c: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (!isMap(c)) return;
+    const d = c.maxTokens, l = c.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT;
+    // Out-of-range values have their own message already.
+    if (typeof d === "number" && typeof l === "number" && d > l && d <= MODEL_MAX_OUTPUT_TOKENS && l <= MODEL_MAX_OUTPUT_TOKENS) {
+        ctx.addIssue({ code: "custom", path: ["maxTokens"], message: `(${d}) is more than ${PROJECT}:${key}.maxTokensLimit (${l}): lower maxTokens or raise maxTokensLimit (at most ${MODEL_MAX_OUTPUT_TOKENS})` });
+    }
+};
+
 // ---- structured keys ----
 
 const invoker = meta(z.strictObject({
     enabled: bool().default(true),
     memorySize: int(128, 10240).default(256),
     timeoutSeconds: int(5, 900).default(60),
-}), { style: "invalid", expected: "a map such as {memorySize: 512}" });
+    /** Sent when an event gives none; Bedrock reserves it against the token quota up front. */
+    maxTokens: tokens().default(DEFAULT_MAX_TOKENS),
+    /** The most an event may ask for. */
+    maxTokensLimit: tokens().default(DEFAULT_MAX_TOKENS_LIMIT),
+}).superRefine(tokenBounds("invoker"), { when: () => true }), { style: "invalid", expected: "a map such as {memorySize: 512}" });
 
 const retry = meta(z.strictObject({
     maxAttempts: int(0, 10).default(3),
@@ -97,10 +115,11 @@ const stepFunctions = meta(z.strictObject({
     logLevel: oneOf(["ALL", "ERROR", "FATAL", "OFF"]).default("ERROR"),
     includeExecutionData: bool().default(false),
     tracing: bool().default(false),
-    maxTokens: int(1, 128000).default(1000),
+    maxTokens: tokens().default(1000),
+    maxTokensLimit: tokens().default(DEFAULT_MAX_TOKENS_LIMIT),
     temperature: num(0, 1).default(0.7),
     retry: retry.prefault({}),
-}), { style: "invalid", expected: "a map such as {type: EXPRESS, tracing: true}", defaultText: "{enabled: true, type: STANDARD, logLevel: ERROR, includeExecutionData: false, …}" });
+}).superRefine(tokenBounds("stepFunctions"), { when: () => true }), { style: "invalid", expected: "a map such as {type: EXPRESS, tracing: true}", defaultText: "{enabled: true, type: STANDARD, logLevel: ERROR, includeExecutionData: false, …}" });
 
 const apiKey = meta(z.strictObject({
     // The IAM user is BedrockAPIKey-<name>-<stack>-<region>, cut with a hash at 64 (components/bedrockApiKeys.ts).
@@ -153,7 +172,7 @@ const chat = meta(z.strictObject({
     maxPromptChars: int(1, 100000).default(8000),
     maxPriorTurns: int(0, 50).default(10),
     maxTurnChars: int(1, 100000).default(8000),
-    maxTokens: int(1, 64000).default(4096),
+    maxTokens: tokens().default(DEFAULT_MAX_TOKENS),
     throttling: meta(z.strictObject({
         rateLimit: meta(z.number().gt(0).max(10000), { expected: "a positive number up to 10000" }).default(10),
         burstLimit: meta(z.number().gt(0).max(10000), { expected: "a positive number up to 10000" }).default(20),
@@ -226,7 +245,7 @@ export const KEYS: Record<string, KeyDef> = {
         "IAM path of the caller roles; must be under the Bedrock side's `callerRolePath` (checked at preview)"),
     defaultModelId: k("caller", meta(text(MODEL_ID, "one of the models the Bedrock stack allows"), { defaultText: "first allowed" }).optional(),
         "must be allowed by a referenced Bedrock stack, or preview fails"),
-    invoker: k("caller", invoker.prefault({}), "the cross-account invoker Lambda"),
+    invoker: k("caller", invoker.prefault({}), 'the cross-account invoker Lambda; `maxTokens` is sent when an event gives none, `maxTokensLimit` is the most an event may ask for (see "Output tokens")'),
     auth: k("caller", oneOf(["sigv4", "shortTermKey"]).default("sigv4"), "`shortTermKey`: functions call Bedrock with short-term API keys made from the assumed role"),
     stepFunctions: k("caller", stepFunctions.prefault({}), 'the Step Functions invoker, see "Step Functions invoker"'),
     chat: k("caller", chat.optional(), 'the streaming chat backend: `{allowedOrigins: [...], …}`, see "Streaming chat backend"'),

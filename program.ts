@@ -77,6 +77,8 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
             logRetentionDays: cfg.logRetentionDays,
             memorySize: cfg.invoker.memorySize,
             timeoutSeconds: cfg.invoker.timeoutSeconds,
+            maxTokens: cfg.invoker.maxTokens,
+            maxTokensLimit: cfg.invoker.maxTokensLimit,
             auth: cfg.auth,
         });
         outputs.invokerFunctionName = invoker.function.name;

@@ -1,12 +1,13 @@
 // Benchmark: seed 003's relay (one awaited publish per delta, reading stalls meanwhile) side by side with ours
 // (first delta at once, then coalesced; one ordered publish in flight), against the same local fakes: fake STS,
 // fake Bedrock Runtime streaming event-stream frames at a steady rate, fake AppSync Events with injected latency.
-// Both use the same SigV4 publisher with keep-alive (the seed's requests.post opens a connection per call, so
-// this flatters the seed). Printed, never asserted.
+// Both use the same SigV4 sender with keep-alive (the seed's requests.post opens a connection per call, so
+// this flatters the seed). A second run injects publish faults (transient failures and one outage) into both.
+// Printed, never asserted.
 import { ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
 import { FakeBedrock, FakeSts, textStream } from "../tests/support/fakes";
 import { FakeAppSync } from "../tests/support/fakeAppSync";
-import { createAppSyncPublisher } from "../functions/appsyncPublisher";
+import { createAppSyncSender } from "../functions/appsyncPublisher";
 import { clientFor } from "../functions/invoker";
 import { createStreamingChatHandler } from "../functions/streamingChat";
 
@@ -17,6 +18,9 @@ const PUBLISH_LATENCY_MS = 25;
 /** ~70 deltas/s, a typical Claude Sonnet output rate over ConverseStream. */
 const DELTA_INTERVAL_MS = 14;
 const SCENARIOS = [{ name: "short answer", deltas: 40 }, { name: "long answer", deltas: 600 }];
+/** The publish-fault run: answers in a row, each publish failing with 429/500 at this rate, and one outage
+ * (every publish 503) of OUTAGE_MS starting OUTAGE_AT_MS into each answer. */
+const FAULT_RUN = { answers: 4, deltas: 200, failureRate: 0.2, outageAtMs: 300, outageMs: 2000 };
 
 interface Measure {
     firstDeltaMs: number;
@@ -24,9 +28,41 @@ interface Measure {
     requests: number;
     totalMs: number;
     complete: boolean;
+    /** Model deltas whose text never reached the subscriber. */
+    lost: number;
+    /** The subscriber got a done or error event. */
+    terminal: boolean;
 }
 
-async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<void>): Promise<Measure> {
+/** A small seeded PRNG (mulberry32), so both approaches meet the same failure rate run after run. */
+function prng(seed: number): () => number {
+    return () => {
+        seed = (seed + 0x6d2b79f5) | 0;
+        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+function injectFaults(appsync: FakeAppSync, seed: number): void {
+    const rnd = prng(seed);
+    let first = 0;
+    appsync.fail = () => {
+        const at = Date.now() - (first ||= Date.now());
+        if (at >= FAULT_RUN.outageAtMs && at < FAULT_RUN.outageAtMs + FAULT_RUN.outageMs) return 503;
+        return rnd() < FAULT_RUN.failureRate ? (rnd() < 0.5 ? 429 : 500) : undefined;
+    };
+}
+
+/** What a subscriber reconstructs: by seq without repeats when events carry one (ours), else arrival order (seed). */
+function subscriberText(events: any[]): string {
+    if (!events.length || events[0].seq === undefined) return events.map(e => e.message ?? "").join("");
+    const bySeq = new Map<number, any>();
+    for (const e of events) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
+    return [...bySeq.keys()].sort((a, b) => a - b).map(k => bySeq.get(k).message ?? "").join("");
+}
+
+async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<void>, faults?: (appsync: FakeAppSync) => void): Promise<Measure> {
     const sts = await new FakeSts().start();
     const bedrock = await new FakeBedrock().start();
     const appsync = await new FakeAppSync().start();
@@ -36,6 +72,7 @@ async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<
     let lastToken = 0;
     bedrock.onEvent = (event, at) => { if (event === "contentBlockDelta") lastToken = at; };
     Object.assign(process.env, { AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url });
+    faults?.(appsync);
     const started = Date.now();
     try {
         await relay(appsync);
@@ -43,29 +80,39 @@ async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<
         await Promise.all([sts.stop(), bedrock.stop(), appsync.stop()]);
     }
     const withText = appsync.publishes.filter(p => p.events.some(e => "message" in JSON.parse(e)));
-    const text = appsync.received().map(e => e.message ?? "").join("");
+    const events = appsync.received();
+    const text = subscriberText(events);
+    const got = new Set(text.split(" "));
     return {
         firstDeltaMs: (withText[0]?.at ?? NaN) - started,
-        tailMs: appsync.publishes[appsync.publishes.length - 1].at - lastToken,
+        tailMs: (appsync.publishes[appsync.publishes.length - 1]?.at ?? NaN) - lastToken,
         requests: appsync.requests,
         totalMs: Date.now() - started,
         complete: text === chunks.join(""),
+        lost: chunks.filter(c => !got.has(c.trim())).length,
+        terminal: events.some(e => e.type === "done" || e.type === "error"),
     };
 }
 
-/** Seed 003: for each contentBlockDelta, POST one event and wait for the answer before reading on. */
+/** Seed 003: for each contentBlockDelta, POST one event and wait for the answer before reading on. Like its
+ * requests.post(...).json(), an error status is not checked (that event is lost); a network error ends the answer. */
 async function seedRelay(): Promise<void> {
     const target = { roleArn: ROLE, region: "ap-northeast-1", accountId: "222222222222", models: [MODEL] };
     const client = clientFor(target);
-    const publish = createAppSyncPublisher({ endpoint: process.env.APPSYNC_HTTP_ENDPOINT!, region: "ap-northeast-1", credentials: async () => ({ accessKeyId: "AKIAFAKE", secretAccessKey: "x" }) });
+    const send = createAppSyncSender({ endpoint: process.env.APPSYNC_HTTP_ENDPOINT!, region: "ap-northeast-1", credentials: async () => ({ accessKeyId: "AKIAFAKE", secretAccessKey: "x" }) });
     const out = await client.send(new ConverseStreamCommand({ modelId: MODEL, messages: [{ role: "user", content: [{ text: "q" }] }] }));
     for await (const ev of out.stream ?? []) {
         const text = ev.contentBlockDelta?.delta?.text;
-        if (text) await publish(`/bedrock-stream-response/${SUB}/s-1`, [JSON.stringify({ message: text })]);
+        if (!text) continue;
+        try {
+            await send(`/bedrock-stream-response/${SUB}/s-1`, [JSON.stringify({ message: text })], 30_000);
+        } catch (e) {
+            if (!("status" in (e as object)) || (e as { status?: number }).status === undefined) throw e; // the seed's exit(1)
+        }
     }
 }
 
-async function ourRelay(): Promise<void> {
+async function ourRelay(): Promise<string> {
     const handler = createStreamingChatHandler({
         ...process.env,
         BEDROCK_TARGETS: JSON.stringify([{ roleArn: ROLE, region: "ap-northeast-1", accountId: "222222222222", models: [MODEL] }]),
@@ -74,11 +121,29 @@ async function ourRelay(): Promise<void> {
     const log = console.log;
     console.log = () => undefined; // the handler's one summary line per request
     try {
-        const r = await handler({ body: { prompt: "q", sessionid: "s-1" }, sub: SUB, requestId: "bench" });
-        if (r.outcome !== "done") throw new Error(`relay ended with ${r.outcome}`);
+        return (await handler({ body: { prompt: "q", sessionid: "s-1" }, sub: SUB, requestId: "bench" })).outcome;
     } finally {
         console.log = log;
     }
+}
+
+/** Answers in a row under publish faults, the seed's loop and ours side by side. */
+async function faultRun(): Promise<void> {
+    const r = FAULT_RUN;
+    console.log(`\npublish faults: ${r.answers} answers of ${r.deltas} deltas, ${r.failureRate * 100} % of publishes fail (429/500), and a ${r.outageMs / 1000} s outage (503) ${r.outageAtMs} ms into each answer`);
+    console.log("approach | answers completed | events lost (deltas whose text never arrived) | terminal events | tail after last token ms (median / max) | publish requests");
+    const rows: [string, Measure[]][] = [];
+    for (const [name, relay] of [["seed", async () => { await seedRelay(); }], ["ours", async () => { const o = await ourRelay(); if (o !== "done") console.warn(`relay ended with ${o}`); }]] as const) {
+        const ms: Measure[] = [];
+        for (let i = 0; i < r.answers; i++) ms.push(await measure(r.deltas, relay, a => injectFaults(a, 1000 + i)));
+        rows.push([name, ms]);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    for (const [name, ms] of rows) {
+        const tails = ms.map(m => m.tailMs);
+        console.log(`${name.padEnd(8)} | ${`${ms.filter(m => m.complete && (name === "seed" || m.terminal)).length}/${ms.length}`.padStart(17)} | ${`${ms.reduce((n, m) => n + m.lost, 0)} of ${r.answers * r.deltas}`.padStart(44)} | ${`${ms.filter(m => m.terminal).length}/${ms.length}`.padStart(15)} | ${`${f(median(tails))} / ${f(Math.max(...tails))}`.padStart(39)} | ${String(ms.reduce((n, m) => n + m.requests, 0)).padStart(16)}`);
+    }
+    console.log("(the seed publishes no terminal event; its answer counts as completed when all text arrived)");
 }
 
 const f = (n: number) => (Number.isFinite(n) ? `${Math.round(n)}` : "-");
@@ -90,10 +155,11 @@ export async function run(): Promise<void> {
     console.log("scenario          | approach | first delta ms | tail after last token ms | publish requests | total ms | complete");
     for (const s of SCENARIOS) {
         const seed = await measure(s.deltas, () => seedRelay());
-        const ours = await measure(s.deltas, () => ourRelay());
+        const ours = await measure(s.deltas, async () => { const o = await ourRelay(); if (o !== "done") throw new Error(`relay ended with ${o}`); });
         for (const [name, m] of [["seed", seed], ["ours", ours]] as const) {
             console.log(`${`${s.name} (${s.deltas})`.padEnd(17)} | ${name.padEnd(8)} | ${f(m.firstDeltaMs).padStart(14)} | ${f(m.tailMs).padStart(24)} | ${String(m.requests).padStart(16)} | ${f(m.totalMs).padStart(8)} | ${m.complete}`);
         }
         console.log(`${"".padEnd(17)} | ratio    | ${ratio(seed.firstDeltaMs, ours.firstDeltaMs).padStart(14)} | ${ratio(seed.tailMs, ours.tailMs).padStart(24)} | ${ratio(seed.requests, ours.requests).padStart(16)} | ${ratio(seed.totalMs, ours.totalMs).padStart(8)} |`);
     }
+    await faultRun();
 }

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { createInvokerHandler } from "../functions/invoker";
+import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT } from "../functions/limits";
 import { BedrockAuth, BedrockTargetRef, bedrockAuthPackaging, CallerRole, targetValues } from "./bedrockTargets";
 import { logWriteStatement } from "./iam";
 import { logGroupFor, nodeFunction } from "./nodeFunction";
@@ -14,6 +15,9 @@ export interface CrossAccountInvokerArgs {
     logRetentionDays: number;
     memorySize?: number;
     timeoutSeconds?: number;
+    /** maxTokens sent when an event gives none, and the largest an event may ask for (defaults: functions/limits.ts). */
+    maxTokens?: number;
+    maxTokensLimit?: number;
     /** SigV4 with the assumed role, or short-term Bedrock API keys made from it (bedrock-bridge:auth). */
     auth?: BedrockAuth;
 }
@@ -47,6 +51,8 @@ export class CrossAccountInvoker extends pulumi.ComponentResource {
             environment: {
                 BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
                 DEFAULT_MODEL_ID: args.defaultModelId,
+                MAX_TOKENS: String(args.maxTokens ?? DEFAULT_MAX_TOKENS),
+                MAX_TOKENS_LIMIT: String(args.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT),
                 ...auth.env,
             },
             environmentSources: { BEDROCK_TARGETS: "bedrock-bridge:bedrockStacks (the referenced stacks' role ARNs and models)", DEFAULT_MODEL_ID: "bedrock-bridge:defaultModelId" },

@@ -5,6 +5,7 @@
 // Converse arguments) -> Converse.1 .. Converse.n (one Task per Bedrock target in priority order: Retry on
 // transient errors, then Catch on throttling to the next target) -> output {text, stopReason, usage, latencyMs, modelId}.
 
+import { DEFAULT_MAX_TOKENS_LIMIT, maxTokensProblem, MODEL_MAX_OUTPUT_TOKENS } from "../functions/limits";
 import { acceptsOneSamplingParameter } from "../functions/samplingRules";
 
 export const CONVERSE_RESOURCE = "arn:aws:states:::aws-sdk:bedrockruntime:converse";
@@ -48,7 +49,10 @@ export interface DefinitionOptions {
     /** Model ids the input may ask for (every target must allow them). */
     allowedModelIds: string[];
     defaultModelId: string;
+    /** Sent when the input gives none: every Converse call carries an explicit MaxTokens (quota reservation). */
     maxTokens: number;
+    /** The largest inferenceConfig.maxTokens an input may ask for (default DEFAULT_MAX_TOKENS_LIMIT). */
+    maxTokensLimit?: number;
     temperature: number;
     retry: RetrySettings;
 }
@@ -78,7 +82,7 @@ const MAX_STOP_SEQUENCES = 4;
 const requestedModel = (o: DefinitionOptions) => `($exists(${INPUT}.modelId) ? ${INPUT}.modelId : ${lit(o.defaultModelId)})`;
 
 /** [condition, what is wrong], checked in order; the first that holds ends the execution with InvalidInput. */
-function inputChecks(o: DefinitionOptions): [string, string][] {
+function inputChecks(o: DefinitionOptions, maxTokensLimit: number): [string, string][] {
     const msg = `${INPUT}.message`, msgs = `${INPUT}.messages`, ic = `${INPUT}.inferenceConfig`;
     const blank = (v: string) => `($type(${v}) != "string" or $length($trim(${v})) = 0)`;
     const notInRange = (v: string) => `$exists(${v}) and ($type(${v}) != "number" or ${v} < 0 or ${v} > 1)`;
@@ -103,8 +107,8 @@ function inputChecks(o: DefinitionOptions): [string, string][] {
             `"inferenceConfig" must be an object with any of ${INFERENCE_KEYS.join(", ")}`],
         [`$exists(${ic}) and $count($filter($keys(${ic}), function($k) { $not($k in ${lit(INFERENCE_KEYS)}) })) > 0`,
             `"inferenceConfig" accepts only ${INFERENCE_KEYS.join(", ")}`],
-        [`$exists(${ic}.maxTokens) and ($type(${ic}.maxTokens) != "number" or ${ic}.maxTokens != $floor(${ic}.maxTokens) or ${ic}.maxTokens < 1)`,
-            '"inferenceConfig.maxTokens" must be a whole number of at least 1'],
+        [`$exists(${ic}.maxTokens) and ($type(${ic}.maxTokens) != "number" or ${ic}.maxTokens != $floor(${ic}.maxTokens) or ${ic}.maxTokens < 1 or ${ic}.maxTokens > ${maxTokensLimit})`,
+            `"inferenceConfig.maxTokens" must be a whole number from 1 to ${maxTokensLimit} (bedrock-bridge:stepFunctions.maxTokensLimit)`],
         [notInRange(`${ic}.temperature`),
             '"inferenceConfig.temperature" must be a number from 0 to 1'],
         [notInRange(`${ic}.topP`),
@@ -195,13 +199,16 @@ export function buildDefinition(o: DefinitionOptions): Definition {
     if (!o.allowedModelIds.includes(o.defaultModelId)) {
         throw new Error(`default model "${o.defaultModelId}" is not among the allowed models ${o.allowedModelIds.join(", ")}`);
     }
+    const maxTokensLimit = o.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT;
+    const tokenProblem = maxTokensProblem(maxTokensLimit, MODEL_MAX_OUTPUT_TOKENS) ?? maxTokensProblem(o.maxTokens, maxTokensLimit);
+    if (tokenProblem) throw new Error(`maxTokens ${o.maxTokens} and maxTokensLimit ${maxTokensLimit}: need 1 <= maxTokens <= maxTokensLimit <= ${MODEL_MAX_OUTPUT_TOKENS}`);
     const modelId = requestedModel(o);
     const states: Record<string, State> = {
         ValidateInput: {
             Type: "Choice",
             Comment: "Bad input ends here with a named error instead of a Bedrock ValidationException",
             Choices: [
-                ...inputChecks(o).map(([condition, problem]) => ({ Condition: expr(condition), Next: "InvalidInput", Assign: { problem } })),
+                ...inputChecks(o, maxTokensLimit).map(([condition, problem]) => ({ Condition: expr(condition), Next: "InvalidInput", Assign: { problem } })),
                 {
                     Condition: expr(`$not(${modelId} in ${lit(o.allowedModelIds)})`),
                     Next: "ModelNotAllowed",

@@ -92,6 +92,7 @@ export class StepFunctionsInvoker extends pulumi.ComponentResource {
                 allowedModelIds: allowed,
                 defaultModelId,
                 maxTokens: s.maxTokens,
+                maxTokensLimit: s.maxTokensLimit,
                 temperature: s.temperature,
                 retry: s.retry,
             }), null, 2);

@@ -1,9 +1,18 @@
 // Publishes events to an AppSync Events channel over its HTTP endpoint, signed with SigV4 (service "appsync").
 // No Pulumi imports: this file runs inside Lambda.
+//
+// AppSync Events (https://docs.aws.amazon.com/appsync/latest/eventapi/publish-http.html): POST /event with
+// {channel, events}, at most 5 events per request, each a stringified JSON value of at most 240 KB
+// (https://docs.aws.amazon.com/appsync/latest/eventapi/event-api-concepts.html). A 200 answer lists per event
+// {"successful": [{identifier, index}], "failed": [{identifier, index, code, message}]}. There is no idempotency
+// key: a request whose answer was lost may have been accepted, so a resend can deliver an event twice.
 import * as crypto from "crypto";
 import * as http from "http";
 import * as https from "https";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { publishError } from "./delivery";
+
+export type { PublishError, SendFn } from "./delivery";
 
 export interface Credentials {
     accessKeyId: string;
@@ -11,30 +20,11 @@ export interface Credentials {
     sessionToken?: string;
 }
 
-export interface PublisherOptions {
+export interface SenderOptions {
     /** The Events API HTTP endpoint, e.g. https://<id>.appsync-api.<region>.amazonaws.com/event */
     endpoint: string;
     region: string;
     credentials: () => Promise<Credentials>;
-    /** Attempts per publish, the first one included (429, 5xx and network errors are retried). */
-    maxAttempts?: number;
-    baseDelayMs?: number;
-    maxDelayMs?: number;
-    /** Per-request timeout. */
-    timeoutMs?: number;
-}
-
-export interface PublishError extends Error {
-    status?: number;
-    attempts: number;
-}
-
-/** Publishes `events` (JSON strings) to `channel` in one request; resolves when AppSync accepted all of them. */
-export type PublishFn = (channel: string, events: string[]) => Promise<PublishStats>;
-
-export interface PublishStats {
-    /** HTTP requests made, retries included. */
-    requests: number;
 }
 
 /** SigV4's hash: node's crypto behind the Checksum interface (a function, usable with `new`). */
@@ -47,34 +37,21 @@ function Sha256(this: unknown, secret?: string | Uint8Array) {
     };
 }
 
-function publishError(message: string, attempts: number, status?: number): PublishError {
-    const e = new Error(message) as PublishError;
-    e.name = "PublishFailed";
-    e.status = status;
-    e.attempts = attempts;
-    return e;
-}
+/** 429 and 5xx pass with time; any other 4xx (signature, permission, bad channel, too large) will not. */
+export const isTransientStatus = (status: number) => status === 429 || status >= 500;
 
-interface Reply {
-    status: number;
-    body: string;
-}
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-export function createAppSyncPublisher(opts: PublisherOptions): PublishFn {
+/**
+ * One signed POST per call over a keep-alive connection. Resolves with the indices AppSync did not accept;
+ * rejects with a PublishError whose `retryable` says whether sending again can help.
+ */
+export function createAppSyncSender(opts: SenderOptions): (channel: string, events: string[], timeoutMs: number) => Promise<{ failed: number[] }> {
     const url = new URL(opts.endpoint);
-    const secure = url.protocol === "https:";
-    const transport = secure ? https : http;
+    const transport = url.protocol === "https:" ? https : http;
     // One keep-alive agent per container: TLS handshakes only on the first publish.
     const agent = new transport.Agent({ keepAlive: true, maxSockets: 4 });
     const signer = new SignatureV4({ service: "appsync", region: opts.region, credentials: opts.credentials, sha256: Sha256 as any, uriEscapePath: true });
-    const maxAttempts = opts.maxAttempts ?? 5;
-    const base = opts.baseDelayMs ?? 40;
-    const cap = opts.maxDelayMs ?? 1000;
-    const timeoutMs = opts.timeoutMs ?? 5000;
 
-    const send = async (body: string): Promise<Reply> => {
+    const post = async (body: string, timeoutMs: number): Promise<{ status: number; body: string }> => {
         const signed = (await signer.sign({
             method: "POST",
             protocol: url.protocol,
@@ -85,10 +62,10 @@ export function createAppSyncPublisher(opts: PublisherOptions): PublishFn {
             headers: { host: url.host, "content-type": "application/json" },
             body,
         } as any)) as unknown as { headers: Record<string, string> };
-        return new Promise<Reply>((resolve, reject) => {
+        return new Promise((resolve, reject) => {
             const req = transport.request({
                 method: "POST", hostname: url.hostname, port: url.port || undefined, path: url.pathname,
-                headers: { ...signed.headers, "content-length": Buffer.byteLength(body) }, agent, timeout: timeoutMs,
+                headers: { ...signed.headers, "content-length": Buffer.byteLength(body) }, agent,
             }, res => {
                 let text = "";
                 res.setEncoding("utf8");
@@ -96,49 +73,32 @@ export function createAppSyncPublisher(opts: PublisherOptions): PublishFn {
                 res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
                 res.on("error", reject);
             });
-            req.on("timeout", () => req.destroy(new Error("publish timed out")));
+            // A whole-request timer, not the socket's idle timeout: an endpoint that trickles bytes is bounded too.
+            const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })), Math.max(1, timeoutMs));
+            req.on("close", () => clearTimeout(timer));
             req.on("error", reject);
             req.end(body);
         });
     };
 
-    return async (channel, events) => {
-        let pending = events;
-        let requests = 0;
-        let lastProblem = "";
-        let lastStatus: number | undefined;
-        for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-            if (attempt > 1) {
-                // Full jitter, capped: spreads retries of concurrent relays without growing the tail unboundedly.
-                await sleep(Math.random() * Math.min(cap, base * 2 ** (attempt - 2)) + base / 2);
-            }
-            requests++;
-            let reply: Reply;
-            try {
-                reply = await send(JSON.stringify({ channel, events: pending }));
-            } catch (e) {
-                lastProblem = `network error ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
-                lastStatus = undefined;
-                continue;
-            }
-            lastStatus = reply.status;
-            if (reply.status === 429 || reply.status >= 500) {
-                lastProblem = `HTTP ${reply.status}`;
-                continue;
-            }
-            if (reply.status < 200 || reply.status >= 300) {
-                // 4xx other than 429 (signature, permission, bad channel) will not get better by retrying.
-                throw publishError(`AppSync refused the publish: HTTP ${reply.status}`, attempt, reply.status);
-            }
-            let parsed: { failed?: { index?: number; code?: string }[] } = {};
-            try { parsed = reply.body ? JSON.parse(reply.body) : {}; } catch { parsed = {}; }
-            const failed = (parsed.failed ?? []).map(f => f.index).filter((i): i is number => Number.isInteger(i));
-            if (!failed.length) return { requests };
-            // Partial failure: resend only the events AppSync did not accept (each keeps its seq, so no duplicates).
-            pending = failed.sort((a, b) => a - b).map(i => pending[i]).filter(e => e !== undefined);
-            lastProblem = `${failed.length} event(s) not accepted`;
-            if (!pending.length) return { requests };
+    return async (channel, events, timeoutMs) => {
+        let reply: { status: number; body: string };
+        try {
+            reply = await post(JSON.stringify({ channel, events }), timeoutMs);
+        } catch (e) {
+            // Reset, timeout, DNS: AppSync may or may not have accepted the events; sending again is safe for a
+            // subscriber that ignores a seq it has seen (the resend is byte-identical).
+            throw publishError(`network error ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { retryable: true });
         }
-        throw publishError(`publishing failed after ${maxAttempts} attempts: ${lastProblem}`, maxAttempts, lastStatus);
+        if (reply.status < 200 || reply.status >= 300) {
+            throw publishError(`AppSync answered HTTP ${reply.status}`, { status: reply.status, retryable: isTransientStatus(reply.status) });
+        }
+        let parsed: { failed?: { index?: number; code?: unknown }[] } = {};
+        try { parsed = reply.body ? JSON.parse(reply.body) : {}; } catch { parsed = {}; }
+        const failed = (parsed.failed ?? []).filter(f => Number.isInteger(f.index) && f.index! >= 0 && f.index! < events.length);
+        // An event refused for good (e.g. 400: too large) would be resent until the deadline for nothing.
+        const permanent = failed.find(f => { const c = Number(f.code); return Number.isInteger(c) && c >= 400 && c < 500 && c !== 429; });
+        if (permanent) throw publishError(`AppSync refused event ${permanent.index} with code ${permanent.code}`, { status: Number(permanent.code), retryable: false });
+        return { failed: failed.map(f => f.index!) };
     };
 }

@@ -4,6 +4,7 @@ import { BedrockRuntimeClient, ConverseCommand, type ContentBlock, type Message,
 import { shortTermKeyClient } from "./bearer";
 import { assumedRoleProvider, sessionNameFor } from "./credentials";
 import { bridgeError, toBridgeError } from "./errors";
+import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, maxTokensProblem, MODEL_MAX_OUTPUT_TOKENS } from "./limits";
 import { createPool, type Failover } from "./pool";
 import { allowedModels, readTargets, type BedrockTarget } from "./targets";
 
@@ -31,7 +32,21 @@ export interface InvokerResult {
     failovers?: Failover[];
 }
 
-export const LIMITS = { promptChars: 100_000, messages: 50, systemChars: 20_000, maxTokens: 64_000, stopSequences: 4 };
+export const LIMITS = { promptChars: 100_000, messages: 50, systemChars: 20_000, stopSequences: 4 };
+
+/** maxTokens sent when an event gives none, and the largest an event may ask for. */
+export interface TokenBounds {
+    maxTokens: number;
+    maxTokensLimit: number;
+}
+
+/** MAX_TOKENS and MAX_TOKENS_LIMIT as the component sets them; a bad value stops the container at start. */
+export function readTokenBounds(env: NodeJS.ProcessEnv): TokenBounds {
+    const b = { maxTokens: Number(env.MAX_TOKENS ?? DEFAULT_MAX_TOKENS), maxTokensLimit: Number(env.MAX_TOKENS_LIMIT ?? DEFAULT_MAX_TOKENS_LIMIT) };
+    const problem = maxTokensProblem(b.maxTokensLimit) ?? maxTokensProblem(b.maxTokens, b.maxTokensLimit);
+    if (problem) throw new Error(`MAX_TOKENS (${env.MAX_TOKENS}) and MAX_TOKENS_LIMIT (${env.MAX_TOKENS_LIMIT}) must be whole numbers with 1 <= MAX_TOKENS <= MAX_TOKENS_LIMIT <= ${MODEL_MAX_OUTPUT_TOKENS} (bedrock-bridge:invoker.maxTokens, maxTokensLimit)`);
+    return b;
+}
 
 function invalid(msg: string): never {
     throw bridgeError("InvalidRequest", msg);
@@ -52,7 +67,7 @@ function textBlocks(content: unknown, where: string): ContentBlock[] {
 }
 
 /** Validates an event and turns it into Converse input (messages, system, inference config, model). */
-export function parseInvokerEvent(event: InvokerEvent, allowed: string[], defaultModelId: string) {
+export function parseInvokerEvent(event: InvokerEvent, allowed: string[], defaultModelId: string, tokens: TokenBounds = { maxTokens: DEFAULT_MAX_TOKENS, maxTokensLimit: DEFAULT_MAX_TOKENS_LIMIT }) {
     if (!event || typeof event !== "object") invalid("the event must be an object with `prompt` or `messages`");
     if (event.prompt !== undefined && event.messages !== undefined) invalid("give either `prompt` or `messages`, not both");
     let messages: Message[];
@@ -76,17 +91,18 @@ export function parseInvokerEvent(event: InvokerEvent, allowed: string[], defaul
         if (system.reduce((n, b) => n + ((b as { text: string }).text.length), 0) > LIMITS.systemChars) invalid(`system is longer than ${LIMITS.systemChars} characters`);
     }
     const ic = event.inferenceConfig;
-    let inferenceConfig: InvokerEvent["inferenceConfig"];
+    // Always an explicit maxTokens: Bedrock reserves it against the token quota when the request starts.
+    let inferenceConfig: InvokerEvent["inferenceConfig"] & { maxTokens: number } = { maxTokens: tokens.maxTokens };
     if (ic !== undefined) {
         if (typeof ic !== "object" || ic === null) invalid("inferenceConfig must be an object");
         const known = ["maxTokens", "temperature", "topP", "stopSequences"];
         const unknown = Object.keys(ic).filter(k => !known.includes(k));
         if (unknown.length) invalid(`inferenceConfig has unknown keys ${unknown.join(", ")}`);
-        if (ic.maxTokens !== undefined && (!Number.isInteger(ic.maxTokens) || ic.maxTokens < 1 || ic.maxTokens > LIMITS.maxTokens)) invalid(`inferenceConfig.maxTokens must be a whole number from 1 to ${LIMITS.maxTokens}`);
+        if (ic.maxTokens !== undefined && maxTokensProblem(ic.maxTokens, tokens.maxTokensLimit)) invalid(`inferenceConfig.maxTokens ${maxTokensProblem(ic.maxTokens, tokens.maxTokensLimit)} (this function's limit, bedrock-bridge:invoker.maxTokensLimit)`);
         if (ic.temperature !== undefined && (typeof ic.temperature !== "number" || ic.temperature < 0 || ic.temperature > 1)) invalid("inferenceConfig.temperature must be from 0 to 1");
         if (ic.topP !== undefined && (typeof ic.topP !== "number" || ic.topP < 0 || ic.topP > 1)) invalid("inferenceConfig.topP must be from 0 to 1");
         if (ic.stopSequences !== undefined && (!Array.isArray(ic.stopSequences) || ic.stopSequences.length > LIMITS.stopSequences || ic.stopSequences.some(s => typeof s !== "string" || !s))) invalid(`inferenceConfig.stopSequences must be at most ${LIMITS.stopSequences} non-empty strings`);
-        inferenceConfig = ic;
+        inferenceConfig = { ...ic, maxTokens: ic.maxTokens ?? tokens.maxTokens };
     }
     const modelId = event.modelId ?? defaultModelId;
     if (typeof modelId !== "string" || !allowed.includes(modelId)) {
@@ -135,10 +151,11 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
     const targets = readTargets(env);
     const allowed = allowedModels(targets);
     const defaultModelId = env.DEFAULT_MODEL_ID || allowed[0];
+    const tokens = readTokenBounds(env);
     const { pool, client } = pooledClients(targets, env);
 
     return async (event: InvokerEvent): Promise<InvokerResult> => {
-        const req = parseInvokerEvent(event, allowed, defaultModelId);
+        const req = parseInvokerEvent(event, allowed, defaultModelId, tokens);
         const started = Date.now();
         try {
             const { result: out, target, failovers } = await pool.run(req.modelId, t => client(t).send(new ConverseCommand({

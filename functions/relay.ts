@@ -1,5 +1,12 @@
 // The ordered, coalescing relay between a model stream and a publisher. No Pulumi imports, no I/O of its own:
 // the stream side calls delta/hold/done/error synchronously and never waits for a publish.
+//
+// Delivery is at-least-once, ordered by seq: an event gets its seq and its bytes when it is first sent and
+// never changes after, so a resend (lost answer, partial failure) is byte-identical. Text that has not been
+// sent yet stays one growing buffer, so an outage turns many small deltas into few large events instead of
+// a growing queue (memory is bounded by the answer itself, which maxTokens bounds).
+import { deliver, type DeliveryStats, type SendFn } from "./delivery";
+import { cutForBytes, jsonStringBytes } from "./utf8";
 
 export interface Usage {
     inputTokens?: number;
@@ -16,28 +23,47 @@ export type ChatEvent =
     | { type: "done"; seq: number; stopReason: string; usage: Usage | null; requestId: string }
     | { type: "error"; seq: number; code: string; message: string; requestId: string };
 
+/** AppSync Events refuses events over 240 KB; ours stay 10 KB below, envelope included (UTF-8 bytes). */
+export const MAX_EVENT_BYTES = 230_000;
+/** AppSync documents no request size for Events publishes: large events go fewer per request, under about 1 MB. */
+export const MAX_REQUEST_BYTES = 1_000_000;
+
 export interface RelayOptions {
     requestId: string;
-    /** Sends events (JSON strings, in seq order) in one request; rejects when it gave up (after its own retries). */
-    publish: (events: string[]) => Promise<unknown>;
+    /** Sends events (JSON strings, in seq order) in one request within timeoutMs; resolves with {failed: indices}
+     * for a partial failure; rejects with an error whose `retryable` says whether a resend can help. */
+    publish: SendFn;
+    /** Absolute time (ms) by which every publish, retries included, has ended (default: 60 s from now). */
+    endBy?: number;
+    /** Kept back before endBy for the last text and the terminal event: no earlier attempt runs into it. */
+    terminalReserveMs?: number;
     /** Deltas after the first are held for a window and sent as one event; the window starts at firstWindowMs
      * and doubles per flush up to windowMs, so the start of an answer stays lively and long answers need few requests. */
     windowMs?: number;
     firstWindowMs?: number;
-    /** ...or sooner once this many characters are waiting. */
-    maxChars?: number;
+    /** ...or sooner once this many bytes (UTF-8, as sent) are waiting. */
+    maxBytes?: number;
+    /** Largest event, envelope included, in UTF-8 bytes. */
+    maxEventBytes?: number;
     /** AppSync Events accepts at most 5 events per publish request. */
     maxEventsPerRequest?: number;
+    requestTimeoutMs?: number;
+    /** Failed attempts in a row before giving up (default: none; retries last as long as time allows). */
+    maxAttempts?: number;
+    baseDelayMs?: number;
+    maxDelayMs?: number;
     /** Called once when publishing failed for good, so the caller can stop reading the model. */
     onFailure?: (err: unknown) => void;
 }
 
 export interface RelayStats {
     ok: boolean;
-    /** Events published (deltas, done/error). */
+    /** Events AppSync accepted (deltas, done/error). */
     events: number;
-    /** Publish calls (batches). */
+    /** Publish requests, retries included. */
     batches: number;
+    /** Attempts that failed or were partly refused. */
+    retries: number;
     /** Model deltas received. */
     deltas: number;
     terminal?: "done" | "error";
@@ -50,113 +76,151 @@ export interface Relay {
     hold(): void;
     done(stopReason: string, usage: Usage | null): Promise<RelayStats>;
     error(code: string, message: string): Promise<RelayStats>;
+    /** Gives up at once (the caller's own deadline): finished resolves, nothing more is sent. */
+    abandon(reason: unknown): void;
     /** Resolves once the terminal event was published or publishing failed. */
     readonly finished: Promise<RelayStats>;
     readonly failed: boolean;
     readonly terminated: boolean;
 }
 
+type Body = DistributiveOmit<ChatEvent, "seq" | "requestId">;
+
 export function createRelay(opts: RelayOptions): Relay {
     const windowMs = opts.windowMs ?? 200;
     let window = Math.min(windowMs, opts.firstWindowMs ?? 50);
-    const maxChars = opts.maxChars ?? 4000;
+    const maxBytes = opts.maxBytes ?? 12_000;
+    const maxEventBytes = opts.maxEventBytes ?? MAX_EVENT_BYTES;
     const perRequest = Math.max(1, Math.min(5, opts.maxEventsPerRequest ?? 5));
-    const stats: RelayStats = { ok: true, events: 0, batches: 0, deltas: 0 };
-    const queue: string[] = [];
+    const endBy = opts.endBy ?? Date.now() + 60_000;
+    const softEnd = endBy - (opts.terminalReserveMs ?? 0);
+    const delivery: DeliveryStats = { requests: 0, accepted: 0, retries: 0 };
+    const stats: RelayStats = { ok: true, events: 0, batches: 0, retries: 0, deltas: 0 };
+    /** Sent (or about to be) and not yet accepted: seq and bytes fixed. */
+    const pending: string[] = [];
     let seq = 0;
     let buffer = "";
+    let bufferBytes = 0;
+    let due = false;
     let timer: NodeJS.Timeout | undefined;
     let holding = false;
-    let closed = false;
+    let terminal: Body | undefined;
+    let terminalSent = false;
     let failed = false;
     let pumping = false;
+    let settled = false;
     let resolveFinished!: (s: RelayStats) => void;
     const finished = new Promise<RelayStats>(r => (resolveFinished = r));
 
-    const enqueue = (e: DistributiveOmit<ChatEvent, "seq" | "requestId">) => {
-        queue.push(JSON.stringify({ ...e, seq: seq++, requestId: opts.requestId }));
-    };
+    const freeze = (e: Body) => { pending.push(JSON.stringify({ ...e, seq: seq++, requestId: opts.requestId })); };
+    const clearTimer = () => { if (timer) { clearTimeout(timer); timer = undefined; } };
+    const textDue = () => buffer.length > 0 && (terminal !== undefined || (due && !holding));
 
-    const flushBuffer = () => {
-        if (timer) { clearTimeout(timer); timer = undefined; }
-        if (buffer) {
-            enqueue({ type: "delta", message: buffer });
-            buffer = "";
+    /** Before every attempt: cut waiting text into events that fit, then the terminal event, up to one request. */
+    const refill = () => {
+        if (failed) { pending.length = 0; return; }
+        const room = () => MAX_REQUEST_BYTES - pending.reduce((n, e) => n + Buffer.byteLength(e), 0);
+        while (textDue() && pending.length < perRequest && (!pending.length || room() > maxEventBytes)) {
+            const envelope = Buffer.byteLength(JSON.stringify({ type: "delta", message: "", seq, requestId: opts.requestId }));
+            const cut = cutForBytes(buffer, maxEventBytes - envelope);
+            const message = buffer.slice(0, cut);
+            buffer = buffer.slice(cut);
+            bufferBytes = Math.max(0, bufferBytes - jsonStringBytes(message));
+            freeze({ type: "delta", message });
+        }
+        if (!buffer) { due = false; bufferBytes = 0; clearTimer(); }
+        if (terminal && !buffer && !terminalSent && pending.length < perRequest) {
+            terminalSent = true;
+            freeze(terminal);
         }
     };
 
     const settle = () => {
-        if (timer) { clearTimeout(timer); timer = undefined; }
+        if (settled) return;
+        settled = true;
+        clearTimer();
+        Object.assign(stats, { events: delivery.accepted, batches: delivery.requests, retries: delivery.retries });
         resolveFinished(stats);
     };
 
-    // One publish in flight; whatever queued meanwhile goes in the next request, in order.
+    const fail = (err: unknown) => {
+        if (failed) return;
+        failed = true;
+        stats.ok = false;
+        stats.error = err;
+        pending.length = 0;
+        buffer = "";
+        opts.onFailure?.(err);
+        settle();
+    };
+
+    const hasWork = () => pending.length > 0 || textDue() || (terminal !== undefined && !terminalSent);
+
+    // One publish in flight; whatever arrives meanwhile joins the next request, in order.
     const pump = async () => {
         if (pumping || failed) return;
         pumping = true;
         try {
-            while (queue.length) {
-                const batch = queue.slice(0, perRequest);
-                try {
-                    await opts.publish(batch);
-                } catch (err) {
-                    failed = true;
-                    stats.ok = false;
-                    stats.error = err;
-                    queue.length = 0;
-                    buffer = "";
-                    opts.onFailure?.(err);
-                    settle();
-                    return;
-                }
-                queue.splice(0, batch.length);
-                stats.batches++;
-                stats.events += batch.length;
-            }
+            do {
+                await deliver(pending, {
+                    send: opts.publish,
+                    // Until the terminal event is queued, attempts end by the reserve's start, so the last text and
+                    // the terminal event always get the whole reserve (the handler cuts the model when it begins).
+                    deadline: () => (terminal ? endBy : softEnd),
+                    giveUpAt: () => endBy,
+                    requestTimeoutMs: opts.requestTimeoutMs,
+                    maxAttempts: opts.maxAttempts,
+                    baseDelayMs: opts.baseDelayMs,
+                    maxDelayMs: opts.maxDelayMs,
+                    maxEventsPerRequest: perRequest,
+                }, refill, delivery);
+            } while (!failed && hasWork());
+        } catch (err) {
+            fail(err);
+            return;
         } finally {
             pumping = false;
         }
-        if (closed) settle();
+        if (terminalSent && !pending.length) settle();
     };
 
-    const kick = () => { void pump(); };
+    const kick = () => { if (!failed) void pump(); };
 
-    const terminate = (e: DistributiveOmit<ChatEvent, "seq" | "requestId">, kind: "done" | "error"): Promise<RelayStats> => {
-        if (closed || failed) return finished;
-        closed = true;
+    const terminate = (e: Body, kind: "done" | "error"): Promise<RelayStats> => {
+        if (terminal || failed) return finished;
+        terminal = e;
         stats.terminal = kind;
-        flushBuffer();
-        enqueue(e);
+        clearTimer();
         kick();
         return finished;
     };
 
     return {
         delta(text: string) {
-            if (closed || failed || !text) return;
+            if (terminal || failed || !text) return;
             stats.deltas++;
-            if (seq === 0 && !buffer) {
-                // The first words go out at once: that is what the user waits for.
-                enqueue({ type: "delta", message: text });
-                kick();
-                return;
-            }
             buffer += text;
-            if (buffer.length >= maxChars) {
-                flushBuffer();
+            bufferBytes += jsonStringBytes(text);
+            if (seq === 0 && pending.length === 0) {
+                // The first words go out at once: that is what the user waits for.
+                due = true;
                 kick();
-            } else if (!timer && !holding) {
+            } else if (bufferBytes >= maxBytes) {
+                due = true;
+                clearTimer();
+                kick();
+            } else if (!timer && !holding && !due) {
                 timer = setTimeout(() => {
                     timer = undefined;
                     window = Math.min(windowMs, window * 2);
-                    flushBuffer();
+                    due = true;
                     kick();
                 }, window);
             }
         },
         hold() {
             holding = true;
-            if (timer) { clearTimeout(timer); timer = undefined; }
+            clearTimer();
         },
         done(stopReason: string, usage: Usage | null) {
             return terminate({ type: "done", stopReason, usage }, "done");
@@ -164,8 +228,11 @@ export function createRelay(opts: RelayOptions): Relay {
         error(code: string, message: string) {
             return terminate({ type: "error", code, message }, "error");
         },
+        abandon(reason: unknown) {
+            fail(reason);
+        },
         finished,
         get failed() { return failed; },
-        get terminated() { return closed; },
+        get terminated() { return terminal !== undefined; },
     };
 }

@@ -2,9 +2,10 @@
 // deltas relayed to the user's AppSync Events channel. No Pulumi imports: this file runs inside Lambda.
 import { ConverseStreamCommand, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { createAppSyncPublisher, type PublishFn } from "./appsyncPublisher";
+import { createAppSyncSender } from "./appsyncPublisher";
 import { toBridgeError, type BridgeErrorCode } from "./errors";
 import { pooledClients } from "./invoker";
+import { maxTokensProblem } from "./limits";
 import { createRelay, type Usage } from "./relay";
 import { readTargets } from "./targets";
 
@@ -56,8 +57,13 @@ const USER_MESSAGES: Partial<Record<BridgeErrorCode | "Timeout", string>> = {
     Timeout: "The answer took too long and was cut off.",
 };
 
-/** Time kept back from the function's timeout for publishing the last text and the terminal event. */
+/** Time kept back from the function's timeout: the model stream is cut this long before it, so the last text
+ * and the terminal event can still be published (retries included) and the handler can log and return. */
 const TERMINAL_RESERVE_MS = 5000;
+/** Of that, kept for logging and returning: every publish has ended this long before the timeout. */
+const RETURN_MARGIN_MS = 1000;
+/** Time assumed when the runtime gives none (in-process use, the benchmark). */
+const DEFAULT_REMAINING_MS = 60_000;
 
 export function userMessage(code: string): string {
     return USER_MESSAGES[code as BridgeErrorCode | "Timeout"] ?? "Something went wrong while generating the answer. Please try again.";
@@ -65,7 +71,11 @@ export function userMessage(code: string): string {
 
 export function readLimits(env: NodeJS.ProcessEnv): ChatLimits {
     const raw = env.CHAT_LIMITS ? JSON.parse(env.CHAT_LIMITS) : {};
-    return { minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 10, maxTurnChars: 8000, maxTokens: 4096, ...raw };
+    const limits = { minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 10, maxTurnChars: 8000, maxTokens: 4096, ...raw };
+    // Every ConverseStream carries this maxTokens: Bedrock reserves it against the token quota up front.
+    const problem = maxTokensProblem(limits.maxTokens);
+    if (problem) throw new Error(`CHAT_LIMITS.maxTokens ${problem} (bedrock-bridge:chat.maxTokens), got ${JSON.stringify(limits.maxTokens)}`);
+    return limits;
 }
 
 /** Defence in depth: the gateway validated the body already; this is the contract the relay relies on. */
@@ -100,7 +110,8 @@ function log(level: "info" | "error", fields: Record<string, unknown>): void {
 const MODELED_EXCEPTIONS = ["internalServerException", "modelStreamErrorException", "validationException", "throttlingException", "serviceUnavailableException"];
 
 export interface HandlerDeps {
-    publish?: PublishFn;
+    /** One publish attempt (channel, events, timeoutMs): resolves with {failed: indices} or rejects (retryable?). */
+    publish?: (channel: string, events: string[], timeoutMs: number) => Promise<{ failed?: number[] } | unknown>;
 }
 
 /** Builds the handler once per container: configuration read, clients and the keep-alive publisher created once. */
@@ -111,55 +122,77 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
     const namespace = env.CHAT_NAMESPACE || "bedrock-stream-response";
     const limits = readLimits(env);
     const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT ? [{ text: env.CHAT_SYSTEM_PROMPT }] : undefined;
-    const relayTuning = { windowMs: Number(env.CHAT_COALESCE_MS ?? 200), maxChars: Number(env.CHAT_COALESCE_CHARS ?? 4000) };
+    const num = (v: string | undefined) => (v ? Number(v) : undefined);
+    const relayTuning = {
+        windowMs: Number(env.CHAT_COALESCE_MS ?? 200),
+        maxBytes: num(env.CHAT_COALESCE_BYTES),
+        requestTimeoutMs: num(env.CHAT_PUBLISH_TIMEOUT_MS),
+        // Optional: a count on top of the time budget (unset: retry transient failures while time allows).
+        maxAttempts: num(env.CHAT_PUBLISH_ATTEMPTS),
+    };
     // Throttled at the start, the next account of the pool takes over; once text flows there is no switching.
     const { pool, client } = pooledClients(targets, env);
     const endpoint = env.APPSYNC_HTTP_ENDPOINT;
     if (!deps.publish && !endpoint) throw new Error("APPSYNC_HTTP_ENDPOINT is not set");
     // Publishing uses the function's own role (appsync:EventPublish on its namespace), not the Bedrock role.
-    const publish = deps.publish ?? createAppSyncPublisher({
+    const publish = deps.publish ?? createAppSyncSender({
         endpoint: endpoint!,
         region: env.APPSYNC_REGION || env.AWS_REGION || targets[0].region,
         credentials: defaultProvider(),
-        maxAttempts: Number(env.CHAT_PUBLISH_ATTEMPTS ?? 5),
     });
 
     return async (event: ChatEvent, context?: { awsRequestId?: string; getRemainingTimeInMillis?: () => number }): Promise<ChatResult> => {
         const requestId = typeof event?.requestId === "string" && event.requestId ? event.requestId.slice(0, 128) : context?.awsRequestId ?? "unknown";
         const parsed = parseChatEvent(event, limits);
         const channel = "problem" in parsed ? undefined : `/${namespace}/${parsed.sub}/${parsed.sessionid}`;
-        let publishRequests = 0;
+        const started = Date.now();
+        const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS;
+        // Every publish, retries included, ends by endBy; the model stream is cut TERMINAL_RESERVE_MS before the timeout.
+        const endBy = started + remaining - RETURN_MARGIN_MS;
         const ac = new AbortController();
         const relayTo = (ch: string) => createRelay({
             requestId,
             ...relayTuning,
-            publish: async events => { publishRequests += (await publish(ch, events)).requests; },
+            endBy,
+            terminalReserveMs: TERMINAL_RESERVE_MS - RETURN_MARGIN_MS,
+            publish: (events, timeoutMs) => publish(ch, events, timeoutMs),
             onFailure: () => ac.abort(),
         });
+        /** Whatever AppSync does, the relay is given up shortly after endBy, so the handler logs and returns. */
+        const settled = async (relay: ReturnType<typeof relayTo>) => {
+            const guard = setTimeout(() => relay.abandon(new Error("publishing did not end by the function's deadline")), Math.max(0, endBy - Date.now() + 200));
+            try { return await relay.finished; } finally { clearTimeout(guard); }
+        };
 
         if ("problem" in parsed) {
             log("error", { msg: "rejected request", requestId, problem: parsed.problem });
             if (!parsed.channelSafe) return { requestId, outcome: "rejected", code: "InvalidRequest" };
             const ch = `/${namespace}/${(event.sub as string)}/${(event.body!.sessionid as string)}`;
-            const s = await relayTo(ch).error("InvalidRequest", `${userMessage("InvalidRequest")} (${parsed.problem})`);
-            return { requestId, outcome: s.ok ? "error" : "publishFailed", code: "InvalidRequest", events: s.events, publishRequests };
+            const r = relayTo(ch);
+            r.error("InvalidRequest", `${userMessage("InvalidRequest")} (${parsed.problem})`);
+            const s = await settled(r);
+            if (!s.ok) log("error", { msg: "relay finished", requestId, outcome: "publishFailed", code: "InvalidRequest", publishError: (s.error as Error)?.message });
+            return { requestId, outcome: s.ok ? "error" : "publishFailed", code: "InvalidRequest", events: s.events, publishRequests: s.batches };
         }
 
         const relay = relayTo(channel!);
         let stopReason: string | undefined;
         let usage: Usage | null = null;
-        const started = Date.now();
         // Stop reading before Lambda kills the function, so the subscriber still gets its terminal event.
         let timedOut = false;
-        const remaining = context?.getRemainingTimeInMillis?.();
-        const deadline = remaining ? setTimeout(() => { timedOut = true; ac.abort(); }, Math.max(0, remaining - TERMINAL_RESERVE_MS)) : undefined;
+        const deadline = setTimeout(() => { timedOut = true; ac.abort(); }, Math.max(0, remaining - TERMINAL_RESERVE_MS));
+        // The abort signal reaches Bedrock's HTTP request, not an AssumeRole still in flight: race it too.
+        const untilAborted = new Promise<never>((_, reject) => ac.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true }));
+        untilAborted.catch(() => undefined);
         try {
-            const { result: out } = await pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
+            const starting = pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
                 modelId,
                 messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
                 system,
                 inferenceConfig: { maxTokens: limits.maxTokens },
             }), { abortSignal: ac.signal }));
+            starting.catch(() => undefined); // its outcome after an abort does not matter
+            const { result: out } = await Promise.race([starting, untilAborted]);
             for await (const ev of out.stream ?? []) {
                 if (relay.failed) break;
                 const text = ev.contentBlockDelta?.delta?.text;
@@ -187,12 +220,13 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                 relay.error(mapped.code, userMessage(mapped.code));
             }
         }
-        const s = await relay.finished;
+        const s = await settled(relay);
         clearTimeout(deadline);
+        // A failed publish aborts the model stream; the stream may still be draining, which is fine: nothing more is sent.
         const outcome: ChatResult["outcome"] = !s.ok ? "publishFailed" : s.terminal === "done" ? "done" : "error";
-        const fields = { msg: "relay finished", requestId, outcome, modelId, deltas: s.deltas, events: s.events, publishRequests, ms: Date.now() - started };
+        const fields = { msg: "relay finished", requestId, outcome, modelId, deltas: s.deltas, events: s.events, publishRequests: s.batches, publishRetries: s.retries, ms: Date.now() - started };
         if (!s.ok) log("error", { ...fields, publishError: (s.error as Error)?.message });
         else log("info", fields);
-        return { requestId, outcome, events: s.events, publishRequests };
+        return { requestId, outcome, events: s.events, publishRequests: s.batches };
     };
 }

@@ -101,6 +101,24 @@ describe("config errors name the key", () => {
         const msg = await configError(runCaller(bedrock, { "bedrock-bridge:invoker": { memorySize: 64 } }));
         assert.match(msg, /bedrock-bridge:invoker\.memorySize is not valid/);
     });
+
+    it("caller stack: one output-token bound (64,000) for every maxTokens, and defaults within their limits", async () => {
+        const bedrock = await runBedrock();
+        const msg = await configError(runCaller(bedrock, {
+            "bedrock-bridge:invoker": { maxTokens: 9000 },
+            "bedrock-bridge:stepFunctions": { maxTokens: 100000 },
+            "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"], maxTokens: 64001 },
+        }));
+        assert.match(msg, /bedrock-bridge:invoker\.maxTokens \(9000\) is more than bedrock-bridge:invoker\.maxTokensLimit \(8192\): lower maxTokens or raise maxTokensLimit/);
+        assert.match(msg, /bedrock-bridge:stepFunctions\.maxTokens is not valid .*maxTokens: 1\.\.64000, maxTokensLimit: 1\.\.64000.*got 100000/);
+        assert.doesNotMatch(msg, /\(100000\) is more than/, "one message per mistake");
+        assert.match(msg, /bedrock-bridge:chat\.maxTokens must be a whole number from 1 to 64000/);
+        const ok = await runCaller(bedrock, { "bedrock-bridge:invoker": { maxTokens: 9000, maxTokensLimit: 64000 }, "bedrock-bridge:stepFunctions": { maxTokensLimit: 16000 } });
+        const fnEnv = one(ok, "aws:lambda/function:Function", "invoker").inputs.environment.variables;
+        assert.deepEqual([fnEnv.MAX_TOKENS, fnEnv.MAX_TOKENS_LIMIT], ["9000", "64000"]);
+        const definition = JSON.parse(one(ok, "aws:sfn/stateMachine:StateMachine").inputs.definition);
+        assert.ok(JSON.stringify(definition.States.ValidateInput).includes("from 1 to 16000"));
+    });
 });
 
 describe("CrossAccountBedrockAccess", () => {

@@ -121,6 +121,17 @@ describe("state machine definition: ASL", () => {
         assert.throws(() => buildDefinition(options({ defaultModelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" })), /not among the allowed models/);
         assert.throws(() => buildDefinition(options({ targets: [] })), /at least one/);
     });
+
+    it("holds maxTokens to one bound: the default within the limit, the limit within the model's 64,000", async () => {
+        assert.throws(() => buildDefinition(options({ maxTokens: 9000 })), /need 1 <= maxTokens <= maxTokensLimit <= 64000/);
+        assert.throws(() => buildDefinition(options({ maxTokens: 1000, maxTokensLimit: 64001 })), /<= 64000/);
+        const wide = new Interpreter(buildDefinition(options({ maxTokensLimit: 64000 })));
+        const ok = await wide.run({ message: "hi", inferenceConfig: { maxTokens: 64000 } }, answer());
+        assert.equal(ok.status, "SUCCEEDED", ok.cause);
+        assert.equal(ok.calls[0].arguments.InferenceConfig.MaxTokens, 64000);
+        const over = await wide.run({ message: "hi", inferenceConfig: { maxTokens: 64001 } }, answer());
+        assert.equal(over.error, "BedrockBridge.InvalidInput");
+    });
 });
 
 describe("state machine definition: executions", () => {
@@ -253,6 +264,7 @@ describe("state machine definition: executions", () => {
         ["maxTokens zero", { message: "hi", inferenceConfig: { maxTokens: 0 } }, /maxTokens" must be a whole number/],
         ["maxTokens fraction", { message: "hi", inferenceConfig: { maxTokens: 1.5 } }, /maxTokens" must be a whole number/],
         ["maxTokens as text", { message: "hi", inferenceConfig: { maxTokens: "100" } }, /maxTokens" must be a whole number/],
+        ["maxTokens above the limit", { message: "hi", inferenceConfig: { maxTokens: 8193 } }, /"inferenceConfig\.maxTokens" must be a whole number from 1 to 8192 \(bedrock-bridge:stepFunctions\.maxTokensLimit\)/],
         ["temperature above 1", { message: "hi", inferenceConfig: { temperature: 1.5 } }, /temperature" must be a number from 0 to 1/],
         ["topP below 0", { message: "hi", inferenceConfig: { topP: -0.1 } }, /topP" must be a number from 0 to 1/],
         ["stop sequence not text", { message: "hi", inferenceConfig: { stopSequences: [1] } }, /stopSequences" must be a list of at most 4 strings/],

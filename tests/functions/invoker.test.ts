@@ -24,7 +24,7 @@ describe("invoker Lambda package", function () {
         await bedrock.stop();
     });
 
-    const env = () => ({ ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url });
+    const env = (extra: Record<string, string> = {}) => ({ ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, ...extra });
 
     it("is deployed with an explicit nodejs22.x runtime and its own role", () => {
         assert.equal(fn.inputs.runtime, "nodejs22.x");
@@ -87,6 +87,19 @@ describe("invoker Lambda package", function () {
         assert.equal(body.messages.length, 3);
         assert.deepEqual(body.system, [{ text: "be brief" }]);
         assert.deepEqual(body.inferenceConfig, { maxTokens: 100, temperature: 0.2 });
+    });
+
+    it("always sends an explicit maxTokens: the configured default, and never more than the configured limit", async () => {
+        assert.equal(fn.inputs.environment.variables.MAX_TOKENS, "4096");
+        assert.equal(fn.inputs.environment.variables.MAX_TOKENS_LIMIT, "8192");
+        const r = await runLambda(dir, [{ events: [{ prompt: "x" }, { prompt: "y", inferenceConfig: { temperature: 0.1 } }, { prompt: "z", inferenceConfig: { maxTokens: 8192 } }, { prompt: "w", inferenceConfig: { maxTokens: 8193 } }] }], env());
+        assert.deepEqual(bedrock.requests.map(q => q.body.inferenceConfig), [{ maxTokens: 4096 }, { maxTokens: 4096, temperature: 0.1 }, { maxTokens: 8192 }]);
+        assert.equal(r.steps[0][3].errorType, "InvalidRequest");
+        assert.match(String(r.steps[0][3].errorMessage), /maxTokens must be a whole number from 1 to 8192 .*bedrock-bridge:invoker\.maxTokensLimit/);
+        // Raised by config, up to the model's own bound.
+        const raised = await runLambda(dir, [{ events: [{ prompt: "v", inferenceConfig: { maxTokens: 64000 } }] }], env({ MAX_TOKENS_LIMIT: "64000" }));
+        assert.ok(raised.steps[0][0].ok, raised.steps[0][0].errorMessage);
+        assert.equal(bedrock.requests[3].body.inferenceConfig.maxTokens, 64000);
     });
 
     it("rejects bad requests before calling Bedrock", async () => {

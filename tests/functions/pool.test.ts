@@ -89,11 +89,65 @@ describe("quota pool: invoker across several Bedrock accounts", () => {
         assert.equal(bedrock.requests.length, before, "no request while every member cools down");
     });
 
+    it("skips a member whose AssumeRole is denied, cools it down, and logs its role once", async () => {
+        const deniedRole = JSON.parse(fn.inputs.environment.variables.BEDROCK_TARGETS)[0].roleArn;
+        sts.deny.add(deniedRole);
+        const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }, { prompt: "c" }] }], env());
+        const results = r.steps[0];
+        assert.ok(results.every(x => x.ok), JSON.stringify(results.filter(x => !x.ok)));
+        assert.deepEqual(results.map(x => x.value.servedBy.accountId), [MEMBERS[1], MEMBERS[1], MEMBERS[1]]);
+        assert.deepEqual(results[0].value.failovers.map((f: any) => [f.accountId, f.error]), [[MEMBERS[0], "AssumeRoleDenied"]]);
+        assert.equal(results[1].value.failovers, undefined);
+        // Not re-assumed on every request: one refused AssumeRole while it cools down.
+        assert.equal(sts.calls.filter(c => c.roleArn === deniedRole).length, 1);
+        const logged = (r.stdout + r.stderr).split("\n").filter(l => l.includes("bedrock-assume-role-denied"));
+        assert.equal(logged.length, 1);
+        assert.ok(logged[0].includes(deniedRole), "the log names the role to fix");
+    });
+
+    it("keeps AssumeRoleDenied, not AllThrottled, when no member's role can be assumed", async () => {
+        for (const t of JSON.parse(fn.inputs.environment.variables.BEDROCK_TARGETS)) sts.deny.add(t.roleArn);
+        const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }] }], env());
+        assert.deepEqual(r.steps[0].map(x => x.errorType), ["AssumeRoleDenied", "AssumeRoleDenied"]);
+        assert.match(String(r.steps[0][0].errorMessage), /may not assume the role of any Bedrock account.*callerRolePath/);
+        assert.equal(sts.calls.length, MEMBERS.length, "each refusing role was asked once");
+        assert.equal(bedrock.requests.length, 0);
+    });
+
     it("does not fail over on errors that another account would not fix", async () => {
         bedrock.handler = () => bedrockError("ValidationException", "messages: first turn must be user");
         const r = await runLambda(dir, [{ events: [{ prompt: "x" }] }], env());
         assert.equal(r.steps[0][0].errorType, "ValidationError");
         assert.deepEqual(new Set(bedrock.requests.map(q => accountOf(q.signedBy.accessKeyId))), new Set([MEMBERS[0]]));
+    });
+
+    it("keeps stickiness and cooldown per model: a model only member 1 allows does not move the other model back", async () => {
+        const A = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
+        const B = "apac.anthropic.claude-sonnet-4-20250514-v1:0";
+        const m1 = await runBedrock({ "aws:allowedAccountIds": [MEMBERS[0]], "bedrock-bridge:models": [A, B] }, "two-models-1");
+        const m2 = await runBedrock({ "aws:allowedAccountIds": [MEMBERS[1]], "bedrock-bridge:models": [A] }, "two-models-2");
+        const c = await runCaller({ "two-models-1": m1, "two-models-2": m2 }, { "bedrock-bridge:bedrockStacks": ["two-models-1", "two-models-2"] });
+        const f = one(c, "aws:lambda/function:Function", "invoker");
+        const d = await unpackFunction(f, "invoker-two-models");
+        // Member 1's quota for A runs out after one answer; B has room there.
+        const used: Record<string, number> = {};
+        bedrock.handler = req => {
+            const key = `${accountOf(req.signedBy.accessKeyId)} ${req.modelId}`;
+            used[key] = (used[key] ?? 0) + 1;
+            return key === `${MEMBERS[0]} ${A}` && used[key] > 1 ? bedrockError("ThrottlingException", "Too many tokens, please wait before trying again.") : converseAnswer(`from ${key}`);
+        };
+        const r = await runLambda(d, [
+            { events: [{ prompt: "1", modelId: A }, { prompt: "2", modelId: A }, { prompt: "3", modelId: B }] },
+            { sleepMs: 1200, events: [{ prompt: "4", modelId: A }, { prompt: "5", modelId: B }] },
+        ], { ...functionEnv(f), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, BEDROCK_COOLDOWN_SECONDS: "1" });
+        const results = r.steps.flat();
+        assert.ok(results.every(x => x.ok), JSON.stringify(results.filter(x => !x.ok)));
+        assert.deepEqual(results.map(x => x.value.servedBy.accountId), [MEMBERS[0], MEMBERS[1], MEMBERS[0], MEMBERS[1], MEMBERS[0]]);
+        assert.deepEqual(results[1].value.failovers.map((x: any) => x.error), ["ThrottlingException"]);
+        // B is served by member 1 while A cools down there; and after the cooldown, A stays on member 2.
+        assert.equal(results[2].value.failovers, undefined, "A's throttle did not take member 1 out for B");
+        assert.equal(results[3].value.failovers, undefined, "B's answer from member 1 did not move A's stickiness back");
+        assert.equal(used[`${MEMBERS[0]} ${A}`], 2, "member 1 was asked for A only until it throttled");
     });
 
     it("lets exactly the caller roles that call Bedrock assume every member's role (IAM simulation)", async () => {

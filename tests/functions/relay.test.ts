@@ -27,6 +27,31 @@ export function assertProtocol(events: any[], requestId: string, terminal: "done
 
 const text = (events: any[]) => events.filter(e => e.type === "delta").map(e => e.message).join("");
 
+/**
+ * The subscriber of the delivery contract (at-least-once, ordered by seq): ignores a seq it has seen, after
+ * checking the re-delivery is byte-identical, and orders by seq. Returns the events and how many were duplicates.
+ */
+export function reconstruct(raw: string[], requestId: string, terminal: "done" | "error"): { events: any[]; duplicates: number; reordered: boolean } {
+    const bySeq = new Map<number, string>();
+    let duplicates = 0, reordered = false, highest = -1;
+    for (const r of raw) {
+        const seq = JSON.parse(r).seq;
+        if (bySeq.has(seq)) {
+            assert.equal(r, bySeq.get(seq), `seq ${seq} was re-delivered with different bytes`);
+            duplicates++;
+            continue;
+        }
+        if (seq < highest) reordered = true;
+        highest = Math.max(highest, seq);
+        bySeq.set(seq, r);
+    }
+    const events = [...bySeq.keys()].sort((a, b) => a - b).map(k => JSON.parse(bySeq.get(k)!));
+    return { events: assertProtocol(events, requestId, terminal), duplicates, reordered };
+}
+
+/** Well-formed UTF-16: no lone surrogate (a character cut in half). */
+const wellFormed = (s: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
 describe("chat relay Lambda package", function () {
     let sts: FakeSts;
     let bedrock: FakeBedrock;
@@ -89,6 +114,7 @@ describe("chat relay Lambda package", function () {
         assert.equal(req.modelId, "jp.anthropic.claude-sonnet-4-5-20250929-v1:0");
         assert.deepEqual(req.body.system, [{ text: "Answer briefly." }]);
         assert.deepEqual(req.body.messages, [{ role: "user", content: [{ text: SECRET_PROMPT }] }]);
+        assert.deepEqual(req.body.inferenceConfig, { maxTokens: 4096 }, "an explicit maxTokens (chat.maxTokens) on every call");
         assert.ok(!(r.stdout + r.stderr).includes(SECRET_PROMPT), "the prompt must not be logged");
         assert.ok(!(r.stdout + r.stderr).includes("こんにちは"), "the answer must not be logged");
     });
@@ -117,6 +143,111 @@ describe("chat relay Lambda package", function () {
         const events = assertProtocol(appsync.received(channel), "req-retry", "done");
         assert.equal(text(events), chunks.join(""));
         assert.ok(appsync.refused.some(x => x.status === 429) && appsync.refused.some(x => x.status === 500));
+    });
+
+    it("survives a 2 s storm of 429s in the middle of an answer: complete text, done, few large events", async () => {
+        const chunks = Array.from({ length: 300 }, (_, i) => `s${i} `);
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5 }) });
+        appsync.latencyMs = 5;
+        let stormStart = 0;
+        // From the third request on, every publish is refused with 429 for two seconds.
+        appsync.fail = n => {
+            if (n === 3) stormStart = Date.now();
+            return stormStart && Date.now() - stormStart < 2000 ? 429 : undefined;
+        };
+        const r = await runLambda(dir, [{ events: [event("req-storm")] }], env());
+        const res = r.steps[0][0];
+        assert.ok(res.ok, res.errorMessage);
+        assert.equal(res.value.outcome, "done");
+        const events = assertProtocol(appsync.received(channel), "req-storm", "done");
+        assert.equal(text(events), chunks.join(""));
+        const refused = appsync.refused.filter(x => x.status === 429);
+        assert.ok(refused.length >= 3, `${refused.length} refusals`);
+        assert.ok(appsync.publishes.some(p => p.at < stormStart) && appsync.publishes.some(p => p.at - stormStart >= 2000), "text before the storm, the rest after it");
+        // Meanwhile the model kept being read and the text coalesced: a few large events, not one per delta.
+        assert.ok(events.length <= 30, `${events.length} events for ${chunks.length} deltas`);
+        assert.ok(appsync.publishes.every(p => p.events.length <= 5));
+        assert.match(r.stdout + r.stderr, /"publishRetries":\d+/);
+    });
+
+    it("re-delivers byte-identical events after a reset that followed acceptance and after a reply slower than the timeout", async () => {
+        const chunks = Array.from({ length: 120 }, (_, i) => `r${i} `);
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5 }) });
+        appsync.fault = n => (n === 2 ? "resetAfterAccept" : n === 4 ? { replyDelayMs: 700 } : undefined);
+        const r = await runLambda(dir, [{ events: [event("req-dup")] }], env({ CHAT_PUBLISH_TIMEOUT_MS: "300" }));
+        assert.equal(r.steps[0][0].value.outcome, "done");
+        assert.equal(appsync.faults.length, 2);
+        const { events, duplicates } = reconstruct(appsync.receivedRaw(channel), "req-dup", "done");
+        assert.ok(duplicates >= 2, `both faults caused a re-delivery (${duplicates} duplicates)`);
+        assert.equal(text(events), chunks.join(""));
+    });
+
+    it("resends only what a partial failure refused; the reordering is undone by seq", async () => {
+        const chunks = ["Every ", "word ", "counts, ", "in ", "order."];
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 40 }) });
+        let refusedOnce = false;
+        // The first request with several events (the last text and done) loses its first event.
+        appsync.partial = (_n, evs) => (evs.length > 1 && !refusedOnce ? ((refusedOnce = true), [0]) : []);
+        const r = await runLambda(dir, [{ events: [event("req-partial")] }], env());
+        assert.equal(r.steps[0][0].value.outcome, "done");
+        assert.ok(refusedOnce, "a request with several events was partly refused");
+        const { events, reordered, duplicates } = reconstruct(appsync.receivedRaw(channel), "req-partial", "done");
+        assert.ok(reordered, "the resent event arrived after a later one");
+        assert.equal(duplicates, 0, "only the refused event was resent");
+        assert.equal(text(events), chunks.join(""));
+    });
+
+    it("returns before the function's timeout and logs publishFailed when AppSync goes silent in its last seconds", async () => {
+        const chunks = Array.from({ length: 600 }, (_, i) => `q${i} `);
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 10 }) });
+        let first = 0;
+        appsync.fault = () => {
+            first ||= Date.now();
+            return Date.now() - first > 2500 ? "silent" : undefined;
+        };
+        const timeoutMs = 9000;
+        const r = await runLambda(dir, [{ events: [event("req-silent")] }], env(), 60000, { functionTimeoutMs: timeoutMs });
+        const res = r.steps[0][0];
+        assert.ok(res.ok, res.errorMessage);
+        assert.equal(res.value.outcome, "publishFailed");
+        assert.ok(res.ms < timeoutMs - 300, `returned after ${res.ms} ms of a ${timeoutMs} ms timeout`);
+        assert.ok(appsync.faults.length >= 2, "publishing kept trying while time allowed");
+        const logs = r.stdout + r.stderr;
+        assert.match(logs, /"outcome":"publishFailed"/);
+        assert.ok(!logs.includes(SECRET_PROMPT));
+        // What did arrive is still a gapless prefix: nothing out of order, nothing invented.
+        const seen = appsync.received(channel);
+        assert.deepEqual(seen.map(e => e.seq), seen.map((_, i) => i));
+        assert.ok(chunks.join("").startsWith(text(seen)));
+    });
+
+    it("ends with Timeout before the function's timeout when AssumeRole hangs", async () => {
+        sts.latencyMs = 6000;
+        const r = await runLambda(dir, [{ events: [event("req-sts-slow")] }], env(), 60000, { functionTimeoutMs: 7000 });
+        const res = r.steps[0][0];
+        assert.ok(res.ok, res.errorMessage);
+        assert.equal(res.value.outcome, "error");
+        assert.ok(res.ms < 7000 - 300, `returned after ${res.ms} ms`);
+        const events = assertProtocol(appsync.received(channel), "req-sts-slow", "error");
+        assert.equal(events[0].code, "Timeout");
+    });
+
+    it("splits a multi-hundred-KB CJK delta into events of at most 240 KB, never inside a character", async () => {
+        // 3-byte CJK, 4-byte emoji (surrogate pairs) and characters JSON escapes, about 450 KB in one delta.
+        const unit = "日本語のテキストです。😀「引用」\"\n";
+        const big = unit.repeat(Math.ceil(450_000 / Buffer.byteLength(unit)));
+        const chunks = ["前置き", big, "おわり"];
+        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5 }) });
+        const r = await runLambda(dir, [{ events: [event("req-cjk")] }], env());
+        assert.equal(r.steps[0][0].value.outcome, "done");
+        const raw = appsync.receivedRaw(channel);
+        for (const e of raw) assert.ok(Buffer.byteLength(e) <= 240_000, `an event of ${Buffer.byteLength(e)} bytes`);
+        const events = assertProtocol(raw.map(e => JSON.parse(e)), "req-cjk", "done");
+        assert.ok(events.length >= 3, "the big delta was split");
+        assert.ok(events.every(e => e.type !== "delta" || wellFormed(e.message)), "no surrogate pair was cut");
+        assert.ok(appsync.maxBodyBytes <= 1_100_000, `a request of ${appsync.maxBodyBytes} bytes`);
+        assert.equal(text(events), chunks.join(""));
+        assert.ok(appsync.publishes.every(p => p.events.length <= 5));
     });
 
     it("ends with an error event after the deltas when Bedrock fails mid-stream", async () => {
@@ -216,6 +347,21 @@ describe("chat relay Lambda package", function () {
         assert.match(r.stdout + r.stderr, /bedrock-failover/);
     });
 
+    it("streams from the next Bedrock account when the first one's AssumeRole is denied", async () => {
+        const { pfn, pdir } = await pooledRelay("denied");
+        const first = JSON.parse(pfn.inputs.environment.variables.BEDROCK_TARGETS)[0].roleArn;
+        sts.deny.add(first);
+        bedrock.handler = () => ({ stream: textStream(["served", " anyway"]) });
+        const r = await runLambda(pdir, [{ events: [event("req-denied-1"), event("req-denied-2")] }], {
+            ...functionEnv(pfn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url,
+        });
+        assert.deepEqual(r.steps[0].map(x => x.value.outcome), ["done", "done"]);
+        for (const id of ["req-denied-1", "req-denied-2"]) assert.equal(text(assertProtocol(appsync.received(channel).filter(e => e.requestId === id), id, "done")), "served anyway");
+        assert.deepEqual(bedrock.requests.map(q => String(q.signedBy.accessKeyId).slice(8, 20)), ["333333333333", "333333333333"]);
+        assert.equal(sts.calls.filter(c => c.roleArn === first).length, 1, "the refusing role is not asked again while it cools down");
+        assert.match(r.stdout + r.stderr, new RegExp(`bedrock-assume-role-denied.*${first.replace(/[/.]/g, "\\$&")}`));
+    });
+
     it("never switches accounts once text has reached the user: a mid-stream throttle ends in an error event", async () => {
         const { pfn, pdir } = await pooledRelay("midstream");
         bedrock.handler = () => ({ stream: [
@@ -249,14 +395,22 @@ describe("chat relay Lambda package", function () {
 
 describe("relay core and AppSync publisher (in process)", () => {
     const { createRelay } = require("../../functions/relay") as typeof import("../../functions/relay");
-    const { createAppSyncPublisher } = require("../../functions/appsyncPublisher") as typeof import("../../functions/appsyncPublisher");
+    const { createAppSyncSender } = require("../../functions/appsyncPublisher") as typeof import("../../functions/appsyncPublisher");
+    const { deliver } = require("../../functions/delivery") as typeof import("../../functions/delivery");
+    /** The sender behind the relay's delivery loop, for one fixed batch. */
+    const createAppSyncPublisher = (o: { endpoint: string; region: string; credentials: typeof creds; baseDelayMs?: number; maxAttempts?: number }) => {
+        const send = createAppSyncSender(o);
+        return async (channel: string, events: string[]) => deliver([...events], {
+            send: (evs, t) => send(channel, evs, t), deadline: () => Date.now() + 10_000, baseDelayMs: o.baseDelayMs, maxAttempts: o.maxAttempts,
+        });
+    };
     const creds = async () => ({ accessKeyId: "AKIAFAKELAMBDAROLE01", secretAccessKey: "s" });
 
     it("never blocks the stream on a slow publish: one publish in flight, at most 5 events, in order", async () => {
         let inFlight = 0, maxInFlight = 0;
         const batches: string[][] = [];
         const relay = createRelay({
-            requestId: "r", windowMs: 5, firstWindowMs: 5, maxChars: 3,
+            requestId: "r", windowMs: 5, firstWindowMs: 5, maxBytes: 3,
             publish: async events => {
                 maxInFlight = Math.max(maxInFlight, ++inFlight);
                 batches.push(events);
@@ -321,6 +475,37 @@ describe("relay core and AppSync publisher (in process)", () => {
             await sts.stop();
             await bedrock.stop();
         }
+    });
+
+    it("cuts text by its JSON-escaped UTF-8 size, never inside a surrogate pair", () => {
+        const { cutForBytes, jsonStringBytes } = require("../../functions/utf8") as typeof import("../../functions/utf8");
+        for (const t of ["abc", "日本語", "😀x", "\"\\\n\u0001", "a\u2028b", "\ud800lone"]) assert.equal(jsonStringBytes(t), Buffer.byteLength(JSON.stringify(t)) - 2, t);
+        assert.equal(cutForBytes("ab😀c", 5), 2, "a 4-byte pair that does not fit stays whole for the next piece");
+        assert.equal(cutForBytes("ab😀c", 6), 4);
+        assert.equal(cutForBytes("日本語", 7), 2);
+        assert.equal(cutForBytes("😀", 1), 2, "at least one whole character, so cutting always progresses");
+    });
+
+    it("keeps a reserve for the terminal event: no delta attempt started before it runs into it", async () => {
+        const starts: { at: number; timeoutMs: number; terminal: boolean }[] = [];
+        const t0 = Date.now();
+        // An endpoint that never answers: every attempt lasts its whole timeout.
+        const relay = createRelay({
+            requestId: "r", endBy: t0 + 1500, terminalReserveMs: 600, requestTimeoutMs: 5000, baseDelayMs: 1, maxDelayMs: 5,
+            publish: async (events, timeoutMs) => {
+                starts.push({ at: Date.now() - t0, timeoutMs, terminal: events.some(e => JSON.parse(e).type !== "delta") });
+                await new Promise(r => setTimeout(r, timeoutMs));
+                throw Object.assign(new Error("no answer"), { retryable: true });
+            },
+        });
+        relay.delta("first");
+        setTimeout(() => relay.error("Timeout", "cut"), 950); // as the handler does when the reserve begins
+        const stats = await relay.finished;
+        const took = Date.now() - t0;
+        assert.equal(stats.ok, false);
+        assert.ok(took <= 1500 + 100, `gave up by endBy (${took} ms)`);
+        for (const s of starts.filter(x => x.at < 900)) assert.ok(s.at + s.timeoutMs <= 900 + 5, `an attempt at ${s.at} ms with ${s.timeoutMs} ms ran into the reserve`);
+        assert.ok(starts.some(x => x.terminal && x.at >= 900), "the terminal event was tried within the reserve");
     });
 
     it("publisher: resends only the events AppSync reported as failed, so none is lost or duplicated", async () => {

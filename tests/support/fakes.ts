@@ -17,9 +17,10 @@ export function signer(headers: Record<string, string | string[] | undefined>): 
 /** An HTTP handler that gets the request's whole body. */
 export function withBody(handle: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void | Promise<void>): http.RequestListener {
     return (req, res) => {
-        let body = "";
-        req.on("data", c => (body += c));
-        req.on("end", () => void handle(req, res, body));
+        // Buffers joined before decoding: a multi-byte character may straddle two chunks.
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => void handle(req, res, Buffer.concat(chunks).toString("utf8")));
     };
 }
 

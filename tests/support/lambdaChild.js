@@ -8,11 +8,15 @@ async function main() {
     const mod = require(path.join(plan.dir, "__index.js"));
     const results = [];
     let n = 0;
-    const context = () => ({
-        awsRequestId: `req-${++n}`,
-        functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
-        getRemainingTimeInMillis: () => 60000,
-    });
+    // The function's timeout (plan.timeoutMs, default 60 s) counts from each invocation's start, as in Lambda.
+    const context = () => {
+        const deadline = Date.now() + (plan.timeoutMs || 60000);
+        return {
+            awsRequestId: `req-${++n}`,
+            functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+            getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+        };
+    };
     const invoke = async event => {
         const started = Date.now();
         try {

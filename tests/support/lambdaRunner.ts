@@ -46,6 +46,11 @@ export interface Invocation {
 
 export type PlanStep = { events?: unknown[]; parallel?: boolean; sleepMs?: number };
 
+export interface RunOptions {
+    /** The function's timeout as getRemainingTimeInMillis reports it (default 60 s). */
+    functionTimeoutMs?: number;
+}
+
 export interface RunResult {
     steps: Invocation[][];
     stdout: string;
@@ -60,11 +65,11 @@ export async function unpackFunction(fn: ResourceRecord, label = fn.name): Promi
 }
 
 /** Runs the plan in a child process. `env` is the function's environment plus the fake endpoints. */
-export async function runLambda(dir: string, steps: PlanStep[], env: Record<string, string>, timeoutMs = 60000): Promise<RunResult> {
+export async function runLambda(dir: string, steps: PlanStep[], env: Record<string, string>, timeoutMs = 60000, options: RunOptions = {}): Promise<RunResult> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "bb-run-"));
     const planFile = path.join(work, "plan.json");
     const out = path.join(work, "out.json");
-    fs.writeFileSync(planFile, JSON.stringify({ dir, steps, out }));
+    fs.writeFileSync(planFile, JSON.stringify({ dir, steps, out, timeoutMs: options.functionTimeoutMs }));
     const childEnv: Record<string, string> = {
         PATH: process.env.PATH ?? "",
         NODE_PATH: lambdaRuntimeNodePath(),
