@@ -250,7 +250,7 @@ export const KEYS: Record<string, KeyDef> = {
     stepFunctions: k("caller", stepFunctions.prefault({}), 'the Step Functions invoker, see "Step Functions invoker"'),
     chat: k("caller", chat.optional(), 'the streaming chat backend: `{allowedOrigins: [...], …}`, see "Streaming chat backend"'),
     apiGatewayAccount: k("caller", oneOf(["manage", "existing", "none"]).default("none"),
-        '`existing`: the region already has the API Gateway account setting (a CloudWatch Logs role), so the chat stage gets access logs; `manage`: this stack sets it (ACCOUNT-WIDE, one per region per account); `none`: no access logs, so a fresh account deploys. See "API Gateway account setting"'),
+        '`existing`: the region already has the API Gateway account setting (a CloudWatch Logs role), so the chat stage gets access logs; `manage`: this stack sets it (ACCOUNT-WIDE, one per region per account); `none`: no access logs, so a fresh account deploys. See "Deploying for real", step 3'),
 };
 
 /** The `aws:` keys this program reads; any other `aws:` key must be one the AWS provider knows. */

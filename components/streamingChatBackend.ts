@@ -318,7 +318,7 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
         }, parent) : undefined;
         if (!logsOn) {
             pulumi.log.info("chat API: stage access logs are off, because the API Gateway account setting (CloudWatch Logs role) is not known to exist in this region. " +
-                "Set bedrock-bridge:apiGatewayAccount to existing (it is set) or manage (this stack sets it, account-wide), see README \"API Gateway account setting\".", this);
+                "Set bedrock-bridge:apiGatewayAccount to existing (it is set) or manage (this stack sets it, account-wide), see README \"Deploying for real\", step 3.", this);
         }
         this.stage = new aws.apigateway.Stage(`${name}-stage`, {
             restApi, deployment: deployment.id, stageName: c.stageName,
