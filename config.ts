@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { API_KEY_STATUSES, AWS_KEYS, KeyDef, KEYS, kindOf, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT, ROLE_ARN, STATE_MACHINE_ARN } from "./configSchema";
-import { didYouMean, messages } from "./configIssues";
+import { closest, didYouMean, messages } from "./configIssues";
+import * as schema from "./configSchema";
 
 export { API_KEY_STATUSES, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT };
 
@@ -129,6 +130,17 @@ export interface ChatConfig {
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
+// The schema's output must stay what the components take: a field added to one and not the other fails tsc.
+function typesAgree(o: {
+    invoker: z.output<typeof schema.invoker>; stepFunctions: z.output<typeof schema.stepFunctions>;
+    chat: Omit<z.output<typeof schema.chat>, "enabled">; auditTrail: z.output<typeof schema.auditTrailMap>;
+    apiKey: Omit<z.output<typeof schema.apiKey>, "never">;
+}, c: { invoker: InvokerConfig; stepFunctions: StepFunctionsConfig; chat: ChatConfig; auditTrail: AuditTrailConfig; apiKey: ApiKeyConfig }): void {
+    o = c;
+    c = o;
+}
+void typesAgree;
+
 export class ConfigError extends pulumi.RunError {
     constructor(public readonly problems: string[]) {
         super(`bedrock-bridge configuration is invalid:\n${problems.map(p => `  - ${p}`).join("\n")}`);
@@ -213,8 +225,11 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
         const [ns, ...rest] = fullKey.split(":");
         const name = rest.join(":");
         if (ns === PROJECT && !(name in KEYS)) {
-            const dym = didYouMean(name, Object.keys(KEYS), `${PROJECT}:`);
-            problems.push(`${fullKey} is not a ${PROJECT} setting${dym ? `: ${dym}` : ""} (known: ${Object.keys(KEYS).filter(k => !side || [side, "both"].includes(KEYS[k].side)).join(", ")})`);
+            // Prefer a key of this stack's side; a near miss of the other side's key says whose it is.
+            const mine = Object.keys(KEYS).filter(k => !side || [side, "both"].includes(KEYS[k].side));
+            const near = closest(name, mine) ?? closest(name, Object.keys(KEYS));
+            const whose = near && !mine.includes(near) ? ` (a ${KEYS[near].side}-side key; this stack is ${side})` : "";
+            problems.push(`${fullKey} is not a ${PROJECT} setting${near ? `: did you mean ${PROJECT}:${near}?${whose}` : ""} (known: ${mine.join(", ")})`);
         } else if (ns === "aws" && !providerKeys.includes(name)) {
             const dym = didYouMean(name, providerKeys, "aws:");
             problems.push(`${fullKey} is not an AWS provider setting${dym ? `: ${dym}` : ""}`);

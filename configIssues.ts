@@ -123,96 +123,96 @@ export function summary(obj: z.ZodType): string {
 
 const isDefaultMessage = (m: string) => /^Invalid input/.test(m) || m === "";
 
+/** Where an issue is: the schemas and values along its path, and the words that name it. */
+interface At {
+    issue: z.core.$ZodIssue;
+    steps: Step[];
+    leaf: Step;
+    m: Meta;
+    input: unknown;
+    where: string;
+    depth: number;
+}
+
+/** A union's issues are those of the option the value's type picks (a map picks the map); undefined if none. */
+function unionBranch(at: At): z.core.$ZodIssue[] | undefined {
+    const errors = (at.issue as any).errors as z.core.$ZodIssue[][] | undefined;
+    if (at.issue.code !== "invalid_union" || !errors?.length) return undefined;
+    const v = at.leaf.value;
+    const wanted = Array.isArray(v) ? "array" : v && typeof v === "object" ? "object" : typeof v;
+    const idx = optionsOf(at.leaf.schema).findIndex(o => kindOf(o) === wanted);
+    return idx < 0 ? undefined : errors[idx].map(i => ({ ...i, path: [...at.issue.path, ...i.path] }));
+}
+
+/** Unknown entries of a map, each with the closest known one. */
+function unknownKeys(at: At, keys: string[]): string[] {
+    const known = Object.keys(shapeOf(at.leaf.schema));
+    if (at.m.unknown === "fields") {
+        return [`${at.where} has unknown fields ${keys.join(", ")} (${known.join(", ")})${keys.map(k => didYouMean(k, known)).filter(Boolean).map(s => `; ${s}`).join("")}`];
+    }
+    return keys.map(k => {
+        const dym = didYouMean(k, known);
+        return at.m.style === "invalid"
+            ? `${at.where}.${k} is not valid (${summary(at.leaf.schema)}), got ${show((at.leaf.value as any)?.[k])}${dym ? `; ${dym}` : ""}`
+            : `${at.where}.${k} is not a ${at.m.label ?? "known setting"}${dym ? `: ${dym}` : ""} (${known.join(", ")})`;
+    });
+}
+
+/** One value that is wrong: what it must be, what it is, and for a type slip what type it has. */
+function leafMessage(at: At, unparsed: boolean): string {
+    const { issue, leaf, m, input, where, depth } = at;
+    if (issue.code === "invalid_type" && input === undefined) return `${where} is required${m.required ? `: ${m.required}` : ""}`;
+    if (issue.code === "custom" && !isDefaultMessage(issue.message)) {
+        return `${where} ${issue.message}${(issue as any).params?.showInput ? ` (got ${show(input)})` : ""}`;
+    }
+    const slip = issue.code === "invalid_type" || issue.code === "invalid_union"
+        ? `: expected ${typeDesc(leaf.schema)}, got ${kindDesc(input)}${quotedSlip(leaf.schema, input) ? "; write it without quotes" : ""}`
+        : "";
+    const owner = at.steps.slice(0, -1).reverse().find(s => kindOf(s.schema) === "object");
+    if (owner && metaDeep(owner.schema).style === "invalid" && depth >= 1) return `${where} is not valid (${summary(owner.schema)}), got ${show(input)}${slip}`;
+    const kind = kindOf(leaf.schema);
+    if (kind === "array" && issue.code === "too_small" && (issue as any).minimum === 1 && !m.message) return `${where} must not be empty${m.required ? `: ${m.required}` : ""}`;
+    if (m.message) return `${where} ${m.message} (got ${show(input)})${slip}`;
+    if (m.expected && unparsed && depth === 0 && (kind === "object" || kind === "array")) {
+        return `${where} must be structured YAML: ${m.expected} (got ${show(input)})${kind === "array" ? `; a single entry is written [${input}]` : ""}`;
+    }
+    if (m.expected) return `${where} must be ${m.expected} (got ${show(input)})${slip}`;
+    if (m.hint !== undefined && issue.code === "invalid_format") {
+        return depth === 0 ? `${where} ${show(input)} is not valid: ${m.hint}` : `${where} is not valid: ${m.hint} (got ${show(input)})`;
+    }
+    return `${where} is not valid${m.hint ? `: ${m.hint}` : ""} (got ${show(input)})${slip}`;
+}
+
 /**
  * Messages for one key's issues. `value` is what was parsed (top-level values arrive as strings; structured
  * ones as JSON); `unparsed` says the value was text that is not YAML structure at all.
  */
 export function messages(fullKey: string, def: KeyDef, value: unknown, issues: z.core.$ZodIssue[], unparsed = false): string[] {
     const out: string[] = [];
+    // Bad entries of a list of strings: one message per list, naming every bad entry.
     const badEntries = new Map<string, { hint: string; values: unknown[] }>();
     for (const issue of issues) {
-        // A union's issues are those of the option the value's type picks (a map picks the map).
-        if (issue.code === "invalid_union" && (issue as any).errors?.length) {
-            const steps = walk(def.schema, value, issue.path);
-            const at = steps[steps.length - 1];
-            const opts = optionsOf(at.schema);
-            const wanted = Array.isArray(at.value) ? "array" : at.value && typeof at.value === "object" ? "object" : typeof at.value;
-            const idx = opts.findIndex(o => kindOf(o) === wanted);
-            if (idx >= 0) {
-                const inner = ((issue as any).errors[idx] as z.core.$ZodIssue[]).map(i => ({ ...i, path: [...issue.path, ...i.path] }));
-                out.push(...messages(fullKey, def, value, inner, unparsed));
-                continue;
-            }
-        }
-        const path = issue.path;
-        const steps = walk(def.schema, value, path);
+        const steps = walk(def.schema, value, issue.path);
         const leaf = steps[steps.length - 1];
-        const m: Meta = metaDeep(leaf.schema);
-        const input = (issue as any).input ?? leaf.value;
-        const where = pathText(fullKey, steps, path);
-        const depth = path.length;
+        const at: At = { issue, steps, leaf, m: metaDeep(leaf.schema), input: (issue as any).input ?? leaf.value, where: pathText(fullKey, steps, issue.path), depth: issue.path.length };
+        const branch = unionBranch(at);
         const parent = steps.length > 1 ? steps[steps.length - 2] : undefined;
-
-        // An entry of a list of strings: one message for the list, naming every bad entry.
-        if (parent && typeof path[depth - 1] === "number" && kindOf(parent.schema) === "array" && kindOf(leaf.schema) !== "object") {
-            const listWhere = pathText(fullKey, steps, path.slice(0, -1));
+        if (branch) {
+            out.push(...messages(fullKey, def, value, branch, unparsed));
+        } else if (parent && typeof issue.path[at.depth - 1] === "number" && kindOf(parent.schema) === "array" && kindOf(leaf.schema) !== "object") {
+            const listWhere = pathText(fullKey, steps, issue.path.slice(0, -1));
             const pm = metaDeep(parent.schema);
             if (pm.message) out.push(`${listWhere} ${pm.message} (got ${show(parent.value)})`);
-            else if (issue.code === "invalid_format") {
-                const e = badEntries.get(listWhere) ?? { hint: pm.hint ?? m.hint ?? "", values: [] };
-                e.values.push(input);
+            else if (issue.code !== "invalid_format") out.push(`${listWhere} must be ${pm.expected ?? "a list of strings"} (got ${show(parent.value)})`);
+            else {
+                const e = badEntries.get(listWhere) ?? { hint: pm.hint ?? at.m.hint ?? "", values: [] };
+                e.values.push(at.input);
                 badEntries.set(listWhere, e);
-            } else out.push(`${listWhere} must be ${pm.expected ?? "a list of strings"} (got ${show(parent.value)})`);
-            continue;
-        }
-
-        if (issue.code === "unrecognized_keys") {
-            const known = Object.keys(shapeOf(leaf.schema));
-            if (m.unknown === "fields") {
-                out.push(`${where} has unknown fields ${issue.keys.join(", ")} (${known.join(", ")})${issue.keys.map(k => didYouMean(k, known)).filter(Boolean).map(s => `; ${s}`).join("")}`);
-            } else {
-                for (const k of issue.keys) {
-                    const dym = didYouMean(k, known);
-                    const got = (leaf.value as any)?.[k];
-                    out.push(m.style === "invalid"
-                        ? `${where}.${k} is not valid (${summary(leaf.schema)}), got ${show(got)}${dym ? `; ${dym}` : ""}`
-                        : `${where}.${k} is not a ${m.label ?? "known setting"}${dym ? `: ${dym}` : ""} (${known.join(", ")})`);
-                }
             }
-            continue;
-        }
-
-        if (issue.code === "invalid_type" && input === undefined) {
-            out.push(`${where} is required${m.required ? `: ${m.required}` : ""}`);
-            continue;
-        }
-        if (issue.code === "custom" && !isDefaultMessage(issue.message)) {
-            out.push(`${where} ${issue.message}${/required|together|more than|keep one/.test(issue.message) ? "" : ` (got ${show(input)})`}`);
-            continue;
-        }
-
-        const slip = issue.code === "invalid_type"
-            ? `: expected ${typeDesc(leaf.schema)}, got ${kindDesc(input)}${quotedSlip(leaf.schema, input) ? "; write it without quotes" : ""}`
-            : "";
-        const owner = [...steps].slice(0, -1).reverse().find(s => kindOf(s.schema) === "object");
-        if (owner && metaDeep(owner.schema).style === "invalid" && depth >= 1) {
-            out.push(`${where} is not valid (${summary(owner.schema)}), got ${show(input)}${slip}`);
-            continue;
-        }
-        const isArray = kindOf(leaf.schema) === "array";
-        if (isArray && issue.code === "too_small" && (issue as any).minimum === 1 && !m.message) {
-            out.push(`${where} must not be empty${m.required ? `: ${m.required}` : ""}`);
-        } else if (m.message) {
-            out.push(`${where} ${m.message} (got ${show(input)})${slip}`);
-        } else if (m.expected) {
-            const structured = unparsed && depth === 0 && ["object", "array"].includes(kindOf(leaf.schema));
-            out.push(structured
-                ? `${where} must be structured YAML: ${m.expected} (got ${show(input)})`
-                : `${where} must be ${m.expected} (got ${show(input)})${slip}`);
-        } else if (m.hint !== undefined && issue.code === "invalid_format") {
-            out.push(depth === 0 ? `${where} ${show(input)} is not valid: ${m.hint}` : `${where} is not valid: ${m.hint} (got ${show(input)})`);
+        } else if (issue.code === "unrecognized_keys") {
+            out.push(...unknownKeys(at, issue.keys));
         } else {
-            out.push(`${where} is not valid${m.hint ? `: ${m.hint}` : ""} (got ${show(input)})${slip}`);
+            out.push(leafMessage(at, unparsed));
         }
     }
     for (const [listWhere, e] of badEntries) out.push(`${listWhere} has invalid entries ${e.values.map(v => show(v)).join(", ")}${e.hint ? `: ${e.hint}` : ""}`);

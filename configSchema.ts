@@ -62,7 +62,7 @@ export const int = (min: number, max: number, m: Meta = {}) =>
 export const num = (min: number, max: number, m: Meta = {}) =>
     meta(z.number().min(min).max(max), { expected: `a number from ${min} to ${max}`, short: `${min}..${max}`, ...m });
 export const bool = (m: Meta = {}) => meta(z.boolean(), { expected: "true or false", short: "boolean", pulumiType: "boolean", ...m });
-export const oneOf = <T extends readonly [string, ...string[]]>(values: T, m: Meta = {}) =>
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, m: Meta = {}) =>
     meta(z.enum(values), { expected: `one of ${values.join(", ")}`, short: values.join(" | "), pulumiType: "string", ...m });
 export const text = (pattern: RegExp, hint: string, m: Meta = {}) =>
     meta(z.string().regex(pattern), { hint, short: "string", pulumiType: "string", ...m });
@@ -91,7 +91,7 @@ const tokenBounds = (key: string) => (c: Record<string, unknown>, ctx: z.Refinem
 
 // ---- structured keys ----
 
-const invoker = meta(z.strictObject({
+export const invoker = meta(z.strictObject({
     enabled: bool().default(true),
     memorySize: int(128, 10240).default(256),
     timeoutSeconds: int(5, 900).default(60),
@@ -108,7 +108,7 @@ const retry = meta(z.strictObject({
     maxDelaySeconds: int(1, 3600).default(30),
 }), { style: "invalid", short: "map", expected: "a map such as {maxAttempts: 3}" });
 
-const stepFunctions = meta(z.strictObject({
+export const stepFunctions = meta(z.strictObject({
     enabled: bool().default(true),
     type: oneOf(["STANDARD", "EXPRESS"]).default("STANDARD"),
     // ERROR without execution data: ALL with data would copy every prompt and answer into CloudWatch (opt-in).
@@ -121,7 +121,7 @@ const stepFunctions = meta(z.strictObject({
     retry: retry.prefault({}),
 }).superRefine(tokenBounds("stepFunctions"), { when: () => true }), { style: "invalid", expected: "a map such as {type: EXPRESS, tracing: true}", defaultText: "{enabled: true, type: STANDARD, logLevel: ERROR, includeExecutionData: false, …}" });
 
-const apiKey = meta(z.strictObject({
+export const apiKey = meta(z.strictObject({
     // The IAM user is BedrockAPIKey-<name>-<stack>-<region>, cut with a hash at 64 (components/bedrockApiKeys.ts).
     name: meta(z.string().regex(/^[\w+=,.@-]{1,50}$/), { expected: "1..50 characters of letters, digits and +=,.@_-", required: "1..50 characters of letters, digits and +=,.@_-" }),
     expiryDays: int(1, 36600).optional(),
@@ -137,12 +137,13 @@ const apiKey = meta(z.strictObject({
 }, { when: () => true }), { unknown: "fields", expected: "a map such as {name: ci, expiryDays: 30}" });
 
 const apiKeys = meta(z.array(apiKey).superRefine((keys, ctx) => {
-    const names = keys.map(k => k.name);
+    if (!Array.isArray(keys)) return;
+    const names = keys.map(k => (isMap(k) ? k.name : undefined)).filter(n => typeof n === "string");
     const dup = names.filter((n, i) => names.indexOf(n) !== i);
     for (const d of new Set(dup)) ctx.addIssue({ code: "custom", message: `names "${d}" more than once` });
-}), { labelBy: "name", expected: "a list such as [{name: ci, expiryDays: 30}]", defaultText: "–" });
+}, { when: () => true }), { labelBy: "name", expected: "a list such as [{name: ci, expiryDays: 30}]", defaultText: "–" });
 
-const auditTrailMap = meta(z.strictObject({
+export const auditTrailMap = meta(z.strictObject({
     retentionDays: int(1, 3653).default(365),
     multiRegion: bool().default(true),
 }), { style: "invalid" });
@@ -153,13 +154,13 @@ const auditTrail = meta(z.union([z.boolean(), auditTrailMap]), {
 
 const ORIGIN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^http:\/\/localhost(:\d{1,5})?$/;
 const chatText = (pattern: RegExp, hint: string) => text(pattern, hint).optional();
-const chat = meta(z.strictObject({
+export const chat = meta(z.strictObject({
     enabled: bool().default(true),
     // AppSync namespace names: letters, digits and hyphens, at most 50.
     namespace: text(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?$/, "letters, digits and hyphens, at most 50").default("bedrock-stream-response"),
     allowedOrigins: meta(z.array(z.string().regex(ORIGIN)), {
         message: 'must list exact origins such as "https://chat.example.com" (no path, no wildcard; http only for localhost)',
-    }).optional(),
+    }).default([]),
     userPoolId: chatText(/^[a-z]{2}(-gov)?-[a-z]+-\d_[A-Za-z0-9]+$/, "a user pool id such as ap-northeast-1_AbCdEf123"),
     userPoolClientId: chatText(/^[a-z0-9]{1,128}$/, "an app client id"),
     selfSignUp: bool().default(false),
@@ -184,7 +185,7 @@ const chat = meta(z.strictObject({
     coalesceMs: int(10, 1000).default(200),
 }).superRefine((c, ctx) => {
     if (!isMap(c)) return;
-    if (c.enabled !== false && c.allowedOrigins === undefined) {
+    if (c.enabled !== false && Array.isArray(c.allowedOrigins) && !c.allowedOrigins.length) {
         ctx.addIssue({ code: "custom", path: ["allowedOrigins"], message: 'is required: the browser origin(s) of the chat app, e.g. ["https://chat.example.com"]' });
     }
     if ((c.userPoolId === undefined) !== (c.userPoolClientId === undefined)) {
@@ -214,7 +215,7 @@ export const KEYS: Record<string, KeyDef> = {
     side: k("both", oneOf(["bedrock", "caller"]), "`bedrock` or `caller`", {
         required: 'set it to "bedrock" (the account that owns Bedrock) or "caller" (the account whose workloads call it)',
     }),
-    logRetentionDays: k("both", meta(z.int().min(1).max(3653).refine(d => LOG_RETENTION_DAYS.includes(d), { message: `must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")}` }),
+    logRetentionDays: k("both", meta(z.int().min(1).max(3653).refine(d => LOG_RETENTION_DAYS.includes(d), { message: `must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")}`, params: { showInput: true } }),
         { expected: "a whole number from 1 to 3653", pulumiType: "integer" }).default(30),
         "CloudWatch retention of every log group (a value CloudWatch accepts)"),
     callerAccountIds: k("bedrock", list(ACCOUNT_ID, "12-digit ids of the accounts whose workloads call Bedrock", {}, 1), "accounts whose roles may assume the execution role", {

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { isInferenceProfileId, PROJECT } from "./config";
+import { SFN_INVOKER, stateMachineArnFor, stepFunctionsTargetProblems } from "./components/stepFunctionsInvoker";
 
 /**
  * What a Bedrock stack trusts, exported as its `trust` output. Today: accounts plus a role path, or exact role
@@ -17,18 +18,6 @@ export interface BedrockTrust {
     organizationIds?: string[];
 }
 
-/**
- * A full stack name for a StackReference. Bare names (`bedrock`) resolve against the token's default organization,
- * which need not be the one the workflows deploy to, so they get this stack's organization and project;
- * `project/stack` gets the organization; `org/project/stack` stays as written.
- */
-export function qualifyStackName(name: string): string {
-    const parts = name.split("/");
-    if (parts.length === 3) return name;
-    if (parts.length === 2) return `${pulumi.getOrganization()}/${name}`;
-    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${name}`;
-}
-
 /** The outputs the caller needs of one referenced stack, read before anything is built. */
 export interface ReferencedStack {
     stackName: string;
@@ -37,7 +26,7 @@ export interface ReferencedStack {
 
 export async function readReferencedStack(stackName: string, ref: pulumi.StackReference): Promise<ReferencedStack> {
     const outputs: Record<string, unknown> = {};
-    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust"]) {
+    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust", "externalId", "trustedStateMachineArns"]) {
         const d = await ref.getOutputDetails(key);
         outputs[key] = d.value ?? d.secretValue;
     }
@@ -48,8 +37,11 @@ const stackArg = (stackName: string) => stackName.split("/").pop();
 
 export interface CallerFacts {
     accountId?: string;
+    region?: string;
     rolePath?: string;
     models: { key: string; id: string }[];
+    /** The state machine calls Bedrock in its own region, with no external id: it narrows what a target may be. */
+    stepFunctions?: boolean;
 }
 
 /** Everything wrong between this caller stack and the Bedrock stacks it references, naming the keys on both sides. */
@@ -58,8 +50,14 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
     for (const { stackName, outputs: o } of stacks) {
         const missing = ["roleArn", "region", "accountId", "allowedModelIds", "trust"].filter(k => o[k] === undefined || o[k] === null);
         if (missing.length) {
-            problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`);
+            problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy (or update) the Bedrock side first with pulumi up -s ${stackArg(stackName)}, or fix ${PROJECT}:bedrockStacks`);
             continue;
+        }
+        if (caller.stepFunctions && caller.region) {
+            const stateMachineArn = stateMachineArnFor(SFN_INVOKER, caller.region, caller.accountId ?? "");
+            problems.push(...stepFunctionsTargetProblems(caller.region, stateMachineArn, {
+                stackName, region: o.region as string, externalId: o.externalId as string | undefined, trustedStateMachineArns: o.trustedStateMachineArns as string[] | undefined,
+            }));
         }
         const trust = o.trust as BedrockTrust;
         const there = `Bedrock stack ${stackName}`;
@@ -104,8 +102,17 @@ const reason = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0]
 export async function modelProblems(region: string, models: string[], opts?: pulumi.InvokeOptions): Promise<string[]> {
     const problems = await Promise.all(models.map(async id => {
         try {
-            if (isInferenceProfileId(id)) await aws.bedrock.getInferenceProfile({ inferenceProfileId: id, region }, opts);
-            else await aws.bedrockfoundation.getModel({ modelId: id, region }, opts);
+            if (isInferenceProfileId(id)) {
+                await aws.bedrock.getInferenceProfile({ inferenceProfileId: id, region }, opts);
+                return undefined;
+            }
+            const model = await aws.bedrockfoundation.getModel({ modelId: id, region }, opts);
+            // Many models are offered in a region only through cross-region profiles: calling the bare id there
+            // fails with "on-demand throughput isn't supported", so the policy for it would never be used.
+            const types = model.inferenceTypesSupporteds ?? [];
+            if (!types.includes("ON_DEMAND")) {
+                return `${PROJECT}:models "${id}" cannot be called directly in ${region}: Bedrock offers it there only ${types.includes("INFERENCE_PROFILE") ? "through cross-region inference profiles" : `as ${types.join(", ") || "nothing"}`}; list the profile id instead (<prefix>.${id}, e.g. jp. or apac. from Tokyo); aws bedrock list-inference-profiles --region ${region} lists them`;
+            }
             return undefined;
         } catch (e) {
             return isInferenceProfileId(id)

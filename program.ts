@@ -5,7 +5,7 @@ import { BedrockTrust, callerProblems, modelProblems, readReferencedStack } from
 import { CrossAccountBedrockAccess } from "./components/crossAccountBedrockAccess";
 import { BedrockTargetRef, referenceBedrockStacks, requireAllowedModel } from "./components/bedrockTargets";
 import { CrossAccountInvoker } from "./components/crossAccountInvoker";
-import { StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
+import { SFN_INVOKER, StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
 import { StreamingChatBackend } from "./components/streamingChatBackend";
 import { BedrockApiKeys } from "./components/bedrockApiKeys";
 import { BedrockAuditTrail } from "./components/auditTrail";
@@ -86,7 +86,7 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         outputs.invokerRoleArn = invoker.role.arn;
     }
     if (cfg.stepFunctions.enabled) {
-        const sfn = new StepFunctionsInvoker("sfn-invoker", {
+        const sfn = new StepFunctionsInvoker(SFN_INVOKER, {
             accountId: cfg.accountId,
             region: cfg.region,
             rolePath: cfg.rolePath,
@@ -142,7 +142,9 @@ export async function main(): Promise<Record<string, unknown>> {
             ...(v.defaultModelId ? [{ key: `${PROJECT}:defaultModelId`, id: v.defaultModelId as string }] : []),
             ...(v.chat?.modelId && v.chat.enabled ? [{ key: `${PROJECT}:chat.modelId`, id: v.chat.modelId as string }] : []),
         ];
-        problems.push(...callerProblems({ accountId: read.aws.allowedAccountIds?.[0], rolePath: v.rolePath, models }, stacks));
+        problems.push(...callerProblems({
+            accountId: read.aws.allowedAccountIds?.[0], region: read.aws.region, rolePath: v.rolePath, models, stepFunctions: v.stepFunctions?.enabled,
+        }, stacks));
     }
     if (read.side === "bedrock" && v.models && read.aws.region) problems.push(...await modelProblems(read.aws.region, v.models));
     if (problems.length || !cfg) throw new ConfigError(problems.filter((p, i) => problems.indexOf(p) === i));

@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Statement, policyJson, serviceTrust } from "./iam";
 import { previewError } from "./previewError";
-import { qualifyStackName } from "../crossStackChecks";
 
 /** One referenced Bedrock stack, as its outputs describe it. */
 export interface BedrockTargetRef {
@@ -26,6 +25,18 @@ export interface BedrockTargetValue {
     accountId: string;
     models: string[];
     externalId?: string;
+}
+
+/**
+ * A full stack name for a StackReference. Bare names (`bedrock`) resolve against the token's default organization,
+ * which need not be the one the workflows deploy to, so they get this stack's organization and project;
+ * `project/stack` gets the organization; `org/project/stack` stays as written.
+ */
+export function qualifyStackName(name: string): string {
+    const parts = name.split("/");
+    if (parts.length === 3) return name;
+    if (parts.length === 2) return `${pulumi.getOrganization()}/${name}`;
+    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${name}`;
 }
 
 /** A StackReference per Bedrock stack; missing outputs fail with the command that produces them. */

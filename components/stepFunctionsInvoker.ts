@@ -35,15 +35,41 @@ export function stateMachineName(name: string): string {
     return `bedrock-bridge-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);
 }
 
-/** Preview-time checks of the referenced stacks; each message says what to change. */
-function checkTargets(region: string, smArn: string, t: { stackName: string; region: string; externalId?: string; trustedStateMachineArns?: string[] }): void {
+/** The invoker's state machine ARN, known before it exists (its name is fixed): the trust and the checks name it. */
+export function stateMachineArnFor(name: string, region: string, accountId: string): string {
+    return `arn:${partitionOf(region)}:states:${region}:${accountId}:stateMachine:${stateMachineName(name)}`;
+}
+
+/** The state machine of the caller program (program.ts names it "sfn-invoker"). */
+export const SFN_INVOKER = "sfn-invoker";
+
+export interface StepFunctionsTarget {
+    stackName: string;
+    region: string;
+    externalId?: string;
+    /** The Bedrock stack's bedrock-bridge:trustedStateMachineArns. */
+    trustedStateMachineArns?: string[];
+}
+
+/**
+ * Preview-time checks of a referenced stack for the state machine; each message says what to change. The program
+ * runs them with the other cross-stack checks (crossStackChecks.ts), so they join the one list of problems.
+ */
+export function stepFunctionsTargetProblems(region: string, stateMachineArn: string, t: StepFunctionsTarget): string[] {
+    const problems: string[] = [];
     if (t.region !== region) {
-        throw previewError(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
+        problems.push(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
     }
     // Step Functions sends the state machine's ARN as sts:ExternalId (see trustPolicy in crossAccountBedrockAccess.ts).
-    if (t.externalId && !(t.trustedStateMachineArns ?? []).includes(smArn)) {
-        throw previewError(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId). A Step Functions task sends its state machine's ARN as sts:ExternalId, never a chosen one: add "${smArn}" to bedrock-bridge:trustedStateMachineArns of stack ${t.stackName} and pulumi up there first, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
+    if (t.externalId && !(t.trustedStateMachineArns ?? []).includes(stateMachineArn)) {
+        problems.push(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId). A Step Functions task sends its state machine's ARN as sts:ExternalId, never a chosen one: add "${stateMachineArn}" to bedrock-bridge:trustedStateMachineArns of stack ${t.stackName} and pulumi up there first, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
     }
+    return problems;
+}
+
+function checkTargets(region: string, stateMachineArn: string, t: StepFunctionsTarget): void {
+    const problems = stepFunctionsTargetProblems(region, stateMachineArn, t);
+    if (problems.length) throw previewError(problems.join("\n"));
 }
 
 export class StepFunctionsInvoker extends pulumi.ComponentResource {

@@ -158,11 +158,12 @@ describe("CrossAccountBedrockAccess", () => {
         }
     });
 
+    // A model Bedrock serves on demand in Tokyo (Nova Pro is offered there only through profiles: tests/config.test.ts).
     it("allows a plain model id in the stack's region only, and marketplace only on opt-in", async () => {
-        const run = await runBedrock({ "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] });
+        const run = await runBedrock({ "bedrock-bridge:models": ["anthropic.claude-3-haiku-20240307-v1:0"] });
         const doc = json(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
-        assert.deepEqual(doc.Statement.map((s: any) => s.Resource), [["arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-pro-v1:0"]]);
-        const withMarket = await runBedrock({ "bedrock-bridge:models": ["amazon.nova-pro-v1:0"], "bedrock-bridge:allowMarketplace": "true" });
+        assert.deepEqual(doc.Statement.map((s: any) => s.Resource), [["arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"]]);
+        const withMarket = await runBedrock({ "bedrock-bridge:models": ["anthropic.claude-3-haiku-20240307-v1:0"], "bedrock-bridge:allowMarketplace": "true" });
         const doc2 = json(one(withMarket, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
         assert.deepEqual(doc2.Statement[1].Action, ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"]);
     });

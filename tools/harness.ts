@@ -19,8 +19,18 @@ export interface StackConfigMap {
 export function readStackConfig(stack: string, root = ROOT): StackConfigMap {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it (see README "Configuration")`);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
-    return flattenConfig(doc.config ?? {});
+    const rel = path.relative(process.cwd(), file);
+    const shown = rel && !rel.startsWith("..") ? rel : file;
+    let doc: any;
+    try {
+        doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+    } catch (e) {
+        // The parser's message says where (line, column) but not which file.
+        throw new Error(`${shown} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+    const config = doc.config ?? {};
+    if (typeof config !== "object" || Array.isArray(config)) throw new Error(`${shown}: "config" must be a map of keys such as bedrock-bridge:side`);
+    return flattenConfig(config);
 }
 
 export function flattenConfig(values: Record<string, unknown>): StackConfigMap {

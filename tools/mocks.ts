@@ -248,7 +248,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 const id = args.inputs.modelId;
                 const m = foundationModels[r]?.[id];
                 if (!m) throw new Error(`ValidationException: The provided model identifier is invalid (${id} in ${r})`);
-                return { ...m, id, modelId: id, modelArn: `arn:aws:bedrock:${r}::foundation-model/${id}`, region: r, inputModalities: ["TEXT"], outputModalities: ["TEXT"], responseStreamingSupported: true, customizationsSupporteds: [], inferenceTypesSupporteds: ["ON_DEMAND"] };
+                const { inferenceTypesSupported: _, ...fields } = m;
+                return { ...fields, id, modelId: id, modelArn: `arn:aws:bedrock:${r}::foundation-model/${id}`, region: r, inputModalities: ["TEXT"], outputModalities: ["TEXT"], responseStreamingSupported: true, customizationsSupporteds: [], inferenceTypesSupporteds: m.inferenceTypesSupported };
             }
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return { accountId, arn: `arn:aws:iam::${accountId}:user/deployer`, userId: "AIDAMOCK", id: accountId };
