@@ -7,6 +7,7 @@ import { z } from "zod";
 import { API_KEY_STATUSES, AWS_KEYS, KeyDef, KEYS, kindOf, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT, ROLE_ARN, STATE_MACHINE_ARN } from "./configSchema";
 import { closest, didYouMean, messages } from "./configIssues";
 import * as schema from "./configSchema";
+import { GovernanceConfig, governanceFrom } from "./governanceConfig";
 
 export { API_KEY_STATUSES, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT };
 
@@ -42,6 +43,8 @@ export interface BedrockSideConfig extends CommonConfig {
     shortTermKeys: boolean;
     denyLongTermBearerTokens: boolean;
     auditTrail?: AuditTrailConfig;
+    /** Tenants, their guardrails and budgets (governanceConfig.ts); undefined: the one stack-wide role. */
+    governance?: GovernanceConfig;
 }
 
 export interface ApiKeyConfig {
@@ -99,6 +102,8 @@ export interface CallerSideConfig extends CommonConfig {
      * "existing" says the account already has one, "none" (default) leaves REST access logs off so a fresh account deploys.
      */
     apiGatewayAccount: "manage" | "existing" | "none";
+    /** The tenant of the referenced Bedrock stacks this caller belongs to (bedrock-bridge:tenant). */
+    tenant?: string;
 }
 
 export interface ChatConfig {
@@ -192,6 +197,8 @@ export interface ConfigRead {
     aws: Record<string, any>;
     problems: string[];
     side?: "bedrock" | "caller";
+    /** The bedrock-bridge: keys the stack sets (valid or not), without namespace. */
+    present: string[];
 }
 
 /** Parses and checks every key of both namespaces; never throws, collects problems. */
@@ -205,6 +212,8 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
         const { value, unparsed } = raw === undefined || raw === "" ? { value: undefined, unparsed: false } : decode(def, raw);
         const onSide = def.side === "both" || def.side === values.side;
         if (value === undefined && def.required) {
+            // Not needed where another key takes its place (callerAccountIds beside tenants).
+            if (def.requiredUnless?.some(other => all[`${ns}:${other}`] !== undefined)) return;
             if (onSide) problems.push(`${fullKey} is required: ${def.required}`);
             return;
         }
@@ -244,7 +253,8 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
             }
         }
     }
-    return { values, aws, problems, side };
+    const present = Object.keys(all).filter(key => key.startsWith(`${PROJECT}:`)).map(key => key.slice(PROJECT.length + 1));
+    return { values, aws, problems, side, present };
 }
 
 /** What readConfig found, as the typed config of the stack's side (undefined while there are problems). */
@@ -276,12 +286,15 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
         }
         const externalId = v.externalId === undefined ? undefined : new pulumi.Config(PROJECT).requireSecret("externalId");
         const trail = v.auditTrail;
+        const gov = governanceFrom(v, name => read.present.includes(name), accountId);
+        problems.push(...gov.problems);
         result = {
             side, ...common, callerAccountIds, callerRolePath: v.callerRolePath, trustedPrincipalArns: v.trustedPrincipalArns,
             models: v.models ?? [], roleName: v.roleName, externalId, trustedStateMachineArns: v.trustedStateMachineArns ?? [], maxSessionDurationSeconds: v.maxSessionDurationSeconds,
             allowMarketplace: v.allowMarketplace, apiKeys: (v.apiKeys ?? []).map(apiKey), shortTermKeys: v.shortTermKeys,
             denyLongTermBearerTokens: v.denyLongTermBearerTokens,
             auditTrail: trail === true ? { retentionDays: 365, multiRegion: true } : trail || undefined,
+            ...(gov.value ? { governance: gov.value } : {}),
         };
     } else if (side === "caller") {
         for (const [key, id] of [["defaultModelId", v.defaultModelId], ["chat.modelId", v.chat?.modelId]] as const) {
@@ -293,6 +306,7 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
             side, ...common, bedrockStacks: v.bedrockStacks ?? [], rolePath: v.rolePath, defaultModelId: v.defaultModelId,
             invoker: v.invoker, stepFunctions: v.stepFunctions, auth: v.auth, ...(v.chat && chatEnabled ? { chat: chat as ChatConfig } : {}),
             apiGatewayAccount: v.apiGatewayAccount,
+            ...(v.tenant ? { tenant: v.tenant } : {}),
         };
     }
     return problems.length ? undefined : result;

@@ -3,6 +3,7 @@
 // tools/configDocs.ts generates README's configuration reference and Pulumi.yaml's `config:` block from it.
 import { z } from "zod";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, MODEL_MAX_OUTPUT_TOKENS } from "./functions/limits";
+import { GUARDRAIL_NAME, guardrailsSchema, TENANT_NAME, tenantsSchema } from "./governanceConfig";
 
 export const PROJECT = "bedrock-bridge";
 
@@ -204,6 +205,8 @@ export interface KeyDef {
     description: string;
     /** Required on its side: the hint that follows "is required". */
     required?: string;
+    /** Not required when one of these keys is set (callerAccountIds with tenants). */
+    requiredUnless?: string[];
     /** A Pulumi secret (`pulumi config set --secret`). */
     secret?: boolean;
 }
@@ -219,7 +222,8 @@ export const KEYS: Record<string, KeyDef> = {
         { expected: "a whole number from 1 to 3653", pulumiType: "integer" }).default(30),
         "CloudWatch retention of every log group (a value CloudWatch accepts)"),
     callerAccountIds: k("bedrock", list(ACCOUNT_ID, "12-digit ids of the accounts whose workloads call Bedrock", {}, 1), "accounts whose roles may assume the execution role", {
-        required: "12-digit ids of the accounts whose workloads call Bedrock",
+        required: "12-digit ids of the accounts whose workloads call Bedrock (or give bedrock-bridge:tenants)",
+        requiredUnless: ["tenants"],
     }),
     callerRolePath: k("bedrock", text(ROLE_PATH, 'an IAM path such as "/bedrock-bridge/"').default("/bedrock-bridge/"), "IAM path of the trusted caller roles (`aws:PrincipalArn` condition)"),
     trustedPrincipalArns: k("bedrock", list(ROLE_ARN, "exact role ARNs, arn:aws:iam::<account>:role/<path><name>").optional(), "exact caller role ARNs instead of the path (each in `callerAccountIds`)"),
@@ -238,6 +242,10 @@ export const KEYS: Record<string, KeyDef> = {
     shortTermKeys: k("bedrock", bool().default(true), "the execution role's sessions may be used as short-term API keys"),
     denyLongTermBearerTokens: k("bedrock", bool().default(false), "deny policy and SCP against long-term API keys"),
     auditTrail: k("bedrock", auditTrail.default(false), "`true` or `{retentionDays, multiRegion}`: CloudTrail trail in the Bedrock account"),
+    tenants: k("bedrock", tenantsSchema.optional(), 'tenants with their own role, application inference profiles, budget and guardrail; replaces the stack-wide role, see "Governance"'),
+    guardrails: k("bedrock", guardrailsSchema.optional(), 'guardrails by name: `{id, version}` (existing) or `{contentFilters: {...}}` (created), see "Governance"'),
+    guardrail: k("bedrock", text(GUARDRAIL_NAME, "a name from bedrock-bridge:guardrails").optional(), "name of the guardrail enforced on every tenant without its own"),
+    activateCostAllocationTags: k("bedrock", bool().default(false), "activate the tenants' cost-allocation tags (only where this account is the payer account)"),
     bedrockStacks: k("caller", list(STACK_NAME, 'the Bedrock stack(s) to reference, e.g. ["my-org/bedrock-bridge/bedrock"], deployed first with `pulumi up -s bedrock`', {}, 1),
         "Bedrock stack(s) to reference, in priority order: `org/project/stack`, `project/stack` or `stack` (bare names get this stack's organization and project)", {
             required: 'the Bedrock stack(s) to reference, e.g. ["my-org/bedrock-bridge/bedrock"], deployed first with `pulumi up -s bedrock`',
@@ -252,6 +260,8 @@ export const KEYS: Record<string, KeyDef> = {
     chat: k("caller", chat.optional(), 'the streaming chat backend: `{allowedOrigins: [...], …}`, see "Streaming chat backend"'),
     apiGatewayAccount: k("caller", oneOf(["manage", "existing", "none"]).default("none"),
         '`existing`: the region already has the API Gateway account setting (a CloudWatch Logs role), so the chat stage gets access logs; `manage`: this stack sets it (ACCOUNT-WIDE, one per region per account); `none`: no access logs, so a fresh account deploys. See "Deploying for real", step 3'),
+    tenant: k("caller", text(TENANT_NAME, "1..32 lowercase letters, digits and hyphens, a tenant of the referenced Bedrock stacks").optional(),
+        "the tenant of the referenced Bedrock stacks this account belongs to (required when they have tenants)"),
 };
 
 /** The `aws:` keys this program reads; any other `aws:` key must be one the AWS provider knows. */

@@ -4,6 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { isInferenceProfileId, PROJECT } from "./config";
+import { tenantProblem } from "./components/tenantTargets";
+import type { TenantOutput } from "./components/tenantAccess";
 import { SFN_INVOKER, stateMachineArnFor, stepFunctionsTargetProblems } from "./components/stepFunctionsInvoker";
 
 /**
@@ -26,7 +28,7 @@ export interface ReferencedStack {
 
 export async function readReferencedStack(stackName: string, ref: pulumi.StackReference): Promise<ReferencedStack> {
     const outputs: Record<string, unknown> = {};
-    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust", "externalId", "trustedStateMachineArns"]) {
+    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust", "externalId", "trustedStateMachineArns", "tenants"]) {
         const d = await ref.getOutputDetails(key);
         outputs[key] = d.value ?? d.secretValue;
     }
@@ -40,6 +42,8 @@ export interface CallerFacts {
     region?: string;
     rolePath?: string;
     models: { key: string; id: string }[];
+    /** bedrock-bridge:tenant: with tenants in a referenced stack, its role, trust and models are the tenant's. */
+    tenant?: string;
     /** The state machine calls Bedrock in its own region, with no external id: it narrows what a target may be. */
     stepFunctions?: boolean;
 }
@@ -47,7 +51,20 @@ export interface CallerFacts {
 /** Everything wrong between this caller stack and the Bedrock stacks it references, naming the keys on both sides. */
 export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): string[] {
     const problems: string[] = [];
+    const allowedBy = new Map<string, string[]>();
     for (const { stackName, outputs: o } of stacks) {
+        const tenants = o.tenants as Record<string, TenantOutput> | undefined;
+        if (tenants || caller.tenant) {
+            // Governed stacks (issue 13): the caller's tenant decides role, trust and models.
+            const missing = ["region", "accountId"].filter(k => o[k] === undefined || o[k] === null);
+            if (missing.length) problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`);
+            else if (caller.accountId && caller.accountId === o.accountId) problems.push(`this caller stack deploys into account ${caller.accountId} (aws:allowedAccountIds), the account of Bedrock stack ${stackName} itself: a caller stack belongs in another account`);
+            else if (caller.stepFunctions && caller.region) problems.push(...stepFunctionsTargetProblems(caller.region, stateMachineArnFor(SFN_INVOKER, caller.region, caller.accountId ?? ""), { stackName, region: o.region as string }));
+            const p = tenantProblem(stackName, tenants, caller.tenant, caller.accountId && caller.rolePath ? { accountId: caller.accountId, rolePath: caller.rolePath } : undefined);
+            if (p) problems.push(p);
+            else if (tenants && caller.tenant) allowedBy.set(stackName, tenants[caller.tenant].models);
+            continue;
+        }
         const missing = ["roleArn", "region", "accountId", "allowedModelIds", "trust"].filter(k => o[k] === undefined || o[k] === null);
         if (missing.length) {
             problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy (or update) the Bedrock side first with pulumi up -s ${stackArg(stackName)}, or fix ${PROJECT}:bedrockStacks`);
@@ -80,9 +97,9 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
             }
         }
     }
-    const complete = stacks.filter(s => Array.isArray(s.outputs.allowedModelIds));
-    if (complete.length === stacks.length) {
-        const allowed = [...new Set(complete.flatMap(s => s.outputs.allowedModelIds as string[]))];
+    for (const s of stacks) if (!allowedBy.has(s.stackName) && !s.outputs.tenants && Array.isArray(s.outputs.allowedModelIds)) allowedBy.set(s.stackName, s.outputs.allowedModelIds as string[]);
+    if (allowedBy.size === stacks.length) {
+        const allowed = [...new Set([...allowedBy.values()].flat())];
         for (const { key, id } of caller.models) {
             if (!allowed.includes(id)) {
                 problems.push(`${key} "${id}" is not allowed by the referenced Bedrock stack(s) ${stacks.map(s => s.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to ${PROJECT}:models there or pick one of these.`);

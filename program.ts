@@ -10,8 +10,34 @@ import { StreamingChatBackend } from "./components/streamingChatBackend";
 import { BedrockApiKeys } from "./components/bedrockApiKeys";
 import { BedrockAuditTrail } from "./components/auditTrail";
 import { ApiGatewayAccount } from "./components/apiGatewayAccount";
+import { BedrockGovernance } from "./components/bedrockGovernance";
+import type { GovernanceConfig } from "./governanceConfig";
+
+/** With bedrock-bridge:tenants: a role, profiles, guardrail and budget per tenant, and no stack-wide role. */
+function governedBedrockSide(cfg: BedrockSideConfig & { governance: GovernanceConfig }): Record<string, unknown> {
+    const gov = new BedrockGovernance("governance", {
+        governance: cfg.governance,
+        accountId: cfg.accountId,
+        region: cfg.region,
+        models: cfg.models,
+        maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
+        shortTermKeys: cfg.shortTermKeys,
+    });
+    const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
+    return {
+        side: "bedrock",
+        region: cfg.region,
+        accountId: cfg.accountId,
+        allowedModelIds: [...new Set(cfg.governance.tenants.flatMap(t => t.models))],
+        callerRolePath: cfg.callerRolePath,
+        tenants: gov.output,
+        shortTermKeys: cfg.shortTermKeys,
+        ...(trail ? { auditTrailArn: trail.trail.arn, auditBucket: trail.bucket.id } : {}),
+    };
+}
 
 export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
+    if (cfg.governance) return governedBedrockSide({ ...cfg, governance: cfg.governance });
     const access = new CrossAccountBedrockAccess("bedrock-access", {
         accountId: cfg.accountId,
         region: cfg.region,
@@ -57,7 +83,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
     };
 }
 
-export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = referenceBedrockStacks(cfg.bedrockStacks)): Record<string, unknown> {
+export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = referenceBedrockStacks(cfg.bedrockStacks, undefined, cfg.tenant, { accountId: cfg.accountId, rolePath: cfg.rolePath })): Record<string, unknown> {
     const defaultModelId = cfg.defaultModelId
         ? requireAllowedModel(targets, cfg.defaultModelId, "bedrock-bridge:defaultModelId")
         : targets[0].allowedModelIds.apply(m => m[0]);
@@ -66,6 +92,7 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         region: cfg.region,
         accountId: cfg.accountId,
         bedrockRoleArns: pulumi.all(targets.map(t => t.roleArn)),
+        ...(cfg.tenant ? { tenant: cfg.tenant } : {}),
         defaultModelId,
     };
     if (cfg.invoker.enabled) {
@@ -136,14 +163,15 @@ export async function main(): Promise<Record<string, unknown>> {
     const v = read.values;
     let targets: BedrockTargetRef[] | undefined;
     if (read.side === "caller" && v.bedrockStacks) {
-        targets = referenceBedrockStacks(v.bedrockStacks);
+        const caller = { accountId: read.aws.allowedAccountIds?.[0] ?? "", rolePath: v.rolePath };
+        targets = referenceBedrockStacks(v.bedrockStacks, undefined, v.tenant, caller.accountId ? caller : undefined);
         const stacks = await Promise.all(targets.map(t => readReferencedStack(t.stackName, t.reference)));
         const models = [
             ...(v.defaultModelId ? [{ key: `${PROJECT}:defaultModelId`, id: v.defaultModelId as string }] : []),
             ...(v.chat?.modelId && v.chat.enabled ? [{ key: `${PROJECT}:chat.modelId`, id: v.chat.modelId as string }] : []),
         ];
         problems.push(...callerProblems({
-            accountId: read.aws.allowedAccountIds?.[0], region: read.aws.region, rolePath: v.rolePath, models, stepFunctions: v.stepFunctions?.enabled,
+            accountId: read.aws.allowedAccountIds?.[0], region: read.aws.region, rolePath: v.rolePath, models, stepFunctions: v.stepFunctions?.enabled, tenant: v.tenant,
         }, stacks));
     }
     if (read.side === "bedrock" && v.models && read.aws.region) problems.push(...await modelProblems(read.aws.region, v.models));

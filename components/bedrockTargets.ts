@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Statement, policyJson, serviceTrust } from "./iam";
 import { previewError } from "./previewError";
+import type { GuardrailRef } from "./governancePolicies";
+import { CallerIdentity, selectTenant, TenantSelection } from "./tenantTargets";
 
 /** One referenced Bedrock stack, as its outputs describe it. */
 export interface BedrockTargetRef {
@@ -16,6 +18,8 @@ export interface BedrockTargetRef {
     externalId: pulumi.Output<string | undefined>;
     /** State machines the Bedrock stack trusts with their ARN as external id (bedrock-bridge:trustedStateMachineArns). */
     trustedStateMachineArns: pulumi.Output<string[] | undefined>;
+    /** With tenants: the tenant, its application profile per model id, its enforced guardrail. */
+    tenant: pulumi.Output<TenantSelection>;
 }
 
 /** The plain values a function receives (BEDROCK_TARGETS), in priority order. */
@@ -25,6 +29,10 @@ export interface BedrockTargetValue {
     accountId: string;
     models: string[];
     externalId?: string;
+    tenant?: string;
+    /** Model id -> the tenant's application inference profile ARN that the function calls instead. */
+    profiles?: Record<string, string>;
+    guardrail?: GuardrailRef;
 }
 
 /**
@@ -40,7 +48,7 @@ export function qualifyStackName(name: string): string {
 }
 
 /** A StackReference per Bedrock stack; missing outputs fail with the command that produces them. */
-export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.CustomResourceOptions): BedrockTargetRef[] {
+export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.CustomResourceOptions, tenant?: string, caller?: CallerIdentity): BedrockTargetRef[] {
     return stackNames.map(stackName => {
         const ref = new pulumi.StackReference(stackName, { name: qualifyStackName(stackName) }, opts);
         const need = (key: string) => ref.getOutput(key).apply(v => {
@@ -49,22 +57,29 @@ export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.Custo
             }
             return v;
         });
+        // The stack-wide role, or the tenant's (bedrock-bridge:tenant) when the stack has tenants.
+        const selection = pulumi.all([ref.getOutput("roleArn"), ref.getOutput("allowedModelIds"), ref.getOutput("tenants")])
+            .apply(([roleArn, allowedModelIds, tenants]) => selectTenant(stackName, { roleArn, allowedModelIds, tenants }, tenant, caller));
         return {
             stackName,
             reference: ref,
-            roleArn: need("roleArn") as pulumi.Output<string>,
+            roleArn: selection.apply(s => s.roleArn),
             region: need("region") as pulumi.Output<string>,
             accountId: need("accountId") as pulumi.Output<string>,
-            allowedModelIds: need("allowedModelIds") as pulumi.Output<string[]>,
+            allowedModelIds: selection.apply(s => s.models),
             externalId: ref.getOutput("externalId") as pulumi.Output<string | undefined>,
             trustedStateMachineArns: ref.getOutput("trustedStateMachineArns") as pulumi.Output<string[] | undefined>,
+            tenant: selection,
         };
     });
 }
 
 export function targetValues(targets: BedrockTargetRef[]): pulumi.Output<BedrockTargetValue[]> {
-    return pulumi.all(targets.map(t => pulumi.all([t.roleArn, t.region, t.accountId, t.allowedModelIds, t.externalId])
-        .apply(([roleArn, region, accountId, models, externalId]) => ({ roleArn, region, accountId, models, ...(externalId ? { externalId } : {}) }))));
+    return pulumi.all(targets.map(t => pulumi.all([t.roleArn, t.region, t.accountId, t.allowedModelIds, t.externalId, t.tenant])
+        .apply(([roleArn, region, accountId, models, externalId, sel]) => ({
+            roleArn, region, accountId, models, ...(externalId ? { externalId } : {}),
+            ...(sel.tenant ? { tenant: sel.tenant, profiles: sel.profiles, ...(sel.guardrail ? { guardrail: sel.guardrail } : {}) } : {}),
+        }))));
 }
 
 /** sts:AssumeRole on exactly the referenced roles, nothing else. */

@@ -34,6 +34,17 @@ export interface ProfileRoute {
     modelArns: string[];
 }
 
+/** The system-defined profiles among the model ids, each with the foundation models it routes to. */
+export function profileRoutes(models: string[], region: string, parent: pulumi.Resource): pulumi.Output<ProfileRoute[]> {
+    // Destination regions come from AWS at deploy time, not from a hand-kept table.
+    return pulumi.all(models.filter(isInferenceProfileId).map(id =>
+        aws.bedrock.getInferenceProfileOutput({ inferenceProfileId: id, region }, { parent }).apply(p => {
+            const modelArns = (p.models ?? []).map(m => m.modelArn);
+            if (!modelArns.length) throw previewError(`inference profile ${id} routes to no foundation models in ${region}`);
+            return { profileId: id, profileArn: p.inferenceProfileArn, modelArns };
+        })));
+}
+
 /** The ARN patterns the trust condition names: exact ARNs, or every role under the caller path. */
 export function trustedPrincipalPatterns(args: Pick<CrossAccountBedrockAccessArgs, "callerAccountIds" | "callerRolePath" | "trustedPrincipalArns" | "region">): string[] {
     if (args.trustedPrincipalArns && args.trustedPrincipalArns.length) return [...args.trustedPrincipalArns];
@@ -120,15 +131,8 @@ export class CrossAccountBedrockAccess extends pulumi.ComponentResource {
         this.region = args.region;
         this.allowedModelIds = [...args.models];
 
-        const profiles = args.models.filter(isInferenceProfileId);
         const plain = args.models.filter(m => !isInferenceProfileId(m));
-        // Destination regions come from AWS at deploy time, not from a hand-kept table.
-        const routes = pulumi.all(profiles.map(id =>
-            aws.bedrock.getInferenceProfileOutput({ inferenceProfileId: id, region: args.region }, { parent: this }).apply(p => {
-                const modelArns = (p.models ?? []).map(m => m.modelArn);
-                if (!modelArns.length) throw previewError(`inference profile ${id} routes to no foundation models in ${args.region}`);
-                return { profileId: id, profileArn: p.inferenceProfileArn, modelArns };
-            })));
+        const routes = profileRoutes(args.models, args.region, this);
         this.modelStatements = routes.apply(rs => modelStatements(args.region, plain, rs, !!args.allowMarketplace));
         this.modelPolicyJson = this.modelStatements.apply(s => JSON.stringify(policy(s), null, 2));
 

@@ -41,6 +41,11 @@ export interface DefinitionTarget {
     /** When given, the output says which account and region served the answer (cost attribution). */
     accountId?: string;
     region?: string;
+    /** With tenants: model id -> the tenant's application inference profile ARN this Task calls instead. */
+    profiles?: Record<string, string>;
+    /** The tenant's enforced guardrail, sent with every call (its IAM policy denies calls without it). */
+    guardrail?: { arn: string; version: string };
+    tenant?: string;
 }
 
 export interface DefinitionOptions {
@@ -143,7 +148,7 @@ const RESULT = "$states.result";
 /** What a consumer gets: the answer's text, why it stopped, tokens, latency, and the model that answered. */
 function converseOutput(target: DefinitionTarget, index: number): State {
     const servedBy: State = target.accountId && target.region
-        ? { servedBy: { accountId: target.accountId, region: target.region }, ...(index ? { failovers: index } : {}) }
+        ? { servedBy: { accountId: target.accountId, region: target.region, ...(target.tenant ? { tenant: target.tenant } : {}) }, ...(index ? { failovers: index } : {}) }
         : {};
     return {
         ...servedBy,
@@ -167,6 +172,17 @@ export function converseStateName(index: number): string {
     return `Converse.${index + 1}`;
 }
 
+/**
+ * The request as this target receives it: $request keeps the plain model id (the output reports it), a tenant
+ * target swaps in its application profile ARN and adds its guardrail.
+ */
+function targetArguments(target: DefinitionTarget): string {
+    const parts: string[] = [];
+    if (target.profiles) parts.push(`{"ModelId": $lookup(${lit(target.profiles)}, $request.ModelId)}`);
+    if (target.guardrail) parts.push(lit({ GuardrailConfig: { GuardrailIdentifier: target.guardrail.arn, GuardrailVersion: target.guardrail.version } }));
+    return parts.length ? expr(`$merge([$request, ${parts.join(", ")}])`) : expr("$request");
+}
+
 function converseTask(o: DefinitionOptions, index: number): State {
     const target = o.targets[index];
     const next = index + 1 < o.targets.length ? converseStateName(index + 1) : "Throttled";
@@ -175,7 +191,7 @@ function converseTask(o: DefinitionOptions, index: number): State {
         Comment: `Bedrock target ${index + 1} of ${o.targets.length}${target.label ? `: ${target.label}` : ""}`,
         Resource: CONVERSE_RESOURCE,
         Credentials: { RoleArn: target.roleArn },
-        Arguments: expr("$request"),
+        Arguments: targetArguments(target),
         Retry: [{
             ErrorEquals: TRANSIENT_ERRORS,
             IntervalSeconds: o.retry.intervalSeconds,

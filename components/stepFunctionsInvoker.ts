@@ -114,7 +114,10 @@ export class StepFunctionsInvoker extends pulumi.ComponentResource {
                 throw previewError(`bedrock-bridge:defaultModelId "${defaultModelId}" is not allowed by every Bedrock stack the state machine uses (${args.targets.map(t => t.stackName).join(", ")}); allowed by all: ${allowed.join(", ") || "none"}. Add it to bedrock-bridge:models there or pick one of these.`);
             }
             return JSON.stringify(buildDefinition({
-                targets: values.map((v, i) => ({ roleArn: v.roleArn, accountId: v.accountId, region: v.region, label: `${args.targets[i].stackName} (${v.accountId}, ${v.region})` })),
+                targets: values.map((v, i) => ({
+                    roleArn: v.roleArn, accountId: v.accountId, region: v.region, label: `${args.targets[i].stackName} (${v.accountId}, ${v.region}${v.tenant ? `, tenant ${v.tenant}` : ""})`,
+                    ...(v.tenant ? { tenant: v.tenant, profiles: v.profiles, guardrail: v.guardrail } : {}),
+                })),
                 allowedModelIds: allowed,
                 defaultModelId,
                 maxTokens: s.maxTokens,

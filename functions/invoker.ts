@@ -7,6 +7,7 @@ import { bridgeError, toBridgeError } from "./errors";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, maxTokensProblem, MODEL_MAX_OUTPUT_TOKENS } from "./limits";
 import { createPool, type Failover } from "./pool";
 import { allowedModels, readTargets, type BedrockTarget } from "./targets";
+import { GUARDRAIL_INTERVENED, guardrailConfig, servedBy as servedByOf, targetModelId } from "./tenantRoute";
 
 export interface ChatMessage {
     role: "user" | "assistant";
@@ -27,7 +28,9 @@ export interface InvokerResult {
     usage: { inputTokens: number; outputTokens: number; totalTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
     latencyMs: number;
     modelId: string;
-    servedBy: { accountId: string; region: string };
+    servedBy: { accountId: string; region: string; tenant?: string };
+    /** True when the tenant's guardrail blocked the input or withheld the answer (text is its blocked message). */
+    guardrailIntervened?: boolean;
     /** Members skipped for throttling before this one answered (pool of several Bedrock accounts). */
     failovers?: Failover[];
 }
@@ -159,7 +162,9 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
         const started = Date.now();
         try {
             const { result: out, target, failovers } = await pool.run(req.modelId, t => client(t).send(new ConverseCommand({
-                modelId: req.modelId,
+                // The tenant's application inference profile for this model, and its enforced guardrail.
+                modelId: targetModelId(t, req.modelId),
+                guardrailConfig: guardrailConfig(t),
                 messages: req.messages,
                 system: req.system,
                 inferenceConfig: req.inferenceConfig,
@@ -177,14 +182,15 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env) {
                 },
                 latencyMs: out.metrics?.latencyMs ?? Date.now() - started,
                 modelId: req.modelId,
-                servedBy: { accountId: target.accountId, region: target.region },
+                servedBy: servedByOf(target),
+                ...(out.stopReason === GUARDRAIL_INTERVENED ? { guardrailIntervened: true } : {}),
                 ...(failovers.length ? { failovers } : {}),
             };
         } catch (err) {
             const mapped = toBridgeError(err, { modelId: req.modelId });
             const servedBy = (err as { servedBy?: { region: string } }).servedBy;
             // Log the code and the SDK's error name only: never prompts, tokens or credentials.
-            console.error(JSON.stringify({ level: "error", code: mapped.code, modelId: req.modelId, region: servedBy?.region }));
+            console.error(JSON.stringify({ level: "error", code: mapped.code, modelId: req.modelId, region: servedBy?.region, tenant: targets[0].tenant }));
             throw mapped;
         }
     };

@@ -8,6 +8,7 @@ import { pooledClients } from "./invoker";
 import { maxTokensProblem } from "./limits";
 import { createRelay, type Usage } from "./relay";
 import { readTargets } from "./targets";
+import { guardrailStreamConfig, targetModelId } from "./tenantRoute";
 
 /** What the API Gateway mapping template hands over: the validated body, the verified sub, the request id. */
 export interface ChatEvent {
@@ -121,6 +122,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
     if (!targets.some(t => t.models.includes(modelId))) throw new Error(`CHAT_MODEL_ID ${modelId} is not allowed by any Bedrock target`);
     const namespace = env.CHAT_NAMESPACE || "bedrock-stream-response";
     const limits = readLimits(env);
+    const tenant = targets[0].tenant;
     const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT ? [{ text: env.CHAT_SYSTEM_PROMPT }] : undefined;
     const num = (v: string | undefined) => (v ? Number(v) : undefined);
     const relayTuning = {
@@ -186,7 +188,9 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         untilAborted.catch(() => undefined);
         try {
             const starting = pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
-                modelId,
+                // The tenant's application inference profile and guardrail; an intervention ends as done + its stopReason.
+                modelId: targetModelId(t, modelId),
+                guardrailConfig: guardrailStreamConfig(t),
                 messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
                 system,
                 inferenceConfig: { maxTokens: limits.maxTokens },
@@ -224,7 +228,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         clearTimeout(deadline);
         // A failed publish aborts the model stream; the stream may still be draining, which is fine: nothing more is sent.
         const outcome: ChatResult["outcome"] = !s.ok ? "publishFailed" : s.terminal === "done" ? "done" : "error";
-        const fields = { msg: "relay finished", requestId, outcome, modelId, deltas: s.deltas, events: s.events, publishRequests: s.batches, publishRetries: s.retries, ms: Date.now() - started };
+        const fields = { msg: "relay finished", requestId, outcome, modelId, ...(tenant ? { tenant } : {}), ...(stopReason ? { stopReason } : {}), deltas: s.deltas, events: s.events, publishRequests: s.batches, publishRetries: s.retries, ms: Date.now() - started };
         if (!s.ok) log("error", { ...fields, publishError: (s.error as Error)?.message });
         else log("info", fields);
         return { requestId, outcome, events: s.events, publishRequests: s.batches };

@@ -6,6 +6,10 @@ export interface BedrockTarget {
     accountId: string;
     models: string[];
     externalId?: string;
+    /** With tenants (issue 13): the tenant, its application profile ARN per model id, its enforced guardrail. */
+    tenant?: string;
+    profiles?: Record<string, string>;
+    guardrail?: { arn: string; version: string };
 }
 
 /** Reads BEDROCK_TARGETS (a JSON list, in priority order) once per container. */

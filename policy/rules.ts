@@ -106,15 +106,23 @@ function hasNarrowing(st: IamStatement, keys: string[]): boolean {
     });
 }
 
+const ORG_KEYS = ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"];
+
 const crossAccountTrust: Rule = {
     name: "cross-account-trust-has-principal-condition",
-    description: "A role trusted by another account (or by any AWS principal) must narrow it with an aws:PrincipalArn or aws:PrincipalOrgID condition.",
+    description: "A role trusted by another account must narrow it with an aws:PrincipalArn or organization condition; one trusted by any AWS principal (\"*\") with aws:PrincipalOrgID or aws:PrincipalOrgPaths.",
     check(r, ctx) {
         const out: string[] = [];
         for (const st of trustStatements(r)) {
             const aws = st.Principal === "*" ? ["*"] : list((st.Principal as Record<string, unknown> | undefined)?.AWS);
             const foreign = aws.filter(p => p === "*" || !ctx.accountId || accountOf(p) !== ctx.accountId);
-            if (foreign.length && !hasNarrowing(st, ["aws:PrincipalArn", "aws:PrincipalOrgID"])) {
+            if (aws.includes("*")) {
+                // Any AWS principal: only an organization condition narrows it to known accounts; aws:PrincipalArn
+                // such as arn:aws:iam::*:role/x/* still matches that path in every account of every customer.
+                if (!hasNarrowing(st, ORG_KEYS)) {
+                    out.push(`${label(r)} trusts every AWS principal ("*") without an aws:PrincipalOrgID or aws:PrincipalOrgPaths condition: any account could assume it`);
+                }
+            } else if (foreign.length && !hasNarrowing(st, ["aws:PrincipalArn", ...ORG_KEYS])) {
                 out.push(`${label(r)} trusts ${foreign.join(", ")} without an aws:PrincipalArn or aws:PrincipalOrgID condition: any principal of that account could assume it`);
             }
         }

@@ -21,7 +21,7 @@ function yamlFlow(v: unknown): string {
 function defaultText(def: KeyDef): string {
     const m = metaDeep(def.schema);
     if (m.defaultText) return m.defaultText.startsWith("{") ? `\`${m.defaultText}\`` : m.defaultText;
-    if (def.required) return "required";
+    if (def.required) return def.requiredUnless ? `required (without ${def.requiredUnless.map(k => `\`${k}\``).join(", ")})` : "required";
     const d = defaultOf(def.schema);
     if (d === undefined || (Array.isArray(d) && !d.length)) return "–";
     return `\`${yamlFlow(d)}\``;

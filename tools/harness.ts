@@ -106,11 +106,34 @@ export interface RunOptions {
     organization?: string;
 }
 
+let draining: Promise<void> = Promise.resolve();
+
+/**
+ * After a failed run, resources fed by the failed output keep rejecting for a while (longer on a loaded
+ * machine): absorb those until none came for `quietMs`, so they are not blamed on the next run.
+ */
+function drainAfterFailure(quietMs = 500, maxMs = 15000): void {
+    draining = new Promise(resolve => {
+        const started = Date.now();
+        let last = started;
+        const absorb = () => { last = Date.now(); };
+        process.on("unhandledRejection", absorb);
+        const tick = setInterval(() => {
+            if (Date.now() - last < quietMs && Date.now() - started < maxMs) return;
+            clearInterval(tick);
+            process.off("unhandledRejection", absorb);
+            resolve();
+        }, 50);
+        tick.unref();
+    });
+}
+
 /**
  * Runs the program once under the shared mocks and returns every registered resource with its inputs and
  * mocked state, and the stack outputs. Throws what the program throws (config errors included).
  */
 export async function runStack(opts: RunOptions): Promise<StackRun> {
+    await draining;
     const m = sharedMocks();
     const accountId = JSON.parse(opts.config["aws:allowedAccountIds"] ?? "[]")[0] ?? "000000000000";
     const ctx: MockContext = {
@@ -149,11 +172,13 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
     } catch (e) {
         // An output failed: resources fed by it reject a moment later, absorb that here rather than in the next run.
         if (m.records.length) await Promise.race([require("@pulumi/pulumi/runtime/settings").waitForRPCs().catch(() => undefined), new Promise(r => setTimeout(r, 1000))]);
+        drainAfterFailure();
         throw e;
     } finally {
         process.off("unhandledRejection", onRejection);
     }
     if (failures.length) {
+        drainAfterFailure();
         const text = [...m.callErrors, ...failures.map(describeError)].filter((t, i, all) => all.indexOf(t) === i).join("\n");
         throw Object.assign(new Error(text), { failures });
     }

@@ -206,6 +206,35 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 state = { ...state, bucket, arn: `arn:aws:s3:::${bucket}` };
                 break;
             }
+            case "aws:bedrock/inferenceProfile:InferenceProfile": {
+                // Application inference profiles get a generated id; the ARN names it, not the profile's name.
+                id = alnum(seed, 12);
+                state = { ...state, arn: `arn:aws:bedrock:${region}:${acct}:application-inference-profile/${id}`, type: "APPLICATION", status: "ACTIVE" };
+                break;
+            }
+            case "aws:bedrock/guardrail:Guardrail": {
+                const guardrailId = alnum(seed, 12);
+                const guardrailArn = `arn:aws:bedrock:${region}:${acct}:guardrail/${guardrailId}`;
+                id = `${guardrailId},DRAFT`;
+                state = { ...state, guardrailId, guardrailArn, version: "DRAFT", status: "READY" };
+                break;
+            }
+            case "aws:bedrock/guardrailVersion:GuardrailVersion":
+                id = `${inputs.guardrailArn},1`;
+                state = { ...state, version: "1" };
+                break;
+            case "aws:budgets/budget:Budget": {
+                const name = physicalName(inputs, args.name, seed);
+                id = `${inputs.accountId ?? acct}:${name}`;
+                state = { ...state, name, arn: `arn:aws:budgets::${inputs.accountId ?? acct}:budget/${name}` };
+                break;
+            }
+            case "aws:budgets/budgetAction:BudgetAction": {
+                const actionId = `${hex(seed, 8)}-${hex(seed + "a", 4)}-${hex(seed + "b", 4)}-${hex(seed + "c", 4)}-${hex(seed + "d", 12)}`;
+                id = `${inputs.accountId ?? acct}:${actionId}:${inputs.budgetName}`;
+                state = { ...state, actionId, arn: `arn:aws:budgets::${inputs.accountId ?? acct}:budget/${inputs.budgetName}/action/${actionId}`, status: "STANDBY" };
+                break;
+            }
             default:
                 // Any other resource still gets an ARN-shaped value in this account and region.
                 state = { ...state, arn: state.arn ?? `arn:aws:${args.type.split(":")[1].split("/")[0]}:${region}:${acct}:${args.name}` };

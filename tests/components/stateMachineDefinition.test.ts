@@ -3,33 +3,9 @@
 import { strict as assert } from "assert";
 import jsonata = require("jsonata");
 import { buildDefinition, DefinitionOptions } from "../../components/stateMachineDefinition";
-import { expressions, Interpreter, TaskCall, TaskFailure } from "../support/stepFunctions";
+import { camel, converseOnTheWire, expressions, Interpreter, TaskCall, TaskFailure } from "../support/stepFunctions";
 
 const aslValidator = require("asl-validator");
-
-/** Step Functions' AWS SDK integration takes PascalCase; the SDK's members are camelCase. */
-function camel(v: any): any {
-    if (Array.isArray(v)) return v.map(camel);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k[0].toLowerCase() + k.slice(1), camel(x)]));
-    return v;
-}
-
-/**
- * What the real Bedrock Runtime SDK puts on the wire for these Task Arguments. The SDK drops members
- * Converse does not have, so a body that keeps every argument means Converse accepts them all.
- */
-async function converseOnTheWire(args: unknown): Promise<{ path: string; body: any }> {
-    const { BedrockRuntimeClient, ConverseCommand } = await import("@aws-sdk/client-bedrock-runtime");
-    let request: any;
-    const client = new BedrockRuntimeClient({
-        region: "ap-northeast-1",
-        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
-        requestHandler: { handle: async (req: any) => { request = req; throw new Error("captured"); } } as any,
-        maxAttempts: 1,
-    });
-    await assert.rejects(client.send(new ConverseCommand(camel(args))), /captured/);
-    return { path: decodeURIComponent(request.path), body: JSON.parse(new TextDecoder().decode(request.body)) };
-}
 
 const ROLE_A = "arn:aws:iam::222222222222:role/bedrock-bridge-execution";
 const ROLE_B = "arn:aws:iam::333333333333:role/bedrock-bridge-execution";

@@ -4,7 +4,8 @@ import { readStackConfig, runStack, StackRun } from "../../tools/harness";
 
 export type Overrides = Record<string, string | unknown[] | Record<string, unknown> | number | boolean | undefined>;
 
-function apply(base: Record<string, string>, overrides: Overrides = {}): Record<string, string> {
+/** A stack's flat config with overrides (undefined removes a key, structured values become JSON). */
+export function apply(base: Record<string, string>, overrides: Overrides = {}): Record<string, string> {
     const out = { ...base };
     for (const [k, v] of Object.entries(overrides)) {
         if (v === undefined) delete out[k];

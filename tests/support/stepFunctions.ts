@@ -3,6 +3,7 @@
 // Task results come from the test. Follows the Step Functions rules that matter here: Assign sees the
 // variables as they were when the state was entered; an expression that yields nothing is
 // States.QueryEvaluationError; a Choice condition must be a boolean.
+import { strict as assert } from "assert";
 import jsonata = require("jsonata");
 
 export class TaskFailure extends Error {
@@ -197,4 +198,28 @@ export class Interpreter {
 
 function matches(errorEquals: string[], error: string): boolean {
     return errorEquals.includes(error) || (errorEquals.includes("States.ALL") && error !== "States.Runtime");
+}
+
+/** Step Functions' AWS SDK integration takes PascalCase; the SDK's members are camelCase. */
+export function camel(v: any): any {
+    if (Array.isArray(v)) return v.map(camel);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k[0].toLowerCase() + k.slice(1), camel(x)]));
+    return v;
+}
+
+/**
+ * What the real Bedrock Runtime SDK puts on the wire for these Task Arguments. The SDK drops members
+ * Converse does not have, so a body that keeps every argument means Converse accepts them all.
+ */
+export async function converseOnTheWire(args: unknown): Promise<{ path: string; body: any }> {
+    const { BedrockRuntimeClient, ConverseCommand } = await import("@aws-sdk/client-bedrock-runtime");
+    let request: any;
+    const client = new BedrockRuntimeClient({
+        region: "ap-northeast-1",
+        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+        requestHandler: { handle: async (req: any) => { request = req; throw new Error("captured"); } } as any,
+        maxAttempts: 1,
+    });
+    await assert.rejects(client.send(new ConverseCommand(camel(args))), /captured/);
+    return { path: decodeURIComponent(request.path), body: JSON.parse(new TextDecoder().decode(request.body)) };
 }

@@ -1,0 +1,24 @@
+// The governance example stack (Pulumi.bedrock-governed.yaml) under mocks, and caller stacks wired to it as tenants.
+import { readStackConfig, runStack, StackRun } from "../../tools/harness";
+import { apply, Overrides, runCaller } from "./stacks";
+
+export const GOVERNED = "bedrock-governed";
+
+export async function runGoverned(overrides?: Overrides, stack = GOVERNED): Promise<StackRun> {
+    const base = readStackConfig(GOVERNED);
+    return runStack({ stack, config: apply(base.config, overrides), secretKeys: base.secretKeys });
+}
+
+/** A caller stack of the given tenant, referencing the governed stack by name. */
+export async function runTenantCaller(governed: StackRun | StackRun[], tenant: string | undefined, overrides: Overrides = {}, stack = "caller"): Promise<StackRun> {
+    const runs = Array.isArray(governed) ? governed : [governed];
+    return runCaller(Object.fromEntries(runs.map(r => [r.stack, r])), { "bedrock-bridge:bedrockStacks": runs.map(r => r.stack), "bedrock-bridge:tenant": tenant, ...overrides }, stack);
+}
+
+/** The governed stack's tenants: both the support tenant (accounts, budget, guardrail) and research (organization). */
+export const TENANTS = { support: "support", research: "research" } as const;
+export const CALLER = "111111111111";
+export const BEDROCK = "222222222222";
+export const REGION = "ap-northeast-1";
+export const JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
+export const APAC = "apac.anthropic.claude-sonnet-4-20250514-v1:0";
