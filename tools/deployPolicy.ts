@@ -62,6 +62,7 @@ function trustedService(r: PlanResource): string | undefined {
     }
 }
 
+const bedrockArn = (s: Scope, p: string) => `arn:${s.partition}:bedrock:${s.region}:${s.account}:${p}`;
 const apigw = (s: Scope, p: string) => `arn:${s.partition}:apigateway:${s.region}::${p}`;
 const restApi: Rule = (_r, s) => [{ sid: "ApiGatewayRestApis", actions: ["apigateway:GET", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"],
     resources: [apigw(s, "/restapis"), apigw(s, "/restapis/*"), apigw(s, "/tags/*")] }];
@@ -145,6 +146,26 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             "cloudtrail:RemoveTags", "cloudtrail:ListTags"], resources: [`arn:${s.partition}:cloudtrail:${s.region}:${s.account}:trail/${physical(r)}`] },
         { sid: "DescribeTrails", actions: ["cloudtrail:DescribeTrails"], resources: ["*"] },
     ],
+    // Governance (tenants): application inference profiles, guardrails, budgets and their cut-off actions.
+    "aws:bedrock/inferenceProfile:InferenceProfile": (r, s) => [
+        { sid: "TenantProfiles", actions: ["bedrock:CreateInferenceProfile", "bedrock:GetInferenceProfile", "bedrock:DeleteInferenceProfile",
+            "bedrock:TagResource", "bedrock:UntagResource", "bedrock:ListTagsForResource"], resources: [bedrockArn(s, "application-inference-profile/*")] },
+        // Creating one copies a system profile or a foundation model: authorized against that source too.
+        { sid: "TenantProfileSources", actions: ["bedrock:CreateInferenceProfile"], resources: [String(r.inputs.modelSource?.copyFrom)] },
+    ],
+    "aws:bedrock/guardrail:Guardrail": (_r, s) => [
+        // CreateGuardrail takes no resource ARN (Service Authorization Reference, Amazon Bedrock).
+        { sid: "GuardrailCreate", actions: ["bedrock:CreateGuardrail"], resources: ["*"] },
+        { sid: "Guardrails", actions: ["bedrock:GetGuardrail", "bedrock:UpdateGuardrail", "bedrock:DeleteGuardrail", "bedrock:CreateGuardrailVersion",
+            "bedrock:TagResource", "bedrock:UntagResource", "bedrock:ListTagsForResource"], resources: [bedrockArn(s, "guardrail/*")] },
+    ],
+    "aws:bedrock/guardrailVersion:GuardrailVersion": (_r, s) => [{ sid: "Guardrails", actions: ["bedrock:CreateGuardrailVersion", "bedrock:GetGuardrail", "bedrock:DeleteGuardrail"],
+        resources: [bedrockArn(s, "guardrail/*")] }],
+    "aws:budgets/budget:Budget": (r, s) => [{ sid: "Budgets", actions: ["budgets:ModifyBudget", "budgets:ViewBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"],
+        resources: [`arn:${s.partition}:budgets::${s.account}:budget/${physical(r)}`] }],
+    "aws:budgets/budgetAction:BudgetAction": (r, s) => [{ sid: "BudgetActions", actions: ["budgets:CreateBudgetAction", "budgets:DescribeBudgetAction", "budgets:UpdateBudgetAction",
+        "budgets:DeleteBudgetAction", "budgets:DescribeBudgetActionsForBudget", "budgets:TagResource", "budgets:UntagResource"],
+        resources: [`arn:${s.partition}:budgets::${s.account}:budget/${r.inputs.budgetName}/action/*`] }],
     "pulumi:pulumi:StackReference": none, // read from the Pulumi backend, not from AWS
 };
 

@@ -8,6 +8,7 @@ import { StackRun } from "../../tools/harness";
 import { deployPolicy, RULES } from "../../tools/deployPolicy";
 import { decide } from "../support/iam";
 import { runBedrock, runCaller } from "../support/stacks";
+import { runGoverned, runTenantCaller } from "../support/governance";
 
 const ROOT = path.join(__dirname, "..", "..");
 const asPlan = (run: StackRun) => ({
@@ -31,6 +32,9 @@ describe("deploy-policy", () => {
             "bedrock-bridge:stepFunctions": { tracing: true, logLevel: "ALL", includeExecutionData: true },
             "bedrock-bridge:auth": "shortTermKey",
         });
+        // The third example stack: tenants with application profiles, a guardrail and a budget with its cut-off action.
+        runs.governed = await runGoverned();
+        runs.tenantCaller = await runTenantCaller(runs.governed, "support");
     });
 
     it("covers every resource type and data source of both example stacks and of every optional feature", () => {
@@ -68,10 +72,12 @@ describe("deploy-policy", () => {
         "aws:sfn/stateMachine:StateMachine": "states:CreateStateMachine",
         "aws:cloudwatch/logGroup:LogGroup": "logs:CreateLogGroup",
         "aws:cloudtrail/trail:Trail": "cloudtrail:CreateTrail",
+        "aws:budgets/budget:Budget": "budgets:ModifyBudget",
+        "aws:bedrock/inferenceProfile:InferenceProfile": "bedrock:CreateInferenceProfile",
     };
 
     it("lets the deploy role create every resource of the plans, and pass each role only to the service that trusts it", async () => {
-        for (const run of [runs.bedrockFull, runs.callerFull]) {
+        for (const run of [runs.bedrockFull, runs.callerFull, runs.governed]) {
             const can = asDeployer(run);
             for (const r of run.resources) {
                 const action = CREATE[r.type];
@@ -88,7 +94,7 @@ describe("deploy-policy", () => {
     });
 
     it("names only actions AWS knows, each on resources it can be granted on (the simulator's service data)", async () => {
-        for (const run of [runs.bedrockFull, runs.callerFull]) {
+        for (const run of [runs.bedrockFull, runs.callerFull, runs.governed]) {
             const can = asDeployer(run);
             for (const st of deployPolicy(asPlan(run)).document.Statement as any[]) {
                 if (st.Condition) continue; // conditional grants are checked with their context above and below
