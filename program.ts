@@ -148,6 +148,8 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         outputs.chatUserPoolId = chat.userPoolId;
         outputs.chatUserPoolClientId = chat.userPoolClientId;
         outputs.chatRelayFunctionName = chat.function.name;
+        // The request model's limits, so clients (client/, the CLI, the page) keep history within them.
+        outputs.chatLimits = { minPromptChars: cfg.chat.minPromptChars, maxPromptChars: cfg.chat.maxPromptChars, maxPriorTurns: cfg.chat.maxPriorTurns, maxTurnChars: cfg.chat.maxTurnChars };
     }
     return outputs;
 }

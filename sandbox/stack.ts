@@ -1,0 +1,89 @@
+// The caller side as `pulumi up` would create it, from the example stacks run under the shared mocks: the
+// sandbox takes every piece it emulates from these resources instead of restating them.
+import { readStackConfig } from "../tools/harness";
+import { ResourceRecord } from "../tools/mocks";
+import { unpackFunction } from "../tests/support/lambdaRunner";
+import { byType, one, runBedrock, runCaller } from "../tests/support/stacks";
+
+export interface DeployedFunction {
+    name: string;
+    record: ResourceRecord;
+    environment: Record<string, string>;
+    timeoutSeconds: number;
+}
+
+export interface DeployedPieces {
+    outputs: Record<string, unknown>;
+    schema: string;
+    template: string;
+    allowedOrigins: string[];
+    preflight: { headers: string; methods: string; maxAge: string };
+    throttling: { rateLimit: number; burstLimit: number };
+    stageName: string;
+    path: string;
+    tokenValiditySeconds: number;
+    relay: DeployedFunction;
+    invoker?: DeployedFunction;
+    stateMachine?: unknown;
+    /** Unpacks the function's code archive (what synth writes) into a fresh temp folder. */
+    unpack(fn: DeployedFunction): Promise<string>;
+}
+
+const unquote = (v: string) => v.replace(/^'|'$/g, "");
+
+function fn(record: ResourceRecord): DeployedFunction {
+    return { name: record.state.name ?? record.name, record, environment: { ...(record.inputs.environment?.variables ?? {}) }, timeoutSeconds: record.inputs.timeout ?? 3 };
+}
+
+/** The sandbox's page origin stands in for any port when the stack runs (the origin list is the sandbox's own). */
+const SANDBOX_ORIGIN = "https://127.0.0.1";
+
+let memo: { key: string; pieces: Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> } | undefined;
+
+/**
+ * Runs Pulumi.bedrock.yaml and Pulumi.caller.yaml under mocks (the sandbox's origin added to chat.allowedOrigins)
+ * and takes the pieces out. Once per process and stack config: nothing taken here depends on the port, so a
+ * second sandbox in the same test run reuses the run; the CORS list is the configured origins plus `sandboxOrigins`.
+ */
+export async function deployedPieces(sandboxOrigins: string[]): Promise<DeployedPieces> {
+    const key = JSON.stringify([readStackConfig("caller"), readStackConfig("bedrock")]);
+    if (memo?.key !== key) memo = { key, pieces: runPieces() };
+    const { configOrigins, ...pieces } = await memo.pieces;
+    return { ...pieces, allowedOrigins: [...sandboxOrigins, ...configOrigins.filter(o => !sandboxOrigins.includes(o))] };
+}
+
+async function runPieces(): Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> {
+    const base = readStackConfig("caller").config["bedrock-bridge:chat"];
+    const chat = base ? JSON.parse(base) : {};
+    const configOrigins: string[] = chat.allowedOrigins ?? [];
+    const bedrock = await runBedrock();
+    const caller = await runCaller(bedrock, { "bedrock-bridge:chat": { ...chat, allowedOrigins: [SANDBOX_ORIGIN, ...configOrigins] } });
+    if (!caller.outputs.chatRestEndpoint) throw new Error("Pulumi.caller.yaml has no bedrock-bridge:chat (or enabled: false): the sandbox runs the chat backend, set it as the example stack does");
+    const r = (type: string, name?: string) => one(caller, type, name);
+    const options = r("aws:apigateway/integrationResponse:IntegrationResponse", "chat-options-200").inputs.responseParameters;
+    const settings = r("aws:apigateway/methodSettings:MethodSettings").inputs.settings;
+    const client = r("aws:cognito/userPoolClient:UserPoolClient").inputs;
+    const unit = client.tokenValidityUnits?.idToken ?? "hours";
+    const perUnit: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
+    const invokers = byType(caller, "aws:lambda/function:Function").filter(f => f.name === "invoker");
+    const machines = byType(caller, "aws:sfn/stateMachine:StateMachine");
+    return {
+        outputs: caller.outputs,
+        schema: r("aws:apigateway/model:Model").inputs.schema,
+        template: r("aws:apigateway/integration:Integration", "chat-post-integration").inputs.requestTemplates["application/json"],
+        configOrigins,
+        preflight: {
+            headers: unquote(options["method.response.header.Access-Control-Allow-Headers"]),
+            methods: unquote(options["method.response.header.Access-Control-Allow-Methods"]),
+            maxAge: unquote(options["method.response.header.Access-Control-Max-Age"]),
+        },
+        throttling: { rateLimit: settings.throttlingRateLimit, burstLimit: settings.throttlingBurstLimit },
+        stageName: r("aws:apigateway/stage:Stage").inputs.stageName,
+        path: r("aws:apigateway/resource:Resource").inputs.pathPart,
+        tokenValiditySeconds: (client.idTokenValidity ?? 1) * (perUnit[unit] ?? 3600),
+        relay: fn(r("aws:lambda/function:Function", "chat-relay")),
+        invoker: invokers[0] && fn(invokers[0]),
+        stateMachine: machines[0] && JSON.parse(machines[0].inputs.definition),
+        unpack: f => unpackFunction(f.record, `sandbox-${f.record.name}`),
+    };
+}

@@ -1,0 +1,82 @@
+// `npm start` as a user runs it: a real child process that prints where everything is, says it is a local
+// emulation, listens on loopback, writes outputs.json, and stops cleanly on Ctrl-C.
+import { strict as assert } from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { ROOT } from "../../tools/harness";
+import { startSandbox } from "../../sandbox";
+import { parseArgs } from "../../sandbox/cli";
+
+function start(stateDir: string, extra: string[] = []) {
+    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "sandbox", "cli.ts"), "--port", "0", "--state-dir", stateDir, ...extra], { cwd: ROOT, env: { ...process.env } });
+    let out = "";
+    child.stdout.on("data", d => (out += d));
+    child.stderr.on("data", d => (out += d));
+    const banner = new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no banner in 90 s: ${out}`)), 90000);
+        child.stdout.on("data", () => { if (out.includes("Ctrl-C stops it.")) { clearTimeout(t); resolve(out); } });
+        child.on("exit", code => { clearTimeout(t); reject(new Error(`exited ${code} before the banner: ${out}`)); });
+    });
+    const exited = new Promise<number | null>(r => child.on("exit", code => r(code)));
+    return { child, banner, exited, output: () => out };
+}
+
+const refused = (port: number) => new Promise<boolean>(resolve => {
+    const s = net.connect(port, "127.0.0.1");
+    s.on("connect", () => { s.destroy(); resolve(false); });
+    s.on("error", () => resolve(true));
+});
+
+describe("npm start (sandbox CLI)", function () {
+    this.timeout(180000);
+
+    it("prints the page URL, says it is a local emulation, writes outputs.json, stops on Ctrl-C", async () => {
+        // Ctrl-C (SIGINT) here; SIGTERM takes the same path in sandbox/cli.ts.
+        for (const signal of ["SIGINT"] as const) {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bb-sandbox-cli-"));
+            const run = start(dir, ["--user", "carol@example.com:Carol-Sandbox-1!", "--quiet"]);
+            const text = await run.banner;
+            assert.match(text, /LOCAL EMULATION/);
+            assert.match(text, /listens on 127\.0\.0\.1 only/);
+            const outputs = JSON.parse(fs.readFileSync(path.join(dir, "outputs.json"), "utf8"));
+            assert.ok(text.includes(outputs.pageUrl), "the page URL is printed");
+            assert.match(outputs.pageUrl, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+            assert.match(text, /carol@example\.com/);
+            const port = Number(new URL(outputs.pageUrl).port);
+            const token = await fetch(outputs.tokenUrl, { method: "POST", body: JSON.stringify({ email: "carol@example.com" }) });
+            assert.equal(token.status, 200);
+            run.child.kill(signal);
+            assert.equal(await run.exited, 0, run.output());
+            assert.match(run.output(), new RegExp(`${signal}: stopping`));
+            assert.ok(await refused(port), "the port is closed after stopping");
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("parses flags and refuses bad ones with a message", () => {
+        const o = parseArgs(["--user", "a@b.c:Pw-1", "--user", "d@e.f:Pw:2", "--faults", "redeliver", "--port", "0", "--model-delay-ms", "5"]);
+        assert.deepEqual(o.users, [{ email: "a@b.c", password: "Pw-1" }, { email: "d@e.f", password: "Pw:2" }]);
+        assert.deepEqual(o.faults, ["redeliver"]);
+        assert.equal(o.port, 0);
+        assert.equal(o.modelDelayMs, 5);
+        assert.throws(() => parseArgs(["--user", "nopassword"]), /--user takes <email>:<password>/);
+        assert.throws(() => parseArgs(["--faults", "chaos"]), /unknown fault chaos/);
+        assert.throws(() => parseArgs(["--bedrock", "gcp"]), /--bedrock is local or aws/);
+        assert.throws(() => parseArgs(["--port"]), /--port needs a value/);
+        assert.throws(() => parseArgs(["--what"]), /unknown argument --what/);
+        assert.throws(() => parseArgs(["--model-delay-ms", "fast"]), /--model-delay-ms must be/);
+        const aws = parseArgs(["--bedrock", "aws", "--bedrock-role-arn", "arn:aws:iam::222222222222:role/x", "--bedrock-region", "ap-northeast-1", "--model", "m"]);
+        assert.deepEqual(aws.awsTarget, { roleArn: "arn:aws:iam::222222222222:role/x", region: "ap-northeast-1", modelId: "m" });
+        assert.throws(() => parseArgs(["--model", "m"]), /go with --bedrock aws/);
+    });
+
+    it("--bedrock aws without a real role is refused before anything starts", async () => {
+        const started = Date.now();
+        await assert.rejects(startSandbox({ bedrock: "aws" }), /--bedrock aws needs --bedrock-role-arn/);
+        await assert.rejects(startSandbox({ bedrock: "aws", awsTarget: { roleArn: "role/x", region: "r", modelId: "m" } }), /arn:aws:iam::<account>:role/);
+        assert.ok(Date.now() - started < 2000, "refused at once, without running the stack");
+    });
+});
