@@ -495,7 +495,9 @@ describe("relay core and AppSync publisher (in process)", () => {
         const took = Date.now() - t0;
         assert.equal(stats.ok, false);
         assert.ok(took <= 1500 + 100, `gave up by endBy (${took} ms)`);
-        for (const s of starts.filter(x => x.at < 900)) assert.ok(s.at + s.timeoutMs <= 900 + 5, `an attempt at ${s.at} ms with ${s.timeoutMs} ms ran into the reserve`);
+        // `at` is read inside the callback, a little after the relay read its clock to size the attempt; on a loaded
+        // machine that gap reaches a few ms, so allow 25 ms (a relay ignoring the reserve overshoots by ~600 ms).
+        for (const s of starts.filter(x => x.at < 900)) assert.ok(s.at + s.timeoutMs <= 900 + 25, `an attempt at ${s.at} ms with ${s.timeoutMs} ms ran into the reserve`);
         assert.ok(starts.some(x => x.terminal && x.at >= 900), "the terminal event was tried within the reserve");
     });
 
