@@ -4,7 +4,7 @@
 // referenced stacks' outputs (cross-stack trust, allowed models) to the same list before anything is created.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { API_KEY_STATUSES, AWS_KEYS, KeyDef, KEYS, kindOf, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT, ROLE_ARN } from "./configSchema";
+import { API_KEY_STATUSES, AWS_KEYS, KeyDef, KEYS, kindOf, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT, ROLE_ARN, STATE_MACHINE_ARN } from "./configSchema";
 import { closest, didYouMean, messages } from "./configIssues";
 import * as schema from "./configSchema";
 import { GovernanceConfig, governanceFrom } from "./governanceConfig";
@@ -41,8 +41,14 @@ export interface BedrockSideConfig extends CommonConfig {
     /** Exact caller role ARNs; when set, these replace the path pattern. */
     trustedPrincipalArns?: string[];
     models: string[];
-    roleName: string;
+    /** Explicit execution role name; by default one unique per stack and region (IAM names are account-global). */
+    roleName?: string;
     externalId?: pulumi.Output<string>;
+    /**
+     * Caller state machines trusted with their own ARN as the external id: Step Functions sends the state machine's
+     * ARN as sts:ExternalId when a Task assumes Credentials.RoleArn, and cannot send any other.
+     */
+    trustedStateMachineArns: string[];
     maxSessionDurationSeconds: number;
     allowMarketplace: boolean;
     /** Long-term Bedrock API keys (an IAM user with a service-specific credential each). */
@@ -107,6 +113,11 @@ export interface CallerSideConfig extends CommonConfig {
     auth: "sigv4" | "shortTermKey";
     /** Streaming chat backend (seed 003); undefined when bedrock-bridge:chat is absent or disabled. */
     chat?: ChatConfig;
+    /**
+     * The region's API Gateway account setting (CloudWatch Logs role, account-wide): "manage" creates it here,
+     * "existing" says the account already has one, "none" (default) leaves REST access logs off so a fresh account deploys.
+     */
+    apiGatewayAccount: "manage" | "existing" | "none";
     /** The tenant of the referenced Bedrock stacks this caller belongs to (bedrock-bridge:tenant). */
     tenant?: string;
 }
@@ -281,6 +292,12 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
         if (accountId && callerAccountIds.includes(accountId)) {
             problems.push(`${PROJECT}:callerAccountIds contains this stack's own account ${accountId}: cross-account trust is for other accounts`);
         }
+        for (const arn of v.trustedStateMachineArns ?? []) {
+            const acct = STATE_MACHINE_ARN.exec(arn)?.[2];
+            if (acct && v.callerAccountIds && !callerAccountIds.includes(acct)) {
+                problems.push(`${PROJECT}:trustedStateMachineArns names ${arn}, whose account ${acct} is not in ${PROJECT}:callerAccountIds`);
+            }
+        }
         for (const m of v.models ?? []) {
             const p = modelIdProblem(`${PROJECT}:models`, m);
             if (p) problems.push(p);
@@ -291,7 +308,7 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
         problems.push(...gov.problems);
         result = {
             side, ...common, callerAccountIds, callerRolePath: v.callerRolePath, trustedPrincipalArns: v.trustedPrincipalArns,
-            models: v.models ?? [], roleName: v.roleName, externalId, maxSessionDurationSeconds: v.maxSessionDurationSeconds,
+            models: v.models ?? [], roleName: v.roleName, externalId, trustedStateMachineArns: v.trustedStateMachineArns ?? [], maxSessionDurationSeconds: v.maxSessionDurationSeconds,
             allowMarketplace: v.allowMarketplace, apiKeys: (v.apiKeys ?? []).map(apiKey), shortTermKeys: v.shortTermKeys,
             denyLongTermBearerTokens: v.denyLongTermBearerTokens,
             auditTrail: trail === true ? { retentionDays: 365, multiRegion: true } : trail || undefined,
@@ -307,6 +324,7 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
         result = {
             side, ...common, bedrockStacks: v.bedrockStacks ?? [], rolePath: v.rolePath, defaultModelId: v.defaultModelId,
             invoker: v.invoker, stepFunctions: v.stepFunctions, auth: v.auth, ...(v.chat && chatEnabled ? { chat: chat as ChatConfig } : {}),
+            apiGatewayAccount: v.apiGatewayAccount,
             ...(v.tenant ? { tenant: v.tenant } : {}),
         };
     }

@@ -13,7 +13,8 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 /** Cross-region inference profile prefixes (geographic and global). */
 export const PROFILE_PREFIXES = ["us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"];
 
-export const API_KEY_STATUSES = ["Active", "Inactive"] as const;
+/** Expired: AWS reports it after the expiry and it cannot be set; saying so keeps `pulumi up` from trying to change it. */
+export const API_KEY_STATUSES = ["Active", "Inactive", "Expired"] as const;
 
 export const ACCOUNT_ID = /^\d{12}$/;
 export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -21,6 +22,7 @@ export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 export const MODEL_ID = /^([a-z-]+\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/;
 export const ROLE_PATH = /^\/([\w+=,.@-]+\/)*$/;
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@\/-]+$/;
+export const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z]{2}(-gov)?-[a-z]+-\d:(\d{12}):stateMachine:[A-Za-z0-9_-]{1,80}$/;
 // org/project/stack, project/stack or stack (see README "Configuration": bare names get this org and project).
 export const STACK_NAME = /^([\w.-]+\/){0,2}[\w.-]+$/;
 
@@ -110,21 +112,22 @@ const retry = meta(z.strictObject({
 export const stepFunctions = meta(z.strictObject({
     enabled: bool().default(true),
     type: oneOf(["STANDARD", "EXPRESS"]).default("STANDARD"),
-    logLevel: oneOf(["ALL", "ERROR", "FATAL", "OFF"]).default("ALL"),
-    includeExecutionData: bool().default(true),
+    // ERROR without execution data: ALL with data would copy every prompt and answer into CloudWatch (opt-in).
+    logLevel: oneOf(["ALL", "ERROR", "FATAL", "OFF"]).default("ERROR"),
+    includeExecutionData: bool().default(false),
     tracing: bool().default(false),
     maxTokens: tokens().default(1000),
     maxTokensLimit: tokens().default(DEFAULT_MAX_TOKENS_LIMIT),
     temperature: num(0, 1).default(0.7),
     retry: retry.prefault({}),
-}).superRefine(tokenBounds("stepFunctions"), { when: () => true }), { style: "invalid", expected: "a map such as {type: EXPRESS, tracing: true}", defaultText: "{enabled: true, type: STANDARD, logLevel: ALL, …}" });
+}).superRefine(tokenBounds("stepFunctions"), { when: () => true }), { style: "invalid", expected: "a map such as {type: EXPRESS, tracing: true}", defaultText: "{enabled: true, type: STANDARD, logLevel: ERROR, includeExecutionData: false, …}" });
 
 export const apiKey = meta(z.strictObject({
-    // The IAM user is BedrockAPIKey-<name> (the console's convention); user names are at most 64 characters.
+    // The IAM user is BedrockAPIKey-<name>-<stack>-<region>, cut with a hash at 64 (components/bedrockApiKeys.ts).
     name: meta(z.string().regex(/^[\w+=,.@-]{1,50}$/), { expected: "1..50 characters of letters, digits and +=,.@_-", required: "1..50 characters of letters, digits and +=,.@_-" }),
     expiryDays: int(1, 36600).optional(),
     never: bool().default(false),
-    status: oneOf(API_KEY_STATUSES, { expected: "Active or Inactive" }).default("Active"),
+    status: oneOf(API_KEY_STATUSES, { expected: "Active, Inactive or Expired" }).default("Active"),
     managedPolicy: bool().default(false),
     marketplace: bool().default(false),
 }).superRefine((k, ctx) => {
@@ -192,7 +195,7 @@ export const chat = meta(z.strictObject({
     path: text(/^[A-Za-z0-9._-]{1,64}$/, "one path segment such as chat").default("chat"),
     stageName: text(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and -").default("prod"),
     modelId: chatText(MODEL_ID, "one of the models the Bedrock stack allows"),
-    // It travels in the function's environment, which Lambda caps at 4 KB in total.
+    // It travels in the function's environment, which Lambda caps at 4 KB in bytes: checked at preview (components/nodeFunction.ts).
     systemPrompt: meta(z.string().refine(s => s.trim().length > 0).max(2000), { expected: "a non-empty string of at most 2000 characters" }).optional(),
     minPromptChars: int(1, 100000).default(1),
     maxPromptChars: int(1, 100000).default(8000),
@@ -256,8 +259,11 @@ export const KEYS: Record<string, KeyDef> = {
         "model ids and inference profile ids (`jp.`, `apac.`, `us.`, `eu.`, `global.` …) to allow", {
             required: "Bedrock model or inference profile ids, e.g. jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
         }),
-    roleName: k("bedrock", text(/^[\w+=,.@-]{1,64}$/, "an IAM role name").default("bedrock-bridge-execution"), "name of the execution role"),
+    roleName: k("bedrock", meta(text(/^[\w+=,.@-]{1,64}$/, "an IAM role name"), { defaultText: "`bedrock-bridge-execution-<stack>-<region>`" }).optional(),
+        "name of the execution role. IAM names are account-global, so the default carries the stack and region (another Bedrock stack of the account, in another region, must not collide); over 64 characters it is cut and ends in a hash. An explicit name is used as given; the stack exports it as `roleName`"),
     externalId: k("bedrock", meta(z.string().min(1), { expected: "a non-empty string", pulumiType: "string" }).optional(), "optional `sts:ExternalId` (set with `pulumi config set --secret`)", { secret: true }),
+    trustedStateMachineArns: k("bedrock", list(STATE_MACHINE_ARN, "state machine ARNs, arn:aws:states:<region>:<account>:stateMachine:<name> (the caller stack's stateMachineArn output)").default([]),
+        'caller state machines trusted with their own ARN as external id (what Step Functions sends); needed only with `externalId`, see "Step Functions invoker"'),
     maxSessionDurationSeconds: k("bedrock", int(3600, 43200).default(3600), "3600..43200"),
     allowMarketplace: k("bedrock", bool().default(false), "allow `aws-marketplace:ViewSubscriptions`/`Subscribe` for third-party models' first use"),
     apiKeys: k("bedrock", apiKeys.default([]), 'long-term Bedrock API keys, see "Bedrock API keys"'),
@@ -281,6 +287,8 @@ export const KEYS: Record<string, KeyDef> = {
     auth: k("caller", oneOf(["sigv4", "shortTermKey"]).default("sigv4"), "`shortTermKey`: functions call Bedrock with short-term API keys made from the assumed role"),
     stepFunctions: k("caller", stepFunctions.prefault({}), 'the Step Functions invoker, see "Step Functions invoker"'),
     chat: k("caller", chat.optional(), 'the streaming chat backend: `{allowedOrigins: [...], …}`, see "Streaming chat backend"'),
+    apiGatewayAccount: k("caller", oneOf(["manage", "existing", "none"]).default("none"),
+        '`existing`: the region already has the API Gateway account setting (a CloudWatch Logs role), so the chat stage gets access logs; `manage`: this stack sets it (ACCOUNT-WIDE, one per region per account); `none`: no access logs, so a fresh account deploys. See "Deploying for real", step 3'),
     tenant: k("caller", text(TENANT_NAME, "1..32 lowercase letters, digits and hyphens, a tenant of the referenced Bedrock stacks").optional(),
         "the tenant of the referenced Bedrock stacks this account belongs to (required when they have tenants)"),
 };

@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import { isInferenceProfileId, PROJECT } from "./config";
 import { tenantProblem } from "./components/tenantTargets";
 import type { TenantOutput } from "./components/tenantAccess";
-import { stepFunctionsTargetProblems } from "./components/stepFunctionsInvoker";
+import { SFN_INVOKER, stateMachineArnFor, stepFunctionsTargetProblems } from "./components/stepFunctionsInvoker";
 
 /**
  * What a Bedrock stack trusts, exported as its `trust` output. Today: accounts plus a role path, or exact role
@@ -28,7 +28,7 @@ export interface ReferencedStack {
 
 export async function readReferencedStack(stackName: string, ref: pulumi.StackReference): Promise<ReferencedStack> {
     const outputs: Record<string, unknown> = {};
-    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust", "externalId", "tenants"]) {
+    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust", "externalId", "trustedStateMachineArns", "tenants"]) {
         const d = await ref.getOutputDetails(key);
         outputs[key] = d.value ?? d.secretValue;
     }
@@ -59,7 +59,7 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
             const missing = ["region", "accountId"].filter(k => o[k] === undefined || o[k] === null);
             if (missing.length) problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`);
             else if (caller.accountId && caller.accountId === o.accountId) problems.push(`this caller stack deploys into account ${caller.accountId} (aws:allowedAccountIds), the account of Bedrock stack ${stackName} itself: a caller stack belongs in another account`);
-            else if (caller.stepFunctions && caller.region) problems.push(...stepFunctionsTargetProblems(caller.region, { stackName, region: o.region as string }));
+            else if (caller.stepFunctions && caller.region) problems.push(...stepFunctionsTargetProblems(caller.region, stateMachineArnFor(SFN_INVOKER, caller.region, caller.accountId ?? ""), { stackName, region: o.region as string }));
             const p = tenantProblem(stackName, tenants, caller.tenant, caller.accountId && caller.rolePath ? { accountId: caller.accountId, rolePath: caller.rolePath } : undefined);
             if (p) problems.push(p);
             else if (tenants && caller.tenant) allowedBy.set(stackName, tenants[caller.tenant].models);
@@ -71,7 +71,10 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
             continue;
         }
         if (caller.stepFunctions && caller.region) {
-            problems.push(...stepFunctionsTargetProblems(caller.region, { stackName, region: o.region as string, externalId: o.externalId as string | undefined }));
+            const stateMachineArn = stateMachineArnFor(SFN_INVOKER, caller.region, caller.accountId ?? "");
+            problems.push(...stepFunctionsTargetProblems(caller.region, stateMachineArn, {
+                stackName, region: o.region as string, externalId: o.externalId as string | undefined, trustedStateMachineArns: o.trustedStateMachineArns as string[] | undefined,
+            }));
         }
         const trust = o.trust as BedrockTrust;
         const there = `Bedrock stack ${stackName}`;

@@ -5,7 +5,7 @@ import { BedrockTrust, callerProblems, modelProblems, readReferencedStack } from
 import { CrossAccountBedrockAccess } from "./components/crossAccountBedrockAccess";
 import { BedrockTargetRef, referenceBedrockStacks, requireAllowedModel } from "./components/bedrockTargets";
 import { CrossAccountInvoker } from "./components/crossAccountInvoker";
-import { StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
+import { SFN_INVOKER, StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
 import { StreamingChatBackend } from "./components/streamingChatBackend";
 import { BedrockApiKeys } from "./components/bedrockApiKeys";
 import { BedrockAuditTrail } from "./components/auditTrail";
@@ -13,6 +13,7 @@ import { AlarmTopic } from "./components/alarmTopic";
 import { BedrockInvocationLogging } from "./components/bedrockInvocationLogging";
 import { ApplicationProfileRef, BedrockMonitoring } from "./components/bedrockMonitoring";
 import { CallerMonitoring, MonitoredFunction } from "./components/callerMonitoring";
+import { ApiGatewayAccount } from "./components/apiGatewayAccount";
 import { BedrockGovernance } from "./components/bedrockGovernance";
 import type { GovernanceConfig } from "./governanceConfig";
 
@@ -66,6 +67,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         models: cfg.models,
         roleName: cfg.roleName,
         externalId: cfg.externalId,
+        trustedStateMachineArns: cfg.trustedStateMachineArns,
         maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
         allowMarketplace: cfg.allowMarketplace,
     });
@@ -81,6 +83,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
     return {
         side: "bedrock",
         roleArn: access.roleArn,
+        roleName: access.role.name,
         region: cfg.region,
         accountId: cfg.accountId,
         allowedModelIds: access.allowedModelIds,
@@ -92,6 +95,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
             ...(cfg.trustedPrincipalArns ? { trustedPrincipalArns: cfg.trustedPrincipalArns } : {}),
         } satisfies BedrockTrust,
         ...(cfg.externalId ? { externalId: cfg.externalId } : {}),
+        ...(cfg.trustedStateMachineArns.length ? { trustedStateMachineArns: cfg.trustedStateMachineArns } : {}),
         shortTermKeys: cfg.shortTermKeys,
         ...(cfg.apiKeys.length ? { apiKeys: keys.keys, apiKeySecrets: keys.secrets } : {}),
         ...(keys.denyLongTermPolicy ? { denyLongTermKeysPolicyArn: keys.denyLongTermPolicy.arn, denyLongTermKeysScp: keys.denyLongTermScp } : {}),
@@ -133,7 +137,7 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         monitored.push(invoker.monitored);
     }
     if (cfg.stepFunctions.enabled) {
-        const sfn = new StepFunctionsInvoker("sfn-invoker", {
+        const sfn = new StepFunctionsInvoker(SFN_INVOKER, {
             accountId: cfg.accountId,
             region: cfg.region,
             rolePath: cfg.rolePath,
@@ -147,6 +151,8 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         outputs.stateMachineLogGroup = sfn.logGroup.name;
         stateMachineArn = sfn.stateMachine.arn;
     }
+    const apiGateway = cfg.apiGatewayAccount === "manage" ? new ApiGatewayAccount("apigateway-account", { accountId: cfg.accountId, region: cfg.region }) : undefined;
+    if (apiGateway) outputs.apiGatewayCloudWatchRoleArn = apiGateway.role.arn;
     if (cfg.chat) {
         const chat = new StreamingChatBackend("chat", {
             accountId: cfg.accountId,
@@ -157,6 +163,8 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
             logRetentionDays: cfg.logRetentionDays,
             chat: cfg.chat,
             auth: cfg.auth,
+            // Access logs need the account setting: managed here, said to exist, or off.
+            accessLogs: apiGateway ? { after: apiGateway.account } : cfg.apiGatewayAccount === "existing",
         });
         outputs.chatRestEndpoint = chat.restEndpoint;
         outputs.chatEventsHttpEndpoint = chat.httpEndpoint;

@@ -4,12 +4,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ApiKeyConfig } from "../config";
 import { modelStatements } from "./crossAccountBedrockAccess";
-import { partitionOf, policy, PolicyDocument, Statement } from "./iam";
+import { partitionOf, policy, PolicyDocument, scopedName, Statement } from "./iam";
+import { previewError } from "./previewError";
 
 export const BEDROCK_SERVICE = "bedrock.amazonaws.com";
 /** Key users live under their own path, so they are easy to find and to name in an SCP. */
 export const API_KEY_USER_PATH = "/bedrock-bridge/api-keys/";
-export const keyUserName = (name: string) => `BedrockAPIKey-${name}`;
+/**
+ * BedrockAPIKey-<name> is the console's convention; the stack and region are added because IAM user names are
+ * account-global and another Bedrock stack of the account (another region) may declare a key of the same name.
+ */
+export const keyUserName = (name: string, region: string) => scopedName(`BedrockAPIKey-${name}`, region);
 
 const bearer = (type: "SHORT_TERM" | "LONG_TERM") => ({ StringEquals: { "bedrock:bearerTokenType": type } });
 
@@ -53,6 +58,22 @@ export function keyUserStatements(key: Pick<ApiKeyConfig, "managedPolicy" | "mar
     return statements;
 }
 
+/** What to do with a long-term key past its expiry: it cannot be renewed, only replaced under a new name. */
+export function expiredKeyAdvice(name: string): string {
+    return `bedrock-bridge:apiKeys "${name}" has expired (AWS reports status Expired; it cannot be renewed or set Active again). ` +
+        `Rotate: add a key under a new name (e.g. {name: ${name}-2, expiryDays: 30}), pulumi up, hand out its secret, then remove "${name}" from bedrock-bridge:apiKeys.`;
+}
+
+/**
+ * At preview the credential's status is the one in the stack's state: after a refresh AWS's "Expired". Updating it
+ * to Active/Inactive would fail half-way through pulumi up, so preview fails first and says what to do.
+ */
+export function checkNotExpired(key: Pick<ApiKeyConfig, "name" | "status">, reported: string | undefined): void {
+    if (reported === "Expired" && key.status !== "Expired") {
+        throw previewError(`${expiredKeyAdvice(key.name)} Until then, set status: Expired for it, so pulumi up leaves the expired key alone.`);
+    }
+}
+
 export interface BedrockApiKeysArgs {
     region: string;
     keys: ApiKeyConfig[];
@@ -92,7 +113,7 @@ export class BedrockApiKeys extends pulumi.ComponentResource {
 
         for (const key of args.keys) {
             const user = new aws.iam.User(`${name}-${key.name}`, {
-                name: keyUserName(key.name),
+                name: keyUserName(key.name, args.region),
                 path: API_KEY_USER_PATH,
                 // Deletes the user even when someone reset the key in the console (a credential Pulumi does not know).
                 forceDestroy: true,
@@ -110,19 +131,26 @@ export class BedrockApiKeys extends pulumi.ComponentResource {
                 }, { parent: this });
             }
             this.users.push(user);
+            const expired = key.status === "Expired";
             this.credentials.push(new aws.iam.ServiceSpecificCredential(`${name}-${key.name}`, {
                 userName: user.name,
                 serviceName: BEDROCK_SERVICE,
                 credentialAgeDays: key.expiryDays,
-                status: key.status,
+                // "Expired" is read-only (the provider: "only used for read operations and cannot be set manually").
+                status: expired ? "Inactive" : key.status,
             // No dependsOn on the policies: an output waiting on a failed policy would hang a preview instead of failing it.
-            }, { parent: this }));
+            // An expired key's status is AWS's to report: leave it alone rather than try to set it back.
+            }, { parent: this, ignoreChanges: expired ? ["status"] : [] }));
+            if (expired) pulumi.log.warn(expiredKeyAdvice(key.name));
         }
 
         this.keys = pulumi.all(args.keys.map((k, i) => {
             const c = this.credentials[i];
             return pulumi.all([this.users[i].name, this.users[i].arn, c.serviceSpecificCredentialId, c.serviceCredentialAlias, c.status, c.expirationDate])
-                .apply(([userName, userArn, credentialId, alias, status, expiresAt]) => ({ name: k.name, userName, userArn, credentialId, alias, status: status ?? k.status, ...(expiresAt ? { expiresAt } : {}) }));
+                .apply(([userName, userArn, credentialId, alias, status, expiresAt]) => {
+                    checkNotExpired(k, status);
+                    return { name: k.name, userName, userArn, credentialId, alias, status: status ?? k.status, ...(expiresAt ? { expiresAt } : {}) };
+                });
         }));
         this.secrets = pulumi.secret(pulumi.all(this.credentials.map(c => c.serviceCredentialSecret))
             .apply(values => Object.fromEntries(args.keys.map((k, i) => [k.name, values[i]]))));

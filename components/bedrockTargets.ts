@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Statement, policyJson, serviceTrust } from "./iam";
+import { previewError } from "./previewError";
 import type { GuardrailRef } from "./governancePolicies";
 import { CallerIdentity, selectTenant, TenantSelection } from "./tenantTargets";
 
@@ -15,6 +16,8 @@ export interface BedrockTargetRef {
     accountId: pulumi.Output<string>;
     allowedModelIds: pulumi.Output<string[]>;
     externalId: pulumi.Output<string | undefined>;
+    /** State machines the Bedrock stack trusts with their ARN as external id (bedrock-bridge:trustedStateMachineArns). */
+    trustedStateMachineArns: pulumi.Output<string[] | undefined>;
     /** With tenants: the tenant, its application profile per model id, its enforced guardrail. */
     tenant: pulumi.Output<TenantSelection>;
 }
@@ -50,7 +53,7 @@ export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.Custo
         const ref = new pulumi.StackReference(stackName, { name: qualifyStackName(stackName) }, opts);
         const need = (key: string) => ref.getOutput(key).apply(v => {
             if (v === undefined || v === null) {
-                throw new pulumi.RunError(`stack ${stackName} has no output "${key}": deploy the Bedrock side first (pulumi up -s ${stackName.split("/").pop()}) or fix bedrock-bridge:bedrockStacks`);
+                throw previewError(`stack ${stackName} has no output "${key}": deploy the Bedrock side first (pulumi up -s ${stackName.split("/").pop()}) or fix bedrock-bridge:bedrockStacks`);
             }
             return v;
         });
@@ -65,6 +68,7 @@ export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.Custo
             accountId: need("accountId") as pulumi.Output<string>,
             allowedModelIds: selection.apply(s => s.models),
             externalId: ref.getOutput("externalId") as pulumi.Output<string | undefined>,
+            trustedStateMachineArns: ref.getOutput("trustedStateMachineArns") as pulumi.Output<string[] | undefined>,
             tenant: selection,
         };
     });
@@ -93,7 +97,7 @@ export function requireAllowedModel(targets: BedrockTargetRef[], modelId: string
     return pulumi.all(targets.map(t => t.allowedModelIds)).apply(lists => {
         const allowed = [...new Set(lists.flat())];
         if (!allowed.includes(modelId)) {
-            throw new pulumi.RunError(`${key} "${modelId}" is not allowed by the referenced Bedrock stack(s) ${targets.map(t => t.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to bedrock-bridge:models there or pick one of these.`);
+            throw previewError(`${key} "${modelId}" is not allowed by the referenced Bedrock stack(s) ${targets.map(t => t.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to bedrock-bridge:models there or pick one of these.`);
         }
         return modelId;
     });

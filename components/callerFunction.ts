@@ -30,6 +30,8 @@ export interface CallerFunctionArgs<E, R> {
     statements?: pulumi.Input<Statement>[];
     /** Variables beyond BEDROCK_TARGETS and BEDROCK_AUTH. */
     environment?: Record<string, pulumi.Input<string>>;
+    /** The config key each variable comes from, named when the environment is over Lambda's 4 KB. */
+    environmentSources?: Record<string, string>;
     memorySize?: number;
     timeoutSeconds?: number;
 }
@@ -65,6 +67,7 @@ export class CallerFunction<E = any, R = any> extends pulumi.ComponentResource {
                 BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
                 ...args.environment,
             },
+            environmentSources: { BEDROCK_TARGETS: "bedrock-bridge:bedrockStacks (the referenced stacks' role ARNs and models)", ...args.environmentSources },
             bundle: [...METRICS_PACKAGES, ...(auth.bundle ?? [])],
             bundleSkip: auth.bundleSkip,
         }, this, [callerRole.policy]);

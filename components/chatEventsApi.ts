@@ -15,6 +15,7 @@ export interface ChatEventsApiArgs {
     /** The channel namespace (bedrock-bridge:chat.namespace). */
     namespace: string;
     userPoolId: pulumi.Output<string>;
+    logRetentionDays: number;
 }
 
 export class ChatEventsApi extends pulumi.ComponentResource {
@@ -32,16 +33,6 @@ export class ChatEventsApi extends pulumi.ComponentResource {
             description: "bedrock-bridge chat: AppSync Events writes its logs",
             assumeRolePolicy: serviceTrust("appsync.amazonaws.com", args.accountId),
         }, parent);
-        const appsyncLogsPolicy = new aws.iam.RolePolicy(`${name}-appsync-logs`, {
-            role: appsyncLogsRole.id,
-            name: "appsync-logs",
-            policy: policyJson([{
-                Sid: "WriteAppSyncLogs",
-                Effect: "Allow",
-                Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: [`arn:${partition}:logs:${args.region}:${args.accountId}:log-group:/aws/appsync/apis/*`],
-            }]),
-        }, parent);
         const cognito = { authType: "AMAZON_COGNITO_USER_POOLS" };
         const iamAuth = { authType: "AWS_IAM" };
         this.eventApi = new aws.appsync.Api(`${name}-events`, {
@@ -54,7 +45,23 @@ export class ChatEventsApi extends pulumi.ComponentResource {
                 // ERROR, not ALL: ALL would copy every answer into CloudWatch.
                 logConfig: { cloudwatchLogsRoleArn: appsyncLogsRole.arn, logLevel: "ERROR" },
             },
-        }, { parent: this, dependsOn: [appsyncLogsPolicy] });
+        }, parent);
+        // AppSync writes to /aws/appsync/apis/<apiId> and would create it with no retention ("never expire"); made
+        // here instead, with the stack's retention, so the role needs no logs:CreateLogGroup and only this group.
+        const appsyncLogs = new aws.cloudwatch.LogGroup(`${name}-appsync-logs`, {
+            name: pulumi.interpolate`/aws/appsync/apis/${this.eventApi.apiId}`,
+            retentionInDays: args.logRetentionDays,
+        }, parent);
+        new aws.iam.RolePolicy(`${name}-appsync-logs`, {
+            role: appsyncLogsRole.id,
+            name: "appsync-logs",
+            policy: policyJson([appsyncLogs.arn.apply(arn => ({
+                Sid: "WriteAppSyncLogs",
+                Effect: "Allow" as const,
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: [`${arn}:*`],
+            }))]),
+        }, parent);
         this.namespace = new aws.appsync.ChannelNamespace(`${name}-namespace`, {
             apiId: this.eventApi.apiId,
             name: args.namespace,

@@ -4,8 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as crypto from "crypto";
 import type { ChatConfig } from "../config";
+import { CHANNEL_SEGMENT } from "../functions/streamingChat";
 
-export const SESSION_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
+/** The session id becomes a channel segment: AppSync's namespace rule (functions/streamingChat.ts). */
+export const SESSION_ID_PATTERN = CHANNEL_SEGMENT.source;
 const CORS_HEADERS = "Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token";
 
 /** The JSON schema (draft-04, API Gateway's dialect) of the request body; the gateway answers 400 itself. */
@@ -59,6 +61,11 @@ export interface ChatRestApiArgs {
     /** The relay the POST invokes. */
     functionName: pulumi.Input<string>;
     functionInvokeArn: pulumi.Input<string>;
+    /**
+     * Stage access logs: API Gateway refuses them until the region's account setting has a CloudWatch Logs role.
+     * true when the account has one, { after } when this stack manages it, false (default) for none.
+     */
+    accessLogs?: boolean | { after: pulumi.Resource };
 }
 
 export class ChatRestApi extends pulumi.ComponentResource {
@@ -154,13 +161,18 @@ export class ChatRestApi extends pulumi.ComponentResource {
             description: "bedrock-bridge chat",
             triggers: { configuration: fingerprint, function: args.functionInvokeArn, authorizer: authorizer.id, model: model.id },
         }, { parent: this, dependsOn: [post, postIntegration, postResponse, postIntegrationResponse, options, optionsIntegration, optionsResponse, optionsIntegrationResponse, ...gatewayResponses] });
-        const accessLogs = new aws.cloudwatch.LogGroup(`${name}-api-access-logs`, {
+        const logsOn = !!args.accessLogs;
+        const accessLogs = logsOn ? new aws.cloudwatch.LogGroup(`${name}-api-access-logs`, {
             name: `/aws/apigateway/bedrock-bridge/${pulumi.getStack()}/${name}`,
             retentionInDays: args.logRetentionDays,
-        }, parent);
+        }, parent) : undefined;
+        if (!logsOn) {
+            pulumi.log.info("chat API: stage access logs are off, because the API Gateway account setting (CloudWatch Logs role) is not known to exist in this region. " +
+                "Set bedrock-bridge:apiGatewayAccount to existing (it is set) or manage (this stack sets it, account-wide), see README \"Deploying for real\", step 3.", this);
+        }
         this.stage = new aws.apigateway.Stage(`${name}-stage`, {
             restApi, deployment: deployment.id, stageName: c.stageName,
-            accessLogSettings: {
+            accessLogSettings: accessLogs && {
                 destinationArn: accessLogs.arn,
                 format: JSON.stringify({
                     requestId: "$context.requestId", status: "$context.status", sub: "$context.authorizer.claims.sub", resourcePath: "$context.resourcePath",
@@ -168,7 +180,7 @@ export class ChatRestApi extends pulumi.ComponentResource {
                     error: "$context.error.message", validationError: "$context.error.validationErrorString", integrationError: "$context.integration.error",
                 }),
             },
-        }, parent);
+        }, { parent: this, dependsOn: typeof args.accessLogs === "object" ? [args.accessLogs.after] : [] });
         new aws.apigateway.MethodSettings(`${name}-throttling`, {
             restApi, stageName: this.stage.stageName, methodPath: "*/*",
             settings: { throttlingRateLimit: c.throttling.rateLimit, throttlingBurstLimit: c.throttling.burstLimit, metricsEnabled: true },

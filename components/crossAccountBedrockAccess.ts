@@ -2,7 +2,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { isInferenceProfileId } from "../config";
-import { partitionOf, policy, Statement } from "./iam";
+import { partitionOf, policy, scopedName, Statement } from "./iam";
+import { previewError } from "./previewError";
+
+/** The execution role's default name: unique per stack and region, since IAM names are account-global. */
+export const executionRoleName = (region: string) => scopedName("bedrock-bridge-execution", region);
 
 export const INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
 
@@ -17,6 +21,8 @@ export interface CrossAccountBedrockAccessArgs {
     models: string[];
     roleName?: string;
     externalId?: pulumi.Input<string>;
+    /** Caller state machines, trusted with their ARN as the external id (what Step Functions sends). */
+    trustedStateMachineArns?: string[];
     maxSessionDurationSeconds?: number;
     allowMarketplace?: boolean;
 }
@@ -34,7 +40,7 @@ export function profileRoutes(models: string[], region: string, parent: pulumi.R
     return pulumi.all(models.filter(isInferenceProfileId).map(id =>
         aws.bedrock.getInferenceProfileOutput({ inferenceProfileId: id, region }, { parent }).apply(p => {
             const modelArns = (p.models ?? []).map(m => m.modelArn);
-            if (!modelArns.length) throw new pulumi.RunError(`inference profile ${id} routes to no foundation models in ${region}`);
+            if (!modelArns.length) throw previewError(`inference profile ${id} routes to no foundation models in ${region}`);
             return { profileId: id, profileArn: p.inferenceProfileArn, modelArns };
         })));
 }
@@ -53,15 +59,30 @@ export function trustedPrincipalPatterns(args: Pick<CrossAccountBedrockAccessArg
  */
 export function trustPolicy(args: CrossAccountBedrockAccessArgs, externalId?: string): string {
     const partition = partitionOf(args.region);
-    const condition: Statement["Condition"] = { ArnLike: { "aws:PrincipalArn": trustedPrincipalPatterns(args) } };
-    if (externalId) condition.StringEquals = { "sts:ExternalId": externalId };
-    return JSON.stringify(policy([{
+    const principalArns = { ArnLike: { "aws:PrincipalArn": trustedPrincipalPatterns(args) } };
+    const statements: Statement[] = [{
         Sid: "CallerAccountRoles",
         Effect: "Allow",
         Principal: { AWS: args.callerAccountIds.map(a => `arn:${partition}:iam::${a}:root`) },
         Action: "sts:AssumeRole",
-        Condition: condition,
-    }]), null, 2);
+        Condition: externalId ? { ...principalArns, StringEquals: { "sts:ExternalId": externalId } } : principalArns,
+    }];
+    // A Step Functions Task cannot send a chosen external id: it sends the state machine's ARN as sts:ExternalId
+    // (Step Functions developer guide, "Cross-account access for .sync integration pattern" and the cross-account
+    // tutorial: the target role's trust has "sts:ExternalId": "arn:aws:states:<region>:<account>:stateMachine:<name>").
+    // So with an external id, each trusted state machine is let in with its own ARN, still only from a caller role.
+    const machines = args.trustedStateMachineArns ?? [];
+    if (externalId && machines.length) {
+        const accounts = [...new Set(machines.map(m => m.split(":")[4]))];
+        statements.push({
+            Sid: "CallerStateMachines",
+            Effect: "Allow",
+            Principal: { AWS: accounts.map(a => `arn:${partition}:iam::${a}:root`) },
+            Action: "sts:AssumeRole",
+            Condition: { ...principalArns, StringEquals: { "sts:ExternalId": machines } },
+        });
+    }
+    return JSON.stringify(policy(statements), null, 2);
 }
 
 /** Invoke permissions for each model id: profiles through their routes, plain models in-region. */
@@ -116,7 +137,7 @@ export class CrossAccountBedrockAccess extends pulumi.ComponentResource {
         this.modelPolicyJson = this.modelStatements.apply(s => JSON.stringify(policy(s), null, 2));
 
         this.role = new aws.iam.Role(`${name}-execution`, {
-            name: args.roleName,
+            name: args.roleName ?? executionRoleName(args.region),
             description: "Assumed by caller-account workloads to invoke the allowed Bedrock models (bedrock-bridge)",
             assumeRolePolicy: pulumi.output(args.externalId).apply(ext => trustPolicy(args, ext)),
             maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,

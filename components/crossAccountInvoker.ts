@@ -47,6 +47,7 @@ export class CrossAccountInvoker extends pulumi.ComponentResource {
                 MAX_TOKENS: String(args.maxTokens ?? DEFAULT_MAX_TOKENS),
                 MAX_TOKENS_LIMIT: String(args.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT),
             },
+            environmentSources: { DEFAULT_MODEL_ID: "bedrock-bridge:defaultModelId" },
         }, { parent: this });
         this.function = fn.function;
         this.role = fn.role;

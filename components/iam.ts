@@ -1,5 +1,6 @@
 // Small, shared IAM helpers: policy documents are plain data, serialized once.
 import * as pulumi from "@pulumi/pulumi";
+import * as crypto from "crypto";
 
 export interface Statement {
     Sid?: string;
@@ -34,9 +35,11 @@ export function partitionOf(region: string): string {
  * Trust for an AWS service principal, pinned to this account (and to the exact source resource where the
  * service sends one), so the confused-deputy problem cannot hand the role to another account's resource.
  */
-export function serviceTrust(service: string, accountId: string, sourceArn?: pulumi.Input<string>): pulumi.Output<string> {
+export function serviceTrust(service: string, accountId: string, sourceArn?: pulumi.Input<string>, opts: { sourceAccountIfExists?: boolean } = {}): pulumi.Output<string> {
     return pulumi.output(sourceArn).apply(arn => {
-        const condition: Statement["Condition"] = { StringEquals: { "aws:SourceAccount": accountId } };
+        // IfExists for a service that may assume the role without sending aws:SourceAccount (API Gateway does so for
+        // roles it assumes on its own behalf), where StringEquals would lock the service out.
+        const condition: Statement["Condition"] = { [opts.sourceAccountIfExists ? "StringEqualsIfExists" : "StringEquals"]: { "aws:SourceAccount": accountId } };
         if (arn) condition.ArnLike = { "aws:SourceArn": arn };
         return JSON.stringify(policy([{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: condition }]), null, 2);
     });
@@ -50,4 +53,16 @@ export function logWriteStatement(logGroupArn: pulumi.Input<string>): pulumi.Out
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: [`${arn}:*`],
     }));
+}
+
+/**
+ * A name for an account-global resource (IAM roles and users): IAM names are unique per account across all regions,
+ * so a second stack of the same account (another region to pool quota, say) would fail with EntityAlreadyExists on a
+ * fixed name. `<base>-<stack>-<region>`; when that is longer than `max`, it is cut and ends in a hash of the whole.
+ */
+export function scopedName(base: string, region: string, max = 64, stack = pulumi.getStack()): string {
+    const full = `${base}-${stack}-${region}`.replace(/[^\w+=,.@-]/g, "-");
+    if (full.length <= max) return full;
+    const hash = crypto.createHash("sha256").update(full).digest("hex").slice(0, 8);
+    return `${full.slice(0, max - 9)}-${hash}`;
 }

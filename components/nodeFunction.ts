@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as fs from "fs";
 import * as path from "path";
+import { previewError } from "./previewError";
 
 export const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
 
@@ -59,12 +60,46 @@ export interface NodeFunctionArgs<E, R> {
     role: aws.iam.Role;
     logGroup: aws.cloudwatch.LogGroup;
     description: string;
-    environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    environment?: Record<string, pulumi.Input<string>>;
+    /** The config key each variable comes from, named when the environment is too big (CHAT_SYSTEM_PROMPT: chat.systemPrompt). */
+    environmentSources?: Record<string, string>;
     memorySize?: number;
     timeout?: number;
     bundle?: string[];
     /** Dependencies of bundled packages that the function never loads. */
     bundleSkip?: string[];
+}
+
+/**
+ * Lambda refuses a function whose environment variables exceed 4 KB in total ("Lambda function configuration exceeds
+ * 4096 byte limit"), keys and values counted in bytes: a 2,000-character Japanese system prompt is about 6 KB. Counted
+ * here as the UTF-8 of the variables' JSON, slightly more than Lambda counts, so what passes here passes there.
+ */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+/** A value not known at preview (an endpoint of a resource still to be created) counts as this many bytes. */
+export const UNKNOWN_VALUE_BYTES = 128;
+
+export const environmentBytes = (vars: Record<string, string>) => Buffer.byteLength(JSON.stringify(vars), "utf8");
+
+/** Throws, naming the biggest variable and its config key, when the environment is over Lambda's limit. */
+export function checkEnvironmentSize(fn: string, vars: Record<string, string>, sources: Record<string, string> = {}): void {
+    const total = environmentBytes(vars);
+    if (total <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
+    const [biggest, bytes] = Object.entries(vars).map(([k, v]) => [k, Buffer.byteLength(k + v, "utf8")] as const).sort((a, b) => b[1] - a[1])[0];
+    const source = sources[biggest] ? `${sources[biggest]} (${biggest})` : biggest;
+    throw previewError(`function ${fn}: its environment is ${total} bytes, over Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes for all variables together (bytes, not characters: a Japanese character takes 3). ` +
+        `The biggest part is ${source} with ${bytes} bytes: shorten it by at least ${total - LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes.`);
+}
+
+/** Resolves to true once the environment is known to fit (unknown values estimated), rejects otherwise. */
+async function environmentFits(fn: string, env: Record<string, pulumi.Input<string>>, sources?: Record<string, string>): Promise<boolean> {
+    const vars: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) {
+        const o = pulumi.output(v) as any;
+        vars[k] = (await o.isKnown) ? String(await o.promise()) : "x".repeat(UNKNOWN_VALUE_BYTES);
+    }
+    checkEnvironmentSize(fn, vars, sources);
+    return true;
 }
 
 export function logGroupFor(name: string, retentionInDays: number, parent: pulumi.Resource): aws.cloudwatch.LogGroup {
@@ -79,7 +114,11 @@ export function nodeFunction<E, R>(name: string, args: NodeFunctionArgs<E, R>, p
         callbackFactory: args.callbackFactory as any,
         role: args.role,
         runtime: LAMBDA_RUNTIME,
-        description: args.description,
+        // The size check rides on an input that is always known, so a preview fails on it even while other
+        // variables (endpoints of resources still to be created) are unknown.
+        description: args.environment
+            ? pulumi.output(environmentFits(name, args.environment, args.environmentSources)).apply(() => args.description)
+            : args.description,
         memorySize: args.memorySize ?? 256,
         timeout: args.timeout ?? 60,
         architectures: ["arm64"],

@@ -6,6 +6,7 @@
 // transient errors, then Catch on throttling to the next target) -> output {text, stopReason, usage, latencyMs, modelId}.
 
 import { DEFAULT_MAX_TOKENS_LIMIT, maxTokensProblem, MODEL_MAX_OUTPUT_TOKENS } from "../functions/limits";
+import { acceptsOneSamplingParameter } from "../functions/samplingRules";
 
 export const CONVERSE_RESOURCE = "arn:aws:states:::aws-sdk:bedrockruntime:converse";
 
@@ -84,8 +85,11 @@ const INPUT = "$states.input";
 const INFERENCE_KEYS = ["maxTokens", "temperature", "topP", "stopSequences"];
 const MAX_STOP_SEQUENCES = 4;
 
+/** The model the execution asks for, or the default. */
+const requestedModel = (o: DefinitionOptions) => `($exists(${INPUT}.modelId) ? ${INPUT}.modelId : ${lit(o.defaultModelId)})`;
+
 /** [condition, what is wrong], checked in order; the first that holds ends the execution with InvalidInput. */
-function inputChecks(maxTokensLimit: number): [string, string][] {
+function inputChecks(o: DefinitionOptions, maxTokensLimit: number): [string, string][] {
     const msg = `${INPUT}.message`, msgs = `${INPUT}.messages`, ic = `${INPUT}.inferenceConfig`;
     const blank = (v: string) => `($type(${v}) != "string" or $length($trim(${v})) = 0)`;
     const notInRange = (v: string) => `$exists(${v}) and ($type(${v}) != "number" or ${v} < 0 or ${v} > 1)`;
@@ -118,6 +122,9 @@ function inputChecks(maxTokensLimit: number): [string, string][] {
             '"inferenceConfig.topP" must be a number from 0 to 1'],
         [`$exists(${ic}.stopSequences) and ($type(${ic}.stopSequences) != "array" or $count(${ic}.stopSequences) > ${MAX_STOP_SEQUENCES} or $count($filter(${ic}.stopSequences, function($s) { $type($s) != "string" })) > 0)`,
             `"inferenceConfig.stopSequences" must be a list of at most ${MAX_STOP_SEQUENCES} strings`],
+        // Bedrock would answer a ValidationException for these models (functions/samplingRules.ts).
+        [`$exists(${ic}.temperature) and $exists(${ic}.topP) and ${requestedModel(o)} in ${lit(o.allowedModelIds.filter(acceptsOneSamplingParameter))}`,
+            '"inferenceConfig" gives both "temperature" and "topP", but this model accepts only one of them: drop one'],
     ];
 }
 
@@ -131,7 +138,8 @@ function converseArguments(o: DefinitionOptions): string {
         `"Messages": [$map($turns, function($t) { {"Role": $t.role, "Content": [{"Text": $t.content}]} })],`,
         `"InferenceConfig": {`,
         `"MaxTokens": $exists($ic.maxTokens) ? $ic.maxTokens : ${lit(o.maxTokens)},`,
-        `"Temperature": $exists($ic.temperature) ? $ic.temperature : ${lit(o.temperature)},`,
+        // The default temperature only when the input sets neither: a topP of its own must not be paired with it.
+        `"Temperature": $exists($ic.temperature) ? $ic.temperature : ($not($exists($ic.topP)) ? ${lit(o.temperature)}),`,
         `"TopP": $ic.topP, "StopSequences": $ic.stopSequences}`,
         `}${o.requestMetadata ? `, {"RequestMetadata": ${lit(o.requestMetadata)}}` : ""}, $exists($i.system) ? {"System": [{"Text": $i.system}]} : {}]))`,
     );
@@ -212,13 +220,13 @@ export function buildDefinition(o: DefinitionOptions): Definition {
     const maxTokensLimit = o.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT;
     const tokenProblem = maxTokensProblem(maxTokensLimit, MODEL_MAX_OUTPUT_TOKENS) ?? maxTokensProblem(o.maxTokens, maxTokensLimit);
     if (tokenProblem) throw new Error(`maxTokens ${o.maxTokens} and maxTokensLimit ${maxTokensLimit}: need 1 <= maxTokens <= maxTokensLimit <= ${MODEL_MAX_OUTPUT_TOKENS}`);
-    const modelId = `($exists(${INPUT}.modelId) ? ${INPUT}.modelId : ${lit(o.defaultModelId)})`;
+    const modelId = requestedModel(o);
     const states: Record<string, State> = {
         ValidateInput: {
             Type: "Choice",
             Comment: "Bad input ends here with a named error instead of a Bedrock ValidationException",
             Choices: [
-                ...inputChecks(maxTokensLimit).map(([condition, problem]) => ({ Condition: expr(condition), Next: "InvalidInput", Assign: { problem } })),
+                ...inputChecks(o, maxTokensLimit).map(([condition, problem]) => ({ Condition: expr(condition), Next: "InvalidInput", Assign: { problem } })),
                 {
                     Condition: expr(`$not(${modelId} in ${lit(o.allowedModelIds)})`),
                     Next: "ModelNotAllowed",

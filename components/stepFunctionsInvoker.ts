@@ -7,6 +7,7 @@ import { StepFunctionsConfig } from "../config";
 import { BedrockTargetRef, CallerRole, targetValues } from "./bedrockTargets";
 import { Statement, logWriteStatement, partitionOf } from "./iam";
 import { buildDefinition } from "./stateMachineDefinition";
+import { previewError } from "./previewError";
 
 export interface StepFunctionsInvokerArgs {
     accountId: string;
@@ -35,24 +36,41 @@ export function stateMachineName(name: string): string {
     return `bedrock-bridge-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);
 }
 
+/** The invoker's state machine ARN, known before it exists (its name is fixed): the trust and the checks name it. */
+export function stateMachineArnFor(name: string, region: string, accountId: string): string {
+    return `arn:${partitionOf(region)}:states:${region}:${accountId}:stateMachine:${stateMachineName(name)}`;
+}
+
+/** The state machine of the caller program (program.ts names it "sfn-invoker"). */
+export const SFN_INVOKER = "sfn-invoker";
+
+export interface StepFunctionsTarget {
+    stackName: string;
+    region: string;
+    externalId?: string;
+    /** The Bedrock stack's bedrock-bridge:trustedStateMachineArns. */
+    trustedStateMachineArns?: string[];
+}
+
 /**
  * Preview-time checks of a referenced stack for the state machine; each message says what to change. The program
  * runs them with the other cross-stack checks (crossStackChecks.ts), so they join the one list of problems.
  */
-export function stepFunctionsTargetProblems(region: string, t: { stackName: string; region: string; externalId?: string }): string[] {
+export function stepFunctionsTargetProblems(region: string, stateMachineArn: string, t: StepFunctionsTarget): string[] {
     const problems: string[] = [];
     if (t.region !== region) {
         problems.push(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
     }
-    if (t.externalId) {
-        problems.push(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId), which a Step Functions task's Credentials cannot send: remove the external id there, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
+    // Step Functions sends the state machine's ARN as sts:ExternalId (see trustPolicy in crossAccountBedrockAccess.ts).
+    if (t.externalId && !(t.trustedStateMachineArns ?? []).includes(stateMachineArn)) {
+        problems.push(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId). A Step Functions task sends its state machine's ARN as sts:ExternalId, never a chosen one: add "${stateMachineArn}" to bedrock-bridge:trustedStateMachineArns of stack ${t.stackName} and pulumi up there first, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
     }
     return problems;
 }
 
-function checkTargets(region: string, t: { stackName: string; region: string; externalId?: string }): void {
-    const problems = stepFunctionsTargetProblems(region, t);
-    if (problems.length) throw new pulumi.RunError(problems.join("\n"));
+function checkTargets(region: string, stateMachineArn: string, t: StepFunctionsTarget): void {
+    const problems = stepFunctionsTargetProblems(region, stateMachineArn, t);
+    if (problems.length) throw previewError(problems.join("\n"));
 }
 
 export class StepFunctionsInvoker extends pulumi.ComponentResource {
@@ -89,12 +107,12 @@ export class StepFunctionsInvoker extends pulumi.ComponentResource {
         }, { parent: this });
         this.role = callerRole.role;
 
-        const definition = pulumi.all([targetValues(args.targets), args.defaultModelId]).apply(([values, defaultModelId]) => {
-            values.forEach((v, i) => checkTargets(args.region, { ...v, stackName: args.targets[i].stackName }));
+        const definition = pulumi.all([targetValues(args.targets), args.defaultModelId, pulumi.all(args.targets.map(t => t.trustedStateMachineArns))]).apply(([values, defaultModelId, machines]) => {
+            values.forEach((v, i) => checkTargets(args.region, smArn, { ...v, trustedStateMachineArns: machines[i], stackName: args.targets[i].stackName }));
             // A model must be callable on every target, since a throttled request moves on to the next.
             const allowed = values.map(v => v.models).reduce((a, b) => a.filter(m => b.includes(m)));
             if (!allowed.includes(defaultModelId)) {
-                throw new pulumi.RunError(`bedrock-bridge:defaultModelId "${defaultModelId}" is not allowed by every Bedrock stack the state machine uses (${args.targets.map(t => t.stackName).join(", ")}); allowed by all: ${allowed.join(", ") || "none"}. Add it to bedrock-bridge:models there or pick one of these.`);
+                throw previewError(`bedrock-bridge:defaultModelId "${defaultModelId}" is not allowed by every Bedrock stack the state machine uses (${args.targets.map(t => t.stackName).join(", ")}); allowed by all: ${allowed.join(", ") || "none"}. Add it to bedrock-bridge:models there or pick one of these.`);
             }
             return JSON.stringify(buildDefinition({
                 targets: values.map((v, i) => ({

@@ -27,6 +27,11 @@ export interface StreamingChatBackendArgs {
     chat: ChatConfig;
     /** SigV4 with the assumed role, or short-term Bedrock API keys made from it (bedrock-bridge:auth). */
     auth?: BedrockAuth;
+    /**
+     * Stage access logs: API Gateway refuses them until the region's account setting has a CloudWatch Logs role.
+     * true when the account has one, { after } when this stack manages it, false (default) for none.
+     */
+    accessLogs?: boolean | { after: pulumi.Resource };
 }
 
 export class StreamingChatBackend extends pulumi.ComponentResource {
@@ -52,7 +57,7 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
         const signIn = new ChatSignIn(name, { accountId: args.accountId, region: args.region, chat: c }, parent);
         [this.userPoolId, this.userPoolClientId, this.userPoolArn] = [signIn.userPoolId, signIn.userPoolClientId, signIn.userPoolArn];
 
-        const events = new ChatEventsApi(name, { accountId: args.accountId, region: args.region, rolePath: args.rolePath, namespace: c.namespace, userPoolId: signIn.userPoolId }, parent);
+        const events = new ChatEventsApi(name, { accountId: args.accountId, region: args.region, rolePath: args.rolePath, namespace: c.namespace, userPoolId: signIn.userPoolId, logRetentionDays: args.logRetentionDays }, parent);
         [this.eventApi, this.namespace, this.httpEndpoint, this.realtimeEndpoint] = [events.eventApi, events.namespace, events.httpEndpoint, events.realtimeEndpoint];
 
         // --- Relay: publishes only to its namespace, reaches Bedrock only through the referenced role(s).
@@ -80,6 +85,7 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
                 CHAT_COALESCE_MS: String(c.coalesceMs),
                 ...(c.systemPrompt ? { CHAT_SYSTEM_PROMPT: c.systemPrompt } : {}),
             },
+            environmentSources: { CHAT_SYSTEM_PROMPT: "bedrock-bridge:chat.systemPrompt", CHAT_MODEL_ID: "bedrock-bridge:chat.modelId", CHAT_NAMESPACE: "bedrock-bridge:chat.namespace" },
         }, parent);
         [this.function, this.role, this.monitored] = [relay.function, relay.role, relay.monitored];
         // Invoked asynchronously by the API: a retry would replay the whole answer on the channel.
@@ -91,7 +97,7 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
 
         const rest = new ChatRestApi(name, {
             accountId: args.accountId, chat: c, logRetentionDays: args.logRetentionDays,
-            userPoolArn: signIn.userPoolArn, functionName: relay.function.name, functionInvokeArn: relay.function.invokeArn,
+            userPoolArn: signIn.userPoolArn, functionName: relay.function.name, functionInvokeArn: relay.function.invokeArn, accessLogs: args.accessLogs,
         }, parent);
         [this.restApi, this.stage, this.restEndpoint] = [rest.restApi, rest.stage, rest.restEndpoint];
 

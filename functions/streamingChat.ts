@@ -37,9 +37,14 @@ export interface ChatResult {
     publishRequests?: number;
 }
 
-export const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
-// Cognito subs are UUIDs; anything with "/" or "*" would change the channel, so only this shape is accepted.
-export const SUB = /^[A-Za-z0-9-]{1,128}$/;
+/**
+ * Every channel segment the relay builds (sub, session id) follows the one rule AWS documents for AppSync Events
+ * names, the namespace rule: letters, digits and hyphens, 1..50 characters (Cognito subs and UUIDs fit). Anything
+ * with "/" or "*" would change the channel, so nothing else is accepted.
+ */
+export const CHANNEL_SEGMENT = /^[A-Za-z0-9-]{1,50}$/;
+export const SESSION_ID = CHANNEL_SEGMENT;
+export const SUB = CHANNEL_SEGMENT;
 
 /** Messages for the person in the chat window: no ARNs, regions or account ids (those go to the log). */
 const USER_MESSAGES: Partial<Record<BridgeErrorCode | "Timeout", string>> = {

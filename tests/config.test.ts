@@ -26,7 +26,7 @@ describe("config: every key is known", () => {
         const bedrock = await runBedrock();
         const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:defaultModel": JP, "bedrock-bridge:colour": "blue" }));
         assert.match(msg, /bedrock-bridge:defaultModel is not a bedrock-bridge setting: did you mean bedrock-bridge:defaultModelId\?/);
-        assert.match(msg, /bedrock-bridge:colour is not a bedrock-bridge setting \(known: side, logRetentionDays, monitoring, bedrockStacks, rolePath, defaultModelId, invoker, auth, stepFunctions, chat, tenant\)/);
+        assert.match(msg, /bedrock-bridge:colour is not a bedrock-bridge setting \(known: side, logRetentionDays, monitoring, bedrockStacks, rolePath, defaultModelId, invoker, auth, stepFunctions, chat, apiGatewayAccount, tenant\)/);
     });
 
     it("a misspelled aws: provider key fails naming the provider's key; the provider's other keys pass", async () => {

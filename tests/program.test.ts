@@ -1,12 +1,14 @@
 // Both stacks' programs under mocks: what each side builds, and config errors that fail preview with the key.
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { previewError } from "../components/previewError";
 import { byType, failureOf as configError, json, one, runBedrock, runCaller } from "./support/stacks";
 
 describe("program: bedrock side", () => {
     it("builds the execution role and exports what the caller stack reads", async () => {
         const run = await runBedrock();
         assert.equal(run.outputs.side, "bedrock");
-        assert.match(run.outputs.roleArn, /^arn:aws:iam::222222222222:role\/bedrock-bridge-execution$/);
+        assert.match(run.outputs.roleArn, /^arn:aws:iam::222222222222:role\/bedrock-bridge-execution-bedrock-ap-northeast-1$/);
         assert.equal(run.outputs.region, "ap-northeast-1");
         assert.deepEqual(run.outputs.allowedModelIds, ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0", "apac.anthropic.claude-sonnet-4-20250514-v1:0"]);
         assert.equal(byType(run, "aws:lambda/function:Function").length, 0, "the Bedrock side runs no functions");
@@ -43,6 +45,18 @@ describe("program: caller side", () => {
         const empty = { stack: "bedrock", project: "bedrock-bridge", resources: [], outputs: {} };
         const msg = await configError(runCaller(empty));
         assert.match(msg, /pulumi up -s bedrock/);
+    });
+
+    it("a preview error reads as itself, not buried under repeated 'error serializing property' prefixes", async () => {
+        // One failed output feeding several inputs: Pulumi's own serializer prefixes the same error once per awaiter.
+        const { serializeProperties } = require("@pulumi/pulumi/runtime/rpc");
+        const failing = (make: (m: string) => Error) => {
+            const out = pulumi.output(Promise.resolve("x")).apply((): string => { throw make('stack bedrock has no output "roleArn": deploy the Bedrock side first'); });
+            return Promise.all(["policy", "environment", "description"].map(k => serializeProperties("r", { [k]: out }).catch((e: Error) => e.message)));
+        };
+        const plain = await failing(m => new pulumi.RunError(m));
+        assert.match(plain.at(-1)!, /^(error serializing property "\w+": ){2,}/, "what Pulumi does to a plain RunError");
+        for (const msg of await failing(previewError)) assert.equal(msg, 'stack bedrock has no output "roleArn": deploy the Bedrock side first');
     });
 });
 

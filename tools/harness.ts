@@ -55,6 +55,8 @@ export interface StackRun {
     outputs: Record<string, any>;
     /** Names of the outputs the program marked secret (Pulumi shows them as [secret]). */
     secretOutputs?: string[];
+    /** Data sources the program read, with their arguments (they need permissions too). */
+    invokes?: { token: string; args: Record<string, any> }[];
 }
 
 let mocks: RecordingMocks | undefined;
@@ -187,5 +189,6 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
         urns.set(`${parts[2].split("$").pop()}::${parts[3]}`, urn);
     }
     const resources = m.records.map(r => ({ ...r, urn: urns.get(`${r.type}::${r.name}`) ?? "" }));
-    return { stack: opts.stack, project: PROJECT, resources, outputs, secretOutputs };
+    const invokes = m.calls.map(c => ({ token: c.token, args: c.args }));
+    return { stack: opts.stack, project: PROJECT, resources, outputs, secretOutputs, invokes };
 }

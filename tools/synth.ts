@@ -1,6 +1,7 @@
 // Offline synth: `npm run synth -- <stack> [--diff <base plan.json>]`
 // Runs the program under mocks with Pulumi.<stack>.yaml's config and writes .synth/<stack>/plan.json plus each
 // Lambda package unpacked under .synth/<stack>/lambdas/<function resource name>/, then prints a short summary.
+import "./quiet";
 import * as fs from "fs";
 import * as path from "path";
 import { describeError, readStackConfig, ROOT, runStack, StackRun } from "./harness";
@@ -23,6 +24,8 @@ export interface Plan {
     project: string;
     resources: PlanResource[];
     outputs: Record<string, any>;
+    /** Data sources read at preview (token and arguments), e.g. aws:bedrock/getInferenceProfile. */
+    invokes?: { token: string; args: Record<string, any> }[];
 }
 
 export function planPath(stack: string, dir = SYNTH_DIR): string {
@@ -62,7 +65,7 @@ export async function writePlan(run: StackRun, dir = SYNTH_DIR): Promise<Plan> {
     }
     // Secret outputs (API key secrets, say) never reach the plan file or the summary, as in `pulumi stack output`.
     const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs?.includes(k) ? "[secret]" : v]));
-    const plan: Plan = { stack: run.stack, project: run.project, resources, outputs };
+    const plan: Plan = { stack: run.stack, project: run.project, resources, outputs, invokes: run.invokes ?? [] };
     fs.writeFileSync(planPath(run.stack, dir), JSON.stringify(plan, null, 2) + "\n");
     return plan;
 }

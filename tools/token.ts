@@ -1,5 +1,6 @@
 // `npm run token -- <stack>`: a short-term Bedrock API key for the Bedrock stack's role, made from your own
 // credentials (assume the role, presign with @aws/bedrock-token-generator). See README "Bedrock API keys".
+import "./quiet";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import * as fs from "fs";
@@ -11,6 +12,11 @@ import { keyKind, toBridgeError } from "../functions/errors";
 
 export const USAGE = `usage: npm run token -- <stack> [--role-arn ARN] [--region REGION] [--external-id ID] [--duration SECONDS] [--check [MODEL_ID]] [--json] [--plan FILE]
        npm run token -- <stack> --verify [MODEL_ID]    check the key in AWS_BEARER_TOKEN_BEDROCK (short- or long-term)
+       npm run token -- --help
+
+Prints "export AWS_BEARER_TOKEN_BEDROCK=…" for a short-term Bedrock API key of the stack's execution role, made from
+your own credentials (AWS_PROFILE). Into the current shell: eval "$(npm run -s token -- <stack>)" (fails non-zero when
+the command does).
 
 Role and region come from .synth/<stack>/plan.json (npm run synth -- <stack>) unless given; for a deployed stack:
   npm run token -- bedrock --role-arn "$(pulumi stack output roleArn -s bedrock)" --region "$(pulumi stack output region -s bedrock)"`;
@@ -26,6 +32,7 @@ export interface TokenArgs {
     modelId?: string;
     json: boolean;
     plan?: string;
+    help?: boolean;
 }
 
 /** A failure the command reports as one line, without a stack trace. */
@@ -40,6 +47,7 @@ export function parseArgs(argv: string[]): TokenArgs {
         if (v === undefined || v.startsWith("--")) fail(`${flag} needs a value\n${USAGE}`);
         return v;
     };
+    if (argv.includes("--help") || argv.includes("-h")) return { ...a, help: true };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--role-arn") a.roleArn = value(i++, arg);
@@ -84,9 +92,23 @@ export function resolveTarget(a: TokenArgs, root = path.join(__dirname, "..")): 
     return { roleArn, region, externalId: ext, models: a.modelId ? [a.modelId] : outputs.allowedModelIds ?? [] };
 }
 
+/** Failures to reach a service at all (DNS, refused or dropped connections, timeouts): nothing was refused. */
+const NETWORK_CODES = ["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "ECONNABORTED"];
+export function isNetworkError(e: any): boolean {
+    for (let cur = e, depth = 0; cur && depth < 4; cur = cur.cause, depth++) {
+        if (NETWORK_CODES.includes(String(cur.code ?? cur.errno ?? "")) || cur.name === "TimeoutError") return true;
+    }
+    return false;
+}
+
 /** STS failures of the command, said for a person at a terminal. */
-function stsError(e: any, t: Target, who?: string): never {
+export function stsError(e: any, t: Target, who?: string): never {
     const name = String(e?.name ?? "");
+    if (isNetworkError(e)) {
+        const code = e?.code ?? e?.cause?.code ?? name;
+        const endpoint = process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL ?? `https://sts.${t.region}.amazonaws.com`;
+        fail(`could not reach STS at ${endpoint} (${code}): nothing was refused, the request did not get through. Check the network, DNS, a proxy (HTTPS_PROXY) or VPC endpoint, and AWS_ENDPOINT_URL_STS, then try again.`);
+    }
     if (name === "CredentialsProviderError" || /Could not load credentials/i.test(String(e?.message))) {
         fail("no AWS credentials found in the caller account: set AWS_PROFILE (or run aws sso login) and try again");
     }
@@ -112,7 +134,8 @@ export async function assumeAndMint(t: Target, durationSeconds: number): Promise
             DurationSeconds: durationSeconds,
         }));
     } catch (e) {
-        const who = await sts.send(new GetCallerIdentityCommand({})).then(r => r.Arn, () => undefined);
+        // Who was refused, for the message; pointless (and slow) when STS cannot be reached at all.
+        const who = isNetworkError(e) ? undefined : await sts.send(new GetCallerIdentityCommand({})).then(r => r.Arn, () => undefined);
         stsError(e, t, who);
     }
     const c = out.Credentials!;
@@ -133,6 +156,10 @@ export async function checkKey(token: string, region: string, modelId: string | 
 
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void, env = process.env): Promise<void> {
     const a = parseArgs(argv);
+    if (a.help) {
+        out(USAGE);
+        return;
+    }
     const t = resolveTarget(a);
     if (a.verify) {
         const token = env.AWS_BEARER_TOKEN_BEDROCK;
@@ -158,6 +185,9 @@ if (require.main === module) {
         () => process.exit(0),
         e => {
             console.error(`token: ${(e as { clear?: boolean }).clear ? e.message : `unexpected failure: ${(e as Error)?.name}: ${(e as Error)?.message}`}`);
+            // Inside eval "$(npm run -s token …)" the shell runs what we print: an empty output would let eval succeed.
+            // `false` makes it fail (and stops a set -e script) without closing an interactive shell.
+            if (!process.stdout.isTTY && !process.argv.includes("--json")) console.log("false # npm run token failed, see the message above");
             process.exit(1);
         });
 }

@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { StackRun } from "../../tools/harness";
+import { sharedMocks, StackRun } from "../../tools/harness";
 import { ALLOW_ALL, decide, foundationModelArn, inferenceProfileArn } from "../support/iam";
 import { checkAll } from "../../policy/rules";
 import { byType, failureOf, json, one, runBedrock } from "../support/stacks";
@@ -14,7 +14,12 @@ const JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const APAC = "apac.anthropic.claude-sonnet-4-20250514-v1:0";
 const profileArn = (id: string) => inferenceProfileArn(REGION, ACCOUNT, id);
 const fmArn = foundationModelArn;
-const KEY_USER = `arn:aws:iam::${ACCOUNT}:user/bedrock-bridge/api-keys/BedrockAPIKey-exploration`;
+// IAM names are account-global: the user name carries the stack and region (two Bedrock stacks may share an account).
+const KEY_USER_NAME = "BedrockAPIKey-exploration-bedrock-ap-northeast-1";
+const KEY_USER = `arn:aws:iam::${ACCOUNT}:user/bedrock-bridge/api-keys/${KEY_USER_NAME}`;
+const ROLE_NAME = "bedrock-bridge-execution-bedrock-ap-northeast-1";
+/** The example stack shows short-term keys only; these tests declare the long-term key README describes. */
+const EXAMPLE_KEY = { "bedrock-bridge:apiKeys": [{ name: "exploration", expiryDays: 30, status: "Active" }] };
 const allowAll = ALLOW_ALL;
 const KEY = "aws:iam/serviceSpecificCredential:ServiceSpecificCredential";
 
@@ -34,16 +39,16 @@ const statementsOf = (run: StackRun, type: string, name: string) => json(one(run
 
 describe("BedrockApiKeys: long-term keys under mocks", () => {
     let run: StackRun;
-    before(async () => { run = await runBedrock(); });
+    before(async () => { run = await runBedrock(EXAMPLE_KEY); });
 
-    it("creates the example stack's one key: a user under the key path with a Bedrock credential of 30 days", () => {
+    it("creates a declared key: a user under the key path with a Bedrock credential of 30 days", () => {
         const user = one(run, "aws:iam/user:User");
-        assert.equal(user.inputs.name, "BedrockAPIKey-exploration");
+        assert.equal(user.inputs.name, KEY_USER_NAME);
         assert.equal(user.inputs.path, "/bedrock-bridge/api-keys/");
         assert.equal(user.state.arn, KEY_USER);
         const key = one(run, KEY);
         assert.equal(key.inputs.serviceName, "bedrock.amazonaws.com");
-        assert.equal(key.inputs.userName, "BedrockAPIKey-exploration");
+        assert.equal(key.inputs.userName, KEY_USER_NAME);
         assert.equal(key.inputs.credentialAgeDays, 30);
         assert.equal(key.inputs.status, "Active");
     });
@@ -70,7 +75,7 @@ describe("BedrockApiKeys: long-term keys under mocks", () => {
         const p = byType(run, "aws:iam/policy:Policy").find(x => x.name === "api-keys-short-term")!;
         assert.deepEqual(json(p.inputs.policy).Statement, [{ Sid: "CallWithShortTermKey", Effect: "Allow", Action: "bedrock:CallWithBearerToken", Resource: "*", Condition: { StringEquals: { "bedrock:bearerTokenType": "SHORT_TERM" } } }]);
         const attach = one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "api-keys-short-term");
-        assert.equal(attach.inputs.role, "bedrock-bridge-execution");
+        assert.equal(attach.inputs.role, ROLE_NAME);
         const off = await runBedrock({ "bedrock-bridge:shortTermKeys": "false" });
         assert.equal(byType(off, "aws:iam/policy:Policy").length, 0);
         assert.equal(off.outputs.shortTermKeys, false);
@@ -85,7 +90,7 @@ describe("BedrockApiKeys: long-term keys under mocks", () => {
             ],
         });
         const keys = byType(r, KEY);
-        assert.deepEqual(keys.map(k => [k.inputs.userName, k.inputs.status, k.inputs.credentialAgeDays]), [["BedrockAPIKey-old", "Inactive", 7], ["BedrockAPIKey-console-like", "Active", 30]]);
+        assert.deepEqual(keys.map(k => [k.inputs.userName, k.inputs.status, k.inputs.credentialAgeDays]), [["BedrockAPIKey-old-bedrock-ap-northeast-1", "Inactive", 7], ["BedrockAPIKey-console-like-bedrock-ap-northeast-1", "Active", 30]]);
         const old = statementsOf(r, "aws:iam/userPolicy:UserPolicy", "api-keys-old");
         assert.ok(!old.some((s: any) => String(s.Action).includes("aws-marketplace")), "the stack-wide Marketplace grant is the role's, not the key's");
         const managed = one(r, "aws:iam/userPolicyAttachment:UserPolicyAttachment");
@@ -110,9 +115,40 @@ describe("BedrockApiKeys: long-term keys under mocks", () => {
     });
 });
 
+describe("BedrockApiKeys: expired long-term keys", () => {
+    /** Runs the stack with AWS's view of the credential: what the state holds after a refresh past the expiry. */
+    async function withReportedStatus(status: string, overrides: Record<string, unknown>, key = "api-keys-exploration") {
+        const mocks = sharedMocks();
+        const original = mocks.newResource.bind(mocks);
+        mocks.newResource = (args) => {
+            const r = original(args);
+            return args.type === KEY && args.name === key ? { ...r, state: { ...r.state, status } } : r;
+        };
+        try {
+            return await withWarnings(overrides);
+        } finally {
+            mocks.newResource = original;
+        }
+    }
+
+    it("preview fails, before pulumi up would try to set an expired key Active again, and says how to rotate", async () => {
+        const msg = await failureOf(withReportedStatus("Expired", EXAMPLE_KEY));
+        assert.match(msg, /bedrock-bridge:apiKeys "exploration" has expired .*add a key under a new name \(e\.g\. \{name: exploration-2, expiryDays: 30\}\).*set status: Expired for it/);
+    });
+
+    it("status: Expired leaves the key's status to AWS and warns until the entry is removed", async () => {
+        const { run: r, warnings } = await withReportedStatus("Expired", { "bedrock-bridge:apiKeys": [{ name: "exploration", expiryDays: 30, status: "Expired" }, { name: "exploration-2", expiryDays: 30 }] });
+        const [old, fresh] = byType(r, KEY);
+        assert.equal(old.inputs.status, "Inactive", "never asks AWS to set Expired (read-only) or Active");
+        assert.equal(fresh.inputs.status, "Active");
+        assert.deepEqual(r.outputs.apiKeys.map((k: any) => [k.name, k.status]), [["exploration", "Expired"], ["exploration-2", "Active"]]);
+        assert.equal(warnings.filter(w => /"exploration" has expired/.test(w)).length, 1, warnings.join("\n"));
+    });
+});
+
 describe("BedrockApiKeys: optional deny of long-term keys", () => {
     let run: StackRun;
-    before(async () => { run = await runBedrock({ "bedrock-bridge:denyLongTermBearerTokens": "true" }); });
+    before(async () => { run = await runBedrock({ ...EXAMPLE_KEY, "bedrock-bridge:denyLongTermBearerTokens": "true" }); });
 
     it("creates a managed deny policy to attach to principals, attached to the execution role too", () => {
         const p = byType(run, "aws:iam/policy:Policy").find(x => x.name === "api-keys-deny-long-term")!;
@@ -122,7 +158,7 @@ describe("BedrockApiKeys: optional deny of long-term keys", () => {
             { Sid: "DenyCreatingBedrockApiKeys", Effect: "Deny", Action: "iam:CreateServiceSpecificCredential", Resource: "*", Condition: { StringEquals: { "iam:ServiceSpecificCredentialServiceName": "bedrock.amazonaws.com" } } },
         ]);
         assert.equal(run.outputs.denyLongTermKeysPolicyArn, p.state.arn);
-        assert.equal(one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "api-keys-deny-long-term").inputs.role, "bedrock-bridge-execution");
+        assert.equal(one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "api-keys-deny-long-term").inputs.role, ROLE_NAME);
     });
 
     it("exports the organisation-wide SCP, exempting exactly the declared key users", () => {
@@ -139,7 +175,7 @@ describe("BedrockApiKeys: IAM matrix (iam-simulate)", () => {
     let denyPolicy: any;
     let scp: any;
     before(async () => {
-        run = await runBedrock({ "bedrock-bridge:denyLongTermBearerTokens": "true" });
+        run = await runBedrock({ ...EXAMPLE_KEY, "bedrock-bridge:denyLongTermBearerTokens": "true" });
         keyPolicy = json(one(run, "aws:iam/userPolicy:UserPolicy").inputs.policy);
         denyPolicy = json(byType(run, "aws:iam/policy:Policy").find(x => x.name === "api-keys-deny-long-term")!.inputs.policy);
         scp = json(run.outputs.denyLongTermKeysScp);
@@ -191,7 +227,7 @@ describe("BedrockApiKeys: IAM matrix (iam-simulate)", () => {
 
     it("the execution role's sessions may be short-term keys only", async () => {
         const role = one(run, "aws:iam/role:Role").state.arn;
-        const session = `arn:aws:sts::${ACCOUNT}:assumed-role/bedrock-bridge-execution/bb-token-alice`;
+        const session = `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/bb-token-alice`;
         const policies = [json(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy), json(byType(run, "aws:iam/policy:Policy").find(x => x.name === "api-keys-short-term")!.inputs.policy), denyPolicy];
         const asRole = (type: string) => decide({ principal: session, principalArn: role, action: "bedrock:CallWithBearerToken", resource: "*", resourceAccount: ACCOUNT, identityPolicies: policies, context: bearer(type) });
         assert.equal(await asRole("SHORT_TERM"), "Allowed");
@@ -269,7 +305,7 @@ describe("Bedrock API key config errors name the key", () => {
         ["expiry as text", keys([{ name: "a", expiryDays: "30" }]), /expiryDays must be a whole number from 1 to 36600 \(got "30"\)/],
         ["no expiry", keys([{ name: "a" }]), /bedrock-bridge:apiKeys "a"\.expiryDays is required .*never: true/],
         ["expiry and never", keys([{ name: "a", expiryDays: 3, never: true }]), /sets both expiryDays and never/],
-        ["unknown status", keys([{ name: "a", expiryDays: 3, status: "Disabled" }]), /bedrock-bridge:apiKeys "a"\.status must be Active or Inactive \(got "Disabled"\)/],
+        ["unknown status", keys([{ name: "a", expiryDays: 3, status: "Disabled" }]), /bedrock-bridge:apiKeys "a"\.status must be Active, Inactive or Expired \(got "Disabled"\)/],
         ["unknown field", keys([{ name: "a", expiryDays: 3, expiry: 3 }]), /bedrock-bridge:apiKeys "a" has unknown fields expiry/],
         ["bad name", keys([{ name: "has space", expiryDays: 3 }]), /bedrock-bridge:apiKeys\[0\]\.name must be 1\.\.50 characters/],
         ["duplicate name", keys([{ name: "a", expiryDays: 3 }, { name: "a", expiryDays: 4 }]), /bedrock-bridge:apiKeys names "a" more than once/],

@@ -161,7 +161,8 @@ describe("state machine definition: executions", () => {
                 { Role: "assistant", Content: [{ Text: "晴れです。" }] },
                 { Role: "user", Content: [{ Text: "明日は?" }] },
             ],
-            InferenceConfig: { MaxTokens: 200, Temperature: 0.7, TopP: 0.9, StopSequences: ["\n\nHuman:"] },
+            // topP of its own: no default temperature beside it.
+            InferenceConfig: { MaxTokens: 200, TopP: 0.9, StopSequences: ["\n\nHuman:"] },
             System: [{ Text: "簡潔に答えてください。" }],
         });
         assert.deepEqual(run.output, {
@@ -188,6 +189,25 @@ describe("state machine definition: executions", () => {
         assert.equal(run.status, "SUCCEEDED", run.cause);
         assert.deepEqual(run.calls[0].arguments.Messages, [{ Role: "user", Content: [{ Text: "hi" }] }]);
         assert.deepEqual(run.calls[0].arguments.InferenceConfig, { MaxTokens: 1000, Temperature: 0 });
+    });
+
+    it("topP alone is sent without the default temperature (Claude Sonnet 4.5 refuses both)", async () => {
+        const run = await sm.run({ message: "hi", inferenceConfig: { topP: 0.8 } }, answer());
+        assert.equal(run.status, "SUCCEEDED", run.cause);
+        assert.deepEqual(run.calls[0].arguments.InferenceConfig, { MaxTokens: 1000, TopP: 0.8 });
+    });
+
+    it("both temperature and topP for a model that accepts only one fail before Bedrock, naming the fix", async () => {
+        const run = await sm.run({ message: "hi", inferenceConfig: { temperature: 0.5, topP: 0.8 } }, answer());
+        assert.equal(run.error, "BedrockBridge.InvalidInput", run.cause);
+        assert.match(run.cause!, /both "temperature" and "topP".*only one of them/);
+        assert.equal(run.calls.length, 0);
+    });
+
+    it("both temperature and topP go through for a model that takes both (Claude Sonnet 4)", async () => {
+        const run = await sm.run({ message: "hi", modelId: APAC, inferenceConfig: { temperature: 0.5, topP: 0.8 } }, answer());
+        assert.equal(run.status, "SUCCEEDED", run.cause);
+        assert.deepEqual(run.calls[0].arguments.InferenceConfig, { MaxTokens: 1000, Temperature: 0.5, TopP: 0.8 });
     });
 
     it("an answer without text blocks gives empty text, not a failure", async () => {

@@ -62,15 +62,15 @@ describe("StepFunctionsInvoker", () => {
         assert.equal(one(longer, LOGS, "sfn-invoker-logs").inputs.retentionInDays, 365);
     });
 
-    it("is a STANDARD state machine logging ALL with execution data at the state-machine level, no tracing", async () => {
+    it("is a STANDARD state machine logging ERROR without execution data (no prompts in logs) at the state-machine level, no tracing", async () => {
         const { bedrock, run } = await caller();
         const sm = one(run, SM);
         assert.equal(sm.inputs.type, "STANDARD");
         assert.equal(sm.inputs.roleArn, one(run, ROLE, "sfn-invoker-role").state.arn);
         assert.deepEqual(sm.inputs.loggingConfiguration, {
             logDestination: `${one(run, LOGS, "sfn-invoker-logs").state.arn}:*`,
-            level: "ALL",
-            includeExecutionData: true,
+            level: "ERROR",
+            includeExecutionData: false,
         });
         assert.deepEqual(sm.inputs.tracingConfiguration, { enabled: false });
         const definition = json(sm.inputs.definition);
@@ -84,18 +84,19 @@ describe("StepFunctionsInvoker", () => {
 
     it("takes type, log level, execution data, tracing and request defaults from bedrock-bridge:stepFunctions", async () => {
         const { run } = await caller({
-            "bedrock-bridge:stepFunctions": { type: "EXPRESS", logLevel: "ERROR", includeExecutionData: false, tracing: true, maxTokens: 512, temperature: 0.2, retry: { maxAttempts: 5 } },
+            "bedrock-bridge:stepFunctions": { type: "EXPRESS", logLevel: "ALL", includeExecutionData: true, tracing: true, maxTokens: 512, temperature: 0.2, retry: { maxAttempts: 5 } },
         });
         const sm = one(run, SM);
         assert.equal(sm.inputs.type, "EXPRESS");
-        assert.equal(sm.inputs.loggingConfiguration.level, "ERROR");
-        assert.equal(sm.inputs.loggingConfiguration.includeExecutionData, false);
+        // ALL with execution data stays possible, as an explicit opt-in.
+        assert.equal(sm.inputs.loggingConfiguration.level, "ALL");
+        assert.equal(sm.inputs.loggingConfiguration.includeExecutionData, true);
         assert.deepEqual(sm.inputs.tracingConfiguration, { enabled: true });
         const xray = policyOf(run).Statement.find((s: any) => JSON.stringify(s.Action).includes("xray:"));
         assert.deepEqual([...xray.Action].sort(), ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
         const definition = json(sm.inputs.definition);
         assert.match(definition.States.PrepareRequest.Assign.request, /\$ic\.maxTokens : 512,/);
-        assert.match(definition.States.PrepareRequest.Assign.request, /\$ic\.temperature : 0\.2,/);
+        assert.match(definition.States.PrepareRequest.Assign.request, /\$ic\.temperature : \(\$not\(\$exists\(\$ic\.topP\)\) \? 0\.2\),/);
         assert.equal(definition.States["Converse.1"].Retry[0].MaxAttempts, 5);
     });
 
@@ -135,9 +136,39 @@ describe("StepFunctionsInvoker", () => {
         assert.match(msg, /bedrock-bridge:stepFunctions \{enabled: false\}/);
     });
 
-    it("fails at preview when the Bedrock stack needs an external id, which Credentials cannot send", async () => {
+    const SM_ARN = "arn:aws:states:ap-northeast-1:111111111111:stateMachine:bedrock-bridge-caller-sfn-invoker";
+
+    it("fails at preview when the Bedrock stack needs an external id but does not trust this state machine's ARN as one", async () => {
         const msg = await failure(caller({}, { "bedrock-bridge:externalId": "ext-123" }));
-        assert.match(msg, /requires an external id/);
+        assert.match(msg, /requires an external id \(its bedrock-bridge:externalId\)/);
+        assert.match(msg, /sends its state machine's ARN as sts:ExternalId/);
+        assert.ok(msg.includes(`add "${SM_ARN}" to bedrock-bridge:trustedStateMachineArns of stack bedrock`), msg);
+    });
+
+    it("with an external id, the Bedrock role trusts the listed state machine by its ARN as external id, and nothing else (simulator)", async () => {
+        const { bedrock, run } = await caller({}, { "bedrock-bridge:externalId": "ext-123", "bedrock-bridge:trustedStateMachineArns": [SM_ARN] });
+        assert.equal(one(run, SM).inputs.name, SM_ARN.split(":").pop());
+        assert.deepEqual(bedrock.outputs.trustedStateMachineArns, [SM_ARN]);
+        const role = one(run, ROLE, "sfn-invoker-role");
+        const bedrockRole = one(bedrock, ROLE);
+        const trust = json(bedrockRole.inputs.assumeRolePolicy);
+        const assume = (externalId?: string, principal = role.state.arn) => decide({
+            principal: sessionOf(principal), principalArn: principal, action: "sts:AssumeRole", resource: bedrockRole.state.arn,
+            resourceAccount: "222222222222", identityPolicies: [policyOf(run)], resourcePolicy: trust,
+            context: externalId ? { "sts:ExternalId": externalId } : {},
+        });
+        assert.equal(await assume(SM_ARN), "Allowed", "what Step Functions sends");
+        assert.equal(await assume("ext-123"), "Allowed", "the functions' external id still works");
+        assert.equal(await assume(), "ImplicitlyDenied");
+        assert.equal(await assume(SM_ARN.replace("caller-sfn", "other-sfn")), "ImplicitlyDenied", "another state machine's ARN");
+        assert.equal(await assume(SM_ARN, "arn:aws:iam::111111111111:role/elsewhere/x"), "ImplicitlyDenied", "a role outside the caller path");
+    });
+
+    it("bedrock-bridge:trustedStateMachineArns must be state machines of the caller accounts", async () => {
+        const bad = await failure(runBedrock({ "bedrock-bridge:trustedStateMachineArns": ["arn:aws:lambda:x"] }));
+        assert.match(bad, /trustedStateMachineArns has invalid entries "arn:aws:lambda:x"/);
+        const foreign = await failure(runBedrock({ "bedrock-bridge:trustedStateMachineArns": ["arn:aws:states:ap-northeast-1:999999999999:stateMachine:x"] }));
+        assert.match(foreign, /names arn:aws:states:ap-northeast-1:999999999999:stateMachine:x, whose account 999999999999 is not in bedrock-bridge:callerAccountIds/);
     });
 
     const configErrors: [string, unknown, RegExp][] = [

@@ -1,6 +1,7 @@
 // StreamingChatBackend under mocks: every resource of seed 003 as this program declares it, the IAM of each role
 // through the simulator, the request schema through a JSON-schema validator, and the config errors.
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { byType, failureOf, json, one, runBedrock, runCaller } from "../support/stacks";
@@ -61,8 +62,14 @@ describe("StreamingChatBackend", () => {
         const trust = json(logsRole.inputs.assumeRolePolicy).Statement[0];
         assert.deepEqual(trust.Principal, { Service: "appsync.amazonaws.com" });
         assert.deepEqual(trust.Condition.StringEquals, { "aws:SourceAccount": "111111111111" });
+        // AppSync's own log group, made by the stack with its retention (AppSync would make it with none) ...
+        const group = r("aws:cloudwatch/logGroup:LogGroup", "chat-appsync-logs");
+        assert.equal(group.inputs.name, `/aws/appsync/apis/${r("aws:appsync/api:Api").state.apiId}`);
+        assert.equal(group.inputs.retentionInDays, 30);
+        // ... so the role writes to exactly that group and cannot create log groups.
         const logs = json(r("aws:iam/rolePolicy:RolePolicy", "chat-appsync-logs").inputs.policy).Statement;
-        assert.deepEqual(logs.map((s: any) => s.Resource), [["arn:aws:logs:ap-northeast-1:111111111111:log-group:/aws/appsync/apis/*"]]);
+        assert.deepEqual(logs.map((s: any) => s.Resource), [[`${group.state.arn}:*`]]);
+        assert.deepEqual(logs.flatMap((s: any) => s.Action), ["logs:CreateLogStream", "logs:PutLogEvents"]);
     });
 
     it("creates the channel namespace with the onSubscribe handler file, IAM publish and Cognito subscribe", () => {
@@ -152,11 +159,11 @@ describe("StreamingChatBackend", () => {
         const valid = new Ajv().compile(schema);
         const ok = [
             { prompt: "hello", sessionid: "0f8e4d1c-2b3a-4c5d-9e8f-7a6b5c4d3e2f" },
-            { prompt: "x".repeat(8000), sessionid: "s_1", history: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] },
+            { prompt: "x".repeat(8000), sessionid: "s-1", history: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] },
         ];
         const bad = [
             {}, { prompt: "hello" }, { sessionid: "s-1" }, { prompt: "", sessionid: "s-1" }, { prompt: "x".repeat(8001), sessionid: "s-1" },
-            { prompt: "hi", sessionid: "a/b" }, { prompt: "hi", sessionid: "*" }, { prompt: "hi", sessionid: "x".repeat(65) },
+            { prompt: "hi", sessionid: "a/b" }, { prompt: "hi", sessionid: "*" }, { prompt: "hi", sessionid: "x".repeat(51) }, { prompt: "hi", sessionid: "s_1" },
             { prompt: "hi", sessionid: "s-1", sub: "someone-else" }, { prompt: 5, sessionid: "s-1" },
             { prompt: "hi", sessionid: "s-1", history: Array(5).fill({ role: "user", content: "a" }) },
             { prompt: "hi", sessionid: "s-1", history: [{ role: "system", content: "a" }] },
@@ -194,12 +201,51 @@ describe("StreamingChatBackend", () => {
         assert.equal(perm.sourceAccount, "111111111111");
     });
 
-    it("stage: access logs, throttling, and a deployment that changes when the API does", async () => {
+    it("stage on a fresh account: no access logs (API Gateway would refuse them without the account setting), nothing account-wide", () => {
+        const stage = r("aws:apigateway/stage:Stage").inputs;
+        assert.equal(stage.accessLogSettings, undefined);
+        assert.equal(byType(run, "aws:cloudwatch/logGroup:LogGroup").filter(l => l.name === "chat-api-access-logs").length, 0);
+        assert.equal(byType(run, "aws:apigateway/account:Account").length, 0);
+    });
+
+    it("apiGatewayAccount: existing turns the stage's access logs on, without touching the account setting", async () => {
+        const existing = await runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "existing" });
+        assert.equal(byType(existing, "aws:apigateway/account:Account").length, 0);
+        const stage = one(existing, "aws:apigateway/stage:Stage").inputs;
+        assert.equal(stage.accessLogSettings.destinationArn, one(existing, "aws:cloudwatch/logGroup:LogGroup", "chat-api-access-logs").state.arn);
+        assert.equal(json(stage.accessLogSettings.format).sub, "$context.authorizer.claims.sub");
+    });
+
+    it("apiGatewayAccount: manage sets the account setting with its own role, warns that it is account-wide, and logs", async () => {
+        const warnings: string[] = [];
+        const original = pulumi.log.warn;
+        (pulumi.log as any).warn = (msg: string) => { warnings.push(msg); return Promise.resolve(); };
+        let managed;
+        try {
+            managed = await runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "manage" });
+        } finally {
+            (pulumi.log as any).warn = original;
+        }
+        const account = one(managed, "aws:apigateway/account:Account");
+        const role = one(managed, "aws:iam/role:Role", "apigateway-account-cloudwatch");
+        assert.equal(account.inputs.cloudwatchRoleArn, role.state.arn);
+        const trust = json(role.inputs.assumeRolePolicy).Statement[0];
+        assert.deepEqual(trust.Principal, { Service: "apigateway.amazonaws.com" });
+        assert.deepEqual(trust.Condition, { StringEqualsIfExists: { "aws:SourceAccount": "111111111111" } });
+        assert.equal(one(managed, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "apigateway-account-cloudwatch").inputs.policyArn,
+            "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
+        assert.ok(one(managed, "aws:apigateway/stage:Stage").inputs.accessLogSettings.destinationArn);
+        assert.equal(managed.outputs.apiGatewayCloudWatchRoleArn, role.state.arn);
+        assert.ok(warnings.some(w => /ACCOUNT-WIDE \(one per region per account\)/.test(w)), warnings.join("\n"));
+        assert.match(await failureOf(runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "yes" })), /bedrock-bridge:apiGatewayAccount must be one of manage, existing, none/);
+    });
+
+    it("stage: throttling, and a deployment that changes when the API does", async () => {
         const stage = r("aws:apigateway/stage:Stage").inputs;
         assert.equal(stage.stageName, "prod");
         assert.equal(stage.deployment, r("aws:apigateway/deployment:Deployment").id);
-        assert.equal(stage.accessLogSettings.destinationArn, r("aws:cloudwatch/logGroup:LogGroup", "chat-api-access-logs").state.arn);
-        const fmt = json(stage.accessLogSettings.format);
+        const existing = await runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "existing" });
+        const fmt = json(one(existing, "aws:apigateway/stage:Stage").inputs.accessLogSettings.format);
         assert.equal(fmt.requestId, "$context.requestId");
         assert.equal(fmt.sub, "$context.authorizer.claims.sub");
         const ms = r("aws:apigateway/methodSettings:MethodSettings").inputs;
@@ -224,6 +270,21 @@ describe("StreamingChatBackend", () => {
         assert.equal(o.chatNamespace, "bedrock-stream-response");
         assert.equal(o.chatUserPoolId, r("aws:cognito/userPool:UserPool").id);
         assert.equal(o.chatUserPoolClientId, r("aws:cognito/userPoolClient:UserPoolClient").id);
+    });
+
+    it("checks the relay's whole environment in bytes at preview (Lambda's 4 KB), naming chat.systemPrompt", async () => {
+        // 1,400 Japanese characters: within the character bound, but 4.2 KB of UTF-8.
+        const japanese = "日本語で簡潔に答えてください。".repeat(100);
+        assert.equal(japanese.length, 1500);
+        const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:chat": { ...CHAT, systemPrompt: japanese } }));
+        assert.match(msg, /function chat-relay: its environment is \d+ bytes, over Lambda's limit of 4096 bytes/);
+        assert.match(msg, /biggest part is bedrock-bridge:chat\.systemPrompt \(CHAT_SYSTEM_PROMPT\) with 45\d\d bytes/);
+        assert.ok(!msg.includes("error serializing property"), msg);
+        // The same number of ASCII characters fits, and the relay gets the prompt.
+        const ascii = await runCaller(bedrock, { "bedrock-bridge:chat": { ...CHAT, systemPrompt: "a".repeat(1500) } });
+        const env = one(ascii, "aws:lambda/function:Function", "chat-relay").inputs.environment.variables;
+        assert.equal(env.CHAT_SYSTEM_PROMPT.length, 1500);
+        assert.ok(Buffer.byteLength(JSON.stringify(env)) <= 4096);
     });
 
     it("fails preview with messages naming the chat keys", async () => {

@@ -80,6 +80,13 @@ describe("chat onSubscribe handler (APPSYNC_JS)", () => {
         ["unicode look-alike dash", `/${NS}/${ALICE.replace("-", "\u2010")}/s-1`, ALICE, false],
         ["trailing space", `/${NS}/${ALICE} /s-1`, ALICE, false],
         ["dot segments", `/${NS}/${ALICE}/../${BOB}/s-1`, ALICE, false],
+        // Session segments follow the relay's channel rule: [A-Za-z0-9-], 1..50 (AppSync's namespace rule).
+        ["a UUID session id", `/${NS}/${ALICE}/${BOB}`, ALICE, true],
+        ["a 50-character session id", `/${NS}/${ALICE}/${"s".repeat(50)}`, ALICE, true],
+        ["a 51-character session id", `/${NS}/${ALICE}/${"s".repeat(51)}`, ALICE, false],
+        ["an underscore in the session id", `/${NS}/${ALICE}/s_1`, ALICE, false],
+        ["a dot in the session id", `/${NS}/${ALICE}/s.1`, ALICE, false],
+        ["a partial wildcard in the session id", `/${NS}/${ALICE}/s-*`, ALICE, false],
     ];
     for (const [label, channel, sub, expected] of table) {
         it(`${expected ? "allows" : "refuses"} ${label}: ${channel}`, () => {

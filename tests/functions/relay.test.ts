@@ -306,10 +306,14 @@ describe("chat relay Lambda package", function () {
         const r = await runLambda(dir, [{ events: [
             { body: { prompt: "x", sessionid: "s-1" }, sub: `${SUB}/../other`, requestId: "req-sub" },
             { body: { prompt: "x", sessionid: "s/*" }, sub: SUB, requestId: "req-sess" },
+            // Channel segments follow AppSync's namespace rule: [A-Za-z0-9-], 1..50.
+            { body: { prompt: "x", sessionid: "s_1" }, sub: SUB, requestId: "req-underscore" },
+            { body: { prompt: "x", sessionid: "s".repeat(51) }, sub: SUB, requestId: "req-long-session" },
+            { body: { prompt: "x", sessionid: "s-1" }, sub: "a".repeat(51), requestId: "req-long-sub" },
             event("req-empty", { prompt: "   " }),
             event("req-history", { history: [{ role: "assistant", content: "hi" }] }),
         ] }], env());
-        assert.deepEqual(r.steps[0].map(x => x.value.outcome), ["rejected", "rejected", "error", "error"]);
+        assert.deepEqual(r.steps[0].map(x => x.value.outcome), ["rejected", "rejected", "rejected", "rejected", "rejected", "error", "error"]);
         const events = appsync.received(channel);
         assert.deepEqual(events.map(e => [e.requestId, e.seq, e.type, e.code]), [["req-empty", 0, "error", "InvalidRequest"], ["req-history", 0, "error", "InvalidRequest"]]);
         assert.equal(appsync.publishes.length, 2);

@@ -43,12 +43,12 @@ describe("policy pack: the example stacks comply", () => {
 
     it("every optional feature switched on passes every rule (chat backend, API keys, deny, audit trail)", async () => {
         const full = await runBedrock({ "bedrock-bridge:denyLongTermBearerTokens": "true", "bedrock-bridge:auditTrail": "true", "bedrock-bridge:apiKeys": [{ name: "k", expiryDays: 30 }] });
-        const chat = await runCaller(full, { "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"] } });
+        const chat = await runCaller(full, { "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"] }, "bedrock-bridge:apiGatewayAccount": "manage" });
         assert.deepEqual(checkAll(asPolicyResources(full), { accountId: "222222222222" }), []);
         assert.deepEqual(checkAll(asPolicyResources(chat), { accountId: ACCOUNT }), []);
         // The rules had something to look at.
         const types = new Set([...full.resources, ...chat.resources].map(r => r.type));
-        for (const t of ["aws:appsync/channelNamespace:ChannelNamespace", "aws:iam/serviceSpecificCredential:ServiceSpecificCredential", "aws:cloudwatch/logGroup:LogGroup", "aws:lambda/function:Function"]) {
+        for (const t of ["aws:appsync/channelNamespace:ChannelNamespace", "aws:iam/serviceSpecificCredential:ServiceSpecificCredential", "aws:cloudwatch/logGroup:LogGroup", "aws:lambda/function:Function", "aws:apigateway/account:Account"]) {
             assert.ok(types.has(t), `no ${t} in the full stacks`);
         }
     });

@@ -123,7 +123,7 @@ describe("local sandbox: emulated services (protocol level)", function () {
             const published = () => sb.published().filter(p => p.channel.endsWith("/s-1")).length;
             const cases: [unknown, string][] = [
                 [{}, '[object has missing required properties (["prompt","sessionid"])]'],
-                [{ prompt: "hi", sessionid: "a/b" }, '[ECMA 262 regex "^[A-Za-z0-9_-]{1,64}$" does not match input string "a/b"]'],
+                [{ prompt: "hi", sessionid: "a/b" }, '[ECMA 262 regex "^[A-Za-z0-9-]{1,50}$" does not match input string "a/b"]'],
                 [{ prompt: "", sessionid: "s-1" }, '[string "" is too short (length: 0, required minimum: 1)]'],
                 [{ prompt: 5, sessionid: "s-1" }, '[instance type (integer) does not match any allowed primitive type (allowed: ["string"])]'],
                 [{ prompt: "hi", sessionid: "s-1", sub: bob.sub }, '[object instance has properties which are not allowed by the schema: ["sub"]]'],

@@ -5,6 +5,15 @@ import { ORGANIZATION, PROJECT, sharedMocks } from "../../tools/harness";
 
 pulumi.runtime.setMocks(sharedMocks(), PROJECT, "test", false, ORGANIZATION);
 
+// Test output is the tests' own: no AWS SDK Node-version warning (see tools/quiet.ts), and the program's Pulumi
+// log lines (info/warn/debug, printed once per stack run) only with BB_TEST_LOGS=1. Tests that check a warning
+// replace pulumi.log.warn themselves and see every message.
+import "../../tools/quiet";
+if (process.env.BB_TEST_LOGS !== "1") {
+    const quiet = () => Promise.resolve();
+    Object.assign(pulumi.log, { info: quiet, warn: quiet, debug: quiet });
+}
+
 // Handlers run in this process write their metrics as EMF lines on stdout, as in Lambda, between the test results.
 // Packages run in child processes (tests/support/lambdaRunner.ts) get their own environment and keep them.
 process.env.POWERTOOLS_METRICS_DISABLED = "true";

@@ -221,5 +221,5 @@ export async function converseOnTheWire(args: unknown): Promise<{ path: string; 
         maxAttempts: 1,
     });
     await assert.rejects(client.send(new ConverseCommand(camel(args))), /captured/);
-    return { path: decodeURIComponent(request.path), body: JSON.parse(Buffer.from(request.body).toString("utf8")) };
+    return { path: decodeURIComponent(request.path), body: JSON.parse(new TextDecoder().decode(request.body)) };
 }

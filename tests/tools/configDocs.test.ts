@@ -17,7 +17,7 @@ describe("config docs (npm run config-docs)", () => {
         const rows = configTable().split("\n").slice(2).map(r => r.split("|")[1].trim().replace(/`/g, ""));
         assert.deepEqual(rows, [...Object.keys(AWS_KEYS).map(k => `aws:${k}`), ...Object.keys(KEYS).map(k => `${PROJECT}:${k}`)]);
         const readme = fs.readFileSync(README, "utf8");
-        const edited = readme.replace("| `bedrock-bridge:roleName` | bedrock | `bedrock-bridge-execution` |", "| `bedrock-bridge:roleName` | bedrock | `my-role` |");
+        const edited = readme.replace("| `bedrock-bridge:roleName` | bedrock | `bedrock-bridge-execution-<stack>-<region>` |", "| `bedrock-bridge:roleName` | bedrock | `my-role` |");
         assert.notEqual(edited, readme, "the row to edit exists");
         assert.notEqual(withTable(edited), edited);
     });

@@ -5,7 +5,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseArgs, resolveTarget } from "../../tools/token";
+import * as net from "net";
+import { parseArgs, resolveTarget, stsError } from "../../tools/token";
 import { ROOT } from "../../tools/harness";
 import { bedrockError } from "../support/fakes";
 import { runBedrock } from "../support/stacks";
@@ -29,7 +30,7 @@ describe("npm run token: arguments and target", () => {
 
     it("reads role, region and models from the stack's synthesized plan, never a secret placeholder", () => {
         const t = resolveTarget(parseArgs(["bedrock", "--plan", plan]));
-        assert.equal(t.roleArn, ROLE);
+        assert.equal(t.roleArn, "arn:aws:iam::222222222222:role/bedrock-bridge-execution-bedrock-ap-northeast-1");
         assert.equal(t.region, "ap-northeast-1");
         assert.equal(t.models[0], MODEL);
         assert.equal(t.externalId, undefined);
@@ -44,6 +45,18 @@ describe("npm run token: arguments and target", () => {
         assert.match(message(() => parseArgs(["bedrock", "--duration", "50000"])), /--duration must be whole seconds from 900 to 43200/);
         assert.match(message(() => parseArgs([])), /usage: npm run token -- <stack>/);
         assert.match(message(() => resolveTarget(parseArgs(["x", "--role-arn", "arn:aws:iam::1:user/u", "--region", "us-east-1"]))), /is not a role ARN/);
+    });
+
+    it("says a DNS or network failure is one, not that STS refused", () => {
+        const target = { roleArn: ROLE, region: "ap-northeast-1", models: [] };
+        const dns = Object.assign(new Error("getaddrinfo ENOTFOUND sts.ap-northeast-1.amazonaws.com"), { code: "ENOTFOUND" });
+        const msg = message(() => stsError(dns, target));
+        assert.match(msg, /^could not reach STS at \S+ \(ENOTFOUND\): nothing was refused/);
+        assert.ok(!/refused AssumeRole/.test(msg));
+        const timeout = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+        assert.match(message(() => stsError(timeout, target)), /could not reach STS .*TimeoutError/);
+        const denied = Object.assign(new Error("not authorized"), { name: "AccessDenied" });
+        assert.match(message(() => stsError(denied, target)), /may not assume/);
     });
 });
 
@@ -115,12 +128,56 @@ describe("npm run token: the command", function () {
         assert.equal(f.sts.calls.length, 1, "--verify assumes nothing");
     });
 
+    it("--help prints the usage and succeeds", async () => {
+        const r = await token(["--help"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^usage: npm run token -- <stack>/);
+        assert.match(r.stdout, /eval "\$\(npm run -s token -- <stack>\)"/);
+        assert.equal(f.sts.calls.length, 0);
+    });
+
+    it("an unreachable STS is reported as unreachable (connection refused on loopback)", async () => {
+        const port = await new Promise<number>(resolve => {
+            const srv = net.createServer().listen(0, "127.0.0.1", () => { const p = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(p)); });
+        });
+        const r = await token(deployed, { AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}`, AWS_MAX_ATTEMPTS: "1" });
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, new RegExp(`^token: could not reach STS at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`, "m"));
+        assert.ok(!/STS refused/.test(r.stderr), r.stderr);
+    });
+
+    /** bash -c script, asynchronously: the fake STS answers from this process. */
+    function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+        const child = spawn("bash", ["-c", script], { cwd: ROOT, env });
+        let stdout = "", stderr = "";
+        child.stdout.on("data", d => (stdout += d));
+        child.stderr.on("data", d => (stderr += d));
+        return new Promise(resolve => child.on("exit", code => resolve({ status: code ?? -1, stdout, stderr })));
+    }
+
+    it("a failure inside eval \"$(npm run -s token …)\" makes eval, and a set -e script, fail", async () => {
+        f.sts.deny.add(ROLE);
+        const cmd = `"${process.execPath}" -r ts-node/register/transpile-only tools/token.ts ${deployed.join(" ")}`;
+        const env = { ...process.env, AWS_ACCESS_KEY_ID: "AKIAFAKEDEVELOPER001", AWS_SECRET_ACCESS_KEY: "fake-developer-secret", ...f.env() };
+        const plain = await bash(`eval "$(${cmd})"; echo "status=$?"`, env);
+        assert.match(plain.stdout, /^status=1$/m, plain.stdout + plain.stderr);
+        assert.match(plain.stderr, /token: your credentials may not assume/);
+        const strict = await bash(`set -e; eval "$(${cmd})"; echo "got past it"`, env);
+        assert.notEqual(strict.status, 0);
+        assert.ok(!strict.stdout.includes("got past it"));
+        f.sts.deny.clear();
+        const ok = await bash(`eval "$(${cmd})"; echo "status=$? key=\${AWS_BEARER_TOKEN_BEDROCK:0:16}"`, env);
+        assert.match(ok.stdout, /^status=0 key=bedrock-api-key-$/m, ok.stderr);
+    });
+
     it("explains a refused AssumeRole and missing credentials without a stack trace", async () => {
         f.sts.deny.add(ROLE);
         const denied = await token(deployed);
         assert.equal(denied.code, 1);
         assert.match(denied.stderr, /^token: your credentials may not assume arn:aws:iam::222222222222:role\/bedrock-bridge-execution: the Bedrock stack trusts only roles under its bedrock-bridge:callerRolePath/m);
         assert.ok(!/\n\s+at /.test(denied.stderr), denied.stderr);
+        // The command's own words only: no AWS SDK Node-version warning (tools/quiet.ts) on Node < 22.
+        assert.ok(!/NodeVersionSupportWarning/.test(denied.stderr + denied.stdout), denied.stderr);
         const none = await token(deployed, { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" });
         assert.equal(none.code, 1);
         assert.match(none.stderr, /no AWS credentials found/);
