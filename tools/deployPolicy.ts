@@ -166,6 +166,24 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
     "aws:budgets/budgetAction:BudgetAction": (r, s) => [{ sid: "BudgetActions", actions: ["budgets:CreateBudgetAction", "budgets:DescribeBudgetAction", "budgets:UpdateBudgetAction",
         "budgets:DeleteBudgetAction", "budgets:DescribeBudgetActionsForBudget", "budgets:TagResource", "budgets:UntagResource"],
         resources: [`arn:${s.partition}:budgets::${s.account}:budget/${r.inputs.budgetName}/action/*`] }],
+    // Observability (components/callerMonitoring.ts, bedrockMonitoring.ts, alarmTopic.ts, bedrockInvocationLogging.ts).
+    "aws:cloudwatch/dashboard:Dashboard": (r, s) => [{ sid: "Dashboards", actions: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
+        resources: [`arn:${s.partition}:cloudwatch::${s.account}:dashboard/${r.inputs.dashboardName ?? "*"}`] }],
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (_r, s) => [
+        { sid: "Alarms", actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"],
+            resources: [`arn:${s.partition}:cloudwatch:${s.region}:${s.account}:alarm:*`] },
+        // DescribeAlarms takes no resource ARN (Service Authorization Reference, Amazon CloudWatch).
+        { sid: "DescribeAlarms", actions: ["cloudwatch:DescribeAlarms"], resources: ["*"] },
+    ],
+    "aws:sns/topic:Topic": (r, s) => [{ sid: "AlarmTopics", actions: ["sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:DeleteTopic",
+        "sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource"], resources: [`arn:${s.partition}:sns:${s.region}:${s.account}:${physical(r)}`] }],
+    "aws:sns/topicPolicy:TopicPolicy": (_r, s) => [{ sid: "AlarmTopicPolicies", actions: ["sns:SetTopicAttributes", "sns:GetTopicAttributes"],
+        resources: [`arn:${s.partition}:sns:${s.region}:${s.account}:*`] }],
+    "aws:sns/topicSubscription:TopicSubscription": (_r, s) => [{ sid: "AlarmSubscriptions", actions: ["sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes",
+        "sns:SetSubscriptionAttributes"], resources: [`arn:${s.partition}:sns:${s.region}:${s.account}:*`] }],
+    // Invocation logging is an account/Region setting without a resource ARN.
+    "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration": () => [{ sid: "InvocationLogging",
+        actions: ["bedrock:PutModelInvocationLoggingConfiguration", "bedrock:GetModelInvocationLoggingConfiguration", "bedrock:DeleteModelInvocationLoggingConfiguration"], resources: ["*"] }],
     "pulumi:pulumi:StackReference": none, // read from the Pulumi backend, not from AWS
 };
 

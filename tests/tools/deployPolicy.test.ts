@@ -26,11 +26,14 @@ describe("deploy-policy", () => {
             "bedrock-bridge:apiKeys": [{ name: "k", expiryDays: 30, managedPolicy: true }],
             "bedrock-bridge:denyLongTermBearerTokens": "true",
             "bedrock-bridge:auditTrail": "true",
+            "bedrock-bridge:invocationLogging": true,
+            "bedrock-bridge:monitoring": { alarmEmail: "ops@example.com" },
         });
         runs.callerFull = await runCaller(runs.bedrockFull, {
             "bedrock-bridge:apiGatewayAccount": "manage",
             "bedrock-bridge:stepFunctions": { tracing: true, logLevel: "ALL", includeExecutionData: true },
             "bedrock-bridge:auth": "shortTermKey",
+            "bedrock-bridge:monitoring": { alarmEmail: "ops@example.com" },
         });
         // The third example stack: tenants with application profiles, a guardrail and a budget with its cut-off action.
         runs.governed = await runGoverned();
