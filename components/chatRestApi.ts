@@ -168,7 +168,7 @@ export class ChatRestApi extends pulumi.ComponentResource {
         }, parent) : undefined;
         if (!logsOn) {
             pulumi.log.info("chat API: stage access logs are off, because the API Gateway account setting (CloudWatch Logs role) is not known to exist in this region. " +
-                "Set bedrock-bridge:apiGatewayAccount to existing (it is set) or manage (this stack sets it, account-wide), see README \"Deploying for real\", step 3.", this);
+                "Set bedrock-bridge:apiGatewayAccount to existing (the region already has the setting) or manage (this stack then sets it, account-wide), see README \"Deploying for real\", step 3.", this);
         }
         this.stage = new aws.apigateway.Stage(`${name}-stage`, {
             restApi, deployment: deployment.id, stageName: c.stageName,

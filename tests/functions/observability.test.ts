@@ -7,6 +7,7 @@ import { strict as assert } from "assert";
 import { emittedMetrics, REQUEST_METADATA_LIMITS } from "../../functions/metricCatalog";
 import { bedrockError, converseAnswer, FakeBedrock, FakeSts, requestMetadataProblem, textStream } from "../support/fakes";
 import { FakeAppSync } from "../support/fakeAppSync";
+import { startFakeEndpoints, stopFakeEndpoints } from "../support/fakeEndpoints";
 import { EmfMetric, emfMetrics, total } from "../support/emf";
 import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
 import { one, runBedrock, runCaller } from "../support/stacks";
@@ -68,13 +69,9 @@ describe("observability of the serialized packages (EMF metrics, requestMetadata
         invoker = await pooled("invoker", "invoker");
     });
     beforeEach(async () => {
-        sts = await new FakeSts().start();
-        bedrock = await new FakeBedrock().start();
-        appsync = await new FakeAppSync().start();
+        ({ sts, bedrock, appsync } = await startFakeEndpoints());
     });
-    afterEach(async () => {
-        await Promise.all([sts.stop(), bedrock.stop(), appsync.stop()]);
-    });
+    afterEach(() => stopFakeEndpoints({ sts, bedrock, appsync }));
     const env = (fn: ResourceRecord) => ({ ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url });
     const chatEvent = (requestId: string) => ({ body: { prompt: PROMPT, sessionid: "s-1" }, sub: SUB, requestId });
     const byAccount = (req: { signedBy: { accessKeyId?: string } }) => String(req.signedBy.accessKeyId).slice(8, 20);
@@ -129,7 +126,9 @@ describe("observability of the serialized packages (EMF metrics, requestMetadata
     it("relay, AppSync failing some requests: retries and re-sent events counted, the answer complete", async () => {
         bedrock.handler = () => ({ stream: textStream(Array.from({ length: 40 }, (_, i) => `part${i} `), { delayMs: 3 }) });
         appsync.latencyMs = 5;
-        appsync.fail = n => (n === 2 || n === 4 ? 500 : undefined);
+        // Requests 2 and 3 (the second batch and its first resend) exist however the text is coalesced; a fourth
+        // request did not always exist on a loaded machine.
+        appsync.fail = n => (n === 2 || n === 3 ? 500 : undefined);
         const r = await runLambda(relay.dir, [{ events: [chatEvent("req-retry")] }], env(relay.fn));
         assert.equal(r.steps[0][0].value?.outcome, "done");
         const m = metricsOf(r);

@@ -4,6 +4,7 @@
 import { strict as assert } from "assert";
 import { bedrockError, codec, FakeBedrock, FakeSts, textStream, type StreamStep } from "../support/fakes";
 import { FakeAppSync } from "../support/fakeAppSync";
+import { startFakeEndpoints, stopFakeEndpoints } from "../support/fakeEndpoints";
 import { requireShortTermBearer } from "../support/bearer";
 import { functionEnv, packagedFunction, runLambda, unpackFunction } from "../support/lambdaRunner";
 import { one, runBedrock, runCaller } from "../support/stacks";
@@ -55,15 +56,9 @@ describe("chat relay Lambda package", function () {
         ({ fn, dir, bedrockRoleArn } = await packagedFunction("chat-relay", { "bedrock-bridge:chat": CHAT }));
     });
     beforeEach(async () => {
-        sts = await new FakeSts().start();
-        bedrock = await new FakeBedrock().start();
-        appsync = await new FakeAppSync().start();
+        ({ sts, bedrock, appsync } = await startFakeEndpoints());
     });
-    afterEach(async () => {
-        await sts.stop();
-        await bedrock.stop();
-        await appsync.stop();
-    });
+    afterEach(() => stopFakeEndpoints({ sts, bedrock, appsync }));
 
     const env = (extra: Record<string, string> = {}) => ({
         ...functionEnv(fn),

@@ -6,6 +6,7 @@ import { StackRun } from "../../tools/harness";
 import { ResourceRecord } from "../../tools/mocks";
 import { bedrockError, FakeBedrock, FakeSts, textStream } from "../support/fakes";
 import { FakeAppSync } from "../support/fakeAppSync";
+import { startFakeEndpoints, stopFakeEndpoints } from "../support/fakeEndpoints";
 import { functionEnv, runLambda, unpackFunction } from "../support/lambdaRunner";
 import { json, one } from "../support/stacks";
 import { converseOnTheWire, Interpreter, TaskFailure } from "../support/stepFunctions";
@@ -34,15 +35,9 @@ describe("governance: tenant callers' packages against local fakes", function ()
         }
     });
     beforeEach(async () => {
-        sts = await new FakeSts().start();
-        bedrock = await new FakeBedrock().start();
-        appsync = await new FakeAppSync().start();
+        ({ sts, bedrock, appsync } = await startFakeEndpoints());
     });
-    afterEach(async () => {
-        await sts.stop();
-        await bedrock.stop();
-        await appsync.stop();
-    });
+    afterEach(() => stopFakeEndpoints({ sts, bedrock, appsync }));
     const env = (name: string) => ({ ...functionEnv(fns[name]), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url });
     const support = () => gov.outputs.tenants.support;
     const converse = (text: string, stopReason = "end_turn") => ({ json: { output: { message: { role: "assistant", content: [{ text }] } }, stopReason, usage: { inputTokens: 5, outputTokens: 3, totalTokens: 8 }, metrics: { latencyMs: 10 } } });
