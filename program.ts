@@ -27,29 +27,29 @@ function governedBedrockSide(cfg: BedrockSideConfig & { governance: GovernanceCo
         maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
         shortTermKeys: cfg.shortTermKeys,
     });
-    const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
     return {
-        side: "bedrock",
-        region: cfg.region,
-        accountId: cfg.accountId,
         allowedModelIds: [...new Set(cfg.governance.tenants.flatMap(t => t.models))],
-        callerRolePath: cfg.callerRolePath,
         tenants: gov.output,
-        shortTermKeys: cfg.shortTermKeys,
-        ...(trail ? { auditTrailArn: trail.trail.arn, auditBucket: trail.bucket.id } : {}),
         // Tenants call only through their application profiles: those are what Bedrock's metrics name.
-        ...bedrockObservability(cfg, [], cfg.governance.tenants.flatMap(t => gov.tenants[t.name].profiles.map((p, i) => ({ tenant: t.name, modelId: t.models[i], profileArn: p.arn })))),
+        ...bedrockAccountWide(cfg, [], cfg.governance.tenants.flatMap(t => gov.tenants[t.name].profiles.map((p, i) => ({ tenant: t.name, modelId: t.models[i], profileArn: p.arn })))),
     };
 }
 
-/** Invocation logging, the Bedrock dashboard and the throttle alarm: the same with or without tenants. */
-function bedrockObservability(cfg: BedrockSideConfig, models: string[], profiles: ApplicationProfileRef[] = []): Record<string, unknown> {
+/** The outputs, audit trail, invocation logging, dashboard and throttle alarm: the same with or without tenants. */
+function bedrockAccountWide(cfg: BedrockSideConfig, models: string[], profiles: ApplicationProfileRef[] = []): Record<string, unknown> {
+    const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
     const invocationLogs = cfg.invocationLogging && new BedrockInvocationLogging("invocation-logging", { accountId: cfg.accountId, region: cfg.region, ...cfg.invocationLogging });
     const alarms = cfg.monitoring && new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });
     const monitoring = cfg.monitoring && alarms && new BedrockMonitoring("monitoring", {
         region: cfg.region, models, profiles, alarmTopicArn: alarms.topic.arn, dashboard: cfg.monitoring.dashboard,
     });
     return {
+        side: "bedrock",
+        region: cfg.region,
+        accountId: cfg.accountId,
+        callerRolePath: cfg.callerRolePath,
+        shortTermKeys: cfg.shortTermKeys,
+        ...(trail ? { auditTrailArn: trail.trail.arn, auditBucket: trail.bucket.id } : {}),
         ...(invocationLogs ? { invocationLogGroup: invocationLogs.logGroup.name } : {}),
         ...(alarms ? { alarmTopicArn: alarms.topic.arn } : {}),
         ...(monitoring && monitoring.dashboard ? { dashboardName: monitoring.dashboard.dashboardName } : {}),
@@ -79,15 +79,10 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         shortTermKeys: cfg.shortTermKeys,
         denyLongTermBearerTokens: cfg.denyLongTermBearerTokens,
     });
-    const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
     return {
-        side: "bedrock",
         roleArn: access.roleArn,
         roleName: access.role.name,
-        region: cfg.region,
-        accountId: cfg.accountId,
         allowedModelIds: access.allowedModelIds,
-        callerRolePath: cfg.callerRolePath,
         // What this stack trusts, so each caller stack can check at preview that it is trusted (crossStackChecks.ts).
         trust: {
             callerAccountIds: cfg.callerAccountIds,
@@ -96,11 +91,9 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         } satisfies BedrockTrust,
         ...(cfg.externalId ? { externalId: cfg.externalId } : {}),
         ...(cfg.trustedStateMachineArns.length ? { trustedStateMachineArns: cfg.trustedStateMachineArns } : {}),
-        shortTermKeys: cfg.shortTermKeys,
         ...(cfg.apiKeys.length ? { apiKeys: keys.keys, apiKeySecrets: keys.secrets } : {}),
         ...(keys.denyLongTermPolicy ? { denyLongTermKeysPolicyArn: keys.denyLongTermPolicy.arn, denyLongTermKeysScp: keys.denyLongTermScp } : {}),
-        ...(trail ? { auditTrailArn: trail.trail.arn, auditBucket: trail.bucket.id } : {}),
-        ...bedrockObservability(cfg, cfg.models),
+        ...bedrockAccountWide(cfg, cfg.models),
     };
 }
 
