@@ -7,16 +7,10 @@ import * as crypto from "crypto";
 import type * as http from "http";
 import Ajv = require("ajv");
 import { TokenIssuer } from "./tokens";
+import type { DeployedPieces } from "./stack";
 
-export interface RestOptions {
-    /** The request model's schema exactly as the stack's aws.apigateway.Model carries it (JSON text). */
-    schema: string;
-    /** The integration request template (application/json) as deployed. */
-    template: string;
-    allowedOrigins: string[];
-    /** Access-Control-Allow-Headers / -Methods / -Max-Age of the deployed OPTIONS integration response. */
-    preflight: { headers: string; methods: string; maxAge: string };
-    throttling: { rateLimit: number; burstLimit: number };
+/** What the REST endpoint takes from the deployed stack, exactly as sandbox/stack.ts reads it from the mocked resources. */
+export interface RestOptions extends Pick<DeployedPieces, "schema" | "template" | "allowedOrigins" | "preflight" | "throttling"> {
     issuer: TokenIssuer;
     /** Runs the integration (an asynchronous Lambda invocation): must not wait for the function. */
     invoke: (event: unknown, requestId: string) => void;

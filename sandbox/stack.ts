@@ -14,9 +14,12 @@ export interface DeployedFunction {
 
 export interface DeployedPieces {
     outputs: Record<string, unknown>;
+    /** The request model's schema exactly as the stack's aws.apigateway.Model carries it (JSON text). */
     schema: string;
+    /** The integration request template (application/json) as deployed. */
     template: string;
     allowedOrigins: string[];
+    /** Access-Control-Allow-Headers / -Methods / -Max-Age of the deployed OPTIONS integration response. */
     preflight: { headers: string; methods: string; maxAge: string };
     throttling: { rateLimit: number; burstLimit: number };
     stageName: string;
