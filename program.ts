@@ -1,21 +1,21 @@
 // Builds one side from the stack's configuration. index.ts hands this to Pulumi; tests and synth call it under mocks.
 import * as pulumi from "@pulumi/pulumi";
 import { BedrockSideConfig, CallerSideConfig, ConfigError, PROJECT, readConfig, toStackConfig } from "./config";
-import { BedrockTrust, callerProblems, modelProblems, readReferencedStack } from "./crossStackChecks";
-import { CrossAccountBedrockAccess } from "./components/crossAccountBedrockAccess";
-import { BedrockTargetRef, referenceBedrockStacks, requireAllowedModel } from "./components/bedrockTargets";
-import { CrossAccountInvoker } from "./components/crossAccountInvoker";
-import { SFN_INVOKER, StepFunctionsInvoker } from "./components/stepFunctionsInvoker";
-import { StreamingChatBackend } from "./components/streamingChatBackend";
-import { BedrockApiKeys } from "./components/bedrockApiKeys";
-import { BedrockAuditTrail } from "./components/auditTrail";
-import { AlarmTopic } from "./components/alarmTopic";
-import { BedrockInvocationLogging } from "./components/bedrockInvocationLogging";
-import { ApplicationProfileRef, BedrockMonitoring } from "./components/bedrockMonitoring";
-import { CallerMonitoring, MonitoredFunction } from "./components/callerMonitoring";
-import { ApiGatewayAccount } from "./components/apiGatewayAccount";
-import { BedrockGovernance } from "./components/bedrockGovernance";
-import type { GovernanceConfig } from "./governanceConfig";
+import { BedrockTrust, callerProblems, modelProblems, readReferencedStack } from "./config/crossStack";
+import { CrossAccountBedrockAccess } from "./components/bedrock/crossAccountBedrockAccess";
+import { BedrockTargetRef, referenceBedrockStacks, requireAllowedModel } from "./components/caller/bedrockTargets";
+import { CrossAccountInvoker } from "./components/caller/crossAccountInvoker";
+import { SFN_INVOKER, StepFunctionsInvoker } from "./components/caller/stepFunctionsInvoker";
+import { StreamingChatBackend } from "./components/chat/streamingChatBackend";
+import { BedrockApiKeys } from "./components/bedrock/bedrockApiKeys";
+import { BedrockAuditTrail } from "./components/bedrock/auditTrail";
+import { AlarmTopic } from "./components/shared/alarmTopic";
+import { BedrockInvocationLogging } from "./components/bedrock/bedrockInvocationLogging";
+import { ApplicationProfileRef, BedrockMonitoring } from "./components/bedrock/bedrockMonitoring";
+import { CallerMonitoring, MonitoredFunction } from "./components/caller/callerMonitoring";
+import { ApiGatewayAccount } from "./components/caller/apiGatewayAccount";
+import { BedrockGovernance } from "./components/governance/bedrockGovernance";
+import type { GovernanceConfig } from "./config/governance";
 
 /** With bedrock-bridge:tenants: a role, profiles, guardrail and budget per tenant, and no stack-wide role. */
 function governedBedrockSide(cfg: BedrockSideConfig & { governance: GovernanceConfig }): Record<string, unknown> {
@@ -83,7 +83,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         roleArn: access.roleArn,
         roleName: access.role.name,
         allowedModelIds: access.allowedModelIds,
-        // What this stack trusts, so each caller stack can check at preview that it is trusted (crossStackChecks.ts).
+        // What this stack trusts, so each caller stack can check at preview that it is trusted (config/crossStack.ts).
         trust: {
             callerAccountIds: cfg.callerAccountIds,
             callerRolePath: cfg.callerRolePath,

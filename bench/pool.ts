@@ -1,9 +1,9 @@
 // Benchmark: a burst of requests against a pool of 1, 2 and 3 Bedrock accounts, each with a fixed
-// requests-per-minute quota, side by side with seed 001's approach (AssumeRole on every call, one account).
+// requests-per-minute quota, side by side with the naive approach (AssumeRole on every call, one account).
 // Everything runs against the local fakes; printed, never asserted.
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
-import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../tests/support/fakes";
+import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../emulation/fakes";
 import { createInvokerHandler } from "../functions/invoker";
 import { barChart, writeChart } from "./svg";
 
@@ -56,7 +56,7 @@ async function withFakes<T>(fn: (sts: FakeSts, bedrock: FakeBedrock) => Promise<
     }
 }
 
-/** Seed 001: a new STS AssumeRole and a new client for every request, one account, no failover. */
+/** The naive approach: a new STS AssumeRole and a new client for every request, one account, no failover. */
 async function seedApproach(): Promise<Outcome[]> {
     const roleArn = `arn:aws:iam::${ACCOUNTS[0]}:role/BedrockAccessRole`;
     return burst(async () => {
@@ -88,7 +88,7 @@ export async function run(): Promise<void> {
     const { warn, error } = console;
     console.warn = console.error = () => undefined;
     const rows: [string, Awaited<ReturnType<typeof withFakes<Outcome[]>>>][] = [];
-    rows.push(["seed 001 (AssumeRole per call)", await withFakes(() => seedApproach())]);
+    rows.push(["per-call AssumeRole (one account)", await withFakes(() => seedApproach())]);
     for (const n of [1, 2, 3]) rows.push([`bedrock-bridge pool of ${n}`, await withFakes(() => poolApproach(n))]);
     Object.assign(console, { warn, error });
     const seedOk = rows[0][1].result.filter(o => o.ok).length;
@@ -101,10 +101,10 @@ export async function run(): Promise<void> {
         title: `Successful answers of a burst of ${BURST} (each account ${QUOTA_PER_MINUTE} requests/min)`,
         yLabel: "successful answers",
         of: BURST,
-        bars: rows.map(([name, r], i) => ({ label: i === 0 ? "seed 001" : name.replace("bedrock-bridge ", ""), value: r.result.filter(o => o.ok).length, color: i === 0 ? "#ff7f0e" : "#1f77b4" })),
+        bars: rows.map(([name, r], i) => ({ label: i === 0 ? "per-call AssumeRole" : name.replace("bedrock-bridge ", ""), value: r.result.filter(o => o.ok).length, color: i === 0 ? "#ff7f0e" : "#1f77b4" })),
     }));
     const best = rows[rows.length - 1][1].result.filter(o => o.ok).length;
-    console.log(`successful answers, pool of 3 vs seed: ${(best / Math.max(1, seedOk)).toFixed(1)}x; STS calls, seed vs pool of 3: ${rows[0][1].stsCalls} vs ${rows[3][1].stsCalls}`);
+    console.log(`successful answers, pool of 3 vs per-call AssumeRole: ${(best / Math.max(1, seedOk)).toFixed(1)}x; STS calls, per-call AssumeRole vs pool of 3: ${rows[0][1].stsCalls} vs ${rows[3][1].stsCalls}`);
 }
 
 if (require.main === module) run().then(() => process.exit(0), e => { console.error(e); process.exit(1); });

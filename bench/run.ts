@@ -1,5 +1,5 @@
 // npm run bench: runs each benchmark in turn (against local fakes; figures are printed, never asserted).
-import "../tools/quiet";
+import "../tools/internal/quiet";
 const BENCHMARKS: { name: string; load: () => Promise<{ run: () => Promise<void> }> }[] = [
     { name: "streaming chat relay", load: () => import("./streaming") },
     { name: "quota pool", load: () => import("./pool") },

@@ -1,15 +1,15 @@
-// Benchmark: seed 003's relay (one awaited publish per delta, reading stalls meanwhile) side by side with ours
+// Benchmark: the naive relay (one awaited publish per delta, reading stalls meanwhile) side by side with ours
 // (first delta at once, then coalesced; one ordered publish in flight), against the same local fakes: fake STS,
 // fake Bedrock Runtime streaming event-stream frames at a steady rate, fake AppSync Events with injected latency.
-// Both use the same SigV4 sender with keep-alive (the seed's requests.post opens a connection per call, so
-// this flatters the seed). A second run injects publish faults (transient failures and one outage) into both.
+// Both use the same SigV4 sender with keep-alive (a plain requests.post opens a connection per call, so
+// this flatters the naive relay). A second run injects publish faults (transient failures and one outage) into both.
 // Printed, never asserted.
 import { ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
-import { FakeBedrock, FakeSts, textStream } from "../tests/support/fakes";
-import { FakeAppSync } from "../tests/support/fakeAppSync";
-import { createAppSyncSender } from "../functions/appsyncPublisher";
+import { FakeBedrock, FakeSts, textStream } from "../emulation/fakes";
+import { FakeAppSync } from "../emulation/fakeAppSync";
+import { createAppSyncSender } from "../functions/chat/appsyncPublisher";
 import { clientFor } from "../functions/invoker";
-import { createStreamingChatHandler } from "../functions/streamingChat";
+import { createStreamingChatHandler } from "../functions/chat/streamingChat";
 import { lineChart, writeChart } from "./svg";
 
 const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -108,7 +108,7 @@ function deliveredOverTime(publishes: { at: number; events: string[] }[], starte
     });
 }
 
-/** Seed 003: for each contentBlockDelta, POST one event and wait for the answer before reading on. Like its
+/** The naive relay: for each contentBlockDelta, POST one event and wait for the answer before reading on. Like its
  * requests.post(...).json(), an error status is not checked (that event is lost); a network error ends the answer. */
 async function seedRelay(): Promise<void> {
     const target = { roleArn: ROLE, region: "ap-northeast-1", accountId: "222222222222", models: [MODEL] };
@@ -152,7 +152,7 @@ function timelineChart(s: { name: string; deltas: number }, seed: Measure, ours:
     return lineChart({
         title: `Relay timeline, ${s.name} (${s.deltas} deltas, ${PUBLISH_LATENCY_MS} ms publish latency)`,
         xLabel: "ms since the request", yLabel: "tokens (cumulative)",
-        panels: [panel("seed 003", seed), panel("bedrock-bridge", ours)],
+        panels: [panel("one publish per delta", seed), panel("bedrock-bridge", ours)],
     });
 }
 
@@ -162,7 +162,7 @@ async function faultRun(): Promise<void> {
     console.log(`\npublish faults: ${r.answers} answers of ${r.deltas} deltas, ${r.failureRate * 100} % of publishes fail (429/500), and a ${r.outageMs / 1000} s outage (503) ${r.outageAtMs} ms into each answer`);
     console.log("approach | answers completed | events lost (deltas whose text never arrived) | terminal events | tail after last token ms (median / max) | publish requests");
     const rows: [string, Measure[]][] = [];
-    for (const [name, relay] of [["seed", async () => { await seedRelay(); }], ["ours", async () => { const o = await ourRelay(); if (o !== "done") console.warn(`relay ended with ${o}`); }]] as const) {
+    for (const [name, relay] of [["naive", async () => { await seedRelay(); }], ["ours", async () => { const o = await ourRelay(); if (o !== "done") console.warn(`relay ended with ${o}`); }]] as const) {
         const ms: Measure[] = [];
         for (let i = 0; i < r.answers; i++) ms.push(await measure(r.deltas, relay, a => injectFaults(a, 1000 + i)));
         rows.push([name, ms]);
@@ -170,9 +170,9 @@ async function faultRun(): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     for (const [name, ms] of rows) {
         const tails = ms.map(m => m.tailMs);
-        console.log(`${name.padEnd(8)} | ${`${ms.filter(m => m.complete && (name === "seed" || m.terminal)).length}/${ms.length}`.padStart(17)} | ${`${ms.reduce((n, m) => n + m.lost, 0)} of ${r.answers * r.deltas}`.padStart(44)} | ${`${ms.filter(m => m.terminal).length}/${ms.length}`.padStart(15)} | ${`${f(median(tails))} / ${f(Math.max(...tails))}`.padStart(39)} | ${String(ms.reduce((n, m) => n + m.requests, 0)).padStart(16)}`);
+        console.log(`${name.padEnd(8)} | ${`${ms.filter(m => m.complete && (name === "naive" || m.terminal)).length}/${ms.length}`.padStart(17)} | ${`${ms.reduce((n, m) => n + m.lost, 0)} of ${r.answers * r.deltas}`.padStart(44)} | ${`${ms.filter(m => m.terminal).length}/${ms.length}`.padStart(15)} | ${`${f(median(tails))} / ${f(Math.max(...tails))}`.padStart(39)} | ${String(ms.reduce((n, m) => n + m.requests, 0)).padStart(16)}`);
     }
-    console.log("(the seed publishes no terminal event; its answer counts as completed when all text arrived)");
+    console.log("(the naive relay publishes no terminal event; its answer counts as completed when all text arrived)");
 }
 
 const f = (n: number) => (Number.isFinite(n) ? `${Math.round(n)}` : "-");
@@ -185,7 +185,7 @@ export async function run(): Promise<void> {
     for (const s of SCENARIOS) {
         const seed = await measure(s.deltas, () => seedRelay());
         const ours = await measure(s.deltas, async () => { const o = await ourRelay(); if (o !== "done") throw new Error(`relay ended with ${o}`); });
-        for (const [name, m] of [["seed", seed], ["ours", ours]] as const) {
+        for (const [name, m] of [["naive", seed], ["ours", ours]] as const) {
             console.log(`${`${s.name} (${s.deltas})`.padEnd(17)} | ${name.padEnd(8)} | ${f(m.firstDeltaMs).padStart(14)} | ${f(m.tailMs).padStart(24)} | ${String(m.requests).padStart(16)} | ${f(m.totalMs).padStart(8)} | ${m.complete}`);
         }
         console.log(`${"".padEnd(17)} | ratio    | ${ratio(seed.firstDeltaMs, ours.firstDeltaMs).padStart(14)} | ${ratio(seed.tailMs, ours.tailMs).padStart(24)} | ${ratio(seed.requests, ours.requests).padStart(16)} | ${ratio(seed.totalMs, ours.totalMs).padStart(8)} |`);

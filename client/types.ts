@@ -2,8 +2,8 @@
 // events on /<namespace>/<sub>/<sessionid>, gapless seq from 0, at-least-once, ending in one done or error.
 
 // One source for the events: the relay's own types (type-only, nothing of functions/ is bundled).
-import type { ChatEvent, Usage } from "../functions/relay";
-import type { ChatLimits as RelayLimits } from "../functions/streamingChat";
+import type { ChatEvent, Usage } from "../functions/chat/relay";
+import type { ChatLimits as RelayLimits } from "../functions/chat/streamingChat";
 
 export type { ChatEvent, Usage };
 export type DeltaEvent = Extract<ChatEvent, { type: "delta" }>;
@@ -19,7 +19,7 @@ export const DEFAULT_LIMITS: ChatLimits = { minPromptChars: 1, maxPromptChars: 8
 
 export interface HistoryMessage { role: "user" | "assistant"; content: string }
 
-/** The request body the REST endpoint's model accepts (components/streamingChatBackend.ts requestSchema). */
+/** The request body the REST endpoint's model accepts (components/chat/streamingChatBackend.ts requestSchema). */
 export interface ChatRequestBody { prompt: string; sessionid: string; history?: HistoryMessage[] }
 
 /** Where a caller stack (or the sandbox) is: everything the client needs, nothing secret. */

@@ -1,16 +1,16 @@
 // Cross-account invoker (seed 001, done right): Converse in the Bedrock account through its role.
 // No Pulumi imports: this file is serialized into the Lambda package.
 import { BedrockRuntimeClient, ConverseCommand, type ContentBlock, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
-import { shortTermKeyClient } from "./bearer";
-import { assumedRoleProvider, sessionNameFor } from "./credentials";
+import { shortTermKeyClient } from "./bedrock/bearer";
+import { assumedRoleProvider, sessionNameFor } from "./bedrock/credentials";
 import { bridgeError, toBridgeError } from "./errors";
-import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, maxTokensProblem, MODEL_MAX_OUTPUT_TOKENS } from "./limits";
+import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, maxTokensProblem, MODEL_MAX_OUTPUT_TOKENS } from "./bedrock/limits";
 import { createMetricsRecorder, type MetricsRecorder } from "./metrics";
-import { createPool, type Failover } from "./pool";
-import { callerAccountOf, requestMetadata } from "./requestMetadata";
-import { recordInvoker } from "./requestMetrics";
-import { allowedModels, readTargets, type BedrockTarget } from "./targets";
-import { GUARDRAIL_INTERVENED, guardrailConfig, servedBy as servedByOf, targetModelId } from "./tenantRoute";
+import { createPool, type Failover } from "./bedrock/pool";
+import { callerAccountOf, requestMetadata } from "./bedrock/requestMetadata";
+import { recordInvoker } from "./metrics/requestMetrics";
+import { allowedModels, readTargets, type BedrockTarget } from "./bedrock/targets";
+import { GUARDRAIL_INTERVENED, guardrailConfig, servedBy as servedByOf, targetModelId } from "./bedrock/tenantRoute";
 
 export interface ChatMessage {
     role: "user" | "assistant";

@@ -4,7 +4,7 @@
 // Names, units and dimension sets come from metricCatalog.ts, the list the dashboards and alarms are built from.
 // Never a prompt or answer text here: values are numbers, dimensions are ids from a bounded set.
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { DIM, DimensionName, METRICS, METRICS_NAMESPACE, MetricKey, MetricSpec, ServiceName } from "./metricCatalog";
+import { DIM, DimensionName, METRICS, METRICS_NAMESPACE, MetricKey, MetricSpec, ServiceName } from "./metrics/metricCatalog";
 
 export type Detail = Partial<Record<Exclude<DimensionName, "service">, string>>;
 

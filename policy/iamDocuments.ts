@@ -1,5 +1,5 @@
 // Reads IAM policy documents out of resource inputs as the AWS provider shapes them. Pure and dependency-free:
-// the policy pack and the reviewer's IAM diff (tools/iamDiff.ts) both use it.
+// the policy pack and the reviewer's IAM diff (tools/internal/iamDiff.ts) both use it.
 
 export interface IamStatement {
     Sid?: string;

@@ -227,7 +227,7 @@ const appsyncPublish: Rule = {
     },
 };
 
-// Must match components/bedrockInvocationLogging.ts: the tag with which a stack declares prompt logging.
+// Must match components/bedrock/bedrockInvocationLogging.ts: the tag with which a stack declares prompt logging.
 export const PROMPT_TEXT_TAG = "bedrock-bridge:prompt-text";
 export const PROMPT_TEXT_DECLARED = "delivered-by-config";
 const DELIVERY_FLAGS = ["textDataDeliveryEnabled", "imageDataDeliveryEnabled", "embeddingDataDeliveryEnabled", "videoDataDeliveryEnabled"];

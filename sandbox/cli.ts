@@ -1,6 +1,6 @@
 // `npm start [-- --port 8787 --user a@b.c:Password-1 --faults redeliver --model-delay-ms 40 --bedrock local|aws]`
 import * as path from "path";
-import { ROOT } from "../tools/harness";
+import { ROOT } from "../tools/internal/harness";
 import { DEMO_USER, SandboxFault, SandboxOptions, SandboxUser, startSandbox } from "./index";
 
 const USAGE = `usage: npm start -- [--port <n, default 8787>] [--user <email>:<password>]... [--faults redeliver]

@@ -2,7 +2,7 @@
 // with only what the nodejs22.x runtime provides on NODE_PATH, as the package tests run it.
 import { ChildProcess, fork } from "child_process";
 import * as path from "path";
-import { lambdaRuntimeNodePath } from "../tests/support/lambdaRunner";
+import { lambdaRuntimeNodePath } from "../emulation/lambdaRunner";
 
 export interface InvokeResult {
     ok: boolean;

@@ -2,7 +2,7 @@
 // speaks) answering deterministically at a realistic pace, and STS AssumeRole, both from the test fakes.
 // The relay and invoker packages reach them through AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL_STS.
 import * as crypto from "crypto";
-import { bedrockError, BedrockAnswer, BedrockRequest, converseAnswer, FakeBedrock, FakeSts, StreamStep } from "../tests/support/fakes";
+import { bedrockError, BedrockAnswer, BedrockRequest, converseAnswer, FakeBedrock, FakeSts, StreamStep } from "../emulation/fakes";
 import { SANDBOX_PROMPTS } from "./index";
 
 const SENTENCES = [

@@ -1,8 +1,8 @@
-// Runs the project's own APPSYNC_JS onSubscribe handler file (functions/appsync/onSubscribe.js, the code the
+// Runs the project's own APPSYNC_JS onSubscribe handler file (functions/chat/appsync/onSubscribe.js, the code the
 // namespace deploys) the way AppSync does: a fresh context per call, `util.unauthorized()` ending the request.
 import * as fs from "fs";
 import * as vm from "vm";
-import { ON_SUBSCRIBE_FILE } from "../components/streamingChatBackend";
+import { ON_SUBSCRIBE_FILE } from "../components/chat/streamingChatBackend";
 
 export interface SubscribeIdentity {
     sub: string;

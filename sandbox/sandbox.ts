@@ -5,7 +5,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../tools/harness";
+import { ROOT } from "../tools/internal/harness";
 import type { Sandbox, SandboxOptions, SandboxOutputs, SandboxTokens } from "./index";
 import { DEMO_USER } from "./index";
 import { EventsApi } from "./appsync";

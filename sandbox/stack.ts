@@ -1,9 +1,9 @@
 // The caller side as `pulumi up` would create it, from the example stacks run under the shared mocks: the
 // sandbox takes every piece it emulates from these resources instead of restating them.
-import { readStackConfig } from "../tools/harness";
-import { ResourceRecord } from "../tools/mocks";
-import { unpackFunction } from "../tests/support/lambdaRunner";
-import { byType, one, runBedrock, runCaller } from "../tests/support/stacks";
+import { readStackConfig } from "../tools/internal/harness";
+import { ResourceRecord } from "../tools/internal/mocks";
+import { unpackFunction } from "../emulation/lambdaRunner";
+import { byType, one, runBedrock, runCaller } from "../emulation/stacks";
 
 export interface DeployedFunction {
     name: string;

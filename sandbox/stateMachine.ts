@@ -3,8 +3,8 @@
 // real SDK's Converse against the same model the relay uses. Arguments and results are PascalCase there.
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { CONVERSE_RESOURCE } from "../components/stateMachineDefinition";
-import { Interpreter, TaskCall, TaskFailure } from "../tests/support/stepFunctions";
+import { CONVERSE_RESOURCE } from "../components/caller/stateMachineDefinition";
+import { Interpreter, TaskCall, TaskFailure } from "../emulation/stepFunctions";
 import type { KnownCredentials } from "./sigv4";
 
 const recase = (v: unknown, f: (k: string) => string): unknown =>

@@ -1,7 +1,7 @@
 // `npm run sandbox-token -- <email> [--access]`: prints an id token (or access token) of a running sandbox's user.
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "../tools/harness";
+import { ROOT } from "../tools/internal/harness";
 
 async function main(argv: string[]): Promise<void> {
     const email = argv.find(a => !a.startsWith("--"));

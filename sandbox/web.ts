@@ -29,7 +29,7 @@ export function serveStatic(root: string, pathname: string, res: http.ServerResp
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
         if (rel === "index.html") {
             res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-            res.end(`<!doctype html><title>bedrock-bridge sandbox</title><p>The chat page is not built (${root} is missing). Build it (see README "Local sandbox") and reload.</p>`);
+            res.end(`<!doctype html><title>bedrock-bridge sandbox</title><p>The chat page is not built (${root} is missing). Build it (see docs/sandbox.md) and reload.</p>`);
             return;
         }
         res.writeHead(404, { "content-type": "text/plain" });

@@ -1,7 +1,7 @@
 // Both stacks' programs under mocks: what each side builds, and config errors that fail preview with the key.
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { previewError } from "../components/previewError";
+import { previewError } from "../components/shared/previewError";
 import { byType, failureOf as configError, json, one, runBedrock, runCaller } from "./support/stacks";
 
 describe("program: bedrock side", () => {

@@ -1,12 +1,12 @@
 // `npm run chat -- <caller stack | sandbox>`: sign in, then ask; each answer streams to the terminal as it is
-// written, the session (and its history) is kept for follow-ups. Usage in tools/chatArgs.ts.
+// written, the session (and its history) is kept for follow-ups. Usage in tools/internal/chatArgs.ts.
 import * as readline from "readline";
 import { Writable } from "stream";
 import { ConsoleLogger } from "aws-amplify/utils";
 import { createChatClient, endpointsFromOutputs, isChatError, type ChatClient, type ChatSession } from "../client";
 import { useNodeWebSocket, webSocketOptionsFor } from "../client/node";
-import { ROOT } from "./harness";
-import { loadOutputs, parseChatArgs, type ChatArgs } from "./chatArgs";
+import { ROOT } from "./internal/harness";
+import { loadOutputs, parseChatArgs, type ChatArgs } from "./internal/chatArgs";
 
 /** Lines from stdin in order, whether a person types them or a pipe delivers them all at once. */
 function lineReader() {

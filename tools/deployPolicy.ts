@@ -1,7 +1,7 @@
 // `npm run deploy-policy -- <stack>`: the least-privilege IAM policy the deploy role (the workflows' OIDC role) needs
 // to create, update, refresh and delete exactly what this stack's synthesized plan holds. Derived from the plan,
 // resource type by resource type, so it cannot go stale: a type without an entry here is an error (and a test).
-import "./quiet";
+import "./internal/quiet";
 import * as fs from "fs";
 import * as path from "path";
 import type { Plan, PlanResource } from "./synth";
@@ -166,7 +166,7 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
     "aws:budgets/budgetAction:BudgetAction": (r, s) => [{ sid: "BudgetActions", actions: ["budgets:CreateBudgetAction", "budgets:DescribeBudgetAction", "budgets:UpdateBudgetAction",
         "budgets:DeleteBudgetAction", "budgets:DescribeBudgetActionsForBudget", "budgets:TagResource", "budgets:UntagResource"],
         resources: [`arn:${s.partition}:budgets::${s.account}:budget/${r.inputs.budgetName}/action/*`] }],
-    // Observability (components/callerMonitoring.ts, bedrockMonitoring.ts, alarmTopic.ts, bedrockInvocationLogging.ts).
+    // Observability (components/caller/callerMonitoring.ts, components/bedrock/bedrockMonitoring.ts, components/shared/alarmTopic.ts, components/bedrock/bedrockInvocationLogging.ts).
     "aws:cloudwatch/dashboard:Dashboard": (r, s) => [{ sid: "Dashboards", actions: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
         resources: [`arn:${s.partition}:cloudwatch::${s.account}:dashboard/${r.inputs.dashboardName ?? "*"}`] }],
     "aws:cloudwatch/metricAlarm:MetricAlarm": (_r, s) => [
@@ -278,7 +278,7 @@ async function cli(argv: string[]): Promise<void> {
 
 if (require.main === module) {
     cli(process.argv.slice(2)).catch(e => {
-        const { describeError } = require("./harness");
+        const { describeError } = require("./internal/harness");
         console.error(`deploy-policy failed: ${describeError(e)}`);
         process.exit(1);
     });

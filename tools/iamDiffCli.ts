@@ -1,6 +1,6 @@
 // npm run iam-diff -- <base plan.json> <head plan.json>: prints the IAM changes as markdown (for a PR comment).
 import * as fs from "fs";
-import { iamDiff, Plan } from "./iamDiff";
+import { iamDiff, Plan } from "./internal/iamDiff";
 
 function readPlan(file: string | undefined, which: string): Plan {
     if (!file) throw new Error(`usage: npm run iam-diff -- <base plan.json> <head plan.json> (missing ${which})`);

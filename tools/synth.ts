@@ -1,11 +1,11 @@
 // Offline synth: `npm run synth -- <stack> [--diff <base plan.json>]`
 // Runs the program under mocks with Pulumi.<stack>.yaml's config and writes .synth/<stack>/plan.json plus each
 // Lambda package unpacked under .synth/<stack>/lambdas/<function resource name>/, then prints a short summary.
-import "./quiet";
+import "./internal/quiet";
 import * as fs from "fs";
 import * as path from "path";
-import { describeError, readStackConfig, ROOT, runStack, StackRun } from "./harness";
-import { measure, writeLambdaPackage } from "./lambdaPackage";
+import { describeError, readStackConfig, ROOT, runStack, StackRun } from "./internal/harness";
+import { measure, writeLambdaPackage } from "./internal/lambdaPackage";
 
 export const SYNTH_DIR = path.join(ROOT, ".synth");
 
@@ -125,7 +125,7 @@ async function cli(argv: string[]): Promise<void> {
     console.log(summarize(plan));
     console.log(`\nwrote ${path.relative(process.cwd(), planPath(stack))}`);
     if (base) {
-        const { iamDiff } = require("./iamDiff");
+        const { iamDiff } = require("./internal/iamDiff");
         const basePlan = JSON.parse(fs.readFileSync(base, "utf8"));
         console.log("\n" + iamDiff(basePlan, plan));
     }

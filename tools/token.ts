@@ -1,13 +1,13 @@
 // `npm run token -- <stack>`: a short-term Bedrock API key for the Bedrock stack's role, made from your own
-// credentials (assume the role, presign with @aws/bedrock-token-generator). See README "Bedrock API keys".
-import "./quiet";
+// credentials (assume the role, presign with @aws/bedrock-token-generator). See docs/api-keys.md.
+import "./internal/quiet";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { mintShortTermKey, SHORT_TERM_KEY_MAX_SECONDS } from "../functions/bearer";
-import { sessionNameFor } from "../functions/credentials";
+import { mintShortTermKey, SHORT_TERM_KEY_MAX_SECONDS } from "../functions/bedrock/bearer";
+import { sessionNameFor } from "../functions/bedrock/credentials";
 import { keyKind, toBridgeError } from "../functions/errors";
 
 export const USAGE = `usage: npm run token -- <stack> [--role-arn ARN] [--region REGION] [--external-id ID] [--duration SECONDS] [--check [MODEL_ID]] [--json] [--plan FILE]

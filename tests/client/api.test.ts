@@ -3,8 +3,8 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { scratchDir } from "../../emulation/scratch";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -12,7 +12,7 @@ describe("client: public API", function () {
     this.timeout(120_000);
 
     it("its emitted declarations contain no any", () => {
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "bb-client-dts-"));
+        const out = scratchDir("bb-client-dts-");
         try {
             execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "--declaration", "--emitDeclarationOnly", "--skipLibCheck", "--strict",
                 "--target", "ES2022", "--module", "commonjs", "--moduleResolution", "node", "--esModuleInterop", "--types", "node",

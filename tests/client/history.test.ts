@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import { historyFor, promptProblem, type Turn } from "../../client/history";
 import { DEFAULT_LIMITS } from "../../client/types";
-import { parseChatEvent as parseRelayRequest } from "../../functions/streamingChat";
+import { parseChatEvent as parseRelayRequest } from "../../functions/chat/streamingChat";
 
 const limits = { ...DEFAULT_LIMITS, maxPriorTurns: 2, maxTurnChars: 20, maxPromptChars: 30 };
 const turns = (n: number): Turn[] => Array.from({ length: n }, (_, i) => ({ prompt: `question ${i}`, answer: `answer ${i}` }));

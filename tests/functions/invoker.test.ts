@@ -1,9 +1,9 @@
 // The invoker's serialized package (__index.js from the Function's code archive) in a fresh Node process,
 // with the real SDK clients against local fake STS and Bedrock Runtime endpoints.
 import { strict as assert } from "assert";
-import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../support/fakes";
-import { functionEnv, packagedFunction, runLambda } from "../support/lambdaRunner";
-import { ResourceRecord } from "../../tools/mocks";
+import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../../emulation/fakes";
+import { functionEnv, packagedFunction, runLambda } from "../../emulation/lambdaRunner";
+import { ResourceRecord } from "../../tools/internal/mocks";
 
 describe("invoker Lambda package", function () {
     let sts: FakeSts;

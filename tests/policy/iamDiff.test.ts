@@ -2,11 +2,11 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { ROOT, StackRun } from "../../tools/harness";
-import { iamDiff, Plan, PlanResource } from "../../tools/iamDiff";
+import { ROOT, StackRun } from "../../tools/internal/harness";
+import { iamDiff, Plan, PlanResource } from "../../tools/internal/iamDiff";
 import { runBedrock, runCaller } from "../support/stacks";
+import { scratchDir } from "../../emulation/scratch";
 
 /** The plan.json shape synth writes. */
 function toPlan(run: StackRun): Plan {
@@ -133,7 +133,7 @@ describe("iamDiff", () => {
     });
 
     it("runs as a CLI over two plan files", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iam-diff-"));
+        const dir = scratchDir("iam-diff-");
         const head = clone(caller);
         editPolicy(find(head, RP, CALLER_ROLE), "policy", doc => doc.Statement.push({ Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:ap-northeast-1:111111111111:q" }));
         fs.writeFileSync(path.join(dir, "base.json"), JSON.stringify(caller));

@@ -2,7 +2,7 @@
 // organization condition narrows it; aws:PrincipalArn with a wildcard account alone matches every AWS customer.
 import { strict as assert } from "assert";
 import { rule } from "../../policy/rules";
-import { tenantTrustPolicy } from "../../components/governancePolicies";
+import { tenantTrustPolicy } from "../../components/governance/governancePolicies";
 
 const NAME = "cross-account-trust-has-principal-condition";
 const ACCOUNT = "222222222222";

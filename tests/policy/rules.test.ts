@@ -2,7 +2,7 @@
 // with the rule's message.
 import { strict as assert } from "assert";
 import * as aws from "@pulumi/aws";
-import { StackRun, readStackConfig } from "../../tools/harness";
+import { StackRun, readStackConfig } from "../../tools/internal/harness";
 import { captureWarnings, runBedrock, runCaller } from "../support/stacks";
 import { policies } from "../../policy/policies";
 import { accountFromProvider, BROAD_MANAGED_POLICIES, checkAll, isWildcardResource, PolicyResource, rule, RULES } from "../../policy/rules";

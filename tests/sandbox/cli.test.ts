@@ -4,11 +4,11 @@ import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../../tools/harness";
+import { ROOT } from "../../tools/internal/harness";
 import { startSandbox } from "../../sandbox";
 import { parseArgs } from "../../sandbox/cli";
+import { scratchDir } from "../../emulation/scratch";
 
 function start(stateDir: string, extra: string[] = []) {
     const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "sandbox", "cli.ts"), "--port", "0", "--state-dir", stateDir, ...extra], { cwd: ROOT, env: { ...process.env } });
@@ -36,7 +36,7 @@ describe("npm start (sandbox CLI)", function () {
     it("prints the page URL, says it is a local emulation, writes outputs.json, stops on Ctrl-C", async () => {
         // Ctrl-C (SIGINT) here; SIGTERM takes the same path in sandbox/cli.ts.
         for (const signal of ["SIGINT"] as const) {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bb-sandbox-cli-"));
+            const dir = scratchDir("bb-sandbox-cli-");
             const run = start(dir, ["--user", "carol@example.com:Carol-Sandbox-1!", "--quiet"]);
             const text = await run.banner;
             assert.match(text, /LOCAL EMULATION/);

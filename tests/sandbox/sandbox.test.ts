@@ -6,10 +6,10 @@ import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { createAppSyncSender } from "../../functions/appsyncPublisher";
+import { createAppSyncSender } from "../../functions/chat/appsyncPublisher";
 import { Sandbox, SANDBOX_PROMPTS, startSandbox } from "../../sandbox";
 import { sha256 } from "../../sandbox/sigv4";
-import { ROOT } from "../../tools/harness";
+import { ROOT } from "../../tools/internal/harness";
 import { runBedrock, runCaller } from "../support/stacks";
 import { claimsOf, eventually, forgedToken, RawRealtime, sleep, tampered } from "./support";
 

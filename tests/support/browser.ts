@@ -1,8 +1,8 @@
 // The system Chromium (Debian's chromium package) driven by playwright-core: nothing is downloaded.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { BrowserContext } from "playwright-core";
+import { scratchDir } from "../../emulation/scratch";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const CHROMIUM_INSTALL = "apt-get update && apt-get install -y chromium";
@@ -16,7 +16,7 @@ export function chromiumMissing(): string | undefined {
 /** Headless, with the flags without which Chromium hangs here (GUIDE.md), a fresh profile, the sandbox's certificate accepted. */
 export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
     const { chromium } = await import("playwright-core");
-    const profile = fs.mkdtempSync(path.join(os.tmpdir(), "bb-chromium-"));
+    const profile = scratchDir("bb-chromium-");
     const context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,

@@ -1,5 +1,5 @@
 // The governance example stack (Pulumi.bedrock-governed.yaml) under mocks, and caller stacks wired to it as tenants.
-import { readStackConfig, runStack, StackRun } from "../../tools/harness";
+import { readStackConfig, runStack, StackRun } from "../../tools/internal/harness";
 import { apply, Overrides, runCaller } from "./stacks";
 
 export const GOVERNED = "bedrock-governed";

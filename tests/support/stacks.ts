@@ -1,53 +1,5 @@
-// Runs the example stacks (Pulumi.bedrock.yaml, Pulumi.caller.yaml) under mocks, with config overrides.
-import { ResourceRecord } from "../../tools/mocks";
-import { readStackConfig, runStack, StackRun } from "../../tools/harness";
-
-export type Overrides = Record<string, string | unknown[] | Record<string, unknown> | number | boolean | undefined>;
-
-/** A stack's flat config with overrides (undefined removes a key, structured values become JSON). */
-export function apply(base: Record<string, string>, overrides: Overrides = {}): Record<string, string> {
-    const out = { ...base };
-    for (const [k, v] of Object.entries(overrides)) {
-        if (v === undefined) delete out[k];
-        else out[k] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return out;
-}
-
-export async function runBedrock(overrides?: Overrides, stack = "bedrock"): Promise<StackRun> {
-    const base = readStackConfig("bedrock");
-    return runStack({ stack, config: apply(base.config, overrides), secretKeys: base.secretKeys });
-}
-
-/** The caller stack wired to bedrock stack run(s) by name, as `pulumi up` would through StackReferences. */
-export async function runCaller(bedrock: StackRun | Record<string, StackRun>, overrides?: Overrides, stack = "caller"): Promise<StackRun> {
-    const base = readStackConfig("caller");
-    const byName: Record<string, StackRun> = "resources" in bedrock ? { bedrock: bedrock as StackRun } : (bedrock as Record<string, StackRun>);
-    return runStack({
-        stack,
-        config: apply(base.config, overrides),
-        secretKeys: base.secretKeys,
-        stackOutputs: name => {
-            const run = byName[name] ?? byName[name.split("/").pop()!];
-            if (!run) throw new Error(`test did not provide referenced stack ${name}`);
-            return run.outputs;
-        },
-    });
-}
-
-export function byType(run: StackRun, type: string): (ResourceRecord & { urn: string })[] {
-    return run.resources.filter(r => r.type === type);
-}
-
-export function one(run: StackRun, type: string, name?: string): ResourceRecord & { urn: string } {
-    const found = byType(run, type).filter(r => name === undefined || r.name === name);
-    if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map(r => r.name).join(", ") || "none"}`);
-    return found[0];
-}
-
-export function json(s: string): any {
-    return JSON.parse(s);
-}
+// The example stacks under mocks (emulation/stacks.ts, shared with the sandbox) plus what only tests need.
+export * from "../../emulation/stacks";
 
 /** The message a run fails with (a preview-time error); throws when the run succeeds. */
 export async function failureOf(p: Promise<unknown>): Promise<string> {

@@ -3,11 +3,11 @@ import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
 import * as path from "path";
 import { startSandbox, SANDBOX_PROMPTS, type Sandbox } from "../../sandbox";
 import { chunks } from "../../sandbox/model";
-import { loadOutputs, parseChatArgs } from "../../tools/chatArgs";
+import { loadOutputs, parseChatArgs } from "../../tools/internal/chatArgs";
+import { scratchDir } from "../../emulation/scratch";
 
 const ROOT = path.join(__dirname, "..", "..");
 const USER = { email: "cli@example.com", password: "Cli-Sandbox-12" };
@@ -55,7 +55,7 @@ describe("npm run chat against the sandbox", function () {
 
     before(async () => {
         sb = await startSandbox({ users: [USER], port: 0, modelDelayMs: DELAY_MS });
-        outputsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bb-chat-")), "outputs.json");
+        outputsFile = path.join(scratchDir("bb-chat-"), "outputs.json");
         fs.writeFileSync(outputsFile, JSON.stringify(sb.outputs));
     });
     after(async () => {
@@ -124,7 +124,7 @@ describe("npm run chat against the sandbox", function () {
 
 describe("npm run chat: arguments and endpoints", () => {
     it("reads the sandbox's outputs, an outputs file, or the flags; without the Pulumi CLI says what to pass", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bb-chat-args-"));
+        const dir = scratchDir("bb-chat-args-");
         try {
             assert.throws(() => loadOutputs(parseChatArgs([]), dir, false), /no sandbox running .*npm start/);
             fs.mkdirSync(path.join(dir, ".sandbox"));

@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { StackRun } from "../../tools/harness";
+import { StackRun } from "../../tools/internal/harness";
 import { deployPolicy, RULES } from "../../tools/deployPolicy";
 import { decide } from "../support/iam";
 import { runBedrock, runCaller } from "../support/stacks";

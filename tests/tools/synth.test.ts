@@ -1,9 +1,9 @@
 // Offline synth: the plan and Lambda packages written for both example stacks, in deploy order.
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Plan, planPath, summarize, synth } from "../../tools/synth";
+import { scratchDir } from "../../emulation/scratch";
 
 describe("npm run synth", () => {
     let dir: string;
@@ -11,13 +11,13 @@ describe("npm run synth", () => {
     let caller: Plan;
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "bb-synth-"));
+        dir = scratchDir("bb-synth-");
         bedrock = await synth("bedrock", dir);
         caller = await synth("caller", dir);
     });
 
     it("asks for the Bedrock synth first when the caller's referenced plan is missing", async () => {
-        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "bb-synth-empty-"));
+        const empty = scratchDir("bb-synth-empty-");
         await assert.rejects(synth("caller", empty), /run `npm run synth -- bedrock` first/);
     });
 
@@ -56,7 +56,7 @@ describe("npm run synth", () => {
         // The runtime ships the AWS SDK v3: the invoker's package must not carry it.
         const invoker = fns.find(f => f.name === "invoker")!;
         assert.ok(!fs.existsSync(path.join(dir, "caller", "lambdas", "invoker", "node_modules", "@aws-sdk")));
-        // Our code and Powertools Metrics (about 0.6 MB unpacked, README "What the Lambda packages carry"); the SDK
+        // Our code and Powertools Metrics (about 0.6 MB unpacked, docs/testing.md, "What the Lambda packages carry"); the SDK
         // would add several MB.
         assert.ok(invoker.inputs.code.bytes < 1024 * 1024, `invoker package is ${invoker.inputs.code.bytes} bytes`);
     });

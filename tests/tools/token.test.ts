@@ -3,14 +3,14 @@
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as net from "net";
 import { parseArgs, resolveTarget, stsError } from "../../tools/token";
-import { ROOT } from "../../tools/harness";
-import { bedrockError } from "../support/fakes";
+import { ROOT } from "../../tools/internal/harness";
+import { bedrockError } from "../../emulation/fakes";
 import { runBedrock } from "../support/stacks";
 import { decodeShortTermKey, EXPIRED, fakeEndpoints, INVALID } from "../support/bearer";
+import { scratchDir } from "../../emulation/scratch";
 
 const ROLE = "arn:aws:iam::222222222222:role/bedrock-bridge-execution";
 const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -24,7 +24,7 @@ describe("npm run token: arguments and target", () => {
     let plan: string;
     before(async () => {
         const run = await runBedrock();
-        plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bb-token-")), "plan.json");
+        plan = path.join(scratchDir("bb-token-"), "plan.json");
         fs.writeFileSync(plan, JSON.stringify({ outputs: { ...run.outputs, externalId: "[secret bedrock-bridge:externalId]" } }));
     });
 
@@ -176,7 +176,7 @@ describe("npm run token: the command", function () {
         assert.equal(denied.code, 1);
         assert.match(denied.stderr, /^token: your credentials may not assume arn:aws:iam::222222222222:role\/bedrock-bridge-execution: the Bedrock stack trusts only roles under its bedrock-bridge:callerRolePath/m);
         assert.ok(!/\n\s+at /.test(denied.stderr), denied.stderr);
-        // The command's own words only: no AWS SDK Node-version warning (tools/quiet.ts) on Node < 22.
+        // The command's own words only: no AWS SDK Node-version warning (tools/internal/quiet.ts) on Node < 22.
         assert.ok(!/NodeVersionSupportWarning/.test(denied.stderr + denied.stdout), denied.stderr);
         const none = await token(deployed, { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" });
         assert.equal(none.code, 1);

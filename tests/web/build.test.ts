@@ -3,9 +3,9 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { buildWeb } from "../../web/build";
+import { scratchDir } from "../../emulation/scratch";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -17,7 +17,7 @@ describe("web chat page: build", function () {
     });
 
     it("bundles the client library and Amplify's events and auth clients, and no Node-only module", async () => {
-        const dist = fs.mkdtempSync(path.join(os.tmpdir(), "bb-web-build-"));
+        const dist = scratchDir("bb-web-build-");
         try {
             const meta = await buildWeb(dist);
             const inputs = Object.keys(meta.inputs);

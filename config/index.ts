@@ -1,0 +1,356 @@
+// One place that reads and validates the stack's configuration, against the declarative description in
+// config/schema.ts. Every error names the key (down to the entry) and the fix, and all problems of a stack are
+// reported together, so a preview fails once with the whole list. program.ts adds the problems that need the
+// referenced stacks' outputs (cross-stack trust, allowed models) to the same list before anything is created.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { API_KEY_STATUSES, AWS_KEYS, KeyDef, KEYS, kindOf, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT, ROLE_ARN, STATE_MACHINE_ARN } from "./schema";
+import { closest, didYouMean, messages } from "./messages";
+import * as schema from "./schema";
+import { GovernanceConfig, governanceFrom } from "./governance";
+
+export { API_KEY_STATUSES, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT };
+
+export interface CommonConfig {
+    side: "bedrock" | "caller";
+    accountId: string;
+    region: string;
+    logRetentionDays: number;
+    /** Dashboards and alarms (bedrock-bridge:monitoring); undefined when switched off. */
+    monitoring?: MonitoringConfig;
+}
+
+export interface MonitoringConfig {
+    dashboard: boolean;
+    /** Where the alarm topic sends e-mail (the recipient confirms the subscription once). */
+    alarmEmail?: string;
+}
+
+export interface InvocationLoggingConfig {
+    retentionDays: number;
+    /** Content delivered besides metadata and token counts; all false unless the stack says otherwise. */
+    delivery: { text: boolean; image: boolean; embedding: boolean; video: boolean };
+}
+
+export interface BedrockSideConfig extends CommonConfig {
+    side: "bedrock";
+    /** Accounts whose workloads may assume the execution role. */
+    callerAccountIds: string[];
+    /** IAM path under which caller-side roles live; trusted as arn:aws:iam::<caller>:role<path>*. */
+    callerRolePath: string;
+    /** Exact caller role ARNs; when set, these replace the path pattern. */
+    trustedPrincipalArns?: string[];
+    models: string[];
+    /** Explicit execution role name; by default one unique per stack and region (IAM names are account-global). */
+    roleName?: string;
+    externalId?: pulumi.Output<string>;
+    /**
+     * Caller state machines trusted with their own ARN as the external id: Step Functions sends the state machine's
+     * ARN as sts:ExternalId when a Task assumes Credentials.RoleArn, and cannot send any other.
+     */
+    trustedStateMachineArns: string[];
+    maxSessionDurationSeconds: number;
+    allowMarketplace: boolean;
+    /** Long-term Bedrock API keys (an IAM user with a service-specific credential each). */
+    apiKeys: ApiKeyConfig[];
+    /** Whether the execution role may present its session as a short-term API key (bearer token). */
+    shortTermKeys: boolean;
+    denyLongTermBearerTokens: boolean;
+    auditTrail?: AuditTrailConfig;
+    /** Bedrock model invocation logging (metadata only by default); undefined when absent. */
+    invocationLogging?: InvocationLoggingConfig;
+    /** Tenants, their guardrails and budgets (config/governance.ts); undefined: the one stack-wide role. */
+    governance?: GovernanceConfig;
+}
+
+export interface ApiKeyConfig {
+    name: string;
+    /** Days until the key expires (1..36600); undefined only with `never: true`. */
+    expiryDays?: number;
+    status: (typeof API_KEY_STATUSES)[number];
+    /** Attach AWS's AmazonBedrockLimitedAccess instead of the least-privilege model policy. */
+    managedPolicy: boolean;
+    marketplace: boolean;
+}
+
+export interface AuditTrailConfig {
+    retentionDays: number;
+    multiRegion: boolean;
+}
+
+export interface InvokerConfig {
+    enabled: boolean;
+    memorySize: number;
+    timeoutSeconds: number;
+    /** maxTokens sent when an event gives none, and the largest an event may ask for. */
+    maxTokens: number;
+    maxTokensLimit: number;
+}
+
+export interface StepFunctionsConfig {
+    enabled: boolean;
+    type: "STANDARD" | "EXPRESS";
+    logLevel: "ALL" | "ERROR" | "FATAL" | "OFF";
+    includeExecutionData: boolean;
+    tracing: boolean;
+    /** InferenceConfig defaults when the execution input gives none. */
+    maxTokens: number;
+    /** The largest maxTokens an execution input may ask for. */
+    maxTokensLimit: number;
+    temperature: number;
+    retry: { maxAttempts: number; intervalSeconds: number; backoffRate: number; maxDelaySeconds: number };
+}
+
+export interface CallerSideConfig extends CommonConfig {
+    side: "caller";
+    /** Fully qualified (org/project/stack) or bare stack names of the Bedrock stacks, in priority order. */
+    bedrockStacks: string[];
+    rolePath: string;
+    defaultModelId?: string;
+    invoker: InvokerConfig;
+    stepFunctions: StepFunctionsConfig;
+    /** How functions authenticate to Bedrock: SigV4 with the assumed role, or a short-term API key minted from it. */
+    auth: "sigv4" | "shortTermKey";
+    /** Streaming chat backend (seed 003); undefined when bedrock-bridge:chat is absent or disabled. */
+    chat?: ChatConfig;
+    /**
+     * The region's API Gateway account setting (CloudWatch Logs role, account-wide): "manage" creates it here,
+     * "existing" says the account already has one, "none" (default) leaves REST access logs off so a fresh account deploys.
+     */
+    apiGatewayAccount: "manage" | "existing" | "none";
+    /** The tenant of the referenced Bedrock stacks this caller belongs to (bedrock-bridge:tenant). */
+    tenant?: string;
+}
+
+export interface ChatConfig {
+    /** AppSync Events channel namespace; channels are /<namespace>/<cognito sub>/<sessionid>. */
+    namespace: string;
+    /** Browser origins allowed by CORS (exact https origins). */
+    allowedOrigins: string[];
+    /** An existing Cognito user pool (and its app client) instead of a new one. */
+    userPoolId?: string;
+    userPoolClientId?: string;
+    selfSignUp: boolean;
+    /** REST resource path and stage name. */
+    path: string;
+    stageName: string;
+    modelId?: string;
+    minPromptChars: number;
+    maxPromptChars: number;
+    systemPrompt?: string;
+    maxPriorTurns: number;
+    maxTurnChars: number;
+    maxTokens: number;
+    throttling: { rateLimit: number; burstLimit: number };
+    maxEventAgeSeconds: number;
+    timeoutSeconds: number;
+    memorySize: number;
+    /** Longest coalescing window of the relay (it starts at 50 ms and doubles up to this). */
+    coalesceMs: number;
+}
+
+export type StackConfig = BedrockSideConfig | CallerSideConfig;
+
+// The schema's output must stay what the components take: a field added to one and not the other fails tsc.
+function typesAgree(o: {
+    invoker: z.output<typeof schema.invoker>; stepFunctions: z.output<typeof schema.stepFunctions>;
+    chat: Omit<z.output<typeof schema.chat>, "enabled">; auditTrail: z.output<typeof schema.auditTrailMap>;
+    apiKey: Omit<z.output<typeof schema.apiKey>, "never">;
+}, c: { invoker: InvokerConfig; stepFunctions: StepFunctionsConfig; chat: ChatConfig; auditTrail: AuditTrailConfig; apiKey: ApiKeyConfig }): void {
+    o = c;
+    c = o;
+}
+void typesAgree;
+
+export class ConfigError extends pulumi.RunError {
+    constructor(public readonly problems: string[]) {
+        super(`bedrock-bridge configuration is invalid:\n${problems.map(p => `  - ${p}`).join("\n")}`);
+    }
+}
+
+export function isInferenceProfileId(modelId: string): boolean {
+    const dot = modelId.indexOf(".");
+    return dot > 0 && PROFILE_PREFIXES.includes(modelId.slice(0, dot)) && modelId.split(".").length >= 3;
+}
+
+/** A problem with a model id's form that AWS would only report at deploy or at the first call. */
+export function modelIdProblem(key: string, modelId: string): string | undefined {
+    const parts = modelId.split(".");
+    // <profile prefix>.<provider>.<model>: a third part means a cross-region profile, whose prefix must be one AWS has.
+    if (parts.length >= 3 && !PROFILE_PREFIXES.includes(parts[0])) {
+        const dym = didYouMean(parts[0], PROFILE_PREFIXES);
+        return `${key} "${modelId}" has the unknown inference profile prefix "${parts[0]}."${dym ? ` (${dym})` : ""}: cross-region profiles start with ${PROFILE_PREFIXES.map(p => `${p}.`).join(", ")}; a model id in one region has none (e.g. anthropic.claude-sonnet-4-5-20250929-v1:0). List them with aws bedrock list-inference-profiles`;
+    }
+    return undefined;
+}
+
+/** The stack's raw config (every namespace), as the Pulumi engine hands it to the program. */
+function rawConfig(): Record<string, string> {
+    return pulumi.runtime.allConfig();
+}
+
+/** Known `aws:` provider keys: every setting of the installed AWS provider (its config module lists them). */
+function awsProviderKeys(): string[] {
+    return Object.keys(require("@pulumi/aws/config/vars"));
+}
+
+/**
+ * Top-level values arrive as strings; structured ones (lists, maps, and numbers or booleans typed in YAML) as
+ * their JSON. A string key takes the text as it is; any other is decoded, and text that is not JSON stays text.
+ */
+function decode(def: KeyDef, raw: string): { value: unknown; unparsed: boolean } {
+    if (["string", "enum"].includes(kindOf(def.schema))) return { value: raw, unparsed: false };
+    try {
+        return { value: JSON.parse(raw), unparsed: false };
+    } catch {
+        return { value: raw, unparsed: true };
+    }
+}
+
+export interface ConfigRead {
+    /** The parsed values of keys that are valid (defaults filled in), by key name without namespace. */
+    values: Record<string, any>;
+    aws: Record<string, any>;
+    problems: string[];
+    side?: "bedrock" | "caller";
+    /** The bedrock-bridge: keys the stack sets (valid or not), without namespace. */
+    present: string[];
+}
+
+/** Parses and checks every key of both namespaces; never throws, collects problems. */
+export function readConfig(all: Record<string, string> = rawConfig()): ConfigRead {
+    const problems: string[] = [];
+    const values: Record<string, any> = {};
+    const aws: Record<string, any> = {};
+    const parse = (ns: string, name: string, def: KeyDef, into: Record<string, any>) => {
+        const fullKey = `${ns}:${name}`;
+        const raw = all[fullKey];
+        const { value, unparsed } = raw === undefined || raw === "" ? { value: undefined, unparsed: false } : decode(def, raw);
+        const onSide = def.side === "both" || def.side === values.side;
+        if (value === undefined && def.required) {
+            // Not needed where another key takes its place (callerAccountIds beside tenants).
+            if (def.requiredUnless?.some(other => all[`${ns}:${other}`] !== undefined)) return;
+            if (onSide) problems.push(`${fullKey} is required: ${def.required}`);
+            return;
+        }
+        // A key of the other side is reported as such below; what its value would be does not matter.
+        if (!onSide && values.side) return;
+        const r = def.schema.safeParse(value, { reportInput: true });
+        if (r.success) into[name] = r.data;
+        else problems.push(...messages(fullKey, def, value, r.error.issues as z.core.$ZodIssue[], unparsed));
+    };
+
+    for (const [name, def] of Object.entries(KEYS)) parse(PROJECT, name, def, values);
+    for (const [name, def] of Object.entries(AWS_KEYS)) parse("aws", name, def, aws);
+    const side = values.side as ConfigRead["side"];
+
+    // Every key of our namespace must be one we know; common aws: slips are caught the same way.
+    const providerKeys = awsProviderKeys();
+    for (const fullKey of Object.keys(all).sort()) {
+        const [ns, ...rest] = fullKey.split(":");
+        const name = rest.join(":");
+        if (ns === PROJECT && !(name in KEYS)) {
+            // Prefer a key of this stack's side; a near miss of the other side's key says whose it is.
+            const mine = Object.keys(KEYS).filter(k => !side || [side, "both"].includes(KEYS[k].side));
+            const near = closest(name, mine) ?? closest(name, Object.keys(KEYS));
+            const whose = near && !mine.includes(near) ? ` (a ${KEYS[near].side}-side key; this stack is ${side})` : "";
+            problems.push(`${fullKey} is not a ${PROJECT} setting${near ? `: did you mean ${PROJECT}:${near}?${whose}` : ""} (known: ${mine.join(", ")})`);
+        } else if (ns === "aws" && !providerKeys.includes(name)) {
+            const dym = didYouMean(name, providerKeys, "aws:");
+            problems.push(`${fullKey} is not an AWS provider setting${dym ? `: ${dym}` : ""}`);
+        }
+    }
+
+    // Keys of the other side are a contradiction, not something to ignore silently.
+    if (side) {
+        for (const [name, def] of Object.entries(KEYS)) {
+            if (def.side !== "both" && def.side !== side && all[`${PROJECT}:${name}`] !== undefined) {
+                problems.push(`${PROJECT}:${name} belongs to the ${def.side} side, but ${PROJECT}:side is "${side}": remove it or change the side`);
+            }
+        }
+    }
+    const present = Object.keys(all).filter(key => key.startsWith(`${PROJECT}:`)).map(key => key.slice(PROJECT.length + 1));
+    return { values, aws, problems, side, present };
+}
+
+/** What readConfig found, as the typed config of the stack's side (undefined while there are problems). */
+export function toStackConfig(read: ConfigRead): StackConfig | undefined {
+    const { values: v, aws, problems, side } = read;
+    const accountId: string | undefined = aws.allowedAccountIds?.[0];
+    const mon = v.monitoring === true ? {} : v.monitoring;
+    const monitoring: MonitoringConfig | undefined = mon === false || mon === undefined || mon.enabled === false ? undefined : { dashboard: mon.dashboard ?? true, alarmEmail: mon.alarmEmail };
+    const common = { accountId: accountId ?? "", region: aws.region ?? "", logRetentionDays: v.logRetentionDays, monitoring };
+    let result: StackConfig | undefined;
+    if (side === "bedrock") {
+        const callerAccountIds: string[] = v.callerAccountIds ?? [];
+        for (const arn of v.trustedPrincipalArns ?? []) {
+            const acct = ROLE_ARN.exec(arn)?.[1];
+            if (acct && v.callerAccountIds && !callerAccountIds.includes(acct)) {
+                problems.push(`${PROJECT}:trustedPrincipalArns names ${arn}, whose account ${acct} is not in ${PROJECT}:callerAccountIds`);
+            }
+        }
+        if (accountId && callerAccountIds.includes(accountId)) {
+            problems.push(`${PROJECT}:callerAccountIds contains this stack's own account ${accountId}: cross-account trust is for other accounts`);
+        }
+        for (const arn of v.trustedStateMachineArns ?? []) {
+            const acct = STATE_MACHINE_ARN.exec(arn)?.[2];
+            if (acct && v.callerAccountIds && !callerAccountIds.includes(acct)) {
+                problems.push(`${PROJECT}:trustedStateMachineArns names ${arn}, whose account ${acct} is not in ${PROJECT}:callerAccountIds`);
+            }
+        }
+        for (const m of v.models ?? []) {
+            const p = modelIdProblem(`${PROJECT}:models`, m);
+            if (p) problems.push(p);
+        }
+        const externalId = v.externalId === undefined ? undefined : new pulumi.Config(PROJECT).requireSecret("externalId");
+        const trail = v.auditTrail;
+        const gov = governanceFrom(v, name => read.present.includes(name), accountId);
+        problems.push(...gov.problems);
+        result = {
+            side, ...common, callerAccountIds, callerRolePath: v.callerRolePath, trustedPrincipalArns: v.trustedPrincipalArns,
+            models: v.models ?? [], roleName: v.roleName, externalId, trustedStateMachineArns: v.trustedStateMachineArns ?? [], maxSessionDurationSeconds: v.maxSessionDurationSeconds,
+            allowMarketplace: v.allowMarketplace, apiKeys: (v.apiKeys ?? []).map(apiKey), shortTermKeys: v.shortTermKeys,
+            denyLongTermBearerTokens: v.denyLongTermBearerTokens,
+            auditTrail: trail === true ? { retentionDays: 365, multiRegion: true } : trail || undefined,
+            invocationLogging: invocationLogging(v.invocationLogging, v.logRetentionDays),
+            ...(gov.value ? { governance: gov.value } : {}),
+        };
+    } else if (side === "caller") {
+        for (const [key, id] of [["defaultModelId", v.defaultModelId], ["chat.modelId", v.chat?.modelId]] as const) {
+            const p = id && modelIdProblem(`${PROJECT}:${key}`, id);
+            if (p) problems.push(p);
+        }
+        const { enabled: chatEnabled, ...chat } = v.chat ?? { enabled: false };
+        result = {
+            side, ...common, bedrockStacks: v.bedrockStacks ?? [], rolePath: v.rolePath, defaultModelId: v.defaultModelId,
+            invoker: v.invoker, stepFunctions: v.stepFunctions, auth: v.auth, ...(v.chat && chatEnabled ? { chat: chat as ChatConfig } : {}),
+            apiGatewayAccount: v.apiGatewayAccount,
+            ...(v.tenant ? { tenant: v.tenant } : {}),
+        };
+    }
+    return problems.length ? undefined : result;
+}
+
+function invocationLogging(raw: any, defaultRetention: number): InvocationLoggingConfig | undefined {
+    const c = raw === true ? {} : raw;
+    if (c === false || c === undefined || c.enabled === false) return undefined;
+    const delivery = { text: !!c.textDelivery, image: !!c.imageDelivery, embedding: !!c.embeddingDelivery, video: !!c.videoDelivery };
+    const retentionDays = c.retentionDays ?? defaultRetention;
+    if (delivery.text) pulumi.log.warn(`${PROJECT}:invocationLogging.textDelivery is true: Bedrock will copy every prompt and answer into the log group for ${retentionDays} days`);
+    return { retentionDays, delivery };
+}
+
+function apiKey(k: any): ApiKeyConfig {
+    const where = `${PROJECT}:apiKeys "${k.name}"`;
+    if (k.never) pulumi.log.warn(`${where} NEVER EXPIRES: a leaked long-term key stays valid until someone disables it. Prefer expiryDays (30..90) or short-term keys (npm run token).`);
+    else if (k.expiryDays > 90) pulumi.log.warn(`${where} is valid for ${k.expiryDays} days (more than 90): AWS recommends long-term keys only for exploration; prefer a short expiry or short-term keys.`);
+    return { name: k.name, expiryDays: k.expiryDays, status: k.status, managedPolicy: k.managedPolicy, marketplace: k.marketplace };
+}
+
+/** Reads and validates the whole stack configuration; throws a ConfigError listing every problem. */
+export function loadConfig(): StackConfig {
+    const read = readConfig();
+    const cfg = toStackConfig(read);
+    if (!cfg) throw new ConfigError(read.problems);
+    return cfg;
+}

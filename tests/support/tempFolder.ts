@@ -1,0 +1,21 @@
+// Mocha global fixtures (once per run, in the main process, serial or parallel): the run gets a temporary folder
+// of its own as TMPDIR, inherited by the workers and every process a test starts, and removed at the end. What a
+// test left in it is named, so a leak fails the run instead of piling up in the system's temporary folder.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+let runDir: string | undefined;
+
+export function mochaGlobalSetup(): void {
+    runDir = fs.mkdtempSync(path.join(os.tmpdir(), "bb-test-run-"));
+    process.env.TMPDIR = runDir;
+}
+
+export function mochaGlobalTeardown(): void {
+    if (!runDir) return;
+    // v8-compile-cache: the compile cache ts-node/tsc keep across runs in processes the tests start (normally in /tmp).
+    const left = fs.readdirSync(runDir).filter(n => !n.startsWith("v8-compile-cache"));
+    fs.rmSync(runDir, { recursive: true, force: true });
+    if (left.length) throw new Error(`the tests left ${left.length} entr${left.length === 1 ? "y" : "ies"} in the temporary folder: ${left.join(", ")}; make them with scratchDir (emulation/scratch.ts) or remove them`);
+}
