@@ -31,18 +31,49 @@ function governedBedrockSide(cfg: BedrockSideConfig & { governance: GovernanceCo
         allowedModelIds: [...new Set(cfg.governance.tenants.flatMap(t => t.models))],
         tenants: gov.output,
         // Tenants call only through their application profiles: those are what Bedrock's metrics name.
-        ...bedrockAccountWide(cfg, [], cfg.governance.tenants.flatMap(t => gov.tenants[t.name].profiles.map((p, i) => ({ tenant: t.name, modelId: t.models[i], profileArn: p.arn })))),
+        ...bedrockAccountWide(
+            cfg,
+            [],
+            cfg.governance.tenants.flatMap(t =>
+                gov.tenants[t.name].profiles.map((p, i) => ({
+                    tenant: t.name,
+                    modelId: t.models[i],
+                    profileArn: p.arn,
+                })),
+            ),
+        ),
     };
 }
 
 /** The outputs, audit trail, invocation logging, dashboard and throttle alarm: the same with or without tenants. */
-function bedrockAccountWide(cfg: BedrockSideConfig, models: string[], profiles: ApplicationProfileRef[] = []): Record<string, unknown> {
-    const trail = cfg.auditTrail && new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
-    const invocationLogs = cfg.invocationLogging && new BedrockInvocationLogging("invocation-logging", { accountId: cfg.accountId, region: cfg.region, ...cfg.invocationLogging });
-    const alarms = cfg.monitoring && new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });
-    const monitoring = cfg.monitoring && alarms && new BedrockMonitoring("monitoring", {
-        region: cfg.region, models, profiles, alarmTopicArn: alarms.topic.arn, dashboard: cfg.monitoring.dashboard,
-    });
+function bedrockAccountWide(
+    cfg: BedrockSideConfig,
+    models: string[],
+    profiles: ApplicationProfileRef[] = [],
+): Record<string, unknown> {
+    const trail =
+        cfg.auditTrail &&
+        new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
+    const invocationLogs =
+        cfg.invocationLogging &&
+        new BedrockInvocationLogging("invocation-logging", {
+            accountId: cfg.accountId,
+            region: cfg.region,
+            ...cfg.invocationLogging,
+        });
+    const alarms =
+        cfg.monitoring &&
+        new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });
+    const monitoring =
+        cfg.monitoring &&
+        alarms &&
+        new BedrockMonitoring("monitoring", {
+            region: cfg.region,
+            models,
+            profiles,
+            alarmTopicArn: alarms.topic.arn,
+            dashboard: cfg.monitoring.dashboard,
+        });
     return {
         side: "bedrock",
         region: cfg.region,
@@ -92,12 +123,20 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         ...(cfg.externalId ? { externalId: cfg.externalId } : {}),
         ...(cfg.trustedStateMachineArns.length ? { trustedStateMachineArns: cfg.trustedStateMachineArns } : {}),
         ...(cfg.apiKeys.length ? { apiKeys: keys.keys, apiKeySecrets: keys.secrets } : {}),
-        ...(keys.denyLongTermPolicy ? { denyLongTermKeysPolicyArn: keys.denyLongTermPolicy.arn, denyLongTermKeysScp: keys.denyLongTermScp } : {}),
+        ...(keys.denyLongTermPolicy
+            ? { denyLongTermKeysPolicyArn: keys.denyLongTermPolicy.arn, denyLongTermKeysScp: keys.denyLongTermScp }
+            : {}),
         ...bedrockAccountWide(cfg, cfg.models),
     };
 }
 
-export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = referenceBedrockStacks(cfg.bedrockStacks, undefined, cfg.tenant, { accountId: cfg.accountId, rolePath: cfg.rolePath })): Record<string, unknown> {
+export function callerSide(
+    cfg: CallerSideConfig,
+    targets: BedrockTargetRef[] = referenceBedrockStacks(cfg.bedrockStacks, undefined, cfg.tenant, {
+        accountId: cfg.accountId,
+        rolePath: cfg.rolePath,
+    }),
+): Record<string, unknown> {
     const defaultModelId = cfg.defaultModelId
         ? requireAllowedModel(targets, cfg.defaultModelId, "bedrock-bridge:defaultModelId")
         : targets[0].allowedModelIds.apply(m => m[0]);
@@ -144,7 +183,10 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         outputs.stateMachineLogGroup = sfn.logGroup.name;
         stateMachineArn = sfn.stateMachine.arn;
     }
-    const apiGateway = cfg.apiGatewayAccount === "manage" ? new ApiGatewayAccount("apigateway-account", { accountId: cfg.accountId, region: cfg.region }) : undefined;
+    const apiGateway =
+        cfg.apiGatewayAccount === "manage"
+            ? new ApiGatewayAccount("apigateway-account", { accountId: cfg.accountId, region: cfg.region })
+            : undefined;
     if (apiGateway) outputs.apiGatewayCloudWatchRoleArn = apiGateway.role.arn;
     if (cfg.chat) {
         const chat = new StreamingChatBackend("chat", {
@@ -152,7 +194,9 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
             region: cfg.region,
             rolePath: cfg.rolePath,
             targets,
-            modelId: cfg.chat.modelId ? requireAllowedModel(targets, cfg.chat.modelId, "bedrock-bridge:chat.modelId") : defaultModelId,
+            modelId: cfg.chat.modelId
+                ? requireAllowedModel(targets, cfg.chat.modelId, "bedrock-bridge:chat.modelId")
+                : defaultModelId,
             logRetentionDays: cfg.logRetentionDays,
             chat: cfg.chat,
             auth: cfg.auth,
@@ -167,13 +211,25 @@ export function callerSide(cfg: CallerSideConfig, targets: BedrockTargetRef[] = 
         outputs.chatUserPoolClientId = chat.userPoolClientId;
         outputs.chatRelayFunctionName = chat.function.name;
         // The request model's limits, so clients (client/, the CLI, the page) keep history within them.
-        outputs.chatLimits = { minPromptChars: cfg.chat.minPromptChars, maxPromptChars: cfg.chat.maxPromptChars, maxPriorTurns: cfg.chat.maxPriorTurns, maxTurnChars: cfg.chat.maxTurnChars };
+        outputs.chatLimits = {
+            minPromptChars: cfg.chat.minPromptChars,
+            maxPromptChars: cfg.chat.maxPromptChars,
+            maxPriorTurns: cfg.chat.maxPriorTurns,
+            maxTurnChars: cfg.chat.maxTurnChars,
+        };
         monitored.push(chat.monitored);
     }
     if (cfg.monitoring) {
-        const alarms = new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });
+        const alarms = new AlarmTopic("monitoring", {
+            accountId: cfg.accountId,
+            alarmEmail: cfg.monitoring.alarmEmail,
+        });
         const monitoring = new CallerMonitoring("monitoring", {
-            region: cfg.region, functions: monitored, stateMachineArn, alarmTopicArn: alarms.topic.arn, dashboard: cfg.monitoring.dashboard,
+            region: cfg.region,
+            functions: monitored,
+            stateMachineArn,
+            alarmTopicArn: alarms.topic.arn,
+            dashboard: cfg.monitoring.dashboard,
         });
         outputs.alarmTopicArn = alarms.topic.arn;
         if (monitoring.dashboard) outputs.dashboardName = monitoring.dashboard.dashboardName;
@@ -197,13 +253,26 @@ export async function main(): Promise<Record<string, unknown>> {
         const stacks = await Promise.all(targets.map(t => readReferencedStack(t.stackName, t.reference)));
         const models = [
             ...(v.defaultModelId ? [{ key: `${PROJECT}:defaultModelId`, id: v.defaultModelId as string }] : []),
-            ...(v.chat?.modelId && v.chat.enabled ? [{ key: `${PROJECT}:chat.modelId`, id: v.chat.modelId as string }] : []),
+            ...(v.chat?.modelId && v.chat.enabled
+                ? [{ key: `${PROJECT}:chat.modelId`, id: v.chat.modelId as string }]
+                : []),
         ];
-        problems.push(...callerProblems({
-            accountId: read.aws.allowedAccountIds?.[0], region: read.aws.region, rolePath: v.rolePath, models, stepFunctions: v.stepFunctions?.enabled, tenant: v.tenant,
-        }, stacks));
+        problems.push(
+            ...callerProblems(
+                {
+                    accountId: read.aws.allowedAccountIds?.[0],
+                    region: read.aws.region,
+                    rolePath: v.rolePath,
+                    models,
+                    stepFunctions: v.stepFunctions?.enabled,
+                    tenant: v.tenant,
+                },
+                stacks,
+            ),
+        );
     }
-    if (read.side === "bedrock" && v.models && read.aws.region) problems.push(...await modelProblems(read.aws.region, v.models));
+    if (read.side === "bedrock" && v.models && read.aws.region)
+        problems.push(...(await modelProblems(read.aws.region, v.models)));
     if (problems.length || !cfg) throw new ConfigError(problems.filter((p, i) => problems.indexOf(p) === i));
     return cfg.side === "bedrock" ? bedrockSide(cfg) : callerSide(cfg, targets);
 }

@@ -14,7 +14,10 @@ const BURST = 60;
 const CONCURRENCY = 6;
 const MODEL_LATENCY_MS = 40;
 
-interface Outcome { ok: boolean; ms: number }
+interface Outcome {
+    ok: boolean;
+    ms: number;
+}
 
 function pct(values: number[], p: number): number {
     if (!values.length) return NaN;
@@ -25,17 +28,26 @@ function pct(values: number[], p: number): number {
 async function burst(call: (i: number) => Promise<unknown>): Promise<Outcome[]> {
     const out: Outcome[] = [];
     let next = 0;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (next < BURST) {
-            const i = next++;
-            const t = Date.now();
-            try { await call(i); out.push({ ok: true, ms: Date.now() - t }); } catch { out.push({ ok: false, ms: Date.now() - t }); }
-        }
-    }));
+    await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+            while (next < BURST) {
+                const i = next++;
+                const t = Date.now();
+                try {
+                    await call(i);
+                    out.push({ ok: true, ms: Date.now() - t });
+                } catch {
+                    out.push({ ok: false, ms: Date.now() - t });
+                }
+            }
+        }),
+    );
     return out;
 }
 
-async function withFakes<T>(fn: (sts: FakeSts, bedrock: FakeBedrock) => Promise<T>): Promise<{ result: T; stsCalls: number; bedrockCalls: number }> {
+async function withFakes<T>(
+    fn: (sts: FakeSts, bedrock: FakeBedrock) => Promise<T>,
+): Promise<{ result: T; stsCalls: number; bedrockCalls: number }> {
     const sts = await new FakeSts().start();
     const bedrock = await new FakeBedrock().start();
     const used: Record<string, number> = {};
@@ -43,7 +55,9 @@ async function withFakes<T>(fn: (sts: FakeSts, bedrock: FakeBedrock) => Promise<
         await new Promise(r => setTimeout(r, MODEL_LATENCY_MS));
         const acct = /^ASIAFAKE(\d{12})/.exec(req.signedBy.accessKeyId ?? "")?.[1] ?? "?";
         used[acct] = (used[acct] ?? 0) + 1;
-        return used[acct] > QUOTA_PER_MINUTE ? bedrockError("ThrottlingException", "Too many requests, please wait before trying again.") : converseAnswer("ok");
+        return used[acct] > QUOTA_PER_MINUTE
+            ? bedrockError("ThrottlingException", "Too many requests, please wait before trying again.")
+            : converseAnswer("ok");
     };
     process.env.AWS_ENDPOINT_URL_STS = sts.url;
     process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = bedrock.url;
@@ -61,10 +75,25 @@ async function seedApproach(): Promise<Outcome[]> {
     const roleArn = `arn:aws:iam::${ACCOUNTS[0]}:role/BedrockAccessRole`;
     return burst(async () => {
         const sts = new STSClient({ region: "ap-northeast-1" });
-        const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "lambda-bedrock-cross-account", DurationSeconds: 900 }));
-        const client = new BedrockRuntimeClient({ region: "ap-northeast-1", credentials: { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! } });
+        const { Credentials: c } = await sts.send(
+            new AssumeRoleCommand({
+                RoleArn: roleArn,
+                RoleSessionName: "lambda-bedrock-cross-account",
+                DurationSeconds: 900,
+            }),
+        );
+        const client = new BedrockRuntimeClient({
+            region: "ap-northeast-1",
+            credentials: {
+                accessKeyId: c!.AccessKeyId!,
+                secretAccessKey: c!.SecretAccessKey!,
+                sessionToken: c!.SessionToken!,
+            },
+        });
         try {
-            await client.send(new ConverseCommand({ modelId: MODEL, messages: [{ role: "user", content: [{ text: "hi" }] }] }));
+            await client.send(
+                new ConverseCommand({ modelId: MODEL, messages: [{ role: "user", content: [{ text: "hi" }] }] }),
+            );
         } finally {
             client.destroy();
         }
@@ -72,7 +101,12 @@ async function seedApproach(): Promise<Outcome[]> {
 }
 
 async function poolApproach(members: number): Promise<Outcome[]> {
-    const targets = ACCOUNTS.slice(0, members).map(a => ({ roleArn: `arn:aws:iam::${a}:role/bedrock-bridge-execution`, region: "ap-northeast-1", accountId: a, models: [MODEL] }));
+    const targets = ACCOUNTS.slice(0, members).map(a => ({
+        roleArn: `arn:aws:iam::${a}:role/bedrock-bridge-execution`,
+        region: "ap-northeast-1",
+        accountId: a,
+        models: [MODEL],
+    }));
     const handler = createInvokerHandler({ BEDROCK_TARGETS: JSON.stringify(targets), DEFAULT_MODEL_ID: MODEL });
     return burst(() => handler({ prompt: "hi" }));
 }
@@ -82,8 +116,12 @@ export async function run(): Promise<void> {
     process.env.AWS_ACCESS_KEY_ID = "AKIAFAKEBENCH0000001";
     process.env.AWS_SECRET_ACCESS_KEY = "fake";
     process.env.AWS_LAMBDA_FUNCTION_NAME = "bench";
-    console.log(`quota pool: burst of ${BURST} requests, ${CONCURRENCY} concurrent, each account ${QUOTA_PER_MINUTE} requests/min, model latency ${MODEL_LATENCY_MS} ms`);
-    console.log("approach                         ok/total  success   p50 ms   p95 ms   p99 ms  STS calls  Bedrock calls");
+    console.log(
+        `quota pool: burst of ${BURST} requests, ${CONCURRENCY} concurrent, each account ${QUOTA_PER_MINUTE} requests/min, model latency ${MODEL_LATENCY_MS} ms`,
+    );
+    console.log(
+        "approach                         ok/total  success   p50 ms   p95 ms   p99 ms  STS calls  Bedrock calls",
+    );
     // The functions log every throttle and failover (as they should in Lambda); keep the table readable.
     const { warn, error } = console;
     console.warn = console.error = () => undefined;
@@ -95,16 +133,34 @@ export async function run(): Promise<void> {
     for (const [name, r] of rows) {
         const ok = r.result.filter(o => o.ok);
         const ms = ok.map(o => o.ms);
-        console.log(`${name.padEnd(32)} ${`${ok.length}/${r.result.length}`.padStart(8)} ${`${((100 * ok.length) / r.result.length).toFixed(0)}%`.padStart(8)} ${String(pct(ms, 50)).padStart(8)} ${String(pct(ms, 95)).padStart(8)} ${String(pct(ms, 99)).padStart(8)} ${String(r.stsCalls).padStart(10)} ${String(r.bedrockCalls).padStart(14)}`);
+        console.log(
+            `${name.padEnd(32)} ${`${ok.length}/${r.result.length}`.padStart(8)} ${`${((100 * ok.length) / r.result.length).toFixed(0)}%`.padStart(8)} ${String(pct(ms, 50)).padStart(8)} ${String(pct(ms, 95)).padStart(8)} ${String(pct(ms, 99)).padStart(8)} ${String(r.stsCalls).padStart(10)} ${String(r.bedrockCalls).padStart(14)}`,
+        );
     }
-    writeChart("pool-success.svg", barChart({
-        title: `Successful answers of a burst of ${BURST} (each account ${QUOTA_PER_MINUTE} requests/min)`,
-        yLabel: "successful answers",
-        of: BURST,
-        bars: rows.map(([name, r], i) => ({ label: i === 0 ? "per-call AssumeRole" : name.replace("bedrock-bridge ", ""), value: r.result.filter(o => o.ok).length, color: i === 0 ? "#ff7f0e" : "#1f77b4" })),
-    }));
+    writeChart(
+        "pool-success.svg",
+        barChart({
+            title: `Successful answers of a burst of ${BURST} (each account ${QUOTA_PER_MINUTE} requests/min)`,
+            yLabel: "successful answers",
+            of: BURST,
+            bars: rows.map(([name, r], i) => ({
+                label: i === 0 ? "per-call AssumeRole" : name.replace("bedrock-bridge ", ""),
+                value: r.result.filter(o => o.ok).length,
+                color: i === 0 ? "#ff7f0e" : "#1f77b4",
+            })),
+        }),
+    );
     const best = rows[rows.length - 1][1].result.filter(o => o.ok).length;
-    console.log(`successful answers, pool of 3 vs per-call AssumeRole: ${(best / Math.max(1, seedOk)).toFixed(1)}x; STS calls, per-call AssumeRole vs pool of 3: ${rows[0][1].stsCalls} vs ${rows[3][1].stsCalls}`);
+    console.log(
+        `successful answers, pool of 3 vs per-call AssumeRole: ${(best / Math.max(1, seedOk)).toFixed(1)}x; STS calls, per-call AssumeRole vs pool of 3: ${rows[0][1].stsCalls} vs ${rows[3][1].stsCalls}`,
+    );
 }
 
-if (require.main === module) run().then(() => process.exit(0), e => { console.error(e); process.exit(1); });
+if (require.main === module)
+    run().then(
+        () => process.exit(0),
+        e => {
+            console.error(e);
+            process.exit(1);
+        },
+    );

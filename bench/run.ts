@@ -16,4 +16,10 @@ async function main(): Promise<void> {
     }
 }
 
-main().then(() => process.exit(0), e => { console.error(e); process.exit(1); });
+main().then(
+    () => process.exit(0),
+    e => {
+        console.error(e);
+        process.exit(1);
+    },
+);

@@ -18,7 +18,10 @@ const SUB = "7d3c1f2a-1b2c-4d5e-8f90-a1b2c3d4e5f6";
 const PUBLISH_LATENCY_MS = 25;
 /** ~70 deltas/s, a typical Claude Sonnet output rate over ConverseStream. */
 const DELTA_INTERVAL_MS = 14;
-const SCENARIOS = [{ name: "short answer", deltas: 40 }, { name: "long answer", deltas: 600 }];
+const SCENARIOS = [
+    { name: "short answer", deltas: 40 },
+    { name: "long answer", deltas: 600 },
+];
 /** The publish-fault run: answers in a row, each publish failing with 429/500 at this rate, and one outage
  * (every publish 503) of OUTAGE_MS starting OUTAGE_AT_MS into each answer. */
 const FAULT_RUN = { answers: 4, deltas: 200, failureRate: 0.2, outageAtMs: 300, outageMs: 2000 };
@@ -62,10 +65,17 @@ function subscriberText(events: any[]): string {
     if (!events.length || events[0].seq === undefined) return events.map(e => e.message ?? "").join("");
     const bySeq = new Map<number, any>();
     for (const e of events) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
-    return [...bySeq.keys()].sort((a, b) => a - b).map(k => bySeq.get(k).message ?? "").join("");
+    return [...bySeq.keys()]
+        .sort((a, b) => a - b)
+        .map(k => bySeq.get(k).message ?? "")
+        .join("");
 }
 
-async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<void>, faults?: (appsync: FakeAppSync) => void): Promise<Measure> {
+async function measure(
+    deltas: number,
+    relay: (appsync: FakeAppSync) => Promise<void>,
+    faults?: (appsync: FakeAppSync) => void,
+): Promise<Measure> {
     const sts = await new FakeSts().start();
     const bedrock = await new FakeBedrock().start();
     const appsync = await new FakeAppSync().start();
@@ -74,8 +84,17 @@ async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<
     bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: DELTA_INTERVAL_MS }) });
     let lastToken = 0;
     const tokenTimes: number[] = [];
-    bedrock.onEvent = (event, at) => { if (event === "contentBlockDelta") { lastToken = at; tokenTimes.push(at); } };
-    Object.assign(process.env, { AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url });
+    bedrock.onEvent = (event, at) => {
+        if (event === "contentBlockDelta") {
+            lastToken = at;
+            tokenTimes.push(at);
+        }
+    };
+    Object.assign(process.env, {
+        AWS_ENDPOINT_URL_STS: sts.url,
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+        APPSYNC_HTTP_ENDPOINT: appsync.url,
+    });
     faults?.(appsync);
     const started = Date.now();
     try {
@@ -95,7 +114,10 @@ async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<
         complete: text === chunks.join(""),
         lost: chunks.filter(c => !got.has(c.trim())).length,
         terminal: events.some(e => e.type === "done" || e.type === "error"),
-        timeline: { tokens: tokenTimes.map((at, i) => [at - started, i + 1]), delivered: deliveredOverTime(appsync.publishes, started) },
+        timeline: {
+            tokens: tokenTimes.map((at, i) => [at - started, i + 1]),
+            delivered: deliveredOverTime(appsync.publishes, started),
+        },
     };
 }
 
@@ -103,7 +125,10 @@ async function measure(deltas: number, relay: (appsync: FakeAppSync) => Promise<
 function deliveredOverTime(publishes: { at: number; events: string[] }[], started: number): [number, number][] {
     let n = 0;
     return publishes.map(p => {
-        n += p.events.reduce((k, e) => k + ((JSON.parse(e).message as string | undefined)?.match(/token\d+ /g)?.length ?? 0), 0);
+        n += p.events.reduce(
+            (k, e) => k + ((JSON.parse(e).message as string | undefined)?.match(/token\d+ /g)?.length ?? 0),
+            0,
+        );
         return [p.at - started, n] as [number, number];
     });
 }
@@ -113,8 +138,14 @@ function deliveredOverTime(publishes: { at: number; events: string[] }[], starte
 async function seedRelay(): Promise<void> {
     const target = { roleArn: ROLE, region: "ap-northeast-1", accountId: "222222222222", models: [MODEL] };
     const client = clientFor(target);
-    const send = createAppSyncSender({ endpoint: process.env.APPSYNC_HTTP_ENDPOINT!, region: "ap-northeast-1", credentials: async () => ({ accessKeyId: "AKIAFAKE", secretAccessKey: "x" }) });
-    const out = await client.send(new ConverseStreamCommand({ modelId: MODEL, messages: [{ role: "user", content: [{ text: "q" }] }] }));
+    const send = createAppSyncSender({
+        endpoint: process.env.APPSYNC_HTTP_ENDPOINT!,
+        region: "ap-northeast-1",
+        credentials: async () => ({ accessKeyId: "AKIAFAKE", secretAccessKey: "x" }),
+    });
+    const out = await client.send(
+        new ConverseStreamCommand({ modelId: MODEL, messages: [{ role: "user", content: [{ text: "q" }] }] }),
+    );
     for await (const ev of out.stream ?? []) {
         const text = ev.contentBlockDelta?.delta?.text;
         if (!text) continue;
@@ -129,7 +160,9 @@ async function seedRelay(): Promise<void> {
 async function ourRelay(): Promise<string> {
     const handler = createStreamingChatHandler({
         ...process.env,
-        BEDROCK_TARGETS: JSON.stringify([{ roleArn: ROLE, region: "ap-northeast-1", accountId: "222222222222", models: [MODEL] }]),
+        BEDROCK_TARGETS: JSON.stringify([
+            { roleArn: ROLE, region: "ap-northeast-1", accountId: "222222222222", models: [MODEL] },
+        ]),
         CHAT_MODEL_ID: MODEL,
     });
     const log = console.log;
@@ -146,12 +179,19 @@ function timelineChart(s: { name: string; deltas: number }, seed: Measure, ours:
         title: `${title}: ${m.requests} publish requests, tail ${f(m.tailMs)} ms`,
         series: [
             { label: "tokens from the model", color: "#888888", points: m.timeline.tokens, step: true, dashed: true },
-            { label: "tokens delivered (a dot per publish)", color: "#1f77b4", points: m.timeline.delivered, step: true, markers: true },
+            {
+                label: "tokens delivered (a dot per publish)",
+                color: "#1f77b4",
+                points: m.timeline.delivered,
+                step: true,
+                markers: true,
+            },
         ],
     });
     return lineChart({
         title: `Relay timeline, ${s.name} (${s.deltas} deltas, ${PUBLISH_LATENCY_MS} ms publish latency)`,
-        xLabel: "ms since the request", yLabel: "tokens (cumulative)",
+        xLabel: "ms since the request",
+        yLabel: "tokens (cumulative)",
         panels: [panel("one publish per delta", seed), panel("bedrock-bridge", ours)],
     });
 }
@@ -159,10 +199,28 @@ function timelineChart(s: { name: string; deltas: number }, seed: Measure, ours:
 /** Answers in a row under publish faults, the seed's loop and ours side by side. */
 async function faultRun(): Promise<void> {
     const r = FAULT_RUN;
-    console.log(`\npublish faults: ${r.answers} answers of ${r.deltas} deltas, ${r.failureRate * 100} % of publishes fail (429/500), and a ${r.outageMs / 1000} s outage (503) ${r.outageAtMs} ms into each answer`);
-    console.log("approach | answers completed | events lost (deltas whose text never arrived) | terminal events | tail after last token ms (median / max) | publish requests");
+    console.log(
+        `\npublish faults: ${r.answers} answers of ${r.deltas} deltas, ${r.failureRate * 100} % of publishes fail (429/500), and a ${r.outageMs / 1000} s outage (503) ${r.outageAtMs} ms into each answer`,
+    );
+    console.log(
+        "approach | answers completed | events lost (deltas whose text never arrived) | terminal events | tail after last token ms (median / max) | publish requests",
+    );
     const rows: [string, Measure[]][] = [];
-    for (const [name, relay] of [["naive", async () => { await seedRelay(); }], ["ours", async () => { const o = await ourRelay(); if (o !== "done") console.warn(`relay ended with ${o}`); }]] as const) {
+    for (const [name, relay] of [
+        [
+            "naive",
+            async () => {
+                await seedRelay();
+            },
+        ],
+        [
+            "ours",
+            async () => {
+                const o = await ourRelay();
+                if (o !== "done") console.warn(`relay ended with ${o}`);
+            },
+        ],
+    ] as const) {
         const ms: Measure[] = [];
         for (let i = 0; i < r.answers; i++) ms.push(await measure(r.deltas, relay, a => injectFaults(a, 1000 + i)));
         rows.push([name, ms]);
@@ -170,7 +228,9 @@ async function faultRun(): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     for (const [name, ms] of rows) {
         const tails = ms.map(m => m.tailMs);
-        console.log(`${name.padEnd(8)} | ${`${ms.filter(m => m.complete && (name === "naive" || m.terminal)).length}/${ms.length}`.padStart(17)} | ${`${ms.reduce((n, m) => n + m.lost, 0)} of ${r.answers * r.deltas}`.padStart(44)} | ${`${ms.filter(m => m.terminal).length}/${ms.length}`.padStart(15)} | ${`${f(median(tails))} / ${f(Math.max(...tails))}`.padStart(39)} | ${String(ms.reduce((n, m) => n + m.requests, 0)).padStart(16)}`);
+        console.log(
+            `${name.padEnd(8)} | ${`${ms.filter(m => m.complete && (name === "naive" || m.terminal)).length}/${ms.length}`.padStart(17)} | ${`${ms.reduce((n, m) => n + m.lost, 0)} of ${r.answers * r.deltas}`.padStart(44)} | ${`${ms.filter(m => m.terminal).length}/${ms.length}`.padStart(15)} | ${`${f(median(tails))} / ${f(Math.max(...tails))}`.padStart(39)} | ${String(ms.reduce((n, m) => n + m.requests, 0)).padStart(16)}`,
+        );
     }
     console.log("(the naive relay publishes no terminal event; its answer counts as completed when all text arrived)");
 }
@@ -179,16 +239,33 @@ const f = (n: number) => (Number.isFinite(n) ? `${Math.round(n)}` : "-");
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}x` : "-");
 
 export async function run(): Promise<void> {
-    Object.assign(process.env, { AWS_REGION: "ap-northeast-1", AWS_ACCESS_KEY_ID: "AKIAFAKELAMBDAROLE01", AWS_SECRET_ACCESS_KEY: "fake", AWS_SESSION_TOKEN: "fake" });
+    Object.assign(process.env, {
+        AWS_REGION: "ap-northeast-1",
+        AWS_ACCESS_KEY_ID: "AKIAFAKELAMBDAROLE01",
+        AWS_SECRET_ACCESS_KEY: "fake",
+        AWS_SESSION_TOKEN: "fake",
+    });
     console.log(`streaming relay: publish latency ${PUBLISH_LATENCY_MS} ms, one delta every ${DELTA_INTERVAL_MS} ms`);
-    console.log("scenario          | approach | first delta ms | tail after last token ms | publish requests | total ms | complete");
+    console.log(
+        "scenario          | approach | first delta ms | tail after last token ms | publish requests | total ms | complete",
+    );
     for (const s of SCENARIOS) {
         const seed = await measure(s.deltas, () => seedRelay());
-        const ours = await measure(s.deltas, async () => { const o = await ourRelay(); if (o !== "done") throw new Error(`relay ended with ${o}`); });
-        for (const [name, m] of [["naive", seed], ["ours", ours]] as const) {
-            console.log(`${`${s.name} (${s.deltas})`.padEnd(17)} | ${name.padEnd(8)} | ${f(m.firstDeltaMs).padStart(14)} | ${f(m.tailMs).padStart(24)} | ${String(m.requests).padStart(16)} | ${f(m.totalMs).padStart(8)} | ${m.complete}`);
+        const ours = await measure(s.deltas, async () => {
+            const o = await ourRelay();
+            if (o !== "done") throw new Error(`relay ended with ${o}`);
+        });
+        for (const [name, m] of [
+            ["naive", seed],
+            ["ours", ours],
+        ] as const) {
+            console.log(
+                `${`${s.name} (${s.deltas})`.padEnd(17)} | ${name.padEnd(8)} | ${f(m.firstDeltaMs).padStart(14)} | ${f(m.tailMs).padStart(24)} | ${String(m.requests).padStart(16)} | ${f(m.totalMs).padStart(8)} | ${m.complete}`,
+            );
         }
-        console.log(`${"".padEnd(17)} | ratio    | ${ratio(seed.firstDeltaMs, ours.firstDeltaMs).padStart(14)} | ${ratio(seed.tailMs, ours.tailMs).padStart(24)} | ${ratio(seed.requests, ours.requests).padStart(16)} | ${ratio(seed.totalMs, ours.totalMs).padStart(8)} |`);
+        console.log(
+            `${"".padEnd(17)} | ratio    | ${ratio(seed.firstDeltaMs, ours.firstDeltaMs).padStart(14)} | ${ratio(seed.tailMs, ours.tailMs).padStart(24)} | ${ratio(seed.requests, ours.requests).padStart(16)} | ${ratio(seed.totalMs, ours.totalMs).padStart(8)} |`,
+        );
         if (s === SCENARIOS[SCENARIOS.length - 1]) writeChart("relay-timeline.svg", timelineChart(s, seed, ours));
     }
     await faultRun();

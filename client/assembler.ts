@@ -41,14 +41,27 @@ export function createAssembler(): Assembler {
                 else terminal = ev;
             }
             // Past the terminal nothing can follow: drop what a faulty sender put there.
-            if (terminal) { ignored += waiting.size; waiting.clear(); }
+            if (terminal) {
+                ignored += waiting.size;
+                waiting.clear();
+            }
             return released;
         },
-        get text() { return parts.join(""); },
-        get terminal() { return terminal; },
-        get nextSeq() { return next; },
-        get held() { return waiting.size; },
-        get ignored() { return ignored; },
+        get text() {
+            return parts.join("");
+        },
+        get terminal() {
+            return terminal;
+        },
+        get nextSeq() {
+            return next;
+        },
+        get held() {
+            return waiting.size;
+        },
+        get ignored() {
+            return ignored;
+        },
     };
 }
 
@@ -56,7 +69,11 @@ export function createAssembler(): Assembler {
 export function parseChatEvent(raw: unknown): ChatEvent | undefined {
     let v: unknown = raw;
     if (typeof v === "string") {
-        try { v = JSON.parse(v); } catch { return undefined; }
+        try {
+            v = JSON.parse(v);
+        } catch {
+            return undefined;
+        }
     }
     if (!v || typeof v !== "object") return undefined;
     const e = v as Record<string, unknown>;
@@ -64,9 +81,10 @@ export function parseChatEvent(raw: unknown): ChatEvent | undefined {
     const base = { seq: e.seq as number, requestId: e.requestId };
     if (e.type === "delta" && typeof e.message === "string") return { type: "delta", ...base, message: e.message };
     if (e.type === "done" && typeof e.stopReason === "string") {
-        const usage = e.usage && typeof e.usage === "object" ? e.usage as Record<string, number> : null;
+        const usage = e.usage && typeof e.usage === "object" ? (e.usage as Record<string, number>) : null;
         return { type: "done", ...base, stopReason: e.stopReason, usage };
     }
-    if (e.type === "error" && typeof e.code === "string" && typeof e.message === "string") return { type: "error", ...base, code: e.code, message: e.message };
+    if (e.type === "error" && typeof e.code === "string" && typeof e.message === "string")
+        return { type: "error", ...base, code: e.code, message: e.message };
     return undefined;
 }

@@ -19,7 +19,10 @@ export interface TokenStorage {
     clear(): Promise<void>;
 }
 
-export interface ProvidedTokens { idToken: string; accessToken: string }
+export interface ProvidedTokens {
+    idToken: string;
+    accessToken: string;
+}
 
 export interface ChatClientOptions {
     /** Where Amplify keeps the signed-in user's tokens. Default: memory (gone with the process or page). */
@@ -32,7 +35,10 @@ export interface ChatClientOptions {
     subscribeTimeoutMs?: number;
 }
 
-export interface SignedInUser { sub: string; email?: string }
+export interface SignedInUser {
+    sub: string;
+    email?: string;
+}
 
 export interface SignInOptions {
     /** Answers Cognito's new-password challenge (a user created with a temporary password). */
@@ -94,10 +100,18 @@ export function newSessionId(): string {
 export function memoryStorage(): TokenStorage {
     const m = new Map<string, string>();
     return {
-        async setItem(k, v) { m.set(k, v); },
-        async getItem(k) { return m.get(k) ?? null; },
-        async removeItem(k) { m.delete(k); },
-        async clear() { m.clear(); },
+        async setItem(k, v) {
+            m.set(k, v);
+        },
+        async getItem(k) {
+            return m.get(k) ?? null;
+        },
+        async removeItem(k) {
+            m.delete(k);
+        },
+        async clear() {
+            m.clear();
+        },
     };
 }
 
@@ -112,10 +126,17 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
             },
         },
         // Amplify derives the realtime URL from this endpoint (appsyncUrl.mjs in @aws-amplify/api-graphql).
-        API: { Events: { endpoint: endpoints.eventsHttpEndpoint, region: endpoints.region, defaultAuthMode: "userPool" } },
+        API: {
+            Events: { endpoint: endpoints.eventsHttpEndpoint, region: endpoints.region, defaultAuthMode: "userPool" },
+        },
     };
     const tokenProvider: TokenProvider = options.tokens
-        ? { getTokens: async () => { const t = await options.tokens!(); return { idToken: jwt(t.idToken), accessToken: jwt(t.accessToken) }; } }
+        ? {
+              getTokens: async () => {
+                  const t = await options.tokens!();
+                  return { idToken: jwt(t.idToken), accessToken: jwt(t.accessToken) };
+              },
+          }
         : createUserPoolsTokenProvider(resources.Auth!, options.storage ?? memoryStorage());
     const ctx: AmplifyContext = createAmplifyContext(resources, { Auth: { tokenProvider } });
     const timeoutMs = options.timeoutMs ?? 60_000;
@@ -123,11 +144,18 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
 
     async function tokens(): Promise<{ idToken: string; user: SignedInUser }> {
         let session;
-        try { session = await ctx.fetchAuthSession(); } catch (e) { throw chatError("NotSignedIn", `Not signed in (${(e as Error).message}).`); }
+        try {
+            session = await ctx.fetchAuthSession();
+        } catch (e) {
+            throw chatError("NotSignedIn", `Not signed in (${(e as Error).message}).`);
+        }
         const id = session.tokens?.idToken;
         if (!id) throw chatError("NotSignedIn", "Not signed in: sign in first.");
         const p = id.payload;
-        return { idToken: id.toString(), user: { sub: String(p.sub), ...(typeof p.email === "string" ? { email: p.email } : {}) } };
+        return {
+            idToken: id.toString(),
+            user: { sub: String(p.sub), ...(typeof p.email === "string" ? { email: p.email } : {}) },
+        };
     }
 
     const client: ChatClient = {
@@ -137,15 +165,32 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
             try {
                 // A previous user of this client is signed out first: Amplify refuses a second sign-in.
                 if (await client.user()) await amplifySignOut(ctx);
-                let out = await amplifySignIn(ctx, { username: email, password, options: { authFlowType: "USER_SRP_AUTH" } });
+                let out = await amplifySignIn(ctx, {
+                    username: email,
+                    password,
+                    options: { authFlowType: "USER_SRP_AUTH" },
+                });
                 if (out.nextStep.signInStep === "CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED") {
-                    if (!opts.newPassword) throw chatError("NewPasswordRequired", "This account has a temporary password: choose a new one to sign in.");
+                    if (!opts.newPassword)
+                        throw chatError(
+                            "NewPasswordRequired",
+                            "This account has a temporary password: choose a new one to sign in.",
+                        );
                     out = await confirmSignIn(ctx, { challengeResponse: opts.newPassword });
                 }
                 const step = out.nextStep.signInStep;
-                if (step === "CONFIRM_SIGN_UP") throw chatError("NotConfirmed", "This account is not confirmed yet: confirm it (the code sent by email, or an administrator), then sign in.");
-                if (step === "RESET_PASSWORD") throw chatError("PasswordResetRequired", "This account must reset its password before signing in.");
-                if (!out.isSignedIn) throw chatError("UnsupportedChallenge", `Sign-in needs a step this client does not handle (${step}).`);
+                if (step === "CONFIRM_SIGN_UP")
+                    throw chatError(
+                        "NotConfirmed",
+                        "This account is not confirmed yet: confirm it (the code sent by email, or an administrator), then sign in.",
+                    );
+                if (step === "RESET_PASSWORD")
+                    throw chatError("PasswordResetRequired", "This account must reset its password before signing in.");
+                if (!out.isSignedIn)
+                    throw chatError(
+                        "UnsupportedChallenge",
+                        `Sign-in needs a step this client does not handle (${step}).`,
+                    );
             } catch (e) {
                 throw signInError(e);
             }
@@ -155,13 +200,19 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
             if (!options.tokens) await amplifySignOut(ctx).catch(() => undefined);
         },
         async user() {
-            try { return (await tokens()).user; } catch { return undefined; }
+            try {
+                return (await tokens()).user;
+            } catch {
+                return undefined;
+            }
         },
         newSession(id = newSessionId()) {
             const turns: Turn[] = [];
             return {
                 id,
-                get turns() { return turns.slice(); },
+                get turns() {
+                    return turns.slice();
+                },
                 async ask(prompt, askOptions = {}) {
                     const answer = await ask(id, prompt, turns, askOptions);
                     turns.push({ prompt, answer: answer.text });
@@ -181,7 +232,9 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
         const early: ChatEvent[] = [];
         let requestId: string | undefined;
         let settle!: { resolve: (a: Answer) => void; reject: (e: ChatError) => void };
-        const finished = new Promise<Answer>((resolve, reject) => { settle = { resolve, reject }; });
+        const finished = new Promise<Answer>((resolve, reject) => {
+            settle = { resolve, reject };
+        });
         finished.catch(() => undefined); // settled early (cancel, subscribe error) before anyone awaits it
         let over = false;
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -198,9 +251,18 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
         const arm = () => {
             clearTimeout(timer);
             const ms = o.timeoutMs ?? timeoutMs;
-            timer = setTimeout(() => fail(chatError("Timeout", assembler.held
-                ? `No answer event for ${ms / 1000} s, and event ${assembler.nextSeq} never arrived: the answer is incomplete.`
-                : `No answer for ${ms / 1000} s: the stack did not respond in time. Try again.`)), ms);
+            timer = setTimeout(
+                () =>
+                    fail(
+                        chatError(
+                            "Timeout",
+                            assembler.held
+                                ? `No answer event for ${ms / 1000} s, and event ${assembler.nextSeq} never arrived: the answer is incomplete.`
+                                : `No answer for ${ms / 1000} s: the stack did not respond in time. Try again.`,
+                        ),
+                    ),
+                ms,
+            );
         };
         const take = (ev: ChatEvent) => {
             for (const r of assembler.push(ev)) {
@@ -213,40 +275,69 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
         };
         const finish = (done: DoneEvent) => {
             over = true;
-            settle.resolve({ text: assembler.text, requestId: done.requestId, stopReason: done.stopReason, usage: done.usage, events: assembler.nextSeq, repeats: assembler.ignored });
+            settle.resolve({
+                text: assembler.text,
+                requestId: done.requestId,
+                stopReason: done.stopReason,
+                usage: done.usage,
+                events: assembler.nextSeq,
+                repeats: assembler.ignored,
+            });
         };
-        const onAbort = () => { post.abort(); fail(chatError("Cancelled", "Cancelled.")); };
+        const onAbort = () => {
+            post.abort();
+            fail(chatError("Cancelled", "Cancelled."));
+        };
         o.signal?.addEventListener("abort", onAbort, { once: true });
 
         let channel: Awaited<ReturnType<typeof events.connect>> | undefined;
         let subscription: { unsubscribe(): void } | undefined;
         try {
             try {
-                channel = await withTimeout(events.connect(ctx, channelName, { authMode: "userPool" }), subscribeTimeoutMs, "connecting to the events endpoint");
-            } catch (e) { throw subscribeError(e, endpoints.eventsHttpEndpoint); }
+                channel = await withTimeout(
+                    events.connect(ctx, channelName, { authMode: "userPool" }),
+                    subscribeTimeoutMs,
+                    "connecting to the events endpoint",
+                );
+            } catch (e) {
+                throw subscribeError(e, endpoints.eventsHttpEndpoint);
+            }
             // Subscribe first and wait for the acknowledgement: events published before it would be lost.
-            const sub = channel.subscribe({
-                next: (data: unknown) => {
-                    if (over) return;
-                    const ev = parseChatEvent((data as { event?: unknown } | undefined)?.event);
-                    // Until the POST answers, events of this channel may be this request's: keep them. Later, only
-                    // this request's events count (an earlier, cancelled answer may still be streaming here).
-                    if (!ev || (requestId !== undefined && ev.requestId !== requestId)) return;
-                    arm();
-                    if (requestId === undefined) early.push(ev);
-                    else take(ev);
+            const sub = channel.subscribe(
+                {
+                    next: (data: unknown) => {
+                        if (over) return;
+                        const ev = parseChatEvent((data as { event?: unknown } | undefined)?.event);
+                        // Until the POST answers, events of this channel may be this request's: keep them. Later, only
+                        // this request's events count (an earlier, cancelled answer may still be streaming here).
+                        if (!ev || (requestId !== undefined && ev.requestId !== requestId)) return;
+                        arm();
+                        if (requestId === undefined) early.push(ev);
+                        else take(ev);
+                    },
+                    error: (e: unknown) => fail(subscribeError(e, endpoints.eventsHttpEndpoint)),
                 },
-                error: (e: unknown) => fail(subscribeError(e, endpoints.eventsHttpEndpoint)),
-            }, { authMode: "userPool" });
+                { authMode: "userPool" },
+            );
             subscription = sub;
             try {
-                await Promise.race([withTimeout(sub.ready, subscribeTimeoutMs, "subscribing to the answer channel"), finished]);
-            } catch (e) { throw subscribeError(e, endpoints.eventsHttpEndpoint); }
+                await Promise.race([
+                    withTimeout(sub.ready, subscribeTimeoutMs, "subscribing to the answer channel"),
+                    finished,
+                ]);
+            } catch (e) {
+                throw subscribeError(e, endpoints.eventsHttpEndpoint);
+            }
             if (over) return await finished;
 
             const history = historyFor(turns, endpoints.limits);
             arm(); // the POST itself is bounded by the same timeout
-            const accepted = await postPrompt(endpoints.restEndpoint, idToken, { prompt, sessionid, ...(history.length ? { history } : {}) }, post.signal);
+            const accepted = await postPrompt(
+                endpoints.restEndpoint,
+                idToken,
+                { prompt, sessionid, ...(history.length ? { history } : {}) },
+                post.signal,
+            );
             if (over) return await finished;
             requestId = accepted.requestId;
             arm();
@@ -276,7 +367,10 @@ function subscribeError(e: unknown, endpoint: string): ChatError {
     if (isChatError(e)) return e;
     const text = describe(e);
     if (/unauthori[sz]ed|not ?authori[sz]ed|forbidden|token/i.test(text)) {
-        return chatError("Unauthorized", `The events endpoint refused the subscription (${text}): sign in again, and use only your own channel.`);
+        return chatError(
+            "Unauthorized",
+            `The events endpoint refused the subscription (${text}): sign in again, and use only your own channel.`,
+        );
     }
     return chatError("SubscribeFailed", `Cannot subscribe at the events endpoint ${endpoint} (${text}).`);
 }
@@ -286,14 +380,20 @@ function describe(e: unknown): string {
     if (e instanceof Error) return e.message;
     const errs = (e as { errors?: { message?: string; errorType?: string }[] } | undefined)?.errors;
     if (Array.isArray(errs) && errs.length) return errs.map(x => x.message ?? x.errorType ?? "").join("; ");
-    try { return JSON.stringify(e); } catch { return String(e); }
+    try {
+        return JSON.stringify(e);
+    } catch {
+        return String(e);
+    }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     let t: ReturnType<typeof setTimeout>;
     return Promise.race([
         p,
-        new Promise<never>((_, reject) => { t = setTimeout(() => reject(chatError("Timeout", `Timed out after ${ms / 1000} s ${what}.`)), ms); }),
+        new Promise<never>((_, reject) => {
+            t = setTimeout(() => reject(chatError("Timeout", `Timed out after ${ms / 1000} s ${what}.`)), ms);
+        }),
     ]).finally(() => clearTimeout(t));
 }
 
@@ -302,8 +402,13 @@ function jwt(raw: string): JWT {
     const part = raw.split(".")[1] ?? "";
     let payload: JWT["payload"] = {};
     try {
-        const b64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+        const b64 = part
+            .replace(/-/g, "+")
+            .replace(/_/g, "/")
+            .padEnd(Math.ceil(part.length / 4) * 4, "=");
         payload = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), c => c.charCodeAt(0))));
-    } catch { /* a malformed token: the server refuses it */ }
+    } catch {
+        /* a malformed token: the server refuses it */
+    }
     return { payload, toString: () => raw };
 }

@@ -5,11 +5,17 @@ import { DEFAULT_LIMITS, type ChatEndpoints, type ChatLimits } from "./types";
 
 const REQUIRED = ["chatRestEndpoint", "chatEventsHttpEndpoint", "chatUserPoolId", "chatUserPoolClientId"] as const;
 
-export function endpointsFromOutputs(outputs: Record<string, unknown>, overrides: Partial<ChatEndpoints> = {}): ChatEndpoints {
-    const str = (k: string) => (typeof outputs[k] === "string" && outputs[k] ? outputs[k] as string : undefined);
+export function endpointsFromOutputs(
+    outputs: Record<string, unknown>,
+    overrides: Partial<ChatEndpoints> = {},
+): ChatEndpoints {
+    const str = (k: string) => (typeof outputs[k] === "string" && outputs[k] ? (outputs[k] as string) : undefined);
     const missing = REQUIRED.filter(k => !str(k) && !overrides[toField(k)]);
     if (missing.length) {
-        throw chatError("BadRequest", `These outputs are missing: ${missing.join(", ")}. Is bedrock-bridge:chat enabled on this caller stack (and deployed)?`);
+        throw chatError(
+            "BadRequest",
+            `These outputs are missing: ${missing.join(", ")}. Is bedrock-bridge:chat enabled on this caller stack (and deployed)?`,
+        );
     }
     const userPoolId = overrides.userPoolId ?? str("chatUserPoolId")!;
     const limits = readLimits(outputs.chatLimits);
@@ -25,8 +31,15 @@ export function endpointsFromOutputs(outputs: Record<string, unknown>, overrides
     };
 }
 
-function toField(k: typeof REQUIRED[number]): keyof ChatEndpoints {
-    return ({ chatRestEndpoint: "restEndpoint", chatEventsHttpEndpoint: "eventsHttpEndpoint", chatUserPoolId: "userPoolId", chatUserPoolClientId: "userPoolClientId" } as const)[k];
+function toField(k: (typeof REQUIRED)[number]): keyof ChatEndpoints {
+    return (
+        {
+            chatRestEndpoint: "restEndpoint",
+            chatEventsHttpEndpoint: "eventsHttpEndpoint",
+            chatUserPoolId: "userPoolId",
+            chatUserPoolClientId: "userPoolClientId",
+        } as const
+    )[k];
 }
 
 /** chatLimits, when a stack exports it; the config defaults otherwise (a stack with other limits must say so). */

@@ -2,9 +2,22 @@
 import type { ErrorEvent } from "./types";
 
 export type ChatErrorCode =
-    | "WrongPassword" | "NotConfirmed" | "PasswordResetRequired" | "NewPasswordRequired" | "UnsupportedChallenge"
-    | "NotSignedIn" | "Unauthorized" | "Forbidden" | "BadRequest" | "InvalidPrompt" | "Throttled"
-    | "SubscribeFailed" | "Timeout" | "Cancelled" | "Network" | "ServerError"
+    | "WrongPassword"
+    | "NotConfirmed"
+    | "PasswordResetRequired"
+    | "NewPasswordRequired"
+    | "UnsupportedChallenge"
+    | "NotSignedIn"
+    | "Unauthorized"
+    | "Forbidden"
+    | "BadRequest"
+    | "InvalidPrompt"
+    | "Throttled"
+    | "SubscribeFailed"
+    | "Timeout"
+    | "Cancelled"
+    | "Network"
+    | "ServerError"
     /** An `error` event ended the answer: `event.code` says why (Throttled, InputTooLong, Timeout, ...). */
     | "StreamError";
 
@@ -22,7 +35,11 @@ export interface ChatError extends Error {
 }
 
 /** A factory, not a class: the project's rule for errors (see GUIDE.md), and instanceof-free across bundles. */
-export function chatError(code: ChatErrorCode, message: string, extra: Partial<Omit<ChatError, "name" | "code" | "message">> = {}): ChatError {
+export function chatError(
+    code: ChatErrorCode,
+    message: string,
+    extra: Partial<Omit<ChatError, "name" | "code" | "message">> = {},
+): ChatError {
     const err = new Error(message) as ChatError;
     err.name = "ChatError";
     err.code = code;
@@ -41,12 +58,16 @@ export function signInError(e: unknown): ChatError {
     const msg = e instanceof Error ? e.message : String(e);
     switch (name) {
         case "NotAuthorizedException":
-            if (/attempts exceeded/i.test(msg)) return chatError("Throttled", "Too many failed sign-in attempts: wait a while, then try again.");
+            if (/attempts exceeded/i.test(msg))
+                return chatError("Throttled", "Too many failed sign-in attempts: wait a while, then try again.");
             return chatError("WrongPassword", "Sign-in failed: wrong email or password.");
         case "UserNotFoundException":
             return chatError("WrongPassword", "Sign-in failed: wrong email or password.");
         case "UserNotConfirmedException":
-            return chatError("NotConfirmed", "This account is not confirmed yet: confirm it (the code sent by email, or an administrator), then sign in.");
+            return chatError(
+                "NotConfirmed",
+                "This account is not confirmed yet: confirm it (the code sent by email, or an administrator), then sign in.",
+            );
         case "PasswordResetRequiredException":
             return chatError("PasswordResetRequired", "This account must reset its password before signing in.");
         case "TooManyRequestsException":

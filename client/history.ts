@@ -2,7 +2,10 @@
 // (prompt, answer) pairs, the most recent ones, each message 1..maxTurnChars characters, alternating user/assistant.
 import type { ChatLimits, HistoryMessage } from "./types";
 
-export interface Turn { prompt: string; answer: string }
+export interface Turn {
+    prompt: string;
+    answer: string;
+}
 
 /** What to send with the next prompt. Turns whose answer was empty are left out (the model demands non-empty). */
 export function historyFor(turns: readonly Turn[], limits: ChatLimits): HistoryMessage[] {
@@ -31,6 +34,7 @@ function fit(text: string, max: number): string {
 export function promptProblem(prompt: string, limits: ChatLimits): string | undefined {
     if (!prompt.trim()) return "The prompt is empty.";
     if (prompt.length < limits.minPromptChars) return `The prompt is shorter than ${limits.minPromptChars} characters.`;
-    if (prompt.length > limits.maxPromptChars) return `The prompt has ${prompt.length} characters; this stack accepts at most ${limits.maxPromptChars}.`;
+    if (prompt.length > limits.maxPromptChars)
+        return `The prompt has ${prompt.length} characters; this stack accepts at most ${limits.maxPromptChars}.`;
     return undefined;
 }

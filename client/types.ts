@@ -15,12 +15,24 @@ export type TerminalEvent = DoneEvent | ErrorEvent;
  * maxTurnChars: one history message), as the relay reads them; maxTokens is the stack's own business. */
 export type ChatLimits = Omit<RelayLimits, "maxTokens">;
 
-export const DEFAULT_LIMITS: ChatLimits = { minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 10, maxTurnChars: 8000 };
+export const DEFAULT_LIMITS: ChatLimits = {
+    minPromptChars: 1,
+    maxPromptChars: 8000,
+    maxPriorTurns: 10,
+    maxTurnChars: 8000,
+};
 
-export interface HistoryMessage { role: "user" | "assistant"; content: string }
+export interface HistoryMessage {
+    role: "user" | "assistant";
+    content: string;
+}
 
 /** The request body the REST endpoint's model accepts (components/chat/streamingChatBackend.ts requestSchema). */
-export interface ChatRequestBody { prompt: string; sessionid: string; history?: HistoryMessage[] }
+export interface ChatRequestBody {
+    prompt: string;
+    sessionid: string;
+    history?: HistoryMessage[];
+}
 
 /** Where a caller stack (or the sandbox) is: everything the client needs, nothing secret. */
 export interface ChatEndpoints {

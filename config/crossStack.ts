@@ -6,7 +6,11 @@ import * as aws from "@pulumi/aws";
 import { isInferenceProfileId, PROJECT } from "./index";
 import { tenantProblem } from "../components/caller/tenantTargets";
 import type { TenantOutput } from "../components/governance/tenantAccess";
-import { SFN_INVOKER, stateMachineArnFor, stepFunctionsTargetProblems } from "../components/caller/stepFunctionsInvoker";
+import {
+    SFN_INVOKER,
+    stateMachineArnFor,
+    stepFunctionsTargetProblems,
+} from "../components/caller/stepFunctionsInvoker";
 
 /**
  * What a Bedrock stack trusts, exported as its `trust` output. Today: accounts plus a role path, or exact role
@@ -28,7 +32,17 @@ export interface ReferencedStack {
 
 export async function readReferencedStack(stackName: string, ref: pulumi.StackReference): Promise<ReferencedStack> {
     const outputs: Record<string, unknown> = {};
-    for (const key of ["roleArn", "region", "accountId", "allowedModelIds", "callerRolePath", "trust", "externalId", "trustedStateMachineArns", "tenants"]) {
+    for (const key of [
+        "roleArn",
+        "region",
+        "accountId",
+        "allowedModelIds",
+        "callerRolePath",
+        "trust",
+        "externalId",
+        "trustedStateMachineArns",
+        "tenants",
+    ]) {
         const d = await ref.getOutputDetails(key);
         outputs[key] = d.value ?? d.secretValue;
     }
@@ -57,59 +71,103 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
         if (tenants || caller.tenant) {
             // Governed stacks (issue 13): the caller's tenant decides role, trust and models.
             const missing = ["region", "accountId"].filter(k => o[k] === undefined || o[k] === null);
-            if (missing.length) problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`);
-            else if (caller.accountId && caller.accountId === o.accountId) problems.push(`this caller stack deploys into account ${caller.accountId} (aws:allowedAccountIds), the account of Bedrock stack ${stackName} itself: a caller stack belongs in another account`);
-            else if (caller.stepFunctions && caller.region) problems.push(...stepFunctionsTargetProblems(caller.region, stateMachineArnFor(SFN_INVOKER, caller.region, caller.accountId ?? ""), { stackName, region: o.region as string }));
-            const p = tenantProblem(stackName, tenants, caller.tenant, caller.accountId && caller.rolePath ? { accountId: caller.accountId, rolePath: caller.rolePath } : undefined);
+            if (missing.length)
+                problems.push(
+                    `stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`,
+                );
+            else if (caller.accountId && caller.accountId === o.accountId)
+                problems.push(
+                    `this caller stack deploys into account ${caller.accountId} (aws:allowedAccountIds), the account of Bedrock stack ${stackName} itself: a caller stack belongs in another account`,
+                );
+            else if (caller.stepFunctions && caller.region)
+                problems.push(
+                    ...stepFunctionsTargetProblems(
+                        caller.region,
+                        stateMachineArnFor(SFN_INVOKER, caller.region, caller.accountId ?? ""),
+                        { stackName, region: o.region as string },
+                    ),
+                );
+            const p = tenantProblem(
+                stackName,
+                tenants,
+                caller.tenant,
+                caller.accountId && caller.rolePath
+                    ? { accountId: caller.accountId, rolePath: caller.rolePath }
+                    : undefined,
+            );
             if (p) problems.push(p);
             else if (tenants && caller.tenant) allowedBy.set(stackName, tenants[caller.tenant].models);
             continue;
         }
-        const missing = ["roleArn", "region", "accountId", "allowedModelIds", "trust"].filter(k => o[k] === undefined || o[k] === null);
+        const missing = ["roleArn", "region", "accountId", "allowedModelIds", "trust"].filter(
+            k => o[k] === undefined || o[k] === null,
+        );
         if (missing.length) {
-            problems.push(`stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy (or update) the Bedrock side first with pulumi up -s ${stackArg(stackName)}, or fix ${PROJECT}:bedrockStacks`);
+            problems.push(
+                `stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy (or update) the Bedrock side first with pulumi up -s ${stackArg(stackName)}, or fix ${PROJECT}:bedrockStacks`,
+            );
             continue;
         }
         if (caller.stepFunctions && caller.region) {
             const stateMachineArn = stateMachineArnFor(SFN_INVOKER, caller.region, caller.accountId ?? "");
-            problems.push(...stepFunctionsTargetProblems(caller.region, stateMachineArn, {
-                stackName, region: o.region as string, externalId: o.externalId as string | undefined, trustedStateMachineArns: o.trustedStateMachineArns as string[] | undefined,
-            }));
+            problems.push(
+                ...stepFunctionsTargetProblems(caller.region, stateMachineArn, {
+                    stackName,
+                    region: o.region as string,
+                    externalId: o.externalId as string | undefined,
+                    trustedStateMachineArns: o.trustedStateMachineArns as string[] | undefined,
+                }),
+            );
         }
         const trust = o.trust as BedrockTrust;
         const there = `Bedrock stack ${stackName}`;
         const redeploy = `and run pulumi up -s ${stackArg(stackName)}`;
         if (caller.accountId && caller.accountId === o.accountId) {
-            problems.push(`this caller stack deploys into account ${caller.accountId} (aws:allowedAccountIds), the account of ${there} itself: a caller stack belongs in another account, one listed in that stack's ${PROJECT}:callerAccountIds`);
+            problems.push(
+                `this caller stack deploys into account ${caller.accountId} (aws:allowedAccountIds), the account of ${there} itself: a caller stack belongs in another account, one listed in that stack's ${PROJECT}:callerAccountIds`,
+            );
             continue;
         }
         if (caller.accountId && !trust.callerAccountIds.includes(caller.accountId) && !trust.organizationIds?.length) {
-            problems.push(`${there} does not trust this caller's account ${caller.accountId} (aws:allowedAccountIds here): add "${caller.accountId}" to ${PROJECT}:callerAccountIds there (now ${JSON.stringify(trust.callerAccountIds)}) ${redeploy}, or deploy this stack into a trusted account`);
+            problems.push(
+                `${there} does not trust this caller's account ${caller.accountId} (aws:allowedAccountIds here): add "${caller.accountId}" to ${PROJECT}:callerAccountIds there (now ${JSON.stringify(trust.callerAccountIds)}) ${redeploy}, or deploy this stack into a trusted account`,
+            );
         }
         if (caller.rolePath && caller.accountId) {
             if (trust.trustedPrincipalArns?.length) {
                 const mine = trust.trustedPrincipalArns.filter(a => a.split(":")[4] === caller.accountId);
                 if (!mine.some(a => a.split(":role")[1]?.startsWith(caller.rolePath!))) {
-                    problems.push(`${there} trusts only the exact roles in its ${PROJECT}:trustedPrincipalArns (${mine.join(", ") || `none in account ${caller.accountId}`}), none of them under this stack's ${PROJECT}:rolePath "${caller.rolePath}": list this stack's role ARNs there ${redeploy}, or remove trustedPrincipalArns to trust the path`);
+                    problems.push(
+                        `${there} trusts only the exact roles in its ${PROJECT}:trustedPrincipalArns (${mine.join(", ") || `none in account ${caller.accountId}`}), none of them under this stack's ${PROJECT}:rolePath "${caller.rolePath}": list this stack's role ARNs there ${redeploy}, or remove trustedPrincipalArns to trust the path`,
+                    );
                 }
             } else if (!caller.rolePath.startsWith(trust.callerRolePath)) {
-                problems.push(`${PROJECT}:rolePath "${caller.rolePath}" is not under ${PROJECT}:callerRolePath "${trust.callerRolePath}" of ${there}, which trusts only roles arn:aws:iam::<caller>:role${trust.callerRolePath}*: set ${PROJECT}:rolePath to "${trust.callerRolePath}" here, or change ${PROJECT}:callerRolePath there ${redeploy}`);
+                problems.push(
+                    `${PROJECT}:rolePath "${caller.rolePath}" is not under ${PROJECT}:callerRolePath "${trust.callerRolePath}" of ${there}, which trusts only roles arn:aws:iam::<caller>:role${trust.callerRolePath}*: set ${PROJECT}:rolePath to "${trust.callerRolePath}" here, or change ${PROJECT}:callerRolePath there ${redeploy}`,
+                );
             }
         }
     }
-    for (const s of stacks) if (!allowedBy.has(s.stackName) && !s.outputs.tenants && Array.isArray(s.outputs.allowedModelIds)) allowedBy.set(s.stackName, s.outputs.allowedModelIds as string[]);
+    for (const s of stacks)
+        if (!allowedBy.has(s.stackName) && !s.outputs.tenants && Array.isArray(s.outputs.allowedModelIds))
+            allowedBy.set(s.stackName, s.outputs.allowedModelIds as string[]);
     if (allowedBy.size === stacks.length) {
         const allowed = [...new Set([...allowedBy.values()].flat())];
         for (const { key, id } of caller.models) {
             if (!allowed.includes(id)) {
-                problems.push(`${key} "${id}" is not allowed by the referenced Bedrock stack(s) ${stacks.map(s => s.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to ${PROJECT}:models there or pick one of these.`);
+                problems.push(
+                    `${key} "${id}" is not allowed by the referenced Bedrock stack(s) ${stacks.map(s => s.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to ${PROJECT}:models there or pick one of these.`,
+                );
             }
         }
     }
     return problems;
 }
 
-const reason = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0].slice(0, 300);
+const reason = (e: unknown) =>
+    String((e as Error)?.message ?? e)
+        .split("\n")[0]
+        .slice(0, 300);
 
 /**
  * Asks Bedrock (at preview, read-only) whether each configured id exists in the stack's region: a profile through
@@ -117,25 +175,27 @@ const reason = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0]
  * deploying a policy for a model nobody can call.
  */
 export async function modelProblems(region: string, models: string[], opts?: pulumi.InvokeOptions): Promise<string[]> {
-    const problems = await Promise.all(models.map(async id => {
-        try {
-            if (isInferenceProfileId(id)) {
-                await aws.bedrock.getInferenceProfile({ inferenceProfileId: id, region }, opts);
+    const problems = await Promise.all(
+        models.map(async id => {
+            try {
+                if (isInferenceProfileId(id)) {
+                    await aws.bedrock.getInferenceProfile({ inferenceProfileId: id, region }, opts);
+                    return undefined;
+                }
+                const model = await aws.bedrockfoundation.getModel({ modelId: id, region }, opts);
+                // Many models are offered in a region only through cross-region profiles: calling the bare id there
+                // fails with "on-demand throughput isn't supported", so the policy for it would never be used.
+                const types = model.inferenceTypesSupporteds ?? [];
+                if (!types.includes("ON_DEMAND")) {
+                    return `${PROJECT}:models "${id}" cannot be called directly in ${region}: Bedrock offers it there only ${types.includes("INFERENCE_PROFILE") ? "through cross-region inference profiles" : `as ${types.join(", ") || "nothing"}`}; list the profile id instead (<prefix>.${id}, e.g. jp. or apac. from Tokyo); aws bedrock list-inference-profiles --region ${region} lists them`;
+                }
                 return undefined;
+            } catch (e) {
+                return isInferenceProfileId(id)
+                    ? `${PROJECT}:models: Bedrock has no inference profile "${id}" in ${region} (${reason(e)}): check the id's spelling and that its prefix routes from ${region} (jp. from Japan, apac. from Asia Pacific, us./eu. from there, global. from most regions); aws bedrock list-inference-profiles --region ${region} lists them`
+                    : `${PROJECT}:models: Bedrock has no model "${id}" in ${region} (${reason(e)}): check the id's spelling, or use an inference profile if the model is offered only through one; aws bedrock list-foundation-models --region ${region} lists them`;
             }
-            const model = await aws.bedrockfoundation.getModel({ modelId: id, region }, opts);
-            // Many models are offered in a region only through cross-region profiles: calling the bare id there
-            // fails with "on-demand throughput isn't supported", so the policy for it would never be used.
-            const types = model.inferenceTypesSupporteds ?? [];
-            if (!types.includes("ON_DEMAND")) {
-                return `${PROJECT}:models "${id}" cannot be called directly in ${region}: Bedrock offers it there only ${types.includes("INFERENCE_PROFILE") ? "through cross-region inference profiles" : `as ${types.join(", ") || "nothing"}`}; list the profile id instead (<prefix>.${id}, e.g. jp. or apac. from Tokyo); aws bedrock list-inference-profiles --region ${region} lists them`;
-            }
-            return undefined;
-        } catch (e) {
-            return isInferenceProfileId(id)
-                ? `${PROJECT}:models: Bedrock has no inference profile "${id}" in ${region} (${reason(e)}): check the id's spelling and that its prefix routes from ${region} (jp. from Japan, apac. from Asia Pacific, us./eu. from there, global. from most regions); aws bedrock list-inference-profiles --region ${region} lists them`
-                : `${PROJECT}:models: Bedrock has no model "${id}" in ${region} (${reason(e)}): check the id's spelling, or use an inference profile if the model is offered only through one; aws bedrock list-foundation-models --region ${region} lists them`;
-        }
-    }));
+        }),
+    );
     return problems.filter((p): p is string => !!p);
 }

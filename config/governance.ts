@@ -28,74 +28,182 @@ const KEY = "bedrock-bridge";
 const meta = <T extends z.ZodType>(s: T, m: Record<string, unknown>): T => s.meta(m) as T;
 const isMap = (v: unknown): v is Record<string, any> => !!v && typeof v === "object" && !Array.isArray(v);
 const str = (pattern: RegExp, hint: string) => meta(z.string().regex(pattern), { hint, short: "string" });
-const strings = (pattern: RegExp, hint: string, min = 1) => meta(z.array(str(pattern, hint)).min(min), { expected: "a list of strings", hint });
+const strings = (pattern: RegExp, hint: string, min = 1) =>
+    meta(z.array(str(pattern, hint)).min(min), { expected: "a list of strings", hint });
 
-const budget = meta(z.strictObject({
-    monthlyLimitUsd: meta(z.number().gt(0).max(1_000_000), { expected: "a positive number of USD up to 1000000", required: "the monthly limit in USD, e.g. 300" }),
-    notifyAtPercent: meta(z.int().min(1).max(99), { expected: "a whole number from 1 to 99" }).default(80),
-    emails: meta(z.array(meta(z.email(), { hint: "email addresses such as finops@example.com" })).min(1).max(10), { expected: "a list of 1..10 email addresses", hint: "email addresses such as finops@example.com" }).optional(),
-    snsTopicArn: str(SNS_TOPIC_ARN, "an SNS topic ARN such as arn:aws:sns:ap-northeast-1:222222222222:finops").optional(),
-    cutOff: meta(z.boolean(), { expected: "true or false" }).default(true),
-    costAllocationTag: meta(z.string().min(1), { expected: "one of the tenant's costAllocationTags keys" }).optional(),
-}).superRefine((b, ctx) => {
-    if (isMap(b) && !(Array.isArray(b.emails) && b.emails.length) && !b.snsTopicArn) {
-        ctx.addIssue({ code: "custom", path: ["emails"], message: "is required: a budget needs a notification target, give emails: [finops@example.com] or snsTopicArn" });
-    }
-}, { when: () => true }), { unknown: "fields", expected: "a map such as {monthlyLimitUsd: 300, emails: [finops@example.com]}" });
+const budget = meta(
+    z
+        .strictObject({
+            monthlyLimitUsd: meta(z.number().gt(0).max(1_000_000), {
+                expected: "a positive number of USD up to 1000000",
+                required: "the monthly limit in USD, e.g. 300",
+            }),
+            notifyAtPercent: meta(z.int().min(1).max(99), { expected: "a whole number from 1 to 99" }).default(80),
+            emails: meta(
+                z
+                    .array(meta(z.email(), { hint: "email addresses such as finops@example.com" }))
+                    .min(1)
+                    .max(10),
+                { expected: "a list of 1..10 email addresses", hint: "email addresses such as finops@example.com" },
+            ).optional(),
+            snsTopicArn: str(
+                SNS_TOPIC_ARN,
+                "an SNS topic ARN such as arn:aws:sns:ap-northeast-1:222222222222:finops",
+            ).optional(),
+            cutOff: meta(z.boolean(), { expected: "true or false" }).default(true),
+            costAllocationTag: meta(z.string().min(1), {
+                expected: "one of the tenant's costAllocationTags keys",
+            }).optional(),
+        })
+        .superRefine(
+            (b, ctx) => {
+                if (isMap(b) && !(Array.isArray(b.emails) && b.emails.length) && !b.snsTopicArn) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["emails"],
+                        message:
+                            "is required: a budget needs a notification target, give emails: [finops@example.com] or snsTopicArn",
+                    });
+                }
+            },
+            { when: () => true },
+        ),
+    { unknown: "fields", expected: "a map such as {monthlyLimitUsd: 300, emails: [finops@example.com]}" },
+);
 
-const organization = meta(z.strictObject({
-    /** aws:PrincipalOrgID: every account of this organization. */
-    id: str(ORG_ID, "an organization id such as o-a1b2c3d4e5"),
-    /** aws:PrincipalOrgPaths: only accounts under these OUs. */
-    paths: strings(ORG_PATH, "organization paths such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/").optional(),
-}).superRefine((o, ctx) => {
-    if (isMap(o) && typeof o.id === "string" && Array.isArray(o.paths) && o.paths.some((p: unknown) => typeof p === "string" && !p.startsWith(`${o.id}/`))) {
-        ctx.addIssue({ code: "custom", path: ["paths"], message: `must all start with the organization id ${o.id}/` });
-    }
-}, { when: () => true }), { unknown: "fields", expected: "a map such as {id: o-a1b2c3d4e5, paths: [o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/]}" });
+const organization = meta(
+    z
+        .strictObject({
+            /** aws:PrincipalOrgID: every account of this organization. */
+            id: str(ORG_ID, "an organization id such as o-a1b2c3d4e5"),
+            /** aws:PrincipalOrgPaths: only accounts under these OUs. */
+            paths: strings(ORG_PATH, "organization paths such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/").optional(),
+        })
+        .superRefine(
+            (o, ctx) => {
+                if (
+                    isMap(o) &&
+                    typeof o.id === "string" &&
+                    Array.isArray(o.paths) &&
+                    o.paths.some((p: unknown) => typeof p === "string" && !p.startsWith(`${o.id}/`))
+                ) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["paths"],
+                        message: `must all start with the organization id ${o.id}/`,
+                    });
+                }
+            },
+            { when: () => true },
+        ),
+    { unknown: "fields", expected: "a map such as {id: o-a1b2c3d4e5, paths: [o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/]}" },
+);
 
-const tenant = meta(z.strictObject({
-    name: meta(z.string().regex(TENANT_NAME), { expected: "1..32 lowercase letters, digits and hyphens", required: "1..32 lowercase letters, digits and hyphens" }),
-    callerAccountIds: strings(ACCOUNT_ID, "12-digit account ids").optional(),
-    organization: organization.optional(),
-    /** IAM path of the tenant's caller roles (default: the stack's bedrock-bridge:callerRolePath). */
-    callerRolePath: str(ROLE_PATH, 'an IAM path such as "/bedrock-bridge/"').optional(),
-    models: meta(z.array(z.string().min(1)).min(1), { expected: "a list of model ids from bedrock-bridge:models", required: "the model ids this tenant may use, a subset of bedrock-bridge:models" }),
-    costAllocationTags: meta(z.record(z.string().regex(TAG_KEY), z.string().regex(TAG_VALUE)).refine(t => Object.keys(t).length >= 1 && Object.keys(t).length <= 10),
-        { message: "must be 1..10 tags such as {team: support} (keys not starting with aws:)", required: "1..10 tags such as {team: support}: Cost Explorer and the tenant's budget use them" }),
-    budget: budget.optional(),
-    /** A name from bedrock-bridge:guardrails; overrides the stack-wide bedrock-bridge:guardrail. */
-    guardrail: str(GUARDRAIL_NAME, "a name from bedrock-bridge:guardrails").optional(),
-}), { unknown: "fields", expected: "a map such as {name: support, callerAccountIds: [...], models: [...], costAllocationTags: {team: support}}" });
+const tenant = meta(
+    z.strictObject({
+        name: meta(z.string().regex(TENANT_NAME), {
+            expected: "1..32 lowercase letters, digits and hyphens",
+            required: "1..32 lowercase letters, digits and hyphens",
+        }),
+        callerAccountIds: strings(ACCOUNT_ID, "12-digit account ids").optional(),
+        organization: organization.optional(),
+        /** IAM path of the tenant's caller roles (default: the stack's bedrock-bridge:callerRolePath). */
+        callerRolePath: str(ROLE_PATH, 'an IAM path such as "/bedrock-bridge/"').optional(),
+        models: meta(z.array(z.string().min(1)).min(1), {
+            expected: "a list of model ids from bedrock-bridge:models",
+            required: "the model ids this tenant may use, a subset of bedrock-bridge:models",
+        }),
+        costAllocationTags: meta(
+            z
+                .record(z.string().regex(TAG_KEY), z.string().regex(TAG_VALUE))
+                .refine(t => Object.keys(t).length >= 1 && Object.keys(t).length <= 10),
+            {
+                message: "must be 1..10 tags such as {team: support} (keys not starting with aws:)",
+                required: "1..10 tags such as {team: support}: Cost Explorer and the tenant's budget use them",
+            },
+        ),
+        budget: budget.optional(),
+        /** A name from bedrock-bridge:guardrails; overrides the stack-wide bedrock-bridge:guardrail. */
+        guardrail: str(GUARDRAIL_NAME, "a name from bedrock-bridge:guardrails").optional(),
+    }),
+    {
+        unknown: "fields",
+        expected:
+            "a map such as {name: support, callerAccountIds: [...], models: [...], costAllocationTags: {team: support}}",
+    },
+);
 
 export const tenantsSchema = meta(z.array(tenant).min(1), {
-    labelBy: "name", expected: "a list of tenants such as [{name: support, callerAccountIds: [...], models: [...], costAllocationTags: {team: support}}]", defaultText: "–",
+    labelBy: "name",
+    expected:
+        "a list of tenants such as [{name: support, callerAccountIds: [...], models: [...], costAllocationTags: {team: support}}]",
+    defaultText: "–",
 });
 
-const guardrail = meta(z.strictObject({
-    /** An existing guardrail: its id or ARN, and a numeric version. */
-    id: str(GUARDRAIL, "a guardrail id such as abcd1234efgh, or its ARN").optional(),
-    // YAML turns an unquoted 3 into a number: both are fine.
-    version: meta(z.union([z.string(), z.number()]), { expected: 'a numeric version such as "1"' }).optional(),
-    /** Created by this stack: a strength per content filter type; PROMPT_ATTACK applies to input only. */
-    contentFilters: meta(z.partialRecord(z.enum(CONTENT_FILTER_TYPES), z.enum(FILTER_STRENGTHS)), {
-        message: `must map filter types (${CONTENT_FILTER_TYPES.join(", ")}) to strengths (${FILTER_STRENGTHS.join(", ")})`,
-    }).optional(),
-    blockedInputMessage: meta(z.string().min(1).max(500), { expected: "1..500 characters" }).optional(),
-    blockedOutputMessage: meta(z.string().min(1).max(500), { expected: "1..500 characters" }).optional(),
-}).superRefine((g, ctx) => {
-    if (!isMap(g)) return;
-    const created = g.contentFilters !== undefined;
-    if (g.id !== undefined && created) ctx.addIssue({ code: "custom", message: "sets both id and contentFilters: use an existing guardrail (id, version) or create one (contentFilters), not both" });
-    else if (g.id === undefined && !created) ctx.addIssue({ code: "custom", message: "is required to be {id, version} (an existing guardrail) or {contentFilters: {HATE: HIGH, ...}} (created by this stack)" });
-    if (g.id !== undefined && g.version === undefined) ctx.addIssue({ code: "custom", path: ["version"], message: 'is required: the numeric version to enforce, e.g. "1" (IAM cannot pin DRAFT)' });
-    if (g.version !== undefined && !GUARDRAIL_VERSION.test(String(g.version))) ctx.addIssue({ code: "custom", path: ["version"], message: 'must be a numeric version such as "1"' });
-    if (g.version !== undefined && g.id === undefined) ctx.addIssue({ code: "custom", path: ["version"], message: "belongs to an existing guardrail: give its id too, or drop version for one created here" });
-    if (created && isMap(g.contentFilters) && !Object.values(g.contentFilters).some(s => s !== "NONE")) ctx.addIssue({ code: "custom", path: ["contentFilters"], message: "needs at least one filter stronger than NONE" });
-}, { when: () => true }), { unknown: "fields", expected: "a map such as {contentFilters: {HATE: HIGH}} or {id: abcd1234efgh, version: \"1\"}" });
+const guardrail = meta(
+    z
+        .strictObject({
+            /** An existing guardrail: its id or ARN, and a numeric version. */
+            id: str(GUARDRAIL, "a guardrail id such as abcd1234efgh, or its ARN").optional(),
+            // YAML turns an unquoted 3 into a number: both are fine.
+            version: meta(z.union([z.string(), z.number()]), { expected: 'a numeric version such as "1"' }).optional(),
+            /** Created by this stack: a strength per content filter type; PROMPT_ATTACK applies to input only. */
+            contentFilters: meta(z.partialRecord(z.enum(CONTENT_FILTER_TYPES), z.enum(FILTER_STRENGTHS)), {
+                message: `must map filter types (${CONTENT_FILTER_TYPES.join(", ")}) to strengths (${FILTER_STRENGTHS.join(", ")})`,
+            }).optional(),
+            blockedInputMessage: meta(z.string().min(1).max(500), { expected: "1..500 characters" }).optional(),
+            blockedOutputMessage: meta(z.string().min(1).max(500), { expected: "1..500 characters" }).optional(),
+        })
+        .superRefine(
+            (g, ctx) => {
+                if (!isMap(g)) return;
+                const created = g.contentFilters !== undefined;
+                if (g.id !== undefined && created)
+                    ctx.addIssue({
+                        code: "custom",
+                        message:
+                            "sets both id and contentFilters: use an existing guardrail (id, version) or create one (contentFilters), not both",
+                    });
+                else if (g.id === undefined && !created)
+                    ctx.addIssue({
+                        code: "custom",
+                        message:
+                            "is required to be {id, version} (an existing guardrail) or {contentFilters: {HATE: HIGH, ...}} (created by this stack)",
+                    });
+                if (g.id !== undefined && g.version === undefined)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["version"],
+                        message: 'is required: the numeric version to enforce, e.g. "1" (IAM cannot pin DRAFT)',
+                    });
+                if (g.version !== undefined && !GUARDRAIL_VERSION.test(String(g.version)))
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["version"],
+                        message: 'must be a numeric version such as "1"',
+                    });
+                if (g.version !== undefined && g.id === undefined)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["version"],
+                        message:
+                            "belongs to an existing guardrail: give its id too, or drop version for one created here",
+                    });
+                if (created && isMap(g.contentFilters) && !Object.values(g.contentFilters).some(s => s !== "NONE"))
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["contentFilters"],
+                        message: "needs at least one filter stronger than NONE",
+                    });
+            },
+            { when: () => true },
+        ),
+    { unknown: "fields", expected: 'a map such as {contentFilters: {HATE: HIGH}} or {id: abcd1234efgh, version: "1"}' },
+);
 
 export const guardrailsSchema = meta(z.record(z.string().regex(GUARDRAIL_NAME), guardrail), {
-    expected: "a map of guardrail names to {id, version} or {contentFilters: {...}}", defaultText: "–",
+    expected: "a map of guardrail names to {id, version} or {contentFilters: {...}}",
+    defaultText: "–",
 });
 
 export interface BudgetConfig {
@@ -143,31 +251,46 @@ export interface GovernanceConfig {
 export const isExistingGuardrail = (g: GuardrailConfig): g is ExistingGuardrail => "id" in g;
 
 /** Keys that would open a way around the tenants: a stack-wide role, its external id, IAM-user keys. */
-export const STACK_WIDE_KEYS = ["callerAccountIds", "trustedPrincipalArns", "externalId", "apiKeys", "denyLongTermBearerTokens"];
+export const STACK_WIDE_KEYS = [
+    "callerAccountIds",
+    "trustedPrincipalArns",
+    "externalId",
+    "apiKeys",
+    "denyLongTermBearerTokens",
+];
 
 function guardrailConfig(g: any): GuardrailConfig {
     return g.id !== undefined
         ? { id: g.id, version: String(g.version) }
         : {
-            contentFilters: g.contentFilters,
-            blockedInputMessage: g.blockedInputMessage ?? "Sorry, this request is not allowed by the organization's content policy.",
-            blockedOutputMessage: g.blockedOutputMessage ?? "Sorry, the answer was withheld by the organization's content policy.",
-        };
+              contentFilters: g.contentFilters,
+              blockedInputMessage:
+                  g.blockedInputMessage ?? "Sorry, this request is not allowed by the organization's content policy.",
+              blockedOutputMessage:
+                  g.blockedOutputMessage ?? "Sorry, the answer was withheld by the organization's content policy.",
+          };
 }
 
 /**
  * The checks that span keys, on the values configSchema parsed (`values`: key name -> value, only valid keys;
  * `present`: the keys the stack sets at all). Returns the governance config when there are tenants and no problems.
  */
-export function governanceFrom(values: Record<string, any>, present: (key: string) => boolean, accountId: string | undefined): { value?: GovernanceConfig; problems: string[] } {
+export function governanceFrom(
+    values: Record<string, any>,
+    present: (key: string) => boolean,
+    accountId: string | undefined,
+): { value?: GovernanceConfig; problems: string[] } {
     const problems: string[] = [];
     const k = (name: string) => `${KEY}:${name}`;
     if (!present("tenants")) {
-        for (const name of ["guardrails", "guardrail", "activateCostAllocationTags"].filter(present)) problems.push(`${k(name)} needs ${k("tenants")}: guardrails and cost-allocation tags belong to tenants`);
+        for (const name of ["guardrails", "guardrail", "activateCostAllocationTags"].filter(present))
+            problems.push(`${k(name)} needs ${k("tenants")}: guardrails and cost-allocation tags belong to tenants`);
         return { problems };
     }
     for (const name of STACK_WIDE_KEYS.filter(present)) {
-        problems.push(`${k(name)} cannot be combined with ${k("tenants")}: with tenants there is no stack-wide role or key that could go around a tenant's profiles, guardrail and budget; ${["callerAccountIds", "trustedPrincipalArns"].includes(name) ? "give each tenant its callerAccountIds (or organization) instead" : "remove it (tenant callers use their role, or short-term keys made from it)"}`);
+        problems.push(
+            `${k(name)} cannot be combined with ${k("tenants")}: with tenants there is no stack-wide role or key that could go around a tenant's profiles, guardrail and budget; ${["callerAccountIds", "trustedPrincipalArns"].includes(name) ? "give each tenant its callerAccountIds (or organization) instead" : "remove it (tenant callers use their role, or short-term keys made from it)"}`,
+        );
     }
     const raw: any[] | undefined = values.tenants;
     if (!raw) return { problems };
@@ -178,20 +301,41 @@ export function governanceFrom(values: Record<string, any>, present: (key: strin
         const at = `${k("tenants")} "${t.name}"`;
         if (names.has(t.name)) problems.push(`${k("tenants")} names "${t.name}" more than once`);
         names.add(t.name);
-        if (!t.callerAccountIds && !t.organization) problems.push(`${at} needs callerAccountIds (the accounts of its callers) or organization {id, paths} (organization-wide trust)`);
-        if (t.callerAccountIds && t.organization) problems.push(`${at} sets both callerAccountIds and organization: trust either listed accounts or an organization, not both`);
-        if (accountId && t.callerAccountIds?.includes(accountId)) problems.push(`${at}.callerAccountIds contains this stack's own account ${accountId}: cross-account trust is for other accounts`);
+        if (!t.callerAccountIds && !t.organization)
+            problems.push(
+                `${at} needs callerAccountIds (the accounts of its callers) or organization {id, paths} (organization-wide trust)`,
+            );
+        if (t.callerAccountIds && t.organization)
+            problems.push(
+                `${at} sets both callerAccountIds and organization: trust either listed accounts or an organization, not both`,
+            );
+        if (accountId && t.callerAccountIds?.includes(accountId))
+            problems.push(
+                `${at}.callerAccountIds contains this stack's own account ${accountId}: cross-account trust is for other accounts`,
+            );
         const notAllowed = t.models.filter((m: string) => !models.includes(m));
-        if (values.models && notAllowed.length) problems.push(`${at}.models lists ${notAllowed.join(", ")}, not in ${k("models")} (${models.join(", ")}): a tenant uses a subset of the stack's models`);
+        if (values.models && notAllowed.length)
+            problems.push(
+                `${at}.models lists ${notAllowed.join(", ")}, not in ${k("models")} (${models.join(", ")}): a tenant uses a subset of the stack's models`,
+            );
         if (new Set(t.models).size !== t.models.length) problems.push(`${at}.models lists a model more than once`);
         const tag = t.budget?.costAllocationTag;
-        if (tag !== undefined && !(tag in t.costAllocationTags)) problems.push(`${at}.budget.costAllocationTag "${tag}" is not one of its costAllocationTags (${Object.keys(t.costAllocationTags).join(", ")})`);
+        if (tag !== undefined && !(tag in t.costAllocationTags))
+            problems.push(
+                `${at}.budget.costAllocationTag "${tag}" is not one of its costAllocationTags (${Object.keys(t.costAllocationTags).join(", ")})`,
+            );
         const g: string | undefined = t.guardrail ?? values.guardrail;
         // A guardrail that failed its own checks is reported there; only a name nobody defined is reported here.
         if (g !== undefined && !(g in guardrails) && !(present("guardrails") && values.guardrails === undefined)) {
-            problems.push(`${t.guardrail !== undefined ? `${at}.guardrail` : k("guardrail")} "${g}" is not defined in ${k("guardrails")}${Object.keys(guardrails).length ? ` (defined: ${Object.keys(guardrails).join(", ")})` : ": add it there, as {id, version} or {contentFilters}"}`);
+            problems.push(
+                `${t.guardrail !== undefined ? `${at}.guardrail` : k("guardrail")} "${g}" is not defined in ${k("guardrails")}${Object.keys(guardrails).length ? ` (defined: ${Object.keys(guardrails).join(", ")})` : ": add it there, as {id, version} or {contentFilters}"}`,
+            );
         }
-        return { ...t, callerRolePath: t.callerRolePath ?? values.callerRolePath, ...(g !== undefined ? { guardrail: g } : {}) };
+        return {
+            ...t,
+            callerRolePath: t.callerRolePath ?? values.callerRolePath,
+            ...(g !== undefined ? { guardrail: g } : {}),
+        };
     });
     if (problems.length) return { problems };
     return {

@@ -4,7 +4,18 @@
 // referenced stacks' outputs (cross-stack trust, allowed models) to the same list before anything is created.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { API_KEY_STATUSES, AWS_KEYS, KeyDef, KEYS, kindOf, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT, ROLE_ARN, STATE_MACHINE_ARN } from "./schema";
+import {
+    API_KEY_STATUSES,
+    AWS_KEYS,
+    KeyDef,
+    KEYS,
+    kindOf,
+    LOG_RETENTION_DAYS,
+    PROFILE_PREFIXES,
+    PROJECT,
+    ROLE_ARN,
+    STATE_MACHINE_ARN,
+} from "./schema";
 import { closest, didYouMean, messages } from "./messages";
 import * as schema from "./schema";
 import { GovernanceConfig, governanceFrom } from "./governance";
@@ -152,11 +163,22 @@ export interface ChatConfig {
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
 
 // The schema's output must stay what the components take: a field added to one and not the other fails tsc.
-function typesAgree(o: {
-    invoker: z.output<typeof schema.invoker>; stepFunctions: z.output<typeof schema.stepFunctions>;
-    chat: Omit<z.output<typeof schema.chat>, "enabled">; auditTrail: z.output<typeof schema.auditTrailMap>;
-    apiKey: Omit<z.output<typeof schema.apiKey>, "never">;
-}, c: { invoker: InvokerConfig; stepFunctions: StepFunctionsConfig; chat: ChatConfig; auditTrail: AuditTrailConfig; apiKey: ApiKeyConfig }): void {
+function typesAgree(
+    o: {
+        invoker: z.output<typeof schema.invoker>;
+        stepFunctions: z.output<typeof schema.stepFunctions>;
+        chat: Omit<z.output<typeof schema.chat>, "enabled">;
+        auditTrail: z.output<typeof schema.auditTrailMap>;
+        apiKey: Omit<z.output<typeof schema.apiKey>, "never">;
+    },
+    c: {
+        invoker: InvokerConfig;
+        stepFunctions: StepFunctionsConfig;
+        chat: ChatConfig;
+        auditTrail: AuditTrailConfig;
+        apiKey: ApiKeyConfig;
+    },
+): void {
     o = c;
     c = o;
 }
@@ -225,7 +247,8 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
     const parse = (ns: string, name: string, def: KeyDef, into: Record<string, any>) => {
         const fullKey = `${ns}:${name}`;
         const raw = all[fullKey];
-        const { value, unparsed } = raw === undefined || raw === "" ? { value: undefined, unparsed: false } : decode(def, raw);
+        const { value, unparsed } =
+            raw === undefined || raw === "" ? { value: undefined, unparsed: false } : decode(def, raw);
         const onSide = def.side === "both" || def.side === values.side;
         if (value === undefined && def.required) {
             // Not needed where another key takes its place (callerAccountIds beside tenants).
@@ -254,7 +277,9 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
             const mine = Object.keys(KEYS).filter(k => !side || [side, "both"].includes(KEYS[k].side));
             const near = closest(name, mine) ?? closest(name, Object.keys(KEYS));
             const whose = near && !mine.includes(near) ? ` (a ${KEYS[near].side}-side key; this stack is ${side})` : "";
-            problems.push(`${fullKey} is not a ${PROJECT} setting${near ? `: did you mean ${PROJECT}:${near}?${whose}` : ""} (known: ${mine.join(", ")})`);
+            problems.push(
+                `${fullKey} is not a ${PROJECT} setting${near ? `: did you mean ${PROJECT}:${near}?${whose}` : ""} (known: ${mine.join(", ")})`,
+            );
         } else if (ns === "aws" && !providerKeys.includes(name)) {
             const dym = didYouMean(name, providerKeys, "aws:");
             problems.push(`${fullKey} is not an AWS provider setting${dym ? `: ${dym}` : ""}`);
@@ -265,11 +290,15 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
     if (side) {
         for (const [name, def] of Object.entries(KEYS)) {
             if (def.side !== "both" && def.side !== side && all[`${PROJECT}:${name}`] !== undefined) {
-                problems.push(`${PROJECT}:${name} belongs to the ${def.side} side, but ${PROJECT}:side is "${side}": remove it or change the side`);
+                problems.push(
+                    `${PROJECT}:${name} belongs to the ${def.side} side, but ${PROJECT}:side is "${side}": remove it or change the side`,
+                );
             }
         }
     }
-    const present = Object.keys(all).filter(key => key.startsWith(`${PROJECT}:`)).map(key => key.slice(PROJECT.length + 1));
+    const present = Object.keys(all)
+        .filter(key => key.startsWith(`${PROJECT}:`))
+        .map(key => key.slice(PROJECT.length + 1));
     return { values, aws, problems, side, present };
 }
 
@@ -278,52 +307,87 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
     const { values: v, aws, problems, side } = read;
     const accountId: string | undefined = aws.allowedAccountIds?.[0];
     const mon = v.monitoring === true ? {} : v.monitoring;
-    const monitoring: MonitoringConfig | undefined = mon === false || mon === undefined || mon.enabled === false ? undefined : { dashboard: mon.dashboard ?? true, alarmEmail: mon.alarmEmail };
-    const common = { accountId: accountId ?? "", region: aws.region ?? "", logRetentionDays: v.logRetentionDays, monitoring };
+    const monitoring: MonitoringConfig | undefined =
+        mon === false || mon === undefined || mon.enabled === false
+            ? undefined
+            : { dashboard: mon.dashboard ?? true, alarmEmail: mon.alarmEmail };
+    const common = {
+        accountId: accountId ?? "",
+        region: aws.region ?? "",
+        logRetentionDays: v.logRetentionDays,
+        monitoring,
+    };
     let result: StackConfig | undefined;
     if (side === "bedrock") {
         const callerAccountIds: string[] = v.callerAccountIds ?? [];
         for (const arn of v.trustedPrincipalArns ?? []) {
             const acct = ROLE_ARN.exec(arn)?.[1];
             if (acct && v.callerAccountIds && !callerAccountIds.includes(acct)) {
-                problems.push(`${PROJECT}:trustedPrincipalArns names ${arn}, whose account ${acct} is not in ${PROJECT}:callerAccountIds`);
+                problems.push(
+                    `${PROJECT}:trustedPrincipalArns names ${arn}, whose account ${acct} is not in ${PROJECT}:callerAccountIds`,
+                );
             }
         }
         if (accountId && callerAccountIds.includes(accountId)) {
-            problems.push(`${PROJECT}:callerAccountIds contains this stack's own account ${accountId}: cross-account trust is for other accounts`);
+            problems.push(
+                `${PROJECT}:callerAccountIds contains this stack's own account ${accountId}: cross-account trust is for other accounts`,
+            );
         }
         for (const arn of v.trustedStateMachineArns ?? []) {
             const acct = STATE_MACHINE_ARN.exec(arn)?.[2];
             if (acct && v.callerAccountIds && !callerAccountIds.includes(acct)) {
-                problems.push(`${PROJECT}:trustedStateMachineArns names ${arn}, whose account ${acct} is not in ${PROJECT}:callerAccountIds`);
+                problems.push(
+                    `${PROJECT}:trustedStateMachineArns names ${arn}, whose account ${acct} is not in ${PROJECT}:callerAccountIds`,
+                );
             }
         }
         for (const m of v.models ?? []) {
             const p = modelIdProblem(`${PROJECT}:models`, m);
             if (p) problems.push(p);
         }
-        const externalId = v.externalId === undefined ? undefined : new pulumi.Config(PROJECT).requireSecret("externalId");
+        const externalId =
+            v.externalId === undefined ? undefined : new pulumi.Config(PROJECT).requireSecret("externalId");
         const trail = v.auditTrail;
         const gov = governanceFrom(v, name => read.present.includes(name), accountId);
         problems.push(...gov.problems);
         result = {
-            side, ...common, callerAccountIds, callerRolePath: v.callerRolePath, trustedPrincipalArns: v.trustedPrincipalArns,
-            models: v.models ?? [], roleName: v.roleName, externalId, trustedStateMachineArns: v.trustedStateMachineArns ?? [], maxSessionDurationSeconds: v.maxSessionDurationSeconds,
-            allowMarketplace: v.allowMarketplace, apiKeys: (v.apiKeys ?? []).map(apiKey), shortTermKeys: v.shortTermKeys,
+            side,
+            ...common,
+            callerAccountIds,
+            callerRolePath: v.callerRolePath,
+            trustedPrincipalArns: v.trustedPrincipalArns,
+            models: v.models ?? [],
+            roleName: v.roleName,
+            externalId,
+            trustedStateMachineArns: v.trustedStateMachineArns ?? [],
+            maxSessionDurationSeconds: v.maxSessionDurationSeconds,
+            allowMarketplace: v.allowMarketplace,
+            apiKeys: (v.apiKeys ?? []).map(apiKey),
+            shortTermKeys: v.shortTermKeys,
             denyLongTermBearerTokens: v.denyLongTermBearerTokens,
             auditTrail: trail === true ? { retentionDays: 365, multiRegion: true } : trail || undefined,
             invocationLogging: invocationLogging(v.invocationLogging, v.logRetentionDays),
             ...(gov.value ? { governance: gov.value } : {}),
         };
     } else if (side === "caller") {
-        for (const [key, id] of [["defaultModelId", v.defaultModelId], ["chat.modelId", v.chat?.modelId]] as const) {
+        for (const [key, id] of [
+            ["defaultModelId", v.defaultModelId],
+            ["chat.modelId", v.chat?.modelId],
+        ] as const) {
             const p = id && modelIdProblem(`${PROJECT}:${key}`, id);
             if (p) problems.push(p);
         }
         const { enabled: chatEnabled, ...chat } = v.chat ?? { enabled: false };
         result = {
-            side, ...common, bedrockStacks: v.bedrockStacks ?? [], rolePath: v.rolePath, defaultModelId: v.defaultModelId,
-            invoker: v.invoker, stepFunctions: v.stepFunctions, auth: v.auth, ...(v.chat && chatEnabled ? { chat: chat as ChatConfig } : {}),
+            side,
+            ...common,
+            bedrockStacks: v.bedrockStacks ?? [],
+            rolePath: v.rolePath,
+            defaultModelId: v.defaultModelId,
+            invoker: v.invoker,
+            stepFunctions: v.stepFunctions,
+            auth: v.auth,
+            ...(v.chat && chatEnabled ? { chat: chat as ChatConfig } : {}),
             apiGatewayAccount: v.apiGatewayAccount,
             ...(v.tenant ? { tenant: v.tenant } : {}),
         };
@@ -334,17 +398,37 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
 function invocationLogging(raw: any, defaultRetention: number): InvocationLoggingConfig | undefined {
     const c = raw === true ? {} : raw;
     if (c === false || c === undefined || c.enabled === false) return undefined;
-    const delivery = { text: !!c.textDelivery, image: !!c.imageDelivery, embedding: !!c.embeddingDelivery, video: !!c.videoDelivery };
+    const delivery = {
+        text: !!c.textDelivery,
+        image: !!c.imageDelivery,
+        embedding: !!c.embeddingDelivery,
+        video: !!c.videoDelivery,
+    };
     const retentionDays = c.retentionDays ?? defaultRetention;
-    if (delivery.text) pulumi.log.warn(`${PROJECT}:invocationLogging.textDelivery is true: Bedrock will copy every prompt and answer into the log group for ${retentionDays} days`);
+    if (delivery.text)
+        pulumi.log.warn(
+            `${PROJECT}:invocationLogging.textDelivery is true: Bedrock will copy every prompt and answer into the log group for ${retentionDays} days`,
+        );
     return { retentionDays, delivery };
 }
 
 function apiKey(k: any): ApiKeyConfig {
     const where = `${PROJECT}:apiKeys "${k.name}"`;
-    if (k.never) pulumi.log.warn(`${where} NEVER EXPIRES: a leaked long-term key stays valid until someone disables it. Prefer expiryDays (30..90) or short-term keys (npm run token).`);
-    else if (k.expiryDays > 90) pulumi.log.warn(`${where} is valid for ${k.expiryDays} days (more than 90): AWS recommends long-term keys only for exploration; prefer a short expiry or short-term keys.`);
-    return { name: k.name, expiryDays: k.expiryDays, status: k.status, managedPolicy: k.managedPolicy, marketplace: k.marketplace };
+    if (k.never)
+        pulumi.log.warn(
+            `${where} NEVER EXPIRES: a leaked long-term key stays valid until someone disables it. Prefer expiryDays (30..90) or short-term keys (npm run token).`,
+        );
+    else if (k.expiryDays > 90)
+        pulumi.log.warn(
+            `${where} is valid for ${k.expiryDays} days (more than 90): AWS recommends long-term keys only for exploration; prefer a short expiry or short-term keys.`,
+        );
+    return {
+        name: k.name,
+        expiryDays: k.expiryDays,
+        status: k.status,
+        managedPolicy: k.managedPolicy,
+        marketplace: k.marketplace,
+    };
 }
 
 /** Reads and validates the whole stack configuration; throws a ConfigError listing every problem. */

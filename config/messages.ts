@@ -13,7 +13,8 @@ export function distance(a: string, b: string): number {
         for (let j = 1; j <= b.length; j++) {
             const cost = a[i - 1] === b[j - 1] ? 0 : 1;
             d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
     }
     return d[a.length][b.length];
@@ -28,8 +29,11 @@ export function closest(name: string, known: string[]): string | undefined {
         if (d < bestD) [best, bestD] = [k, d];
     }
     if (best === undefined) return undefined;
-    const prefix = best.toLowerCase().startsWith(name.toLowerCase()) || name.toLowerCase().startsWith(best.toLowerCase());
-    return bestD <= Math.max(2, Math.floor(name.length / 4)) || (prefix && Math.min(name.length, best.length) >= 4) ? best : undefined;
+    const prefix =
+        best.toLowerCase().startsWith(name.toLowerCase()) || name.toLowerCase().startsWith(best.toLowerCase());
+    return bestD <= Math.max(2, Math.floor(name.length / 4)) || (prefix && Math.min(name.length, best.length) >= 4)
+        ? best
+        : undefined;
 }
 
 export const didYouMean = (name: string, known: string[], prefix = ""): string => {
@@ -53,12 +57,19 @@ function kindDesc(v: unknown): string {
 function typeDesc(s: z.ZodType): string {
     const u: any = unwrap(s);
     switch (u._zod.def.type) {
-        case "boolean": return "a boolean true/false";
-        case "number": return u.format === "safeint" ? "a whole number" : "a number";
-        case "string": case "enum": return "a string";
-        case "array": return "a list";
-        case "object": return "a map";
-        default: return metaDeep(s).short ?? metaDeep(s).expected ?? "another type";
+        case "boolean":
+            return "a boolean true/false";
+        case "number":
+            return u.format === "safeint" ? "a whole number" : "a number";
+        case "string":
+        case "enum":
+            return "a string";
+        case "array":
+            return "a list";
+        case "object":
+            return "a map";
+        default:
+            return metaDeep(s).short ?? metaDeep(s).expected ?? "another type";
     }
 }
 
@@ -66,11 +77,18 @@ function typeDesc(s: z.ZodType): string {
 function quotedSlip(s: z.ZodType, v: unknown): boolean {
     if (typeof v !== "string") return false;
     let parsed: unknown;
-    try { parsed = JSON.parse(v); } catch { return false; }
+    try {
+        parsed = JSON.parse(v);
+    } catch {
+        return false;
+    }
     return typeof parsed !== "string" && s.safeParse(parsed).success;
 }
 
-interface Step { schema: z.ZodType; value: unknown }
+interface Step {
+    schema: z.ZodType;
+    value: unknown;
+}
 
 /** The schemas (and values) along a path: [root, ..., leaf]. */
 function walk(root: z.ZodType, value: unknown, path: PropertyKey[]): Step[] {
@@ -104,7 +122,11 @@ function pathText(fullKey: string, steps: Step[], path: PropertyKey[]): string {
             const by = parent && metaDeep(parent.schema).labelBy;
             const el = steps[i + 1];
             const label = by && el && el.value && typeof el.value === "object" ? (el.value as any)[by] : undefined;
-            const labelOk = by && typeof label === "string" && kindOf(el.schema) === "object" && shapeOf(el.schema)[by]?.safeParse(label).success;
+            const labelOk =
+                by &&
+                typeof label === "string" &&
+                kindOf(el.schema) === "object" &&
+                shapeOf(el.schema)[by]?.safeParse(label).success;
             out += labelOk ? ` "${label}"` : `[${seg}]`;
         } else {
             out += `.${String(seg)}`;
@@ -115,10 +137,12 @@ function pathText(fullKey: string, steps: Step[], path: PropertyKey[]): string {
 
 /** "enabled: boolean, memorySize: 128..10240, …": a map's entries in one line. */
 export function summary(obj: z.ZodType): string {
-    return Object.entries(shapeOf(obj)).map(([name, s]) => {
-        const m = metaDeep(s);
-        return `${name}: ${m.short ?? (kindOf(s) === "object" ? "map" : "value")}`;
-    }).join(", ");
+    return Object.entries(shapeOf(obj))
+        .map(([name, s]) => {
+            const m = metaDeep(s);
+            return `${name}: ${m.short ?? (kindOf(s) === "object" ? "map" : "value")}`;
+        })
+        .join(", ");
 }
 
 const isDefaultMessage = (m: string) => /^Invalid input/.test(m) || m === "";
@@ -147,11 +171,18 @@ function unionBranch(at: At): z.core.$ZodIssue[] | undefined {
 /** Unknown entries of a map, each with the closest known one. */
 function unknownKeys(at: At, keys: string[]): string[] {
     // A key that is true | {map} (monitoring, invocationLogging): the unknown field belongs to the map.
-    const map = kindOf(at.leaf.schema) === "union" ? optionsOf(at.leaf.schema).find(o => kindOf(o) === "object") : undefined;
+    const map =
+        kindOf(at.leaf.schema) === "union" ? optionsOf(at.leaf.schema).find(o => kindOf(o) === "object") : undefined;
     if (map) at = { ...at, leaf: { ...at.leaf, schema: map } };
     const known = Object.keys(shapeOf(at.leaf.schema));
     if (at.m.unknown === "fields") {
-        return [`${at.where} has unknown fields ${keys.join(", ")} (${known.join(", ")})${keys.map(k => didYouMean(k, known)).filter(Boolean).map(s => `; ${s}`).join("")}`];
+        return [
+            `${at.where} has unknown fields ${keys.join(", ")} (${known.join(", ")})${keys
+                .map(k => didYouMean(k, known))
+                .filter(Boolean)
+                .map(s => `; ${s}`)
+                .join("")}`,
+        ];
     }
     return keys.map(k => {
         const dym = didYouMean(k, known);
@@ -164,24 +195,33 @@ function unknownKeys(at: At, keys: string[]): string[] {
 /** One value that is wrong: what it must be, what it is, and for a type slip what type it has. */
 function leafMessage(at: At, unparsed: boolean): string {
     const { issue, leaf, m, input, where, depth } = at;
-    if (issue.code === "invalid_type" && input === undefined) return `${where} is required${m.required ? `: ${m.required}` : ""}`;
+    if (issue.code === "invalid_type" && input === undefined)
+        return `${where} is required${m.required ? `: ${m.required}` : ""}`;
     if (issue.code === "custom" && !isDefaultMessage(issue.message)) {
         return `${where} ${issue.message}${(issue as any).params?.showInput ? ` (got ${show(input)})` : ""}`;
     }
-    const slip = issue.code === "invalid_type" || issue.code === "invalid_union"
-        ? `: expected ${typeDesc(leaf.schema)}, got ${kindDesc(input)}${quotedSlip(leaf.schema, input) ? "; write it without quotes" : ""}`
-        : "";
-    const owner = at.steps.slice(0, -1).reverse().find(s => kindOf(s.schema) === "object");
-    if (owner && metaDeep(owner.schema).style === "invalid" && depth >= 1) return `${where} is not valid (${summary(owner.schema)}), got ${show(input)}${slip}`;
+    const slip =
+        issue.code === "invalid_type" || issue.code === "invalid_union"
+            ? `: expected ${typeDesc(leaf.schema)}, got ${kindDesc(input)}${quotedSlip(leaf.schema, input) ? "; write it without quotes" : ""}`
+            : "";
+    const owner = at.steps
+        .slice(0, -1)
+        .reverse()
+        .find(s => kindOf(s.schema) === "object");
+    if (owner && metaDeep(owner.schema).style === "invalid" && depth >= 1)
+        return `${where} is not valid (${summary(owner.schema)}), got ${show(input)}${slip}`;
     const kind = kindOf(leaf.schema);
-    if (kind === "array" && issue.code === "too_small" && (issue as any).minimum === 1 && !m.message) return `${where} must not be empty${m.required ? `: ${m.required}` : ""}`;
+    if (kind === "array" && issue.code === "too_small" && (issue as any).minimum === 1 && !m.message)
+        return `${where} must not be empty${m.required ? `: ${m.required}` : ""}`;
     if (m.message) return `${where} ${m.message} (got ${show(input)})${slip}`;
     if (m.expected && unparsed && depth === 0 && (kind === "object" || kind === "array")) {
         return `${where} must be structured YAML: ${m.expected} (got ${show(input)})${kind === "array" ? `; a single entry is written [${input}]` : ""}`;
     }
     if (m.expected) return `${where} must be ${m.expected} (got ${show(input)})${slip}`;
     if (m.hint !== undefined && issue.code === "invalid_format") {
-        return depth === 0 ? `${where} ${show(input)} is not valid: ${m.hint}` : `${where} is not valid: ${m.hint} (got ${show(input)})`;
+        return depth === 0
+            ? `${where} ${show(input)} is not valid: ${m.hint}`
+            : `${where} is not valid: ${m.hint} (got ${show(input)})`;
     }
     return `${where} is not valid${m.hint ? `: ${m.hint}` : ""} (got ${show(input)})${slip}`;
 }
@@ -190,23 +230,43 @@ function leafMessage(at: At, unparsed: boolean): string {
  * Messages for one key's issues. `value` is what was parsed (top-level values arrive as strings; structured
  * ones as JSON); `unparsed` says the value was text that is not YAML structure at all.
  */
-export function messages(fullKey: string, def: KeyDef, value: unknown, issues: z.core.$ZodIssue[], unparsed = false): string[] {
+export function messages(
+    fullKey: string,
+    def: KeyDef,
+    value: unknown,
+    issues: z.core.$ZodIssue[],
+    unparsed = false,
+): string[] {
     const out: string[] = [];
     // Bad entries of a list of strings: one message per list, naming every bad entry.
     const badEntries = new Map<string, { hint: string; values: unknown[] }>();
     for (const issue of issues) {
         const steps = walk(def.schema, value, issue.path);
         const leaf = steps[steps.length - 1];
-        const at: At = { issue, steps, leaf, m: metaDeep(leaf.schema), input: (issue as any).input ?? leaf.value, where: pathText(fullKey, steps, issue.path), depth: issue.path.length };
+        const at: At = {
+            issue,
+            steps,
+            leaf,
+            m: metaDeep(leaf.schema),
+            input: (issue as any).input ?? leaf.value,
+            where: pathText(fullKey, steps, issue.path),
+            depth: issue.path.length,
+        };
         const branch = unionBranch(at);
         const parent = steps.length > 1 ? steps[steps.length - 2] : undefined;
         if (branch) {
             out.push(...messages(fullKey, def, value, branch, unparsed));
-        } else if (parent && typeof issue.path[at.depth - 1] === "number" && kindOf(parent.schema) === "array" && kindOf(leaf.schema) !== "object") {
+        } else if (
+            parent &&
+            typeof issue.path[at.depth - 1] === "number" &&
+            kindOf(parent.schema) === "array" &&
+            kindOf(leaf.schema) !== "object"
+        ) {
             const listWhere = pathText(fullKey, steps, issue.path.slice(0, -1));
             const pm = metaDeep(parent.schema);
             if (pm.message) out.push(`${listWhere} ${pm.message} (got ${show(parent.value)})`);
-            else if (issue.code !== "invalid_format") out.push(`${listWhere} must be ${pm.expected ?? "a list of strings"} (got ${show(parent.value)})`);
+            else if (issue.code !== "invalid_format")
+                out.push(`${listWhere} must be ${pm.expected ?? "a list of strings"} (got ${show(parent.value)})`);
             else {
                 const e = badEntries.get(listWhere) ?? { hint: pm.hint ?? at.m.hint ?? "", values: [] };
                 e.values.push(at.input);
@@ -218,6 +278,9 @@ export function messages(fullKey: string, def: KeyDef, value: unknown, issues: z
             out.push(leafMessage(at, unparsed));
         }
     }
-    for (const [listWhere, e] of badEntries) out.push(`${listWhere} has invalid entries ${e.values.map(v => show(v)).join(", ")}${e.hint ? `: ${e.hint}` : ""}`);
+    for (const [listWhere, e] of badEntries)
+        out.push(
+            `${listWhere} has invalid entries ${e.values.map(v => show(v)).join(", ")}${e.hint ? `: ${e.hint}` : ""}`,
+        );
     return out.filter((msg, i) => out.indexOf(msg) === i);
 }

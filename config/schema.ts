@@ -8,7 +8,9 @@ import { GUARDRAIL_NAME, guardrailsSchema, TENANT_NAME, tenantsSchema } from "./
 export const PROJECT = "bedrock-bridge";
 
 /** CloudWatch Logs accepts only these retention values. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 /** Cross-region inference profile prefixes (geographic and global). */
 export const PROFILE_PREFIXES = ["us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"];
@@ -22,7 +24,8 @@ export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 export const MODEL_ID = /^([a-z-]+\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/;
 export const ROLE_PATH = /^\/([\w+=,.@-]+\/)*$/;
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@\/-]+$/;
-export const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z]{2}(-gov)?-[a-z]+-\d:(\d{12}):stateMachine:[A-Za-z0-9_-]{1,80}$/;
+export const STATE_MACHINE_ARN =
+    /^arn:aws[a-z-]*:states:[a-z]{2}(-gov)?-[a-z]+-\d:(\d{12}):stateMachine:[A-Za-z0-9_-]{1,80}$/;
 // org/project/stack, project/stack or stack (see docs/configuration.md: bare names get this org and project).
 export const STACK_NAME = /^([\w.-]+\/){0,2}[\w.-]+$/;
 
@@ -59,21 +62,42 @@ export const metaOf = (s: z.ZodType): Meta => (s.meta() ?? {}) as Meta;
 // ---- leaf builders: each carries the words its error message and its docs use ----
 
 export const int = (min: number, max: number, m: Meta = {}) =>
-    meta(z.int().min(min).max(max), { expected: `a whole number from ${min} to ${max}`, short: `${min}..${max}`, pulumiType: "integer", ...m });
+    meta(z.int().min(min).max(max), {
+        expected: `a whole number from ${min} to ${max}`,
+        short: `${min}..${max}`,
+        pulumiType: "integer",
+        ...m,
+    });
 export const num = (min: number, max: number, m: Meta = {}) =>
     meta(z.number().min(min).max(max), { expected: `a number from ${min} to ${max}`, short: `${min}..${max}`, ...m });
-export const bool = (m: Meta = {}) => meta(z.boolean(), { expected: "true or false", short: "boolean", pulumiType: "boolean", ...m });
+export const bool = (m: Meta = {}) =>
+    meta(z.boolean(), { expected: "true or false", short: "boolean", pulumiType: "boolean", ...m });
 export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, m: Meta = {}) =>
-    meta(z.enum(values), { expected: `one of ${values.join(", ")}`, short: values.join(" | "), pulumiType: "string", ...m });
+    meta(z.enum(values), {
+        expected: `one of ${values.join(", ")}`,
+        short: values.join(" | "),
+        pulumiType: "string",
+        ...m,
+    });
 export const text = (pattern: RegExp, hint: string, m: Meta = {}) =>
     meta(z.string().regex(pattern), { hint, short: "string", pulumiType: "string", ...m });
 
 /** A list of strings, each matching `pattern`, none twice. */
 export const list = (pattern: RegExp, hint: string, m: Meta = {}, min = 0) =>
-    meta(z.array(text(pattern, hint)).min(min).superRefine((v, ctx) => {
-        const dup = v.filter((x, i) => v.indexOf(x) !== i);
-        if (dup.length) ctx.addIssue({ code: "custom", message: `lists ${[...new Set(dup)].map(d => `"${d}"`).join(", ")} more than once` });
-    }), { expected: "a list of strings", hint, pulumiType: "array", ...m });
+    meta(
+        z
+            .array(text(pattern, hint))
+            .min(min)
+            .superRefine((v, ctx) => {
+                const dup = v.filter((x, i) => v.indexOf(x) !== i);
+                if (dup.length)
+                    ctx.addIssue({
+                        code: "custom",
+                        message: `lists ${[...new Set(dup)].map(d => `"${d}"`).join(", ")} more than once`,
+                    });
+            }),
+        { expected: "a list of strings", hint, pulumiType: "array", ...m },
+    );
 
 const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
@@ -83,145 +107,259 @@ const tokens = () => int(1, MODEL_MAX_OUTPUT_TOKENS);
 /** A map's default maxTokens must fit under the limit its requests are held to. */
 const tokenBounds = (key: string) => (c: Record<string, unknown>, ctx: z.RefinementCtx) => {
     if (!isMap(c)) return;
-    const d = c.maxTokens, l = c.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT;
+    const d = c.maxTokens,
+        l = c.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT;
     // Out-of-range values have their own message already.
-    if (typeof d === "number" && typeof l === "number" && d > l && d <= MODEL_MAX_OUTPUT_TOKENS && l <= MODEL_MAX_OUTPUT_TOKENS) {
-        ctx.addIssue({ code: "custom", path: ["maxTokens"], message: `(${d}) is more than ${PROJECT}:${key}.maxTokensLimit (${l}): lower maxTokens or raise maxTokensLimit (at most ${MODEL_MAX_OUTPUT_TOKENS})` });
+    if (
+        typeof d === "number" &&
+        typeof l === "number" &&
+        d > l &&
+        d <= MODEL_MAX_OUTPUT_TOKENS &&
+        l <= MODEL_MAX_OUTPUT_TOKENS
+    ) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["maxTokens"],
+            message: `(${d}) is more than ${PROJECT}:${key}.maxTokensLimit (${l}): lower maxTokens or raise maxTokensLimit (at most ${MODEL_MAX_OUTPUT_TOKENS})`,
+        });
     }
 };
 
 // ---- structured keys ----
 
-export const invoker = meta(z.strictObject({
-    enabled: bool().default(true),
-    memorySize: int(128, 10240).default(256),
-    timeoutSeconds: int(5, 900).default(60),
-    /** Sent when an event gives none; Bedrock reserves it against the token quota up front. */
-    maxTokens: tokens().default(DEFAULT_MAX_TOKENS),
-    /** The most an event may ask for. */
-    maxTokensLimit: tokens().default(DEFAULT_MAX_TOKENS_LIMIT),
-}).superRefine(tokenBounds("invoker"), { when: () => true }), { style: "invalid", expected: "a map such as {memorySize: 512}" });
+export const invoker = meta(
+    z
+        .strictObject({
+            enabled: bool().default(true),
+            memorySize: int(128, 10240).default(256),
+            timeoutSeconds: int(5, 900).default(60),
+            /** Sent when an event gives none; Bedrock reserves it against the token quota up front. */
+            maxTokens: tokens().default(DEFAULT_MAX_TOKENS),
+            /** The most an event may ask for. */
+            maxTokensLimit: tokens().default(DEFAULT_MAX_TOKENS_LIMIT),
+        })
+        .superRefine(tokenBounds("invoker"), { when: () => true }),
+    { style: "invalid", expected: "a map such as {memorySize: 512}" },
+);
 
-const retry = meta(z.strictObject({
-    maxAttempts: int(0, 10).default(3),
-    intervalSeconds: int(1, 60).default(2),
-    backoffRate: num(1, 10).default(2),
-    maxDelaySeconds: int(1, 3600).default(30),
-}), { style: "invalid", short: "map", expected: "a map such as {maxAttempts: 3}" });
+const retry = meta(
+    z.strictObject({
+        maxAttempts: int(0, 10).default(3),
+        intervalSeconds: int(1, 60).default(2),
+        backoffRate: num(1, 10).default(2),
+        maxDelaySeconds: int(1, 3600).default(30),
+    }),
+    { style: "invalid", short: "map", expected: "a map such as {maxAttempts: 3}" },
+);
 
-export const stepFunctions = meta(z.strictObject({
-    enabled: bool().default(true),
-    type: oneOf(["STANDARD", "EXPRESS"]).default("STANDARD"),
-    // ERROR without execution data: ALL with data would copy every prompt and answer into CloudWatch (opt-in).
-    logLevel: oneOf(["ALL", "ERROR", "FATAL", "OFF"]).default("ERROR"),
-    includeExecutionData: bool().default(false),
-    tracing: bool().default(false),
-    maxTokens: tokens().default(1000),
-    maxTokensLimit: tokens().default(DEFAULT_MAX_TOKENS_LIMIT),
-    temperature: num(0, 1).default(0.7),
-    retry: retry.prefault({}),
-}).superRefine(tokenBounds("stepFunctions"), { when: () => true }), { style: "invalid", expected: "a map such as {type: EXPRESS, tracing: true}", defaultText: "{enabled: true, type: STANDARD, logLevel: ERROR, includeExecutionData: false, …}" });
+export const stepFunctions = meta(
+    z
+        .strictObject({
+            enabled: bool().default(true),
+            type: oneOf(["STANDARD", "EXPRESS"]).default("STANDARD"),
+            // ERROR without execution data: ALL with data would copy every prompt and answer into CloudWatch (opt-in).
+            logLevel: oneOf(["ALL", "ERROR", "FATAL", "OFF"]).default("ERROR"),
+            includeExecutionData: bool().default(false),
+            tracing: bool().default(false),
+            maxTokens: tokens().default(1000),
+            maxTokensLimit: tokens().default(DEFAULT_MAX_TOKENS_LIMIT),
+            temperature: num(0, 1).default(0.7),
+            retry: retry.prefault({}),
+        })
+        .superRefine(tokenBounds("stepFunctions"), { when: () => true }),
+    {
+        style: "invalid",
+        expected: "a map such as {type: EXPRESS, tracing: true}",
+        defaultText: "{enabled: true, type: STANDARD, logLevel: ERROR, includeExecutionData: false, …}",
+    },
+);
 
-export const apiKey = meta(z.strictObject({
-    // The IAM user is BedrockAPIKey-<name>-<stack>-<region>, cut with a hash at 64 (components/bedrock/bedrockApiKeys.ts).
-    name: meta(z.string().regex(/^[\w+=,.@-]{1,50}$/), { expected: "1..50 characters of letters, digits and +=,.@_-", required: "1..50 characters of letters, digits and +=,.@_-" }),
-    expiryDays: int(1, 36600).optional(),
-    never: bool().default(false),
-    status: oneOf(API_KEY_STATUSES, { expected: "Active, Inactive or Expired" }).default("Active"),
-    managedPolicy: bool().default(false),
-    marketplace: bool().default(false),
-}).superRefine((k, ctx) => {
-    // Runs even when a field is wrong (when: below), so one preview lists every problem of a key.
-    if (!isMap(k)) return;
-    if (k.expiryDays !== undefined && k.never === true) ctx.addIssue({ code: "custom", message: "sets both expiryDays and never: keep one" });
-    else if (k.expiryDays === undefined && k.never !== true) ctx.addIssue({ code: "custom", path: ["expiryDays"], message: "is required (1..36600 days); a key that never expires must say never: true" });
-}, { when: () => true }), { unknown: "fields", expected: "a map such as {name: ci, expiryDays: 30}" });
+export const apiKey = meta(
+    z
+        .strictObject({
+            // The IAM user is BedrockAPIKey-<name>-<stack>-<region>, cut with a hash at 64 (components/bedrock/bedrockApiKeys.ts).
+            name: meta(z.string().regex(/^[\w+=,.@-]{1,50}$/), {
+                expected: "1..50 characters of letters, digits and +=,.@_-",
+                required: "1..50 characters of letters, digits and +=,.@_-",
+            }),
+            expiryDays: int(1, 36600).optional(),
+            never: bool().default(false),
+            status: oneOf(API_KEY_STATUSES, { expected: "Active, Inactive or Expired" }).default("Active"),
+            managedPolicy: bool().default(false),
+            marketplace: bool().default(false),
+        })
+        .superRefine(
+            (k, ctx) => {
+                // Runs even when a field is wrong (when: below), so one preview lists every problem of a key.
+                if (!isMap(k)) return;
+                if (k.expiryDays !== undefined && k.never === true)
+                    ctx.addIssue({ code: "custom", message: "sets both expiryDays and never: keep one" });
+                else if (k.expiryDays === undefined && k.never !== true)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["expiryDays"],
+                        message: "is required (1..36600 days); a key that never expires must say never: true",
+                    });
+            },
+            { when: () => true },
+        ),
+    { unknown: "fields", expected: "a map such as {name: ci, expiryDays: 30}" },
+);
 
-const apiKeys = meta(z.array(apiKey).superRefine((keys, ctx) => {
-    if (!Array.isArray(keys)) return;
-    const names = keys.map(k => (isMap(k) ? k.name : undefined)).filter(n => typeof n === "string");
-    const dup = names.filter((n, i) => names.indexOf(n) !== i);
-    for (const d of new Set(dup)) ctx.addIssue({ code: "custom", message: `names "${d}" more than once` });
-}, { when: () => true }), { labelBy: "name", expected: "a list such as [{name: ci, expiryDays: 30}]", defaultText: "–" });
+const apiKeys = meta(
+    z.array(apiKey).superRefine(
+        (keys, ctx) => {
+            if (!Array.isArray(keys)) return;
+            const names = keys.map(k => (isMap(k) ? k.name : undefined)).filter(n => typeof n === "string");
+            const dup = names.filter((n, i) => names.indexOf(n) !== i);
+            for (const d of new Set(dup)) ctx.addIssue({ code: "custom", message: `names "${d}" more than once` });
+        },
+        { when: () => true },
+    ),
+    { labelBy: "name", expected: "a list such as [{name: ci, expiryDays: 30}]", defaultText: "–" },
+);
 
-export const auditTrailMap = meta(z.strictObject({
-    retentionDays: int(1, 3653).default(365),
-    multiRegion: bool().default(true),
-}), { style: "invalid" });
+export const auditTrailMap = meta(
+    z.strictObject({
+        retentionDays: int(1, 3653).default(365),
+        multiRegion: bool().default(true),
+    }),
+    { style: "invalid" },
+);
 const auditTrail = meta(z.union([z.boolean(), auditTrailMap]), {
     expected: "true, false or a map such as {retentionDays: 365, multiRegion: true}",
-    short: "true/false or a map", defaultText: "off",
+    short: "true/false or a map",
+    defaultText: "off",
 });
 
 // Model invocation logging (Bedrock side): metadata and token counts only unless a *Delivery says otherwise.
-const invocationLoggingMap = meta(z.strictObject({
-    enabled: bool().default(true),
-    retentionDays: meta(z.int().refine(d => LOG_RETENTION_DAYS.includes(d), { message: `must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")}` }),
-        { expected: "a whole number of days CloudWatch accepts" }).optional(),
-    textDelivery: bool().default(false),
-    imageDelivery: bool().default(false),
-    embeddingDelivery: bool().default(false),
-    videoDelivery: bool().default(false),
-}), { style: "invalid" });
+const invocationLoggingMap = meta(
+    z.strictObject({
+        enabled: bool().default(true),
+        retentionDays: meta(
+            z.int().refine(d => LOG_RETENTION_DAYS.includes(d), {
+                message: `must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")}`,
+            }),
+            { expected: "a whole number of days CloudWatch accepts" },
+        ).optional(),
+        textDelivery: bool().default(false),
+        imageDelivery: bool().default(false),
+        embeddingDelivery: bool().default(false),
+        videoDelivery: bool().default(false),
+    }),
+    { style: "invalid" },
+);
 const invocationLogging = meta(z.union([z.boolean(), invocationLoggingMap]), {
     expected: "true, false or a map such as {retentionDays: 90}",
-    short: "true/false or a map", defaultText: "off",
+    short: "true/false or a map",
+    defaultText: "off",
 });
 
 // Dashboards and alarms (both sides), on unless switched off.
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const monitoringMap = meta(z.strictObject({
-    enabled: bool().default(true),
-    dashboard: bool().default(true),
-    alarmEmail: text(EMAIL, "an e-mail address such as ops@example.com").optional(),
-}), { style: "invalid" });
+const monitoringMap = meta(
+    z.strictObject({
+        enabled: bool().default(true),
+        dashboard: bool().default(true),
+        alarmEmail: text(EMAIL, "an e-mail address such as ops@example.com").optional(),
+    }),
+    { style: "invalid" },
+);
 const monitoring = meta(z.union([z.boolean(), monitoringMap]), {
     expected: "true, false or a map such as {alarmEmail: ops@example.com}",
-    short: "true/false or a map", defaultText: "on",
+    short: "true/false or a map",
+    defaultText: "on",
 });
 
 const ORIGIN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^http:\/\/localhost(:\d{1,5})?$/;
 const chatText = (pattern: RegExp, hint: string) => text(pattern, hint).optional();
-export const chat = meta(z.strictObject({
-    enabled: bool().default(true),
-    // AppSync namespace names: letters, digits and hyphens, at most 50.
-    namespace: text(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?$/, "letters, digits and hyphens, at most 50").default("bedrock-stream-response"),
-    allowedOrigins: meta(z.array(z.string().regex(ORIGIN)), {
-        message: 'must list exact origins such as "https://chat.example.com" (no path, no wildcard; http only for localhost)',
-    }).default([]),
-    userPoolId: chatText(/^[a-z]{2}(-gov)?-[a-z]+-\d_[A-Za-z0-9]+$/, "a user pool id such as ap-northeast-1_AbCdEf123"),
-    userPoolClientId: chatText(/^[a-z0-9]{1,128}$/, "an app client id"),
-    selfSignUp: bool().default(false),
-    path: text(/^[A-Za-z0-9._-]{1,64}$/, "one path segment such as chat").default("chat"),
-    stageName: text(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and -").default("prod"),
-    modelId: chatText(MODEL_ID, "one of the models the Bedrock stack allows"),
-    // It travels in the function's environment, which Lambda caps at 4 KB in bytes: checked at preview (components/shared/nodeFunction.ts).
-    systemPrompt: meta(z.string().refine(s => s.trim().length > 0).max(2000), { expected: "a non-empty string of at most 2000 characters" }).optional(),
-    minPromptChars: int(1, 100000).default(1),
-    maxPromptChars: int(1, 100000).default(8000),
-    maxPriorTurns: int(0, 50).default(10),
-    maxTurnChars: int(1, 100000).default(8000),
-    maxTokens: tokens().default(DEFAULT_MAX_TOKENS),
-    throttling: meta(z.strictObject({
-        rateLimit: meta(z.number().gt(0).max(10000), { expected: "a positive number up to 10000" }).default(10),
-        burstLimit: meta(z.number().gt(0).max(10000), { expected: "a positive number up to 10000" }).default(20),
-    }), { label: "throttling setting (rateLimit, burstLimit)" }).prefault({}),
-    maxEventAgeSeconds: int(60, 21600).default(300),
-    timeoutSeconds: int(10, 900).default(300),
-    memorySize: int(128, 10240).default(256),
-    /** Longest coalescing window of the relay (it starts at 50 ms and doubles up to this). */
-    coalesceMs: int(10, 1000).default(200),
-}).superRefine((c, ctx) => {
-    if (!isMap(c)) return;
-    if (c.enabled !== false && Array.isArray(c.allowedOrigins) && !c.allowedOrigins.length) {
-        ctx.addIssue({ code: "custom", path: ["allowedOrigins"], message: 'is required: the browser origin(s) of the chat app, e.g. ["https://chat.example.com"]' });
-    }
-    if ((c.userPoolId === undefined) !== (c.userPoolClientId === undefined)) {
-        ctx.addIssue({ code: "custom", path: ["userPoolId"], message: `and ${PROJECT}:chat.userPoolClientId go together: give both to use an existing pool, or neither to create one` });
-    }
-    const min = c.minPromptChars ?? 1, max = c.maxPromptChars ?? 8000;
-    if (typeof min === "number" && typeof max === "number" && min > max) ctx.addIssue({ code: "custom", path: ["minPromptChars"], message: `(${min}) is more than maxPromptChars (${max})` });
-}, { when: () => true }), { label: "chat setting", expected: 'a map such as {allowedOrigins: ["https://chat.example.com"]}', defaultText: "off (the example stack sets it)" });
+export const chat = meta(
+    z
+        .strictObject({
+            enabled: bool().default(true),
+            // AppSync namespace names: letters, digits and hyphens, at most 50.
+            namespace: text(
+                /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?$/,
+                "letters, digits and hyphens, at most 50",
+            ).default("bedrock-stream-response"),
+            allowedOrigins: meta(z.array(z.string().regex(ORIGIN)), {
+                message:
+                    'must list exact origins such as "https://chat.example.com" (no path, no wildcard; http only for localhost)',
+            }).default([]),
+            userPoolId: chatText(
+                /^[a-z]{2}(-gov)?-[a-z]+-\d_[A-Za-z0-9]+$/,
+                "a user pool id such as ap-northeast-1_AbCdEf123",
+            ),
+            userPoolClientId: chatText(/^[a-z0-9]{1,128}$/, "an app client id"),
+            selfSignUp: bool().default(false),
+            path: text(/^[A-Za-z0-9._-]{1,64}$/, "one path segment such as chat").default("chat"),
+            stageName: text(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and -").default("prod"),
+            modelId: chatText(MODEL_ID, "one of the models the Bedrock stack allows"),
+            // It travels in the function's environment, which Lambda caps at 4 KB in bytes: checked at preview (components/shared/nodeFunction.ts).
+            systemPrompt: meta(
+                z
+                    .string()
+                    .refine(s => s.trim().length > 0)
+                    .max(2000),
+                { expected: "a non-empty string of at most 2000 characters" },
+            ).optional(),
+            minPromptChars: int(1, 100000).default(1),
+            maxPromptChars: int(1, 100000).default(8000),
+            maxPriorTurns: int(0, 50).default(10),
+            maxTurnChars: int(1, 100000).default(8000),
+            maxTokens: tokens().default(DEFAULT_MAX_TOKENS),
+            throttling: meta(
+                z.strictObject({
+                    rateLimit: meta(z.number().gt(0).max(10000), { expected: "a positive number up to 10000" }).default(
+                        10,
+                    ),
+                    burstLimit: meta(z.number().gt(0).max(10000), {
+                        expected: "a positive number up to 10000",
+                    }).default(20),
+                }),
+                { label: "throttling setting (rateLimit, burstLimit)" },
+            ).prefault({}),
+            maxEventAgeSeconds: int(60, 21600).default(300),
+            timeoutSeconds: int(10, 900).default(300),
+            memorySize: int(128, 10240).default(256),
+            /** Longest coalescing window of the relay (it starts at 50 ms and doubles up to this). */
+            coalesceMs: int(10, 1000).default(200),
+        })
+        .superRefine(
+            (c, ctx) => {
+                if (!isMap(c)) return;
+                if (c.enabled !== false && Array.isArray(c.allowedOrigins) && !c.allowedOrigins.length) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["allowedOrigins"],
+                        message:
+                            'is required: the browser origin(s) of the chat app, e.g. ["https://chat.example.com"]',
+                    });
+                }
+                if ((c.userPoolId === undefined) !== (c.userPoolClientId === undefined)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["userPoolId"],
+                        message: `and ${PROJECT}:chat.userPoolClientId go together: give both to use an existing pool, or neither to create one`,
+                    });
+                }
+                const min = c.minPromptChars ?? 1,
+                    max = c.maxPromptChars ?? 8000;
+                if (typeof min === "number" && typeof max === "number" && min > max)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["minPromptChars"],
+                        message: `(${min}) is more than maxPromptChars (${max})`,
+                    });
+            },
+            { when: () => true },
+        ),
+    {
+        label: "chat setting",
+        expected: 'a map such as {allowedOrigins: ["https://chat.example.com"]}',
+        defaultText: "off (the example stack sets it)",
+    },
+);
 
 export type Side = "bedrock" | "caller";
 
@@ -238,71 +376,212 @@ export interface KeyDef {
     secret?: boolean;
 }
 
-const k = (side: KeyDef["side"], schema: z.ZodType, description: string, extra: Partial<KeyDef> = {}): KeyDef => ({ side, schema, description, ...extra });
+const k = (side: KeyDef["side"], schema: z.ZodType, description: string, extra: Partial<KeyDef> = {}): KeyDef => ({
+    side,
+    schema,
+    description,
+    ...extra,
+});
 
 /** Every `bedrock-bridge:` key, in the configuration table's order. */
 export const KEYS: Record<string, KeyDef> = {
     side: k("both", oneOf(["bedrock", "caller"]), "`bedrock` or `caller`", {
-        required: 'set it to "bedrock" (the account that owns Bedrock) or "caller" (the account whose workloads call it)',
+        required:
+            'set it to "bedrock" (the account that owns Bedrock) or "caller" (the account whose workloads call it)',
     }),
-    logRetentionDays: k("both", meta(z.int().min(1).max(3653).refine(d => LOG_RETENTION_DAYS.includes(d), { message: `must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")}`, params: { showInput: true } }),
-        { expected: "a whole number from 1 to 3653", pulumiType: "integer" }).default(30),
-        "CloudWatch retention of every log group (a value CloudWatch accepts)"),
-    monitoring: k("both", monitoring.default(true), '`false`, or `{dashboard, alarmEmail}`: dashboard, alarms and their SNS topic (with an e-mail subscription when `alarmEmail` is set), see "Observability"'),
-    callerAccountIds: k("bedrock", list(ACCOUNT_ID, "12-digit ids of the accounts whose workloads call Bedrock", {}, 1), "accounts whose roles may assume the execution role", {
-        required: "12-digit ids of the accounts whose workloads call Bedrock (or give bedrock-bridge:tenants)",
-        requiredUnless: ["tenants"],
-    }),
-    callerRolePath: k("bedrock", text(ROLE_PATH, 'an IAM path such as "/bedrock-bridge/"').default("/bedrock-bridge/"), "IAM path of the trusted caller roles (`aws:PrincipalArn` condition)"),
-    trustedPrincipalArns: k("bedrock", list(ROLE_ARN, "exact role ARNs, arn:aws:iam::<account>:role/<path><name>").optional(), "exact caller role ARNs instead of the path (each in `callerAccountIds`)"),
-    models: k("bedrock", list(MODEL_ID, "Bedrock model or inference profile ids, e.g. jp.anthropic.claude-sonnet-4-5-20250929-v1:0", {}, 1),
-        "model ids and inference profile ids (`jp.`, `apac.`, `us.`, `eu.`, `global.` …) to allow", {
+    logRetentionDays: k(
+        "both",
+        meta(
+            z
+                .int()
+                .min(1)
+                .max(3653)
+                .refine(d => LOG_RETENTION_DAYS.includes(d), {
+                    message: `must be one of CloudWatch's values ${LOG_RETENTION_DAYS.join(", ")}`,
+                    params: { showInput: true },
+                }),
+            { expected: "a whole number from 1 to 3653", pulumiType: "integer" },
+        ).default(30),
+        "CloudWatch retention of every log group (a value CloudWatch accepts)",
+    ),
+    monitoring: k(
+        "both",
+        monitoring.default(true),
+        '`false`, or `{dashboard, alarmEmail}`: dashboard, alarms and their SNS topic (with an e-mail subscription when `alarmEmail` is set), see "Observability"',
+    ),
+    callerAccountIds: k(
+        "bedrock",
+        list(ACCOUNT_ID, "12-digit ids of the accounts whose workloads call Bedrock", {}, 1),
+        "accounts whose roles may assume the execution role",
+        {
+            required: "12-digit ids of the accounts whose workloads call Bedrock (or give bedrock-bridge:tenants)",
+            requiredUnless: ["tenants"],
+        },
+    ),
+    callerRolePath: k(
+        "bedrock",
+        text(ROLE_PATH, 'an IAM path such as "/bedrock-bridge/"').default("/bedrock-bridge/"),
+        "IAM path of the trusted caller roles (`aws:PrincipalArn` condition)",
+    ),
+    trustedPrincipalArns: k(
+        "bedrock",
+        list(ROLE_ARN, "exact role ARNs, arn:aws:iam::<account>:role/<path><name>").optional(),
+        "exact caller role ARNs instead of the path (each in `callerAccountIds`)",
+    ),
+    models: k(
+        "bedrock",
+        list(
+            MODEL_ID,
+            "Bedrock model or inference profile ids, e.g. jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            {},
+            1,
+        ),
+        "model ids and inference profile ids (`jp.`, `apac.`, `us.`, `eu.`, `global.` …) to allow",
+        {
             required: "Bedrock model or inference profile ids, e.g. jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
-        }),
-    roleName: k("bedrock", meta(text(/^[\w+=,.@-]{1,64}$/, "an IAM role name"), { defaultText: "`bedrock-bridge-execution-<stack>-<region>`" }).optional(),
-        "name of the execution role. IAM names are account-global, so the default carries the stack and region (another Bedrock stack of the account, in another region, must not collide); over 64 characters it is cut and ends in a hash. An explicit name is used as given; the stack exports it as `roleName`"),
-    externalId: k("bedrock", meta(z.string().min(1), { expected: "a non-empty string", pulumiType: "string" }).optional(), "optional `sts:ExternalId` (set with `pulumi config set --secret`)", { secret: true }),
-    trustedStateMachineArns: k("bedrock", list(STATE_MACHINE_ARN, "state machine ARNs, arn:aws:states:<region>:<account>:stateMachine:<name> (the caller stack's stateMachineArn output)").default([]),
-        'caller state machines trusted with their own ARN as external id (what Step Functions sends); needed only with `externalId`, see "Step Functions invoker"'),
+        },
+    ),
+    roleName: k(
+        "bedrock",
+        meta(text(/^[\w+=,.@-]{1,64}$/, "an IAM role name"), {
+            defaultText: "`bedrock-bridge-execution-<stack>-<region>`",
+        }).optional(),
+        "name of the execution role. IAM names are account-global, so the default carries the stack and region (another Bedrock stack of the account, in another region, must not collide); over 64 characters it is cut and ends in a hash. An explicit name is used as given; the stack exports it as `roleName`",
+    ),
+    externalId: k(
+        "bedrock",
+        meta(z.string().min(1), { expected: "a non-empty string", pulumiType: "string" }).optional(),
+        "optional `sts:ExternalId` (set with `pulumi config set --secret`)",
+        { secret: true },
+    ),
+    trustedStateMachineArns: k(
+        "bedrock",
+        list(
+            STATE_MACHINE_ARN,
+            "state machine ARNs, arn:aws:states:<region>:<account>:stateMachine:<name> (the caller stack's stateMachineArn output)",
+        ).default([]),
+        'caller state machines trusted with their own ARN as external id (what Step Functions sends); needed only with `externalId`, see "Step Functions invoker"',
+    ),
     maxSessionDurationSeconds: k("bedrock", int(3600, 43200).default(3600), "3600..43200"),
-    allowMarketplace: k("bedrock", bool().default(false), "allow `aws-marketplace:ViewSubscriptions`/`Subscribe` for third-party models' first use"),
+    allowMarketplace: k(
+        "bedrock",
+        bool().default(false),
+        "allow `aws-marketplace:ViewSubscriptions`/`Subscribe` for third-party models' first use",
+    ),
     apiKeys: k("bedrock", apiKeys.default([]), 'long-term Bedrock API keys, see "Bedrock API keys"'),
-    shortTermKeys: k("bedrock", bool().default(true), "the execution role's sessions may be used as short-term API keys"),
+    shortTermKeys: k(
+        "bedrock",
+        bool().default(true),
+        "the execution role's sessions may be used as short-term API keys",
+    ),
     denyLongTermBearerTokens: k("bedrock", bool().default(false), "deny policy and SCP against long-term API keys"),
-    auditTrail: k("bedrock", auditTrail.default(false), "`true` or `{retentionDays, multiRegion}`: CloudTrail trail in the Bedrock account"),
-    invocationLogging: k("bedrock", invocationLogging.default(false), '`true` or `{retentionDays, textDelivery, imageDelivery, embeddingDelivery, videoDelivery}`: Bedrock model invocation logging to CloudWatch Logs, metadata only unless a `*Delivery` is `true`, see "Observability"'),
-    tenants: k("bedrock", tenantsSchema.optional(), 'tenants with their own role, application inference profiles, budget and guardrail; replaces the stack-wide role, see "Governance"'),
-    guardrails: k("bedrock", guardrailsSchema.optional(), 'guardrails by name: `{id, version}` (existing) or `{contentFilters: {...}}` (created), see "Governance"'),
-    guardrail: k("bedrock", text(GUARDRAIL_NAME, "a name from bedrock-bridge:guardrails").optional(), "name of the guardrail enforced on every tenant without its own"),
-    activateCostAllocationTags: k("bedrock", bool().default(false), "activate the tenants' cost-allocation tags (only where this account is the payer account)"),
-    bedrockStacks: k("caller", list(STACK_NAME, 'the Bedrock stack(s) to reference, e.g. ["my-org/bedrock-bridge/bedrock"], deployed first with `pulumi up -s bedrock`', {}, 1),
-        "Bedrock stack(s) to reference, in priority order: `org/project/stack`, `project/stack` or `stack` (bare names get this stack's organization and project)", {
-            required: 'the Bedrock stack(s) to reference, e.g. ["my-org/bedrock-bridge/bedrock"], deployed first with `pulumi up -s bedrock`',
-        }),
-    rolePath: k("caller", text(ROLE_PATH, 'an IAM path such as "/bedrock-bridge/", the one the Bedrock stack trusts').default("/bedrock-bridge/"),
-        "IAM path of the caller roles; must be under the Bedrock side's `callerRolePath` (checked at preview)"),
-    defaultModelId: k("caller", meta(text(MODEL_ID, "one of the models the Bedrock stack allows"), { defaultText: "first allowed" }).optional(),
-        "must be allowed by a referenced Bedrock stack, or preview fails"),
-    invoker: k("caller", invoker.prefault({}), 'the cross-account invoker Lambda; `maxTokens` is sent when an event gives none, `maxTokensLimit` is the most an event may ask for (see "Output tokens")'),
-    auth: k("caller", oneOf(["sigv4", "shortTermKey"]).default("sigv4"), "`shortTermKey`: functions call Bedrock with short-term API keys made from the assumed role"),
+    auditTrail: k(
+        "bedrock",
+        auditTrail.default(false),
+        "`true` or `{retentionDays, multiRegion}`: CloudTrail trail in the Bedrock account",
+    ),
+    invocationLogging: k(
+        "bedrock",
+        invocationLogging.default(false),
+        '`true` or `{retentionDays, textDelivery, imageDelivery, embeddingDelivery, videoDelivery}`: Bedrock model invocation logging to CloudWatch Logs, metadata only unless a `*Delivery` is `true`, see "Observability"',
+    ),
+    tenants: k(
+        "bedrock",
+        tenantsSchema.optional(),
+        'tenants with their own role, application inference profiles, budget and guardrail; replaces the stack-wide role, see "Governance"',
+    ),
+    guardrails: k(
+        "bedrock",
+        guardrailsSchema.optional(),
+        'guardrails by name: `{id, version}` (existing) or `{contentFilters: {...}}` (created), see "Governance"',
+    ),
+    guardrail: k(
+        "bedrock",
+        text(GUARDRAIL_NAME, "a name from bedrock-bridge:guardrails").optional(),
+        "name of the guardrail enforced on every tenant without its own",
+    ),
+    activateCostAllocationTags: k(
+        "bedrock",
+        bool().default(false),
+        "activate the tenants' cost-allocation tags (only where this account is the payer account)",
+    ),
+    bedrockStacks: k(
+        "caller",
+        list(
+            STACK_NAME,
+            'the Bedrock stack(s) to reference, e.g. ["my-org/bedrock-bridge/bedrock"], deployed first with `pulumi up -s bedrock`',
+            {},
+            1,
+        ),
+        "Bedrock stack(s) to reference, in priority order: `org/project/stack`, `project/stack` or `stack` (bare names get this stack's organization and project)",
+        {
+            required:
+                'the Bedrock stack(s) to reference, e.g. ["my-org/bedrock-bridge/bedrock"], deployed first with `pulumi up -s bedrock`',
+        },
+    ),
+    rolePath: k(
+        "caller",
+        text(ROLE_PATH, 'an IAM path such as "/bedrock-bridge/", the one the Bedrock stack trusts').default(
+            "/bedrock-bridge/",
+        ),
+        "IAM path of the caller roles; must be under the Bedrock side's `callerRolePath` (checked at preview)",
+    ),
+    defaultModelId: k(
+        "caller",
+        meta(text(MODEL_ID, "one of the models the Bedrock stack allows"), { defaultText: "first allowed" }).optional(),
+        "must be allowed by a referenced Bedrock stack, or preview fails",
+    ),
+    invoker: k(
+        "caller",
+        invoker.prefault({}),
+        'the cross-account invoker Lambda; `maxTokens` is sent when an event gives none, `maxTokensLimit` is the most an event may ask for (see "Output tokens")',
+    ),
+    auth: k(
+        "caller",
+        oneOf(["sigv4", "shortTermKey"]).default("sigv4"),
+        "`shortTermKey`: functions call Bedrock with short-term API keys made from the assumed role",
+    ),
     stepFunctions: k("caller", stepFunctions.prefault({}), 'the Step Functions invoker, see "Step Functions invoker"'),
-    chat: k("caller", chat.optional(), 'the streaming chat backend: `{allowedOrigins: [...], …}`, see "Streaming chat backend"'),
-    apiGatewayAccount: k("caller", oneOf(["manage", "existing", "none"]).default("none"),
-        '`existing`: the region already has the API Gateway account setting (a CloudWatch Logs role), so the chat stage gets access logs; `manage`: this stack sets it (ACCOUNT-WIDE, one per region per account); `none`: no access logs, so a fresh account deploys. See "Deploying for real", step 3'),
-    tenant: k("caller", text(TENANT_NAME, "1..32 lowercase letters, digits and hyphens, a tenant of the referenced Bedrock stacks").optional(),
-        "the tenant of the referenced Bedrock stacks this account belongs to (required when they have tenants)"),
+    chat: k(
+        "caller",
+        chat.optional(),
+        'the streaming chat backend: `{allowedOrigins: [...], …}`, see "Streaming chat backend"',
+    ),
+    apiGatewayAccount: k(
+        "caller",
+        oneOf(["manage", "existing", "none"]).default("none"),
+        '`existing`: the region already has the API Gateway account setting (a CloudWatch Logs role), so the chat stage gets access logs; `manage`: this stack sets it (ACCOUNT-WIDE, one per region per account); `none`: no access logs, so a fresh account deploys. See "Deploying for real", step 3',
+    ),
+    tenant: k(
+        "caller",
+        text(
+            TENANT_NAME,
+            "1..32 lowercase letters, digits and hyphens, a tenant of the referenced Bedrock stacks",
+        ).optional(),
+        "the tenant of the referenced Bedrock stacks this account belongs to (required when they have tenants)",
+    ),
 };
 
 /** The `aws:` keys this program reads; any other `aws:` key must be one the AWS provider knows. */
 export const AWS_KEYS: Record<string, KeyDef> = {
-    region: k("both", text(REGION, "a region name such as ap-northeast-1", { message: "is not a region name" }), "region of the stack", {
-        required: "the region this stack deploys to, e.g. ap-northeast-1",
-    }),
-    allowedAccountIds: k("both", meta(z.array(z.string().regex(ACCOUNT_ID)).length(1), {
-        message: "must list exactly one 12-digit account id as a string",
-    }), "exactly one account id: the stack deploys only there", {
-        required: "the one account this stack deploys to, so a wrong profile cannot deploy it elsewhere",
-    }),
+    region: k(
+        "both",
+        text(REGION, "a region name such as ap-northeast-1", { message: "is not a region name" }),
+        "region of the stack",
+        {
+            required: "the region this stack deploys to, e.g. ap-northeast-1",
+        },
+    ),
+    allowedAccountIds: k(
+        "both",
+        meta(z.array(z.string().regex(ACCOUNT_ID)).length(1), {
+            message: "must list exactly one 12-digit account id as a string",
+        }),
+        "exactly one account id: the stack deploys only there",
+        {
+            required: "the one account this stack deploys to, so a wrong profile cannot deploy it elsewhere",
+        },
+    ),
 };
 
 /** Unwraps optional/default/prefault/pipe wrappers down to the schema that does the checking. */
@@ -310,7 +589,8 @@ export function unwrap(s: z.ZodType): z.ZodType {
     let cur: any = s;
     for (;;) {
         const def = cur._zod.def;
-        if (["optional", "default", "prefault", "nullable", "readonly", "catch"].includes(def.type)) cur = def.innerType;
+        if (["optional", "default", "prefault", "nullable", "readonly", "catch"].includes(def.type))
+            cur = def.innerType;
         else if (def.type === "pipe") cur = def.in;
         else return cur;
     }
@@ -323,7 +603,8 @@ export function metaDeep(s: z.ZodType): Meta {
     for (;;) {
         chain.push(cur);
         const def = cur._zod.def;
-        if (["optional", "default", "prefault", "nullable", "readonly", "catch"].includes(def.type)) cur = def.innerType;
+        if (["optional", "default", "prefault", "nullable", "readonly", "catch"].includes(def.type))
+            cur = def.innerType;
         else if (def.type === "pipe") cur = def.in;
         else break;
     }

@@ -45,54 +45,109 @@ export class FakeAppSync {
     url = "";
 
     async start(): Promise<this> {
-        this.server = http.createServer(withBody(async (req, res, body) => {
-            const n = ++this.requests;
-            const conn = (req.socket as any).__fakeId as number;
-            if (this.latencyMs) await new Promise(r => setTimeout(r, this.latencyMs));
-            const sig = signer(req.headers);
-            const reply = (status: number, payload: unknown) => {
-                res.writeHead(status, { "content-type": "application/json" });
-                res.end(JSON.stringify(payload));
-            };
-            if (req.method !== "POST" || req.url !== "/event") return reply(404, { errors: [{ errorType: "NotFound", message: `${req.method} ${req.url}` }] });
-            if (sig.service !== "appsync" || !req.headers["x-amz-date"]) {
-                return reply(401, { errors: [{ errorType: "UnauthorizedException", message: "missing or wrong SigV4 Authorization" }] });
-            }
-            let parsed: { channel?: unknown; events?: unknown };
-            try { parsed = JSON.parse(body); } catch { return reply(400, { errors: [{ errorType: "BadRequest", message: "not JSON" }] }); }
-            const events = parsed.events;
-            if (typeof parsed.channel !== "string" || !Array.isArray(events) || !events.length || events.length > 5 || events.some(e => typeof e !== "string")) {
-                return reply(400, { errors: [{ errorType: "BadRequest", message: "channel and 1..5 string events required" }] });
-            }
-            this.maxBodyBytes = Math.max(this.maxBodyBytes, Buffer.byteLength(body));
-            const fault = this.fault(n, { channel: parsed.channel, events: events as string[] });
-            if (fault) {
-                this.faults.push({ n, fault, at: Date.now() });
-                if (fault === "silent") return; // the request stays open until the client gives up or stop()
-                this.publishes.push({ channel: parsed.channel, events: events as string[], signedBy: sig, at: Date.now(), connection: conn });
-                if (fault === "resetAfterAccept") return void req.socket.destroy();
-                await new Promise(r => setTimeout(r, fault.replyDelayMs));
-                if (res.destroyed || req.socket.destroyed) return;
-                return reply(200, { failed: [], successful: (events as string[]).map((_, index) => ({ identifier: `id-${n}-${index}`, index })) });
-            }
-            const status = this.fail(n, { channel: parsed.channel, events: events as string[] });
-            if (status) {
-                this.refused.push({ status, at: Date.now() });
-                return reply(status, { errors: [{ errorType: status === 429 ? "TooManyRequestsException" : "InternalFailure", message: "injected" }] });
-            }
-            // AppSync drops an event over 240 KB (https://docs.aws.amazon.com/appsync/latest/eventapi/event-api-concepts.html).
-            const tooLarge = (events as string[]).map((e, i) => (Buffer.byteLength(e) > MAX_EVENT_BYTES ? i : -1)).filter(i => i >= 0);
-            const failed = [...new Set([...this.partial(n, events as string[]), ...tooLarge])];
-            const ok = (events as string[]).map((e, index) => ({ e, index })).filter(x => !failed.includes(x.index));
-            if (ok.length) this.publishes.push({ channel: parsed.channel, events: ok.map(x => x.e), signedBy: sig, at: Date.now(), connection: conn });
-            reply(200, {
-                failed: failed.map(index => (tooLarge.includes(index)
-                    ? { identifier: `id-${n}-${index}`, index, code: 400, message: "event exceeds the maximum size of 240 KB" }
-                    : { identifier: `id-${n}-${index}`, index, code: 500, message: "injected" })),
-                successful: ok.map(x => ({ identifier: `id-${n}-${x.index}`, index: x.index })),
-            });
-        }));
-        this.server.on("connection", s => { (s as any).__fakeId = ++this.connections; });
+        this.server = http.createServer(
+            withBody(async (req, res, body) => {
+                const n = ++this.requests;
+                const conn = (req.socket as any).__fakeId as number;
+                if (this.latencyMs) await new Promise(r => setTimeout(r, this.latencyMs));
+                const sig = signer(req.headers);
+                const reply = (status: number, payload: unknown) => {
+                    res.writeHead(status, { "content-type": "application/json" });
+                    res.end(JSON.stringify(payload));
+                };
+                if (req.method !== "POST" || req.url !== "/event")
+                    return reply(404, { errors: [{ errorType: "NotFound", message: `${req.method} ${req.url}` }] });
+                if (sig.service !== "appsync" || !req.headers["x-amz-date"]) {
+                    return reply(401, {
+                        errors: [
+                            { errorType: "UnauthorizedException", message: "missing or wrong SigV4 Authorization" },
+                        ],
+                    });
+                }
+                let parsed: { channel?: unknown; events?: unknown };
+                try {
+                    parsed = JSON.parse(body);
+                } catch {
+                    return reply(400, { errors: [{ errorType: "BadRequest", message: "not JSON" }] });
+                }
+                const events = parsed.events;
+                if (
+                    typeof parsed.channel !== "string" ||
+                    !Array.isArray(events) ||
+                    !events.length ||
+                    events.length > 5 ||
+                    events.some(e => typeof e !== "string")
+                ) {
+                    return reply(400, {
+                        errors: [{ errorType: "BadRequest", message: "channel and 1..5 string events required" }],
+                    });
+                }
+                this.maxBodyBytes = Math.max(this.maxBodyBytes, Buffer.byteLength(body));
+                const fault = this.fault(n, { channel: parsed.channel, events: events as string[] });
+                if (fault) {
+                    this.faults.push({ n, fault, at: Date.now() });
+                    if (fault === "silent") return; // the request stays open until the client gives up or stop()
+                    this.publishes.push({
+                        channel: parsed.channel,
+                        events: events as string[],
+                        signedBy: sig,
+                        at: Date.now(),
+                        connection: conn,
+                    });
+                    if (fault === "resetAfterAccept") return void req.socket.destroy();
+                    await new Promise(r => setTimeout(r, fault.replyDelayMs));
+                    if (res.destroyed || req.socket.destroyed) return;
+                    return reply(200, {
+                        failed: [],
+                        successful: (events as string[]).map((_, index) => ({ identifier: `id-${n}-${index}`, index })),
+                    });
+                }
+                const status = this.fail(n, { channel: parsed.channel, events: events as string[] });
+                if (status) {
+                    this.refused.push({ status, at: Date.now() });
+                    return reply(status, {
+                        errors: [
+                            {
+                                errorType: status === 429 ? "TooManyRequestsException" : "InternalFailure",
+                                message: "injected",
+                            },
+                        ],
+                    });
+                }
+                // AppSync drops an event over 240 KB (https://docs.aws.amazon.com/appsync/latest/eventapi/event-api-concepts.html).
+                const tooLarge = (events as string[])
+                    .map((e, i) => (Buffer.byteLength(e) > MAX_EVENT_BYTES ? i : -1))
+                    .filter(i => i >= 0);
+                const failed = [...new Set([...this.partial(n, events as string[]), ...tooLarge])];
+                const ok = (events as string[])
+                    .map((e, index) => ({ e, index }))
+                    .filter(x => !failed.includes(x.index));
+                if (ok.length)
+                    this.publishes.push({
+                        channel: parsed.channel,
+                        events: ok.map(x => x.e),
+                        signedBy: sig,
+                        at: Date.now(),
+                        connection: conn,
+                    });
+                reply(200, {
+                    failed: failed.map(index =>
+                        tooLarge.includes(index)
+                            ? {
+                                  identifier: `id-${n}-${index}`,
+                                  index,
+                                  code: 400,
+                                  message: "event exceeds the maximum size of 240 KB",
+                              }
+                            : { identifier: `id-${n}-${index}`, index, code: 500, message: "injected" },
+                    ),
+                    successful: ok.map(x => ({ identifier: `id-${n}-${x.index}`, index: x.index })),
+                });
+            }),
+        );
+        this.server.on("connection", s => {
+            (s as any).__fakeId = ++this.connections;
+        });
         this.server.keepAliveTimeout = 30000;
         this.url = `${await listenLoopback(this.server)}/event`;
         return this;

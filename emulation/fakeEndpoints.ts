@@ -9,7 +9,11 @@ export interface FakeEndpoints {
 }
 
 export async function startFakeEndpoints(): Promise<FakeEndpoints> {
-    const [sts, bedrock, appsync] = await Promise.all([new FakeSts().start(), new FakeBedrock().start(), new FakeAppSync().start()]);
+    const [sts, bedrock, appsync] = await Promise.all([
+        new FakeSts().start(),
+        new FakeBedrock().start(),
+        new FakeAppSync().start(),
+    ]);
     return { sts, bedrock, appsync };
 }
 

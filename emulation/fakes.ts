@@ -7,7 +7,12 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 
 /** The access key id that signed a SigV4 request, and the region/service in its scope. */
-export function signer(headers: Record<string, string | string[] | undefined>): { accessKeyId?: string; region?: string; service?: string; bearer?: string } {
+export function signer(headers: Record<string, string | string[] | undefined>): {
+    accessKeyId?: string;
+    region?: string;
+    service?: string;
+    bearer?: string;
+} {
     const auth = String(headers["authorization"] ?? "");
     if (auth.startsWith("Bearer ")) return { bearer: auth.slice(7) };
     const m = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(auth);
@@ -15,7 +20,9 @@ export function signer(headers: Record<string, string | string[] | undefined>): 
 }
 
 /** An HTTP handler that gets the request's whole body. */
-export function withBody(handle: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void | Promise<void>): http.RequestListener {
+export function withBody(
+    handle: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void | Promise<void>,
+): http.RequestListener {
     return (req, res) => {
         // Buffers joined before decoding: a multi-byte character may straddle two chunks.
         const chunks: Buffer[] = [];
@@ -50,39 +57,48 @@ export class FakeSts {
     url = "";
 
     async start(): Promise<this> {
-        this.server = http.createServer(withBody(async (req, res, body) => {
-            const form = new URLSearchParams(body);
-            if (this.latencyMs) await new Promise(r => setTimeout(r, this.latencyMs));
-            if (form.get("Action") !== "AssumeRole") {
-                res.writeHead(400, { "content-type": "text/xml" });
-                res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>fake STS knows only AssumeRole</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
-                return;
-            }
-            const roleArn = form.get("RoleArn") ?? "";
-            const sessionName = form.get("RoleSessionName") ?? "";
-            this.calls.push({
-                roleArn, sessionName,
-                externalId: form.get("ExternalId") ?? undefined,
-                durationSeconds: form.has("DurationSeconds") ? Number(form.get("DurationSeconds")) : undefined,
-                signedBy: signer(req.headers).accessKeyId,
-                at: Date.now(),
-            });
-            if (this.deny.has(roleArn)) {
-                res.writeHead(403, { "content-type": "text/xml" });
-                res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::111111111111:assumed-role/x/y is not authorized to perform: sts:AssumeRole on resource: ${roleArn}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`);
-                return;
-            }
-            const n = this.calls.length;
-            const account = /iam::(\d{12}):/.exec(roleArn)?.[1] ?? "000000000000";
-            const roleName = roleArn.split("/").pop();
-            const exp = new Date(Date.now() + this.expiresInSeconds * 1000).toISOString();
-            res.writeHead(200, { "content-type": "text/xml" });
-            res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
-                `<Credentials><AccessKeyId>ASIAFAKE${account}${String(n).padStart(4, "0")}</AccessKeyId><SecretAccessKey>fake-secret-${n}</SecretAccessKey>` +
-                `<SessionToken>fake-session-token-${n}</SessionToken><Expiration>${exp}</Expiration></Credentials>` +
-                `<AssumedRoleUser><Arn>arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}</Arn><AssumedRoleId>AROAFAKE:${sessionName}</AssumedRoleId></AssumedRoleUser>` +
-                `</AssumeRoleResult><ResponseMetadata><RequestId>fake-${n}</RequestId></ResponseMetadata></AssumeRoleResponse>`);
-        }));
+        this.server = http.createServer(
+            withBody(async (req, res, body) => {
+                const form = new URLSearchParams(body);
+                if (this.latencyMs) await new Promise(r => setTimeout(r, this.latencyMs));
+                if (form.get("Action") !== "AssumeRole") {
+                    res.writeHead(400, { "content-type": "text/xml" });
+                    res.end(
+                        `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>fake STS knows only AssumeRole</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+                    );
+                    return;
+                }
+                const roleArn = form.get("RoleArn") ?? "";
+                const sessionName = form.get("RoleSessionName") ?? "";
+                this.calls.push({
+                    roleArn,
+                    sessionName,
+                    externalId: form.get("ExternalId") ?? undefined,
+                    durationSeconds: form.has("DurationSeconds") ? Number(form.get("DurationSeconds")) : undefined,
+                    signedBy: signer(req.headers).accessKeyId,
+                    at: Date.now(),
+                });
+                if (this.deny.has(roleArn)) {
+                    res.writeHead(403, { "content-type": "text/xml" });
+                    res.end(
+                        `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::111111111111:assumed-role/x/y is not authorized to perform: sts:AssumeRole on resource: ${roleArn}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`,
+                    );
+                    return;
+                }
+                const n = this.calls.length;
+                const account = /iam::(\d{12}):/.exec(roleArn)?.[1] ?? "000000000000";
+                const roleName = roleArn.split("/").pop();
+                const exp = new Date(Date.now() + this.expiresInSeconds * 1000).toISOString();
+                res.writeHead(200, { "content-type": "text/xml" });
+                res.end(
+                    `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
+                        `<Credentials><AccessKeyId>ASIAFAKE${account}${String(n).padStart(4, "0")}</AccessKeyId><SecretAccessKey>fake-secret-${n}</SecretAccessKey>` +
+                        `<SessionToken>fake-session-token-${n}</SessionToken><Expiration>${exp}</Expiration></Credentials>` +
+                        `<AssumedRoleUser><Arn>arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}</Arn><AssumedRoleId>AROAFAKE:${sessionName}</AssumedRoleId></AssumedRoleUser>` +
+                        `</AssumeRoleResult><ResponseMetadata><RequestId>fake-${n}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+                );
+            }),
+        );
         this.url = await listenLoopback(this.server);
         return this;
     }
@@ -102,15 +118,22 @@ export interface BedrockRequest {
 
 /** One step of a scripted ConverseStream answer. */
 export type StreamStep =
-    | { event: "messageStart" | "contentBlockStart" | "contentBlockDelta" | "contentBlockStop" | "messageStop" | "metadata"; payload: unknown }
+    | {
+          event:
+              | "messageStart"
+              | "contentBlockStart"
+              | "contentBlockDelta"
+              | "contentBlockStop"
+              | "messageStop"
+              | "metadata";
+          payload: unknown;
+      }
     | { delayMs: number }
     | { exception: string; message: string }
     | { raw: Uint8Array };
 
 export type BedrockAnswer =
-    | { json: unknown }
-    | { error: { type: string; status: number; message: string } }
-    | { stream: StreamStep[] };
+    { json: unknown } | { error: { type: string; status: number; message: string } } | { stream: StreamStep[] };
 
 export const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -135,7 +158,10 @@ export function exceptionFrame(type: string, message: string): Uint8Array {
 }
 
 /** A normal streamed answer: text in chunks, then messageStop and the metadata event (usage) after it. */
-export function textStream(chunks: string[], opts: { delayMs?: number; stopReason?: string; usage?: Record<string, number> } = {}): StreamStep[] {
+export function textStream(
+    chunks: string[],
+    opts: { delayMs?: number; stopReason?: string; usage?: Record<string, number> } = {},
+): StreamStep[] {
     const steps: StreamStep[] = [{ event: "messageStart", payload: { role: "assistant" } }];
     for (const text of chunks) {
         if (opts.delayMs) steps.push({ delayMs: opts.delayMs });
@@ -143,17 +169,39 @@ export function textStream(chunks: string[], opts: { delayMs?: number; stopReaso
     }
     steps.push({ event: "contentBlockStop", payload: { contentBlockIndex: 0 } });
     steps.push({ event: "messageStop", payload: { stopReason: opts.stopReason ?? "end_turn" } });
-    steps.push({ event: "metadata", payload: { usage: opts.usage ?? { inputTokens: 10, outputTokens: chunks.length, totalTokens: 10 + chunks.length }, metrics: { latencyMs: 42 } } });
+    steps.push({
+        event: "metadata",
+        payload: {
+            usage: opts.usage ?? { inputTokens: 10, outputTokens: chunks.length, totalTokens: 10 + chunks.length },
+            metrics: { latencyMs: 42 },
+        },
+    });
     return steps;
 }
 
-export function converseAnswer(text: string, usage = { inputTokens: 22, outputTokens: 70, totalTokens: 92 }): BedrockAnswer {
-    return { json: { output: { message: { role: "assistant", content: [{ text }] } }, stopReason: "end_turn", usage, metrics: { latencyMs: 2203 } } };
+export function converseAnswer(
+    text: string,
+    usage = { inputTokens: 22, outputTokens: 70, totalTokens: 92 },
+): BedrockAnswer {
+    return {
+        json: {
+            output: { message: { role: "assistant", content: [{ text }] } },
+            stopReason: "end_turn",
+            usage,
+            metrics: { latencyMs: 2203 },
+        },
+    };
 }
 
 const STATUS: Record<string, number> = {
-    ThrottlingException: 429, AccessDeniedException: 403, ValidationException: 400, ResourceNotFoundException: 404,
-    ServiceUnavailableException: 503, InternalServerException: 500, ServiceQuotaExceededException: 400, ModelNotReadyException: 429,
+    ThrottlingException: 429,
+    AccessDeniedException: 403,
+    ValidationException: 400,
+    ResourceNotFoundException: 404,
+    ServiceUnavailableException: 503,
+    InternalServerException: 500,
+    ServiceQuotaExceededException: 400,
+    ModelNotReadyException: 429,
 };
 
 export function bedrockError(type: string, message: string, status = STATUS[type] ?? 400): BedrockAnswer {
@@ -172,8 +220,10 @@ export function requestMetadataProblem(md: unknown): string | undefined {
     if (entries.length > 16) return `requestMetadata has ${entries.length} entries; at most 16`;
     const allowed = /^[a-zA-Z0-9\s:_@$#=/+,\-.]*$/;
     for (const [k, v] of entries) {
-        if (k.length < 1 || k.length > 256 || !allowed.test(k)) return `requestMetadata key ${JSON.stringify(k)} does not satisfy [a-zA-Z0-9\\s:_@$#=/+,-.]{1,256}`;
-        if (typeof v !== "string" || v.length > 256 || !allowed.test(v)) return `requestMetadata value of ${k} does not satisfy [a-zA-Z0-9\\s:_@$#=/+,-.]{0,256}`;
+        if (k.length < 1 || k.length > 256 || !allowed.test(k))
+            return `requestMetadata key ${JSON.stringify(k)} does not satisfy [a-zA-Z0-9\\s:_@$#=/+,-.]{1,256}`;
+        if (typeof v !== "string" || v.length > 256 || !allowed.test(v))
+            return `requestMetadata value of ${k} does not satisfy [a-zA-Z0-9\\s:_@$#=/+,-.]{0,256}`;
     }
     return undefined;
 }
@@ -190,20 +240,33 @@ export class FakeBedrock {
 
     async start(): Promise<this> {
         this.server = http2.createServer();
-        this.server.on("session", s => { this.sessions.add(s); s.on("close", () => this.sessions.delete(s)); });
+        this.server.on("session", s => {
+            this.sessions.add(s);
+            s.on("close", () => this.sessions.delete(s));
+        });
         this.server.on("stream", (stream, headers) => {
             const chunks: Buffer[] = [];
             stream.on("data", (c: Buffer) => chunks.push(c));
-            stream.on("end", () => this.answer(stream, headers, Buffer.concat(chunks).toString("utf8")).catch(() => stream.destroy()));
+            stream.on("end", () =>
+                this.answer(stream, headers, Buffer.concat(chunks).toString("utf8")).catch(() => stream.destroy()),
+            );
         });
         this.url = await listenLoopback(this.server);
         return this;
     }
 
-    private async answer(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, text: string): Promise<void> {
+    private async answer(
+        stream: http2.ServerHttp2Stream,
+        headers: http2.IncomingHttpHeaders,
+        text: string,
+    ): Promise<void> {
         const m = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(String(headers[":path"]));
         if (!m) {
-            stream.respond({ ":status": 404, "x-amzn-errortype": "UnknownOperationException", "content-type": "application/json" });
+            stream.respond({
+                ":status": 404,
+                "x-amzn-errortype": "UnknownOperationException",
+                "content-type": "application/json",
+            });
             stream.end(JSON.stringify({ message: `fake Bedrock does not serve ${headers[":path"]}` }));
             return;
         }
@@ -218,7 +281,11 @@ export class FakeBedrock {
         const refused = requestMetadataProblem(req.body.requestMetadata);
         const a = refused ? bedrockError("ValidationException", refused) : await this.handler(req);
         if ("error" in a) {
-            stream.respond({ ":status": a.error.status, "x-amzn-errortype": `${a.error.type}:http://internal.amazon.com/coral/com.amazon.bedrock/`, "content-type": "application/json" });
+            stream.respond({
+                ":status": a.error.status,
+                "x-amzn-errortype": `${a.error.type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+                "content-type": "application/json",
+            });
             stream.end(JSON.stringify({ message: a.error.message }));
         } else if ("json" in a) {
             stream.respond({ ":status": 200, "content-type": "application/json" });

@@ -31,10 +31,22 @@ async function main() {
     for (const step of plan.steps) {
         if (step.sleepMs) await new Promise(r => setTimeout(r, step.sleepMs));
         if (step.events) {
-            results.push(step.parallel ? await Promise.all(step.events.map(invoke)) : await step.events.reduce(
-                async (acc, e) => [...(await acc), await invoke(e)], Promise.resolve([])));
+            results.push(
+                step.parallel
+                    ? await Promise.all(step.events.map(invoke))
+                    : await step.events.reduce(
+                          async (acc, e) => [...(await acc), await invoke(e)],
+                          Promise.resolve([]),
+                      ),
+            );
         }
     }
     fs.writeFileSync(plan.out, JSON.stringify(results));
 }
-main().then(() => process.exit(0), e => { console.error("lambda child failed:", e); process.exit(1); });
+main().then(
+    () => process.exit(0),
+    e => {
+        console.error("lambda child failed:", e);
+        process.exit(1);
+    },
+);

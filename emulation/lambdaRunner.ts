@@ -65,7 +65,13 @@ export async function unpackFunction(fn: ResourceRecord, label = fn.name): Promi
 }
 
 /** Runs the plan in a child process. `env` is the function's environment plus the fake endpoints. */
-export async function runLambda(dir: string, steps: PlanStep[], env: Record<string, string>, timeoutMs = 60000, options: RunOptions = {}): Promise<RunResult> {
+export async function runLambda(
+    dir: string,
+    steps: PlanStep[],
+    env: Record<string, string>,
+    timeoutMs = 60000,
+    options: RunOptions = {},
+): Promise<RunResult> {
     const work = scratchDir("bb-run-");
     const planFile = path.join(work, "plan.json");
     const out = path.join(work, "out.json");
@@ -81,11 +87,18 @@ export async function runLambda(dir: string, steps: PlanStep[], env: Record<stri
         ...env,
     };
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(__dirname, "lambdaChild.js"), planFile], { env: childEnv, cwd: work });
-        let stdout = "", stderr = "";
+        const child = spawn(process.execPath, [path.join(__dirname, "lambdaChild.js"), planFile], {
+            env: childEnv,
+            cwd: work,
+        });
+        let stdout = "",
+            stderr = "";
         child.stdout.on("data", d => (stdout += d));
         child.stderr.on("data", d => (stderr += d));
-        const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`lambda run timed out; stderr: ${stderr}`)); }, timeoutMs);
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`lambda run timed out; stderr: ${stderr}`));
+        }, timeoutMs);
         child.on("exit", code => {
             clearTimeout(timer);
             const steps = code === 0 && fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, "utf8")) : undefined;
@@ -102,7 +115,11 @@ export function functionEnv(fn: ResourceRecord): Record<string, string> {
 }
 
 /** The example Bedrock stack, the caller wired to it (with overrides), and one of its functions unpacked. */
-export async function packagedFunction(name: string, callerOverrides: Overrides = {}, label = name): Promise<{ fn: ResourceRecord; dir: string; bedrockRoleArn: string }> {
+export async function packagedFunction(
+    name: string,
+    callerOverrides: Overrides = {},
+    label = name,
+): Promise<{ fn: ResourceRecord; dir: string; bedrockRoleArn: string }> {
     const b = await runBedrock();
     const caller = await runCaller(b, callerOverrides);
     const fn = one(caller, "aws:lambda/function:Function", name);

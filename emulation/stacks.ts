@@ -20,9 +20,14 @@ export async function runBedrock(overrides?: Overrides, stack = "bedrock"): Prom
 }
 
 /** The caller stack wired to bedrock stack run(s) by name, as `pulumi up` would through StackReferences. */
-export async function runCaller(bedrock: StackRun | Record<string, StackRun>, overrides?: Overrides, stack = "caller"): Promise<StackRun> {
+export async function runCaller(
+    bedrock: StackRun | Record<string, StackRun>,
+    overrides?: Overrides,
+    stack = "caller",
+): Promise<StackRun> {
     const base = readStackConfig("caller");
-    const byName: Record<string, StackRun> = "resources" in bedrock ? { bedrock: bedrock as StackRun } : (bedrock as Record<string, StackRun>);
+    const byName: Record<string, StackRun> =
+        "resources" in bedrock ? { bedrock: bedrock as StackRun } : (bedrock as Record<string, StackRun>);
     return runStack({
         stack,
         config: apply(base.config, overrides),
@@ -41,7 +46,10 @@ export function byType(run: StackRun, type: string): (ResourceRecord & { urn: st
 
 export function one(run: StackRun, type: string, name?: string): ResourceRecord & { urn: string } {
     const found = byType(run, type).filter(r => name === undefined || r.name === name);
-    if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map(r => r.name).join(", ") || "none"}`);
+    if (found.length !== 1)
+        throw new Error(
+            `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map(r => r.name).join(", ") || "none"}`,
+        );
     return found[0];
 }
 

@@ -7,7 +7,10 @@ import { strict as assert } from "assert";
 import jsonata = require("jsonata");
 
 export class TaskFailure extends Error {
-    constructor(readonly error: string, readonly causeText = "") {
+    constructor(
+        readonly error: string,
+        readonly causeText = "",
+    ) {
         super(`${error}: ${causeText}`);
     }
 }
@@ -43,7 +46,8 @@ export function isExpression(v: unknown): v is string {
 export function expressions(value: unknown, at = ""): { at: string; text: string }[] {
     if (isExpression(value)) return [{ at, text: value }];
     if (Array.isArray(value)) return value.flatMap((v, i) => expressions(v, `${at}[${i}]`));
-    if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => expressions(v, at ? `${at}/${k}` : k));
+    if (value && typeof value === "object")
+        return Object.entries(value).flatMap(([k, v]) => expressions(v, at ? `${at}/${k}` : k));
     return [];
 }
 
@@ -66,12 +70,17 @@ export class Interpreter {
             } catch (e) {
                 throw new QueryEvaluationError("States.QueryEvaluationError", `${field}: ${(e as Error).message}`);
             }
-            if (value === undefined) throw new QueryEvaluationError("States.QueryEvaluationError", `The JSONata expression '${template}' specified for the field '${field}' returned nothing (undefined).`);
+            if (value === undefined)
+                throw new QueryEvaluationError(
+                    "States.QueryEvaluationError",
+                    `The JSONata expression '${template}' specified for the field '${field}' returned nothing (undefined).`,
+                );
             return JSON.parse(JSON.stringify(value));
         }
         if (Array.isArray(template)) {
             const out = [];
-            for (let i = 0; i < template.length; i++) out.push(await this.evaluate(template[i], bindings, `${field}[${i}]`));
+            for (let i = 0; i < template.length; i++)
+                out.push(await this.evaluate(template[i], bindings, `${field}[${i}]`));
             return out;
         }
         if (template && typeof template === "object") {
@@ -87,8 +96,15 @@ export class Interpreter {
         let vars: Record<string, unknown> = {};
         let name: string = this.definition.StartAt;
         let stateInput = input;
-        const bind = (extra: Record<string, unknown> = {}) => ({ ...vars, states: { input: stateInput, context: {}, ...extra } });
-        const assign = async (block: Record<string, unknown> | undefined, bindings: Record<string, unknown>, field: string) => {
+        const bind = (extra: Record<string, unknown> = {}) => ({
+            ...vars,
+            states: { input: stateInput, context: {}, ...extra },
+        });
+        const assign = async (
+            block: Record<string, unknown> | undefined,
+            bindings: Record<string, unknown>,
+            field: string,
+        ) => {
             if (block) vars = { ...vars, ...(await this.evaluate(block, bindings, field)) };
         };
         try {
@@ -105,8 +121,15 @@ export class Interpreter {
                         let matched: any;
                         for (const [i, rule] of state.Choices.entries()) {
                             const ok = await this.evaluate(rule.Condition, b, `Choices[${i}]/Condition`);
-                            if (typeof ok !== "boolean") throw new QueryEvaluationError("States.QueryEvaluationError", `Choices[${i}]/Condition is not a boolean`);
-                            if (ok) { matched = rule; break; }
+                            if (typeof ok !== "boolean")
+                                throw new QueryEvaluationError(
+                                    "States.QueryEvaluationError",
+                                    `Choices[${i}]/Condition is not a boolean`,
+                                );
+                            if (ok) {
+                                matched = rule;
+                                break;
+                            }
                         }
                         if (!matched && !state.Default) throw new TaskFailure("States.NoChoiceMatched", name);
                         if (state.Output !== undefined) output = await this.evaluate(state.Output, b, "Output");
@@ -126,7 +149,10 @@ export class Interpreter {
                             state: name,
                             resource: state.Resource,
                             credentials: await this.evaluate(state.Credentials, b, "Credentials"),
-                            arguments: state.Arguments === undefined ? {} : await this.evaluate(state.Arguments, b, "Arguments"),
+                            arguments:
+                                state.Arguments === undefined
+                                    ? {}
+                                    : await this.evaluate(state.Arguments, b, "Arguments"),
                         };
                         const attempts = new Map<unknown, number>();
                         let result: unknown;
@@ -151,10 +177,15 @@ export class Interpreter {
                         }
                         if (failure) {
                             const errorOutput = { Error: failure.error, Cause: failure.causeText };
-                            const catcher = (state.Catch ?? []).find((c: any) => matches(c.ErrorEquals, failure!.error));
+                            const catcher = (state.Catch ?? []).find((c: any) =>
+                                matches(c.ErrorEquals, failure!.error),
+                            );
                             if (!catcher) throw failure;
                             const cb = bind({ errorOutput });
-                            output = catcher.Output === undefined ? errorOutput : await this.evaluate(catcher.Output, cb, "Catch/Output");
+                            output =
+                                catcher.Output === undefined
+                                    ? errorOutput
+                                    : await this.evaluate(catcher.Output, cb, "Catch/Output");
                             await assign(catcher.Assign, cb, "Catch/Assign");
                             next = catcher.Next;
                             end = false;
@@ -172,7 +203,10 @@ export class Interpreter {
                     }
                     case "Succeed":
                         exec.status = "SUCCEEDED";
-                        exec.output = state.Output === undefined ? stateInput : await this.evaluate(state.Output, bind(), "Output");
+                        exec.output =
+                            state.Output === undefined
+                                ? stateInput
+                                : await this.evaluate(state.Output, bind(), "Output");
                         return exec;
                     default:
                         throw new Error(`state type ${state.Type} is not simulated`);
@@ -203,7 +237,8 @@ function matches(errorEquals: string[], error: string): boolean {
 /** Step Functions' AWS SDK integration takes PascalCase; the SDK's members are camelCase. */
 export function camel(v: any): any {
     if (Array.isArray(v)) return v.map(camel);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k[0].toLowerCase() + k.slice(1), camel(x)]));
+    if (v && typeof v === "object")
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k[0].toLowerCase() + k.slice(1), camel(x)]));
     return v;
 }
 
@@ -217,7 +252,12 @@ export async function converseOnTheWire(args: unknown): Promise<{ path: string; 
     const client = new BedrockRuntimeClient({
         region: "ap-northeast-1",
         credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
-        requestHandler: { handle: async (req: any) => { request = req; throw new Error("captured"); } } as any,
+        requestHandler: {
+            handle: async (req: any) => {
+                request = req;
+                throw new Error("captured");
+            },
+        } as any,
         maxAttempts: 1,
     });
     await assert.rejects(client.send(new ConverseCommand(camel(args))), /captured/);

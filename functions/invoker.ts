@@ -1,10 +1,21 @@
 // Cross-account invoker (seed 001, done right): Converse in the Bedrock account through its role.
 // No Pulumi imports: this file is serialized into the Lambda package.
-import { BedrockRuntimeClient, ConverseCommand, type ContentBlock, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
+import {
+    BedrockRuntimeClient,
+    ConverseCommand,
+    type ContentBlock,
+    type Message,
+    type SystemContentBlock,
+} from "@aws-sdk/client-bedrock-runtime";
 import { shortTermKeyClient } from "./bedrock/bearer";
 import { assumedRoleProvider, sessionNameFor } from "./bedrock/credentials";
 import { bridgeError, toBridgeError } from "./errors";
-import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, maxTokensProblem, MODEL_MAX_OUTPUT_TOKENS } from "./bedrock/limits";
+import {
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_MAX_TOKENS_LIMIT,
+    maxTokensProblem,
+    MODEL_MAX_OUTPUT_TOKENS,
+} from "./bedrock/limits";
 import { createMetricsRecorder, type MetricsRecorder } from "./metrics";
 import { createPool, type Failover } from "./bedrock/pool";
 import { callerAccountOf, requestMetadata } from "./bedrock/requestMetadata";
@@ -28,7 +39,13 @@ export interface InvokerEvent {
 export interface InvokerResult {
     text: string;
     stopReason: string;
-    usage: { inputTokens: number; outputTokens: number; totalTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
+    usage: {
+        inputTokens: number;
+        outputTokens: number;
+        totalTokens: number;
+        cacheReadInputTokens?: number;
+        cacheWriteInputTokens?: number;
+    };
     latencyMs: number;
     modelId: string;
     servedBy: { accountId: string; region: string; tenant?: string };
@@ -48,9 +65,15 @@ export interface TokenBounds {
 
 /** MAX_TOKENS and MAX_TOKENS_LIMIT as the component sets them; a bad value stops the container at start. */
 export function readTokenBounds(env: NodeJS.ProcessEnv): TokenBounds {
-    const b = { maxTokens: Number(env.MAX_TOKENS ?? DEFAULT_MAX_TOKENS), maxTokensLimit: Number(env.MAX_TOKENS_LIMIT ?? DEFAULT_MAX_TOKENS_LIMIT) };
+    const b = {
+        maxTokens: Number(env.MAX_TOKENS ?? DEFAULT_MAX_TOKENS),
+        maxTokensLimit: Number(env.MAX_TOKENS_LIMIT ?? DEFAULT_MAX_TOKENS_LIMIT),
+    };
     const problem = maxTokensProblem(b.maxTokensLimit) ?? maxTokensProblem(b.maxTokens, b.maxTokensLimit);
-    if (problem) throw new Error(`MAX_TOKENS (${env.MAX_TOKENS}) and MAX_TOKENS_LIMIT (${env.MAX_TOKENS_LIMIT}) must be whole numbers with 1 <= MAX_TOKENS <= MAX_TOKENS_LIMIT <= ${MODEL_MAX_OUTPUT_TOKENS} (bedrock-bridge:invoker.maxTokens, maxTokensLimit)`);
+    if (problem)
+        throw new Error(
+            `MAX_TOKENS (${env.MAX_TOKENS}) and MAX_TOKENS_LIMIT (${env.MAX_TOKENS_LIMIT}) must be whole numbers with 1 <= MAX_TOKENS <= MAX_TOKENS_LIMIT <= ${MODEL_MAX_OUTPUT_TOKENS} (bedrock-bridge:invoker.maxTokens, maxTokensLimit)`,
+        );
     return b;
 }
 
@@ -66,27 +89,39 @@ function textBlocks(content: unknown, where: string): ContentBlock[] {
     }
     if (!Array.isArray(content) || !content.length) invalid(`${where} must be a string or a non-empty list of {text}`);
     return content.map((b, i) => {
-        if (!b || typeof b.text !== "string" || !b.text.trim()) invalid(`${where}[${i}].text must be a non-empty string`);
-        if (b.text.length > LIMITS.promptChars) invalid(`${where}[${i}].text is longer than ${LIMITS.promptChars} characters`);
+        if (!b || typeof b.text !== "string" || !b.text.trim())
+            invalid(`${where}[${i}].text must be a non-empty string`);
+        if (b.text.length > LIMITS.promptChars)
+            invalid(`${where}[${i}].text is longer than ${LIMITS.promptChars} characters`);
         return { text: b.text };
     });
 }
 
 /** Validates an event and turns it into Converse input (messages, system, inference config, model). */
-export function parseInvokerEvent(event: InvokerEvent, allowed: string[], defaultModelId: string, tokens: TokenBounds = { maxTokens: DEFAULT_MAX_TOKENS, maxTokensLimit: DEFAULT_MAX_TOKENS_LIMIT }) {
+export function parseInvokerEvent(
+    event: InvokerEvent,
+    allowed: string[],
+    defaultModelId: string,
+    tokens: TokenBounds = { maxTokens: DEFAULT_MAX_TOKENS, maxTokensLimit: DEFAULT_MAX_TOKENS_LIMIT },
+) {
     if (!event || typeof event !== "object") invalid("the event must be an object with `prompt` or `messages`");
-    if (event.prompt !== undefined && event.messages !== undefined) invalid("give either `prompt` or `messages`, not both");
+    if (event.prompt !== undefined && event.messages !== undefined)
+        invalid("give either `prompt` or `messages`, not both");
     let messages: Message[];
     if (event.messages !== undefined) {
         if (!Array.isArray(event.messages) || !event.messages.length) invalid("`messages` must be a non-empty list");
         if (event.messages.length > LIMITS.messages) invalid(`\`messages\` may hold at most ${LIMITS.messages} turns`);
         messages = event.messages.map((m, i) => {
-            if (!m || (m.role !== "user" && m.role !== "assistant")) invalid(`messages[${i}].role must be "user" or "assistant"`);
+            if (!m || (m.role !== "user" && m.role !== "assistant"))
+                invalid(`messages[${i}].role must be "user" or "assistant"`);
             return { role: m.role, content: textBlocks(m.content, `messages[${i}].content`) };
         });
         if (messages[0].role !== "user") invalid("the first message must come from the user");
         if (messages[messages.length - 1].role !== "user") invalid("the last message must come from the user");
-        messages.forEach((m, i) => { if (i && m.role === messages[i - 1].role) invalid(`messages[${i}] has the same role as the turn before it; turns must alternate`); });
+        messages.forEach((m, i) => {
+            if (i && m.role === messages[i - 1].role)
+                invalid(`messages[${i}] has the same role as the turn before it; turns must alternate`);
+        });
     } else {
         if (typeof event.prompt !== "string") invalid("`prompt` (a string) or `messages` is required");
         messages = [{ role: "user", content: textBlocks(event.prompt, "prompt") }];
@@ -94,7 +129,8 @@ export function parseInvokerEvent(event: InvokerEvent, allowed: string[], defaul
     let system: SystemContentBlock[] | undefined;
     if (event.system !== undefined) {
         system = textBlocks(event.system, "system") as SystemContentBlock[];
-        if (system.reduce((n, b) => n + ((b as { text: string }).text.length), 0) > LIMITS.systemChars) invalid(`system is longer than ${LIMITS.systemChars} characters`);
+        if (system.reduce((n, b) => n + (b as { text: string }).text.length, 0) > LIMITS.systemChars)
+            invalid(`system is longer than ${LIMITS.systemChars} characters`);
     }
     const ic = event.inferenceConfig;
     // Always an explicit maxTokens: Bedrock reserves it against the token quota when the request starts.
@@ -104,10 +140,24 @@ export function parseInvokerEvent(event: InvokerEvent, allowed: string[], defaul
         const known = ["maxTokens", "temperature", "topP", "stopSequences"];
         const unknown = Object.keys(ic).filter(k => !known.includes(k));
         if (unknown.length) invalid(`inferenceConfig has unknown keys ${unknown.join(", ")}`);
-        if (ic.maxTokens !== undefined && maxTokensProblem(ic.maxTokens, tokens.maxTokensLimit)) invalid(`inferenceConfig.maxTokens ${maxTokensProblem(ic.maxTokens, tokens.maxTokensLimit)} (this function's limit, bedrock-bridge:invoker.maxTokensLimit)`);
-        if (ic.temperature !== undefined && (typeof ic.temperature !== "number" || ic.temperature < 0 || ic.temperature > 1)) invalid("inferenceConfig.temperature must be from 0 to 1");
-        if (ic.topP !== undefined && (typeof ic.topP !== "number" || ic.topP < 0 || ic.topP > 1)) invalid("inferenceConfig.topP must be from 0 to 1");
-        if (ic.stopSequences !== undefined && (!Array.isArray(ic.stopSequences) || ic.stopSequences.length > LIMITS.stopSequences || ic.stopSequences.some(s => typeof s !== "string" || !s))) invalid(`inferenceConfig.stopSequences must be at most ${LIMITS.stopSequences} non-empty strings`);
+        if (ic.maxTokens !== undefined && maxTokensProblem(ic.maxTokens, tokens.maxTokensLimit))
+            invalid(
+                `inferenceConfig.maxTokens ${maxTokensProblem(ic.maxTokens, tokens.maxTokensLimit)} (this function's limit, bedrock-bridge:invoker.maxTokensLimit)`,
+            );
+        if (
+            ic.temperature !== undefined &&
+            (typeof ic.temperature !== "number" || ic.temperature < 0 || ic.temperature > 1)
+        )
+            invalid("inferenceConfig.temperature must be from 0 to 1");
+        if (ic.topP !== undefined && (typeof ic.topP !== "number" || ic.topP < 0 || ic.topP > 1))
+            invalid("inferenceConfig.topP must be from 0 to 1");
+        if (
+            ic.stopSequences !== undefined &&
+            (!Array.isArray(ic.stopSequences) ||
+                ic.stopSequences.length > LIMITS.stopSequences ||
+                ic.stopSequences.some(s => typeof s !== "string" || !s))
+        )
+            invalid(`inferenceConfig.stopSequences must be at most ${LIMITS.stopSequences} non-empty strings`);
         inferenceConfig = { ...ic, maxTokens: ic.maxTokens ?? tokens.maxTokens };
     }
     const modelId = event.modelId ?? defaultModelId;
@@ -125,7 +175,11 @@ export interface ClientOptions {
 }
 
 /** One Bedrock Runtime client per target, credentials (and short-term keys) cached per container. */
-export function clientFor(target: BedrockTarget, functionName = process.env.AWS_LAMBDA_FUNCTION_NAME, options: ClientOptions = {}): BedrockRuntimeClient {
+export function clientFor(
+    target: BedrockTarget,
+    functionName = process.env.AWS_LAMBDA_FUNCTION_NAME,
+    options: ClientOptions = {},
+): BedrockRuntimeClient {
     const refresh = Number(process.env.BEDROCK_CREDENTIALS_REFRESH_SECONDS ?? 300);
     const credentials = assumedRoleProvider({
         roleArn: target.roleArn,
@@ -133,7 +187,8 @@ export function clientFor(target: BedrockTarget, functionName = process.env.AWS_
         sessionName: sessionNameFor(functionName),
         refreshBeforeSeconds: refresh,
     });
-    if ((options.auth ?? process.env.BEDROCK_AUTH) === "shortTermKey") return shortTermKeyClient(target.region, credentials, refresh);
+    if ((options.auth ?? process.env.BEDROCK_AUTH) === "shortTermKey")
+        return shortTermKeyClient(target.region, credentials, refresh);
     return new BedrockRuntimeClient({ region: target.region, credentials, maxAttempts: options.maxAttempts ?? 2 });
 }
 
@@ -153,7 +208,10 @@ export function pooledClients(targets: BedrockTarget[], env: NodeJS.ProcessEnv =
 }
 
 /** Builds the handler once per container: configuration is read and clients created at cold start. */
-export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env, metrics: MetricsRecorder = createMetricsRecorder("invoker")) {
+export function createInvokerHandler(
+    env: NodeJS.ProcessEnv = process.env,
+    metrics: MetricsRecorder = createMetricsRecorder("invoker"),
+) {
     const targets = readTargets(env);
     const allowed = allowedModels(targets);
     const defaultModelId = env.DEFAULT_MODEL_ID || allowed[0];
@@ -166,22 +224,40 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env, metri
         try {
             req = parseInvokerEvent(event, allowed, defaultModelId, tokens);
         } catch (err) {
-            recordInvoker(metrics, { modelId: defaultModelId, errorCode: (err as { code?: string }).code ?? "InvalidRequest", latencyMs: Date.now() - started });
+            recordInvoker(metrics, {
+                modelId: defaultModelId,
+                errorCode: (err as { code?: string }).code ?? "InvalidRequest",
+                latencyMs: Date.now() - started,
+            });
             throw err;
         }
         const account = callerAccountOf(context?.invokedFunctionArn, env);
         try {
-            const { result: out, target, failovers } = await pool.run(req.modelId, t => client(t).send(new ConverseCommand({
-                // The tenant's application inference profile for this model, and its enforced guardrail.
-                modelId: targetModelId(t, req.modelId),
-                guardrailConfig: guardrailConfig(t),
-                messages: req.messages,
-                system: req.system,
-                inferenceConfig: req.inferenceConfig,
-                // Who asks, for the Bedrock account's invocation logs (no prompt text).
-                requestMetadata: requestMetadata({ caller: "invoker", account, tenant: t.tenant }),
-            })));
-            recordInvoker(metrics, { modelId: req.modelId, servedBy: target, failovers, usage: out.usage, latencyMs: Date.now() - started });
+            const {
+                result: out,
+                target,
+                failovers,
+            } = await pool.run(req.modelId, t =>
+                client(t).send(
+                    new ConverseCommand({
+                        // The tenant's application inference profile for this model, and its enforced guardrail.
+                        modelId: targetModelId(t, req.modelId),
+                        guardrailConfig: guardrailConfig(t),
+                        messages: req.messages,
+                        system: req.system,
+                        inferenceConfig: req.inferenceConfig,
+                        // Who asks, for the Bedrock account's invocation logs (no prompt text).
+                        requestMetadata: requestMetadata({ caller: "invoker", account, tenant: t.tenant }),
+                    }),
+                ),
+            );
+            recordInvoker(metrics, {
+                modelId: req.modelId,
+                servedBy: target,
+                failovers,
+                usage: out.usage,
+                latencyMs: Date.now() - started,
+            });
             const text = (out.output?.message?.content ?? []).map(b => b.text ?? "").join("");
             return {
                 text,
@@ -202,9 +278,23 @@ export function createInvokerHandler(env: NodeJS.ProcessEnv = process.env, metri
         } catch (err) {
             const mapped = toBridgeError(err, { modelId: req.modelId });
             const servedBy = (err as { servedBy?: { accountId: string; region: string } }).servedBy;
-            recordInvoker(metrics, { modelId: req.modelId, servedBy, failovers: (err as { failovers?: Failover[] }).failovers, errorCode: mapped.code, latencyMs: Date.now() - started });
+            recordInvoker(metrics, {
+                modelId: req.modelId,
+                servedBy,
+                failovers: (err as { failovers?: Failover[] }).failovers,
+                errorCode: mapped.code,
+                latencyMs: Date.now() - started,
+            });
             // Log the code and the SDK's error name only: never prompts, tokens or credentials.
-            console.error(JSON.stringify({ level: "error", code: mapped.code, modelId: req.modelId, region: servedBy?.region, tenant: targets[0].tenant }));
+            console.error(
+                JSON.stringify({
+                    level: "error",
+                    code: mapped.code,
+                    modelId: req.modelId,
+                    region: servedBy?.region,
+                    tenant: targets[0].tenant,
+                }),
+            );
             throw mapped;
         }
     };

@@ -4,7 +4,15 @@
 // Names, units and dimension sets come from metricCatalog.ts, the list the dashboards and alarms are built from.
 // Never a prompt or answer text here: values are numbers, dimensions are ids from a bounded set.
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { DIM, DimensionName, METRICS, METRICS_NAMESPACE, MetricKey, MetricSpec, ServiceName } from "./metrics/metricCatalog";
+import {
+    DIM,
+    DimensionName,
+    METRICS,
+    METRICS_NAMESPACE,
+    MetricKey,
+    MetricSpec,
+    ServiceName,
+} from "./metrics/metricCatalog";
 
 export type Detail = Partial<Record<Exclude<DimensionName, "service">, string>>;
 
@@ -15,10 +23,16 @@ export interface MetricsRecorder {
     flush(): void;
 }
 
-const UNITS: Record<MetricSpec["unit"], (typeof MetricUnit)[keyof typeof MetricUnit]> = { Milliseconds: MetricUnit.Milliseconds, Count: MetricUnit.Count };
+const UNITS: Record<MetricSpec["unit"], (typeof MetricUnit)[keyof typeof MetricUnit]> = {
+    Milliseconds: MetricUnit.Milliseconds,
+    Count: MetricUnit.Count,
+};
 
 /** A recorder for one function; create it once per container and flush at the end of every request. */
-export function createMetricsRecorder(service: ServiceName, metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service })): MetricsRecorder {
+export function createMetricsRecorder(
+    service: ServiceName,
+    metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service }),
+): MetricsRecorder {
     let pending: { spec: MetricSpec; value: number; detail: Detail }[] = [];
     return {
         add(key, value, detail = {}) {

@@ -56,7 +56,9 @@ export function documentsOf(type: string, props: Record<string, any>): FoundDocu
     if (type === "aws:iam/role:Role") {
         add("trust", "assumeRolePolicy", props.assumeRolePolicy);
         const inline = Array.isArray(props.inlinePolicies) ? props.inlinePolicies : [];
-        inline.forEach((p: any, i: number) => add("permissions", `inlinePolicies[${i}]${p?.name ? ` (${p.name})` : ""}`, p?.policy));
+        inline.forEach((p: any, i: number) =>
+            add("permissions", `inlinePolicies[${i}]${p?.name ? ` (${p.name})` : ""}`, p?.policy),
+        );
     } else if (PERMISSION_POLICY_TYPES.has(type)) {
         add("permissions", "policy", props.policy);
     }
@@ -70,7 +72,10 @@ export function list(value: unknown): string[] {
 
 /** Case-insensitive IAM wildcard match (`*` and `?`), as IAM matches actions. */
 export function wildcardMatch(pattern: string, value: string): boolean {
-    const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const re = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
     return new RegExp(`^${re}$`, "i").test(value);
 }
 

@@ -3,7 +3,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 
 new PolicyPack("bedrock-bridge", {
-    description: "bedrock-bridge security promises: least-privilege Bedrock access, conditioned trust, expiring keys, bounded logs, IAM-only publish",
+    description:
+        "bedrock-bridge security promises: least-privilege Bedrock access, conditioned trust, expiring keys, bounded logs, IAM-only publish",
     enforcementLevel: "mandatory",
     policies,
 });

@@ -77,16 +77,22 @@ const noBroadBedrock: Rule = {
             const sid = st.Sid ? ` (Sid ${st.Sid})` : "";
             const actions = list(st.Action);
             if (st.NotAction !== undefined) {
-                out.push(`${label(r)} ${at}${sid} allows NotAction ${JSON.stringify(list(st.NotAction))}: Allow with NotAction grants everything else, list the actions instead`);
+                out.push(
+                    `${label(r)} ${at}${sid} allows NotAction ${JSON.stringify(list(st.NotAction))}: Allow with NotAction grants everything else, list the actions instead`,
+                );
             }
             const serviceWide = actions.filter(a => wildcardMatch(a, ANY_BEDROCK_ACTION));
             if (serviceWide.length) {
-                out.push(`${label(r)} ${at}${sid} allows ${serviceWide.join(", ")}: never grant bedrock:*, name the actions (bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream)`);
+                out.push(
+                    `${label(r)} ${at}${sid} allows ${serviceWide.join(", ")}: never grant bedrock:*, name the actions (bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream)`,
+                );
             }
             const invoke = INVOKE_ACTIONS.filter(i => actions.some(a => wildcardMatch(a, i)));
             const wide = list(st.Resource).filter(isWildcardResource);
             if (invoke.length && (wide.length || st.NotResource !== undefined)) {
-                out.push(`${label(r)} ${at}${sid} allows invoke actions (${invoke.join(", ")}) on ${wide.length ? wide.join(", ") : "NotResource"}: name the model, profile or function ARNs`);
+                out.push(
+                    `${label(r)} ${at}${sid} allows invoke actions (${invoke.join(", ")}) on ${wide.length ? wide.join(", ") : "NotResource"}: name the model, profile or function ARNs`,
+                );
             }
         }
         return out;
@@ -112,7 +118,8 @@ const ORG_KEYS = ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"];
 
 const crossAccountTrust: Rule = {
     name: "cross-account-trust-has-principal-condition",
-    description: "A role trusted by another account must narrow it with an aws:PrincipalArn or organization condition; one trusted by any AWS principal (\"*\") with aws:PrincipalOrgID or aws:PrincipalOrgPaths.",
+    description:
+        'A role trusted by another account must narrow it with an aws:PrincipalArn or organization condition; one trusted by any AWS principal ("*") with aws:PrincipalOrgID or aws:PrincipalOrgPaths.',
     check(r, ctx) {
         const out: string[] = [];
         for (const st of trustStatements(r)) {
@@ -122,10 +129,14 @@ const crossAccountTrust: Rule = {
                 // Any AWS principal: only an organization condition narrows it to known accounts; aws:PrincipalArn
                 // such as arn:aws:iam::*:role/x/* still matches that path in every account of every customer.
                 if (!hasNarrowing(st, ORG_KEYS)) {
-                    out.push(`${label(r)} trusts every AWS principal ("*") without an aws:PrincipalOrgID or aws:PrincipalOrgPaths condition: any account could assume it`);
+                    out.push(
+                        `${label(r)} trusts every AWS principal ("*") without an aws:PrincipalOrgID or aws:PrincipalOrgPaths condition: any account could assume it`,
+                    );
                 }
             } else if (foreign.length && !hasNarrowing(st, ["aws:PrincipalArn", ...ORG_KEYS])) {
-                out.push(`${label(r)} trusts ${foreign.join(", ")} without an aws:PrincipalArn or aws:PrincipalOrgID condition: any principal of that account could assume it`);
+                out.push(
+                    `${label(r)} trusts ${foreign.join(", ")} without an aws:PrincipalArn or aws:PrincipalOrgID condition: any principal of that account could assume it`,
+                );
             }
         }
         return out;
@@ -134,13 +145,16 @@ const crossAccountTrust: Rule = {
 
 const serviceTrust: Rule = {
     name: "service-trust-has-source-account",
-    description: "A role trusted by an AWS service must pin the calling account with an aws:SourceAccount condition (confused deputy).",
+    description:
+        "A role trusted by an AWS service must pin the calling account with an aws:SourceAccount condition (confused deputy).",
     check(r) {
         const out: string[] = [];
         for (const st of trustStatements(r)) {
             const services = st.Principal && st.Principal !== "*" ? list(st.Principal.Service) : [];
             if (services.length && !hasNarrowing(st, ["aws:SourceAccount"])) {
-                out.push(`${label(r)} trusts ${services.join(", ")} without an aws:SourceAccount condition: another account's resource of that service could use the role`);
+                out.push(
+                    `${label(r)} trusts ${services.join(", ")} without an aws:SourceAccount condition: another account's resource of that service could use the role`,
+                );
             }
         }
         return out;
@@ -177,15 +191,28 @@ const ATTACHMENT_TYPES = new Set([
 
 const lambdaRole: Rule = {
     name: "lambda-explicit-least-privilege-role",
-    description: "Every Lambda has an explicit role, and no role or user gets the broad managed policies CallbackFunction attaches by default.",
+    description:
+        "Every Lambda has an explicit role, and no role or user gets the broad managed policies CallbackFunction attaches by default.",
     check(r) {
         if (r.type === "aws:lambda/function:Function") {
-            return r.props.role ? [] : [`${label(r)} has no role: pass an explicit least-privilege role (CallbackFunction without one attaches full-access managed policies)`];
+            return r.props.role
+                ? []
+                : [
+                      `${label(r)} has no role: pass an explicit least-privilege role (CallbackFunction without one attaches full-access managed policies)`,
+                  ];
         }
-        const arns = ATTACHMENT_TYPES.has(r.type) ? [r.props.policyArn]
-            : r.type === "aws:iam/role:Role" ? list(r.props.managedPolicyArns) : [];
-        return arns.map(broadManaged).filter((n): n is string => !!n)
-            .map(n => `${label(r)} attaches the managed policy ${n}: a broad default of CallbackFunction without a role, grant only what the function uses`);
+        const arns = ATTACHMENT_TYPES.has(r.type)
+            ? [r.props.policyArn]
+            : r.type === "aws:iam/role:Role"
+              ? list(r.props.managedPolicyArns)
+              : [];
+        return arns
+            .map(broadManaged)
+            .filter((n): n is string => !!n)
+            .map(
+                n =>
+                    `${label(r)} attaches the managed policy ${n}: a broad default of CallbackFunction without a role, grant only what the function uses`,
+            );
     },
 };
 
@@ -193,14 +220,25 @@ export const DEFAULT_MAX_CREDENTIAL_AGE_DAYS = 90;
 
 const bedrockKeyExpiry: Rule = {
     name: "bedrock-api-key-expires",
-    description: "Bedrock long-term API keys (service-specific credentials for bedrock.amazonaws.com) must expire within the configured maximum age.",
-    configSchema: { properties: { maxCredentialAgeDays: { type: "integer", minimum: 1, default: DEFAULT_MAX_CREDENTIAL_AGE_DAYS } } },
+    description:
+        "Bedrock long-term API keys (service-specific credentials for bedrock.amazonaws.com) must expire within the configured maximum age.",
+    configSchema: {
+        properties: { maxCredentialAgeDays: { type: "integer", minimum: 1, default: DEFAULT_MAX_CREDENTIAL_AGE_DAYS } },
+    },
     check(r, ctx) {
-        if (r.type !== "aws:iam/serviceSpecificCredential:ServiceSpecificCredential" || r.props.serviceName !== "bedrock.amazonaws.com") return [];
+        if (
+            r.type !== "aws:iam/serviceSpecificCredential:ServiceSpecificCredential" ||
+            r.props.serviceName !== "bedrock.amazonaws.com"
+        )
+            return [];
         const max = Number(ctx.config.maxCredentialAgeDays ?? DEFAULT_MAX_CREDENTIAL_AGE_DAYS);
         const age = r.props.credentialAgeDays;
-        if (typeof age !== "number") return [`${label(r)} is a Bedrock API key that never expires: set credentialAgeDays (at most ${max})`];
-        if (age < 1 || age > max) return [`${label(r)} is a Bedrock API key valid for ${age} days: credentialAgeDays must be between 1 and ${max}`];
+        if (typeof age !== "number")
+            return [`${label(r)} is a Bedrock API key that never expires: set credentialAgeDays (at most ${max})`];
+        if (age < 1 || age > max)
+            return [
+                `${label(r)} is a Bedrock API key valid for ${age} days: credentialAgeDays must be between 1 and ${max}`,
+            ];
         return [];
     },
 };
@@ -211,7 +249,9 @@ const logRetention: Rule = {
     check(r) {
         if (r.type !== "aws:cloudwatch/logGroup:LogGroup") return [];
         const days = r.props.retentionInDays;
-        return typeof days === "number" && days > 0 ? [] : [`${label(r)} has no retentionInDays: its logs would be kept forever`];
+        return typeof days === "number" && days > 0
+            ? []
+            : [`${label(r)} has no retentionInDays: its logs would be kept forever`];
     },
 };
 
@@ -220,8 +260,13 @@ const appsyncPublish: Rule = {
     description: "AppSync Events channel namespaces allow publishing only with AWS_IAM (only the backend publishes).",
     check(r) {
         if (r.type !== "aws:appsync/channelNamespace:ChannelNamespace") return [];
-        const modes = Array.isArray(r.props.publishAuthModes) ? r.props.publishAuthModes.map((m: any) => m?.authType) : [];
-        if (!modes.length) return [`${label(r)} sets no publishAuthModes: it inherits the API's defaults, set [{authType: "AWS_IAM"}]`];
+        const modes = Array.isArray(r.props.publishAuthModes)
+            ? r.props.publishAuthModes.map((m: any) => m?.authType)
+            : [];
+        if (!modes.length)
+            return [
+                `${label(r)} sets no publishAuthModes: it inherits the API's defaults, set [{authType: "AWS_IAM"}]`,
+            ];
         const other = modes.filter((m: unknown) => m !== "AWS_IAM");
         return other.length ? [`${label(r)} allows publishing with ${other.join(", ")}: only AWS_IAM may publish`] : [];
     },
@@ -230,35 +275,59 @@ const appsyncPublish: Rule = {
 // Must match components/bedrock/bedrockInvocationLogging.ts: the tag with which a stack declares prompt logging.
 export const PROMPT_TEXT_TAG = "bedrock-bridge:prompt-text";
 export const PROMPT_TEXT_DECLARED = "delivered-by-config";
-const DELIVERY_FLAGS = ["textDataDeliveryEnabled", "imageDataDeliveryEnabled", "embeddingDataDeliveryEnabled", "videoDataDeliveryEnabled"];
+const DELIVERY_FLAGS = [
+    "textDataDeliveryEnabled",
+    "imageDataDeliveryEnabled",
+    "embeddingDataDeliveryEnabled",
+    "videoDataDeliveryEnabled",
+];
 
 const invocationLoggingContent: Rule = {
     name: "invocation-logging-no-prompt-text",
-    description: "Bedrock model invocation logging delivers metadata only (text, image, embedding and video delivery false) unless the stack declares prompt logging on the destination (tag bedrock-bridge:prompt-text).",
+    description:
+        "Bedrock model invocation logging delivers metadata only (text, image, embedding and video delivery false) unless the stack declares prompt logging on the destination (tag bedrock-bridge:prompt-text).",
     check: () => [],
     checkStack(resources) {
         const out: { resource: PolicyResource; message: string }[] = [];
-        for (const r of resources.filter(x => x.type === "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration")) {
+        for (const r of resources.filter(
+            x => x.type === "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration",
+        )) {
             const cfg = r.props.loggingConfig ?? {};
             // The provider defaults every flag to true, so only an explicit false keeps content out.
             const on = DELIVERY_FLAGS.filter(f => cfg[f] !== false);
             if (!on.length) continue;
             const group = cfg.cloudwatchConfig?.logGroupName;
             const bucket = cfg.s3Config?.bucketName;
-            const destinations = resources.filter(d =>
-                (d.type === "aws:cloudwatch/logGroup:LogGroup" && group !== undefined && d.props.name === group) ||
-                (d.type === "aws:s3/bucket:Bucket" && bucket !== undefined && (d.props.bucket === bucket || d.props.id === bucket)));
+            const destinations = resources.filter(
+                d =>
+                    (d.type === "aws:cloudwatch/logGroup:LogGroup" && group !== undefined && d.props.name === group) ||
+                    (d.type === "aws:s3/bucket:Bucket" &&
+                        bucket !== undefined &&
+                        (d.props.bucket === bucket || d.props.id === bucket)),
+            );
             const wanted = (group !== undefined ? 1 : 0) + (bucket !== undefined ? 1 : 0);
             const declared = destinations.filter(d => d.props.tags?.[PROMPT_TEXT_TAG] === PROMPT_TEXT_DECLARED).length;
             if (wanted === 0 || declared < wanted) {
-                out.push({ resource: r, message: `${label(r)} delivers ${on.join(", ")} (prompts and answers) to ${[group, bucket].filter(Boolean).join(" and ") || "its destination"} without the stack declaring it: set them false (the provider's default is true), or set bedrock-bridge:invocationLogging.textDelivery: true, which tags the destination ${PROMPT_TEXT_TAG}=${PROMPT_TEXT_DECLARED}` });
+                out.push({
+                    resource: r,
+                    message: `${label(r)} delivers ${on.join(", ")} (prompts and answers) to ${[group, bucket].filter(Boolean).join(" and ") || "its destination"} without the stack declaring it: set them false (the provider's default is true), or set bedrock-bridge:invocationLogging.textDelivery: true, which tags the destination ${PROMPT_TEXT_TAG}=${PROMPT_TEXT_DECLARED}`,
+                });
             }
         }
         return out;
     },
 };
 
-export const RULES: Rule[] = [noBroadBedrock, crossAccountTrust, serviceTrust, lambdaRole, bedrockKeyExpiry, logRetention, appsyncPublish, invocationLoggingContent];
+export const RULES: Rule[] = [
+    noBroadBedrock,
+    crossAccountTrust,
+    serviceTrust,
+    lambdaRole,
+    bedrockKeyExpiry,
+    logRetention,
+    appsyncPublish,
+    invocationLoggingContent,
+];
 
 export function rule(name: string): Rule {
     const found = RULES.find(r => r.name === name);
@@ -277,8 +346,14 @@ export function checkAll(resources: PolicyResource[], ctx: Partial<RuleContext> 
     const rules = only ? only.map(rule) : RULES;
     const c = { accountId: ctx.accountId, config: ctx.config ?? {} };
     return rules.flatMap(ru => [
-        ...resources.flatMap(res => ru.check(res, c).map(message => ({ rule: ru.name, resource: res.urn ?? res.name, message }))),
-        ...(ru.checkStack?.(resources, c) ?? []).map(v => ({ rule: ru.name, resource: v.resource.urn ?? v.resource.name, message: v.message })),
+        ...resources.flatMap(res =>
+            ru.check(res, c).map(message => ({ rule: ru.name, resource: res.urn ?? res.name, message })),
+        ),
+        ...(ru.checkStack?.(resources, c) ?? []).map(v => ({
+            rule: ru.name,
+            resource: v.resource.urn ?? v.resource.name,
+            message: v.message,
+        })),
     ]);
 }
 

@@ -49,7 +49,8 @@ export function channelProblem(channel: unknown, namespace: string, wildcard: bo
     for (const [i, s] of segs.entries()) {
         const last = i === segs.length - 1;
         if (s === "*" && wildcard && last && i > 0) continue;
-        if (!SEGMENT.test(s)) return `channel segment "${s}" is not valid: [A-Za-z0-9-], 1..50 characters${wildcard ? ", * only as the last segment" : ""}`;
+        if (!SEGMENT.test(s))
+            return `channel segment "${s}" is not valid: [A-Za-z0-9-], 1..50 characters${wildcard ? ", * only as the last segment" : ""}`;
     }
     if (segs[0] !== namespace) return `no channel namespace ${segs[0]}`;
     return undefined;
@@ -62,8 +63,12 @@ function matches(pattern: string, channel: string): boolean {
 
 function identityOf(c: Claims): SubscribeIdentity {
     return {
-        sub: c.sub, username: (c.username ?? c["cognito:username"]) as string | undefined, issuer: String(c.iss),
-        claims: { ...c }, sourceIp: ["127.0.0.1"], defaultAuthStrategy: "ALLOW",
+        sub: c.sub,
+        username: (c.username ?? c["cognito:username"]) as string | undefined,
+        issuer: String(c.iss),
+        claims: { ...c },
+        sourceIp: ["127.0.0.1"],
+        defaultAuthStrategy: "ALLOW",
         groups: Array.isArray(c["cognito:groups"]) ? (c["cognito:groups"] as string[]) : null,
     };
 }
@@ -71,7 +76,11 @@ function identityOf(c: Claims): SubscribeIdentity {
 function decodeHeaderProtocol(protocols: Set<string>): Record<string, string> | undefined {
     const p = [...protocols].find(x => x.startsWith("header-"));
     if (!p) return undefined;
-    try { return JSON.parse(Buffer.from(p.slice(7), "base64url").toString("utf8")); } catch { return undefined; }
+    try {
+        return JSON.parse(Buffer.from(p.slice(7), "base64url").toString("utf8"));
+    } catch {
+        return undefined;
+    }
 }
 
 export class EventsApi {
@@ -95,7 +104,8 @@ export class EventsApi {
             res.writeHead(status, { "content-type": "application/json", "x-amzn-requestid": crypto.randomUUID() });
             res.end(JSON.stringify(payload));
         };
-        const error = (status: number, errorType: string, message: string) => reply(status, { errors: [{ errorType, message }] });
+        const error = (status: number, errorType: string, message: string) =>
+            reply(status, { errors: [{ errorType, message }] });
         let principal: KnownCredentials;
         try {
             principal = await this.authorizeIam(req, body);
@@ -103,14 +113,24 @@ export class EventsApi {
             return error(401, "UnauthorizedException", (e as Error).message);
         }
         let parsed: { channel?: unknown; events?: unknown };
-        try { parsed = JSON.parse(body); } catch { return error(400, "BadRequestException", "The request body is not valid JSON"); }
+        try {
+            parsed = JSON.parse(body);
+        } catch {
+            return error(400, "BadRequestException", "The request body is not valid JSON");
+        }
         const problem = this.checkPublish(parsed.channel, parsed.events);
         if (problem) return error(400, "BadRequestException", problem);
         const events = parsed.events as string[];
         const successful: { identifier: string; index: number }[] = [];
         const failed: { identifier: string; index: number; code: number; message: string }[] = [];
         events.forEach((e, index) => {
-            if (Buffer.byteLength(e, "utf8") > MAX_EVENT_BYTES) failed.push({ identifier: crypto.randomUUID(), index, code: 400, message: `event is larger than ${MAX_EVENT_BYTES} bytes` });
+            if (Buffer.byteLength(e, "utf8") > MAX_EVENT_BYTES)
+                failed.push({
+                    identifier: crypto.randomUUID(),
+                    index,
+                    code: 400,
+                    message: `event is larger than ${MAX_EVENT_BYTES} bytes`,
+                });
             else successful.push({ identifier: crypto.randomUUID(), index });
         });
         const accepted = successful.map(s => events[s.index]);
@@ -121,16 +141,26 @@ export class EventsApi {
 
     private async authorizeIam(req: http.IncomingMessage, body: string): Promise<KnownCredentials> {
         const url = new URL(req.url ?? "/", this.o.httpEndpoint);
-        return verifySigV4({ method: req.method ?? "POST", url: url.toString(), headers: req.headers, body }, "appsync", this.o.region, this.o.publishers);
+        return verifySigV4(
+            { method: req.method ?? "POST", url: url.toString(), headers: req.headers, body },
+            "appsync",
+            this.o.region,
+            this.o.publishers,
+        );
     }
 
     private checkPublish(channel: unknown, events: unknown): string | undefined {
         const cp = channelProblem(channel, this.o.namespace, false);
         if (cp) return cp;
-        if (!Array.isArray(events) || events.length < 1 || events.length > MAX_EVENTS) return `events must be an array of 1 to ${MAX_EVENTS} JSON strings`;
+        if (!Array.isArray(events) || events.length < 1 || events.length > MAX_EVENTS)
+            return `events must be an array of 1 to ${MAX_EVENTS} JSON strings`;
         for (const [i, e] of events.entries()) {
             if (typeof e !== "string") return `events[${i}] must be a string holding JSON`;
-            try { JSON.parse(e); } catch { return `events[${i}] is not valid JSON`; }
+            try {
+                JSON.parse(e);
+            } catch {
+                return `events[${i}] is not valid JSON`;
+            }
         }
         return undefined;
     }
@@ -160,7 +190,13 @@ export class EventsApi {
             this.send(s, event);
             this.send(s, held);
         } else if (n % 3 === 0) {
-            s.held = { event, timer: setTimeout(() => { s.held = undefined; this.send(s, event); }, HOLD_MS) };
+            s.held = {
+                event,
+                timer: setTimeout(() => {
+                    s.held = undefined;
+                    this.send(s, event);
+                }, HOLD_MS),
+            };
             return;
         } else {
             this.send(s, event);
@@ -175,15 +211,31 @@ export class EventsApi {
     }
 
     private async connectionAuth(req: http.IncomingMessage): Promise<string | undefined> {
-        const protocols = new Set(String(req.headers["sec-websocket-protocol"] ?? "").split(",").map(s => s.trim()).filter(Boolean));
+        const protocols = new Set(
+            String(req.headers["sec-websocket-protocol"] ?? "")
+                .split(",")
+                .map(s => s.trim())
+                .filter(Boolean),
+        );
         const header = decodeHeaderProtocol(protocols);
         if (!header) return "no authorization header (subprotocol header-<base64url JSON>)";
-        if (header["x-api-key"] && !header.Authorization) return "API_KEY is not an authorization mode of this API: connect with a Cognito user pool token or IAM";
+        if (header["x-api-key"] && !header.Authorization)
+            return "API_KEY is not an authorization mode of this API: connect with a Cognito user pool token or IAM";
         if (header.Authorization && !String(header.Authorization).startsWith("AWS4-HMAC-SHA256")) {
-            try { await this.o.issuer.verify(String(header.Authorization), ["id", "access"]); return undefined; } catch (e) { return (e as Error).message; }
+            try {
+                await this.o.issuer.verify(String(header.Authorization), ["id", "access"]);
+                return undefined;
+            } catch (e) {
+                return (e as Error).message;
+            }
         }
         try {
-            await verifySigV4({ method: "POST", url: this.o.httpEndpoint, headers: header, body: "{}" }, "appsync", this.o.region, this.o.publishers);
+            await verifySigV4(
+                { method: "POST", url: this.o.httpEndpoint, headers: header, body: "{}" },
+                "appsync",
+                this.o.region,
+                this.o.publishers,
+            );
             return undefined;
         } catch (e) {
             return (e as Error).message;
@@ -194,15 +246,27 @@ export class EventsApi {
         const authProblem = this.connectionAuth(req);
         const mine = new Set<Subscription>();
         let ka: NodeJS.Timeout | undefined;
-        const send = (m: unknown) => { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m)); };
+        const send = (m: unknown) => {
+            if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
+        };
         ws.on("message", async raw => {
             let m: any;
-            try { m = JSON.parse(String(raw)); } catch { return send({ type: "error", errors: [{ errorType: "BadRequestException", message: "message is not JSON" }] }); }
+            try {
+                m = JSON.parse(String(raw));
+            } catch {
+                return send({
+                    type: "error",
+                    errors: [{ errorType: "BadRequestException", message: "message is not JSON" }],
+                });
+            }
             switch (m?.type) {
                 case "connection_init": {
                     const problem = await authProblem;
                     if (problem) {
-                        send({ type: "connection_error", errors: [{ errorType: "UnauthorizedException", message: problem }] });
+                        send({
+                            type: "connection_error",
+                            errors: [{ errorType: "UnauthorizedException", message: problem }],
+                        });
                         ws.close(1000);
                         return;
                     }
@@ -210,38 +274,65 @@ export class EventsApi {
                     ka = setInterval(() => send({ type: "ka" }), KA_MS);
                     return;
                 }
-                case "subscribe": return this.subscribe(ws, mine, m, send);
+                case "subscribe":
+                    return this.subscribe(ws, mine, m, send);
                 case "unsubscribe": {
                     const s = [...mine].find(x => x.id === m.id);
-                    if (!s) return send({ type: "unsubscribe_error", id: m.id, errors: [{ errorType: "UnknownOperationError", message: "no subscription with this id" }] });
+                    if (!s)
+                        return send({
+                            type: "unsubscribe_error",
+                            id: m.id,
+                            errors: [{ errorType: "UnknownOperationError", message: "no subscription with this id" }],
+                        });
                     mine.delete(s);
                     this.subs.delete(s);
                     return send({ type: "unsubscribe_success", id: m.id });
                 }
                 case "publish":
                     // The namespace's publish auth mode is IAM only; the realtime publish path is not emulated.
-                    return send({ type: "publish_error", id: m.id, errors: [{ errorType: "UnauthorizedException", message: "publishing on this namespace requires AWS_IAM over HTTP in the sandbox" }] });
+                    return send({
+                        type: "publish_error",
+                        id: m.id,
+                        errors: [
+                            {
+                                errorType: "UnauthorizedException",
+                                message: "publishing on this namespace requires AWS_IAM over HTTP in the sandbox",
+                            },
+                        ],
+                    });
                 default:
-                    return send({ type: "error", id: m?.id, errors: [{ errorType: "UnsupportedOperation", message: `unknown message type ${m?.type}` }] });
+                    return send({
+                        type: "error",
+                        id: m?.id,
+                        errors: [{ errorType: "UnsupportedOperation", message: `unknown message type ${m?.type}` }],
+                    });
             }
         });
         ws.on("close", () => {
             clearInterval(ka);
-            for (const s of mine) { if (s.held) clearTimeout(s.held.timer); this.subs.delete(s); }
+            for (const s of mine) {
+                if (s.held) clearTimeout(s.held.timer);
+                this.subs.delete(s);
+            }
         });
     }
 
     private async subscribe(ws: WebSocket, mine: Set<Subscription>, m: any, send: (m: unknown) => void): Promise<void> {
         const id = typeof m.id === "string" ? m.id : "";
-        const refuse = (errorType: string, message: string) => send({ type: "subscribe_error", id, errors: [{ errorType, message }] });
+        const refuse = (errorType: string, message: string) =>
+            send({ type: "subscribe_error", id, errors: [{ errorType, message }] });
         if (!id) return refuse("BadRequestException", "subscribe needs an id");
-        if ([...mine].some(s => s.id === id)) return refuse("BadRequestException", "a subscription with this id exists on the connection");
+        if ([...mine].some(s => s.id === id))
+            return refuse("BadRequestException", "a subscription with this id exists on the connection");
         const problem = channelProblem(m.channel, this.o.namespace, true);
         if (problem) return refuse("BadRequestException", problem);
         const token = m.authorization?.Authorization;
         let claims: Claims;
         try {
-            if (typeof token !== "string" || !token) throw new Error("no Authorization in the subscribe message (the namespace subscribes with AMAZON_COGNITO_USER_POOLS)");
+            if (typeof token !== "string" || !token)
+                throw new Error(
+                    "no Authorization in the subscribe message (the namespace subscribes with AMAZON_COGNITO_USER_POOLS)",
+                );
             claims = await this.o.issuer.verify(token, ["id", "access"]);
         } catch (e) {
             return refuse("UnauthorizedException", (e as Error).message);

@@ -28,7 +28,8 @@ export function parseArgs(argv: string[]): SandboxOptions {
             case "--user": {
                 const v = value();
                 const at = v.indexOf(":");
-                if (at < 1 || !v.slice(0, at).includes("@") || at === v.length - 1) throw new Error(`--user takes <email>:<password>, e.g. --user alice@example.com:Alice-Pass-1`);
+                if (at < 1 || !v.slice(0, at).includes("@") || at === v.length - 1)
+                    throw new Error(`--user takes <email>:<password>, e.g. --user alice@example.com:Alice-Pass-1`);
                 users.push({ email: v.slice(0, at), password: v.slice(at + 1) });
                 break;
             }
@@ -40,7 +41,8 @@ export function parseArgs(argv: string[]): SandboxOptions {
                 break;
             case "--model-delay-ms": {
                 const ms = Number(value());
-                if (!Number.isFinite(ms) || ms < 0 || ms > 10000) throw new Error("--model-delay-ms must be a number of milliseconds, 0..10000");
+                if (!Number.isFinite(ms) || ms < 0 || ms > 10000)
+                    throw new Error("--model-delay-ms must be a number of milliseconds, 0..10000");
                 o.modelDelayMs = ms;
                 break;
             }
@@ -50,17 +52,34 @@ export function parseArgs(argv: string[]): SandboxOptions {
                 o.bedrock = b;
                 break;
             }
-            case "--bedrock-role-arn": target.roleArn = value(); break;
-            case "--bedrock-region": target.region = value(); break;
-            case "--model": target.modelId = value(); break;
-            case "--external-id": target.externalId = value(); break;
-            case "--quiet": o.verbose = false; break;
-            case "--state-dir": o.stateDir = path.resolve(value()); break;
-            case "-h": case "--help": console.log(USAGE); process.exit(0);
-            default: throw new Error(`unknown argument ${a}\n${USAGE}`);
+            case "--bedrock-role-arn":
+                target.roleArn = value();
+                break;
+            case "--bedrock-region":
+                target.region = value();
+                break;
+            case "--model":
+                target.modelId = value();
+                break;
+            case "--external-id":
+                target.externalId = value();
+                break;
+            case "--quiet":
+                o.verbose = false;
+                break;
+            case "--state-dir":
+                o.stateDir = path.resolve(value());
+                break;
+            case "-h":
+            case "--help":
+                console.log(USAGE);
+                process.exit(0);
+            default:
+                throw new Error(`unknown argument ${a}\n${USAGE}`);
         }
     }
-    if (Object.keys(target).length && o.bedrock !== "aws") throw new Error("--bedrock-role-arn, --bedrock-region, --model and --external-id go with --bedrock aws");
+    if (Object.keys(target).length && o.bedrock !== "aws")
+        throw new Error("--bedrock-role-arn, --bedrock-region, --model and --external-id go with --bedrock aws");
     if (o.bedrock === "aws") o.awsTarget = target as SandboxOptions["awsTarget"];
     if (users.length) o.users = users;
     if (faults.length) o.faults = faults;
@@ -71,28 +90,32 @@ async function main(): Promise<void> {
     // The state machine's Task runs the SDK in this process; the functions' runtime (nodejs22.x) is not Node 20.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const opts = parseArgs(process.argv.slice(2));
-    console.log("bedrock-bridge sandbox: starting (the caller stack under mocks, its Lambda packages, the emulated services)...");
+    console.log(
+        "bedrock-bridge sandbox: starting (the caller stack under mocks, its Lambda packages, the emulated services)...",
+    );
     const sb = await startSandbox(opts);
     const o = sb.outputs;
     const users = opts.users ?? [DEMO_USER];
-    console.log([
-        "",
-        "bedrock-bridge sandbox: a LOCAL EMULATION of the caller stack (API Gateway, Cognito, AppSync Events, Lambda,",
-        `Step Functions, ${opts.bedrock === "aws" ? "real Bedrock through your AWS credentials" : "a deterministic local model"}). Nothing here is AWS; it listens on 127.0.0.1 only.`,
-        "",
-        `  chat page      ${o.pageUrl}   (self-signed certificate for 127.0.0.1: accept it once)`,
-        `  REST endpoint  ${o.chatRestEndpoint}`,
-        `  events         ${o.chatEventsHttpEndpoint}  realtime ${o.chatEventsRealtimeEndpoint}`,
-        `  sign-in        ${o.cognitoEndpoint}  (pool ${o.chatUserPoolId}, client ${o.chatUserPoolClientId})`,
-        `  token          curl -s -X POST ${o.tokenUrl} -d '{"email":"${users[0].email}"}'   or: npm run sandbox-token -- ${users[0].email}`,
-        `  invoker        curl -s -X POST ${o.invokeUrl} -d '{"prompt":"hello"}'   (?stateMachine=1: the state machine, {"message":"hello"})`,
-        `  outputs        ${path.relative(process.cwd(), path.join(opts.stateDir!, "outputs.json"))}`,
-        "",
-        `  users: ${users.map(u => (opts.users ? u.email : `${u.email} / ${u.password} (demo user)`)).join(", ")}`,
-        `  faults: ${(opts.faults ?? []).join(",") || "none"}`,
-        "",
-        "Ctrl-C stops it.",
-    ].join("\n"));
+    console.log(
+        [
+            "",
+            "bedrock-bridge sandbox: a LOCAL EMULATION of the caller stack (API Gateway, Cognito, AppSync Events, Lambda,",
+            `Step Functions, ${opts.bedrock === "aws" ? "real Bedrock through your AWS credentials" : "a deterministic local model"}). Nothing here is AWS; it listens on 127.0.0.1 only.`,
+            "",
+            `  chat page      ${o.pageUrl}   (self-signed certificate for 127.0.0.1: accept it once)`,
+            `  REST endpoint  ${o.chatRestEndpoint}`,
+            `  events         ${o.chatEventsHttpEndpoint}  realtime ${o.chatEventsRealtimeEndpoint}`,
+            `  sign-in        ${o.cognitoEndpoint}  (pool ${o.chatUserPoolId}, client ${o.chatUserPoolClientId})`,
+            `  token          curl -s -X POST ${o.tokenUrl} -d '{"email":"${users[0].email}"}'   or: npm run sandbox-token -- ${users[0].email}`,
+            `  invoker        curl -s -X POST ${o.invokeUrl} -d '{"prompt":"hello"}'   (?stateMachine=1: the state machine, {"message":"hello"})`,
+            `  outputs        ${path.relative(process.cwd(), path.join(opts.stateDir!, "outputs.json"))}`,
+            "",
+            `  users: ${users.map(u => (opts.users ? u.email : `${u.email} / ${u.password} (demo user)`)).join(", ")}`,
+            `  faults: ${(opts.faults ?? []).join(",") || "none"}`,
+            "",
+            "Ctrl-C stops it.",
+        ].join("\n"),
+    );
     let stopping = false;
     const stop = async (signal: string) => {
         if (stopping) return;

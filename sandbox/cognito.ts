@@ -22,7 +22,10 @@ export class UserPool {
     private readonly refresh = new Map<string, { user: StoredUser; originJti: string }>();
     readonly poolName: string;
 
-    constructor(readonly issuer: TokenIssuer, users: { email: string; password: string }[]) {
+    constructor(
+        readonly issuer: TokenIssuer,
+        users: { email: string; password: string }[],
+    ) {
         this.poolName = issuer.poolId.split("_")[1];
         for (const u of users) this.add(u.email, u.password);
     }
@@ -44,11 +47,28 @@ export class UserPool {
     }
 
     /** Tokens for a user without a password (the sandbox's token endpoint). */
-    async tokensFor(email: string, validitySeconds?: number): Promise<{ idToken: string; accessToken: string; refreshToken: string; expiresIn: number; sub: string; email: string }> {
+    async tokensFor(
+        email: string,
+        validitySeconds?: number,
+    ): Promise<{
+        idToken: string;
+        accessToken: string;
+        refreshToken: string;
+        expiresIn: number;
+        sub: string;
+        email: string;
+    }> {
         const user = this.find(email);
         if (!user) throw new Error(`no sandbox user ${email}: start the sandbox with --user ${email}:<password>`);
         const t = await this.issuer.issue(user, undefined, undefined, validitySeconds);
-        return { idToken: t.idToken, accessToken: t.accessToken, refreshToken: this.newRefresh(user, t.originJti), expiresIn: t.expiresIn, sub: user.sub, email: user.email };
+        return {
+            idToken: t.idToken,
+            accessToken: t.accessToken,
+            refreshToken: this.newRefresh(user, t.originJti),
+            expiresIn: t.expiresIn,
+            sub: user.sub,
+            email: user.email,
+        };
     }
 
     private newRefresh(user: StoredUser, originJti: string): string {
@@ -64,7 +84,10 @@ export class UserPool {
             body: {
                 ChallengeParameters: {},
                 AuthenticationResult: {
-                    AccessToken: t.accessToken, IdToken: t.idToken, ExpiresIn: t.expiresIn, TokenType: "Bearer",
+                    AccessToken: t.accessToken,
+                    IdToken: t.idToken,
+                    ExpiresIn: t.expiresIn,
+                    TokenType: "Bearer",
                     ...(withRefresh ? { RefreshToken: this.newRefresh(user, t.originJti) } : {}),
                 },
             },
@@ -74,21 +97,33 @@ export class UserPool {
     async handle(target: string, input: any): Promise<Reply> {
         const op = target.replace(/^AWSCognitoIdentityProviderService\./, "");
         const clientOk = input?.ClientId === undefined || input.ClientId === this.issuer.clientId;
-        if (["InitiateAuth", "RespondToAuthChallenge", "GetTokensFromRefreshToken", "RevokeToken"].includes(op) && (!input?.ClientId || !clientOk)) {
+        if (
+            ["InitiateAuth", "RespondToAuthChallenge", "GetTokensFromRefreshToken", "RevokeToken"].includes(op) &&
+            (!input?.ClientId || !clientOk)
+        ) {
             return fail(400, "ResourceNotFoundException", "User pool client does not exist.");
         }
         switch (op) {
-            case "InitiateAuth": return this.initiateAuth(input);
-            case "RespondToAuthChallenge": return this.respond(input);
-            case "GetTokensFromRefreshToken": return this.refreshTokens(input.RefreshToken);
-            case "GetUser": return this.getUser(input.AccessToken);
-            case "GlobalSignOut": return this.signOut(input.AccessToken);
+            case "InitiateAuth":
+                return this.initiateAuth(input);
+            case "RespondToAuthChallenge":
+                return this.respond(input);
+            case "GetTokensFromRefreshToken":
+                return this.refreshTokens(input.RefreshToken);
+            case "GetUser":
+                return this.getUser(input.AccessToken);
+            case "GlobalSignOut":
+                return this.signOut(input.AccessToken);
             case "RevokeToken": {
                 const r = this.refresh.get(input.Token);
-                if (r) { this.refresh.delete(input.Token); this.issuer.revoke(r.originJti); }
+                if (r) {
+                    this.refresh.delete(input.Token);
+                    this.issuer.revoke(r.originJti);
+                }
                 return { status: 200, body: {} };
             }
-            default: return fail(400, "InvalidParameterException", `the sandbox does not emulate ${op}`);
+            default:
+                return fail(400, "InvalidParameterException", `the sandbox does not emulate ${op}`);
         }
     }
 
@@ -108,7 +143,13 @@ export class UserPool {
                     body: {
                         ChallengeName: "PASSWORD_VERIFIER",
                         Session: id,
-                        ChallengeParameters: { SALT: user.salt, SECRET_BLOCK: session.secretBlock, SRP_B: hexOf(session.B), USERNAME: user.sub, USER_ID_FOR_SRP: user.sub },
+                        ChallengeParameters: {
+                            SALT: user.salt,
+                            SECRET_BLOCK: session.secretBlock,
+                            SRP_B: hexOf(session.B),
+                            USERNAME: user.sub,
+                            USER_ID_FOR_SRP: user.sub,
+                        },
                     },
                 };
             }
@@ -125,13 +166,26 @@ export class UserPool {
     }
 
     private async respond(input: any): Promise<Reply> {
-        if (input.ChallengeName !== "PASSWORD_VERIFIER") return fail(400, "InvalidParameterException", `the sandbox does not emulate challenge ${input.ChallengeName}`);
+        if (input.ChallengeName !== "PASSWORD_VERIFIER")
+            return fail(
+                400,
+                "InvalidParameterException",
+                `the sandbox does not emulate challenge ${input.ChallengeName}`,
+            );
         const pending = this.srp.get(input.Session);
         this.srp.delete(input.Session);
-        if (!pending || pending.until < Date.now()) return fail(400, "NotAuthorizedException", "Invalid session for the user, session is expired.");
+        if (!pending || pending.until < Date.now())
+            return fail(400, "NotAuthorizedException", "Invalid session for the user, session is expired.");
         const r = input.ChallengeResponses ?? {};
         if (r.PASSWORD_CLAIM_SECRET_BLOCK !== pending.session.secretBlock) return WRONG();
-        const ok = verifySrp(pending.session, pending.user.verifier, this.poolName, pending.user.sub, String(r.TIMESTAMP ?? ""), String(r.PASSWORD_CLAIM_SIGNATURE ?? ""));
+        const ok = verifySrp(
+            pending.session,
+            pending.user.verifier,
+            this.poolName,
+            pending.user.sub,
+            String(r.TIMESTAMP ?? ""),
+            String(r.PASSWORD_CLAIM_SIGNATURE ?? ""),
+        );
         return ok ? this.result(pending.user, true) : WRONG();
     }
 
@@ -147,7 +201,17 @@ export class UserPool {
             const c = await this.issuer.verify(String(accessToken ?? ""), ["access"]);
             const user = this.find(c.sub);
             if (!user) return fail(400, "UserNotFoundException", "User does not exist.");
-            return { status: 200, body: { Username: user.sub, UserAttributes: [{ Name: "email", Value: user.email }, { Name: "email_verified", Value: "true" }, { Name: "sub", Value: user.sub }] } };
+            return {
+                status: 200,
+                body: {
+                    Username: user.sub,
+                    UserAttributes: [
+                        { Name: "email", Value: user.email },
+                        { Name: "email_verified", Value: "true" },
+                        { Name: "sub", Value: user.sub },
+                    ],
+                },
+            };
         } catch {
             return fail(400, "NotAuthorizedException", "Invalid Access Token");
         }
@@ -156,7 +220,11 @@ export class UserPool {
     private async signOut(accessToken: string): Promise<Reply> {
         try {
             const c = await this.issuer.verify(String(accessToken ?? ""), ["access"]);
-            for (const [t, r] of this.refresh) if (r.user.sub === c.sub) { this.refresh.delete(t); this.issuer.revoke(r.originJti); }
+            for (const [t, r] of this.refresh)
+                if (r.user.sub === c.sub) {
+                    this.refresh.delete(t);
+                    this.issuer.revoke(r.originJti);
+                }
             if (typeof c.origin_jti === "string") this.issuer.revoke(c.origin_jti);
             return { status: 200, body: {} };
         } catch {
@@ -166,16 +234,30 @@ export class UserPool {
 }
 
 /** The HTTP side: POST with X-Amz-Target, JSON 1.1 in and out. */
-export async function serveCognito(pool: UserPool, req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {
+export async function serveCognito(
+    pool: UserPool,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: string,
+): Promise<void> {
     const target = String(req.headers["x-amz-target"] ?? "");
     let input: unknown;
-    try { input = body ? JSON.parse(body) : {}; } catch { input = undefined; }
-    const r = input === undefined ? fail(400, "SerializationException", "body is not JSON") : await pool.handle(target, input);
+    try {
+        input = body ? JSON.parse(body) : {};
+    } catch {
+        input = undefined;
+    }
+    const r =
+        input === undefined
+            ? fail(400, "SerializationException", "body is not JSON")
+            : await pool.handle(target, input);
     const type = (r.body as { __type?: string }).__type;
     res.writeHead(r.status, {
         "content-type": "application/x-amz-json-1.1",
         "x-amzn-requestid": crypto.randomUUID(),
-        ...(type ? { "x-amzn-errortype": `${type}:` , "x-amzn-errormessage": (r.body as { message: string }).message } : {}),
+        ...(type
+            ? { "x-amzn-errortype": `${type}:`, "x-amzn-errormessage": (r.body as { message: string }).message }
+            : {}),
     });
     res.end(JSON.stringify(r.body));
 }

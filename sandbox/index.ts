@@ -115,7 +115,8 @@ export interface Sandbox {
     users: SandboxUser[];
     token(email: string, opts?: { validitySeconds?: number }): Promise<SandboxTokens>;
     modelRequests(): number;
-    lastModelRequest(): { messages?: { role: string; content: { text?: string }[] }[]; [k: string]: unknown } | undefined;
+    lastModelRequest():
+        { messages?: { role: string; content: { text?: string }[] }[]; [k: string]: unknown } | undefined;
     answerFor(prompt: string): string;
     stop(): Promise<void>;
 }

@@ -20,7 +20,12 @@ export class WarmFunction {
 
     private readonly timeoutMs: number;
 
-    constructor(readonly name: string, private readonly dir: string, private readonly env: Record<string, string>, private readonly log: (line: string) => void) {
+    constructor(
+        readonly name: string,
+        private readonly dir: string,
+        private readonly env: Record<string, string>,
+        private readonly log: (line: string) => void,
+    ) {
         this.timeoutMs = Number(env.SANDBOX_FUNCTION_TIMEOUT_MS ?? 60000);
     }
 
@@ -28,14 +33,23 @@ export class WarmFunction {
         if (this.ready) return this.ready;
         const child = fork(path.join(__dirname, "lambdaHost.js"), [this.dir], {
             // The SDK's "needs Node >= 22" notice does not apply to the function (Lambda runs nodejs22.x).
-            env: { PATH: process.env.PATH ?? "", NODE_PATH: lambdaRuntimeNodePath(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...this.env },
+            env: {
+                PATH: process.env.PATH ?? "",
+                NODE_PATH: lambdaRuntimeNodePath(),
+                AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+                ...this.env,
+            },
             cwd: this.dir,
             // A plain Node process, as Lambda's: not this one's loader (ts-node puts itself into execArgv).
             execArgv: [],
             stdio: ["ignore", "pipe", "pipe", "ipc"],
         });
         this.child = child;
-        const prefix = (d: Buffer) => String(d).split("\n").filter(Boolean).forEach(l => this.log(`[${this.name}] ${l}`));
+        const prefix = (d: Buffer) =>
+            String(d)
+                .split("\n")
+                .filter(Boolean)
+                .forEach(l => this.log(`[${this.name}] ${l}`));
         child.stdout?.on("data", prefix);
         child.stderr?.on("data", prefix);
         this.ready = new Promise((resolve, reject) => {
@@ -44,7 +58,13 @@ export class WarmFunction {
                 const wasStarted = this.child === child;
                 this.child = undefined;
                 this.ready = undefined;
-                for (const done of this.pending.values()) done({ ok: false, errorType: "Runtime.ExitError", errorMessage: `function process exited (${code})`, ms: 0 });
+                for (const done of this.pending.values())
+                    done({
+                        ok: false,
+                        errorType: "Runtime.ExitError",
+                        errorMessage: `function process exited (${code})`,
+                        ms: 0,
+                    });
                 this.pending.clear();
                 if (wasStarted) reject(new Error(`${this.name} exited with ${code} before it was ready`));
             });
@@ -70,10 +90,18 @@ export class WarmFunction {
             const timer = setTimeout(() => {
                 this.pending.delete(id);
                 this.log(`[${this.name}] Task timed out after ${this.timeoutMs / 1000} seconds`);
-                resolve({ ok: false, errorType: "Sandbox.Timeout", errorMessage: `Task timed out after ${this.timeoutMs / 1000} seconds`, ms: this.timeoutMs });
+                resolve({
+                    ok: false,
+                    errorType: "Sandbox.Timeout",
+                    errorMessage: `Task timed out after ${this.timeoutMs / 1000} seconds`,
+                    ms: this.timeoutMs,
+                });
                 child.kill("SIGKILL");
             }, this.timeoutMs);
-            this.pending.set(id, r => { clearTimeout(timer); resolve(r); });
+            this.pending.set(id, r => {
+                clearTimeout(timer);
+                resolve(r);
+            });
             child.send({ type: "invoke", id, event, requestId });
         });
     }
@@ -82,7 +110,10 @@ export class WarmFunction {
         const child = this.child;
         if (!child) return;
         this.child = undefined;
-        await new Promise<void>(r => { child.once("exit", () => r()); child.kill("SIGTERM"); });
+        await new Promise<void>(r => {
+            child.once("exit", () => r());
+            child.kill("SIGTERM");
+        });
     }
 }
 
@@ -95,7 +126,10 @@ export class FunctionPool {
     private readonly all: WarmFunction[] = [];
     private readonly waiting: ((fn: WarmFunction) => void)[] = [];
 
-    constructor(private readonly make: (n: number) => WarmFunction, private readonly max = 4) {}
+    constructor(
+        private readonly make: (n: number) => WarmFunction,
+        private readonly max = 4,
+    ) {}
 
     /** Starts the first container (a cold start before the first request, not during it). */
     async start(): Promise<void> {

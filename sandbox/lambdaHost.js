@@ -19,7 +19,14 @@ process.on("message", async msg => {
         const value = await mod.handler(msg.event, context);
         process.send({ type: "result", id: msg.id, ok: true, value, ms: Date.now() - started });
     } catch (e) {
-        process.send({ type: "result", id: msg.id, ok: false, errorType: e && e.name, errorMessage: e && e.message, ms: Date.now() - started });
+        process.send({
+            type: "result",
+            id: msg.id,
+            ok: false,
+            errorType: e && e.name,
+            errorMessage: e && e.message,
+            ms: Date.now() - started,
+        });
     }
 });
 process.send({ type: "ready" });

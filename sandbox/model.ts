@@ -2,7 +2,15 @@
 // speaks) answering deterministically at a realistic pace, and STS AssumeRole, both from the test fakes.
 // The relay and invoker packages reach them through AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL_STS.
 import * as crypto from "crypto";
-import { bedrockError, BedrockAnswer, BedrockRequest, converseAnswer, FakeBedrock, FakeSts, StreamStep } from "../emulation/fakes";
+import {
+    bedrockError,
+    BedrockAnswer,
+    BedrockRequest,
+    converseAnswer,
+    FakeBedrock,
+    FakeSts,
+    StreamStep,
+} from "../emulation/fakes";
 import { SANDBOX_PROMPTS } from "./index";
 
 const SENTENCES = [
@@ -56,10 +64,15 @@ export class LocalModel {
 
     private answer(req: BedrockRequest): BedrockAnswer {
         const prompt = promptOf(req);
-        if (prompt.includes(SANDBOX_PROMPTS.throttle)) return bedrockError("ThrottlingException", "Too many requests, please wait before trying again.");
+        if (prompt.includes(SANDBOX_PROMPTS.throttle))
+            return bedrockError("ThrottlingException", "Too many requests, please wait before trying again.");
         const text = answerFor(prompt);
-        const usage = { inputTokens: Math.ceil(JSON.stringify(req.body?.messages ?? []).length / 4), outputTokens: Math.ceil(text.length / 4) };
-        if (req.op === "converse") return converseAnswer(text, { ...usage, totalTokens: usage.inputTokens + usage.outputTokens });
+        const usage = {
+            inputTokens: Math.ceil(JSON.stringify(req.body?.messages ?? []).length / 4),
+            outputTokens: Math.ceil(text.length / 4),
+        };
+        if (req.op === "converse")
+            return converseAnswer(text, { ...usage, totalTokens: usage.inputTokens + usage.outputTokens });
         const parts = chunks(text);
         const steps: StreamStep[] = [{ event: "messageStart", payload: { role: "assistant" } }];
         const cut = prompt.includes(SANDBOX_PROMPTS.midStreamError) ? Math.ceil(parts.length / 2) : parts.length;
@@ -73,7 +86,13 @@ export class LocalModel {
         }
         steps.push({ event: "contentBlockStop", payload: { contentBlockIndex: 0 } });
         steps.push({ event: "messageStop", payload: { stopReason: "end_turn" } });
-        steps.push({ event: "metadata", payload: { usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens }, metrics: { latencyMs: this.o.delayMs * parts.length } } });
+        steps.push({
+            event: "metadata",
+            payload: {
+                usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
+                metrics: { latencyMs: this.o.delayMs * parts.length },
+            },
+        });
         return { stream: steps };
     }
 

@@ -10,7 +10,10 @@ import { TokenIssuer } from "./tokens";
 import type { DeployedPieces } from "./stack";
 
 /** What the REST endpoint takes from the deployed stack, exactly as sandbox/stack.ts reads it from the mocked resources. */
-export interface RestOptions extends Pick<DeployedPieces, "schema" | "template" | "allowedOrigins" | "preflight" | "throttling"> {
+export interface RestOptions extends Pick<
+    DeployedPieces,
+    "schema" | "template" | "allowedOrigins" | "preflight" | "throttling"
+> {
     issuer: TokenIssuer;
     /** Runs the integration (an asynchronous Lambda invocation): must not wait for the function. */
     invoke: (event: unknown, requestId: string) => void;
@@ -20,7 +23,16 @@ export interface RestOptions extends Pick<DeployedPieces, "schema" | "template" 
 type AjvError = { keyword: string; dataPath: string; params: any; data?: unknown; message?: string };
 
 const show = (v: unknown) => JSON.stringify(v);
-const typeName = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "number" ? (Number.isInteger(v) ? "integer" : "number") : typeof v);
+const typeName = (v: unknown) =>
+    v === null
+        ? "null"
+        : Array.isArray(v)
+          ? "array"
+          : typeof v === "number"
+            ? Number.isInteger(v)
+                ? "integer"
+                : "number"
+            : typeof v;
 
 /**
  * One message per failed keyword, in the wording of the validator API Gateway uses (java-json-tools'
@@ -28,22 +40,63 @@ const typeName = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "arra
  * `object has missing required properties (["prompt"])`.
  */
 function gatewayMessages(errors: AjvError[], body: unknown): string[] {
-    const at = (p: string) => p.replace(/^\./, "").split(/\.|\[|\]/).filter(Boolean).reduce((v: any, k) => (v == null ? v : v[/^\d+$/.test(k) ? Number(k) : k.replace(/^'|'$/g, "")]), body);
+    const at = (p: string) =>
+        p
+            .replace(/^\./, "")
+            .split(/\.|\[|\]/)
+            .filter(Boolean)
+            .reduce((v: any, k) => (v == null ? v : v[/^\d+$/.test(k) ? Number(k) : k.replace(/^'|'$/g, "")]), body);
     const out: string[] = [];
     const missing = new Map<string, string[]>();
     for (const e of errors) {
         const value = at(e.dataPath);
         switch (e.keyword) {
-            case "required": missing.set(e.dataPath, [...(missing.get(e.dataPath) ?? []), e.params.missingProperty.replace(/^\./, "")]); break;
-            case "additionalProperties": out.push(`object instance has properties which are not allowed by the schema: ${show([e.params.additionalProperty])}`); break;
-            case "type": out.push(`instance type (${typeName(value)}) does not match any allowed primitive type (allowed: ${show([e.params.type])})`); break;
-            case "minLength": out.push(`string ${show(value)} is too short (length: ${String(value).length}, required minimum: ${e.params.limit})`); break;
-            case "maxLength": out.push(`string ${show(String(value).slice(0, 40) + "...")} is too long (length: ${String(value).length}, maximum allowed: ${e.params.limit})`); break;
-            case "pattern": out.push(`ECMA 262 regex ${show(e.params.pattern)} does not match input string ${show(value)}`); break;
-            case "enum": out.push(`instance value (${show(value)}) not found in enum (possible values: ${show(e.params.allowedValues)})`); break;
-            case "maxItems": out.push(`array is too long: must have at most ${e.params.limit} elements but instance has ${(value as unknown[]).length} elements`); break;
-            case "minItems": out.push(`array is too short: must have at least ${e.params.limit} elements but instance has ${(value as unknown[]).length} elements`); break;
-            default: out.push(e.message ?? e.keyword);
+            case "required":
+                missing.set(e.dataPath, [
+                    ...(missing.get(e.dataPath) ?? []),
+                    e.params.missingProperty.replace(/^\./, ""),
+                ]);
+                break;
+            case "additionalProperties":
+                out.push(
+                    `object instance has properties which are not allowed by the schema: ${show([e.params.additionalProperty])}`,
+                );
+                break;
+            case "type":
+                out.push(
+                    `instance type (${typeName(value)}) does not match any allowed primitive type (allowed: ${show([e.params.type])})`,
+                );
+                break;
+            case "minLength":
+                out.push(
+                    `string ${show(value)} is too short (length: ${String(value).length}, required minimum: ${e.params.limit})`,
+                );
+                break;
+            case "maxLength":
+                out.push(
+                    `string ${show(String(value).slice(0, 40) + "...")} is too long (length: ${String(value).length}, maximum allowed: ${e.params.limit})`,
+                );
+                break;
+            case "pattern":
+                out.push(`ECMA 262 regex ${show(e.params.pattern)} does not match input string ${show(value)}`);
+                break;
+            case "enum":
+                out.push(
+                    `instance value (${show(value)}) not found in enum (possible values: ${show(e.params.allowedValues)})`,
+                );
+                break;
+            case "maxItems":
+                out.push(
+                    `array is too long: must have at most ${e.params.limit} elements but instance has ${(value as unknown[]).length} elements`,
+                );
+                break;
+            case "minItems":
+                out.push(
+                    `array is too short: must have at least ${e.params.limit} elements but instance has ${(value as unknown[]).length} elements`,
+                );
+                break;
+            default:
+                out.push(e.message ?? e.keyword);
         }
     }
     for (const props of missing.values()) out.unshift(`object has missing required properties (${show(props.sort())})`);
@@ -52,7 +105,21 @@ function gatewayMessages(errors: AjvError[], body: unknown): string[] {
 
 /** $util.escapeJavaScript as API Gateway documents it (JavaScript string rules; single quotes are not escaped). */
 function escapeJavaScript(s: string): string {
-    return s.replace(/[\\"\n\r\t\b\f]/g, c => ({ "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" } as Record<string, string>)[c]);
+    return s.replace(
+        /[\\"\n\r\t\b\f]/g,
+        c =>
+            (
+                ({
+                    "\\": "\\\\",
+                    '"': '\\"',
+                    "\n": "\\n",
+                    "\r": "\\r",
+                    "\t": "\\t",
+                    "\b": "\\b",
+                    "\f": "\\f",
+                }) as Record<string, string>
+            )[c],
+    );
 }
 
 /** Renders the deployed request template; refuses a template with references this emulation does not know. */
@@ -65,7 +132,10 @@ export function renderTemplate(template: string, ctx: { body: string; sub: strin
     let out = template;
     for (const [ref, value] of known) out = out.split(ref).join(value);
     const left = /\$[A-Za-z{]/.exec(out.replace(ctx.body, ""));
-    if (left) throw new Error(`the sandbox cannot render the request template: unknown reference near "${out.slice(left.index, left.index + 40)}"`);
+    if (left)
+        throw new Error(
+            `the sandbox cannot render the request template: unknown reference near "${out.slice(left.index, left.index + 40)}"`,
+        );
     return out;
 }
 
@@ -92,7 +162,10 @@ export class RestApi {
 
     private throttled(): boolean {
         const now = Date.now();
-        this.tokens = Math.min(this.o.throttling.burstLimit, this.tokens + ((now - this.last) / 1000) * this.o.throttling.rateLimit);
+        this.tokens = Math.min(
+            this.o.throttling.burstLimit,
+            this.tokens + ((now - this.last) / 1000) * this.o.throttling.rateLimit,
+        );
         this.last = now;
         if (this.tokens < 1) return true;
         this.tokens -= 1;
@@ -110,12 +183,16 @@ export class RestApi {
             send(status, { message, detail, requestId }, this.cors(req, true));
         };
         if (req.method === "OPTIONS") {
-            return send(200, {}, {
-                ...this.cors(req, false),
-                "access-control-allow-headers": this.o.preflight.headers,
-                "access-control-allow-methods": this.o.preflight.methods,
-                "access-control-max-age": this.o.preflight.maxAge,
-            });
+            return send(
+                200,
+                {},
+                {
+                    ...this.cors(req, false),
+                    "access-control-allow-headers": this.o.preflight.headers,
+                    "access-control-allow-methods": this.o.preflight.methods,
+                    "access-control-max-age": this.o.preflight.maxAge,
+                },
+            );
         }
         if (req.method !== "POST") return gatewayError(403, "Missing Authentication Token");
         if (this.throttled()) return gatewayError(429, "Too Many Requests");
@@ -134,7 +211,10 @@ export class RestApi {
         }
 
         // 2. Content type: the method has a model and a template for application/json only (passthrough NEVER).
-        const type = String(req.headers["content-type"] ?? "application/json").split(";")[0].trim().toLowerCase();
+        const type = String(req.headers["content-type"] ?? "application/json")
+            .split(";")[0]
+            .trim()
+            .toLowerCase();
         if (type !== "application/json") return gatewayError(415, "Unsupported Media Type");
 
         // 3. The request validator with the deployed model.
@@ -144,7 +224,12 @@ export class RestApi {
         } catch (e) {
             return gatewayError(400, "Invalid request body", `[Invalid JSON: ${(e as Error).message}]`);
         }
-        if (!this.validate(parsed)) return gatewayError(400, "Invalid request body", `[${gatewayMessages(this.validate.errors ?? [], parsed).join(", ")}]`);
+        if (!this.validate(parsed))
+            return gatewayError(
+                400,
+                "Invalid request body",
+                `[${gatewayMessages(this.validate.errors ?? [], parsed).join(", ")}]`,
+            );
 
         // 4. The integration request template, then an Event invocation; the integration response is 202.
         const event = JSON.parse(renderTemplate(this.o.template, { body: JSON.stringify(parsed), sub, requestId }));

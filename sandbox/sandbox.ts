@@ -32,7 +32,9 @@ function randomCredentials(principal: string): KnownCredentials {
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
     if (opts.bedrock === "aws") checkAwsTarget(opts.awsTarget);
     const verbose = opts.verbose ?? false;
-    const log = (line: string) => { if (verbose) console.log(line); };
+    const log = (line: string) => {
+        if (verbose) console.log(line);
+    };
     const users = opts.users?.length ? opts.users : [DEMO_USER];
     const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "bb-sandbox-"));
     fs.mkdirSync(stateDir, { recursive: true });
@@ -55,7 +57,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         const restPath = `/${stack.stageName}/${stack.path}`;
 
         // Models: the local one by default; real Bedrock through the configured role with --bedrock aws.
-        const model = opts.bedrock === "aws" ? undefined : await new LocalModel({ delayMs: opts.modelDelayMs ?? 40 }).start();
+        const model =
+            opts.bedrock === "aws" ? undefined : await new LocalModel({ delayMs: opts.modelDelayMs ?? 40 }).start();
         if (model) cleanups.push(() => model.stop());
         const relayCreds = randomCredentials("relay role (appsync:EventPublish on the chat namespace)");
         const invokerCreds = randomCredentials("invoker role");
@@ -64,8 +67,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
             : await realAwsEnvironment([relayCreds, invokerCreds], opts.awsTarget);
         const fnEnv = (fn: typeof stack.relay, creds: KnownCredentials, extra: Record<string, string> = {}) => ({
             ...fn.environment,
-            AWS_REGION: region, AWS_DEFAULT_REGION: region,
-            AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
+            AWS_REGION: region,
+            AWS_DEFAULT_REGION: region,
+            AWS_ACCESS_KEY_ID: creds.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+            ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
             AWS_LAMBDA_FUNCTION_NAME: fn.name,
             SANDBOX_FUNCTION_TIMEOUT_MS: String(fn.timeoutSeconds * 1000),
             ...awsEnv,
@@ -76,26 +82,51 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         const relayEnv = fnEnv(stack.relay, relayCreds, { APPSYNC_HTTP_ENDPOINT: eventsHttp });
         const relay = new FunctionPool(n => new WarmFunction(`relay#${n}`, relayDir, relayEnv, log));
         cleanups.push(() => relay.stop());
-        const invokerDir = stack.invoker && await stack.unpack(stack.invoker);
+        const invokerDir = stack.invoker && (await stack.unpack(stack.invoker));
         if (invokerDir) removeAtStop(invokerDir);
         const invokerEnv = stack.invoker && fnEnv(stack.invoker, invokerCreds);
-        const invoker = invokerDir && invokerEnv ? new FunctionPool(n => new WarmFunction(`invoker#${n}`, invokerDir, invokerEnv, log)) : undefined;
+        const invoker =
+            invokerDir && invokerEnv
+                ? new FunctionPool(n => new WarmFunction(`invoker#${n}`, invokerDir, invokerEnv, log))
+                : undefined;
         if (invoker) cleanups.push(() => invoker.stop());
         await Promise.all([relay.start(), invoker?.start()]);
 
-        const issuer = await new TokenIssuer(region, stack.outputs.chatUserPoolId as string, stack.outputs.chatUserPoolClientId as string, stack.tokenValiditySeconds).init();
+        const issuer = await new TokenIssuer(
+            region,
+            stack.outputs.chatUserPoolId as string,
+            stack.outputs.chatUserPoolClientId as string,
+            stack.tokenValiditySeconds,
+        ).init();
         const pool = new UserPool(issuer, users);
         const events = new EventsApi({
-            namespace: stack.outputs.chatNamespace as string, region, httpEndpoint: eventsHttp, issuer,
-            publishers: [relayCreds, ...(opts.publishers ?? []).map((c, i) => ({ ...c, principal: `publisher ${i + 1} (SandboxOptions.publishers)` }))], faults: { redeliver: (opts.faults ?? []).includes("redeliver") }, log,
+            namespace: stack.outputs.chatNamespace as string,
+            region,
+            httpEndpoint: eventsHttp,
+            issuer,
+            publishers: [
+                relayCreds,
+                ...(opts.publishers ?? []).map((c, i) => ({
+                    ...c,
+                    principal: `publisher ${i + 1} (SandboxOptions.publishers)`,
+                })),
+            ],
+            faults: { redeliver: (opts.faults ?? []).includes("redeliver") },
+            log,
         });
         cleanups.push(() => events.close());
         const rest = new RestApi({
-            schema: stack.schema, template: stack.template, allowedOrigins: stack.allowedOrigins, preflight: stack.preflight,
-            throttling: stack.throttling, issuer, log,
-            invoke: (event, requestId) => void relay.invoke(event, requestId).then(r => {
-                if (!r.ok) log(`relay: ${requestId} failed: ${r.errorType}: ${r.errorMessage}`);
-            }),
+            schema: stack.schema,
+            template: stack.template,
+            allowedOrigins: stack.allowedOrigins,
+            preflight: stack.preflight,
+            throttling: stack.throttling,
+            issuer,
+            log,
+            invoke: (event, requestId) =>
+                void relay.invoke(event, requestId).then(r => {
+                    if (!r.ok) log(`relay: ${requestId} failed: ${r.errorType}: ${r.errorMessage}`);
+                }),
         });
 
         const outputsFor = (base: string): SandboxOutputs => ({
@@ -126,37 +157,70 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         server.onRequest = async (req, res, secure) => {
             const url = new URL(req.url ?? "/", http);
             const body = await readBody(req);
-            const json = (status: number, v: unknown, headers: Record<string, string> = {}) => { res.writeHead(status, { "content-type": "application/json", ...headers }); res.end(JSON.stringify(v)); };
+            const json = (status: number, v: unknown, headers: Record<string, string> = {}) => {
+                res.writeHead(status, { "content-type": "application/json", ...headers });
+                res.end(JSON.stringify(v));
+            };
             if (url.pathname === restPath) return rest.handle(req, res, body);
             if (url.pathname === "/event" && req.method === "POST") return events.httpPublish(req, res, body);
             if (url.pathname === "/cognito/" || url.pathname === "/cognito") {
                 // Cognito's endpoint answers CORS for any origin (the page may be served elsewhere).
-                const cors = { "access-control-allow-origin": "*", "access-control-allow-headers": "content-type,x-amz-target,x-amz-user-agent,cache-control", "access-control-allow-methods": "POST" };
-                if (req.method === "OPTIONS") { res.writeHead(204, cors); return res.end(); }
+                const cors = {
+                    "access-control-allow-origin": "*",
+                    "access-control-allow-headers": "content-type,x-amz-target,x-amz-user-agent,cache-control",
+                    "access-control-allow-methods": "POST",
+                };
+                if (req.method === "OPTIONS") {
+                    res.writeHead(204, cors);
+                    return res.end();
+                }
                 for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
                 return serveCognito(pool, req, res, body);
             }
             if (url.pathname === `/${issuer.poolId}/.well-known/jwks.json`) return json(200, issuer.jwks);
             if (url.pathname === "/_sandbox/token" && req.method === "POST") {
                 let email = "";
-                try { email = JSON.parse(body || "{}").email ?? ""; } catch { /* answered below */ }
+                try {
+                    email = JSON.parse(body || "{}").email ?? "";
+                } catch {
+                    /* answered below */
+                }
                 if (!email) return json(400, { message: 'POST {"email": "<a sandbox user>"}' });
-                try { return json(200, await pool.tokensFor(email)); } catch (e) { return json(404, { message: (e as Error).message }); }
+                try {
+                    return json(200, await pool.tokensFor(email));
+                } catch (e) {
+                    return json(404, { message: (e as Error).message });
+                }
             }
             if (url.pathname === "/_sandbox/invoke" && req.method === "POST") {
                 let input: unknown;
-                try { input = JSON.parse(body || "{}"); } catch { return json(400, { message: "the body is not JSON" }); }
+                try {
+                    input = JSON.parse(body || "{}");
+                } catch {
+                    return json(400, { message: "the body is not JSON" });
+                }
                 if (url.searchParams.has("stateMachine")) {
-                    if (!stack.stateMachine) return json(404, { message: "bedrock-bridge:stepFunctions is not enabled on the caller stack" });
+                    if (!stack.stateMachine)
+                        return json(404, {
+                            message: "bedrock-bridge:stepFunctions is not enabled on the caller stack",
+                        });
                     // The definition names the example stack's role ARNs: it runs against the local model only.
-                    if (!model) return json(501, { message: "the state machine runs against the local model only (not with --bedrock aws)" });
+                    if (!model)
+                        return json(501, {
+                            message: "the state machine runs against the local model only (not with --bedrock aws)",
+                        });
                     return json(200, await runStateMachine(stack.stateMachine, input, awsEnv, region, invokerCreds));
                 }
-                if (!invoker) return json(404, { message: "bedrock-bridge:invoker is not enabled on the caller stack" });
+                if (!invoker)
+                    return json(404, { message: "bedrock-bridge:invoker is not enabled on the caller stack" });
                 const r = await invoker.invoke(input);
-                return json(r.ok ? 200 : 500, r.ok ? r.value : { errorType: r.errorType, errorMessage: r.errorMessage });
+                return json(
+                    r.ok ? 200 : 500,
+                    r.ok ? r.value : { errorType: r.errorType, errorMessage: r.errorMessage },
+                );
             }
-            if (url.pathname === "/config.json") return json(200, outputsFor(secure ? https : http), { "cache-control": "no-store" });
+            if (url.pathname === "/config.json")
+                return json(200, outputsFor(secure ? https : http), { "cache-control": "no-store" });
             if (req.method === "GET" && !secure) {
                 // The page needs https: its realtime socket is wss:// to this same origin (see index.ts).
                 res.writeHead(302, { location: `${https}${url.pathname}${url.search}` });
@@ -175,7 +239,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
             outputs,
             caCert: tls.cert,
             users,
-            token: (email: string, o?: { validitySeconds?: number }): Promise<SandboxTokens> => pool.tokensFor(email, o?.validitySeconds),
+            token: (email: string, o?: { validitySeconds?: number }): Promise<SandboxTokens> =>
+                pool.tokensFor(email, o?.validitySeconds),
             published: () => events.published.map(p => ({ channel: p.channel, events: [...p.events] })),
             modelRequests: () => model?.bedrock.requests.length ?? 0,
             lastModelRequest: () => model?.bedrock.requests.at(-1)?.body,
@@ -196,7 +261,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 function checkAwsTarget(target: SandboxOptions["awsTarget"]): string {
     const arn = /^arn:aws[\w-]*:iam::(\d{12}):role\/.+$/.exec(target?.roleArn ?? "");
     if (!target || !arn || !target.region || !target.modelId) {
-        throw new Error("--bedrock aws needs --bedrock-role-arn <the Bedrock stack's roleArn output, arn:aws:iam::<account>:role/...>, --bedrock-region <region> and --model <model id>");
+        throw new Error(
+            "--bedrock aws needs --bedrock-role-arn <the Bedrock stack's roleArn output, arn:aws:iam::<account>:role/...>, --bedrock-region <region> and --model <model id>",
+        );
     }
     return arn[1];
 }
@@ -205,7 +272,10 @@ function checkAwsTarget(target: SandboxOptions["awsTarget"]): string {
  * --bedrock aws: the credentials of this shell (resolved once) reach real STS and Bedrock; publishing stays
  * local. The functions get the real role as their only target (the example stack's role ARNs are placeholders).
  */
-async function realAwsEnvironment(roles: KnownCredentials[], given: SandboxOptions["awsTarget"]): Promise<Record<string, string>> {
+async function realAwsEnvironment(
+    roles: KnownCredentials[],
+    given: SandboxOptions["awsTarget"],
+): Promise<Record<string, string>> {
     const account = checkAwsTarget(given);
     const target = given!;
     const { defaultProvider } = require("@aws-sdk/credential-provider-node");
@@ -213,11 +283,30 @@ async function realAwsEnvironment(roles: KnownCredentials[], given: SandboxOptio
     try {
         creds = await defaultProvider()();
     } catch (e) {
-        throw new Error(`--bedrock aws needs AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID...): ${(e as Error).message}`);
+        throw new Error(
+            `--bedrock aws needs AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID...): ${(e as Error).message}`,
+        );
     }
     // The functions run with these credentials; the relay signs its AppSync publishes with them too, so the
     // sandbox accepts them for publishing (they never leave this machine: publishing is local).
-    for (const r of roles) Object.assign(r, { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken ?? "" });
-    const targets = [{ roleArn: target.roleArn, region: target.region, accountId: account, models: [target.modelId], ...(target.externalId ? { externalId: target.externalId } : {}) }];
-    return { BEDROCK_TARGETS: JSON.stringify(targets), CHAT_MODEL_ID: target.modelId, DEFAULT_MODEL_ID: target.modelId };
+    for (const r of roles)
+        Object.assign(r, {
+            accessKeyId: creds.accessKeyId,
+            secretAccessKey: creds.secretAccessKey,
+            sessionToken: creds.sessionToken ?? "",
+        });
+    const targets = [
+        {
+            roleArn: target.roleArn,
+            region: target.region,
+            accountId: account,
+            models: [target.modelId],
+            ...(target.externalId ? { externalId: target.externalId } : {}),
+        },
+    ];
+    return {
+        BEDROCK_TARGETS: JSON.stringify(targets),
+        CHAT_MODEL_ID: target.modelId,
+        DEFAULT_MODEL_ID: target.modelId,
+    };
 }

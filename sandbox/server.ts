@@ -21,16 +21,25 @@ export async function loadOrCreateCertificate(dir: string): Promise<Certificate>
     if (fs.existsSync(keyFile) && fs.existsSync(certFile)) {
         const cert = fs.readFileSync(certFile, "utf8");
         const x = new (require("crypto").X509Certificate)(cert);
-        if (new Date(x.validTo).getTime() > Date.now() + 86400_000) return { key: fs.readFileSync(keyFile, "utf8"), cert, certFile };
+        if (new Date(x.validTo).getTime() > Date.now() + 86400_000)
+            return { key: fs.readFileSync(keyFile, "utf8"), cert, certFile };
     }
     const selfsigned = require("selfsigned");
     const pems = await selfsigned.generate([{ name: "commonName", value: "bedrock-bridge sandbox (127.0.0.1)" }], {
-        days: 365, keySize: 2048, algorithm: "sha256",
+        days: 365,
+        keySize: 2048,
+        algorithm: "sha256",
         extensions: [
             { name: "basicConstraints", cA: false },
             { name: "keyUsage", digitalSignature: true, keyEncipherment: true },
             { name: "extKeyUsage", serverAuth: true },
-            { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] },
+            {
+                name: "subjectAltName",
+                altNames: [
+                    { type: 7, ip: "127.0.0.1" },
+                    { type: 2, value: "localhost" },
+                ],
+            },
         ],
     });
     fs.writeFileSync(keyFile, pems.private, { mode: 0o600 });
@@ -38,11 +47,18 @@ export async function loadOrCreateCertificate(dir: string): Promise<Certificate>
     return { key: pems.private, cert: pems.cert, certFile };
 }
 
-export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, secure: boolean) => Promise<unknown> | void;
+export type RequestHandler = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    secure: boolean,
+) => Promise<unknown> | void;
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export class DualServer {
-    onRequest: RequestHandler = (_q, res) => { res.writeHead(503); res.end(); };
+    onRequest: RequestHandler = (_q, res) => {
+        res.writeHead(503);
+        res.end();
+    };
     onUpgrade: UpgradeHandler = (_q, s) => s.destroy();
     private readonly plain: http.Server;
     private readonly secure: https.Server;
@@ -58,7 +74,8 @@ export class DualServer {
         };
         this.plain = http.createServer(handle(false));
         this.secure = https.createServer({ key: cert.key, cert: cert.cert }, handle(true));
-        for (const s of [this.plain, this.secure]) s.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+        for (const s of [this.plain, this.secure])
+            s.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
         this.front = net.createServer(socket => {
             this.sockets.add(socket);
             socket.on("close", () => this.sockets.delete(socket));
@@ -75,9 +92,15 @@ export class DualServer {
     /** Listens on 127.0.0.1 only (never another interface); returns the port. */
     async listen(port: number): Promise<number> {
         await new Promise<void>((resolve, reject) => {
-            this.front.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE"
-                ? new Error(`port ${port} on 127.0.0.1 is in use (another sandbox?): stop it, or pass --port <n> (0 picks a free port)`)
-                : e));
+            this.front.once("error", (e: NodeJS.ErrnoException) =>
+                reject(
+                    e.code === "EADDRINUSE"
+                        ? new Error(
+                              `port ${port} on 127.0.0.1 is in use (another sandbox?): stop it, or pass --port <n> (0 picks a free port)`,
+                          )
+                        : e,
+                ),
+            );
             this.front.listen(port, "127.0.0.1", () => resolve());
         });
         return (this.front.address() as net.AddressInfo).port;

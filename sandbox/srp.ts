@@ -5,7 +5,8 @@
 // BigInteger.toByteArray (a leading 00 when the top bit is set), as Cognito and Amplify both do.
 import * as crypto from "crypto";
 
-const N_HEX = "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
+const N_HEX =
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
     "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED" +
     "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F" +
     "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B" +
@@ -63,13 +64,36 @@ export function startSrp(srpA: string, verifier: bigint): SrpSession {
 }
 
 /** Checks PASSWORD_CLAIM_SIGNATURE against the key the server derives from A, b and the verifier. */
-export function verifySrp(s: SrpSession, verifier: bigint, poolName: string, userId: string, timestamp: string, signature: string): boolean {
+export function verifySrp(
+    s: SrpSession,
+    verifier: bigint,
+    poolName: string,
+    userId: string,
+    timestamp: string,
+    signature: string,
+): boolean {
     const u = big(hashHex(padHex(s.A) + padHex(s.B)));
     const S = modPow((s.A * modPow(verifier, u, N)) % N, s.b, N);
-    const prk = crypto.createHmac("sha256", Buffer.from(padHex(u), "hex")).update(Buffer.from(padHex(S), "hex")).digest();
-    const key = crypto.createHmac("sha256", prk).update(Buffer.concat([Buffer.from("Caldera Derived Key"), Buffer.from([1])])).digest().subarray(0, 16);
-    const expected = crypto.createHmac("sha256", key)
-        .update(Buffer.concat([Buffer.from(poolName), Buffer.from(userId), Buffer.from(s.secretBlock, "base64"), Buffer.from(timestamp)])).digest();
+    const prk = crypto
+        .createHmac("sha256", Buffer.from(padHex(u), "hex"))
+        .update(Buffer.from(padHex(S), "hex"))
+        .digest();
+    const key = crypto
+        .createHmac("sha256", prk)
+        .update(Buffer.concat([Buffer.from("Caldera Derived Key"), Buffer.from([1])]))
+        .digest()
+        .subarray(0, 16);
+    const expected = crypto
+        .createHmac("sha256", key)
+        .update(
+            Buffer.concat([
+                Buffer.from(poolName),
+                Buffer.from(userId),
+                Buffer.from(s.secretBlock, "base64"),
+                Buffer.from(timestamp),
+            ]),
+        )
+        .digest();
     const given = Buffer.from(signature, "base64");
     return given.length === expected.length && crypto.timingSafeEqual(given, expected);
 }

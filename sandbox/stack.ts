@@ -35,13 +35,19 @@ export interface DeployedPieces {
 const unquote = (v: string) => v.replace(/^'|'$/g, "");
 
 function fn(record: ResourceRecord): DeployedFunction {
-    return { name: record.state.name ?? record.name, record, environment: { ...(record.inputs.environment?.variables ?? {}) }, timeoutSeconds: record.inputs.timeout ?? 3 };
+    return {
+        name: record.state.name ?? record.name,
+        record,
+        environment: { ...(record.inputs.environment?.variables ?? {}) },
+        timeoutSeconds: record.inputs.timeout ?? 3,
+    };
 }
 
 /** The sandbox's page origin stands in for any port when the stack runs (the origin list is the sandbox's own). */
 const SANDBOX_ORIGIN = "https://127.0.0.1";
 
-let memo: { key: string; pieces: Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> } | undefined;
+let memo:
+    { key: string; pieces: Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> } | undefined;
 
 /**
  * Runs Pulumi.bedrock.yaml and Pulumi.caller.yaml under mocks (the sandbox's origin added to chat.allowedOrigins)
@@ -52,7 +58,10 @@ export async function deployedPieces(sandboxOrigins: string[]): Promise<Deployed
     const key = JSON.stringify([readStackConfig("caller"), readStackConfig("bedrock")]);
     if (memo?.key !== key) memo = { key, pieces: runPieces() };
     const { configOrigins, ...pieces } = await memo.pieces;
-    return { ...pieces, allowedOrigins: [...sandboxOrigins, ...configOrigins.filter(o => !sandboxOrigins.includes(o))] };
+    return {
+        ...pieces,
+        allowedOrigins: [...sandboxOrigins, ...configOrigins.filter(o => !sandboxOrigins.includes(o))],
+    };
 }
 
 async function runPieces(): Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> {
@@ -60,10 +69,16 @@ async function runPieces(): Promise<Omit<DeployedPieces, "allowedOrigins"> & { c
     const chat = base ? JSON.parse(base) : {};
     const configOrigins: string[] = chat.allowedOrigins ?? [];
     const bedrock = await runBedrock();
-    const caller = await runCaller(bedrock, { "bedrock-bridge:chat": { ...chat, allowedOrigins: [SANDBOX_ORIGIN, ...configOrigins] } });
-    if (!caller.outputs.chatRestEndpoint) throw new Error("Pulumi.caller.yaml has no bedrock-bridge:chat (or enabled: false): the sandbox runs the chat backend, set it as the example stack does");
+    const caller = await runCaller(bedrock, {
+        "bedrock-bridge:chat": { ...chat, allowedOrigins: [SANDBOX_ORIGIN, ...configOrigins] },
+    });
+    if (!caller.outputs.chatRestEndpoint)
+        throw new Error(
+            "Pulumi.caller.yaml has no bedrock-bridge:chat (or enabled: false): the sandbox runs the chat backend, set it as the example stack does",
+        );
     const r = (type: string, name?: string) => one(caller, type, name);
-    const options = r("aws:apigateway/integrationResponse:IntegrationResponse", "chat-options-200").inputs.responseParameters;
+    const options = r("aws:apigateway/integrationResponse:IntegrationResponse", "chat-options-200").inputs
+        .responseParameters;
     const settings = r("aws:apigateway/methodSettings:MethodSettings").inputs.settings;
     const client = r("aws:cognito/userPoolClient:UserPoolClient").inputs;
     const unit = client.tokenValidityUnits?.idToken ?? "hours";
@@ -73,7 +88,9 @@ async function runPieces(): Promise<Omit<DeployedPieces, "allowedOrigins"> & { c
     return {
         outputs: caller.outputs,
         schema: r("aws:apigateway/model:Model").inputs.schema,
-        template: r("aws:apigateway/integration:Integration", "chat-post-integration").inputs.requestTemplates["application/json"],
+        template: r("aws:apigateway/integration:Integration", "chat-post-integration").inputs.requestTemplates[
+            "application/json"
+        ],
         configOrigins,
         preflight: {
             headers: unquote(options["method.response.header.Access-Control-Allow-Headers"]),

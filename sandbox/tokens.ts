@@ -16,7 +16,14 @@ export interface IssuedTokens {
     expiresIn: number;
 }
 
-export type Claims = JWTPayload & { sub: string; token_use: "id" | "access"; email?: string; username?: string; "cognito:username"?: string; client_id?: string };
+export type Claims = JWTPayload & {
+    sub: string;
+    token_use: "id" | "access";
+    email?: string;
+    username?: string;
+    "cognito:username"?: string;
+    client_id?: string;
+};
 
 export class TokenIssuer {
     readonly issuer: string;
@@ -27,7 +34,12 @@ export class TokenIssuer {
     /** Access tokens signed out by GlobalSignOut (by origin_jti): Cognito refuses them afterwards. */
     private readonly revoked = new Set<string>();
 
-    constructor(readonly region: string, readonly poolId: string, readonly clientId: string, readonly validitySeconds: number) {
+    constructor(
+        readonly region: string,
+        readonly poolId: string,
+        readonly clientId: string,
+        readonly validitySeconds: number,
+    ) {
         this.issuer = `https://cognito-idp.${region}.amazonaws.com/${poolId}`;
     }
 
@@ -40,16 +52,47 @@ export class TokenIssuer {
     }
 
     private sign(claims: Record<string, unknown>, now: number, validity: number): Promise<string> {
-        return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: this.kid })
-            .setIssuer(this.issuer).setIssuedAt(now).setExpirationTime(now + validity).setJti(crypto.randomUUID()).sign(this.privateKey);
+        return new SignJWT(claims)
+            .setProtectedHeader({ alg: "RS256", kid: this.kid })
+            .setIssuer(this.issuer)
+            .setIssuedAt(now)
+            .setExpirationTime(now + validity)
+            .setJti(crypto.randomUUID())
+            .sign(this.privateKey);
     }
 
     /** An id token and an access token as Cognito issues them after a sign-in (same origin_jti and event_id). */
-    async issue(user: PoolUser, originJti: string = crypto.randomUUID(), authTime = Math.floor(Date.now() / 1000), validity = this.validitySeconds): Promise<IssuedTokens & { originJti: string }> {
+    async issue(
+        user: PoolUser,
+        originJti: string = crypto.randomUUID(),
+        authTime = Math.floor(Date.now() / 1000),
+        validity = this.validitySeconds,
+    ): Promise<IssuedTokens & { originJti: string }> {
         const now = Math.floor(Date.now() / 1000);
         const common = { sub: user.sub, origin_jti: originJti, event_id: crypto.randomUUID(), auth_time: authTime };
-        const idToken = await this.sign({ ...common, aud: this.clientId, token_use: "id", email: user.email, email_verified: true, "cognito:username": user.sub }, now, validity);
-        const accessToken = await this.sign({ ...common, client_id: this.clientId, token_use: "access", scope: "aws.cognito.signin.user.admin", username: user.sub }, now, validity);
+        const idToken = await this.sign(
+            {
+                ...common,
+                aud: this.clientId,
+                token_use: "id",
+                email: user.email,
+                email_verified: true,
+                "cognito:username": user.sub,
+            },
+            now,
+            validity,
+        );
+        const accessToken = await this.sign(
+            {
+                ...common,
+                client_id: this.clientId,
+                token_use: "access",
+                scope: "aws.cognito.signin.user.admin",
+                username: user.sub,
+            },
+            now,
+            validity,
+        );
         return { idToken, accessToken, expiresIn: validity, originJti };
     }
 
@@ -65,9 +108,12 @@ export class TokenIssuer {
         const { payload } = await jwtVerify(token, this.verifySet, { issuer: this.issuer, algorithms: ["RS256"] });
         const claims = payload as Claims;
         if (!use.includes(claims.token_use)) throw new Error(`token_use ${claims.token_use} is not accepted here`);
-        if (claims.token_use === "id" && claims.aud !== this.clientId) throw new Error("audience is not this pool's app client");
-        if (claims.token_use === "access" && claims.client_id !== this.clientId) throw new Error("client_id is not this pool's app client");
-        if (typeof claims.origin_jti === "string" && this.revoked.has(claims.origin_jti)) throw new Error("token has been revoked");
+        if (claims.token_use === "id" && claims.aud !== this.clientId)
+            throw new Error("audience is not this pool's app client");
+        if (claims.token_use === "access" && claims.client_id !== this.clientId)
+            throw new Error("client_id is not this pool's app client");
+        if (typeof claims.origin_jti === "string" && this.revoked.has(claims.origin_jti))
+            throw new Error("token has been revoked");
         return claims;
     }
 }

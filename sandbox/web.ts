@@ -9,7 +9,11 @@ export function readBody(req: http.IncomingMessage, limit = 1024 * 1024): Promis
         let size = 0;
         req.on("data", (c: Buffer) => {
             size += c.length;
-            if (size > limit) { reject(new Error("request body too large")); req.destroy(); return; }
+            if (size > limit) {
+                reject(new Error("request body too large"));
+                req.destroy();
+                return;
+            }
             parts.push(c);
         });
         req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
@@ -18,24 +22,39 @@ export function readBody(req: http.IncomingMessage, limit = 1024 * 1024): Promis
 }
 
 const TYPES: Record<string, string> = {
-    ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-    ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".map": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".map": "application/json",
 };
 
 export function serveStatic(root: string, pathname: string, res: http.ServerResponse): void {
     const rel = decodeURIComponent(pathname).replace(/^\/+/, "") || "index.html";
     const file = path.resolve(root, rel);
-    if (!file.startsWith(path.resolve(root) + path.sep)) { res.writeHead(403); res.end(); return; }
+    if (!file.startsWith(path.resolve(root) + path.sep)) {
+        res.writeHead(403);
+        res.end();
+        return;
+    }
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
         if (rel === "index.html") {
             res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-            res.end(`<!doctype html><title>bedrock-bridge sandbox</title><p>The chat page is not built (${root} is missing). Build it (see docs/sandbox.md) and reload.</p>`);
+            res.end(
+                `<!doctype html><title>bedrock-bridge sandbox</title><p>The chat page is not built (${root} is missing). Build it (see docs/sandbox.md) and reload.</p>`,
+            );
             return;
         }
         res.writeHead(404, { "content-type": "text/plain" });
         res.end("not found");
         return;
     }
-    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
+    res.writeHead(200, {
+        "content-type": TYPES[path.extname(file)] ?? "application/octet-stream",
+        "cache-control": "no-cache",
+    });
     fs.createReadStream(file).pipe(res);
 }

@@ -8,9 +8,15 @@ describe("program: bedrock side", () => {
     it("builds the execution role and exports what the caller stack reads", async () => {
         const run = await runBedrock();
         assert.equal(run.outputs.side, "bedrock");
-        assert.match(run.outputs.roleArn, /^arn:aws:iam::222222222222:role\/bedrock-bridge-execution-bedrock-ap-northeast-1$/);
+        assert.match(
+            run.outputs.roleArn,
+            /^arn:aws:iam::222222222222:role\/bedrock-bridge-execution-bedrock-ap-northeast-1$/,
+        );
         assert.equal(run.outputs.region, "ap-northeast-1");
-        assert.deepEqual(run.outputs.allowedModelIds, ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0", "apac.anthropic.claude-sonnet-4-20250514-v1:0"]);
+        assert.deepEqual(run.outputs.allowedModelIds, [
+            "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "apac.anthropic.claude-sonnet-4-20250514-v1:0",
+        ]);
         assert.equal(byType(run, "aws:lambda/function:Function").length, 0, "the Bedrock side runs no functions");
     });
 
@@ -36,7 +42,9 @@ describe("program: caller side", () => {
 
     it("fails when defaultModelId is not allowed by the Bedrock stack", async () => {
         const bedrock = await runBedrock();
-        const msg = await configError(runCaller(bedrock, { "bedrock-bridge:defaultModelId": "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }));
+        const msg = await configError(
+            runCaller(bedrock, { "bedrock-bridge:defaultModelId": "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }),
+        );
         assert.match(msg, /bedrock-bridge:defaultModelId "us\.anthropic[^"]+" is not allowed/);
         assert.match(msg, /jp\.anthropic\.claude-sonnet-4-5/);
     });
@@ -51,12 +59,23 @@ describe("program: caller side", () => {
         // One failed output feeding several inputs: Pulumi's own serializer prefixes the same error once per awaiter.
         const { serializeProperties } = require("@pulumi/pulumi/runtime/rpc");
         const failing = (make: (m: string) => Error) => {
-            const out = pulumi.output(Promise.resolve("x")).apply((): string => { throw make('stack bedrock has no output "roleArn": deploy the Bedrock side first'); });
-            return Promise.all(["policy", "environment", "description"].map(k => serializeProperties("r", { [k]: out }).catch((e: Error) => e.message)));
+            const out = pulumi.output(Promise.resolve("x")).apply((): string => {
+                throw make('stack bedrock has no output "roleArn": deploy the Bedrock side first');
+            });
+            return Promise.all(
+                ["policy", "environment", "description"].map(k =>
+                    serializeProperties("r", { [k]: out }).catch((e: Error) => e.message),
+                ),
+            );
         };
         const plain = await failing(m => new pulumi.RunError(m));
-        assert.match(plain.at(-1)!, /^(error serializing property "\w+": ){2,}/, "what Pulumi does to a plain RunError");
-        for (const msg of await failing(previewError)) assert.equal(msg, 'stack bedrock has no output "roleArn": deploy the Bedrock side first');
+        assert.match(
+            plain.at(-1)!,
+            /^(error serializing property "\w+": ){2,}/,
+            "what Pulumi does to a plain RunError",
+        );
+        for (const msg of await failing(previewError))
+            assert.equal(msg, 'stack bedrock has no output "roleArn": deploy the Bedrock side first');
     });
 });
 
@@ -65,17 +84,53 @@ describe("config errors name the key", () => {
         ["missing side", { "bedrock-bridge:side": undefined }, /bedrock-bridge:side is required/],
         ["unknown side", { "bedrock-bridge:side": "both" }, /bedrock-bridge:side must be one of bedrock, caller/],
         ["missing allowedAccountIds", { "aws:allowedAccountIds": undefined }, /aws:allowedAccountIds is required/],
-        ["two accounts in allowedAccountIds", { "aws:allowedAccountIds": ["222222222222", "333333333333"] }, /aws:allowedAccountIds must list exactly one/],
+        [
+            "two accounts in allowedAccountIds",
+            { "aws:allowedAccountIds": ["222222222222", "333333333333"] },
+            /aws:allowedAccountIds must list exactly one/,
+        ],
         ["missing region", { "aws:region": undefined }, /aws:region is required/],
         ["no models", { "bedrock-bridge:models": [] }, /bedrock-bridge:models must not be empty/],
-        ["bad model id", { "bedrock-bridge:models": ["not a model"] }, /bedrock-bridge:models has invalid entries "not a model"/],
-        ["bad caller account", { "bedrock-bridge:callerAccountIds": ["1234"] }, /bedrock-bridge:callerAccountIds has invalid entries "1234"/],
-        ["own account as caller", { "bedrock-bridge:callerAccountIds": ["222222222222"] }, /contains this stack's own account/],
-        ["trusted ARN outside caller accounts", { "bedrock-bridge:trustedPrincipalArns": ["arn:aws:iam::333333333333:role/x"] }, /account 333333333333 is not in bedrock-bridge:callerAccountIds/],
-        ["bad role path", { "bedrock-bridge:callerRolePath": "bedrock-bridge" }, /bedrock-bridge:callerRolePath "bedrock-bridge" is not valid/],
-        ["caller key on the bedrock side", { "bedrock-bridge:bedrockStacks": ["bedrock"] }, /bedrock-bridge:bedrockStacks belongs to the caller side/],
-        ["session too long", { "bedrock-bridge:maxSessionDurationSeconds": "50000" }, /bedrock-bridge:maxSessionDurationSeconds must be a whole number from 3600 to 43200/],
-        ["retention not a CloudWatch value", { "bedrock-bridge:logRetentionDays": "10" }, /bedrock-bridge:logRetentionDays must be one of CloudWatch's values/],
+        [
+            "bad model id",
+            { "bedrock-bridge:models": ["not a model"] },
+            /bedrock-bridge:models has invalid entries "not a model"/,
+        ],
+        [
+            "bad caller account",
+            { "bedrock-bridge:callerAccountIds": ["1234"] },
+            /bedrock-bridge:callerAccountIds has invalid entries "1234"/,
+        ],
+        [
+            "own account as caller",
+            { "bedrock-bridge:callerAccountIds": ["222222222222"] },
+            /contains this stack's own account/,
+        ],
+        [
+            "trusted ARN outside caller accounts",
+            { "bedrock-bridge:trustedPrincipalArns": ["arn:aws:iam::333333333333:role/x"] },
+            /account 333333333333 is not in bedrock-bridge:callerAccountIds/,
+        ],
+        [
+            "bad role path",
+            { "bedrock-bridge:callerRolePath": "bedrock-bridge" },
+            /bedrock-bridge:callerRolePath "bedrock-bridge" is not valid/,
+        ],
+        [
+            "caller key on the bedrock side",
+            { "bedrock-bridge:bedrockStacks": ["bedrock"] },
+            /bedrock-bridge:bedrockStacks belongs to the caller side/,
+        ],
+        [
+            "session too long",
+            { "bedrock-bridge:maxSessionDurationSeconds": "50000" },
+            /bedrock-bridge:maxSessionDurationSeconds must be a whole number from 3600 to 43200/,
+        ],
+        [
+            "retention not a CloudWatch value",
+            { "bedrock-bridge:logRetentionDays": "10" },
+            /bedrock-bridge:logRetentionDays must be one of CloudWatch's values/,
+        ],
     ];
     for (const [what, overrides, expected] of cases) {
         it(`bedrock stack: ${what}`, async () => {
@@ -91,7 +146,9 @@ describe("config errors name the key", () => {
 
     it("caller stack: bedrock key on the caller side, missing bedrockStacks", async () => {
         const bedrock = await runBedrock();
-        const msg = await configError(runCaller(bedrock, { "bedrock-bridge:models": ["x.y"], "bedrock-bridge:bedrockStacks": undefined }));
+        const msg = await configError(
+            runCaller(bedrock, { "bedrock-bridge:models": ["x.y"], "bedrock-bridge:bedrockStacks": undefined }),
+        );
         assert.match(msg, /bedrock-bridge:models belongs to the bedrock side/);
         assert.match(msg, /bedrock-bridge:bedrockStacks is required/);
     });
@@ -104,16 +161,27 @@ describe("config errors name the key", () => {
 
     it("caller stack: one output-token bound (64,000) for every maxTokens, and defaults within their limits", async () => {
         const bedrock = await runBedrock();
-        const msg = await configError(runCaller(bedrock, {
-            "bedrock-bridge:invoker": { maxTokens: 9000 },
-            "bedrock-bridge:stepFunctions": { maxTokens: 100000 },
-            "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"], maxTokens: 64001 },
-        }));
-        assert.match(msg, /bedrock-bridge:invoker\.maxTokens \(9000\) is more than bedrock-bridge:invoker\.maxTokensLimit \(8192\): lower maxTokens or raise maxTokensLimit/);
-        assert.match(msg, /bedrock-bridge:stepFunctions\.maxTokens is not valid .*maxTokens: 1\.\.64000, maxTokensLimit: 1\.\.64000.*got 100000/);
+        const msg = await configError(
+            runCaller(bedrock, {
+                "bedrock-bridge:invoker": { maxTokens: 9000 },
+                "bedrock-bridge:stepFunctions": { maxTokens: 100000 },
+                "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"], maxTokens: 64001 },
+            }),
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:invoker\.maxTokens \(9000\) is more than bedrock-bridge:invoker\.maxTokensLimit \(8192\): lower maxTokens or raise maxTokensLimit/,
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:stepFunctions\.maxTokens is not valid .*maxTokens: 1\.\.64000, maxTokensLimit: 1\.\.64000.*got 100000/,
+        );
         assert.doesNotMatch(msg, /\(100000\) is more than/, "one message per mistake");
         assert.match(msg, /bedrock-bridge:chat\.maxTokens must be a whole number from 1 to 64000/);
-        const ok = await runCaller(bedrock, { "bedrock-bridge:invoker": { maxTokens: 9000, maxTokensLimit: 64000 }, "bedrock-bridge:stepFunctions": { maxTokensLimit: 16000 } });
+        const ok = await runCaller(bedrock, {
+            "bedrock-bridge:invoker": { maxTokens: 9000, maxTokensLimit: 64000 },
+            "bedrock-bridge:stepFunctions": { maxTokensLimit: 16000 },
+        });
         const fnEnv = one(ok, "aws:lambda/function:Function", "invoker").inputs.environment.variables;
         assert.deepEqual([fnEnv.MAX_TOKENS, fnEnv.MAX_TOKENS_LIMIT], ["9000", "64000"]);
         const definition = JSON.parse(one(ok, "aws:sfn/stateMachine:StateMachine").inputs.definition);
@@ -134,7 +202,10 @@ describe("CrossAccountBedrockAccess", () => {
 
     it("uses exact ARNs and an external id when configured", async () => {
         const arn = "arn:aws:iam::111111111111:role/bedrock-bridge/invoker";
-        const run = await runBedrock({ "bedrock-bridge:trustedPrincipalArns": [arn], "bedrock-bridge:externalId": "ext-123" });
+        const run = await runBedrock({
+            "bedrock-bridge:trustedPrincipalArns": [arn],
+            "bedrock-bridge:externalId": "ext-123",
+        });
         const s = json(one(run, "aws:iam/role:Role").inputs.assumeRolePolicy).Statement[0];
         assert.deepEqual(s.Condition.ArnLike["aws:PrincipalArn"], [arn]);
         assert.deepEqual(s.Condition.StringEquals, { "sts:ExternalId": "ext-123" });
@@ -143,11 +214,14 @@ describe("CrossAccountBedrockAccess", () => {
     it("allows each profile and its destination foundation models only through that profile", async () => {
         const run = await runBedrock();
         const doc = json(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
-        const jpArn = "arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
+        const jpArn =
+            "arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
         const profile = doc.Statement.find((s: any) => JSON.stringify(s.Resource) === JSON.stringify([jpArn]));
         assert.ok(profile, "a statement for the jp. profile ARN");
         assert.deepEqual(profile.Action, ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]);
-        const models = doc.Statement.find((s: any) => s.Condition?.StringEquals?.["bedrock:InferenceProfileArn"] === jpArn);
+        const models = doc.Statement.find(
+            (s: any) => s.Condition?.StringEquals?.["bedrock:InferenceProfileArn"] === jpArn,
+        );
         assert.deepEqual(models.Resource, [
             "arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
             "arn:aws:bedrock:ap-northeast-3::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
@@ -162,14 +236,22 @@ describe("CrossAccountBedrockAccess", () => {
     it("allows a plain model id in the stack's region only, and marketplace only on opt-in", async () => {
         const run = await runBedrock({ "bedrock-bridge:models": ["anthropic.claude-3-haiku-20240307-v1:0"] });
         const doc = json(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
-        assert.deepEqual(doc.Statement.map((s: any) => s.Resource), [["arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"]]);
-        const withMarket = await runBedrock({ "bedrock-bridge:models": ["anthropic.claude-3-haiku-20240307-v1:0"], "bedrock-bridge:allowMarketplace": "true" });
+        assert.deepEqual(
+            doc.Statement.map((s: any) => s.Resource),
+            [["arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"]],
+        );
+        const withMarket = await runBedrock({
+            "bedrock-bridge:models": ["anthropic.claude-3-haiku-20240307-v1:0"],
+            "bedrock-bridge:allowMarketplace": "true",
+        });
         const doc2 = json(one(withMarket, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
         assert.deepEqual(doc2.Statement[1].Action, ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"]);
     });
 
     it("fails with a clear message for a profile AWS does not know in the region", async () => {
-        const msg = await configError(runBedrock({ "bedrock-bridge:models": ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0"] }));
+        const msg = await configError(
+            runBedrock({ "bedrock-bridge:models": ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0"] }),
+        );
         assert.match(msg, /inference profile "eu\.anthropic\.claude-sonnet-4-5-20250929-v1:0" in ap-northeast-1/);
     });
 });

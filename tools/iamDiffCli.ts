@@ -4,7 +4,8 @@ import { iamDiff, Plan } from "./internal/iamDiff";
 
 function readPlan(file: string | undefined, which: string): Plan {
     if (!file) throw new Error(`usage: npm run iam-diff -- <base plan.json> <head plan.json> (missing ${which})`);
-    if (!fs.existsSync(file)) throw new Error(`${which} plan ${file} does not exist: run npm run synth -- <stack> on that revision first`);
+    if (!fs.existsSync(file))
+        throw new Error(`${which} plan ${file} does not exist: run npm run synth -- <stack> on that revision first`);
     return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 

@@ -37,7 +37,9 @@ export function referencedOutputs(name: string, dir = SYNTH_DIR): Record<string,
     const stack = name.split("/").pop()!;
     const file = planPath(stack, dir);
     if (!fs.existsSync(file)) {
-        throw new Error(`the caller stack references "${name}", but ${path.relative(ROOT, file)} does not exist: run \`npm run synth -- ${stack}\` first`);
+        throw new Error(
+            `the caller stack references "${name}", but ${path.relative(ROOT, file)} does not exist: run \`npm run synth -- ${stack}\` first`,
+        );
     }
     return (JSON.parse(fs.readFileSync(file, "utf8")) as Plan).outputs;
 }
@@ -61,10 +63,20 @@ export async function writePlan(run: StackRun, dir = SYNTH_DIR): Promise<Plan> {
             inputs.code = { archive: rel, ...size };
             outputs.code = inputs.code;
         }
-        resources.push({ type: r.type, name: r.name, urn: r.urn, id: r.id, inputs, ...(r.secretInputs.length ? { secretInputs: r.secretInputs } : {}), outputs });
+        resources.push({
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            id: r.id,
+            inputs,
+            ...(r.secretInputs.length ? { secretInputs: r.secretInputs } : {}),
+            outputs,
+        });
     }
     // Secret outputs (API key secrets, say) never reach the plan file or the summary, as in `pulumi stack output`.
-    const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs?.includes(k) ? "[secret]" : v]));
+    const outputs = Object.fromEntries(
+        Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs?.includes(k) ? "[secret]" : v]),
+    );
     const plan: Plan = { stack: run.stack, project: run.project, resources, outputs, invokes: run.invokes ?? [] };
     fs.writeFileSync(planPath(run.stack, dir), JSON.stringify(plan, null, 2) + "\n");
     return plan;
@@ -84,16 +96,24 @@ export function summarize(plan: Plan): string {
     const docs: [string, string][] = [];
     for (const r of plan.resources) {
         if (r.inputs.assumeRolePolicy) docs.push([`${r.name} (trust)`, r.inputs.assumeRolePolicy]);
-        if (/^aws:iam\/(rolePolicy|userPolicy|policy):/.test(r.type) && r.inputs.policy) docs.push([`${r.name} (${r.type.split("/")[1].split(":")[0]})`, r.inputs.policy]);
+        if (/^aws:iam\/(rolePolicy|userPolicy|policy):/.test(r.type) && r.inputs.policy)
+            docs.push([`${r.name} (${r.type.split("/")[1].split(":")[0]})`, r.inputs.policy]);
     }
     for (const [label, doc] of docs) {
         lines.push(`  ${label}`);
         let parsed: any;
-        try { parsed = typeof doc === "string" ? JSON.parse(doc) : doc; } catch { lines.push("    (not JSON)"); continue; }
+        try {
+            parsed = typeof doc === "string" ? JSON.parse(doc) : doc;
+        } catch {
+            lines.push("    (not JSON)");
+            continue;
+        }
         for (const s of asList(parsed.Statement)) {
             const who = s.Principal ? ` principal=${JSON.stringify(s.Principal)}` : "";
             const cond = s.Condition ? ` if ${JSON.stringify(s.Condition)}` : "";
-            lines.push(`    ${s.Effect} ${asList(s.Action).join(",")} on ${asList(s.Resource).join(",") || "-"}${who}${cond}`);
+            lines.push(
+                `    ${s.Effect} ${asList(s.Action).join(",")} on ${asList(s.Resource).join(",") || "-"}${who}${cond}`,
+            );
         }
     }
     lines.push("", "outputs:");
@@ -101,7 +121,10 @@ export function summarize(plan: Plan): string {
     const lambdas = plan.resources.filter(r => r.inputs.code?.archive);
     if (lambdas.length) {
         lines.push("", "Lambda packages:");
-        for (const l of lambdas) lines.push(`  ${l.name}: .synth/${plan.stack}/${l.inputs.code.archive} (${l.inputs.code.files} files, ${(l.inputs.code.bytes / 1024).toFixed(1)} KiB)`);
+        for (const l of lambdas)
+            lines.push(
+                `  ${l.name}: .synth/${plan.stack}/${l.inputs.code.archive} (${l.inputs.code.files} files, ${(l.inputs.code.bytes / 1024).toFixed(1)} KiB)`,
+            );
     }
     return lines.join("\n");
 }

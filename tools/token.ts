@@ -56,7 +56,14 @@ export function parseArgs(argv: string[]): TokenArgs {
         else if (arg === "--plan") a.plan = value(i++, arg);
         else if (arg === "--duration") {
             a.durationSeconds = Number(value(i++, arg));
-            if (!Number.isInteger(a.durationSeconds) || a.durationSeconds < 900 || a.durationSeconds > SHORT_TERM_KEY_MAX_SECONDS) fail(`--duration must be whole seconds from 900 to ${SHORT_TERM_KEY_MAX_SECONDS} (a short-term key lives at most 12 hours)`);
+            if (
+                !Number.isInteger(a.durationSeconds) ||
+                a.durationSeconds < 900 ||
+                a.durationSeconds > SHORT_TERM_KEY_MAX_SECONDS
+            )
+                fail(
+                    `--duration must be whole seconds from 900 to ${SHORT_TERM_KEY_MAX_SECONDS} (a short-term key lives at most 12 hours)`,
+                );
         } else if (arg === "--check" || arg === "--verify") {
             a[arg === "--check" ? "check" : "verify"] = true;
             if (argv[i + 1] && !argv[i + 1].startsWith("--")) a.modelId = argv[++i];
@@ -79,21 +86,39 @@ export interface Target {
 /** Role, region and models from the flags, else from the stack's synthesized plan. */
 export function resolveTarget(a: TokenArgs, root = path.join(__dirname, "..")): Target {
     const file = a.plan ?? path.join(root, ".synth", a.stack, "plan.json");
-    const outputs: Record<string, any> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")).outputs ?? {} : {};
+    const outputs: Record<string, any> = fs.existsSync(file)
+        ? (JSON.parse(fs.readFileSync(file, "utf8")).outputs ?? {})
+        : {};
     const roleArn = a.roleArn ?? outputs.roleArn;
     const region = a.region ?? outputs.region;
     if (!roleArn || !region) {
-        fail(`no role ARN and region for stack "${a.stack}": ${path.relative(process.cwd(), file)} ${fs.existsSync(file) ? "has no roleArn/region outputs (is it the Bedrock stack?)" : "does not exist"}. ` +
-            `Pass --role-arn "$(pulumi stack output roleArn -s ${a.stack})" --region "$(pulumi stack output region -s ${a.stack})", or run npm run synth -- ${a.stack}.`);
+        fail(
+            `no role ARN and region for stack "${a.stack}": ${path.relative(process.cwd(), file)} ${fs.existsSync(file) ? "has no roleArn/region outputs (is it the Bedrock stack?)" : "does not exist"}. ` +
+                `Pass --role-arn "$(pulumi stack output roleArn -s ${a.stack})" --region "$(pulumi stack output region -s ${a.stack})", or run npm run synth -- ${a.stack}.`,
+        );
     }
     if (!/^arn:aws[\w-]*:iam::\d{12}:role\//.test(roleArn)) fail(`--role-arn "${roleArn}" is not a role ARN`);
     // A synthesized plan holds a placeholder, not the secret external id.
-    const ext = a.externalId ?? (typeof outputs.externalId === "string" && !outputs.externalId.startsWith("[secret") ? outputs.externalId : undefined);
-    return { roleArn, region, externalId: ext, models: a.modelId ? [a.modelId] : outputs.allowedModelIds ?? [] };
+    const ext =
+        a.externalId ??
+        (typeof outputs.externalId === "string" && !outputs.externalId.startsWith("[secret")
+            ? outputs.externalId
+            : undefined);
+    return { roleArn, region, externalId: ext, models: a.modelId ? [a.modelId] : (outputs.allowedModelIds ?? []) };
 }
 
 /** Failures to reach a service at all (DNS, refused or dropped connections, timeouts): nothing was refused. */
-const NETWORK_CODES = ["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "ECONNABORTED"];
+const NETWORK_CODES = [
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "EPIPE",
+    "ECONNABORTED",
+];
 export function isNetworkError(e: any): boolean {
     for (let cur = e, depth = 0; cur && depth < 4; cur = cur.cause, depth++) {
         if (NETWORK_CODES.includes(String(cur.code ?? cur.errno ?? "")) || cur.name === "TimeoutError") return true;
@@ -106,17 +131,24 @@ export function stsError(e: any, t: Target, who?: string): never {
     const name = String(e?.name ?? "");
     if (isNetworkError(e)) {
         const code = e?.code ?? e?.cause?.code ?? name;
-        const endpoint = process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL ?? `https://sts.${t.region}.amazonaws.com`;
-        fail(`could not reach STS at ${endpoint} (${code}): nothing was refused, the request did not get through. Check the network, DNS, a proxy (HTTPS_PROXY) or VPC endpoint, and AWS_ENDPOINT_URL_STS, then try again.`);
+        const endpoint =
+            process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL ?? `https://sts.${t.region}.amazonaws.com`;
+        fail(
+            `could not reach STS at ${endpoint} (${code}): nothing was refused, the request did not get through. Check the network, DNS, a proxy (HTTPS_PROXY) or VPC endpoint, and AWS_ENDPOINT_URL_STS, then try again.`,
+        );
     }
     if (name === "CredentialsProviderError" || /Could not load credentials/i.test(String(e?.message))) {
         fail("no AWS credentials found in the caller account: set AWS_PROFILE (or run aws sso login) and try again");
     }
     if (name === "AccessDenied") {
-        fail(`${who ?? "your credentials"} may not assume ${t.roleArn}: the Bedrock stack trusts only roles under its bedrock-bridge:callerRolePath in bedrock-bridge:callerAccountIds (or its trustedPrincipalArns)${t.externalId ? "" : ", and an external id if it set one (--external-id)"}. Use such a role.`);
+        fail(
+            `${who ?? "your credentials"} may not assume ${t.roleArn}: the Bedrock stack trusts only roles under its bedrock-bridge:callerRolePath in bedrock-bridge:callerAccountIds (or its trustedPrincipalArns)${t.externalId ? "" : ", and an external id if it set one (--external-id)"}. Use such a role.`,
+        );
     }
     if (name === "ValidationError" && /DurationSeconds/i.test(String(e?.message))) {
-        fail(`the role allows shorter sessions than --duration asks for: lower --duration, or raise bedrock-bridge:maxSessionDurationSeconds in the Bedrock stack`);
+        fail(
+            `the role allows shorter sessions than --duration asks for: lower --duration, or raise bedrock-bridge:maxSessionDurationSeconds in the Bedrock stack`,
+        );
     }
     fail(`STS refused AssumeRole on ${t.roleArn}: ${name}`);
 }
@@ -126,35 +158,67 @@ export async function assumeAndMint(t: Target, durationSeconds: number): Promise
     const user = os.userInfo().username;
     let out;
     try {
-        out = await sts.send(new AssumeRoleCommand({
-            RoleArn: t.roleArn,
-            // Names the person in the Bedrock account's CloudTrail (userIdentity.arn of every call with this key).
-            RoleSessionName: sessionNameFor(user, "bb-token"),
-            ExternalId: t.externalId,
-            DurationSeconds: durationSeconds,
-        }));
+        out = await sts.send(
+            new AssumeRoleCommand({
+                RoleArn: t.roleArn,
+                // Names the person in the Bedrock account's CloudTrail (userIdentity.arn of every call with this key).
+                RoleSessionName: sessionNameFor(user, "bb-token"),
+                ExternalId: t.externalId,
+                DurationSeconds: durationSeconds,
+            }),
+        );
     } catch (e) {
         // Who was refused, for the message; pointless (and slow) when STS cannot be reached at all.
-        const who = isNetworkError(e) ? undefined : await sts.send(new GetCallerIdentityCommand({})).then(r => r.Arn, () => undefined);
+        const who = isNetworkError(e)
+            ? undefined
+            : await sts.send(new GetCallerIdentityCommand({})).then(
+                  r => r.Arn,
+                  () => undefined,
+              );
         stsError(e, t, who);
     }
     const c = out.Credentials!;
-    return mintShortTermKey({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken!, expiration: new Date(c.Expiration!) }, t.region);
+    return mintShortTermKey(
+        {
+            accessKeyId: c.AccessKeyId!,
+            secretAccessKey: c.SecretAccessKey!,
+            sessionToken: c.SessionToken!,
+            expiration: new Date(c.Expiration!),
+        },
+        t.region,
+    );
 }
 
 /** One tiny Converse with the key; Bedrock's key errors come back as clear messages naming the key type. */
 export async function checkKey(token: string, region: string, modelId: string | undefined): Promise<void> {
-    if (!modelId) fail("--check/--verify needs a model id (none in the plan's allowedModelIds): add one after the flag");
-    const client = new BedrockRuntimeClient({ region, token: { token }, authSchemePreference: ["httpBearerAuth"], maxAttempts: 1 });
+    if (!modelId)
+        fail("--check/--verify needs a model id (none in the plan's allowedModelIds): add one after the flag");
+    const client = new BedrockRuntimeClient({
+        region,
+        token: { token },
+        authSchemePreference: ["httpBearerAuth"],
+        maxAttempts: 1,
+    });
     try {
-        await client.send(new ConverseCommand({ modelId, messages: [{ role: "user", content: [{ text: "ping" }] }], inferenceConfig: { maxTokens: 1 } }));
+        await client.send(
+            new ConverseCommand({
+                modelId,
+                messages: [{ role: "user", content: [{ text: "ping" }] }],
+                inferenceConfig: { maxTokens: 1 },
+            }),
+        );
     } catch (e) {
         const mapped = toBridgeError(e, { modelId, region, auth: keyKind(token) });
         fail(`${mapped.code}: ${mapped.message}`);
     }
 }
 
-export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void, env = process.env): Promise<void> {
+export async function main(
+    argv: string[],
+    out: (line: string) => void,
+    err: (line: string) => void,
+    env = process.env,
+): Promise<void> {
     const a = parseArgs(argv);
     if (a.help) {
         out(USAGE);
@@ -165,29 +229,48 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         const token = env.AWS_BEARER_TOKEN_BEDROCK;
         if (!token) fail("--verify checks the key in AWS_BEARER_TOKEN_BEDROCK, which is not set");
         await checkKey(token, t.region, t.models[0]);
-        err(`ok: the ${keyKind(token) === "longTermKey" ? "long-term" : "short-term"} key works for ${t.models[0]} in ${t.region}`);
+        err(
+            `ok: the ${keyKind(token) === "longTermKey" ? "long-term" : "short-term"} key works for ${t.models[0]} in ${t.region}`,
+        );
         return;
     }
     const key = await assumeAndMint(t, a.durationSeconds);
     if (a.check) await checkKey(key.token, t.region, t.models[0]);
     const minutes = Math.round((key.expiration.getTime() - Date.now()) / 60000);
     if (a.json) {
-        out(JSON.stringify({ token: key.token, expiresAt: key.expiration.toISOString(), region: t.region, roleArn: t.roleArn }));
+        out(
+            JSON.stringify({
+                token: key.token,
+                expiresAt: key.expiration.toISOString(),
+                region: t.region,
+                roleArn: t.roleArn,
+            }),
+        );
     } else {
-        out(`# short-term Bedrock API key for ${t.roleArn} in ${t.region}, expires ${key.expiration.toISOString()} (in ${minutes} min)`);
+        out(
+            `# short-term Bedrock API key for ${t.roleArn} in ${t.region}, expires ${key.expiration.toISOString()} (in ${minutes} min)`,
+        );
         out(`export AWS_BEARER_TOKEN_BEDROCK=${key.token}`);
     }
     if (a.check) err(`ok: the key works for ${t.models[0]} in ${t.region}`);
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), l => console.log(l), l => console.error(l)).then(
+    main(
+        process.argv.slice(2),
+        l => console.log(l),
+        l => console.error(l),
+    ).then(
         () => process.exit(0),
         e => {
-            console.error(`token: ${(e as { clear?: boolean }).clear ? e.message : `unexpected failure: ${(e as Error)?.name}: ${(e as Error)?.message}`}`);
+            console.error(
+                `token: ${(e as { clear?: boolean }).clear ? e.message : `unexpected failure: ${(e as Error)?.name}: ${(e as Error)?.message}`}`,
+            );
             // Inside eval "$(npm run -s token …)" the shell runs what we print: an empty output would let eval succeed.
             // `false` makes it fail (and stops a set -e script) without closing an interactive shell.
-            if (!process.stdout.isTTY && !process.argv.includes("--json")) console.log("false # npm run token failed, see the message above");
+            if (!process.stdout.isTTY && !process.argv.includes("--json"))
+                console.log("false # npm run token failed, see the message above");
             process.exit(1);
-        });
+        },
+    );
 }

@@ -29,8 +29,14 @@ export async function buildWeb(outdir = DIST_DIR): Promise<esbuild.Metafile> {
 }
 
 if (require.main === module) {
-    buildWeb(process.argv[2] ? path.resolve(process.argv[2]) : DIST_DIR).then(meta => {
-        const bytes = Object.values(meta.outputs).reduce((n, o) => n + o.bytes, 0);
-        console.log(`web/dist built (${Math.round(bytes / 1024)} KiB incl. source map)`);
-    }, err => { console.error(err.message ?? err); process.exit(1); });
+    buildWeb(process.argv[2] ? path.resolve(process.argv[2]) : DIST_DIR).then(
+        meta => {
+            const bytes = Object.values(meta.outputs).reduce((n, o) => n + o.bytes, 0);
+            console.log(`web/dist built (${Math.round(bytes / 1024)} KiB incl. source map)`);
+        },
+        err => {
+            console.error(err.message ?? err);
+            process.exit(1);
+        },
+    );
 }

@@ -19,9 +19,21 @@ export const keyUserName = (name: string, region: string) => scopedName(`Bedrock
 const bearer = (type: "SHORT_TERM" | "LONG_TERM") => ({ StringEquals: { "bedrock:bearerTokenType": type } });
 
 /** Lets a principal present a long-term key of its own (and nothing else by bearer token). */
-export const LONG_TERM_BEARER: Statement = { Sid: "CallWithLongTermKey", Effect: "Allow", Action: "bedrock:CallWithBearerToken", Resource: "*", Condition: bearer("LONG_TERM") };
+export const LONG_TERM_BEARER: Statement = {
+    Sid: "CallWithLongTermKey",
+    Effect: "Allow",
+    Action: "bedrock:CallWithBearerToken",
+    Resource: "*",
+    Condition: bearer("LONG_TERM"),
+};
 /** Lets a role session be presented as a short-term key; it carries no more than the session's own permissions. */
-export const SHORT_TERM_BEARER: Statement = { Sid: "CallWithShortTermKey", Effect: "Allow", Action: "bedrock:CallWithBearerToken", Resource: "*", Condition: bearer("SHORT_TERM") };
+export const SHORT_TERM_BEARER: Statement = {
+    Sid: "CallWithShortTermKey",
+    Effect: "Allow",
+    Action: "bedrock:CallWithBearerToken",
+    Resource: "*",
+    Condition: bearer("SHORT_TERM"),
+};
 
 /**
  * Denies using long-term keys and creating new ones. bedrock:CallWithBearerToken is evaluated against the
@@ -30,10 +42,28 @@ export const SHORT_TERM_BEARER: Statement = { Sid: "CallWithShortTermKey", Effec
  */
 export function denyLongTermStatements(): Statement[] {
     return [
-        { Sid: "DenyLongTermBedrockApiKeys", Effect: "Deny", Action: "bedrock:CallWithBearerToken", Resource: "*", Condition: bearer("LONG_TERM") },
+        {
+            Sid: "DenyLongTermBedrockApiKeys",
+            Effect: "Deny",
+            Action: "bedrock:CallWithBearerToken",
+            Resource: "*",
+            Condition: bearer("LONG_TERM"),
+        },
         // The OpenAI-compatible endpoint (bedrock-mantle) takes the same keys under its own action and key.
-        { Sid: "DenyLongTermBedrockMantleApiKeys", Effect: "Deny", Action: "bedrock-mantle:CallWithBearerToken", Resource: "*", Condition: { StringEquals: { "bedrock-mantle:bearerTokenType": "LONG_TERM" } } },
-        { Sid: "DenyCreatingBedrockApiKeys", Effect: "Deny", Action: "iam:CreateServiceSpecificCredential", Resource: "*", Condition: { StringEquals: { "iam:ServiceSpecificCredentialServiceName": BEDROCK_SERVICE } } },
+        {
+            Sid: "DenyLongTermBedrockMantleApiKeys",
+            Effect: "Deny",
+            Action: "bedrock-mantle:CallWithBearerToken",
+            Resource: "*",
+            Condition: { StringEquals: { "bedrock-mantle:bearerTokenType": "LONG_TERM" } },
+        },
+        {
+            Sid: "DenyCreatingBedrockApiKeys",
+            Effect: "Deny",
+            Action: "iam:CreateServiceSpecificCredential",
+            Resource: "*",
+            Condition: { StringEquals: { "iam:ServiceSpecificCredentialServiceName": BEDROCK_SERVICE } },
+        },
     ];
 }
 
@@ -45,12 +75,22 @@ export function denyLongTermScp(exemptUserArns: string[]): PolicyDocument {
     return policy([
         { ...use, Condition: { ...use.Condition, ...exempt } },
         { ...mantle, Condition: { ...mantle.Condition, ...exempt } },
-        { Sid: create.Sid, Effect: "Deny", Action: create.Action, NotResource: exemptUserArns, Condition: create.Condition } as Statement,
+        {
+            Sid: create.Sid,
+            Effect: "Deny",
+            Action: create.Action,
+            NotResource: exemptUserArns,
+            Condition: create.Condition,
+        } as Statement,
     ]);
 }
 
 /** A key user's inline policy: the allowed models (unless the managed policy is asked for), bearer use, Marketplace opt-in. */
-export function keyUserStatements(key: Pick<ApiKeyConfig, "managedPolicy" | "marketplace">, models: Statement[], region: string): Statement[] {
+export function keyUserStatements(
+    key: Pick<ApiKeyConfig, "managedPolicy" | "marketplace">,
+    models: Statement[],
+    region: string,
+): Statement[] {
     const statements: Statement[] = [LONG_TERM_BEARER];
     // The stack-wide Marketplace grant is the role's; each key opts in on its own.
     if (!key.managedPolicy) statements.push(...models.filter(s => s.Sid !== "MarketplaceFirstUse"));
@@ -60,8 +100,10 @@ export function keyUserStatements(key: Pick<ApiKeyConfig, "managedPolicy" | "mar
 
 /** What to do with a long-term key past its expiry: it cannot be renewed, only replaced under a new name. */
 export function expiredKeyAdvice(name: string): string {
-    return `bedrock-bridge:apiKeys "${name}" has expired (AWS reports status Expired; it cannot be renewed or set Active again). ` +
-        `Rotate: add a key under a new name (e.g. {name: ${name}-2, expiryDays: 30}), pulumi up, hand out its secret, then remove "${name}" from bedrock-bridge:apiKeys.`;
+    return (
+        `bedrock-bridge:apiKeys "${name}" has expired (AWS reports status Expired; it cannot be renewed or set Active again). ` +
+        `Rotate: add a key under a new name (e.g. {name: ${name}-2, expiryDays: 30}), pulumi up, hand out its secret, then remove "${name}" from bedrock-bridge:apiKeys.`
+    );
 }
 
 /**
@@ -70,7 +112,9 @@ export function expiredKeyAdvice(name: string): string {
  */
 export function checkNotExpired(key: Pick<ApiKeyConfig, "name" | "status">, reported: string | undefined): void {
     if (reported === "Expired" && key.status !== "Expired") {
-        throw previewError(`${expiredKeyAdvice(key.name)} Until then, set status: Expired for it, so pulumi up leaves the expired key alone.`);
+        throw previewError(
+            `${expiredKeyAdvice(key.name)} Until then, set status: Expired for it, so pulumi up leaves the expired key alone.`,
+        );
     }
 }
 
@@ -112,64 +156,125 @@ export class BedrockApiKeys extends pulumi.ComponentResource {
         const partition = partitionOf(args.region);
 
         for (const key of args.keys) {
-            const user = new aws.iam.User(`${name}-${key.name}`, {
-                name: keyUserName(key.name, args.region),
-                path: API_KEY_USER_PATH,
-                // Deletes the user even when someone reset the key in the console (a credential Pulumi does not know).
-                forceDestroy: true,
-                tags: { "bedrock-bridge:component": "BedrockApiKeys", "bedrock-bridge:key": key.name },
-            }, { parent: this });
-            new aws.iam.UserPolicy(`${name}-${key.name}`, {
-                user: user.name,
-                name: "bedrock-api-key",
-                policy: pulumi.output(args.modelStatements).apply(s => JSON.stringify(policy(keyUserStatements(key, s, args.region)), null, 2)),
-            }, { parent: this });
-            if (key.managedPolicy) {
-                new aws.iam.UserPolicyAttachment(`${name}-${key.name}-limited`, {
+            const user = new aws.iam.User(
+                `${name}-${key.name}`,
+                {
+                    name: keyUserName(key.name, args.region),
+                    path: API_KEY_USER_PATH,
+                    // Deletes the user even when someone reset the key in the console (a credential Pulumi does not know).
+                    forceDestroy: true,
+                    tags: { "bedrock-bridge:component": "BedrockApiKeys", "bedrock-bridge:key": key.name },
+                },
+                { parent: this },
+            );
+            new aws.iam.UserPolicy(
+                `${name}-${key.name}`,
+                {
                     user: user.name,
-                    policyArn: `arn:${partition}:iam::aws:policy/AmazonBedrockLimitedAccess`,
-                }, { parent: this });
+                    name: "bedrock-api-key",
+                    policy: pulumi
+                        .output(args.modelStatements)
+                        .apply(s => JSON.stringify(policy(keyUserStatements(key, s, args.region)), null, 2)),
+                },
+                { parent: this },
+            );
+            if (key.managedPolicy) {
+                new aws.iam.UserPolicyAttachment(
+                    `${name}-${key.name}-limited`,
+                    {
+                        user: user.name,
+                        policyArn: `arn:${partition}:iam::aws:policy/AmazonBedrockLimitedAccess`,
+                    },
+                    { parent: this },
+                );
             }
             this.users.push(user);
             const expired = key.status === "Expired";
-            this.credentials.push(new aws.iam.ServiceSpecificCredential(`${name}-${key.name}`, {
-                userName: user.name,
-                serviceName: BEDROCK_SERVICE,
-                credentialAgeDays: key.expiryDays,
-                // "Expired" is read-only (the provider: "only used for read operations and cannot be set manually").
-                status: expired ? "Inactive" : key.status,
-            // No dependsOn on the policies: an output waiting on a failed policy would hang a preview instead of failing it.
-            // An expired key's status is AWS's to report: leave it alone rather than try to set it back.
-            }, { parent: this, ignoreChanges: expired ? ["status"] : [] }));
+            this.credentials.push(
+                new aws.iam.ServiceSpecificCredential(
+                    `${name}-${key.name}`,
+                    {
+                        userName: user.name,
+                        serviceName: BEDROCK_SERVICE,
+                        credentialAgeDays: key.expiryDays,
+                        // "Expired" is read-only (the provider: "only used for read operations and cannot be set manually").
+                        status: expired ? "Inactive" : key.status,
+                        // No dependsOn on the policies: an output waiting on a failed policy would hang a preview instead of failing it.
+                        // An expired key's status is AWS's to report: leave it alone rather than try to set it back.
+                    },
+                    { parent: this, ignoreChanges: expired ? ["status"] : [] },
+                ),
+            );
             if (expired) pulumi.log.warn(expiredKeyAdvice(key.name));
         }
 
-        this.keys = pulumi.all(args.keys.map((k, i) => {
-            const c = this.credentials[i];
-            return pulumi.all([this.users[i].name, this.users[i].arn, c.serviceSpecificCredentialId, c.serviceCredentialAlias, c.status, c.expirationDate])
-                .apply(([userName, userArn, credentialId, alias, status, expiresAt]) => {
-                    checkNotExpired(k, status);
-                    return { name: k.name, userName, userArn, credentialId, alias, status: status ?? k.status, ...(expiresAt ? { expiresAt } : {}) };
-                });
-        }));
-        this.secrets = pulumi.secret(pulumi.all(this.credentials.map(c => c.serviceCredentialSecret))
-            .apply(values => Object.fromEntries(args.keys.map((k, i) => [k.name, values[i]]))));
+        this.keys = pulumi.all(
+            args.keys.map((k, i) => {
+                const c = this.credentials[i];
+                return pulumi
+                    .all([
+                        this.users[i].name,
+                        this.users[i].arn,
+                        c.serviceSpecificCredentialId,
+                        c.serviceCredentialAlias,
+                        c.status,
+                        c.expirationDate,
+                    ])
+                    .apply(([userName, userArn, credentialId, alias, status, expiresAt]) => {
+                        checkNotExpired(k, status);
+                        return {
+                            name: k.name,
+                            userName,
+                            userArn,
+                            credentialId,
+                            alias,
+                            status: status ?? k.status,
+                            ...(expiresAt ? { expiresAt } : {}),
+                        };
+                    });
+            }),
+        );
+        this.secrets = pulumi.secret(
+            pulumi
+                .all(this.credentials.map(c => c.serviceCredentialSecret))
+                .apply(values => Object.fromEntries(args.keys.map((k, i) => [k.name, values[i]]))),
+        );
 
         if (args.shortTermKeys) {
-            const p = new aws.iam.Policy(`${name}-short-term`, {
-                description: "bedrock-bridge: the execution role's sessions may be presented as short-term Bedrock API keys",
-                policy: JSON.stringify(policy([SHORT_TERM_BEARER]), null, 2),
-            }, { parent: this });
-            new aws.iam.RolePolicyAttachment(`${name}-short-term`, { role: args.executionRole.name, policyArn: p.arn }, { parent: this });
+            const p = new aws.iam.Policy(
+                `${name}-short-term`,
+                {
+                    description:
+                        "bedrock-bridge: the execution role's sessions may be presented as short-term Bedrock API keys",
+                    policy: JSON.stringify(policy([SHORT_TERM_BEARER]), null, 2),
+                },
+                { parent: this },
+            );
+            new aws.iam.RolePolicyAttachment(
+                `${name}-short-term`,
+                { role: args.executionRole.name, policyArn: p.arn },
+                { parent: this },
+            );
         }
         if (args.denyLongTermBearerTokens) {
-            this.denyLongTermPolicy = new aws.iam.Policy(`${name}-deny-long-term`, {
-                description: "bedrock-bridge: deny using or creating long-term Bedrock API keys; attach to IAM users, groups or as a boundary",
-                policy: JSON.stringify(policy(denyLongTermStatements()), null, 2),
-            }, { parent: this });
+            this.denyLongTermPolicy = new aws.iam.Policy(
+                `${name}-deny-long-term`,
+                {
+                    description:
+                        "bedrock-bridge: deny using or creating long-term Bedrock API keys; attach to IAM users, groups or as a boundary",
+                    policy: JSON.stringify(policy(denyLongTermStatements()), null, 2),
+                },
+                { parent: this },
+            );
             // The execution role cannot own a long-term key; attached so it can never create one either.
-            new aws.iam.RolePolicyAttachment(`${name}-deny-long-term`, { role: args.executionRole.name, policyArn: this.denyLongTermPolicy.arn }, { parent: this });
-            this.denyLongTermScp = pulumi.all(this.users.map(u => u.arn)).apply(arns => JSON.stringify(denyLongTermScp(arns), null, 2));
+            new aws.iam.RolePolicyAttachment(
+                `${name}-deny-long-term`,
+                { role: args.executionRole.name, policyArn: this.denyLongTermPolicy.arn },
+                { parent: this },
+            );
+            this.denyLongTermScp = pulumi
+                .all(this.users.map(u => u.arn))
+                .apply(arns => JSON.stringify(denyLongTermScp(arns), null, 2));
         }
         this.registerOutputs({ keys: this.keys, secrets: this.secrets });
     }

@@ -38,39 +38,64 @@ export class BedrockInvocationLogging extends pulumi.ComponentResource {
         const d = args.delivery;
         const content = d.text || d.image || d.embedding || d.video;
 
-        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-            name: `/aws/bedrock/bedrock-bridge/${pulumi.getStack()}/invocations`,
-            retentionInDays: args.retentionDays,
-            tags: { "bedrock-bridge:component": "BedrockInvocationLogging", [PROMPT_TEXT_TAG]: content ? "delivered-by-config" : "none" },
-        }, parent);
-        // Trust as AWS documents it: the Bedrock service, for this account's Bedrock resources only.
-        this.role = new aws.iam.Role(`${name}-role`, {
-            path: "/service-role/bedrock-bridge/",
-            description: "Amazon Bedrock writes model invocation logs to the bedrock-bridge log group",
-            assumeRolePolicy: serviceTrust("bedrock.amazonaws.com", args.accountId, `arn:${partition}:bedrock:${args.region}:${args.accountId}:*`),
-            tags: { "bedrock-bridge:component": "BedrockInvocationLogging" },
-        }, parent);
-        const policy = new aws.iam.RolePolicy(`${name}-write`, {
-            role: this.role.id,
-            name: "write-invocation-logs",
-            policy: policyJson([this.logGroup.arn.apply(arn => ({
-                Sid: "WriteInvocationLogs",
-                Effect: "Allow" as const,
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                // The group's ARN ends in ":*"; the stream Bedrock uses is fixed.
-                Resource: `${arn.replace(/:\*$/, "")}:log-stream:${INVOCATION_LOG_STREAM}`,
-            }))]),
-        }, parent);
-        // One configuration per account and Region: a second stack in the same account/Region would overwrite it.
-        this.configuration = new aws.bedrockmodel.InvocationLoggingConfiguration(name, {
-            loggingConfig: {
-                cloudwatchConfig: { logGroupName: this.logGroup.name, roleArn: this.role.arn },
-                textDataDeliveryEnabled: d.text,
-                imageDataDeliveryEnabled: d.image,
-                embeddingDataDeliveryEnabled: d.embedding,
-                videoDataDeliveryEnabled: d.video,
+        this.logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                name: `/aws/bedrock/bedrock-bridge/${pulumi.getStack()}/invocations`,
+                retentionInDays: args.retentionDays,
+                tags: {
+                    "bedrock-bridge:component": "BedrockInvocationLogging",
+                    [PROMPT_TEXT_TAG]: content ? "delivered-by-config" : "none",
+                },
             },
-        }, { parent: this, dependsOn: [policy] });
+            parent,
+        );
+        // Trust as AWS documents it: the Bedrock service, for this account's Bedrock resources only.
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                path: "/service-role/bedrock-bridge/",
+                description: "Amazon Bedrock writes model invocation logs to the bedrock-bridge log group",
+                assumeRolePolicy: serviceTrust(
+                    "bedrock.amazonaws.com",
+                    args.accountId,
+                    `arn:${partition}:bedrock:${args.region}:${args.accountId}:*`,
+                ),
+                tags: { "bedrock-bridge:component": "BedrockInvocationLogging" },
+            },
+            parent,
+        );
+        const policy = new aws.iam.RolePolicy(
+            `${name}-write`,
+            {
+                role: this.role.id,
+                name: "write-invocation-logs",
+                policy: policyJson([
+                    this.logGroup.arn.apply(arn => ({
+                        Sid: "WriteInvocationLogs",
+                        Effect: "Allow" as const,
+                        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        // The group's ARN ends in ":*"; the stream Bedrock uses is fixed.
+                        Resource: `${arn.replace(/:\*$/, "")}:log-stream:${INVOCATION_LOG_STREAM}`,
+                    })),
+                ]),
+            },
+            parent,
+        );
+        // One configuration per account and Region: a second stack in the same account/Region would overwrite it.
+        this.configuration = new aws.bedrockmodel.InvocationLoggingConfiguration(
+            name,
+            {
+                loggingConfig: {
+                    cloudwatchConfig: { logGroupName: this.logGroup.name, roleArn: this.role.arn },
+                    textDataDeliveryEnabled: d.text,
+                    imageDataDeliveryEnabled: d.image,
+                    embeddingDataDeliveryEnabled: d.embedding,
+                    videoDataDeliveryEnabled: d.video,
+                },
+            },
+            { parent: this, dependsOn: [policy] },
+        );
         this.registerOutputs({ logGroupName: this.logGroup.name, roleArn: this.role.arn });
     }
 }

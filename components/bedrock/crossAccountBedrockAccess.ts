@@ -35,18 +35,31 @@ export interface ProfileRoute {
 }
 
 /** The system-defined profiles among the model ids, each with the foundation models it routes to. */
-export function profileRoutes(models: string[], region: string, parent: pulumi.Resource): pulumi.Output<ProfileRoute[]> {
+export function profileRoutes(
+    models: string[],
+    region: string,
+    parent: pulumi.Resource,
+): pulumi.Output<ProfileRoute[]> {
     // Destination regions come from AWS at deploy time, not from a hand-kept table.
-    return pulumi.all(models.filter(isInferenceProfileId).map(id =>
-        aws.bedrock.getInferenceProfileOutput({ inferenceProfileId: id, region }, { parent }).apply(p => {
-            const modelArns = (p.models ?? []).map(m => m.modelArn);
-            if (!modelArns.length) throw previewError(`inference profile ${id} routes to no foundation models in ${region}`);
-            return { profileId: id, profileArn: p.inferenceProfileArn, modelArns };
-        })));
+    return pulumi.all(
+        models.filter(isInferenceProfileId).map(id =>
+            aws.bedrock.getInferenceProfileOutput({ inferenceProfileId: id, region }, { parent }).apply(p => {
+                const modelArns = (p.models ?? []).map(m => m.modelArn);
+                if (!modelArns.length)
+                    throw previewError(`inference profile ${id} routes to no foundation models in ${region}`);
+                return { profileId: id, profileArn: p.inferenceProfileArn, modelArns };
+            }),
+        ),
+    );
 }
 
 /** The ARN patterns the trust condition names: exact ARNs, or every role under the caller path. */
-export function trustedPrincipalPatterns(args: Pick<CrossAccountBedrockAccessArgs, "callerAccountIds" | "callerRolePath" | "trustedPrincipalArns" | "region">): string[] {
+export function trustedPrincipalPatterns(
+    args: Pick<
+        CrossAccountBedrockAccessArgs,
+        "callerAccountIds" | "callerRolePath" | "trustedPrincipalArns" | "region"
+    >,
+): string[] {
     if (args.trustedPrincipalArns && args.trustedPrincipalArns.length) return [...args.trustedPrincipalArns];
     const partition = partitionOf(args.region);
     return args.callerAccountIds.map(a => `arn:${partition}:iam::${a}:role${args.callerRolePath}*`);
@@ -60,13 +73,17 @@ export function trustedPrincipalPatterns(args: Pick<CrossAccountBedrockAccessArg
 export function trustPolicy(args: CrossAccountBedrockAccessArgs, externalId?: string): string {
     const partition = partitionOf(args.region);
     const principalArns = { ArnLike: { "aws:PrincipalArn": trustedPrincipalPatterns(args) } };
-    const statements: Statement[] = [{
-        Sid: "CallerAccountRoles",
-        Effect: "Allow",
-        Principal: { AWS: args.callerAccountIds.map(a => `arn:${partition}:iam::${a}:root`) },
-        Action: "sts:AssumeRole",
-        Condition: externalId ? { ...principalArns, StringEquals: { "sts:ExternalId": externalId } } : principalArns,
-    }];
+    const statements: Statement[] = [
+        {
+            Sid: "CallerAccountRoles",
+            Effect: "Allow",
+            Principal: { AWS: args.callerAccountIds.map(a => `arn:${partition}:iam::${a}:root`) },
+            Action: "sts:AssumeRole",
+            Condition: externalId
+                ? { ...principalArns, StringEquals: { "sts:ExternalId": externalId } }
+                : principalArns,
+        },
+    ];
     // A Step Functions Task cannot send a chosen external id: it sends the state machine's ARN as sts:ExternalId
     // (Step Functions developer guide, "Cross-account access for .sync integration pattern" and the cross-account
     // tutorial: the target role's trust has "sts:ExternalId": "arn:aws:states:<region>:<account>:stateMachine:<name>").
@@ -86,11 +103,21 @@ export function trustPolicy(args: CrossAccountBedrockAccessArgs, externalId?: st
 }
 
 /** Invoke permissions for each model id: profiles through their routes, plain models in-region. */
-export function modelStatements(region: string, plainModels: string[], routes: ProfileRoute[], allowMarketplace: boolean): Statement[] {
+export function modelStatements(
+    region: string,
+    plainModels: string[],
+    routes: ProfileRoute[],
+    allowMarketplace: boolean,
+): Statement[] {
     const partition = partitionOf(region);
     const statements: Statement[] = [];
     routes.forEach((r, i) => {
-        statements.push({ Sid: `InvokeProfile${i}`, Effect: "Allow", Action: INVOKE_ACTIONS, Resource: [r.profileArn] });
+        statements.push({
+            Sid: `InvokeProfile${i}`,
+            Effect: "Allow",
+            Action: INVOKE_ACTIONS,
+            Resource: [r.profileArn],
+        });
         // Foundation models in every destination region, but only when the call comes through this profile.
         statements.push({
             Sid: `InvokeProfileModels${i}`,
@@ -110,7 +137,12 @@ export function modelStatements(region: string, plainModels: string[], routes: P
     }
     if (allowMarketplace) {
         // Third-party models subscribe through AWS Marketplace on first use; opt-in only.
-        statements.push({ Sid: "MarketplaceFirstUse", Effect: "Allow", Action: ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"], Resource: "*" });
+        statements.push({
+            Sid: "MarketplaceFirstUse",
+            Effect: "Allow",
+            Action: ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"],
+            Resource: "*",
+        });
     }
     return statements;
 }
@@ -136,19 +168,28 @@ export class CrossAccountBedrockAccess extends pulumi.ComponentResource {
         this.modelStatements = routes.apply(rs => modelStatements(args.region, plain, rs, !!args.allowMarketplace));
         this.modelPolicyJson = this.modelStatements.apply(s => JSON.stringify(policy(s), null, 2));
 
-        this.role = new aws.iam.Role(`${name}-execution`, {
-            name: args.roleName ?? executionRoleName(args.region),
-            description: "Assumed by caller-account workloads to invoke the allowed Bedrock models (bedrock-bridge)",
-            assumeRolePolicy: pulumi.output(args.externalId).apply(ext => trustPolicy(args, ext)),
-            maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,
-            tags: { "bedrock-bridge:component": "CrossAccountBedrockAccess" },
-        }, { parent: this });
+        this.role = new aws.iam.Role(
+            `${name}-execution`,
+            {
+                name: args.roleName ?? executionRoleName(args.region),
+                description:
+                    "Assumed by caller-account workloads to invoke the allowed Bedrock models (bedrock-bridge)",
+                assumeRolePolicy: pulumi.output(args.externalId).apply(ext => trustPolicy(args, ext)),
+                maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,
+                tags: { "bedrock-bridge:component": "CrossAccountBedrockAccess" },
+            },
+            { parent: this },
+        );
 
-        new aws.iam.RolePolicy(`${name}-invoke-models`, {
-            role: this.role.id,
-            name: "invoke-allowed-models",
-            policy: this.modelPolicyJson,
-        }, { parent: this });
+        new aws.iam.RolePolicy(
+            `${name}-invoke-models`,
+            {
+                role: this.role.id,
+                name: "invoke-allowed-models",
+                policy: this.modelPolicyJson,
+            },
+            { parent: this },
+        );
 
         this.roleArn = this.role.arn;
         this.registerOutputs({ roleArn: this.roleArn, region: this.region, allowedModelIds: this.allowedModelIds });

@@ -21,20 +21,38 @@ export class ApiGatewayAccount extends pulumi.ComponentResource {
 
     constructor(name: string, args: ApiGatewayAccountArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:ApiGatewayAccount", name, {}, opts);
-        pulumi.log.warn(`bedrock-bridge:apiGatewayAccount is "manage": this stack sets the API Gateway account setting of ${args.region} in account ${args.accountId}. ` +
-            "It is ACCOUNT-WIDE (one per region per account): it replaces the CloudWatch Logs role of every REST API there. Manage it in one stack only.", this);
+        pulumi.log.warn(
+            `bedrock-bridge:apiGatewayAccount is "manage": this stack sets the API Gateway account setting of ${args.region} in account ${args.accountId}. ` +
+                "It is ACCOUNT-WIDE (one per region per account): it replaces the CloudWatch Logs role of every REST API there. Manage it in one stack only.",
+            this,
+        );
         const keep = { parent: this, retainOnDelete: true };
-        this.role = new aws.iam.Role(`${name}-cloudwatch`, {
-            description: "API Gateway account setting (account-wide, this region): writes the logs of every REST API (bedrock-bridge)",
-            assumeRolePolicy: serviceTrust("apigateway.amazonaws.com", args.accountId, undefined, { sourceAccountIfExists: true }),
-        }, keep);
+        this.role = new aws.iam.Role(
+            `${name}-cloudwatch`,
+            {
+                description:
+                    "API Gateway account setting (account-wide, this region): writes the logs of every REST API (bedrock-bridge)",
+                assumeRolePolicy: serviceTrust("apigateway.amazonaws.com", args.accountId, undefined, {
+                    sourceAccountIfExists: true,
+                }),
+            },
+            keep,
+        );
         // AWS's policy for exactly this role: it must reach every API's log groups in the account, not just ours.
-        const push = new aws.iam.RolePolicyAttachment(`${name}-cloudwatch`, {
-            role: this.role.name,
-            policyArn: `arn:${partitionOf(args.region)}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
-        }, keep);
+        const push = new aws.iam.RolePolicyAttachment(
+            `${name}-cloudwatch`,
+            {
+                role: this.role.name,
+                policyArn: `arn:${partitionOf(args.region)}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
+            },
+            keep,
+        );
         // API Gateway checks at once that it can assume the role with that policy: both must exist first.
-        this.account = new aws.apigateway.Account(name, { cloudwatchRoleArn: this.role.arn }, { parent: this, dependsOn: [push] });
+        this.account = new aws.apigateway.Account(
+            name,
+            { cloudwatchRoleArn: this.role.arn },
+            { parent: this, dependsOn: [push] },
+        );
         this.registerOutputs({ roleArn: this.role.arn });
     }
 }

@@ -48,18 +48,29 @@ export function qualifyStackName(name: string): string {
 }
 
 /** A StackReference per Bedrock stack; missing outputs fail with the command that produces them. */
-export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.CustomResourceOptions, tenant?: string, caller?: CallerIdentity): BedrockTargetRef[] {
+export function referenceBedrockStacks(
+    stackNames: string[],
+    opts?: pulumi.CustomResourceOptions,
+    tenant?: string,
+    caller?: CallerIdentity,
+): BedrockTargetRef[] {
     return stackNames.map(stackName => {
         const ref = new pulumi.StackReference(stackName, { name: qualifyStackName(stackName) }, opts);
-        const need = (key: string) => ref.getOutput(key).apply(v => {
-            if (v === undefined || v === null) {
-                throw previewError(`stack ${stackName} has no output "${key}": deploy the Bedrock side first (pulumi up -s ${stackName.split("/").pop()}) or fix bedrock-bridge:bedrockStacks`);
-            }
-            return v;
-        });
+        const need = (key: string) =>
+            ref.getOutput(key).apply(v => {
+                if (v === undefined || v === null) {
+                    throw previewError(
+                        `stack ${stackName} has no output "${key}": deploy the Bedrock side first (pulumi up -s ${stackName.split("/").pop()}) or fix bedrock-bridge:bedrockStacks`,
+                    );
+                }
+                return v;
+            });
         // The stack-wide role, or the tenant's (bedrock-bridge:tenant) when the stack has tenants.
-        const selection = pulumi.all([ref.getOutput("roleArn"), ref.getOutput("allowedModelIds"), ref.getOutput("tenants")])
-            .apply(([roleArn, allowedModelIds, tenants]) => selectTenant(stackName, { roleArn, allowedModelIds, tenants }, tenant, caller));
+        const selection = pulumi
+            .all([ref.getOutput("roleArn"), ref.getOutput("allowedModelIds"), ref.getOutput("tenants")])
+            .apply(([roleArn, allowedModelIds, tenants]) =>
+                selectTenant(stackName, { roleArn, allowedModelIds, tenants }, tenant, caller),
+            );
         return {
             stackName,
             reference: ref,
@@ -75,11 +86,26 @@ export function referenceBedrockStacks(stackNames: string[], opts?: pulumi.Custo
 }
 
 export function targetValues(targets: BedrockTargetRef[]): pulumi.Output<BedrockTargetValue[]> {
-    return pulumi.all(targets.map(t => pulumi.all([t.roleArn, t.region, t.accountId, t.allowedModelIds, t.externalId, t.tenant])
-        .apply(([roleArn, region, accountId, models, externalId, sel]) => ({
-            roleArn, region, accountId, models, ...(externalId ? { externalId } : {}),
-            ...(sel.tenant ? { tenant: sel.tenant, profiles: sel.profiles, ...(sel.guardrail ? { guardrail: sel.guardrail } : {}) } : {}),
-        }))));
+    return pulumi.all(
+        targets.map(t =>
+            pulumi
+                .all([t.roleArn, t.region, t.accountId, t.allowedModelIds, t.externalId, t.tenant])
+                .apply(([roleArn, region, accountId, models, externalId, sel]) => ({
+                    roleArn,
+                    region,
+                    accountId,
+                    models,
+                    ...(externalId ? { externalId } : {}),
+                    ...(sel.tenant
+                        ? {
+                              tenant: sel.tenant,
+                              profiles: sel.profiles,
+                              ...(sel.guardrail ? { guardrail: sel.guardrail } : {}),
+                          }
+                        : {}),
+                })),
+        ),
+    );
 }
 
 /** sts:AssumeRole on exactly the referenced roles, nothing else. */
@@ -97,7 +123,9 @@ export function requireAllowedModel(targets: BedrockTargetRef[], modelId: string
     return pulumi.all(targets.map(t => t.allowedModelIds)).apply(lists => {
         const allowed = [...new Set(lists.flat())];
         if (!allowed.includes(modelId)) {
-            throw previewError(`${key} "${modelId}" is not allowed by the referenced Bedrock stack(s) ${targets.map(t => t.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to bedrock-bridge:models there or pick one of these.`);
+            throw previewError(
+                `${key} "${modelId}" is not allowed by the referenced Bedrock stack(s) ${targets.map(t => t.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to bedrock-bridge:models there or pick one of these.`,
+            );
         }
         return modelId;
     });
@@ -124,16 +152,24 @@ export class CallerRole extends pulumi.ComponentResource {
 
     constructor(name: string, args: CallerRoleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:CallerRole", name, {}, opts);
-        this.role = new aws.iam.Role(name, {
-            path: args.path,
-            description: args.description,
-            assumeRolePolicy: serviceTrust(args.service, args.accountId, args.sourceArn),
-        }, { parent: this });
-        this.policy = new aws.iam.RolePolicy(name, {
-            role: this.role.id,
-            name: "bedrock-bridge",
-            policy: policyJson([assumeBedrockRoleStatement(args.targets), ...(args.statements ?? [])]),
-        }, { parent: this });
+        this.role = new aws.iam.Role(
+            name,
+            {
+                path: args.path,
+                description: args.description,
+                assumeRolePolicy: serviceTrust(args.service, args.accountId, args.sourceArn),
+            },
+            { parent: this },
+        );
+        this.policy = new aws.iam.RolePolicy(
+            name,
+            {
+                role: this.role.id,
+                name: "bedrock-bridge",
+                policy: policyJson([assumeBedrockRoleStatement(args.targets), ...(args.statements ?? [])]),
+            },
+            { parent: this },
+        );
         this.registerOutputs({ roleArn: this.role.arn });
     }
 }
@@ -145,12 +181,23 @@ export type BedrockAuth = "sigv4" | "shortTermKey";
  * short-term keys AWS's generator, which the Lambda runtime does not ship (loaded lazily, so SigV4 packages stay
  * without it; its default-credential helpers are never loaded).
  */
-export function bedrockAuthPackaging(auth: BedrockAuth = "sigv4"): { env: { BEDROCK_AUTH: BedrockAuth }; bundle?: string[]; bundleSkip?: string[] } {
+export function bedrockAuthPackaging(auth: BedrockAuth = "sigv4"): {
+    env: { BEDROCK_AUTH: BedrockAuth };
+    bundle?: string[];
+    bundleSkip?: string[];
+} {
     return {
         env: { BEDROCK_AUTH: auth },
-        ...(auth === "shortTermKey" ? {
-            bundle: ["@aws/bedrock-token-generator"],
-            bundleSkip: ["@aws-sdk/credential-providers", "@smithy/node-config-provider", "@smithy/config-resolver", "@smithy/invalid-dependency"],
-        } : {}),
+        ...(auth === "shortTermKey"
+            ? {
+                  bundle: ["@aws/bedrock-token-generator"],
+                  bundleSkip: [
+                      "@aws-sdk/credential-providers",
+                      "@smithy/node-config-provider",
+                      "@smithy/config-resolver",
+                      "@smithy/invalid-dependency",
+                  ],
+              }
+            : {}),
     };
 }

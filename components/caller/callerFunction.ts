@@ -45,33 +45,49 @@ export class CallerFunction<E = any, R = any> extends pulumi.ComponentResource {
     constructor(name: string, args: CallerFunctionArgs<E, R>, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:CallerFunction", name, {}, opts);
         this.logGroup = logGroupFor(name, args.logRetentionDays, this);
-        const callerRole = new CallerRole(`${name}-role`, {
-            service: "lambda.amazonaws.com",
-            accountId: args.accountId,
-            path: args.rolePath,
-            targets: args.targets,
-            statements: [logWriteStatement(this.logGroup.arn), ...(args.statements ?? [])],
-            description: args.roleDescription,
-        }, { parent: this });
+        const callerRole = new CallerRole(
+            `${name}-role`,
+            {
+                service: "lambda.amazonaws.com",
+                accountId: args.accountId,
+                path: args.rolePath,
+                targets: args.targets,
+                statements: [logWriteStatement(this.logGroup.arn), ...(args.statements ?? [])],
+                description: args.roleDescription,
+            },
+            { parent: this },
+        );
         this.role = callerRole.role;
         const auth = bedrockAuthPackaging(args.auth);
-        this.function = nodeFunction(name, {
-            callbackFactory: args.callbackFactory,
-            role: this.role,
-            logGroup: this.logGroup,
-            description: args.description,
-            memorySize: args.memorySize,
-            timeout: args.timeoutSeconds,
-            environment: {
-                ...auth.env,
-                BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
-                ...args.environment,
+        this.function = nodeFunction(
+            name,
+            {
+                callbackFactory: args.callbackFactory,
+                role: this.role,
+                logGroup: this.logGroup,
+                description: args.description,
+                memorySize: args.memorySize,
+                timeout: args.timeoutSeconds,
+                environment: {
+                    ...auth.env,
+                    BEDROCK_TARGETS: targetValues(args.targets).apply(v => JSON.stringify(v)),
+                    ...args.environment,
+                },
+                environmentSources: {
+                    BEDROCK_TARGETS: "bedrock-bridge:bedrockStacks (the referenced stacks' role ARNs and models)",
+                    ...args.environmentSources,
+                },
+                bundle: [...METRICS_PACKAGES, ...(auth.bundle ?? [])],
+                bundleSkip: auth.bundleSkip,
             },
-            environmentSources: { BEDROCK_TARGETS: "bedrock-bridge:bedrockStacks (the referenced stacks' role ARNs and models)", ...args.environmentSources },
-            bundle: [...METRICS_PACKAGES, ...(auth.bundle ?? [])],
-            bundleSkip: auth.bundleSkip,
-        }, this, [callerRole.policy]);
+            this,
+            [callerRole.policy],
+        );
         this.monitored = { service: args.service, functionName: this.function.name };
-        this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn, roleArn: this.role.arn });
+        this.registerOutputs({
+            functionName: this.function.name,
+            functionArn: this.function.arn,
+            roleArn: this.role.arn,
+        });
     }
 }

@@ -2,7 +2,15 @@
 // and Step Functions' own) and the alarms that need a person, notifying an SNS topic.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { DIM, METRICS, METRICS_NAMESPACE, BY_CODE, BY_MEMBER, ServiceName, SERVICES } from "../../functions/metrics/metricCatalog";
+import {
+    DIM,
+    METRICS,
+    METRICS_NAMESPACE,
+    BY_CODE,
+    BY_MEMBER,
+    ServiceName,
+    SERVICES,
+} from "../../functions/metrics/metricCatalog";
 import { dashboardBody, dashboardName, Line, search, Widget } from "../shared/dashboardBody";
 
 export const PERIOD_SECONDS = 300;
@@ -21,12 +29,33 @@ export interface CallerMonitoringArgs {
     dashboard: boolean;
 }
 
-const ours = (name: string, service: ServiceName, stat: string, extra: Record<string, string> = {}, label?: string): Line =>
-    ({ namespace: METRICS_NAMESPACE, name, dimensions: { [DIM.service]: service, ...extra }, stat, label: label ?? `${service} ${stat}` });
-const lambda = (name: string, fn: MonitoredFunction, stat: string): Line =>
-    ({ namespace: "AWS/Lambda", name, dimensions: { FunctionName: fn.functionName }, stat, label: `${fn.service} ${name} ${stat}` });
-const states = (name: string, arn: pulumi.Input<string>, stat = "Sum"): Line =>
-    ({ namespace: "AWS/States", name, dimensions: { StateMachineArn: arn }, stat, label: name });
+const ours = (
+    name: string,
+    service: ServiceName,
+    stat: string,
+    extra: Record<string, string> = {},
+    label?: string,
+): Line => ({
+    namespace: METRICS_NAMESPACE,
+    name,
+    dimensions: { [DIM.service]: service, ...extra },
+    stat,
+    label: label ?? `${service} ${stat}`,
+});
+const lambda = (name: string, fn: MonitoredFunction, stat: string): Line => ({
+    namespace: "AWS/Lambda",
+    name,
+    dimensions: { FunctionName: fn.functionName },
+    stat,
+    label: `${fn.service} ${name} ${stat}`,
+});
+const states = (name: string, arn: pulumi.Input<string>, stat = "Sum"): Line => ({
+    namespace: "AWS/States",
+    name,
+    dimensions: { StateMachineArn: arn },
+    stat,
+    label: name,
+});
 
 /** The dashboard's widgets: what each function emits, then what AWS reports about the functions themselves. */
 export function callerWidgets(args: Pick<CallerMonitoringArgs, "functions" | "stateMachineArn">): Widget[] {
@@ -35,27 +64,92 @@ export function callerWidgets(args: Pick<CallerMonitoringArgs, "functions" | "st
     const w: Widget[] = [];
     if (has(SERVICES.relay)) {
         const r = SERVICES.relay;
-        w.push({ title: "Relay: time to first published delta (ms)", lines: ["p50", "p90", "p99"].map(s => ours(METRICS.timeToFirstDelta.name, r, s)), unit: "ms" });
-        w.push({ title: "Relay: tail after the last token (ms)", lines: ["p50", "p90", "p99"].map(s => ours(METRICS.tailAfterLastToken.name, r, s)), unit: "ms" });
-        w.push({ title: "Relay: outcomes", stacked: true, lines: ["done", "error", "publishFailed", "rejected"].map(o => ours(METRICS.relayRequests.name, r, "Sum", { [DIM.outcome]: o }, o)) });
-        w.push({ title: "Relay: publish requests, retries, events re-sent", lines: [METRICS.publishRequests, METRICS.publishRetries, METRICS.eventsResent].map(m => ours(m.name, r, "Sum", {}, m.name)) });
+        w.push({
+            title: "Relay: time to first published delta (ms)",
+            lines: ["p50", "p90", "p99"].map(s => ours(METRICS.timeToFirstDelta.name, r, s)),
+            unit: "ms",
+        });
+        w.push({
+            title: "Relay: tail after the last token (ms)",
+            lines: ["p50", "p90", "p99"].map(s => ours(METRICS.tailAfterLastToken.name, r, s)),
+            unit: "ms",
+        });
+        w.push({
+            title: "Relay: outcomes",
+            stacked: true,
+            lines: ["done", "error", "publishFailed", "rejected"].map(o =>
+                ours(METRICS.relayRequests.name, r, "Sum", { [DIM.outcome]: o }, o),
+            ),
+        });
+        w.push({
+            title: "Relay: publish requests, retries, events re-sent",
+            lines: [METRICS.publishRequests, METRICS.publishRetries, METRICS.eventsResent].map(m =>
+                ours(m.name, r, "Sum", {}, m.name),
+            ),
+        });
     }
     if (has(SERVICES.invoker)) {
         const i = SERVICES.invoker;
-        w.push({ title: "Invoker: latency (ms)", lines: ["p50", "p90", "p99"].map(s => ours(METRICS.latency.name, i, s)), unit: "ms" });
-        w.push({ title: "Invoker: outcomes", stacked: true, lines: ["ok", "error"].map(o => ours(METRICS.invokerRequests.name, i, "Sum", { [DIM.outcome]: o }, o)) });
+        w.push({
+            title: "Invoker: latency (ms)",
+            lines: ["p50", "p90", "p99"].map(s => ours(METRICS.latency.name, i, s)),
+            unit: "ms",
+        });
+        w.push({
+            title: "Invoker: outcomes",
+            stacked: true,
+            lines: ["ok", "error"].map(o => ours(METRICS.invokerRequests.name, i, "Sum", { [DIM.outcome]: o }, o)),
+        });
     }
-    w.push({ title: "Bedrock throttles, pool failovers, AllThrottled", lines: svcs.flatMap(s => [METRICS.bedrockThrottles, METRICS.poolFailovers, METRICS.allThrottled].map(m => ours(m.name, s, "Sum", {}, `${s} ${m.name}`))) });
-    w.push({ title: "Throttles by Bedrock member", lines: [search(METRICS_NAMESPACE, BY_MEMBER, METRICS.bedrockThrottles.name, "Sum", PERIOD_SECONDS, "")] });
-    w.push({ title: "Errors by code", stacked: true, lines: [search(METRICS_NAMESPACE, BY_CODE, METRICS.errors.name, "Sum", PERIOD_SECONDS, "")] });
-    w.push({ title: "Tokens (input, output)", lines: svcs.flatMap(s => [METRICS.inputTokens, METRICS.outputTokens].map(m => ours(m.name, s, "Sum", {}, `${s} ${m.name}`))) });
-    w.push({ title: "Output tokens by model and member", lines: [search(METRICS_NAMESPACE, BY_MEMBER, METRICS.outputTokens.name, "Sum", PERIOD_SECONDS, "")] });
-    w.push({ title: "Lambda: errors and throttles", lines: args.functions.flatMap(f => [lambda("Errors", f, "Sum"), lambda("Throttles", f, "Sum")]) });
-    w.push({ title: "Lambda: duration p90 (ms)", lines: args.functions.map(f => lambda("Duration", f, "p90")), unit: "ms" });
+    w.push({
+        title: "Bedrock throttles, pool failovers, AllThrottled",
+        lines: svcs.flatMap(s =>
+            [METRICS.bedrockThrottles, METRICS.poolFailovers, METRICS.allThrottled].map(m =>
+                ours(m.name, s, "Sum", {}, `${s} ${m.name}`),
+            ),
+        ),
+    });
+    w.push({
+        title: "Throttles by Bedrock member",
+        lines: [search(METRICS_NAMESPACE, BY_MEMBER, METRICS.bedrockThrottles.name, "Sum", PERIOD_SECONDS, "")],
+    });
+    w.push({
+        title: "Errors by code",
+        stacked: true,
+        lines: [search(METRICS_NAMESPACE, BY_CODE, METRICS.errors.name, "Sum", PERIOD_SECONDS, "")],
+    });
+    w.push({
+        title: "Tokens (input, output)",
+        lines: svcs.flatMap(s =>
+            [METRICS.inputTokens, METRICS.outputTokens].map(m => ours(m.name, s, "Sum", {}, `${s} ${m.name}`)),
+        ),
+    });
+    w.push({
+        title: "Output tokens by model and member",
+        lines: [search(METRICS_NAMESPACE, BY_MEMBER, METRICS.outputTokens.name, "Sum", PERIOD_SECONDS, "")],
+    });
+    w.push({
+        title: "Lambda: errors and throttles",
+        lines: args.functions.flatMap(f => [lambda("Errors", f, "Sum"), lambda("Throttles", f, "Sum")]),
+    });
+    w.push({
+        title: "Lambda: duration p90 (ms)",
+        lines: args.functions.map(f => lambda("Duration", f, "p90")),
+        unit: "ms",
+    });
     if (args.stateMachineArn) {
         const arn = args.stateMachineArn;
-        w.push({ title: "Step Functions: executions", lines: ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"].map(n => states(n, arn)) });
-        w.push({ title: "Step Functions: execution time p90 (ms)", lines: [states("ExecutionTime", arn, "p90")], unit: "ms" });
+        w.push({
+            title: "Step Functions: executions",
+            lines: ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"].map(n =>
+                states(n, arn),
+            ),
+        });
+        w.push({
+            title: "Step Functions: execution time p90 (ms)",
+            lines: [states("ExecutionTime", arn, "p90")],
+            unit: "ms",
+        });
     }
     return w;
 }
@@ -68,10 +162,14 @@ export class CallerMonitoring extends pulumi.ComponentResource {
         super("bedrock-bridge:index:CallerMonitoring", name, {}, opts);
         const parent = { parent: this };
         if (args.dashboard) {
-            this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
-                dashboardName: dashboardName("bedrock-bridge", pulumi.getStack()),
-                dashboardBody: dashboardBody(args.region, callerWidgets(args), PERIOD_SECONDS),
-            }, parent);
+            this.dashboard = new aws.cloudwatch.Dashboard(
+                `${name}-dashboard`,
+                {
+                    dashboardName: dashboardName("bedrock-bridge", pulumi.getStack()),
+                    dashboardBody: dashboardBody(args.region, callerWidgets(args), PERIOD_SECONDS),
+                },
+                parent,
+            );
         }
         const notify = { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] };
         // In metric-math alarms exactly one query returns data (PutMetricAlarm); the metrics say false explicitly.
@@ -84,11 +182,18 @@ export class CallerMonitoring extends pulumi.ComponentResource {
             // than the relay's time budget. Missing data means no such answer (EMF writes the metric only when
             // it happens), so it is not breaching.
             alarm("relay-publish-failed", {
-                alarmDescription: "bedrock-bridge: the chat relay could not deliver an answer (outcome publishFailed). Check AppSync Events and the relay's log.",
-                namespace: METRICS_NAMESPACE, metricName: METRICS.relayRequests.name,
+                alarmDescription:
+                    "bedrock-bridge: the chat relay could not deliver an answer (outcome publishFailed). Check AppSync Events and the relay's log.",
+                namespace: METRICS_NAMESPACE,
+                metricName: METRICS.relayRequests.name,
                 dimensions: { [DIM.service]: SERVICES.relay, [DIM.outcome]: "publishFailed" },
-                statistic: "Sum", period: PERIOD_SECONDS, evaluationPeriods: 1, datapointsToAlarm: 1,
-                threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching",
+                statistic: "Sum",
+                period: PERIOD_SECONDS,
+                evaluationPeriods: 1,
+                datapointsToAlarm: 1,
+                threshold: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                treatMissingData: "notBreaching",
             });
         }
         for (const f of args.functions) {
@@ -96,31 +201,97 @@ export class CallerMonitoring extends pulumi.ComponentResource {
             // alarm when it lasts: 3 or more in 2 of the last 3 five-minute periods.
             alarm(`${f.service}-all-throttled`, {
                 alarmDescription: `bedrock-bridge: ${f.service} requests refused because every Bedrock member was throttled. Raise quotas or add a member to bedrock-bridge:bedrockStacks.`,
-                namespace: METRICS_NAMESPACE, metricName: METRICS.allThrottled.name, dimensions: { [DIM.service]: f.service },
-                statistic: "Sum", period: PERIOD_SECONDS, evaluationPeriods: 3, datapointsToAlarm: 2,
-                threshold: 3, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching",
+                namespace: METRICS_NAMESPACE,
+                metricName: METRICS.allThrottled.name,
+                dimensions: { [DIM.service]: f.service },
+                statistic: "Sum",
+                period: PERIOD_SECONDS,
+                evaluationPeriods: 3,
+                datapointsToAlarm: 2,
+                threshold: 3,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                treatMissingData: "notBreaching",
             });
             // Function errors (crashes, timeouts) as a share of invocations: above 5 % in 2 of 3 periods, counted
             // only when there were at least 5 invocations so one error in a quiet hour does not page anyone.
             alarm(`${f.service}-error-rate`, {
                 alarmDescription: `bedrock-bridge: more than 5 % of ${f.service} invocations failed (Lambda Errors / Invocations). See the function's log.`,
-                evaluationPeriods: 3, datapointsToAlarm: 2, threshold: 5, comparisonOperator: "GreaterThanThreshold", treatMissingData: "notBreaching",
+                evaluationPeriods: 3,
+                datapointsToAlarm: 2,
+                threshold: 5,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
                 metricQueries: [
-                    { id: "errors", metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: f.functionName }, stat: "Sum", period: PERIOD_SECONDS }, returnData: false },
-                    { id: "invocations", metric: { namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: f.functionName }, stat: "Sum", period: PERIOD_SECONDS }, returnData: false },
-                    { id: "rate", expression: "IF(invocations >= 5, 100 * errors / invocations, 0)", label: "error rate %", returnData: true },
+                    {
+                        id: "errors",
+                        metric: {
+                            namespace: "AWS/Lambda",
+                            metricName: "Errors",
+                            dimensions: { FunctionName: f.functionName },
+                            stat: "Sum",
+                            period: PERIOD_SECONDS,
+                        },
+                        returnData: false,
+                    },
+                    {
+                        id: "invocations",
+                        metric: {
+                            namespace: "AWS/Lambda",
+                            metricName: "Invocations",
+                            dimensions: { FunctionName: f.functionName },
+                            stat: "Sum",
+                            period: PERIOD_SECONDS,
+                        },
+                        returnData: false,
+                    },
+                    {
+                        id: "rate",
+                        expression: "IF(invocations >= 5, 100 * errors / invocations, 0)",
+                        label: "error rate %",
+                        returnData: true,
+                    },
                 ],
             });
         }
         if (args.stateMachineArn) {
             // A failed or timed-out execution is a caller's job that did not get its answer.
             alarm("state-machine-failed", {
-                alarmDescription: "bedrock-bridge: Step Functions executions failed or timed out. Open the execution history.",
-                evaluationPeriods: 1, datapointsToAlarm: 1, threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching",
+                alarmDescription:
+                    "bedrock-bridge: Step Functions executions failed or timed out. Open the execution history.",
+                evaluationPeriods: 1,
+                datapointsToAlarm: 1,
+                threshold: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                treatMissingData: "notBreaching",
                 metricQueries: [
-                    { id: "failed", metric: { namespace: "AWS/States", metricName: "ExecutionsFailed", dimensions: { StateMachineArn: args.stateMachineArn }, stat: "Sum", period: PERIOD_SECONDS }, returnData: false },
-                    { id: "timedOut", metric: { namespace: "AWS/States", metricName: "ExecutionsTimedOut", dimensions: { StateMachineArn: args.stateMachineArn }, stat: "Sum", period: PERIOD_SECONDS }, returnData: false },
-                    { id: "total", expression: "FILL(failed, 0) + FILL(timedOut, 0)", label: "failed or timed out", returnData: true },
+                    {
+                        id: "failed",
+                        metric: {
+                            namespace: "AWS/States",
+                            metricName: "ExecutionsFailed",
+                            dimensions: { StateMachineArn: args.stateMachineArn },
+                            stat: "Sum",
+                            period: PERIOD_SECONDS,
+                        },
+                        returnData: false,
+                    },
+                    {
+                        id: "timedOut",
+                        metric: {
+                            namespace: "AWS/States",
+                            metricName: "ExecutionsTimedOut",
+                            dimensions: { StateMachineArn: args.stateMachineArn },
+                            stat: "Sum",
+                            period: PERIOD_SECONDS,
+                        },
+                        returnData: false,
+                    },
+                    {
+                        id: "total",
+                        expression: "FILL(failed, 0) + FILL(timedOut, 0)",
+                        label: "failed or timed out",
+                        returnData: true,
+                    },
                 ],
             });
         }

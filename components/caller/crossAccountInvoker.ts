@@ -30,29 +30,37 @@ export class CrossAccountInvoker extends pulumi.ComponentResource {
 
     constructor(name: string, args: CrossAccountInvokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:CrossAccountInvoker", name, {}, opts);
-        const fn = new CallerFunction(name, {
-            service: "invoker",
-            accountId: args.accountId,
-            rolePath: args.rolePath,
-            targets: args.targets,
-            logRetentionDays: args.logRetentionDays,
-            auth: args.auth,
-            callbackFactory: () => createInvokerHandler(),
-            description: "bedrock-bridge: Converse in the Bedrock account through its role",
-            roleDescription: "bedrock-bridge invoker: writes its logs and assumes the Bedrock account's role",
-            memorySize: args.memorySize,
-            timeoutSeconds: args.timeoutSeconds,
-            environment: {
-                DEFAULT_MODEL_ID: args.defaultModelId,
-                MAX_TOKENS: String(args.maxTokens ?? DEFAULT_MAX_TOKENS),
-                MAX_TOKENS_LIMIT: String(args.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT),
+        const fn = new CallerFunction(
+            name,
+            {
+                service: "invoker",
+                accountId: args.accountId,
+                rolePath: args.rolePath,
+                targets: args.targets,
+                logRetentionDays: args.logRetentionDays,
+                auth: args.auth,
+                callbackFactory: () => createInvokerHandler(),
+                description: "bedrock-bridge: Converse in the Bedrock account through its role",
+                roleDescription: "bedrock-bridge invoker: writes its logs and assumes the Bedrock account's role",
+                memorySize: args.memorySize,
+                timeoutSeconds: args.timeoutSeconds,
+                environment: {
+                    DEFAULT_MODEL_ID: args.defaultModelId,
+                    MAX_TOKENS: String(args.maxTokens ?? DEFAULT_MAX_TOKENS),
+                    MAX_TOKENS_LIMIT: String(args.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT),
+                },
+                environmentSources: { DEFAULT_MODEL_ID: "bedrock-bridge:defaultModelId" },
             },
-            environmentSources: { DEFAULT_MODEL_ID: "bedrock-bridge:defaultModelId" },
-        }, { parent: this });
+            { parent: this },
+        );
         this.function = fn.function;
         this.role = fn.role;
         this.logGroup = fn.logGroup;
         this.monitored = fn.monitored;
-        this.registerOutputs({ functionName: this.function.name, functionArn: this.function.arn, roleArn: this.role.arn });
+        this.registerOutputs({
+            functionName: this.function.name,
+            functionArn: this.function.arn,
+            roleArn: this.role.arn,
+        });
     }
 }

@@ -22,7 +22,12 @@ export const FAILURES = {
 // The SDK integration names errors <Service>.<Exception>.
 const bedrock = (exception: string) => `BedrockRuntime.${exception}`;
 /** Worth retrying on the same target: they pass with time. */
-export const TRANSIENT_ERRORS = ["ThrottlingException", "ServiceUnavailableException", "InternalServerException", "ModelNotReadyException"].map(bedrock);
+export const TRANSIENT_ERRORS = [
+    "ThrottlingException",
+    "ServiceUnavailableException",
+    "InternalServerException",
+    "ModelNotReadyException",
+].map(bedrock);
 /** After the retries, these move on to the next target (quota pooling, issue 6), or end in Throttled. */
 export const FAILOVER_ERRORS = ["ThrottlingException", "ServiceQuotaExceededException"].map(bedrock);
 
@@ -86,45 +91,60 @@ const INFERENCE_KEYS = ["maxTokens", "temperature", "topP", "stopSequences"];
 const MAX_STOP_SEQUENCES = 4;
 
 /** The model the execution asks for, or the default. */
-const requestedModel = (o: DefinitionOptions) => `($exists(${INPUT}.modelId) ? ${INPUT}.modelId : ${lit(o.defaultModelId)})`;
+const requestedModel = (o: DefinitionOptions) =>
+    `($exists(${INPUT}.modelId) ? ${INPUT}.modelId : ${lit(o.defaultModelId)})`;
 
 /** [condition, what is wrong], checked in order; the first that holds ends the execution with InvalidInput. */
 function inputChecks(o: DefinitionOptions, maxTokensLimit: number): [string, string][] {
-    const msg = `${INPUT}.message`, msgs = `${INPUT}.messages`, ic = `${INPUT}.inferenceConfig`;
+    const msg = `${INPUT}.message`,
+        msgs = `${INPUT}.messages`,
+        ic = `${INPUT}.inferenceConfig`;
     const blank = (v: string) => `($type(${v}) != "string" or $length($trim(${v})) = 0)`;
     const notInRange = (v: string) => `$exists(${v}) and ($type(${v}) != "number" or ${v} < 0 or ${v} > 1)`;
     return [
-        [`$type(${INPUT}) != "object"`,
-            'the input must be a JSON object such as {"message": "hello"}'],
-        [`$not($exists(${msg})) and $not($exists(${msgs}))`,
-            'the input has no "message": start the execution with {"message": "<text>"}, or give the conversation as "messages"'],
-        [`$exists(${msg}) and ${blank(msg)}`,
-            '"message" must be a non-empty string'],
-        [`$exists(${msgs}) and ($type(${msgs}) != "array" or $count(${msgs}) = 0)`,
-            '"messages" must be a non-empty list of {"role": "user" | "assistant", "content": "<text>"}'],
-        [`$exists(${msgs}) and $count($filter(${msgs}, function($t) { $type($t) != "object" or $not($t.role in ["user", "assistant"]) or ${blank("$t.content")} })) > 0`,
-            'every entry of "messages" must be {"role": "user" | "assistant", "content": "<non-empty text>"}'],
-        [`($r := $append(${msgs}.role, $exists(${msg}) ? ["user"] : []); $r[0] != "user" or $count($filter($r, function($v, $i) { $i > 0 and $v = $r[$i - 1] })) > 0)`,
-            'the conversation must start with a "user" turn and alternate "user" and "assistant" ("message" is appended as the last "user" turn, so "messages" then ends with "assistant")'],
-        [`$exists(${INPUT}.system) and ${blank(`${INPUT}.system`)}`,
-            '"system" must be a non-empty string'],
-        [`$exists(${INPUT}.modelId) and $type(${INPUT}.modelId) != "string"`,
-            '"modelId" must be a string'],
-        [`$exists(${ic}) and $type(${ic}) != "object"`,
-            `"inferenceConfig" must be an object with any of ${INFERENCE_KEYS.join(", ")}`],
-        [`$exists(${ic}) and $count($filter($keys(${ic}), function($k) { $not($k in ${lit(INFERENCE_KEYS)}) })) > 0`,
-            `"inferenceConfig" accepts only ${INFERENCE_KEYS.join(", ")}`],
-        [`$exists(${ic}.maxTokens) and ($type(${ic}.maxTokens) != "number" or ${ic}.maxTokens != $floor(${ic}.maxTokens) or ${ic}.maxTokens < 1 or ${ic}.maxTokens > ${maxTokensLimit})`,
-            `"inferenceConfig.maxTokens" must be a whole number from 1 to ${maxTokensLimit} (bedrock-bridge:stepFunctions.maxTokensLimit)`],
-        [notInRange(`${ic}.temperature`),
-            '"inferenceConfig.temperature" must be a number from 0 to 1'],
-        [notInRange(`${ic}.topP`),
-            '"inferenceConfig.topP" must be a number from 0 to 1'],
-        [`$exists(${ic}.stopSequences) and ($type(${ic}.stopSequences) != "array" or $count(${ic}.stopSequences) > ${MAX_STOP_SEQUENCES} or $count($filter(${ic}.stopSequences, function($s) { $type($s) != "string" })) > 0)`,
-            `"inferenceConfig.stopSequences" must be a list of at most ${MAX_STOP_SEQUENCES} strings`],
+        [`$type(${INPUT}) != "object"`, 'the input must be a JSON object such as {"message": "hello"}'],
+        [
+            `$not($exists(${msg})) and $not($exists(${msgs}))`,
+            'the input has no "message": start the execution with {"message": "<text>"}, or give the conversation as "messages"',
+        ],
+        [`$exists(${msg}) and ${blank(msg)}`, '"message" must be a non-empty string'],
+        [
+            `$exists(${msgs}) and ($type(${msgs}) != "array" or $count(${msgs}) = 0)`,
+            '"messages" must be a non-empty list of {"role": "user" | "assistant", "content": "<text>"}',
+        ],
+        [
+            `$exists(${msgs}) and $count($filter(${msgs}, function($t) { $type($t) != "object" or $not($t.role in ["user", "assistant"]) or ${blank("$t.content")} })) > 0`,
+            'every entry of "messages" must be {"role": "user" | "assistant", "content": "<non-empty text>"}',
+        ],
+        [
+            `($r := $append(${msgs}.role, $exists(${msg}) ? ["user"] : []); $r[0] != "user" or $count($filter($r, function($v, $i) { $i > 0 and $v = $r[$i - 1] })) > 0)`,
+            'the conversation must start with a "user" turn and alternate "user" and "assistant" ("message" is appended as the last "user" turn, so "messages" then ends with "assistant")',
+        ],
+        [`$exists(${INPUT}.system) and ${blank(`${INPUT}.system`)}`, '"system" must be a non-empty string'],
+        [`$exists(${INPUT}.modelId) and $type(${INPUT}.modelId) != "string"`, '"modelId" must be a string'],
+        [
+            `$exists(${ic}) and $type(${ic}) != "object"`,
+            `"inferenceConfig" must be an object with any of ${INFERENCE_KEYS.join(", ")}`,
+        ],
+        [
+            `$exists(${ic}) and $count($filter($keys(${ic}), function($k) { $not($k in ${lit(INFERENCE_KEYS)}) })) > 0`,
+            `"inferenceConfig" accepts only ${INFERENCE_KEYS.join(", ")}`,
+        ],
+        [
+            `$exists(${ic}.maxTokens) and ($type(${ic}.maxTokens) != "number" or ${ic}.maxTokens != $floor(${ic}.maxTokens) or ${ic}.maxTokens < 1 or ${ic}.maxTokens > ${maxTokensLimit})`,
+            `"inferenceConfig.maxTokens" must be a whole number from 1 to ${maxTokensLimit} (bedrock-bridge:stepFunctions.maxTokensLimit)`,
+        ],
+        [notInRange(`${ic}.temperature`), '"inferenceConfig.temperature" must be a number from 0 to 1'],
+        [notInRange(`${ic}.topP`), '"inferenceConfig.topP" must be a number from 0 to 1'],
+        [
+            `$exists(${ic}.stopSequences) and ($type(${ic}.stopSequences) != "array" or $count(${ic}.stopSequences) > ${MAX_STOP_SEQUENCES} or $count($filter(${ic}.stopSequences, function($s) { $type($s) != "string" })) > 0)`,
+            `"inferenceConfig.stopSequences" must be a list of at most ${MAX_STOP_SEQUENCES} strings`,
+        ],
         // Bedrock would answer a ValidationException for these models (functions/bedrock/samplingRules.ts).
-        [`$exists(${ic}.temperature) and $exists(${ic}.topP) and ${requestedModel(o)} in ${lit(o.allowedModelIds.filter(acceptsOneSamplingParameter))}`,
-            '"inferenceConfig" gives both "temperature" and "topP", but this model accepts only one of them: drop one'],
+        [
+            `$exists(${ic}.temperature) and $exists(${ic}.topP) and ${requestedModel(o)} in ${lit(o.allowedModelIds.filter(acceptsOneSamplingParameter))}`,
+            '"inferenceConfig" gives both "temperature" and "topP", but this model accepts only one of them: drop one',
+        ],
     ];
 }
 
@@ -149,15 +169,25 @@ const RESULT = "$states.result";
 
 /** What a consumer gets: the answer's text, why it stopped, tokens, latency, and the model that answered. */
 function converseOutput(target: DefinitionTarget, index: number): State {
-    const servedBy: State = target.accountId && target.region
-        ? { servedBy: { accountId: target.accountId, region: target.region, ...(target.tenant ? { tenant: target.tenant } : {}) }, ...(index ? { failovers: index } : {}) }
-        : {};
+    const servedBy: State =
+        target.accountId && target.region
+            ? {
+                  servedBy: {
+                      accountId: target.accountId,
+                      region: target.region,
+                      ...(target.tenant ? { tenant: target.tenant } : {}),
+                  },
+                  ...(index ? { failovers: index } : {}),
+              }
+            : {};
     return {
         ...servedBy,
         text: expr(`$join([${RESULT}.Output.Message.Content.Text], "")`),
         stopReason: expr(`${RESULT}.StopReason`),
-        usage: expr(`{"inputTokens": ${RESULT}.Usage.InputTokens, "outputTokens": ${RESULT}.Usage.OutputTokens, "totalTokens": ${RESULT}.Usage.TotalTokens,`,
-            `"cacheReadInputTokens": ${RESULT}.Usage.CacheReadInputTokens, "cacheWriteInputTokens": ${RESULT}.Usage.CacheWriteInputTokens}`),
+        usage: expr(
+            `{"inputTokens": ${RESULT}.Usage.InputTokens, "outputTokens": ${RESULT}.Usage.OutputTokens, "totalTokens": ${RESULT}.Usage.TotalTokens,`,
+            `"cacheReadInputTokens": ${RESULT}.Usage.CacheReadInputTokens, "cacheWriteInputTokens": ${RESULT}.Usage.CacheWriteInputTokens}`,
+        ),
         latencyMs: expr(`${RESULT}.Metrics.LatencyMs`),
         modelId: expr("$request.ModelId"),
     };
@@ -181,7 +211,15 @@ export function converseStateName(index: number): string {
 function targetArguments(target: DefinitionTarget): string {
     const parts: string[] = [];
     if (target.profiles) parts.push(`{"ModelId": $lookup(${lit(target.profiles)}, $request.ModelId)}`);
-    if (target.guardrail) parts.push(lit({ GuardrailConfig: { GuardrailIdentifier: target.guardrail.arn, GuardrailVersion: target.guardrail.version } }));
+    if (target.guardrail)
+        parts.push(
+            lit({
+                GuardrailConfig: {
+                    GuardrailIdentifier: target.guardrail.arn,
+                    GuardrailVersion: target.guardrail.version,
+                },
+            }),
+        );
     return parts.length ? expr(`$merge([$request, ${parts.join(", ")}])`) : expr("$request");
 }
 
@@ -194,14 +232,16 @@ function converseTask(o: DefinitionOptions, index: number): State {
         Resource: CONVERSE_RESOURCE,
         Credentials: { RoleArn: target.roleArn },
         Arguments: targetArguments(target),
-        Retry: [{
-            ErrorEquals: TRANSIENT_ERRORS,
-            IntervalSeconds: o.retry.intervalSeconds,
-            MaxAttempts: o.retry.maxAttempts,
-            BackoffRate: o.retry.backoffRate,
-            MaxDelaySeconds: o.retry.maxDelaySeconds,
-            JitterStrategy: "FULL",
-        }],
+        Retry: [
+            {
+                ErrorEquals: TRANSIENT_ERRORS,
+                IntervalSeconds: o.retry.intervalSeconds,
+                MaxAttempts: o.retry.maxAttempts,
+                BackoffRate: o.retry.backoffRate,
+                MaxDelaySeconds: o.retry.maxDelaySeconds,
+                JitterStrategy: "FULL",
+            },
+        ],
         Catch: [
             { ErrorEquals: FAILOVER_ERRORS, Next: next, Assign: CAUGHT },
             { ErrorEquals: [bedrock("AccessDeniedException")], Next: "AccessDenied", Assign: CAUGHT },
@@ -215,22 +255,36 @@ function converseTask(o: DefinitionOptions, index: number): State {
 export function buildDefinition(o: DefinitionOptions): Definition {
     if (o.targets.length === 0) throw new Error("buildDefinition needs at least one Bedrock target");
     if (!o.allowedModelIds.includes(o.defaultModelId)) {
-        throw new Error(`default model "${o.defaultModelId}" is not among the allowed models ${o.allowedModelIds.join(", ")}`);
+        throw new Error(
+            `default model "${o.defaultModelId}" is not among the allowed models ${o.allowedModelIds.join(", ")}`,
+        );
     }
     const maxTokensLimit = o.maxTokensLimit ?? DEFAULT_MAX_TOKENS_LIMIT;
-    const tokenProblem = maxTokensProblem(maxTokensLimit, MODEL_MAX_OUTPUT_TOKENS) ?? maxTokensProblem(o.maxTokens, maxTokensLimit);
-    if (tokenProblem) throw new Error(`maxTokens ${o.maxTokens} and maxTokensLimit ${maxTokensLimit}: need 1 <= maxTokens <= maxTokensLimit <= ${MODEL_MAX_OUTPUT_TOKENS}`);
+    const tokenProblem =
+        maxTokensProblem(maxTokensLimit, MODEL_MAX_OUTPUT_TOKENS) ?? maxTokensProblem(o.maxTokens, maxTokensLimit);
+    if (tokenProblem)
+        throw new Error(
+            `maxTokens ${o.maxTokens} and maxTokensLimit ${maxTokensLimit}: need 1 <= maxTokens <= maxTokensLimit <= ${MODEL_MAX_OUTPUT_TOKENS}`,
+        );
     const modelId = requestedModel(o);
     const states: Record<string, State> = {
         ValidateInput: {
             Type: "Choice",
             Comment: "Bad input ends here with a named error instead of a Bedrock ValidationException",
             Choices: [
-                ...inputChecks(o, maxTokensLimit).map(([condition, problem]) => ({ Condition: expr(condition), Next: "InvalidInput", Assign: { problem } })),
+                ...inputChecks(o, maxTokensLimit).map(([condition, problem]) => ({
+                    Condition: expr(condition),
+                    Next: "InvalidInput",
+                    Assign: { problem },
+                })),
                 {
                     Condition: expr(`$not(${modelId} in ${lit(o.allowedModelIds)})`),
                     Next: "ModelNotAllowed",
-                    Assign: { problem: expr(`"model id \\"" & ${modelId} & "\\" is not allowed by the Bedrock stack; allowed: " & ${lit(o.allowedModelIds.join(", "))}`) },
+                    Assign: {
+                        problem: expr(
+                            `"model id \\"" & ${modelId} & "\\" is not allowed by the Bedrock stack; allowed: " & ${lit(o.allowedModelIds.join(", "))}`,
+                        ),
+                    },
                 },
             ],
             Default: "PrepareRequest",
@@ -242,16 +296,33 @@ export function buildDefinition(o: DefinitionOptions): Definition {
             Next: converseStateName(0),
         },
     };
-    o.targets.forEach((_, i) => { states[converseStateName(i)] = converseTask(o, i); });
+    o.targets.forEach((_, i) => {
+        states[converseStateName(i)] = converseTask(o, i);
+    });
     Object.assign(states, {
         InvalidInput: fail(FAILURES.invalidInput, expr("$problem")),
-        ModelNotAllowed: fail(FAILURES.modelNotAllowed, expr(`$problem & ". Pass one of these as \\"modelId\\", or add the model to bedrock-bridge:models of the Bedrock stack."`)),
-        Throttled: fail(FAILURES.throttled, expr(`"Bedrock throttled every target after retries (" & ${failureText} & "). Lower the request rate, raise the Bedrock quota, or add a Bedrock stack to bedrock-bridge:bedrockStacks."`)),
-        AccessDenied: fail(FAILURES.accessDenied, expr(`"The Bedrock account's role may not call this model (" & ${failureText} & "). Check bedrock-bridge:models and the model access in the Bedrock account."`)),
+        ModelNotAllowed: fail(
+            FAILURES.modelNotAllowed,
+            expr(
+                `$problem & ". Pass one of these as \\"modelId\\", or add the model to bedrock-bridge:models of the Bedrock stack."`,
+            ),
+        ),
+        Throttled: fail(
+            FAILURES.throttled,
+            expr(
+                `"Bedrock throttled every target after retries (" & ${failureText} & "). Lower the request rate, raise the Bedrock quota, or add a Bedrock stack to bedrock-bridge:bedrockStacks."`,
+            ),
+        ),
+        AccessDenied: fail(
+            FAILURES.accessDenied,
+            expr(
+                `"The Bedrock account's role may not call this model (" & ${failureText} & "). Check bedrock-bridge:models and the model access in the Bedrock account."`,
+            ),
+        ),
         BedrockFailed: fail(FAILURES.bedrockError, expr(`"Bedrock Converse failed: " & ${failureText}`)),
     });
     return {
-        Comment: "bedrock-bridge: Bedrock Converse in the Bedrock account through its role (input {\"message\": \"...\"})",
+        Comment: 'bedrock-bridge: Bedrock Converse in the Bedrock account through its role (input {"message": "..."})',
         QueryLanguage: "JSONata",
         StartAt: "ValidateInput",
         States: states,

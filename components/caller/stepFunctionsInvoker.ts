@@ -26,11 +26,22 @@ export interface StepFunctionsInvokerArgs {
 // These log-delivery actions do not support resource-level permissions, so they need Resource "*";
 // the statement holds exactly them and nothing else.
 const LOG_DELIVERY_ACTIONS = [
-    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
 ];
 // X-Ray has no resource-level permissions either.
-const XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"];
+const XRAY_ACTIONS = [
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+];
 
 export function stateMachineName(name: string): string {
     return `bedrock-bridge-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);
@@ -59,11 +70,15 @@ export interface StepFunctionsTarget {
 export function stepFunctionsTargetProblems(region: string, stateMachineArn: string, t: StepFunctionsTarget): string[] {
     const problems: string[] = [];
     if (t.region !== region) {
-        problems.push(`Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`);
+        problems.push(
+            `Bedrock stack ${t.stackName} is in ${t.region}, but this caller stack deploys to ${region}: a Step Functions task calls Bedrock in the state machine's own region. Set aws:region of this stack to ${t.region}, reference a Bedrock stack deployed in ${region} in bedrock-bridge:bedrockStacks, or set bedrock-bridge:stepFunctions {enabled: false}.`,
+        );
     }
     // Step Functions sends the state machine's ARN as sts:ExternalId (see trustPolicy in crossAccountBedrockAccess.ts).
     if (t.externalId && !(t.trustedStateMachineArns ?? []).includes(stateMachineArn)) {
-        problems.push(`Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId). A Step Functions task sends its state machine's ARN as sts:ExternalId, never a chosen one: add "${stateMachineArn}" to bedrock-bridge:trustedStateMachineArns of stack ${t.stackName} and pulumi up there first, or set bedrock-bridge:stepFunctions {enabled: false} here.`);
+        problems.push(
+            `Bedrock stack ${t.stackName} requires an external id (its bedrock-bridge:externalId). A Step Functions task sends its state machine's ARN as sts:ExternalId, never a chosen one: add "${stateMachineArn}" to bedrock-bridge:trustedStateMachineArns of stack ${t.stackName} and pulumi up there first, or set bedrock-bridge:stepFunctions {enabled: false} here.`,
+        );
     }
     return problems;
 }
@@ -86,63 +101,104 @@ export class StepFunctionsInvoker extends pulumi.ComponentResource {
         const smArn = `arn:${partitionOf(args.region)}:states:${args.region}:${args.accountId}:stateMachine:${smName}`;
 
         // /aws/vendedlogs/ keeps CloudWatch's log resource policy small when many services deliver logs.
-        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-            name: `/aws/vendedlogs/states/bedrock-bridge/${pulumi.getStack()}/${name}`,
-            retentionInDays: args.logRetentionDays,
-        }, { parent: this });
+        this.logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                name: `/aws/vendedlogs/states/bedrock-bridge/${pulumi.getStack()}/${name}`,
+                retentionInDays: args.logRetentionDays,
+            },
+            { parent: this },
+        );
 
         const statements: pulumi.Input<Statement>[] = [
             { Sid: "DeliverLogs", Effect: "Allow", Action: LOG_DELIVERY_ACTIONS, Resource: "*" },
             logWriteStatement(this.logGroup.arn),
         ];
         if (s.tracing) statements.push({ Sid: "Tracing", Effect: "Allow", Action: XRAY_ACTIONS, Resource: "*" });
-        const callerRole = new CallerRole(`${name}-role`, {
-            service: "states.amazonaws.com",
-            accountId: args.accountId,
-            path: args.rolePath,
-            targets: args.targets,
-            sourceArn: smArn,
-            statements,
-            description: "bedrock-bridge state machine: delivers its logs and assumes the Bedrock account's role",
-        }, { parent: this });
+        const callerRole = new CallerRole(
+            `${name}-role`,
+            {
+                service: "states.amazonaws.com",
+                accountId: args.accountId,
+                path: args.rolePath,
+                targets: args.targets,
+                sourceArn: smArn,
+                statements,
+                description: "bedrock-bridge state machine: delivers its logs and assumes the Bedrock account's role",
+            },
+            { parent: this },
+        );
         this.role = callerRole.role;
 
-        const definition = pulumi.all([targetValues(args.targets), args.defaultModelId, pulumi.all(args.targets.map(t => t.trustedStateMachineArns))]).apply(([values, defaultModelId, machines]) => {
-            values.forEach((v, i) => checkTargets(args.region, smArn, { ...v, trustedStateMachineArns: machines[i], stackName: args.targets[i].stackName }));
-            // A model must be callable on every target, since a throttled request moves on to the next.
-            const allowed = values.map(v => v.models).reduce((a, b) => a.filter(m => b.includes(m)));
-            if (!allowed.includes(defaultModelId)) {
-                throw previewError(`bedrock-bridge:defaultModelId "${defaultModelId}" is not allowed by every Bedrock stack the state machine uses (${args.targets.map(t => t.stackName).join(", ")}); allowed by all: ${allowed.join(", ") || "none"}. Add it to bedrock-bridge:models there or pick one of these.`);
-            }
-            return JSON.stringify(buildDefinition({
-                targets: values.map((v, i) => ({
-                    roleArn: v.roleArn, accountId: v.accountId, region: v.region, label: `${args.targets[i].stackName} (${v.accountId}, ${v.region}${v.tenant ? `, tenant ${v.tenant}` : ""})`,
-                    ...(v.tenant ? { tenant: v.tenant, profiles: v.profiles, guardrail: v.guardrail } : {}),
-                })),
-                allowedModelIds: allowed,
-                defaultModelId,
-                maxTokens: s.maxTokens,
-                maxTokensLimit: s.maxTokensLimit,
-                temperature: s.temperature,
-                retry: s.retry,
-                requestMetadata: requestMetadata({ caller: "stateMachine", account: args.accountId, tenant: values[0]?.tenant }),
-            }), null, 2);
-        });
+        const definition = pulumi
+            .all([
+                targetValues(args.targets),
+                args.defaultModelId,
+                pulumi.all(args.targets.map(t => t.trustedStateMachineArns)),
+            ])
+            .apply(([values, defaultModelId, machines]) => {
+                values.forEach((v, i) =>
+                    checkTargets(args.region, smArn, {
+                        ...v,
+                        trustedStateMachineArns: machines[i],
+                        stackName: args.targets[i].stackName,
+                    }),
+                );
+                // A model must be callable on every target, since a throttled request moves on to the next.
+                const allowed = values.map(v => v.models).reduce((a, b) => a.filter(m => b.includes(m)));
+                if (!allowed.includes(defaultModelId)) {
+                    throw previewError(
+                        `bedrock-bridge:defaultModelId "${defaultModelId}" is not allowed by every Bedrock stack the state machine uses (${args.targets.map(t => t.stackName).join(", ")}); allowed by all: ${allowed.join(", ") || "none"}. Add it to bedrock-bridge:models there or pick one of these.`,
+                    );
+                }
+                return JSON.stringify(
+                    buildDefinition({
+                        targets: values.map((v, i) => ({
+                            roleArn: v.roleArn,
+                            accountId: v.accountId,
+                            region: v.region,
+                            label: `${args.targets[i].stackName} (${v.accountId}, ${v.region}${v.tenant ? `, tenant ${v.tenant}` : ""})`,
+                            ...(v.tenant ? { tenant: v.tenant, profiles: v.profiles, guardrail: v.guardrail } : {}),
+                        })),
+                        allowedModelIds: allowed,
+                        defaultModelId,
+                        maxTokens: s.maxTokens,
+                        maxTokensLimit: s.maxTokensLimit,
+                        temperature: s.temperature,
+                        retry: s.retry,
+                        requestMetadata: requestMetadata({
+                            caller: "stateMachine",
+                            account: args.accountId,
+                            tenant: values[0]?.tenant,
+                        }),
+                    }),
+                    null,
+                    2,
+                );
+            });
 
-        this.stateMachine = new aws.sfn.StateMachine(name, {
-            name: smName,
-            type: s.type,
-            roleArn: this.role.arn,
-            definition,
-            loggingConfiguration: {
-                logDestination: pulumi.interpolate`${this.logGroup.arn}:*`,
-                level: s.logLevel,
-                includeExecutionData: s.includeExecutionData,
+        this.stateMachine = new aws.sfn.StateMachine(
+            name,
+            {
+                name: smName,
+                type: s.type,
+                roleArn: this.role.arn,
+                definition,
+                loggingConfiguration: {
+                    logDestination: pulumi.interpolate`${this.logGroup.arn}:*`,
+                    level: s.logLevel,
+                    includeExecutionData: s.includeExecutionData,
+                },
+                tracingConfiguration: { enabled: s.tracing },
+                // Step Functions checks at creation that the role may deliver the logs: the policy must exist first.
             },
-            tracingConfiguration: { enabled: s.tracing },
-        // Step Functions checks at creation that the role may deliver the logs: the policy must exist first.
-        }, { parent: this, dependsOn: [callerRole.policy] });
+            { parent: this, dependsOn: [callerRole.policy] },
+        );
 
-        this.registerOutputs({ stateMachineArn: this.stateMachine.arn, roleArn: this.role.arn, logGroupName: this.logGroup.name });
+        this.registerOutputs({
+            stateMachineArn: this.stateMachine.arn,
+            roleArn: this.role.arn,
+            logGroupName: this.logGroup.name,
+        });
     }
 }

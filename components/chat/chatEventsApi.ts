@@ -28,47 +28,78 @@ export class ChatEventsApi extends pulumi.ComponentResource {
         super("bedrock-bridge:index:ChatEventsApi", name, {}, opts);
         const partition = partitionOf(args.region);
         const parent = { parent: this };
-        const appsyncLogsRole = new aws.iam.Role(`${name}-appsync-logs`, {
-            path: args.rolePath,
-            description: "bedrock-bridge chat: AppSync Events writes its logs",
-            assumeRolePolicy: serviceTrust("appsync.amazonaws.com", args.accountId),
-        }, parent);
+        const appsyncLogsRole = new aws.iam.Role(
+            `${name}-appsync-logs`,
+            {
+                path: args.rolePath,
+                description: "bedrock-bridge chat: AppSync Events writes its logs",
+                assumeRolePolicy: serviceTrust("appsync.amazonaws.com", args.accountId),
+            },
+            parent,
+        );
         const cognito = { authType: "AMAZON_COGNITO_USER_POOLS" };
         const iamAuth = { authType: "AWS_IAM" };
-        this.eventApi = new aws.appsync.Api(`${name}-events`, {
-            name: `bedrock-bridge-chat-${pulumi.getStack()}`.slice(0, 50),
-            eventConfig: {
-                authProviders: [{ ...cognito, cognitoConfig: { userPoolId: args.userPoolId, awsRegion: args.userPoolId.apply(id => id.split("_")[0]) } }, iamAuth],
-                connectionAuthModes: [cognito, iamAuth],
-                defaultPublishAuthModes: [iamAuth],
-                defaultSubscribeAuthModes: [cognito],
-                // ERROR, not ALL: ALL would copy every answer into CloudWatch.
-                logConfig: { cloudwatchLogsRoleArn: appsyncLogsRole.arn, logLevel: "ERROR" },
+        this.eventApi = new aws.appsync.Api(
+            `${name}-events`,
+            {
+                name: `bedrock-bridge-chat-${pulumi.getStack()}`.slice(0, 50),
+                eventConfig: {
+                    authProviders: [
+                        {
+                            ...cognito,
+                            cognitoConfig: {
+                                userPoolId: args.userPoolId,
+                                awsRegion: args.userPoolId.apply(id => id.split("_")[0]),
+                            },
+                        },
+                        iamAuth,
+                    ],
+                    connectionAuthModes: [cognito, iamAuth],
+                    defaultPublishAuthModes: [iamAuth],
+                    defaultSubscribeAuthModes: [cognito],
+                    // ERROR, not ALL: ALL would copy every answer into CloudWatch.
+                    logConfig: { cloudwatchLogsRoleArn: appsyncLogsRole.arn, logLevel: "ERROR" },
+                },
             },
-        }, parent);
+            parent,
+        );
         // AppSync writes to /aws/appsync/apis/<apiId> and would create it with no retention ("never expire"); made
         // here instead, with the stack's retention, so the role needs no logs:CreateLogGroup and only this group.
-        const appsyncLogs = new aws.cloudwatch.LogGroup(`${name}-appsync-logs`, {
-            name: pulumi.interpolate`/aws/appsync/apis/${this.eventApi.apiId}`,
-            retentionInDays: args.logRetentionDays,
-        }, parent);
-        new aws.iam.RolePolicy(`${name}-appsync-logs`, {
-            role: appsyncLogsRole.id,
-            name: "appsync-logs",
-            policy: policyJson([appsyncLogs.arn.apply(arn => ({
-                Sid: "WriteAppSyncLogs",
-                Effect: "Allow" as const,
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: [`${arn}:*`],
-            }))]),
-        }, parent);
-        this.namespace = new aws.appsync.ChannelNamespace(`${name}-namespace`, {
-            apiId: this.eventApi.apiId,
-            name: args.namespace,
-            codeHandlers: fs.readFileSync(ON_SUBSCRIBE_FILE, "utf8"),
-            publishAuthModes: [iamAuth],
-            subscribeAuthModes: [cognito],
-        }, parent);
+        const appsyncLogs = new aws.cloudwatch.LogGroup(
+            `${name}-appsync-logs`,
+            {
+                name: pulumi.interpolate`/aws/appsync/apis/${this.eventApi.apiId}`,
+                retentionInDays: args.logRetentionDays,
+            },
+            parent,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-appsync-logs`,
+            {
+                role: appsyncLogsRole.id,
+                name: "appsync-logs",
+                policy: policyJson([
+                    appsyncLogs.arn.apply(arn => ({
+                        Sid: "WriteAppSyncLogs",
+                        Effect: "Allow" as const,
+                        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        Resource: [`${arn}:*`],
+                    })),
+                ]),
+            },
+            parent,
+        );
+        this.namespace = new aws.appsync.ChannelNamespace(
+            `${name}-namespace`,
+            {
+                apiId: this.eventApi.apiId,
+                name: args.namespace,
+                codeHandlers: fs.readFileSync(ON_SUBSCRIBE_FILE, "utf8"),
+                publishAuthModes: [iamAuth],
+                subscribeAuthModes: [cognito],
+            },
+            parent,
+        );
         this.httpEndpoint = this.eventApi.dns.apply(d => `https://${d.HTTP}/event`);
         this.realtimeEndpoint = this.eventApi.dns.apply(d => `wss://${d.REALTIME}/event/realtime`);
 

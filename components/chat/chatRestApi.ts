@@ -28,7 +28,10 @@ export function requestSchema(c: ChatConfig): Record<string, unknown> {
                     type: "object",
                     required: ["role", "content"],
                     additionalProperties: false,
-                    properties: { role: { type: "string", enum: ["user", "assistant"] }, content: { type: "string", minLength: 1, maxLength: c.maxTurnChars } },
+                    properties: {
+                        role: { type: "string", enum: ["user", "assistant"] },
+                        content: { type: "string", minLength: 1, maxLength: c.maxTurnChars },
+                    },
                 },
             },
         },
@@ -77,114 +80,290 @@ export class ChatRestApi extends pulumi.ComponentResource {
         super("bedrock-bridge:index:ChatRestApi", name, {}, opts);
         const c = args.chat;
         const parent = { parent: this };
-        this.restApi = new aws.apigateway.RestApi(`${name}-api`, {
-            description: "bedrock-bridge streaming chat: accepts prompts, answers stream over AppSync Events",
-            endpointConfiguration: { types: "REGIONAL" },
-        }, parent);
+        this.restApi = new aws.apigateway.RestApi(
+            `${name}-api`,
+            {
+                description: "bedrock-bridge streaming chat: accepts prompts, answers stream over AppSync Events",
+                endpointConfiguration: { types: "REGIONAL" },
+            },
+            parent,
+        );
         const restApi = this.restApi.id;
-        const authorizer = new aws.apigateway.Authorizer(`${name}-authorizer`, {
-            restApi, type: "COGNITO_USER_POOLS", providerArns: [args.userPoolArn], identitySource: "method.request.header.Authorization",
-        }, parent);
+        const authorizer = new aws.apigateway.Authorizer(
+            `${name}-authorizer`,
+            {
+                restApi,
+                type: "COGNITO_USER_POOLS",
+                providerArns: [args.userPoolArn],
+                identitySource: "method.request.header.Authorization",
+            },
+            parent,
+        );
         const schema = JSON.stringify(requestSchema(c));
-        const model = new aws.apigateway.Model(`${name}-request-model`, {
-            restApi, name: "ChatRequest", contentType: "application/json", schema,
-        }, parent);
-        const validator = new aws.apigateway.RequestValidator(`${name}-validator`, {
-            restApi, name: "body-and-params", validateRequestBody: true, validateRequestParameters: true,
-        }, parent);
-        const resource = new aws.apigateway.Resource(`${name}-resource`, { restApi, parentId: this.restApi.rootResourceId, pathPart: c.path }, parent);
+        const model = new aws.apigateway.Model(
+            `${name}-request-model`,
+            {
+                restApi,
+                name: "ChatRequest",
+                contentType: "application/json",
+                schema,
+            },
+            parent,
+        );
+        const validator = new aws.apigateway.RequestValidator(
+            `${name}-validator`,
+            {
+                restApi,
+                name: "body-and-params",
+                validateRequestBody: true,
+                validateRequestParameters: true,
+            },
+            parent,
+        );
+        const resource = new aws.apigateway.Resource(
+            `${name}-resource`,
+            { restApi, parentId: this.restApi.rootResourceId, pathPart: c.path },
+            parent,
+        );
         const at = { restApi, resourceId: resource.id };
 
-        const post = new aws.apigateway.Method(`${name}-post`, {
-            ...at, httpMethod: "POST", authorization: "COGNITO_USER_POOLS", authorizerId: authorizer.id,
-            requestModels: { "application/json": model.name }, requestValidatorId: validator.id,
-            requestParameters: { "method.request.header.Authorization": true },
-        }, parent);
-        const postIntegration = new aws.apigateway.Integration(`${name}-post-integration`, {
-            ...at, httpMethod: post.httpMethod, type: "AWS", integrationHttpMethod: "POST", uri: args.functionInvokeArn,
-            passthroughBehavior: "NEVER",
-            requestParameters: { "integration.request.header.X-Amz-Invocation-Type": "'Event'" },
-            requestTemplates: { "application/json": REQUEST_TEMPLATE },
-        }, parent);
-        const corsHeaders = { "method.response.header.Access-Control-Allow-Origin": true, "method.response.header.Vary": true };
-        const firstOrigin = `'${c.allowedOrigins[0]}'`;
-        const postResponse = new aws.apigateway.MethodResponse(`${name}-post-202`, {
-            ...at, httpMethod: post.httpMethod, statusCode: "202", responseParameters: corsHeaders,
-        }, parent);
-        const postIntegrationResponse = new aws.apigateway.IntegrationResponse(`${name}-post-202`, {
-            ...at, httpMethod: post.httpMethod, statusCode: postResponse.statusCode,
-            responseParameters: { "method.response.header.Access-Control-Allow-Origin": firstOrigin, "method.response.header.Vary": "'Origin'" },
-            responseTemplates: { "application/json": `${corsOverride(c.allowedOrigins)}\n{"requestId": "$context.requestId"}` },
-        }, { parent: this, dependsOn: [postIntegration] });
-
-        const options = new aws.apigateway.Method(`${name}-options`, { ...at, httpMethod: "OPTIONS", authorization: "NONE" }, parent);
-        const optionsIntegration = new aws.apigateway.Integration(`${name}-options-integration`, {
-            ...at, httpMethod: options.httpMethod, type: "MOCK", requestTemplates: { "application/json": '{"statusCode": 200}' },
-        }, parent);
-        const optionsResponse = new aws.apigateway.MethodResponse(`${name}-options-200`, {
-            ...at, httpMethod: options.httpMethod, statusCode: "200",
-            responseParameters: { ...corsHeaders, "method.response.header.Access-Control-Allow-Headers": true, "method.response.header.Access-Control-Allow-Methods": true, "method.response.header.Access-Control-Max-Age": true },
-        }, parent);
-        const optionsIntegrationResponse = new aws.apigateway.IntegrationResponse(`${name}-options-200`, {
-            ...at, httpMethod: options.httpMethod, statusCode: optionsResponse.statusCode,
-            responseParameters: {
-                "method.response.header.Access-Control-Allow-Origin": firstOrigin,
-                "method.response.header.Vary": "'Origin'",
-                "method.response.header.Access-Control-Allow-Headers": `'${CORS_HEADERS}'`,
-                "method.response.header.Access-Control-Allow-Methods": "'POST,OPTIONS'",
-                "method.response.header.Access-Control-Max-Age": "'600'",
+        const post = new aws.apigateway.Method(
+            `${name}-post`,
+            {
+                ...at,
+                httpMethod: "POST",
+                authorization: "COGNITO_USER_POOLS",
+                authorizerId: authorizer.id,
+                requestModels: { "application/json": model.name },
+                requestValidatorId: validator.id,
+                requestParameters: { "method.request.header.Authorization": true },
             },
-            responseTemplates: { "application/json": corsOverride(c.allowedOrigins) },
-        }, { parent: this, dependsOn: [optionsIntegration] });
+            parent,
+        );
+        const postIntegration = new aws.apigateway.Integration(
+            `${name}-post-integration`,
+            {
+                ...at,
+                httpMethod: post.httpMethod,
+                type: "AWS",
+                integrationHttpMethod: "POST",
+                uri: args.functionInvokeArn,
+                passthroughBehavior: "NEVER",
+                requestParameters: { "integration.request.header.X-Amz-Invocation-Type": "'Event'" },
+                requestTemplates: { "application/json": REQUEST_TEMPLATE },
+            },
+            parent,
+        );
+        const corsHeaders = {
+            "method.response.header.Access-Control-Allow-Origin": true,
+            "method.response.header.Vary": true,
+        };
+        const firstOrigin = `'${c.allowedOrigins[0]}'`;
+        const postResponse = new aws.apigateway.MethodResponse(
+            `${name}-post-202`,
+            {
+                ...at,
+                httpMethod: post.httpMethod,
+                statusCode: "202",
+                responseParameters: corsHeaders,
+            },
+            parent,
+        );
+        const postIntegrationResponse = new aws.apigateway.IntegrationResponse(
+            `${name}-post-202`,
+            {
+                ...at,
+                httpMethod: post.httpMethod,
+                statusCode: postResponse.statusCode,
+                responseParameters: {
+                    "method.response.header.Access-Control-Allow-Origin": firstOrigin,
+                    "method.response.header.Vary": "'Origin'",
+                },
+                responseTemplates: {
+                    "application/json": `${corsOverride(c.allowedOrigins)}\n{"requestId": "$context.requestId"}`,
+                },
+            },
+            { parent: this, dependsOn: [postIntegration] },
+        );
+
+        const options = new aws.apigateway.Method(
+            `${name}-options`,
+            { ...at, httpMethod: "OPTIONS", authorization: "NONE" },
+            parent,
+        );
+        const optionsIntegration = new aws.apigateway.Integration(
+            `${name}-options-integration`,
+            {
+                ...at,
+                httpMethod: options.httpMethod,
+                type: "MOCK",
+                requestTemplates: { "application/json": '{"statusCode": 200}' },
+            },
+            parent,
+        );
+        const optionsResponse = new aws.apigateway.MethodResponse(
+            `${name}-options-200`,
+            {
+                ...at,
+                httpMethod: options.httpMethod,
+                statusCode: "200",
+                responseParameters: {
+                    ...corsHeaders,
+                    "method.response.header.Access-Control-Allow-Headers": true,
+                    "method.response.header.Access-Control-Allow-Methods": true,
+                    "method.response.header.Access-Control-Max-Age": true,
+                },
+            },
+            parent,
+        );
+        const optionsIntegrationResponse = new aws.apigateway.IntegrationResponse(
+            `${name}-options-200`,
+            {
+                ...at,
+                httpMethod: options.httpMethod,
+                statusCode: optionsResponse.statusCode,
+                responseParameters: {
+                    "method.response.header.Access-Control-Allow-Origin": firstOrigin,
+                    "method.response.header.Vary": "'Origin'",
+                    "method.response.header.Access-Control-Allow-Headers": `'${CORS_HEADERS}'`,
+                    "method.response.header.Access-Control-Allow-Methods": "'POST,OPTIONS'",
+                    "method.response.header.Access-Control-Max-Age": "'600'",
+                },
+                responseTemplates: { "application/json": corsOverride(c.allowedOrigins) },
+            },
+            { parent: this, dependsOn: [optionsIntegration] },
+        );
 
         // Errors from the gateway itself (400 bad body, 401, throttling 429) carry CORS too, so the browser can read them.
-        const gatewayResponses = ["DEFAULT_4XX", "DEFAULT_5XX"].map(t => new aws.apigateway.Response(`${name}-${t.toLowerCase().replace("_", "-")}`, {
-            restApiId: restApi, responseType: t,
-            responseParameters: { "gatewayresponse.header.Access-Control-Allow-Origin": firstOrigin, "gatewayresponse.header.Vary": "'Origin'" },
-            responseTemplates: { "application/json": '{"message": $context.error.messageString, "detail": "$util.escapeJavaScript($context.error.validationErrorString)", "requestId": "$context.requestId"}' },
-        }, parent));
+        const gatewayResponses = ["DEFAULT_4XX", "DEFAULT_5XX"].map(
+            t =>
+                new aws.apigateway.Response(
+                    `${name}-${t.toLowerCase().replace("_", "-")}`,
+                    {
+                        restApiId: restApi,
+                        responseType: t,
+                        responseParameters: {
+                            "gatewayresponse.header.Access-Control-Allow-Origin": firstOrigin,
+                            "gatewayresponse.header.Vary": "'Origin'",
+                        },
+                        responseTemplates: {
+                            "application/json":
+                                '{"message": $context.error.messageString, "detail": "$util.escapeJavaScript($context.error.validationErrorString)", "requestId": "$context.requestId"}',
+                        },
+                    },
+                    parent,
+                ),
+        );
 
-        new aws.lambda.Permission(`${name}-relay-invoke`, {
-            action: "lambda:InvokeFunction",
-            function: args.functionName,
-            principal: "apigateway.amazonaws.com",
-            sourceArn: pulumi.interpolate`${this.restApi.executionArn}/*/POST/${c.path}`,
-            sourceAccount: args.accountId,
-        }, parent);
+        new aws.lambda.Permission(
+            `${name}-relay-invoke`,
+            {
+                action: "lambda:InvokeFunction",
+                function: args.functionName,
+                principal: "apigateway.amazonaws.com",
+                sourceArn: pulumi.interpolate`${this.restApi.executionArn}/*/POST/${c.path}`,
+                sourceAccount: args.accountId,
+            },
+            parent,
+        );
 
         // Redeploy whenever anything the deployment snapshots changes.
-        const fingerprint = crypto.createHash("sha256").update(JSON.stringify({
-            schema, template: REQUEST_TEMPLATE, origins: c.allowedOrigins, path: c.path, cors: CORS_HEADERS, v: 1,
-        })).digest("hex");
-        const deployment = new aws.apigateway.Deployment(`${name}-deployment`, {
-            restApi,
-            description: "bedrock-bridge chat",
-            triggers: { configuration: fingerprint, function: args.functionInvokeArn, authorizer: authorizer.id, model: model.id },
-        }, { parent: this, dependsOn: [post, postIntegration, postResponse, postIntegrationResponse, options, optionsIntegration, optionsResponse, optionsIntegrationResponse, ...gatewayResponses] });
-        const logsOn = !!args.accessLogs;
-        const accessLogs = logsOn ? new aws.cloudwatch.LogGroup(`${name}-api-access-logs`, {
-            name: `/aws/apigateway/bedrock-bridge/${pulumi.getStack()}/${name}`,
-            retentionInDays: args.logRetentionDays,
-        }, parent) : undefined;
-        if (!logsOn) {
-            pulumi.log.info("chat API: stage access logs are off, because the API Gateway account setting (CloudWatch Logs role) is not known to exist in this region. " +
-                "Set bedrock-bridge:apiGatewayAccount to existing (the region already has the setting) or manage (this stack then sets it, account-wide), see docs/deploying.md, step 3.", this);
-        }
-        this.stage = new aws.apigateway.Stage(`${name}-stage`, {
-            restApi, deployment: deployment.id, stageName: c.stageName,
-            accessLogSettings: accessLogs && {
-                destinationArn: accessLogs.arn,
-                format: JSON.stringify({
-                    requestId: "$context.requestId", status: "$context.status", sub: "$context.authorizer.claims.sub", resourcePath: "$context.resourcePath",
-                    requestTime: "$context.requestTime", sourceIp: "$context.identity.sourceIp", userAgent: "$context.identity.userAgent",
-                    error: "$context.error.message", validationError: "$context.error.validationErrorString", integrationError: "$context.integration.error",
+        const fingerprint = crypto
+            .createHash("sha256")
+            .update(
+                JSON.stringify({
+                    schema,
+                    template: REQUEST_TEMPLATE,
+                    origins: c.allowedOrigins,
+                    path: c.path,
+                    cors: CORS_HEADERS,
+                    v: 1,
                 }),
+            )
+            .digest("hex");
+        const deployment = new aws.apigateway.Deployment(
+            `${name}-deployment`,
+            {
+                restApi,
+                description: "bedrock-bridge chat",
+                triggers: {
+                    configuration: fingerprint,
+                    function: args.functionInvokeArn,
+                    authorizer: authorizer.id,
+                    model: model.id,
+                },
             },
-        }, { parent: this, dependsOn: typeof args.accessLogs === "object" ? [args.accessLogs.after] : [] });
-        new aws.apigateway.MethodSettings(`${name}-throttling`, {
-            restApi, stageName: this.stage.stageName, methodPath: "*/*",
-            settings: { throttlingRateLimit: c.throttling.rateLimit, throttlingBurstLimit: c.throttling.burstLimit, metricsEnabled: true },
-        }, parent);
+            {
+                parent: this,
+                dependsOn: [
+                    post,
+                    postIntegration,
+                    postResponse,
+                    postIntegrationResponse,
+                    options,
+                    optionsIntegration,
+                    optionsResponse,
+                    optionsIntegrationResponse,
+                    ...gatewayResponses,
+                ],
+            },
+        );
+        const logsOn = !!args.accessLogs;
+        const accessLogs = logsOn
+            ? new aws.cloudwatch.LogGroup(
+                  `${name}-api-access-logs`,
+                  {
+                      name: `/aws/apigateway/bedrock-bridge/${pulumi.getStack()}/${name}`,
+                      retentionInDays: args.logRetentionDays,
+                  },
+                  parent,
+              )
+            : undefined;
+        if (!logsOn) {
+            pulumi.log.info(
+                "chat API: stage access logs are off, because the API Gateway account setting (CloudWatch Logs role) is not known to exist in this region. " +
+                    "Set bedrock-bridge:apiGatewayAccount to existing (the region already has the setting) or manage (this stack then sets it, account-wide), see docs/deploying.md, step 3.",
+                this,
+            );
+        }
+        this.stage = new aws.apigateway.Stage(
+            `${name}-stage`,
+            {
+                restApi,
+                deployment: deployment.id,
+                stageName: c.stageName,
+                accessLogSettings: accessLogs && {
+                    destinationArn: accessLogs.arn,
+                    format: JSON.stringify({
+                        requestId: "$context.requestId",
+                        status: "$context.status",
+                        sub: "$context.authorizer.claims.sub",
+                        resourcePath: "$context.resourcePath",
+                        requestTime: "$context.requestTime",
+                        sourceIp: "$context.identity.sourceIp",
+                        userAgent: "$context.identity.userAgent",
+                        error: "$context.error.message",
+                        validationError: "$context.error.validationErrorString",
+                        integrationError: "$context.integration.error",
+                    }),
+                },
+            },
+            { parent: this, dependsOn: typeof args.accessLogs === "object" ? [args.accessLogs.after] : [] },
+        );
+        new aws.apigateway.MethodSettings(
+            `${name}-throttling`,
+            {
+                restApi,
+                stageName: this.stage.stageName,
+                methodPath: "*/*",
+                settings: {
+                    throttlingRateLimit: c.throttling.rateLimit,
+                    throttlingBurstLimit: c.throttling.burstLimit,
+                    metricsEnabled: true,
+                },
+            },
+            parent,
+        );
         this.restEndpoint = pulumi.interpolate`${this.stage.invokeUrl}/${c.path}`;
 
         this.registerOutputs({ restEndpoint: this.restEndpoint });

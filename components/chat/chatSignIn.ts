@@ -25,29 +25,46 @@ export class ChatSignIn extends pulumi.ComponentResource {
             this.userPoolId = pulumi.output(c.userPoolId);
             this.userPoolClientId = pulumi.output(c.userPoolClientId);
             const poolRegion = c.userPoolId.split("_")[0];
-            this.userPoolArn = pulumi.output(`arn:${partition}:cognito-idp:${poolRegion}:${args.accountId}:userpool/${c.userPoolId}`);
+            this.userPoolArn = pulumi.output(
+                `arn:${partition}:cognito-idp:${poolRegion}:${args.accountId}:userpool/${c.userPoolId}`,
+            );
         } else {
-            const pool = new aws.cognito.UserPool(`${name}-users`, {
-                usernameAttributes: ["email"],
-                autoVerifiedAttributes: ["email"],
-                passwordPolicy: { minimumLength: 12, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true, temporaryPasswordValidityDays: 3 },
-                adminCreateUserConfig: { allowAdminCreateUserOnly: !c.selfSignUp },
-                mfaConfiguration: "OPTIONAL",
-                softwareTokenMfaConfiguration: { enabled: true },
-                accountRecoverySetting: { recoveryMechanisms: [{ name: "verified_email", priority: 1 }] },
-                deletionProtection: "ACTIVE",
-            }, parent);
-            const client = new aws.cognito.UserPoolClient(`${name}-client`, {
-                userPoolId: pool.id,
-                generateSecret: false, // a browser app cannot keep a secret
-                explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                preventUserExistenceErrors: "ENABLED",
-                enableTokenRevocation: true,
-                accessTokenValidity: 60,
-                idTokenValidity: 60,
-                refreshTokenValidity: 30,
-                tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "days" },
-            }, parent);
+            const pool = new aws.cognito.UserPool(
+                `${name}-users`,
+                {
+                    usernameAttributes: ["email"],
+                    autoVerifiedAttributes: ["email"],
+                    passwordPolicy: {
+                        minimumLength: 12,
+                        requireLowercase: true,
+                        requireUppercase: true,
+                        requireNumbers: true,
+                        requireSymbols: true,
+                        temporaryPasswordValidityDays: 3,
+                    },
+                    adminCreateUserConfig: { allowAdminCreateUserOnly: !c.selfSignUp },
+                    mfaConfiguration: "OPTIONAL",
+                    softwareTokenMfaConfiguration: { enabled: true },
+                    accountRecoverySetting: { recoveryMechanisms: [{ name: "verified_email", priority: 1 }] },
+                    deletionProtection: "ACTIVE",
+                },
+                parent,
+            );
+            const client = new aws.cognito.UserPoolClient(
+                `${name}-client`,
+                {
+                    userPoolId: pool.id,
+                    generateSecret: false, // a browser app cannot keep a secret
+                    explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                    preventUserExistenceErrors: "ENABLED",
+                    enableTokenRevocation: true,
+                    accessTokenValidity: 60,
+                    idTokenValidity: 60,
+                    refreshTokenValidity: 30,
+                    tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "days" },
+                },
+                parent,
+            );
             this.userPoolId = pool.id;
             this.userPoolClientId = client.id;
             this.userPoolArn = pool.arn;

@@ -55,55 +55,113 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
         const parent = { parent: this };
 
         const signIn = new ChatSignIn(name, { accountId: args.accountId, region: args.region, chat: c }, parent);
-        [this.userPoolId, this.userPoolClientId, this.userPoolArn] = [signIn.userPoolId, signIn.userPoolClientId, signIn.userPoolArn];
+        [this.userPoolId, this.userPoolClientId, this.userPoolArn] = [
+            signIn.userPoolId,
+            signIn.userPoolClientId,
+            signIn.userPoolArn,
+        ];
 
-        const events = new ChatEventsApi(name, { accountId: args.accountId, region: args.region, rolePath: args.rolePath, namespace: c.namespace, userPoolId: signIn.userPoolId, logRetentionDays: args.logRetentionDays }, parent);
-        [this.eventApi, this.namespace, this.httpEndpoint, this.realtimeEndpoint] = [events.eventApi, events.namespace, events.httpEndpoint, events.realtimeEndpoint];
+        const events = new ChatEventsApi(
+            name,
+            {
+                accountId: args.accountId,
+                region: args.region,
+                rolePath: args.rolePath,
+                namespace: c.namespace,
+                userPoolId: signIn.userPoolId,
+                logRetentionDays: args.logRetentionDays,
+            },
+            parent,
+        );
+        [this.eventApi, this.namespace, this.httpEndpoint, this.realtimeEndpoint] = [
+            events.eventApi,
+            events.namespace,
+            events.httpEndpoint,
+            events.realtimeEndpoint,
+        ];
 
         // --- Relay: publishes only to its namespace, reaches Bedrock only through the referenced role(s).
-        const limits = { minPromptChars: c.minPromptChars, maxPromptChars: c.maxPromptChars, maxPriorTurns: c.maxPriorTurns, maxTurnChars: c.maxTurnChars, maxTokens: c.maxTokens };
-        const relay = new CallerFunction(`${name}-relay`, {
-            service: "relay",
-            accountId: args.accountId,
-            rolePath: args.rolePath,
-            targets: args.targets,
-            logRetentionDays: args.logRetentionDays,
-            auth: args.auth,
-            callbackFactory: () => createStreamingChatHandler(),
-            description: "bedrock-bridge chat: ConverseStream relayed to AppSync Events",
-            roleDescription: "bedrock-bridge chat relay: assumes the Bedrock account's role, publishes to its AppSync namespace",
-            statements: [events.namespace.channelNamespaceArn.apply(arn => ({ Sid: "PublishToChatNamespace", Effect: "Allow" as const, Action: "appsync:EventPublish", Resource: arn }))],
-            memorySize: c.memorySize,
-            timeoutSeconds: c.timeoutSeconds,
-            // @smithy/signature-v4 (AppSync publishing) ships with the runtime's SDK: not bundled.
-            environment: {
-                CHAT_MODEL_ID: args.modelId,
-                CHAT_NAMESPACE: c.namespace,
-                APPSYNC_HTTP_ENDPOINT: events.httpEndpoint,
-                APPSYNC_REGION: args.region,
-                CHAT_LIMITS: JSON.stringify(limits),
-                CHAT_COALESCE_MS: String(c.coalesceMs),
-                ...(c.systemPrompt ? { CHAT_SYSTEM_PROMPT: c.systemPrompt } : {}),
+        const limits = {
+            minPromptChars: c.minPromptChars,
+            maxPromptChars: c.maxPromptChars,
+            maxPriorTurns: c.maxPriorTurns,
+            maxTurnChars: c.maxTurnChars,
+            maxTokens: c.maxTokens,
+        };
+        const relay = new CallerFunction(
+            `${name}-relay`,
+            {
+                service: "relay",
+                accountId: args.accountId,
+                rolePath: args.rolePath,
+                targets: args.targets,
+                logRetentionDays: args.logRetentionDays,
+                auth: args.auth,
+                callbackFactory: () => createStreamingChatHandler(),
+                description: "bedrock-bridge chat: ConverseStream relayed to AppSync Events",
+                roleDescription:
+                    "bedrock-bridge chat relay: assumes the Bedrock account's role, publishes to its AppSync namespace",
+                statements: [
+                    events.namespace.channelNamespaceArn.apply(arn => ({
+                        Sid: "PublishToChatNamespace",
+                        Effect: "Allow" as const,
+                        Action: "appsync:EventPublish",
+                        Resource: arn,
+                    })),
+                ],
+                memorySize: c.memorySize,
+                timeoutSeconds: c.timeoutSeconds,
+                // @smithy/signature-v4 (AppSync publishing) ships with the runtime's SDK: not bundled.
+                environment: {
+                    CHAT_MODEL_ID: args.modelId,
+                    CHAT_NAMESPACE: c.namespace,
+                    APPSYNC_HTTP_ENDPOINT: events.httpEndpoint,
+                    APPSYNC_REGION: args.region,
+                    CHAT_LIMITS: JSON.stringify(limits),
+                    CHAT_COALESCE_MS: String(c.coalesceMs),
+                    ...(c.systemPrompt ? { CHAT_SYSTEM_PROMPT: c.systemPrompt } : {}),
+                },
+                environmentSources: {
+                    CHAT_SYSTEM_PROMPT: "bedrock-bridge:chat.systemPrompt",
+                    CHAT_MODEL_ID: "bedrock-bridge:chat.modelId",
+                    CHAT_NAMESPACE: "bedrock-bridge:chat.namespace",
+                },
             },
-            environmentSources: { CHAT_SYSTEM_PROMPT: "bedrock-bridge:chat.systemPrompt", CHAT_MODEL_ID: "bedrock-bridge:chat.modelId", CHAT_NAMESPACE: "bedrock-bridge:chat.namespace" },
-        }, parent);
+            parent,
+        );
         [this.function, this.role, this.monitored] = [relay.function, relay.role, relay.monitored];
         // Invoked asynchronously by the API: a retry would replay the whole answer on the channel.
-        new aws.lambda.FunctionEventInvokeConfig(`${name}-relay-async`, {
-            functionName: relay.function.name,
-            maximumRetryAttempts: 0,
-            maximumEventAgeInSeconds: c.maxEventAgeSeconds,
-        }, parent);
+        new aws.lambda.FunctionEventInvokeConfig(
+            `${name}-relay-async`,
+            {
+                functionName: relay.function.name,
+                maximumRetryAttempts: 0,
+                maximumEventAgeInSeconds: c.maxEventAgeSeconds,
+            },
+            parent,
+        );
 
-        const rest = new ChatRestApi(name, {
-            accountId: args.accountId, chat: c, logRetentionDays: args.logRetentionDays,
-            userPoolArn: signIn.userPoolArn, functionName: relay.function.name, functionInvokeArn: relay.function.invokeArn, accessLogs: args.accessLogs,
-        }, parent);
+        const rest = new ChatRestApi(
+            name,
+            {
+                accountId: args.accountId,
+                chat: c,
+                logRetentionDays: args.logRetentionDays,
+                userPoolArn: signIn.userPoolArn,
+                functionName: relay.function.name,
+                functionInvokeArn: relay.function.invokeArn,
+                accessLogs: args.accessLogs,
+            },
+            parent,
+        );
         [this.restApi, this.stage, this.restEndpoint] = [rest.restApi, rest.stage, rest.restEndpoint];
 
         this.registerOutputs({
-            restEndpoint: this.restEndpoint, httpEndpoint: this.httpEndpoint, realtimeEndpoint: this.realtimeEndpoint,
-            userPoolId: this.userPoolId, userPoolClientId: this.userPoolClientId,
+            restEndpoint: this.restEndpoint,
+            httpEndpoint: this.httpEndpoint,
+            realtimeEndpoint: this.realtimeEndpoint,
+            userPoolId: this.userPoolId,
+            userPoolClientId: this.userPoolClientId,
         });
     }
 }

@@ -27,27 +27,47 @@ export class BedrockGovernance extends pulumi.ComponentResource {
         const g = args.governance;
         const used = [...new Set(g.tenants.map(t => t.guardrail).filter((x): x is string => !!x))];
         for (const guardrailName of used) {
-            this.guardrails[guardrailName] = new EnforcedGuardrail(`guardrail-${guardrailName}`, {
-                guardrailName, config: g.guardrails[guardrailName], accountId: args.accountId, region: args.region,
-            }, { parent: this });
+            this.guardrails[guardrailName] = new EnforcedGuardrail(
+                `guardrail-${guardrailName}`,
+                {
+                    guardrailName,
+                    config: g.guardrails[guardrailName],
+                    accountId: args.accountId,
+                    region: args.region,
+                },
+                { parent: this },
+            );
         }
         const systemRoutes = profileRoutes(args.models, args.region, this);
         for (const t of g.tenants) {
-            this.tenants[t.name] = new TenantAccess(`tenant-${t.name}`, {
-                tenant: t,
-                accountId: args.accountId,
-                region: args.region,
-                systemRoutes,
-                guardrail: t.guardrail ? this.guardrails[t.guardrail].ref : undefined,
-                maxSessionDurationSeconds: args.maxSessionDurationSeconds,
-                shortTermKeys: args.shortTermKeys,
-            }, { parent: this });
+            this.tenants[t.name] = new TenantAccess(
+                `tenant-${t.name}`,
+                {
+                    tenant: t,
+                    accountId: args.accountId,
+                    region: args.region,
+                    systemRoutes,
+                    guardrail: t.guardrail ? this.guardrails[t.guardrail].ref : undefined,
+                    maxSessionDurationSeconds: args.maxSessionDurationSeconds,
+                    shortTermKeys: args.shortTermKeys,
+                },
+                { parent: this },
+            );
         }
         if (g.activateCostAllocationTags) {
             // Only the payer (management) account can activate cost-allocation tags, and only once a tagged
             // resource has reported usage (up to a day after the first deploy): docs/governance.md, "Cost per tenant".
-            const keys = [...new Set(["bedrock-bridge:tenant", ...g.tenants.flatMap(t => Object.keys(t.costAllocationTags))])];
-            keys.forEach((tagKey, i) => new aws.costexplorer.CostAllocationTag(`cost-tag-${i}`, { tagKey, status: "Active" }, { parent: this }));
+            const keys = [
+                ...new Set(["bedrock-bridge:tenant", ...g.tenants.flatMap(t => Object.keys(t.costAllocationTags))]),
+            ];
+            keys.forEach(
+                (tagKey, i) =>
+                    new aws.costexplorer.CostAllocationTag(
+                        `cost-tag-${i}`,
+                        { tagKey, status: "Active" },
+                        { parent: this },
+                    ),
+            );
         }
         this.output = pulumi.all(Object.fromEntries(Object.entries(this.tenants).map(([n, t]) => [n, t.output])));
         this.registerOutputs({ tenants: this.output });

@@ -25,31 +25,45 @@ export class EnforcedGuardrail extends pulumi.ComponentResource {
         super("bedrock-bridge:index:EnforcedGuardrail", name, {}, opts);
         const c = args.config;
         if (isExistingGuardrail(c)) {
-            const arn = c.id.startsWith("arn:") ? c.id : `arn:${partitionOf(args.region)}:bedrock:${args.region}:${args.accountId}:guardrail/${c.id}`;
+            const arn = c.id.startsWith("arn:")
+                ? c.id
+                : `arn:${partitionOf(args.region)}:bedrock:${args.region}:${args.accountId}:guardrail/${c.id}`;
             this.ref = pulumi.output({ arn, version: c.version });
         } else {
-            this.guardrail = new aws.bedrock.Guardrail(name, {
-                name: `bedrock-bridge-${pulumi.getStack()}-${args.guardrailName}`.replace(/[^0-9a-zA-Z_-]/g, "-").slice(0, 50),
-                description: `bedrock-bridge: enforced on tenant roles (${args.guardrailName})`,
-                blockedInputMessaging: c.blockedInputMessage,
-                blockedOutputsMessaging: c.blockedOutputMessage,
-                contentPolicyConfig: {
-                    filtersConfigs: Object.entries(c.contentFilters).map(([type, strength]) => ({
-                        type,
-                        inputStrength: strength,
-                        // Prompt attacks exist only in the input: Bedrock requires NONE on the output side.
-                        outputStrength: type === "PROMPT_ATTACK" ? "NONE" : strength,
-                    })),
+            this.guardrail = new aws.bedrock.Guardrail(
+                name,
+                {
+                    name: `bedrock-bridge-${pulumi.getStack()}-${args.guardrailName}`
+                        .replace(/[^0-9a-zA-Z_-]/g, "-")
+                        .slice(0, 50),
+                    description: `bedrock-bridge: enforced on tenant roles (${args.guardrailName})`,
+                    blockedInputMessaging: c.blockedInputMessage,
+                    blockedOutputsMessaging: c.blockedOutputMessage,
+                    contentPolicyConfig: {
+                        filtersConfigs: Object.entries(c.contentFilters).map(([type, strength]) => ({
+                            type,
+                            inputStrength: strength,
+                            // Prompt attacks exist only in the input: Bedrock requires NONE on the output side.
+                            outputStrength: type === "PROMPT_ATTACK" ? "NONE" : strength,
+                        })),
+                    },
+                    tags: args.tags,
                 },
-                tags: args.tags,
-            }, { parent: this });
-            const version = new aws.bedrock.GuardrailVersion(name, {
-                guardrailArn: this.guardrail.guardrailArn,
-                description: "bedrock-bridge: the version tenant roles are forced to use",
-                // Callers may still hold this version while a new one rolls out.
-                skipDestroy: true,
-            }, { parent: this });
-            this.ref = pulumi.all([this.guardrail.guardrailArn, version.version]).apply(([arn, v]) => ({ arn, version: v }));
+                { parent: this },
+            );
+            const version = new aws.bedrock.GuardrailVersion(
+                name,
+                {
+                    guardrailArn: this.guardrail.guardrailArn,
+                    description: "bedrock-bridge: the version tenant roles are forced to use",
+                    // Callers may still hold this version while a new one rolls out.
+                    skipDestroy: true,
+                },
+                { parent: this },
+            );
+            this.ref = pulumi
+                .all([this.guardrail.guardrailArn, version.version])
+                .apply(([arn, v]) => ({ arn, version: v }));
         }
         this.registerOutputs({ ref: this.ref });
     }

@@ -54,46 +54,81 @@ export type TenantTrust =
 export function tenantTrustPolicy(region: string, trust: TenantTrust): Statement[] {
     const partition = partitionOf(region);
     if (trust.kind === "accounts") {
-        return [{
-            Sid: "TenantCallerRoles",
-            Effect: "Allow",
-            Principal: { AWS: trust.accountIds.map(a => `arn:${partition}:iam::${a}:root`) },
-            Action: "sts:AssumeRole",
-            Condition: { ArnLike: { "aws:PrincipalArn": trust.accountIds.map(a => `arn:${partition}:iam::${a}:role${trust.rolePath}*`) } },
-        }];
+        return [
+            {
+                Sid: "TenantCallerRoles",
+                Effect: "Allow",
+                Principal: { AWS: trust.accountIds.map(a => `arn:${partition}:iam::${a}:root`) },
+                Action: "sts:AssumeRole",
+                Condition: {
+                    ArnLike: {
+                        "aws:PrincipalArn": trust.accountIds.map(
+                            a => `arn:${partition}:iam::${a}:role${trust.rolePath}*`,
+                        ),
+                    },
+                },
+            },
+        ];
     }
     const condition: Statement["Condition"] = {
         StringEquals: { "aws:PrincipalOrgID": trust.orgId },
         ArnLike: { "aws:PrincipalArn": `arn:${partition}:iam::*:role${trust.rolePath}*` },
     };
     // Paths are matched as prefixes of the principal's OU path, so "…/ou-x/" also covers nested OUs.
-    if (trust.paths?.length) condition["ForAnyValue:StringLike"] = { "aws:PrincipalOrgPaths": trust.paths.map(p => p.endsWith("*") ? p : `${p}*`) };
-    return [{ Sid: "TenantOrganizationRoles", Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole", Condition: condition }];
+    if (trust.paths?.length)
+        condition["ForAnyValue:StringLike"] = {
+            "aws:PrincipalOrgPaths": trust.paths.map(p => (p.endsWith("*") ? p : `${p}*`)),
+        };
+    return [
+        {
+            Sid: "TenantOrganizationRoles",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: "sts:AssumeRole",
+            Condition: condition,
+        },
+    ];
 }
 
 /** Invoke only through the tenant's own application profiles; with a guardrail, only with exactly that one. */
 export function tenantInvokeStatements(routes: TenantProfileRoute[], guardrail?: GuardrailRef): Statement[] {
-    const withGuardrail = (c: Statement["Condition"] = {}): Statement["Condition"] => guardrail
-        ? { ...c, StringEquals: { ...(c.StringEquals ?? {}), "bedrock:GuardrailIdentifier": guardrailIdentifier(guardrail) } }
-        : c;
-    const statements: Statement[] = [{
-        Sid: "InvokeOwnApplicationProfiles",
-        Effect: "Allow",
-        Action: INVOKE_ACTIONS,
-        Resource: routes.map(r => r.applicationProfileArn),
-        ...(guardrail ? { Condition: withGuardrail() } : {}),
-    }];
-    routes.forEach((r, i) => statements.push({
-        Sid: `RoutesOfOwnProfile${i}`,
-        Effect: "Allow",
-        Action: INVOKE_ACTIONS,
-        Resource: [...new Set([...(r.systemProfileArn ? [r.systemProfileArn] : []), ...r.modelArns])].sort(),
-        Condition: withGuardrail({ StringEquals: { "bedrock:InferenceProfileArn": r.applicationProfileArn } }),
-    }));
+    const withGuardrail = (c: Statement["Condition"] = {}): Statement["Condition"] =>
+        guardrail
+            ? {
+                  ...c,
+                  StringEquals: {
+                      ...(c.StringEquals ?? {}),
+                      "bedrock:GuardrailIdentifier": guardrailIdentifier(guardrail),
+                  },
+              }
+            : c;
+    const statements: Statement[] = [
+        {
+            Sid: "InvokeOwnApplicationProfiles",
+            Effect: "Allow",
+            Action: INVOKE_ACTIONS,
+            Resource: routes.map(r => r.applicationProfileArn),
+            ...(guardrail ? { Condition: withGuardrail() } : {}),
+        },
+    ];
+    routes.forEach((r, i) =>
+        statements.push({
+            Sid: `RoutesOfOwnProfile${i}`,
+            Effect: "Allow",
+            Action: INVOKE_ACTIONS,
+            Resource: [...new Set([...(r.systemProfileArn ? [r.systemProfileArn] : []), ...r.modelArns])].sort(),
+            Condition: withGuardrail({ StringEquals: { "bedrock:InferenceProfileArn": r.applicationProfileArn } }),
+        }),
+    );
     if (guardrail) {
         // The guardrail itself is applied with the caller's permissions (Bedrock user guide, "Set up permissions to
         // use Amazon Bedrock Guardrails": bedrock:ApplyGuardrail on the guardrail).
-        statements.push({ Sid: "ApplyEnforcedGuardrail", Effect: "Allow", Action: "bedrock:ApplyGuardrail", Resource: guardrail.arn });
+        statements.push({
+            Sid: "ApplyEnforcedGuardrail",
+            Effect: "Allow",
+            Action: "bedrock:ApplyGuardrail",
+            Resource: guardrail.arn,
+        });
         // Explicit deny, as the user guide's example: whatever else may be attached, no call without this guardrail.
         statements.push({
             Sid: "DenyInvokeWithoutEnforcedGuardrail",
@@ -118,25 +153,29 @@ export function budgetCutOffStatements(): Statement[] {
  */
 export function budgetsTrustStatements(accountId: string, region: string): Statement[] {
     const partition = partitionOf(region);
-    return [{
-        Sid: "BudgetsOfThisAccount",
-        Effect: "Allow",
-        Principal: { Service: "budgets.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-            StringEquals: { "aws:SourceAccount": accountId },
-            ArnLike: { "aws:SourceArn": `arn:${partition}:budgets::${accountId}:budget/*` },
+    return [
+        {
+            Sid: "BudgetsOfThisAccount",
+            Effect: "Allow",
+            Principal: { Service: "budgets.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+                StringEquals: { "aws:SourceAccount": accountId },
+                ArnLike: { "aws:SourceArn": `arn:${partition}:budgets::${accountId}:budget/*` },
+            },
         },
-    }];
+    ];
 }
 
 /** What the Budgets execution role may do: attach (and on reset, detach) exactly the cut-off policy to exactly one role. */
 export function budgetsActionStatements(roleArn: string, policyArn: string): Statement[] {
-    return [{
-        Sid: "AttachCutOffToTenantRole",
-        Effect: "Allow",
-        Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
-        Resource: roleArn,
-        Condition: { ArnEquals: { "iam:PolicyARN": policyArn } },
-    }];
+    return [
+        {
+            Sid: "AttachCutOffToTenantRole",
+            Effect: "Allow",
+            Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            Resource: roleArn,
+            Condition: { ArnEquals: { "iam:PolicyARN": policyArn } },
+        },
+    ];
 }

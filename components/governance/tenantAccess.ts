@@ -9,7 +9,13 @@ import { TenantConfig } from "../../config/governance";
 import { SHORT_TERM_BEARER } from "../bedrock/bedrockApiKeys";
 import type { ProfileRoute } from "../bedrock/crossAccountBedrockAccess";
 import { partitionOf, policy, policyJson } from "../shared/iam";
-import { GuardrailRef, TenantProfileRoute, TenantTrust, tenantInvokeStatements, tenantTrustPolicy } from "./governancePolicies";
+import {
+    GuardrailRef,
+    TenantProfileRoute,
+    TenantTrust,
+    tenantInvokeStatements,
+    tenantTrustPolicy,
+} from "./governancePolicies";
 import { TenantBudget } from "./tenantBudget";
 
 export interface TenantAccessArgs {
@@ -45,9 +51,16 @@ export function tenantTrust(t: TenantConfig): TenantTrust {
 
 /** Application profile names are unique per account and region: stack and a hash keep them apart. */
 export function profileName(tenant: string, modelId: string): string {
-    const hash = crypto.createHash("sha256").update(`${pulumi.getStack()}/${tenant}/${modelId}`).digest("hex").slice(0, 8);
+    const hash = crypto
+        .createHash("sha256")
+        .update(`${pulumi.getStack()}/${tenant}/${modelId}`)
+        .digest("hex")
+        .slice(0, 8);
     // At most 64 characters of [0-9a-zA-Z] with single separators (CreateInferenceProfile's inferenceProfileName).
-    const stem = `bb-${tenant}-${modelId}`.replace(/[^0-9a-zA-Z]+/g, "-").slice(0, 55).replace(/-+$/, "");
+    const stem = `bb-${tenant}-${modelId}`
+        .replace(/[^0-9a-zA-Z]+/g, "-")
+        .slice(0, 55)
+        .replace(/-+$/, "");
     return `${stem}-${hash}`;
 }
 
@@ -64,57 +77,105 @@ export class TenantAccess extends pulumi.ComponentResource {
         const tags = { ...t.costAllocationTags, "bedrock-bridge:tenant": t.name };
         const trust = tenantTrust(t);
 
-        this.role = new aws.iam.Role(`${name}-execution`, {
-            description: `bedrock-bridge tenant ${t.name}: assumed by its callers, invokes only its application inference profiles`,
-            assumeRolePolicy: JSON.stringify(policy(tenantTrustPolicy(args.region, trust)), null, 2),
-            maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,
-            tags,
-        }, { parent: this });
-
-        this.profiles = t.models.map((modelId, i) => new aws.bedrock.InferenceProfile(`${name}-${i}`, {
-            name: profileName(t.name, modelId),
-            description: `bedrock-bridge tenant ${t.name}: ${modelId}`,
-            // A system-defined cross-region profile is copied by its ARN, a plain model by its foundation-model ARN.
-            modelSource: {
-                copyFrom: isInferenceProfileId(modelId)
-                    ? args.systemRoutes.apply(rs => rs.find(r => r.profileId === modelId)!.profileArn)
-                    : `arn:${partition}:bedrock:${args.region}::foundation-model/${modelId}`,
+        this.role = new aws.iam.Role(
+            `${name}-execution`,
+            {
+                description: `bedrock-bridge tenant ${t.name}: assumed by its callers, invokes only its application inference profiles`,
+                assumeRolePolicy: JSON.stringify(policy(tenantTrustPolicy(args.region, trust)), null, 2),
+                maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,
+                tags,
             },
-            tags,
-        }, { parent: this }));
+            { parent: this },
+        );
 
-        const routes = pulumi.all([args.systemRoutes, pulumi.all(this.profiles.map(p => p.arn))]).apply(([system, arns]) =>
-            t.models.map((modelId, i): TenantProfileRoute => {
-                const sys = system.find(r => r.profileId === modelId);
-                return sys
-                    ? { modelId, applicationProfileArn: arns[i], systemProfileArn: sys.profileArn, modelArns: sys.modelArns }
-                    : { modelId, applicationProfileArn: arns[i], modelArns: [`arn:${partition}:bedrock:${args.region}::foundation-model/${modelId}`] };
-            }));
+        this.profiles = t.models.map(
+            (modelId, i) =>
+                new aws.bedrock.InferenceProfile(
+                    `${name}-${i}`,
+                    {
+                        name: profileName(t.name, modelId),
+                        description: `bedrock-bridge tenant ${t.name}: ${modelId}`,
+                        // A system-defined cross-region profile is copied by its ARN, a plain model by its foundation-model ARN.
+                        modelSource: {
+                            copyFrom: isInferenceProfileId(modelId)
+                                ? args.systemRoutes.apply(rs => rs.find(r => r.profileId === modelId)!.profileArn)
+                                : `arn:${partition}:bedrock:${args.region}::foundation-model/${modelId}`,
+                        },
+                        tags,
+                    },
+                    { parent: this },
+                ),
+        );
+
+        const routes = pulumi
+            .all([args.systemRoutes, pulumi.all(this.profiles.map(p => p.arn))])
+            .apply(([system, arns]) =>
+                t.models.map((modelId, i): TenantProfileRoute => {
+                    const sys = system.find(r => r.profileId === modelId);
+                    return sys
+                        ? {
+                              modelId,
+                              applicationProfileArn: arns[i],
+                              systemProfileArn: sys.profileArn,
+                              modelArns: sys.modelArns,
+                          }
+                        : {
+                              modelId,
+                              applicationProfileArn: arns[i],
+                              modelArns: [`arn:${partition}:bedrock:${args.region}::foundation-model/${modelId}`],
+                          };
+                }),
+            );
 
         const guardrail = args.guardrail ?? pulumi.output(undefined);
-        new aws.iam.RolePolicy(`${name}-invoke`, {
-            role: this.role.id,
-            name: "invoke-own-application-profiles",
-            policy: policyJson(pulumi.all([routes, guardrail]).apply(([rs, g]) => tenantInvokeStatements(rs, g))),
-        }, { parent: this });
+        new aws.iam.RolePolicy(
+            `${name}-invoke`,
+            {
+                role: this.role.id,
+                name: "invoke-own-application-profiles",
+                policy: policyJson(pulumi.all([routes, guardrail]).apply(([rs, g]) => tenantInvokeStatements(rs, g))),
+            },
+            { parent: this },
+        );
         if (args.shortTermKeys) {
-            new aws.iam.RolePolicy(`${name}-short-term`, { role: this.role.id, name: "short-term-api-keys", policy: JSON.stringify(policy([SHORT_TERM_BEARER]), null, 2) }, { parent: this });
+            new aws.iam.RolePolicy(
+                `${name}-short-term`,
+                {
+                    role: this.role.id,
+                    name: "short-term-api-keys",
+                    policy: JSON.stringify(policy([SHORT_TERM_BEARER]), null, 2),
+                },
+                { parent: this },
+            );
         }
 
         if (t.budget) {
-            this.budget = new TenantBudget(`${name}-budget`, { tenant: { ...t, budget: t.budget }, accountId: args.accountId, region: args.region, role: this.role }, { parent: this });
+            this.budget = new TenantBudget(
+                `${name}-budget`,
+                { tenant: { ...t, budget: t.budget }, accountId: args.accountId, region: args.region, role: this.role },
+                { parent: this },
+            );
         }
 
-        this.output = pulumi.all([this.role.arn, routes, guardrail, this.budget?.budget.name, this.budget?.cutOffPolicy?.arn, this.budget?.action?.actionId]).apply(([roleArn, rs, g, budgetName, cutOffPolicyArn, budgetActionId]) => ({
-            roleArn,
-            profiles: Object.fromEntries(rs.map(r => [r.modelId, r.applicationProfileArn])),
-            models: [...t.models],
-            trust,
-            ...(g ? { guardrail: g } : {}),
-            ...(budgetName ? { budgetName } : {}),
-            ...(cutOffPolicyArn ? { cutOffPolicyArn } : {}),
-            ...(budgetActionId ? { budgetActionId } : {}),
-        }));
+        this.output = pulumi
+            .all([
+                this.role.arn,
+                routes,
+                guardrail,
+                this.budget?.budget.name,
+                this.budget?.cutOffPolicy?.arn,
+                this.budget?.action?.actionId,
+            ])
+            .apply(([roleArn, rs, g, budgetName, cutOffPolicyArn, budgetActionId]) => ({
+                roleArn,
+                profiles: Object.fromEntries(rs.map(r => [r.modelId, r.applicationProfileArn])),
+                models: [...t.models],
+                trust,
+                ...(g ? { guardrail: g } : {}),
+                ...(budgetName ? { budgetName } : {}),
+                ...(cutOffPolicyArn ? { cutOffPolicyArn } : {}),
+                ...(budgetActionId ? { budgetActionId } : {}),
+            }));
         this.registerOutputs({ output: this.output });
     }
 }

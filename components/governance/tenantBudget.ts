@@ -15,7 +15,8 @@ export interface TenantBudgetArgs {
 }
 
 /** Budget names are account-global: the stack name keeps two Bedrock stacks of one account apart. */
-export const budgetName = (tenant: string) => `bedrock-bridge-${pulumi.getStack()}-${tenant}`.replace(/[^\w.-]/g, "-").slice(0, 100);
+export const budgetName = (tenant: string) =>
+    `bedrock-bridge-${pulumi.getStack()}-${tenant}`.replace(/[^\w.-]/g, "-").slice(0, 100);
 
 export class TenantBudget extends pulumi.ComponentResource {
     readonly budget: aws.budgets.Budget;
@@ -27,55 +28,98 @@ export class TenantBudget extends pulumi.ComponentResource {
         super("bedrock-bridge:index:TenantBudget", name, {}, opts);
         const b = args.tenant.budget;
         const tag = budgetTag(args.tenant);
-        const subscribers = { subscriberEmailAddresses: b.emails, subscriberSnsTopicArns: b.snsTopicArn ? [b.snsTopicArn] : undefined };
+        const subscribers = {
+            subscriberEmailAddresses: b.emails,
+            subscriberSnsTopicArns: b.snsTopicArn ? [b.snsTopicArn] : undefined,
+        };
 
-        this.budget = new aws.budgets.Budget(name, {
-            name: budgetName(args.tenant.name),
-            accountId: args.accountId,
-            budgetType: "COST",
-            timeUnit: "MONTHLY",
-            limitAmount: b.monthlyLimitUsd.toFixed(2),
-            limitUnit: "USD",
-            // A user-defined cost-allocation tag as Budgets names it: user:<key>$<value>. It must be activated in
-            // the payer account, or the budget sees no cost (docs/governance.md).
-            costFilters: [{ name: "TagKeyValue", values: [`user:${tag.key}$${tag.value}`] }],
-            notifications: [
-                { comparisonOperator: "GREATER_THAN", threshold: b.notifyAtPercent, thresholdType: "PERCENTAGE", notificationType: "ACTUAL", ...subscribers },
-                // The forecast warns early, before the cut-off bites.
-                { comparisonOperator: "GREATER_THAN", threshold: 100, thresholdType: "PERCENTAGE", notificationType: "FORECASTED", ...subscribers },
-            ],
-            tags: { ...args.tenant.costAllocationTags, "bedrock-bridge:tenant": args.tenant.name },
-        }, { parent: this });
+        this.budget = new aws.budgets.Budget(
+            name,
+            {
+                name: budgetName(args.tenant.name),
+                accountId: args.accountId,
+                budgetType: "COST",
+                timeUnit: "MONTHLY",
+                limitAmount: b.monthlyLimitUsd.toFixed(2),
+                limitUnit: "USD",
+                // A user-defined cost-allocation tag as Budgets names it: user:<key>$<value>. It must be activated in
+                // the payer account, or the budget sees no cost (docs/governance.md).
+                costFilters: [{ name: "TagKeyValue", values: [`user:${tag.key}$${tag.value}`] }],
+                notifications: [
+                    {
+                        comparisonOperator: "GREATER_THAN",
+                        threshold: b.notifyAtPercent,
+                        thresholdType: "PERCENTAGE",
+                        notificationType: "ACTUAL",
+                        ...subscribers,
+                    },
+                    // The forecast warns early, before the cut-off bites.
+                    {
+                        comparisonOperator: "GREATER_THAN",
+                        threshold: 100,
+                        thresholdType: "PERCENTAGE",
+                        notificationType: "FORECASTED",
+                        ...subscribers,
+                    },
+                ],
+                tags: { ...args.tenant.costAllocationTags, "bedrock-bridge:tenant": args.tenant.name },
+            },
+            { parent: this },
+        );
 
         if (b.cutOff) {
-            this.cutOffPolicy = new aws.iam.Policy(`${name}-cut-off`, {
-                description: `bedrock-bridge: tenant ${args.tenant.name} spent its monthly budget; attached by AWS Budgets, detach (reset the action) to lift`,
-                policy: JSON.stringify(policy(budgetCutOffStatements()), null, 2),
-            }, { parent: this });
-            this.executionRole = new aws.iam.Role(`${name}-budgets`, {
-                description: `bedrock-bridge: AWS Budgets attaches the cut-off policy to tenant ${args.tenant.name}'s role`,
-                assumeRolePolicy: JSON.stringify(policy(budgetsTrustStatements(args.accountId, args.region)), null, 2),
-            }, { parent: this });
-            const permissions = new aws.iam.RolePolicy(`${name}-budgets`, {
-                role: this.executionRole.id,
-                name: "attach-cut-off",
-                policy: policyJson(pulumi.all([args.role.arn, this.cutOffPolicy.arn]).apply(([roleArn, policyArn]) => budgetsActionStatements(roleArn, policyArn))),
-            }, { parent: this });
-            this.action = new aws.budgets.BudgetAction(name, {
-                accountId: args.accountId,
-                budgetName: this.budget.name,
-                actionType: "APPLY_IAM_POLICY",
-                approvalModel: "AUTOMATIC",
-                notificationType: "ACTUAL",
-                actionThreshold: { actionThresholdType: "PERCENTAGE", actionThresholdValue: 100 },
-                definition: { iamActionDefinition: { policyArn: this.cutOffPolicy.arn, roles: [args.role.name] } },
-                executionRoleArn: this.executionRole.arn,
-                subscribers: [
-                    ...(b.emails ?? []).map(address => ({ address, subscriptionType: "EMAIL" })),
-                    ...(b.snsTopicArn ? [{ address: b.snsTopicArn, subscriptionType: "SNS" }] : []),
-                ],
-            // Budgets checks the execution role when the action is created.
-            }, { parent: this, dependsOn: [permissions] });
+            this.cutOffPolicy = new aws.iam.Policy(
+                `${name}-cut-off`,
+                {
+                    description: `bedrock-bridge: tenant ${args.tenant.name} spent its monthly budget; attached by AWS Budgets, detach (reset the action) to lift`,
+                    policy: JSON.stringify(policy(budgetCutOffStatements()), null, 2),
+                },
+                { parent: this },
+            );
+            this.executionRole = new aws.iam.Role(
+                `${name}-budgets`,
+                {
+                    description: `bedrock-bridge: AWS Budgets attaches the cut-off policy to tenant ${args.tenant.name}'s role`,
+                    assumeRolePolicy: JSON.stringify(
+                        policy(budgetsTrustStatements(args.accountId, args.region)),
+                        null,
+                        2,
+                    ),
+                },
+                { parent: this },
+            );
+            const permissions = new aws.iam.RolePolicy(
+                `${name}-budgets`,
+                {
+                    role: this.executionRole.id,
+                    name: "attach-cut-off",
+                    policy: policyJson(
+                        pulumi
+                            .all([args.role.arn, this.cutOffPolicy.arn])
+                            .apply(([roleArn, policyArn]) => budgetsActionStatements(roleArn, policyArn)),
+                    ),
+                },
+                { parent: this },
+            );
+            this.action = new aws.budgets.BudgetAction(
+                name,
+                {
+                    accountId: args.accountId,
+                    budgetName: this.budget.name,
+                    actionType: "APPLY_IAM_POLICY",
+                    approvalModel: "AUTOMATIC",
+                    notificationType: "ACTUAL",
+                    actionThreshold: { actionThresholdType: "PERCENTAGE", actionThresholdValue: 100 },
+                    definition: { iamActionDefinition: { policyArn: this.cutOffPolicy.arn, roles: [args.role.name] } },
+                    executionRoleArn: this.executionRole.arn,
+                    subscribers: [
+                        ...(b.emails ?? []).map(address => ({ address, subscriptionType: "EMAIL" })),
+                        ...(b.snsTopicArn ? [{ address: b.snsTopicArn, subscriptionType: "SNS" }] : []),
+                    ],
+                    // Budgets checks the execution role when the action is created.
+                },
+                { parent: this, dependsOn: [permissions] },
+            );
         }
         this.registerOutputs({ budgetName: this.budget.name });
     }

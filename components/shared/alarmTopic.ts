@@ -19,28 +19,42 @@ export class AlarmTopic extends pulumi.ComponentResource {
         const parent = { parent: this };
         // No KMS key: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key,
         // and alarm notifications carry only metric names and thresholds, never prompt text.
-        this.topic = new aws.sns.Topic(`${name}-alarms`, {
-            displayName: "bedrock-bridge alarms",
-            tags: { "bedrock-bridge:component": "AlarmTopic" },
-        }, parent);
+        this.topic = new aws.sns.Topic(
+            `${name}-alarms`,
+            {
+                displayName: "bedrock-bridge alarms",
+                tags: { "bedrock-bridge:component": "AlarmTopic" },
+            },
+            parent,
+        );
         // Only this account's CloudWatch alarms may publish (aws:SourceAccount against the confused deputy).
-        new aws.sns.TopicPolicy(`${name}-alarms`, {
-            arn: this.topic.arn,
-            policy: policyJson([this.topic.arn.apply(arn => ({
-                Sid: "CloudWatchAlarmsOfThisAccount",
-                Effect: "Allow" as const,
-                Principal: { Service: "cloudwatch.amazonaws.com" },
-                Action: "sns:Publish",
-                Resource: arn,
-                Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
-            }))]),
-        }, parent);
+        new aws.sns.TopicPolicy(
+            `${name}-alarms`,
+            {
+                arn: this.topic.arn,
+                policy: policyJson([
+                    this.topic.arn.apply(arn => ({
+                        Sid: "CloudWatchAlarmsOfThisAccount",
+                        Effect: "Allow" as const,
+                        Principal: { Service: "cloudwatch.amazonaws.com" },
+                        Action: "sns:Publish",
+                        Resource: arn,
+                        Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+                    })),
+                ]),
+            },
+            parent,
+        );
         if (args.alarmEmail) {
-            this.subscription = new aws.sns.TopicSubscription(`${name}-email`, {
-                topic: this.topic.arn,
-                protocol: "email",
-                endpoint: args.alarmEmail,
-            }, parent);
+            this.subscription = new aws.sns.TopicSubscription(
+                `${name}-email`,
+                {
+                    topic: this.topic.arn,
+                    protocol: "email",
+                    endpoint: args.alarmEmail,
+                },
+                parent,
+            );
         }
         this.registerOutputs({ topicArn: this.topic.arn });
     }

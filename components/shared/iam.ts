@@ -35,13 +35,26 @@ export function partitionOf(region: string): string {
  * Trust for an AWS service principal, pinned to this account (and to the exact source resource where the
  * service sends one), so the confused-deputy problem cannot hand the role to another account's resource.
  */
-export function serviceTrust(service: string, accountId: string, sourceArn?: pulumi.Input<string>, opts: { sourceAccountIfExists?: boolean } = {}): pulumi.Output<string> {
+export function serviceTrust(
+    service: string,
+    accountId: string,
+    sourceArn?: pulumi.Input<string>,
+    opts: { sourceAccountIfExists?: boolean } = {},
+): pulumi.Output<string> {
     return pulumi.output(sourceArn).apply(arn => {
         // IfExists for a service that may assume the role without sending aws:SourceAccount (API Gateway does so for
         // roles it assumes on its own behalf), where StringEquals would lock the service out.
-        const condition: Statement["Condition"] = { [opts.sourceAccountIfExists ? "StringEqualsIfExists" : "StringEquals"]: { "aws:SourceAccount": accountId } };
+        const condition: Statement["Condition"] = {
+            [opts.sourceAccountIfExists ? "StringEqualsIfExists" : "StringEquals"]: { "aws:SourceAccount": accountId },
+        };
         if (arn) condition.ArnLike = { "aws:SourceArn": arn };
-        return JSON.stringify(policy([{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: condition }]), null, 2);
+        return JSON.stringify(
+            policy([
+                { Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: condition },
+            ]),
+            null,
+            2,
+        );
     });
 }
 

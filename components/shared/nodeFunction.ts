@@ -19,7 +19,9 @@ const PROJECT_DIR = path.join(__dirname, "..", "..");
 export function codePathOptions(bundle: string[] = [], skip: string[] = []): pulumi.runtime.CodePathOptions {
     const pkg = readPackage(PROJECT_DIR);
     const deps = Object.keys(pkg.dependencies ?? {});
-    const provided = bundle.length ? runtimeProvided(deps.filter(d => d.startsWith("@aws-sdk/client-"))) : new Set<string>();
+    const provided = bundle.length
+        ? runtimeProvided(deps.filter(d => d.startsWith("@aws-sdk/client-")))
+        : new Set<string>();
     // A package a bundled one needs without going through the SDK is packed even when the SDK happens to depend
     // on it too (Powertools' @aws/lambda-invoke-store): the runtime's SDK version may not carry it.
     for (const p of reachableOutside(bundle, skip)) provided.delete(p);
@@ -85,17 +87,29 @@ export const UNKNOWN_VALUE_BYTES = 128;
 export const environmentBytes = (vars: Record<string, string>) => Buffer.byteLength(JSON.stringify(vars), "utf8");
 
 /** Throws, naming the biggest variable and its config key, when the environment is over Lambda's limit. */
-export function checkEnvironmentSize(fn: string, vars: Record<string, string>, sources: Record<string, string> = {}): void {
+export function checkEnvironmentSize(
+    fn: string,
+    vars: Record<string, string>,
+    sources: Record<string, string> = {},
+): void {
     const total = environmentBytes(vars);
     if (total <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
-    const [biggest, bytes] = Object.entries(vars).map(([k, v]) => [k, Buffer.byteLength(k + v, "utf8")] as const).sort((a, b) => b[1] - a[1])[0];
+    const [biggest, bytes] = Object.entries(vars)
+        .map(([k, v]) => [k, Buffer.byteLength(k + v, "utf8")] as const)
+        .sort((a, b) => b[1] - a[1])[0];
     const source = sources[biggest] ? `${sources[biggest]} (${biggest})` : biggest;
-    throw previewError(`function ${fn}: its environment is ${total} bytes, over Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes for all variables together (bytes, not characters: a Japanese character takes 3). ` +
-        `The biggest part is ${source} with ${bytes} bytes: shorten it by at least ${total - LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes.`);
+    throw previewError(
+        `function ${fn}: its environment is ${total} bytes, over Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes for all variables together (bytes, not characters: a Japanese character takes 3). ` +
+            `The biggest part is ${source} with ${bytes} bytes: shorten it by at least ${total - LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes.`,
+    );
 }
 
 /** Resolves to true once the environment is known to fit (unknown values estimated), rejects otherwise. */
-async function environmentFits(fn: string, env: Record<string, pulumi.Input<string>>, sources?: Record<string, string>): Promise<boolean> {
+async function environmentFits(
+    fn: string,
+    env: Record<string, pulumi.Input<string>>,
+    sources?: Record<string, string>,
+): Promise<boolean> {
     const vars: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) {
         const o = pulumi.output(v) as any;
@@ -106,27 +120,42 @@ async function environmentFits(fn: string, env: Record<string, pulumi.Input<stri
 }
 
 export function logGroupFor(name: string, retentionInDays: number, parent: pulumi.Resource): aws.cloudwatch.LogGroup {
-    return new aws.cloudwatch.LogGroup(`${name}-logs`, {
-        name: `/aws/lambda/bedrock-bridge/${pulumi.getStack()}/${name}`,
-        retentionInDays,
-    }, { parent });
+    return new aws.cloudwatch.LogGroup(
+        `${name}-logs`,
+        {
+            name: `/aws/lambda/bedrock-bridge/${pulumi.getStack()}/${name}`,
+            retentionInDays,
+        },
+        { parent },
+    );
 }
 
-export function nodeFunction<E, R>(name: string, args: NodeFunctionArgs<E, R>, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): aws.lambda.CallbackFunction<E, R> {
-    return new aws.lambda.CallbackFunction<E, R>(name, {
-        callbackFactory: args.callbackFactory as any,
-        role: args.role,
-        runtime: LAMBDA_RUNTIME,
-        // The size check rides on an input that is always known, so a preview fails on it even while other
-        // variables (endpoints of resources still to be created) are unknown.
-        description: args.environment
-            ? pulumi.output(environmentFits(name, args.environment, args.environmentSources)).apply(() => args.description)
-            : args.description,
-        memorySize: args.memorySize ?? 256,
-        timeout: args.timeout ?? 60,
-        architectures: ["arm64"],
-        loggingConfig: { logFormat: "JSON", logGroup: args.logGroup.name },
-        environment: args.environment ? { variables: args.environment } : undefined,
-        codePathOptions: codePathOptions(args.bundle, args.bundleSkip),
-    }, { parent, dependsOn: [args.logGroup, ...dependsOn] });
+export function nodeFunction<E, R>(
+    name: string,
+    args: NodeFunctionArgs<E, R>,
+    parent: pulumi.Resource,
+    dependsOn: pulumi.Resource[] = [],
+): aws.lambda.CallbackFunction<E, R> {
+    return new aws.lambda.CallbackFunction<E, R>(
+        name,
+        {
+            callbackFactory: args.callbackFactory as any,
+            role: args.role,
+            runtime: LAMBDA_RUNTIME,
+            // The size check rides on an input that is always known, so a preview fails on it even while other
+            // variables (endpoints of resources still to be created) are unknown.
+            description: args.environment
+                ? pulumi
+                      .output(environmentFits(name, args.environment, args.environmentSources))
+                      .apply(() => args.description)
+                : args.description,
+            memorySize: args.memorySize ?? 256,
+            timeout: args.timeout ?? 60,
+            architectures: ["arm64"],
+            loggingConfig: { logFormat: "JSON", logGroup: args.logGroup.name },
+            environment: args.environment ? { variables: args.environment } : undefined,
+            codePathOptions: codePathOptions(args.bundle, args.bundleSkip),
+        },
+        { parent, dependsOn: [args.logGroup, ...dependsOn] },
+    );
 }

@@ -14,7 +14,9 @@ export function previewError(message: string): pulumi.RunError {
     let text = message;
     Object.defineProperty(e, "message", {
         get: () => text,
-        set: (v: string) => { text = String(v).replace(SERIALIZING_PREFIX, ""); },
+        set: (v: string) => {
+            text = String(v).replace(SERIALIZING_PREFIX, "");
+        },
         configurable: true,
     });
     return e;

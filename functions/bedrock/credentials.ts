@@ -36,23 +36,39 @@ export function assumedRoleProvider(opts: AssumedRoleOptions): () => Promise<Ass
     let inflight: Promise<AssumedCredentials> | undefined;
 
     const fetch = async (): Promise<AssumedCredentials> => {
-        const out = await sts.send(new AssumeRoleCommand({
-            RoleArn: opts.roleArn,
-            RoleSessionName: opts.sessionName,
-            ExternalId: opts.externalId || undefined,
-            DurationSeconds: opts.durationSeconds ?? 3600,
-        }));
+        const out = await sts.send(
+            new AssumeRoleCommand({
+                RoleArn: opts.roleArn,
+                RoleSessionName: opts.sessionName,
+                ExternalId: opts.externalId || undefined,
+                DurationSeconds: opts.durationSeconds ?? 3600,
+            }),
+        );
         const c = out.Credentials;
         if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
             throw new Error(`STS returned no credentials for ${opts.roleArn}`);
         }
-        return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(c.Expiration) };
+        return {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            sessionToken: c.SessionToken,
+            expiration: new Date(c.Expiration),
+        };
     };
 
     return async () => {
         if (cached && cached.expiration.getTime() - Date.now() > marginMs) return cached;
         if (!inflight) {
-            inflight = fetch().then(c => (cached = c), e => { throw e; }).finally(() => { inflight = undefined; });
+            inflight = fetch()
+                .then(
+                    c => (cached = c),
+                    e => {
+                        throw e;
+                    },
+                )
+                .finally(() => {
+                    inflight = undefined;
+                });
         }
         return inflight;
     };

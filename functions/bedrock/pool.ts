@@ -29,7 +29,10 @@ export interface Failover {
 }
 
 export interface Pool {
-    run<R>(modelId: string, fn: (target: BedrockTarget) => Promise<R>): Promise<{ result: R; target: BedrockTarget; failovers: Failover[] }>;
+    run<R>(
+        modelId: string,
+        fn: (target: BedrockTarget) => Promise<R>,
+    ): Promise<{ result: R; target: BedrockTarget; failovers: Failover[] }>;
 }
 
 /** Cooldowns are keyed by member and model; a refused AssumeRole uses ANY_MODEL. */
@@ -43,8 +46,12 @@ export function createPool(targets: BedrockTarget[], opts: PoolOptions = {}): Po
 
     const coolingFor = (t: BedrockTarget, modelId: string) => {
         const m = cooling.get(t);
-        const hits = [m?.get(modelId), m?.get(ANY_MODEL)].filter((c): c is { until: number; denied: boolean } => !!c && c.until > now());
-        return hits.length ? { until: Math.max(...hits.map(c => c.until)), denied: hits.some(c => c.denied) } : undefined;
+        const hits = [m?.get(modelId), m?.get(ANY_MODEL)].filter(
+            (c): c is { until: number; denied: boolean } => !!c && c.until > now(),
+        );
+        return hits.length
+            ? { until: Math.max(...hits.map(c => c.until)), denied: hits.some(c => c.denied) }
+            : undefined;
     };
     const coolDown = (t: BedrockTarget, key: string, denied: boolean) => {
         if (!cooling.has(t)) cooling.set(t, new Map());
@@ -65,11 +72,24 @@ export function createPool(targets: BedrockTarget[], opts: PoolOptions = {}): Po
         // Every member refused its role: the trust is wrong, waiting will not help.
         if (states.length && states.every(x => x.c?.denied)) {
             const roles = states.map(x => x.t.roleArn).join(", ");
-            return Object.assign(bridgeError("AssumeRoleDenied", `This function may not assume the role of any Bedrock account allowing ${modelId} (${roles}). Check that its role lives under the path the Bedrock stacks trust (bedrock-bridge:callerRolePath) and that the caller stack references the right Bedrock stacks.`), { failovers });
+            return Object.assign(
+                bridgeError(
+                    "AssumeRoleDenied",
+                    `This function may not assume the role of any Bedrock account allowing ${modelId} (${roles}). Check that its role lives under the path the Bedrock stacks trust (bedrock-bridge:callerRolePath) and that the caller stack references the right Bedrock stacks.`,
+                ),
+                { failovers },
+            );
         }
         const waits = states.map(x => (x.c?.until ?? 0) - now()).filter(ms => ms > 0);
         const retryAfter = Math.max(1, Math.ceil(Math.min(...waits) / 1000));
-        return Object.assign(bridgeError("AllThrottled", `All Bedrock accounts for ${modelId} are throttled; retry after ${retryAfter} s.`, true), { retryAfterSeconds: retryAfter, failovers });
+        return Object.assign(
+            bridgeError(
+                "AllThrottled",
+                `All Bedrock accounts for ${modelId} are throttled; retry after ${retryAfter} s.`,
+                true,
+            ),
+            { retryAfterSeconds: retryAfter, failovers },
+        );
     };
 
     const run: Pool["run"] = async (modelId, fn) => {
@@ -87,18 +107,44 @@ export function createPool(targets: BedrockTarget[], opts: PoolOptions = {}): Po
                 const name = (err as Error)?.name ?? "";
                 const denied = name === ASSUME_ROLE_DENIED;
                 if (!denied && !FAILOVER_ERRORS.includes(name)) {
-                    throw Object.assign(toBridgeError(err, { modelId, roleArn: next.roleArn, region: next.region }), { failovers, servedBy: { accountId: next.accountId, region: next.region } });
+                    throw Object.assign(toBridgeError(err, { modelId, roleArn: next.roleArn, region: next.region }), {
+                        failovers,
+                        servedBy: { accountId: next.accountId, region: next.region },
+                    });
                 }
                 // A single account has nowhere to go: its own error each time, and no cooldown that would refuse
                 // requests its quota could already serve again.
-                if (targets.length === 1) throw toBridgeError(err, { modelId, roleArn: next.roleArn, region: next.region });
+                if (targets.length === 1)
+                    throw toBridgeError(err, { modelId, roleArn: next.roleArn, region: next.region });
                 coolDown(next, denied ? ANY_MODEL : modelId, denied);
-                failovers.push({ accountId: next.accountId, region: next.region, error: denied ? "AssumeRoleDenied" : name });
+                failovers.push({
+                    accountId: next.accountId,
+                    region: next.region,
+                    error: denied ? "AssumeRoleDenied" : name,
+                });
                 // Report it (no prompt text), once per cooldown since a cooling member is not tried: the operator
                 // sees which account ran out, or which role refuses this function.
-                console.warn(JSON.stringify(denied
-                    ? { level: "warn", event: "bedrock-assume-role-denied", accountId: next.accountId, region: next.region, roleArn: next.roleArn, cooldownSeconds: cooldownMs / 1000 }
-                    : { level: "warn", event: "bedrock-failover", accountId: next.accountId, region: next.region, modelId, error: name }));
+                console.warn(
+                    JSON.stringify(
+                        denied
+                            ? {
+                                  level: "warn",
+                                  event: "bedrock-assume-role-denied",
+                                  accountId: next.accountId,
+                                  region: next.region,
+                                  roleArn: next.roleArn,
+                                  cooldownSeconds: cooldownMs / 1000,
+                              }
+                            : {
+                                  level: "warn",
+                                  event: "bedrock-failover",
+                                  accountId: next.accountId,
+                                  region: next.region,
+                                  modelId,
+                                  error: name,
+                              },
+                    ),
+                );
             }
         }
     };

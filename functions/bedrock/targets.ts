@@ -15,7 +15,8 @@ export interface BedrockTarget {
 /** Reads BEDROCK_TARGETS (a JSON list, in priority order) once per container. */
 export function readTargets(env: NodeJS.ProcessEnv = process.env): BedrockTarget[] {
     const raw = env.BEDROCK_TARGETS;
-    if (!raw) throw new Error("BEDROCK_TARGETS is not set: the function was deployed without a Bedrock stack reference");
+    if (!raw)
+        throw new Error("BEDROCK_TARGETS is not set: the function was deployed without a Bedrock stack reference");
     const list = JSON.parse(raw) as BedrockTarget[];
     if (!Array.isArray(list) || !list.length) throw new Error("BEDROCK_TARGETS must be a non-empty list");
     for (const t of list) {

@@ -8,13 +8,18 @@ export function targetModelId(target: BedrockTarget, modelId: string): string {
     if (!target.profiles) return modelId;
     const arn = target.profiles[modelId];
     // A tenant target only lists models it has profiles for; anything else would bypass its cost tracking.
-    if (!arn) throw new Error(`tenant ${target.tenant} has no application inference profile for ${modelId} in ${target.accountId}`);
+    if (!arn)
+        throw new Error(
+            `tenant ${target.tenant} has no application inference profile for ${modelId} in ${target.accountId}`,
+        );
     return arn;
 }
 
 /** Converse: the tenant's guardrail (ARN + numeric version: exactly what the role's IAM condition requires). */
 export function guardrailConfig(target: BedrockTarget): GuardrailConfiguration | undefined {
-    return target.guardrail ? { guardrailIdentifier: target.guardrail.arn, guardrailVersion: target.guardrail.version } : undefined;
+    return target.guardrail
+        ? { guardrailIdentifier: target.guardrail.arn, guardrailVersion: target.guardrail.version }
+        : undefined;
 }
 
 /**

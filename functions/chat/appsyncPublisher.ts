@@ -31,9 +31,15 @@ export interface SenderOptions {
 function Sha256(this: unknown, secret?: string | Uint8Array) {
     const h = secret ? crypto.createHmac("sha256", secret) : crypto.createHash("sha256");
     return {
-        update(data: string | Uint8Array) { h.update(data); },
-        digest() { return Promise.resolve(new Uint8Array(h.digest())); },
-        reset() { throw new Error("not supported"); },
+        update(data: string | Uint8Array) {
+            h.update(data);
+        },
+        digest() {
+            return Promise.resolve(new Uint8Array(h.digest()));
+        },
+        reset() {
+            throw new Error("not supported");
+        },
     };
 }
 
@@ -44,12 +50,20 @@ export const isTransientStatus = (status: number) => status === 429 || status >=
  * One signed POST per call over a keep-alive connection. Resolves with the indices AppSync did not accept;
  * rejects with a PublishError whose `retryable` says whether sending again can help.
  */
-export function createAppSyncSender(opts: SenderOptions): (channel: string, events: string[], timeoutMs: number) => Promise<{ failed: number[] }> {
+export function createAppSyncSender(
+    opts: SenderOptions,
+): (channel: string, events: string[], timeoutMs: number) => Promise<{ failed: number[] }> {
     const url = new URL(opts.endpoint);
     const transport = url.protocol === "https:" ? https : http;
     // One keep-alive agent per container: TLS handshakes only on the first publish.
     const agent = new transport.Agent({ keepAlive: true, maxSockets: 4 });
-    const signer = new SignatureV4({ service: "appsync", region: opts.region, credentials: opts.credentials, sha256: Sha256 as any, uriEscapePath: true });
+    const signer = new SignatureV4({
+        service: "appsync",
+        region: opts.region,
+        credentials: opts.credentials,
+        sha256: Sha256 as any,
+        uriEscapePath: true,
+    });
 
     const post = async (body: string, timeoutMs: number): Promise<{ status: number; body: string }> => {
         const signed = (await signer.sign({
@@ -63,18 +77,28 @@ export function createAppSyncSender(opts: SenderOptions): (channel: string, even
             body,
         } as any)) as unknown as { headers: Record<string, string> };
         return new Promise((resolve, reject) => {
-            const req = transport.request({
-                method: "POST", hostname: url.hostname, port: url.port || undefined, path: url.pathname,
-                headers: { ...signed.headers, "content-length": Buffer.byteLength(body) }, agent,
-            }, res => {
-                let text = "";
-                res.setEncoding("utf8");
-                res.on("data", c => (text += c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-                res.on("error", reject);
-            });
+            const req = transport.request(
+                {
+                    method: "POST",
+                    hostname: url.hostname,
+                    port: url.port || undefined,
+                    path: url.pathname,
+                    headers: { ...signed.headers, "content-length": Buffer.byteLength(body) },
+                    agent,
+                },
+                res => {
+                    let text = "";
+                    res.setEncoding("utf8");
+                    res.on("data", c => (text += c));
+                    res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+                    res.on("error", reject);
+                },
+            );
             // A whole-request timer, not the socket's idle timeout: an endpoint that trickles bytes is bounded too.
-            const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })), Math.max(1, timeoutMs));
+            const timer = setTimeout(
+                () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })),
+                Math.max(1, timeoutMs),
+            );
             req.on("close", () => clearTimeout(timer));
             req.on("error", reject);
             req.end(body);
@@ -88,17 +112,35 @@ export function createAppSyncSender(opts: SenderOptions): (channel: string, even
         } catch (e) {
             // Reset, timeout, DNS: AppSync may or may not have accepted the events; sending again is safe for a
             // subscriber that ignores a seq it has seen (the resend is byte-identical).
-            throw publishError(`network error ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { retryable: true });
+            throw publishError(`network error ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+                retryable: true,
+            });
         }
         if (reply.status < 200 || reply.status >= 300) {
-            throw publishError(`AppSync answered HTTP ${reply.status}`, { status: reply.status, retryable: isTransientStatus(reply.status) });
+            throw publishError(`AppSync answered HTTP ${reply.status}`, {
+                status: reply.status,
+                retryable: isTransientStatus(reply.status),
+            });
         }
         let parsed: { failed?: { index?: number; code?: unknown }[] } = {};
-        try { parsed = reply.body ? JSON.parse(reply.body) : {}; } catch { parsed = {}; }
-        const failed = (parsed.failed ?? []).filter(f => Number.isInteger(f.index) && f.index! >= 0 && f.index! < events.length);
+        try {
+            parsed = reply.body ? JSON.parse(reply.body) : {};
+        } catch {
+            parsed = {};
+        }
+        const failed = (parsed.failed ?? []).filter(
+            f => Number.isInteger(f.index) && f.index! >= 0 && f.index! < events.length,
+        );
         // An event refused for good (e.g. 400: too large) would be resent until the deadline for nothing.
-        const permanent = failed.find(f => { const c = Number(f.code); return Number.isInteger(c) && c >= 400 && c < 500 && c !== 429; });
-        if (permanent) throw publishError(`AppSync refused event ${permanent.index} with code ${permanent.code}`, { status: Number(permanent.code), retryable: false });
+        const permanent = failed.find(f => {
+            const c = Number(f.code);
+            return Number.isInteger(c) && c >= 400 && c < 500 && c !== 429;
+        });
+        if (permanent)
+            throw publishError(`AppSync refused event ${permanent.index} with code ${permanent.code}`, {
+                status: Number(permanent.code),
+                retryable: false,
+            });
         return { failed: failed.map(f => f.index!) };
     };
 }

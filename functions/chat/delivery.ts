@@ -15,7 +15,10 @@ export interface PublishError extends Error {
     deadline?: boolean;
 }
 
-export function publishError(message: string, f: { status?: number; retryable?: boolean; attempts?: number; deadline?: boolean } = {}): PublishError {
+export function publishError(
+    message: string,
+    f: { status?: number; retryable?: boolean; attempts?: number; deadline?: boolean } = {},
+): PublishError {
     const e = new Error(message) as PublishError;
     e.name = "PublishFailed";
     e.status = f.status;
@@ -65,13 +68,24 @@ export function backoffMs(failures: number, base = 50, cap = 1000): number {
  * every attempt and may append events. The events themselves are never changed, so a resend is byte-identical.
  * Rejects with a PublishError when an answer is permanent, `maxAttempts` failed in a row, or time is up.
  */
-export async function deliver(pending: string[], o: DeliveryOptions, refill?: () => void, stats: DeliveryStats = { requests: 0, accepted: 0, retries: 0 }): Promise<DeliveryStats> {
+export async function deliver(
+    pending: string[],
+    o: DeliveryOptions,
+    refill?: () => void,
+    stats: DeliveryStats = { requests: 0, accepted: 0, retries: 0 },
+): Promise<DeliveryStats> {
     const per = Math.max(1, Math.min(5, o.maxEventsPerRequest ?? 5));
     const requestTimeout = o.requestTimeoutMs ?? 3000;
     const giveUpAt = o.giveUpAt ?? o.deadline;
     let failures = 0;
     let last: { problem: string; status?: number } = { problem: "no attempt" };
-    const stop = (why: string) => publishError(`${why} after ${failures} failed attempt(s): ${last.problem}`, { status: last.status, attempts: failures, retryable: true, deadline: true });
+    const stop = (why: string) =>
+        publishError(`${why} after ${failures} failed attempt(s): ${last.problem}`, {
+            status: last.status,
+            attempts: failures,
+            retryable: true,
+            deadline: true,
+        });
     for (;;) {
         refill?.();
         if (!pending.length) return stats;
@@ -91,17 +105,26 @@ export async function deliver(pending: string[], o: DeliveryOptions, refill?: ()
             // Partial failure: only the refused events stay, still ahead of anything newer.
             pending.splice(0, batch.length, ...batch.filter((_, i) => refused.has(i)));
             stats.accepted += batch.length - refused.size;
-            if (!refused.size) { failures = 0; continue; }
+            if (!refused.size) {
+                failures = 0;
+                continue;
+            }
             if (refused.size < batch.length) failures = 0;
             last = { problem: `${refused.size} event(s) not accepted` };
         } catch (e) {
             const err = e as Partial<PublishError>;
-            if (!err?.retryable) throw Object.assign(err instanceof Error ? err : publishError(String(e)), { attempts: failures + 1 });
+            if (!err?.retryable)
+                throw Object.assign(err instanceof Error ? err : publishError(String(e)), { attempts: failures + 1 });
             last = { problem: String(err.message), status: err.status };
         }
         failures++;
         stats.retries++;
-        if (o.maxAttempts && failures >= o.maxAttempts) throw publishError(`publishing failed after ${failures} attempts: ${last.problem}`, { status: last.status, attempts: failures, retryable: true });
+        if (o.maxAttempts && failures >= o.maxAttempts)
+            throw publishError(`publishing failed after ${failures} attempts: ${last.problem}`, {
+                status: last.status,
+                attempts: failures,
+                retryable: true,
+            });
         const room = giveUpAt() - Date.now() - MIN_ATTEMPT_MS;
         if (room <= 0) throw stop("publishing stopped at the function's deadline");
         await sleep(Math.min(backoffMs(failures, o.baseDelayMs, o.maxDelayMs), room));

@@ -30,7 +30,7 @@ export function watchPublishes(started: number) {
                 else sent.add(seq);
             }
             const out = await request();
-            const refused = new Set(((out as { failed?: number[] } | undefined)?.failed) ?? []);
+            const refused = new Set((out as { failed?: number[] } | undefined)?.failed ?? []);
             const accepted = events.filter((_, i) => !refused.has(i));
             if (accepted.length) {
                 lastAckAt = Date.now();
@@ -41,7 +41,10 @@ export function watchPublishes(started: number) {
         facts(): PublishFacts {
             return {
                 firstDeltaMs: firstDeltaAt === undefined ? undefined : firstDeltaAt - started,
-                tailMs: lastAckAt !== undefined && lastTokenAt !== undefined && lastAckAt >= lastTokenAt ? lastAckAt - lastTokenAt : undefined,
+                tailMs:
+                    lastAckAt !== undefined && lastTokenAt !== undefined && lastAckAt >= lastTokenAt
+                        ? lastAckAt - lastTokenAt
+                        : undefined,
                 eventsResent: resent,
             };
         },

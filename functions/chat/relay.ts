@@ -112,23 +112,39 @@ export function createRelay(opts: RelayOptions): Relay {
     let resolveFinished!: (s: RelayStats) => void;
     const finished = new Promise<RelayStats>(r => (resolveFinished = r));
 
-    const freeze = (e: Body) => { pending.push(JSON.stringify({ ...e, seq: seq++, requestId: opts.requestId })); };
-    const clearTimer = () => { if (timer) { clearTimeout(timer); timer = undefined; } };
+    const freeze = (e: Body) => {
+        pending.push(JSON.stringify({ ...e, seq: seq++, requestId: opts.requestId }));
+    };
+    const clearTimer = () => {
+        if (timer) {
+            clearTimeout(timer);
+            timer = undefined;
+        }
+    };
     const textDue = () => buffer.length > 0 && (terminal !== undefined || (due && !holding));
 
     /** Before every attempt: cut waiting text into events that fit, then the terminal event, up to one request. */
     const refill = () => {
-        if (failed) { pending.length = 0; return; }
+        if (failed) {
+            pending.length = 0;
+            return;
+        }
         const room = () => MAX_REQUEST_BYTES - pending.reduce((n, e) => n + Buffer.byteLength(e), 0);
         while (textDue() && pending.length < perRequest && (!pending.length || room() > maxEventBytes)) {
-            const envelope = Buffer.byteLength(JSON.stringify({ type: "delta", message: "", seq, requestId: opts.requestId }));
+            const envelope = Buffer.byteLength(
+                JSON.stringify({ type: "delta", message: "", seq, requestId: opts.requestId }),
+            );
             const cut = cutForBytes(buffer, maxEventBytes - envelope);
             const message = buffer.slice(0, cut);
             buffer = buffer.slice(cut);
             bufferBytes = Math.max(0, bufferBytes - jsonStringBytes(message));
             freeze({ type: "delta", message });
         }
-        if (!buffer) { due = false; bufferBytes = 0; clearTimer(); }
+        if (!buffer) {
+            due = false;
+            bufferBytes = 0;
+            clearTimer();
+        }
         if (terminal && !buffer && !terminalSent && pending.length < perRequest) {
             terminalSent = true;
             freeze(terminal);
@@ -162,18 +178,23 @@ export function createRelay(opts: RelayOptions): Relay {
         pumping = true;
         try {
             do {
-                await deliver(pending, {
-                    send: opts.publish,
-                    // Until the terminal event is queued, attempts end by the reserve's start, so the last text and
-                    // the terminal event always get the whole reserve (the handler cuts the model when it begins).
-                    deadline: () => (terminal ? endBy : softEnd),
-                    giveUpAt: () => endBy,
-                    requestTimeoutMs: opts.requestTimeoutMs,
-                    maxAttempts: opts.maxAttempts,
-                    baseDelayMs: opts.baseDelayMs,
-                    maxDelayMs: opts.maxDelayMs,
-                    maxEventsPerRequest: perRequest,
-                }, refill, delivery);
+                await deliver(
+                    pending,
+                    {
+                        send: opts.publish,
+                        // Until the terminal event is queued, attempts end by the reserve's start, so the last text and
+                        // the terminal event always get the whole reserve (the handler cuts the model when it begins).
+                        deadline: () => (terminal ? endBy : softEnd),
+                        giveUpAt: () => endBy,
+                        requestTimeoutMs: opts.requestTimeoutMs,
+                        maxAttempts: opts.maxAttempts,
+                        baseDelayMs: opts.baseDelayMs,
+                        maxDelayMs: opts.maxDelayMs,
+                        maxEventsPerRequest: perRequest,
+                    },
+                    refill,
+                    delivery,
+                );
             } while (!failed && hasWork());
         } catch (err) {
             fail(err);
@@ -184,7 +205,9 @@ export function createRelay(opts: RelayOptions): Relay {
         if (terminalSent && !pending.length) settle();
     };
 
-    const kick = () => { if (!failed) void pump(); };
+    const kick = () => {
+        if (!failed) void pump();
+    };
 
     const terminate = (e: Body, kind: "done" | "error"): Promise<RelayStats> => {
         if (terminal || failed) return finished;
@@ -232,7 +255,11 @@ export function createRelay(opts: RelayOptions): Relay {
             fail(reason);
         },
         finished,
-        get failed() { return failed; },
-        get terminated() { return terminal !== undefined; },
+        get failed() {
+            return failed;
+        },
+        get terminated() {
+            return terminal !== undefined;
+        },
     };
 }

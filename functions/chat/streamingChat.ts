@@ -71,35 +71,71 @@ const RETURN_MARGIN_MS = 1000;
 const DEFAULT_REMAINING_MS = 60_000;
 
 export function userMessage(code: string): string {
-    return USER_MESSAGES[code as BridgeErrorCode | "Timeout"] ?? "Something went wrong while generating the answer. Please try again.";
+    return (
+        USER_MESSAGES[code as BridgeErrorCode | "Timeout"] ??
+        "Something went wrong while generating the answer. Please try again."
+    );
 }
 
 export function readLimits(env: NodeJS.ProcessEnv): ChatLimits {
     const raw = env.CHAT_LIMITS ? JSON.parse(env.CHAT_LIMITS) : {};
-    const limits = { minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 10, maxTurnChars: 8000, maxTokens: 4096, ...raw };
+    const limits = {
+        minPromptChars: 1,
+        maxPromptChars: 8000,
+        maxPriorTurns: 10,
+        maxTurnChars: 8000,
+        maxTokens: 4096,
+        ...raw,
+    };
     // Every ConverseStream carries this maxTokens: Bedrock reserves it against the token quota up front.
     const problem = maxTokensProblem(limits.maxTokens);
-    if (problem) throw new Error(`CHAT_LIMITS.maxTokens ${problem} (bedrock-bridge:chat.maxTokens), got ${JSON.stringify(limits.maxTokens)}`);
+    if (problem)
+        throw new Error(
+            `CHAT_LIMITS.maxTokens ${problem} (bedrock-bridge:chat.maxTokens), got ${JSON.stringify(limits.maxTokens)}`,
+        );
     return limits;
 }
 
 /** Defence in depth: the gateway validated the body already; this is the contract the relay relies on. */
-export function parseChatEvent(event: ChatEvent, limits: ChatLimits): { prompt: string; sessionid: string; sub: string; history: Message[] } | { problem: string; channelSafe: boolean } {
+export function parseChatEvent(
+    event: ChatEvent,
+    limits: ChatLimits,
+): { prompt: string; sessionid: string; sub: string; history: Message[] } | { problem: string; channelSafe: boolean } {
     const sub = event?.sub;
     const sessionid = event?.body?.sessionid;
-    if (typeof sub !== "string" || !SUB.test(sub)) return { problem: "sub is missing or malformed", channelSafe: false };
-    if (typeof sessionid !== "string" || !SESSION_ID.test(sessionid)) return { problem: "sessionid is missing or malformed", channelSafe: false };
+    if (typeof sub !== "string" || !SUB.test(sub))
+        return { problem: "sub is missing or malformed", channelSafe: false };
+    if (typeof sessionid !== "string" || !SESSION_ID.test(sessionid))
+        return { problem: "sessionid is missing or malformed", channelSafe: false };
     const prompt = event.body?.prompt;
-    if (typeof prompt !== "string" || !prompt.trim() || prompt.length < limits.minPromptChars || prompt.length > limits.maxPromptChars) {
-        return { problem: `prompt must be ${limits.minPromptChars}..${limits.maxPromptChars} characters`, channelSafe: true };
+    if (
+        typeof prompt !== "string" ||
+        !prompt.trim() ||
+        prompt.length < limits.minPromptChars ||
+        prompt.length > limits.maxPromptChars
+    ) {
+        return {
+            problem: `prompt must be ${limits.minPromptChars}..${limits.maxPromptChars} characters`,
+            channelSafe: true,
+        };
     }
     const h = event.body?.history ?? [];
-    if (!Array.isArray(h) || h.length > limits.maxPriorTurns * 2) return { problem: `history may hold at most ${limits.maxPriorTurns} prior turns`, channelSafe: true };
+    if (!Array.isArray(h) || h.length > limits.maxPriorTurns * 2)
+        return { problem: `history may hold at most ${limits.maxPriorTurns} prior turns`, channelSafe: true };
     const history: Message[] = [];
     for (const [i, m] of h.entries()) {
         const role = i % 2 === 0 ? "user" : "assistant";
-        if (!m || m.role !== role || typeof m.content !== "string" || !m.content.trim() || m.content.length > limits.maxTurnChars) {
-            return { problem: `history[${i}] must be {role:"${role}", content: 1..${limits.maxTurnChars} characters}`, channelSafe: true };
+        if (
+            !m ||
+            m.role !== role ||
+            typeof m.content !== "string" ||
+            !m.content.trim() ||
+            m.content.length > limits.maxTurnChars
+        ) {
+            return {
+                problem: `history[${i}] must be {role:"${role}", content: 1..${limits.maxTurnChars} characters}`,
+                channelSafe: true,
+            };
         }
         history.push({ role, content: [{ text: m.content }] });
     }
@@ -112,7 +148,13 @@ function log(level: "info" | "error", fields: Record<string, unknown>): void {
     (level === "error" ? console.error : console.log)(JSON.stringify({ level, ...fields }));
 }
 
-const MODELED_EXCEPTIONS = ["internalServerException", "modelStreamErrorException", "validationException", "throttlingException", "serviceUnavailableException"];
+const MODELED_EXCEPTIONS = [
+    "internalServerException",
+    "modelStreamErrorException",
+    "validationException",
+    "throttlingException",
+    "serviceUnavailableException",
+];
 
 export interface HandlerDeps {
     /** One publish attempt (channel, events, timeoutMs): resolves with {failed: indices} or rejects (retryable?). */
@@ -125,11 +167,14 @@ export interface HandlerDeps {
 export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env, deps: HandlerDeps = {}) {
     const targets = readTargets(env);
     const modelId = env.CHAT_MODEL_ID || targets[0].models[0];
-    if (!targets.some(t => t.models.includes(modelId))) throw new Error(`CHAT_MODEL_ID ${modelId} is not allowed by any Bedrock target`);
+    if (!targets.some(t => t.models.includes(modelId)))
+        throw new Error(`CHAT_MODEL_ID ${modelId} is not allowed by any Bedrock target`);
     const namespace = env.CHAT_NAMESPACE || "bedrock-stream-response";
     const limits = readLimits(env);
     const tenant = targets[0].tenant;
-    const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT ? [{ text: env.CHAT_SYSTEM_PROMPT }] : undefined;
+    const system: SystemContentBlock[] | undefined = env.CHAT_SYSTEM_PROMPT
+        ? [{ text: env.CHAT_SYSTEM_PROMPT }]
+        : undefined;
     const num = (v: string | undefined) => (v ? Number(v) : undefined);
     const relayTuning = {
         windowMs: Number(env.CHAT_COALESCE_MS ?? 200),
@@ -143,17 +188,25 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
     const endpoint = env.APPSYNC_HTTP_ENDPOINT;
     if (!deps.publish && !endpoint) throw new Error("APPSYNC_HTTP_ENDPOINT is not set");
     // Publishing uses the function's own role (appsync:EventPublish on its namespace), not the Bedrock role.
-    const publish = deps.publish ?? createAppSyncSender({
-        endpoint: endpoint!,
-        region: env.APPSYNC_REGION || env.AWS_REGION || targets[0].region,
-        credentials: defaultProvider(),
-    });
+    const publish =
+        deps.publish ??
+        createAppSyncSender({
+            endpoint: endpoint!,
+            region: env.APPSYNC_REGION || env.AWS_REGION || targets[0].region,
+            credentials: defaultProvider(),
+        });
 
     // Metrics as EMF records on stdout (functions/metrics.ts): one set per request, written before the handler returns.
     const metrics = deps.metrics ?? createMetricsRecorder("relay");
 
-    return async (event: ChatEvent, context?: { awsRequestId?: string; invokedFunctionArn?: string; getRemainingTimeInMillis?: () => number }): Promise<ChatResult> => {
-        const requestId = typeof event?.requestId === "string" && event.requestId ? event.requestId.slice(0, 128) : context?.awsRequestId ?? "unknown";
+    return async (
+        event: ChatEvent,
+        context?: { awsRequestId?: string; invokedFunctionArn?: string; getRemainingTimeInMillis?: () => number },
+    ): Promise<ChatResult> => {
+        const requestId =
+            typeof event?.requestId === "string" && event.requestId
+                ? event.requestId.slice(0, 128)
+                : (context?.awsRequestId ?? "unknown");
         const parsed = parseChatEvent(event, limits);
         const channel = "problem" in parsed ? undefined : `/${namespace}/${parsed.sub}/${parsed.sessionid}`;
         const started = Date.now();
@@ -162,33 +215,68 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         const endBy = started + remaining - RETURN_MARGIN_MS;
         const ac = new AbortController();
         const watch = watchPublishes(started);
-        const relayTo = (ch: string) => createRelay({
-            requestId,
-            ...relayTuning,
-            endBy,
-            terminalReserveMs: TERMINAL_RESERVE_MS - RETURN_MARGIN_MS,
-            publish: (events, timeoutMs) => watch.send(events, () => publish(ch, events, timeoutMs)),
-            onFailure: () => ac.abort(),
-        });
+        const relayTo = (ch: string) =>
+            createRelay({
+                requestId,
+                ...relayTuning,
+                endBy,
+                terminalReserveMs: TERMINAL_RESERVE_MS - RETURN_MARGIN_MS,
+                publish: (events, timeoutMs) => watch.send(events, () => publish(ch, events, timeoutMs)),
+                onFailure: () => ac.abort(),
+            });
         /** Whatever AppSync does, the relay is given up shortly after endBy, so the handler logs and returns. */
         const settled = async (relay: ReturnType<typeof relayTo>) => {
-            const guard = setTimeout(() => relay.abandon(new Error("publishing did not end by the function's deadline")), Math.max(0, endBy - Date.now() + 200));
-            try { return await relay.finished; } finally { clearTimeout(guard); }
+            const guard = setTimeout(
+                () => relay.abandon(new Error("publishing did not end by the function's deadline")),
+                Math.max(0, endBy - Date.now() + 200),
+            );
+            try {
+                return await relay.finished;
+            } finally {
+                clearTimeout(guard);
+            }
         };
 
         if ("problem" in parsed) {
             log("error", { msg: "rejected request", requestId, problem: parsed.problem });
             if (!parsed.channelSafe) {
-                recordRelay(metrics, { modelId, errorCode: "InvalidRequest", outcome: "rejected", publishRequests: 0, publishRetries: 0, eventsResent: 0 });
+                recordRelay(metrics, {
+                    modelId,
+                    errorCode: "InvalidRequest",
+                    outcome: "rejected",
+                    publishRequests: 0,
+                    publishRetries: 0,
+                    eventsResent: 0,
+                });
                 return { requestId, outcome: "rejected", code: "InvalidRequest" };
             }
-            const ch = `/${namespace}/${(event.sub as string)}/${(event.body!.sessionid as string)}`;
+            const ch = `/${namespace}/${event.sub as string}/${event.body!.sessionid as string}`;
             const r = relayTo(ch);
             r.error("InvalidRequest", `${userMessage("InvalidRequest")} (${parsed.problem})`);
             const s = await settled(r);
-            if (!s.ok) log("error", { msg: "relay finished", requestId, outcome: "publishFailed", code: "InvalidRequest", publishError: (s.error as Error)?.message });
-            recordRelay(metrics, { modelId, errorCode: "InvalidRequest", outcome: s.ok ? "error" : "publishFailed", publishRequests: s.batches, publishRetries: s.retries, ...watch.facts() });
-            return { requestId, outcome: s.ok ? "error" : "publishFailed", code: "InvalidRequest", events: s.events, publishRequests: s.batches };
+            if (!s.ok)
+                log("error", {
+                    msg: "relay finished",
+                    requestId,
+                    outcome: "publishFailed",
+                    code: "InvalidRequest",
+                    publishError: (s.error as Error)?.message,
+                });
+            recordRelay(metrics, {
+                modelId,
+                errorCode: "InvalidRequest",
+                outcome: s.ok ? "error" : "publishFailed",
+                publishRequests: s.batches,
+                publishRetries: s.retries,
+                ...watch.facts(),
+            });
+            return {
+                requestId,
+                outcome: s.ok ? "error" : "publishFailed",
+                code: "InvalidRequest",
+                events: s.events,
+                publishRequests: s.batches,
+            };
         }
 
         const relay = relayTo(channel!);
@@ -201,21 +289,39 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         const account = callerAccountOf(context?.invokedFunctionArn, env);
         // Stop reading before Lambda kills the function, so the subscriber still gets its terminal event.
         let timedOut = false;
-        const deadline = setTimeout(() => { timedOut = true; ac.abort(); }, Math.max(0, remaining - TERMINAL_RESERVE_MS));
+        const deadline = setTimeout(
+            () => {
+                timedOut = true;
+                ac.abort();
+            },
+            Math.max(0, remaining - TERMINAL_RESERVE_MS),
+        );
         // The abort signal reaches Bedrock's HTTP request, not an AssumeRole still in flight: race it too.
-        const untilAborted = new Promise<never>((_, reject) => ac.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true }));
+        const untilAborted = new Promise<never>((_, reject) =>
+            ac.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true }),
+        );
         untilAborted.catch(() => undefined);
         try {
-            const starting = pool.run(modelId, t => client(t).send(new ConverseStreamCommand({
-                // The tenant's application inference profile and guardrail; an intervention ends as done + its stopReason.
-                modelId: targetModelId(t, modelId),
-                guardrailConfig: guardrailStreamConfig(t),
-                messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
-                system,
-                inferenceConfig: { maxTokens: limits.maxTokens },
-                // Who asks, for the Bedrock account's invocation logs (no prompt text): function, account, tenant, user.
-                requestMetadata: requestMetadata({ caller: "relay", account, tenant: t.tenant, user: parsed.sub }),
-            }), { abortSignal: ac.signal }));
+            const starting = pool.run(modelId, t =>
+                client(t).send(
+                    new ConverseStreamCommand({
+                        // The tenant's application inference profile and guardrail; an intervention ends as done + its stopReason.
+                        modelId: targetModelId(t, modelId),
+                        guardrailConfig: guardrailStreamConfig(t),
+                        messages: [...parsed.history, { role: "user", content: [{ text: parsed.prompt }] }],
+                        system,
+                        inferenceConfig: { maxTokens: limits.maxTokens },
+                        // Who asks, for the Bedrock account's invocation logs (no prompt text): function, account, tenant, user.
+                        requestMetadata: requestMetadata({
+                            caller: "relay",
+                            account,
+                            tenant: t.tenant,
+                            user: parsed.sub,
+                        }),
+                    }),
+                    { abortSignal: ac.signal },
+                ),
+            );
             starting.catch(() => undefined); // its outcome after an abort does not matter
             const { result: out, target, failovers: skipped } = await Promise.race([starting, untilAborted]);
             servedBy = target;
@@ -223,19 +329,31 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             for await (const ev of out.stream ?? []) {
                 if (relay.failed) break;
                 const text = ev.contentBlockDelta?.delta?.text;
-                if (text) { watch.token(); relay.delta(text); }
-                else if (ev.messageStop) { stopReason = ev.messageStop.stopReason ?? "end_turn"; relay.hold(); }
-                else if (ev.metadata) { usage = { ...(ev.metadata.usage ?? {}) }; if (stopReason) break; }
-                else {
+                if (text) {
+                    watch.token();
+                    relay.delta(text);
+                } else if (ev.messageStop) {
+                    stopReason = ev.messageStop.stopReason ?? "end_turn";
+                    relay.hold();
+                } else if (ev.metadata) {
+                    usage = { ...(ev.metadata.usage ?? {}) };
+                    if (stopReason) break;
+                } else {
                     const key = MODELED_EXCEPTIONS.find(k => (ev as unknown as Record<string, unknown>)[k]);
-                    if (key) throw Object.assign(new Error(String((ev as any)[key]?.message ?? key)), { name: key[0].toUpperCase() + key.slice(1) });
+                    if (key)
+                        throw Object.assign(new Error(String((ev as any)[key]?.message ?? key)), {
+                            name: key[0].toUpperCase() + key.slice(1),
+                        });
                 }
             }
             // An abort may end the stream quietly instead of throwing.
             if (timedOut) throw new Error("deadline");
             if (!relay.failed) {
                 if (stopReason) relay.done(stopReason, usage);
-                else { errorCode = "InternalError"; relay.error("InternalError", userMessage("InternalError")); }
+                else {
+                    errorCode = "InternalError";
+                    relay.error("InternalError", userMessage("InternalError"));
+                }
             }
         } catch (err) {
             failovers ??= (err as { failovers?: typeof failovers }).failovers;
@@ -247,7 +365,13 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             } else if (!relay.failed) {
                 const mapped = toBridgeError(err, { modelId });
                 errorCode = mapped.code;
-                log("error", { msg: "model stream failed", requestId, code: mapped.code, sdkError: (err as Error)?.name, modelId });
+                log("error", {
+                    msg: "model stream failed",
+                    requestId,
+                    code: mapped.code,
+                    sdkError: (err as Error)?.name,
+                    modelId,
+                });
                 relay.error(mapped.code, userMessage(mapped.code));
             }
         }
@@ -255,10 +379,32 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         clearTimeout(deadline);
         // A failed publish aborts the model stream; the stream may still be draining, which is fine: nothing more is sent.
         const outcome: ChatResult["outcome"] = !s.ok ? "publishFailed" : s.terminal === "done" ? "done" : "error";
-        const fields = { msg: "relay finished", requestId, outcome, modelId, ...(tenant ? { tenant } : {}), ...(stopReason ? { stopReason } : {}), deltas: s.deltas, events: s.events, publishRequests: s.batches, publishRetries: s.retries, ms: Date.now() - started };
+        const fields = {
+            msg: "relay finished",
+            requestId,
+            outcome,
+            modelId,
+            ...(tenant ? { tenant } : {}),
+            ...(stopReason ? { stopReason } : {}),
+            deltas: s.deltas,
+            events: s.events,
+            publishRequests: s.batches,
+            publishRetries: s.retries,
+            ms: Date.now() - started,
+        };
         if (!s.ok) log("error", { ...fields, publishError: (s.error as Error)?.message });
         else log("info", fields);
-        recordRelay(metrics, { modelId, servedBy, failovers, errorCode, usage, outcome, publishRequests: s.batches, publishRetries: s.retries, ...watch.facts() });
+        recordRelay(metrics, {
+            modelId,
+            servedBy,
+            failovers,
+            errorCode,
+            usage,
+            outcome,
+            publishRequests: s.batches,
+            publishRetries: s.retries,
+            ...watch.facts(),
+        });
         return { requestId, outcome, events: s.events, publishRequests: s.batches };
     };
 }

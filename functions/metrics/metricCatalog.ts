@@ -49,29 +49,116 @@ const both: ServiceName[] = [SERVICES.relay, SERVICES.invoker];
 /** Every custom metric, keyed by a stable name code uses (`METRICS.timeToFirstDelta.name`). */
 export const METRICS = {
     // --- relay: how fast and how completely answers reach the subscriber
-    timeToFirstDelta: { name: "TimeToFirstDelta", unit: "Milliseconds", emittedBy: [SERVICES.relay], dimensionSets: [ROLLUP, BY_MEMBER], description: "From the request reaching the relay to the first published text delta" },
-    tailAfterLastToken: { name: "TailAfterLastToken", unit: "Milliseconds", emittedBy: [SERVICES.relay], dimensionSets: [ROLLUP], description: "From the model's last token to the last publish acknowledged" },
-    publishRequests: { name: "PublishRequests", unit: "Count", emittedBy: [SERVICES.relay], dimensionSets: [ROLLUP], description: "AppSync Events publish requests of one answer" },
-    publishRetries: { name: "PublishRetries", unit: "Count", emittedBy: [SERVICES.relay], dimensionSets: [ROLLUP], description: "Publish requests sent again after a transient failure (429, 5xx, network)" },
-    eventsResent: { name: "EventsResent", unit: "Count", emittedBy: [SERVICES.relay], dimensionSets: [ROLLUP], description: "Events sent more than once (partial failures, lost replies); subscribers drop them by seq" },
-    relayRequests: { name: "RelayRequests", unit: "Count", emittedBy: [SERVICES.relay], dimensionSets: [BY_OUTCOME], description: `One per relay request, by outcome (${RELAY_OUTCOMES.join(", ")})` },
+    timeToFirstDelta: {
+        name: "TimeToFirstDelta",
+        unit: "Milliseconds",
+        emittedBy: [SERVICES.relay],
+        dimensionSets: [ROLLUP, BY_MEMBER],
+        description: "From the request reaching the relay to the first published text delta",
+    },
+    tailAfterLastToken: {
+        name: "TailAfterLastToken",
+        unit: "Milliseconds",
+        emittedBy: [SERVICES.relay],
+        dimensionSets: [ROLLUP],
+        description: "From the model's last token to the last publish acknowledged",
+    },
+    publishRequests: {
+        name: "PublishRequests",
+        unit: "Count",
+        emittedBy: [SERVICES.relay],
+        dimensionSets: [ROLLUP],
+        description: "AppSync Events publish requests of one answer",
+    },
+    publishRetries: {
+        name: "PublishRetries",
+        unit: "Count",
+        emittedBy: [SERVICES.relay],
+        dimensionSets: [ROLLUP],
+        description: "Publish requests sent again after a transient failure (429, 5xx, network)",
+    },
+    eventsResent: {
+        name: "EventsResent",
+        unit: "Count",
+        emittedBy: [SERVICES.relay],
+        dimensionSets: [ROLLUP],
+        description: "Events sent more than once (partial failures, lost replies); subscribers drop them by seq",
+    },
+    relayRequests: {
+        name: "RelayRequests",
+        unit: "Count",
+        emittedBy: [SERVICES.relay],
+        dimensionSets: [BY_OUTCOME],
+        description: `One per relay request, by outcome (${RELAY_OUTCOMES.join(", ")})`,
+    },
     // --- invoker
-    latency: { name: "Latency", unit: "Milliseconds", emittedBy: [SERVICES.invoker], dimensionSets: [ROLLUP, BY_MEMBER], description: "From the request reaching the invoker to its answer" },
-    invokerRequests: { name: "InvokerRequests", unit: "Count", emittedBy: [SERVICES.invoker], dimensionSets: [BY_OUTCOME], description: `One per invoker request, by outcome (${INVOKER_OUTCOMES.join(", ")})` },
+    latency: {
+        name: "Latency",
+        unit: "Milliseconds",
+        emittedBy: [SERVICES.invoker],
+        dimensionSets: [ROLLUP, BY_MEMBER],
+        description: "From the request reaching the invoker to its answer",
+    },
+    invokerRequests: {
+        name: "InvokerRequests",
+        unit: "Count",
+        emittedBy: [SERVICES.invoker],
+        dimensionSets: [BY_OUTCOME],
+        description: `One per invoker request, by outcome (${INVOKER_OUTCOMES.join(", ")})`,
+    },
     // --- both: quota, failover, errors, usage
-    bedrockThrottles: { name: "BedrockThrottles", unit: "Count", emittedBy: both, dimensionSets: [ROLLUP, BY_MEMBER], description: "ThrottlingException answers from a Bedrock member" },
-    poolFailovers: { name: "PoolFailovers", unit: "Count", emittedBy: both, dimensionSets: [ROLLUP, BY_MEMBER], description: "Requests moved to the next member (throttled, unavailable, AssumeRole denied); member is the one left" },
-    allThrottled: { name: "AllThrottled", unit: "Count", emittedBy: both, dimensionSets: [ROLLUP, BY_MODEL], description: "Requests refused because every member was throttled or cooling down" },
-    errors: { name: "Errors", unit: "Count", emittedBy: both, dimensionSets: [ROLLUP, BY_CODE], description: "Requests that ended in an error, by our error code (functions/errors.ts)" },
-    inputTokens: { name: "InputTokens", unit: "Count", emittedBy: both, dimensionSets: [ROLLUP, BY_MEMBER], description: "Input tokens Bedrock reported (usage.inputTokens)" },
-    outputTokens: { name: "OutputTokens", unit: "Count", emittedBy: both, dimensionSets: [ROLLUP, BY_MEMBER], description: "Output tokens Bedrock reported (usage.outputTokens)" },
+    bedrockThrottles: {
+        name: "BedrockThrottles",
+        unit: "Count",
+        emittedBy: both,
+        dimensionSets: [ROLLUP, BY_MEMBER],
+        description: "ThrottlingException answers from a Bedrock member",
+    },
+    poolFailovers: {
+        name: "PoolFailovers",
+        unit: "Count",
+        emittedBy: both,
+        dimensionSets: [ROLLUP, BY_MEMBER],
+        description:
+            "Requests moved to the next member (throttled, unavailable, AssumeRole denied); member is the one left",
+    },
+    allThrottled: {
+        name: "AllThrottled",
+        unit: "Count",
+        emittedBy: both,
+        dimensionSets: [ROLLUP, BY_MODEL],
+        description: "Requests refused because every member was throttled or cooling down",
+    },
+    errors: {
+        name: "Errors",
+        unit: "Count",
+        emittedBy: both,
+        dimensionSets: [ROLLUP, BY_CODE],
+        description: "Requests that ended in an error, by our error code (functions/errors.ts)",
+    },
+    inputTokens: {
+        name: "InputTokens",
+        unit: "Count",
+        emittedBy: both,
+        dimensionSets: [ROLLUP, BY_MEMBER],
+        description: "Input tokens Bedrock reported (usage.inputTokens)",
+    },
+    outputTokens: {
+        name: "OutputTokens",
+        unit: "Count",
+        emittedBy: both,
+        dimensionSets: [ROLLUP, BY_MEMBER],
+        description: "Output tokens Bedrock reported (usage.outputTokens)",
+    },
 } satisfies Record<string, MetricSpec>;
 
 export type MetricKey = keyof typeof METRICS;
 
 /** Every (metric name, dimension set) pair the functions emit: what a dashboard may reference. */
 export function emittedMetrics(): { name: string; dimensions: DimensionName[]; emittedBy: ServiceName[] }[] {
-    return Object.values(METRICS as Record<string, MetricSpec>).flatMap(m => m.dimensionSets.map(d => ({ name: m.name, dimensions: d, emittedBy: m.emittedBy })));
+    return Object.values(METRICS as Record<string, MetricSpec>).flatMap(m =>
+        m.dimensionSets.map(d => ({ name: m.name, dimensions: d, emittedBy: m.emittedBy })),
+    );
 }
 
 /**
@@ -89,4 +176,9 @@ export const REQUEST_METADATA = {
     /** The chat user's Cognito sub (relay only). */
     user: "bb_user",
 } as const;
-export const REQUEST_METADATA_LIMITS = { maxPairs: 16, maxKeyLength: 256, maxValueLength: 256, pattern: /^[a-zA-Z0-9\s:_@$#=/+,.-]*$/ };
+export const REQUEST_METADATA_LIMITS = {
+    maxPairs: 16,
+    maxKeyLength: 256,
+    maxValueLength: 256,
+    pattern: /^[a-zA-Z0-9\s:_@$#=/+,.-]*$/,
+};

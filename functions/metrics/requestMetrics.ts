@@ -23,7 +23,8 @@ export function recordPool(rec: MetricsRecorder, f: PoolFacts): void {
         if (THROTTLE_ERRORS.includes(fo.error)) rec.add("bedrockThrottles", 1, at(fo.accountId));
     }
     // A throttle the pool could not route around (a single member) ends the request on that member.
-    if ((f.errorCode === "Throttled" || f.errorCode === "QuotaExceeded") && f.servedBy) rec.add("bedrockThrottles", 1, at(f.servedBy.accountId));
+    if ((f.errorCode === "Throttled" || f.errorCode === "QuotaExceeded") && f.servedBy)
+        rec.add("bedrockThrottles", 1, at(f.servedBy.accountId));
     if (f.errorCode === "AllThrottled") rec.add("allThrottled", 1, { model: f.modelId });
     if (f.errorCode) rec.add("errors", 1, { code: f.errorCode });
     if (f.usage && f.servedBy) {
@@ -46,7 +47,12 @@ export interface RelayFacts extends PoolFacts {
 export function recordRelay(rec: MetricsRecorder, f: RelayFacts): void {
     recordPool(rec, f);
     rec.add("relayRequests", 1, { outcome: f.outcome });
-    if (f.firstDeltaMs !== undefined) rec.add("timeToFirstDelta", f.firstDeltaMs, f.servedBy ? { model: f.modelId, member: f.servedBy.accountId } : {});
+    if (f.firstDeltaMs !== undefined)
+        rec.add(
+            "timeToFirstDelta",
+            f.firstDeltaMs,
+            f.servedBy ? { model: f.modelId, member: f.servedBy.accountId } : {},
+        );
     if (f.tailMs !== undefined) rec.add("tailAfterLastToken", f.tailMs);
     rec.add("publishRequests", f.publishRequests);
     rec.add("publishRetries", f.publishRetries);
@@ -61,6 +67,10 @@ export interface InvokerFacts extends PoolFacts {
 export function recordInvoker(rec: MetricsRecorder, f: InvokerFacts): void {
     recordPool(rec, f);
     rec.add("invokerRequests", 1, { outcome: f.errorCode ? "error" : "ok" });
-    rec.add("latency", f.latencyMs, f.servedBy && !f.errorCode ? { model: f.modelId, member: f.servedBy.accountId } : {});
+    rec.add(
+        "latency",
+        f.latencyMs,
+        f.servedBy && !f.errorCode ? { model: f.modelId, member: f.servedBy.accountId } : {},
+    );
     rec.flush();
 }

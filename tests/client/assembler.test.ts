@@ -6,7 +6,13 @@ import type { ChatEvent } from "../../client/types";
 
 const R = "req-1";
 const delta = (seq: number, message: string): ChatEvent => ({ type: "delta", seq, message, requestId: R });
-const done = (seq: number): ChatEvent => ({ type: "done", seq, stopReason: "end_turn", usage: { outputTokens: 3 }, requestId: R });
+const done = (seq: number): ChatEvent => ({
+    type: "done",
+    seq,
+    stopReason: "end_turn",
+    usage: { outputTokens: 3 },
+    requestId: R,
+});
 const error = (seq: number): ChatEvent => ({ type: "error", seq, code: "Throttled", message: "busy", requestId: R });
 
 /** Feeds events, returns what came out in order. */
@@ -47,7 +53,10 @@ describe("client: seq assembler", () => {
         assert.equal(a.push(delta(2, "C")).length, 0);
         assert.equal(a.push(delta(2, "C")).length, 0);
         assert.equal(a.held, 1);
-        assert.deepEqual(a.push(delta(1, "B")).map(e => e.seq), [1, 2]);
+        assert.deepEqual(
+            a.push(delta(1, "B")).map(e => e.seq),
+            [1, 2],
+        );
         assert.equal(a.text, "ABC");
         assert.equal(a.ignored, 2);
     });
@@ -57,8 +66,14 @@ describe("client: seq assembler", () => {
         assert.deepEqual(a.push(delta(3, "D")), []);
         assert.deepEqual(a.push(delta(1, "B")), []);
         assert.equal(a.nextSeq, 0);
-        assert.deepEqual(a.push(delta(0, "A")).map(e => e.seq), [0, 1]);
-        assert.deepEqual(a.push(delta(2, "C")).map(e => e.seq), [2, 3]);
+        assert.deepEqual(
+            a.push(delta(0, "A")).map(e => e.seq),
+            [0, 1],
+        );
+        assert.deepEqual(
+            a.push(delta(2, "C")).map(e => e.seq),
+            [2, 3],
+        );
         assert.equal(a.text, "ABCD");
         assert.equal(a.terminal, undefined);
     });
@@ -69,7 +84,10 @@ describe("client: seq assembler", () => {
         assert.equal(a.held, 1);
         a.push(delta(1, "y"));
         assert.equal(a.terminal, undefined);
-        assert.deepEqual(a.push(delta(0, "x")).map(e => e.type), ["delta", "delta", "done"]);
+        assert.deepEqual(
+            a.push(delta(0, "x")).map(e => e.type),
+            ["delta", "delta", "done"],
+        );
         assert.equal(a.text, "xy");
         assert.equal((a as Assembler).terminal?.seq, 2);
     });
@@ -90,7 +108,11 @@ describe("client: seq assembler", () => {
             const copies = stream.flatMap((e, i) => Array.from({ length: 1 + ((seed + i) % 3) }, () => ({ ...e })));
             const { a, out } = feed(shuffled(copies, seed));
             assert.equal(a.text, words.join(""), `seed ${seed}`);
-            assert.deepEqual(out.map(e => e.seq), [0, 1, 2, 3, 4, 5, 6, 7], `seed ${seed}`);
+            assert.deepEqual(
+                out.map(e => e.seq),
+                [0, 1, 2, 3, 4, 5, 6, 7],
+                `seed ${seed}`,
+            );
             assert.equal(out.filter(e => e.type === "done").length, 1, `seed ${seed}`);
         }
     });
@@ -98,11 +120,25 @@ describe("client: seq assembler", () => {
     it("parses the relay's JSON events and rejects anything else", () => {
         const ok = parseChatEvent(JSON.stringify({ type: "delta", seq: 0, message: "hi", requestId: R }));
         assert.deepEqual(ok, { type: "delta", seq: 0, message: "hi", requestId: R });
-        assert.deepEqual(parseChatEvent({ type: "done", seq: 4, stopReason: "max_tokens", usage: null, requestId: R }),
-            { type: "done", seq: 4, stopReason: "max_tokens", usage: null, requestId: R });
-        assert.equal(parseChatEvent({ type: "error", seq: 1, code: "Throttled", message: "busy", requestId: R })?.type, "error");
-        for (const bad of ["not json", null, 7, { type: "delta", seq: -1, message: "x", requestId: R }, { type: "delta", seq: 1.5, message: "x", requestId: R },
-            { type: "delta", seq: 0, requestId: R }, { type: "delta", seq: 0, message: "x" }, { type: "done", seq: 0, requestId: R }, { type: "other", seq: 0, requestId: R }]) {
+        assert.deepEqual(
+            parseChatEvent({ type: "done", seq: 4, stopReason: "max_tokens", usage: null, requestId: R }),
+            { type: "done", seq: 4, stopReason: "max_tokens", usage: null, requestId: R },
+        );
+        assert.equal(
+            parseChatEvent({ type: "error", seq: 1, code: "Throttled", message: "busy", requestId: R })?.type,
+            "error",
+        );
+        for (const bad of [
+            "not json",
+            null,
+            7,
+            { type: "delta", seq: -1, message: "x", requestId: R },
+            { type: "delta", seq: 1.5, message: "x", requestId: R },
+            { type: "delta", seq: 0, requestId: R },
+            { type: "delta", seq: 0, message: "x" },
+            { type: "done", seq: 0, requestId: R },
+            { type: "other", seq: 0, requestId: R },
+        ]) {
             assert.equal(parseChatEvent(bad), undefined, JSON.stringify(bad));
         }
     });

@@ -8,7 +8,14 @@ import { runBedrock, runCaller } from "../support/stacks";
 describe("client: endpoints from a caller stack's outputs", () => {
     it("takes every endpoint, id and the request limits from the outputs", async () => {
         const bedrock = await runBedrock();
-        const run = await runCaller(bedrock, { "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"], maxPriorTurns: 3, maxTurnChars: 500, maxPromptChars: 1000 } });
+        const run = await runCaller(bedrock, {
+            "bedrock-bridge:chat": {
+                allowedOrigins: ["https://chat.example.com"],
+                maxPriorTurns: 3,
+                maxTurnChars: 500,
+                maxPromptChars: 1000,
+            },
+        });
         const o = JSON.parse(JSON.stringify(run.outputs)) as Record<string, unknown>;
         const e = endpointsFromOutputs(o);
         assert.equal(e.restEndpoint, o.chatRestEndpoint);
@@ -28,9 +35,20 @@ describe("client: endpoints from a caller stack's outputs", () => {
             assert.fail("should throw");
         } catch (e) {
             assert.ok(isChatError(e));
-            assert.match(e.message, /chatRestEndpoint, chatEventsHttpEndpoint, chatUserPoolId, chatUserPoolClientId.*bedrock-bridge:chat/);
+            assert.match(
+                e.message,
+                /chatRestEndpoint, chatEventsHttpEndpoint, chatUserPoolId, chatUserPoolClientId.*bedrock-bridge:chat/,
+            );
         }
-        const e = endpointsFromOutputs({}, { restEndpoint: "https://r/chat", eventsHttpEndpoint: "https://e/event", userPoolId: "eu-west-1_abc", userPoolClientId: "c" });
+        const e = endpointsFromOutputs(
+            {},
+            {
+                restEndpoint: "https://r/chat",
+                eventsHttpEndpoint: "https://e/event",
+                userPoolId: "eu-west-1_abc",
+                userPoolClientId: "c",
+            },
+        );
         assert.equal(e.region, "eu-west-1");
         assert.equal(e.limits.maxPriorTurns, 10);
     });

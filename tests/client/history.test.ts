@@ -6,15 +6,26 @@ import { DEFAULT_LIMITS } from "../../client/types";
 import { parseChatEvent as parseRelayRequest } from "../../functions/chat/streamingChat";
 
 const limits = { ...DEFAULT_LIMITS, maxPriorTurns: 2, maxTurnChars: 20, maxPromptChars: 30 };
-const turns = (n: number): Turn[] => Array.from({ length: n }, (_, i) => ({ prompt: `question ${i}`, answer: `answer ${i}` }));
-const relayAccepts = (history: unknown, l = limits) => parseRelayRequest({ sub: "0b5e2a6c-1111-2222-3333-444455556666", requestId: "r", body: { prompt: "next", sessionid: "s-1", history } }, { ...l, maxTokens: 100 });
+const turns = (n: number): Turn[] =>
+    Array.from({ length: n }, (_, i) => ({ prompt: `question ${i}`, answer: `answer ${i}` }));
+const relayAccepts = (history: unknown, l = limits) =>
+    parseRelayRequest(
+        {
+            sub: "0b5e2a6c-1111-2222-3333-444455556666",
+            requestId: "r",
+            body: { prompt: "next", sessionid: "s-1", history },
+        },
+        { ...l, maxTokens: 100 },
+    );
 
 describe("client: history within the stack's limits", () => {
     it("sends the most recent maxPriorTurns turns as alternating user/assistant messages", () => {
         const h = historyFor(turns(5), limits);
         assert.deepEqual(h, [
-            { role: "user", content: "question 3" }, { role: "assistant", content: "answer 3" },
-            { role: "user", content: "question 4" }, { role: "assistant", content: "answer 4" },
+            { role: "user", content: "question 3" },
+            { role: "assistant", content: "answer 3" },
+            { role: "user", content: "question 4" },
+            { role: "assistant", content: "answer 4" },
         ]);
         assert.ok(!("problem" in relayAccepts(h)));
     });
@@ -32,13 +43,25 @@ describe("client: history within the stack's limits", () => {
     });
 
     it("leaves out a turn whose answer was empty, and sends nothing when maxPriorTurns is 0", () => {
-        assert.deepEqual(historyFor([{ prompt: "q", answer: "  " }, { prompt: "q2", answer: "a2" }], limits).map(m => m.content), ["q2", "a2"]);
+        assert.deepEqual(
+            historyFor(
+                [
+                    { prompt: "q", answer: "  " },
+                    { prompt: "q2", answer: "a2" },
+                ],
+                limits,
+            ).map(m => m.content),
+            ["q2", "a2"],
+        );
         assert.deepEqual(historyFor(turns(3), { ...limits, maxPriorTurns: 0 }), []);
         assert.deepEqual(historyFor([], limits), []);
     });
 
     it("more turns than allowed would be refused by the relay: the client never sends them", () => {
-        const tooMany = turns(3).flatMap(t => [{ role: "user", content: t.prompt }, { role: "assistant", content: t.answer }]);
+        const tooMany = turns(3).flatMap(t => [
+            { role: "user", content: t.prompt },
+            { role: "assistant", content: t.answer },
+        ]);
         assert.ok("problem" in relayAccepts(tooMany), "the relay's contract refuses 3 turns with maxPriorTurns 2");
         assert.equal(historyFor(turns(3), limits).length, 4);
     });

@@ -4,7 +4,16 @@ import { strict as assert } from "assert";
 import { createAmplifyContext } from "aws-amplify";
 import { events } from "aws-amplify/data";
 import { ConsoleLogger } from "aws-amplify/utils";
-import { closeConnections, createChatClient, endpointsFromOutputs, isChatError, postPrompt, type ChatClient, type ChatError, type ChatEvent } from "../../client";
+import {
+    closeConnections,
+    createChatClient,
+    endpointsFromOutputs,
+    isChatError,
+    postPrompt,
+    type ChatClient,
+    type ChatError,
+    type ChatEvent,
+} from "../../client";
 import { useNodeWebSocket } from "../../client/node";
 import { startSandbox, type Sandbox } from "../../sandbox";
 
@@ -12,7 +21,12 @@ const ALICE = { email: "alice@example.com", password: "Alice-Sandbox-1" };
 const BOB = { email: "bob@example.com", password: "Bob-Sandbox-22" };
 
 async function rejection(p: Promise<unknown>): Promise<ChatError> {
-    try { await p; } catch (e) { assert.ok(isChatError(e), `a ChatError, got ${e}`); return e; }
+    try {
+        await p;
+    } catch (e) {
+        assert.ok(isChatError(e), `a ChatError, got ${e}`);
+        return e;
+    }
     assert.fail("expected a rejection");
 }
 
@@ -27,7 +41,16 @@ function forge(token: string, sub: string): string {
 function recorder() {
     const pieces: string[] = [];
     const seen: ChatEvent[] = [];
-    return { pieces, seen, onText: (c: string) => { pieces.push(c); }, onEvent: (e: ChatEvent) => { seen.push(e); } };
+    return {
+        pieces,
+        seen,
+        onText: (c: string) => {
+            pieces.push(c);
+        },
+        onEvent: (e: ChatEvent) => {
+            seen.push(e);
+        },
+    };
 }
 
 // Amplify warns on every custom Cognito endpoint (the sandbox's): expected here, noise in the test output.
@@ -67,8 +90,14 @@ describe("client library against the sandbox", function () {
         assert.equal(a.text, sb.answerFor(prompt));
         assert.equal(r.pieces.join(""), a.text, "each piece of text shown once, in order");
         assert.ok(r.pieces.length > 1, `streamed in pieces, got ${r.pieces.length}`);
-        assert.deepEqual(r.seen.map(e => e.seq), r.seen.map((_, i) => i));
-        assert.deepEqual(r.seen.filter(e => e.type !== "delta").map(e => e.type), ["done"]);
+        assert.deepEqual(
+            r.seen.map(e => e.seq),
+            r.seen.map((_, i) => i),
+        );
+        assert.deepEqual(
+            r.seen.filter(e => e.type !== "delta").map(e => e.type),
+            ["done"],
+        );
         assert.equal(r.seen.at(-1)?.type, "done");
         assert.ok(r.seen.every(e => e.requestId === a.requestId));
         assert.equal(a.stopReason, "end_turn");
@@ -80,7 +109,9 @@ describe("client library against the sandbox", function () {
         const first = await s.ask("Name a mountain in Japan.");
         const second = await s.ask("How high is it?");
         assert.equal(second.text, sb.answerFor("How high is it?"));
-        const sent = sb.lastModelRequest()?.messages?.map(m => ({ role: m.role, text: m.content.map(c => c.text).join("") }));
+        const sent = sb
+            .lastModelRequest()
+            ?.messages?.map(m => ({ role: m.role, text: m.content.map(c => c.text).join("") }));
         assert.deepEqual(sent, [
             { role: "user", text: "Name a mountain in Japan." },
             { role: "assistant", text: first.text },
@@ -97,15 +128,39 @@ describe("client library against the sandbox", function () {
         const bobTokens = await sb.token(BOB.email);
         const e = endpoints();
         // Bob's own Amplify context (tokens from the sandbox), subscribing by hand to Alice's channel.
-        const bobCtx = createAmplifyContext({
-            Auth: { Cognito: { userPoolId: e.userPoolId, userPoolClientId: e.userPoolClientId } },
-            API: { Events: { endpoint: e.eventsHttpEndpoint, region: e.region, defaultAuthMode: "userPool" } },
-        }, { Auth: { tokenProvider: { getTokens: async () => ({ idToken: jwt(bobTokens.idToken), accessToken: jwt(bobTokens.accessToken) }) } } });
+        const bobCtx = createAmplifyContext(
+            {
+                Auth: { Cognito: { userPoolId: e.userPoolId, userPoolClientId: e.userPoolClientId } },
+                API: { Events: { endpoint: e.eventsHttpEndpoint, region: e.region, defaultAuthMode: "userPool" } },
+            },
+            {
+                Auth: {
+                    tokenProvider: {
+                        getTokens: async () => ({
+                            idToken: jwt(bobTokens.idToken),
+                            accessToken: jwt(bobTokens.accessToken),
+                        }),
+                    },
+                },
+            },
+        );
         const session = alice.newSession();
-        const channel = await events.connect(bobCtx, `/${e.namespace}/${aliceSub}/${session.id}`, { authMode: "userPool" });
+        const channel = await events.connect(bobCtx, `/${e.namespace}/${aliceSub}/${session.id}`, {
+            authMode: "userPool",
+        });
         const received: unknown[] = [];
         let failure: unknown;
-        const sub = channel.subscribe({ next: d => { received.push(d); }, error: err => { failure = err; } }, { authMode: "userPool" });
+        const sub = channel.subscribe(
+            {
+                next: d => {
+                    received.push(d);
+                },
+                error: err => {
+                    failure = err;
+                },
+            },
+            { authMode: "userPool" },
+        );
         await assert.rejects(sub.ready, /Unauthorized|denied|not authorized/i);
         assert.match(JSON.stringify(failure ?? ""), /Unauthorized/i);
         await session.ask("A secret of Alice's");
@@ -136,7 +191,10 @@ describe("client library against the sandbox", function () {
         await new Promise(r => setTimeout(r, 2100));
         const before = sb.modelRequests();
         const bobSub = (await sb.token(BOB.email)).sub;
-        for (const t of [{ idToken: forge(real.idToken, bobSub), accessToken: forge(real.accessToken, bobSub) }, { idToken: expired.idToken, accessToken: expired.accessToken }]) {
+        for (const t of [
+            { idToken: forge(real.idToken, bobSub), accessToken: forge(real.accessToken, bobSub) },
+            { idToken: expired.idToken, accessToken: expired.accessToken },
+        ]) {
             const c = createChatClient(endpoints(), { tokens: async () => t, subscribeTimeoutMs: 10_000 });
             const e = await rejection(c.newSession().ask("Should never reach the model"));
             assert.equal(e.code, "Unauthorized", e.message);
@@ -147,7 +205,10 @@ describe("client library against the sandbox", function () {
     it("a bad body is refused with 400 and the model's detail, before any model call", async () => {
         const { idToken } = await sb.token(ALICE.email);
         const before = sb.modelRequests();
-        const tooMuchHistory = Array.from({ length: 11 }, () => [{ role: "user" as const, content: "q" }, { role: "assistant" as const, content: "a" }]).flat();
+        const tooMuchHistory = Array.from({ length: 11 }, () => [
+            { role: "user" as const, content: "q" },
+            { role: "assistant" as const, content: "a" },
+        ]).flat();
         const cases: [object, RegExp][] = [
             // API Gateway's validator words (json-schema-validator): what a user of the deployed stack sees too.
             [{ prompt: "", sessionid: "s-1" }, /too short/],
@@ -175,7 +236,10 @@ describe("client library against the sandbox", function () {
         assert.equal(e.code, "StreamError");
         assert.equal(e.event?.code, "Throttled");
         assert.match(e.message, /busy/);
-        assert.deepEqual(r.seen.map(x => x.type), ["error"]);
+        assert.deepEqual(
+            r.seen.map(x => x.type),
+            ["error"],
+        );
     });
 
     it("an answer cancelled half-way keeps streaming on the channel, but never into the next answer", async () => {
@@ -184,34 +248,60 @@ describe("client library against the sandbox", function () {
         const first = "Tell me a long story";
         const cancelled = await rejection(s.ask(first, { signal: ac.signal, onText: () => ac.abort() }));
         assert.equal(cancelled.code, "Cancelled");
-        assert.ok(cancelled.partialText && sb.answerFor(first).startsWith(cancelled.partialText), "the text so far comes with it");
+        assert.ok(
+            cancelled.partialText && sb.answerFor(first).startsWith(cancelled.partialText),
+            "the text so far comes with it",
+        );
         const r = recorder();
         const next = await s.ask("Now something else", r);
         assert.equal(next.text, sb.answerFor("Now something else"));
         assert.equal(r.pieces.join(""), next.text);
-        assert.deepEqual(s.turns.map(t => t.prompt), ["Now something else"], "a cancelled turn is not history");
+        assert.deepEqual(
+            s.turns.map(t => t.prompt),
+            ["Now something else"],
+            "a cancelled turn is not history",
+        );
         // The first request did go on streaming to this channel (the stack cannot be stopped from the client).
         const channel = `/${endpoints().namespace}/${(await alice.user())!.sub}/${s.id}`;
-        const requests = new Set(sb.published().filter(p => p.channel === channel).flatMap(p => p.events.map(e => JSON.parse(e).requestId)));
+        const requests = new Set(
+            sb
+                .published()
+                .filter(p => p.channel === channel)
+                .flatMap(p => p.events.map(e => JSON.parse(e).requestId)),
+        );
         assert.equal(requests.size, 2);
     });
 
     it("times out with a clear error when nothing arrives, and can be cancelled", async () => {
         // A REST endpoint that accepts but never publishes: the answer must not hang.
         const http = await import("http");
-        const silent = http.createServer((_req, res) => { res.writeHead(202, { "content-type": "application/json" }); res.end('{"requestId":"never"}'); });
+        const silent = http.createServer((_req, res) => {
+            res.writeHead(202, { "content-type": "application/json" });
+            res.end('{"requestId":"never"}');
+        });
         await new Promise<void>(r => silent.listen(0, "127.0.0.1", r));
         try {
             const port = (silent.address() as { port: number }).port;
-            const c = createChatClient({ ...endpoints(), restEndpoint: `http://127.0.0.1:${port}/chat` }, { tokens: () => sb.token(ALICE.email) });
+            const c = createChatClient(
+                { ...endpoints(), restEndpoint: `http://127.0.0.1:${port}/chat` },
+                { tokens: () => sb.token(ALICE.email) },
+            );
             const t = await rejection(c.newSession().ask("anyone there?", { timeoutMs: 1500 }));
             assert.equal(t.code, "Timeout");
             assert.match(t.message, /No answer for 1.5 s/);
             // A POST that never gets an answer is bounded too.
-            const hanging = http.createServer(() => { /* never answers */ });
+            const hanging = http.createServer(() => {
+                /* never answers */
+            });
             await new Promise<void>(r => hanging.listen(0, "127.0.0.1", r));
             try {
-                const h = createChatClient({ ...endpoints(), restEndpoint: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/chat` }, { tokens: () => sb.token(ALICE.email) });
+                const h = createChatClient(
+                    {
+                        ...endpoints(),
+                        restEndpoint: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/chat`,
+                    },
+                    { tokens: () => sb.token(ALICE.email) },
+                );
                 assert.equal((await rejection(h.newSession().ask("hello?", { timeoutMs: 1500 }))).code, "Timeout");
             } finally {
                 hanging.closeAllConnections();
@@ -248,7 +338,10 @@ describe("client library against the sandbox with re-delivered and reordered eve
             const a = await c.newSession().ask(prompt, r);
             assert.equal(a.text, sb.answerFor(prompt));
             assert.equal(r.pieces.join(""), a.text);
-            assert.deepEqual(r.seen.map(e => e.seq), r.seen.map((_, i) => i));
+            assert.deepEqual(
+                r.seen.map(e => e.seq),
+                r.seen.map((_, i) => i),
+            );
             assert.equal(r.seen.filter(e => e.type === "done").length, 1);
             repeats += a.repeats;
         }

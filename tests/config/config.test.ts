@@ -14,35 +14,63 @@ const JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
 describe("config: every key is known", () => {
     it("a misspelled bedrock-bridge: key fails naming the closest known key", async () => {
         const msg = await failureOf(runBedrock({ "bedrock-bridge:callerRolepath": "/bedrock-bridge/" }));
-        assert.match(msg, /bedrock-bridge:callerRolepath is not a bedrock-bridge setting: did you mean bedrock-bridge:callerRolePath\?/);
+        assert.match(
+            msg,
+            /bedrock-bridge:callerRolepath is not a bedrock-bridge setting: did you mean bedrock-bridge:callerRolePath\?/,
+        );
     });
 
     it("a near miss of the other side's key says whose key it is", async () => {
         const msg = await failureOf(runBedrock({ "bedrock-bridge:rolepath": "/bedrock-bridge/" }));
-        assert.match(msg, /bedrock-bridge:rolepath is not a bedrock-bridge setting: did you mean bedrock-bridge:rolePath\? \(a caller-side key; this stack is bedrock\)/);
+        assert.match(
+            msg,
+            /bedrock-bridge:rolepath is not a bedrock-bridge setting: did you mean bedrock-bridge:rolePath\? \(a caller-side key; this stack is bedrock\)/,
+        );
     });
 
     it("a shortened key is suggested its full name; a key far from any lists the side's keys", async () => {
         const bedrock = await runBedrock();
-        const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:defaultModel": JP, "bedrock-bridge:colour": "blue" }));
-        assert.match(msg, /bedrock-bridge:defaultModel is not a bedrock-bridge setting: did you mean bedrock-bridge:defaultModelId\?/);
-        assert.match(msg, /bedrock-bridge:colour is not a bedrock-bridge setting \(known: side, logRetentionDays, monitoring, bedrockStacks, rolePath, defaultModelId, invoker, auth, stepFunctions, chat, apiGatewayAccount, tenant\)/);
+        const msg = await failureOf(
+            runCaller(bedrock, { "bedrock-bridge:defaultModel": JP, "bedrock-bridge:colour": "blue" }),
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:defaultModel is not a bedrock-bridge setting: did you mean bedrock-bridge:defaultModelId\?/,
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:colour is not a bedrock-bridge setting \(known: side, logRetentionDays, monitoring, bedrockStacks, rolePath, defaultModelId, invoker, auth, stepFunctions, chat, apiGatewayAccount, tenant\)/,
+        );
     });
 
     it("a misspelled aws: provider key fails naming the provider's key; the provider's other keys pass", async () => {
-        const msg = await failureOf(runBedrock({ "aws:regoin": "ap-northeast-1", "aws:profile": "bedrock-admin", "aws:skipMetadataApiCheck": "true" }));
+        const msg = await failureOf(
+            runBedrock({
+                "aws:regoin": "ap-northeast-1",
+                "aws:profile": "bedrock-admin",
+                "aws:skipMetadataApiCheck": "true",
+            }),
+        );
         assert.match(msg, /aws:regoin is not an AWS provider setting: did you mean aws:region\?/);
         assert.doesNotMatch(msg, /aws:profile|aws:skipMetadataApiCheck/);
     });
 
     it("keys of other namespaces (pulumi:, other providers) are not ours to judge", () => {
-        const read = readConfig({ ...readStackConfig("bedrock").config, "pulumi:disable-default-providers": '["*"]', "random:seed": "x" });
+        const read = readConfig({
+            ...readStackConfig("bedrock").config,
+            "pulumi:disable-default-providers": '["*"]',
+            "random:seed": "x",
+        });
         assert.deepEqual(read.problems, []);
     });
 
     it("an entry of a map that is misspelled is suggested too", async () => {
         const bedrock = await runBedrock();
-        const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"], sytemPrompt: "Be brief." } }));
+        const msg = await failureOf(
+            runCaller(bedrock, {
+                "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"], sytemPrompt: "Be brief." },
+            }),
+        );
         assert.match(msg, /bedrock-bridge:chat\.sytemPrompt is not a chat setting: did you mean systemPrompt\?/);
     });
 });
@@ -50,26 +78,53 @@ describe("config: every key is known", () => {
 describe("config: type slips say what was expected", () => {
     it('chat.enabled: "false" (a quoted string) names the boolean it should be', async () => {
         const bedrock = await runBedrock();
-        const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"], enabled: "false" } }));
-        assert.match(msg, /bedrock-bridge:chat\.enabled must be true or false \(got "false"\): expected a boolean true\/false, got the string "false"; write it without quotes/);
+        const msg = await failureOf(
+            runCaller(bedrock, {
+                "bedrock-bridge:chat": { allowedOrigins: ["https://chat.example.com"], enabled: "false" },
+            }),
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:chat\.enabled must be true or false \(got "false"\): expected a boolean true\/false, got the string "false"; write it without quotes/,
+        );
     });
 
     it("auditTrail: yes names the three forms it takes", async () => {
         const msg = await failureOf(runBedrock({ "bedrock-bridge:auditTrail": "yes" }));
-        assert.match(msg, /bedrock-bridge:auditTrail must be true, false or a map such as \{retentionDays: 365, multiRegion: true\} \(got "yes"\): expected true\/false or a map, got the string "yes"/);
+        assert.match(
+            msg,
+            /bedrock-bridge:auditTrail must be true, false or a map such as \{retentionDays: 365, multiRegion: true\} \(got "yes"\): expected true\/false or a map, got the string "yes"/,
+        );
     });
 
     it("a number given as text in a map, and a list where a map belongs", async () => {
         const bedrock = await runBedrock();
-        const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:invoker": { memorySize: "512" }, "bedrock-bridge:stepFunctions": { retry: [3] } }));
-        assert.match(msg, /bedrock-bridge:invoker\.memorySize is not valid \(enabled: boolean, memorySize: 128\.\.10240, timeoutSeconds: 5\.\.900[^)]*\), got "512": expected a whole number, got the string "512"; write it without quotes/);
+        const msg = await failureOf(
+            runCaller(bedrock, {
+                "bedrock-bridge:invoker": { memorySize: "512" },
+                "bedrock-bridge:stepFunctions": { retry: [3] },
+            }),
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:invoker\.memorySize is not valid \(enabled: boolean, memorySize: 128\.\.10240, timeoutSeconds: 5\.\.900[^)]*\), got "512": expected a whole number, got the string "512"; write it without quotes/,
+        );
         assert.match(msg, /bedrock-bridge:stepFunctions\.retry is not valid .*got \[3\]: expected a map, got a list/);
     });
 
     it("valid values keep their defaults and types", () => {
-        const read = readConfig({ ...readStackConfig("caller").config, "bedrock-bridge:invoker": '{"memorySize":512}' });
+        const read = readConfig({
+            ...readStackConfig("caller").config,
+            "bedrock-bridge:invoker": '{"memorySize":512}',
+        });
         assert.deepEqual(read.problems, []);
-        assert.deepEqual(read.values.invoker, { enabled: true, memorySize: 512, timeoutSeconds: 60, maxTokens: DEFAULT_MAX_TOKENS, maxTokensLimit: DEFAULT_MAX_TOKENS_LIMIT });
+        assert.deepEqual(read.values.invoker, {
+            enabled: true,
+            memorySize: 512,
+            timeoutSeconds: 60,
+            maxTokens: DEFAULT_MAX_TOKENS,
+            maxTokensLimit: DEFAULT_MAX_TOKENS_LIMIT,
+        });
         assert.equal(read.values.stepFunctions.retry.maxAttempts, 3);
         assert.equal(read.values.chat.namespace, "bedrock-stream-response");
         assert.equal(read.values.logRetentionDays, 30);
@@ -78,45 +133,76 @@ describe("config: type slips say what was expected", () => {
 
 describe("config: cross-stack trust, checked at preview", () => {
     let bedrock: Awaited<ReturnType<typeof runBedrock>>;
-    before(async () => { bedrock = await runBedrock(); });
+    before(async () => {
+        bedrock = await runBedrock();
+    });
 
     it("the Bedrock stack exports what it trusts", () => {
-        assert.deepEqual(bedrock.outputs.trust, { callerAccountIds: ["111111111111"], callerRolePath: "/bedrock-bridge/" });
+        assert.deepEqual(bedrock.outputs.trust, {
+            callerAccountIds: ["111111111111"],
+            callerRolePath: "/bedrock-bridge/",
+        });
     });
 
     it("a caller stack in the Bedrock account itself fails, naming aws:allowedAccountIds and callerAccountIds", async () => {
         const msg = await failureOf(runCaller(bedrock, { "aws:allowedAccountIds": ["222222222222"] }));
-        assert.match(msg, /this caller stack deploys into account 222222222222 \(aws:allowedAccountIds\), the account of Bedrock stack bedrock itself/);
+        assert.match(
+            msg,
+            /this caller stack deploys into account 222222222222 \(aws:allowedAccountIds\), the account of Bedrock stack bedrock itself/,
+        );
         assert.match(msg, /bedrock-bridge:callerAccountIds/);
     });
 
     it("a caller account the Bedrock stack does not trust fails, naming the keys on both sides", async () => {
         const msg = await failureOf(runCaller(bedrock, { "aws:allowedAccountIds": ["333333333333"] }));
-        assert.match(msg, /Bedrock stack bedrock does not trust this caller's account 333333333333 \(aws:allowedAccountIds here\): add "333333333333" to bedrock-bridge:callerAccountIds there \(now \["111111111111"\]\) and run pulumi up -s bedrock/);
+        assert.match(
+            msg,
+            /Bedrock stack bedrock does not trust this caller's account 333333333333 \(aws:allowedAccountIds here\): add "333333333333" to bedrock-bridge:callerAccountIds there \(now \["111111111111"\]\) and run pulumi up -s bedrock/,
+        );
     });
 
     it("a role path outside the trusted path fails, naming rolePath here and callerRolePath there", async () => {
         const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:rolePath": "/apps/" }));
-        assert.match(msg, /bedrock-bridge:rolePath "\/apps\/" is not under bedrock-bridge:callerRolePath "\/bedrock-bridge\/" of Bedrock stack bedrock/);
+        assert.match(
+            msg,
+            /bedrock-bridge:rolePath "\/apps\/" is not under bedrock-bridge:callerRolePath "\/bedrock-bridge\/" of Bedrock stack bedrock/,
+        );
         // A deeper path under the trusted one matches the trust's wildcard.
         const deeper = await runCaller(bedrock, { "bedrock-bridge:rolePath": "/bedrock-bridge/team-a/" });
         assert.ok(deeper.outputs.invokerRoleArn);
     });
 
     it("exact trusted ARNs must include a role of this account under its role path", async () => {
-        const exact = await runBedrock({ "bedrock-bridge:trustedPrincipalArns": ["arn:aws:iam::111111111111:role/other/app"] });
+        const exact = await runBedrock({
+            "bedrock-bridge:trustedPrincipalArns": ["arn:aws:iam::111111111111:role/other/app"],
+        });
         const msg = await failureOf(runCaller(exact));
-        assert.match(msg, /trusts only the exact roles in its bedrock-bridge:trustedPrincipalArns \(arn:aws:iam::111111111111:role\/other\/app\), none of them under this stack's bedrock-bridge:rolePath "\/bedrock-bridge\/"/);
+        assert.match(
+            msg,
+            /trusts only the exact roles in its bedrock-bridge:trustedPrincipalArns \(arn:aws:iam::111111111111:role\/other\/app\), none of them under this stack's bedrock-bridge:rolePath "\/bedrock-bridge\/"/,
+        );
     });
 
     it("an organization-wide trust passes the account check (membership is AWS's to check)", async () => {
-        const orgTrust = { ...bedrock, outputs: { ...bedrock.outputs, trust: { callerAccountIds: [], callerRolePath: "/bedrock-bridge/", organizationIds: ["o-abc123"] } } };
+        const orgTrust = {
+            ...bedrock,
+            outputs: {
+                ...bedrock.outputs,
+                trust: { callerAccountIds: [], callerRolePath: "/bedrock-bridge/", organizationIds: ["o-abc123"] },
+            },
+        };
         const run = await runCaller(orgTrust);
         assert.ok(run.outputs.invokerRoleArn);
     });
 
     it("reports config problems and cross-stack problems in one preview", async () => {
-        const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:rolePath": "/apps/", "bedrock-bridge:callerRolePath": "/x/", "bedrock-bridge:invoker": { memorySize: 1 } }));
+        const msg = await failureOf(
+            runCaller(bedrock, {
+                "bedrock-bridge:rolePath": "/apps/",
+                "bedrock-bridge:callerRolePath": "/x/",
+                "bedrock-bridge:invoker": { memorySize: 1 },
+            }),
+        );
         assert.match(msg, /bedrock-bridge:callerRolePath belongs to the bedrock side/);
         assert.match(msg, /bedrock-bridge:invoker\.memorySize is not valid/);
         assert.match(msg, /bedrock-bridge:rolePath "\/apps\/" is not under/);
@@ -124,20 +210,39 @@ describe("config: cross-stack trust, checked at preview", () => {
 
     it("the state machine's own cross-stack checks join the same list", async () => {
         const east = await runBedrock({ "aws:region": "us-east-1", "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] });
-        const msg = await failureOf(runCaller(east, { "bedrock-bridge:defaultModelId": "amazon.nova-pro-v1:0", "bedrock-bridge:rolepath": "/bedrock-bridge/" }));
+        const msg = await failureOf(
+            runCaller(east, {
+                "bedrock-bridge:defaultModelId": "amazon.nova-pro-v1:0",
+                "bedrock-bridge:rolepath": "/bedrock-bridge/",
+            }),
+        );
         assert.match(msg, /Bedrock stack bedrock is in us-east-1, but this caller stack deploys to ap-northeast-1/);
-        assert.match(msg, /bedrock-bridge:rolepath is not a bedrock-bridge setting: did you mean bedrock-bridge:rolePath\?/);
+        assert.match(
+            msg,
+            /bedrock-bridge:rolepath is not a bedrock-bridge setting: did you mean bedrock-bridge:rolePath\?/,
+        );
     });
 
     it("a Bedrock stack deployed before it exported its trust asks for an update", async () => {
         const { trust: _, ...older } = bedrock.outputs;
         const msg = await failureOf(runCaller({ ...bedrock, outputs: older }));
-        assert.match(msg, /stack bedrock has no output "trust": deploy \(or update\) the Bedrock side first with pulumi up -s bedrock/);
+        assert.match(
+            msg,
+            /stack bedrock has no output "trust": deploy \(or update\) the Bedrock side first with pulumi up -s bedrock/,
+        );
     });
 
     it("every referenced stack is checked", async () => {
-        const other = await runBedrock({ "aws:allowedAccountIds": ["444444444444"], "bedrock-bridge:callerAccountIds": ["555555555555"] }, "bedrock-osaka");
-        const msg = await failureOf(runCaller({ bedrock, "bedrock-osaka": other }, { "bedrock-bridge:bedrockStacks": ["bedrock", "bedrock-osaka"] }));
+        const other = await runBedrock(
+            { "aws:allowedAccountIds": ["444444444444"], "bedrock-bridge:callerAccountIds": ["555555555555"] },
+            "bedrock-osaka",
+        );
+        const msg = await failureOf(
+            runCaller(
+                { bedrock, "bedrock-osaka": other },
+                { "bedrock-bridge:bedrockStacks": ["bedrock", "bedrock-osaka"] },
+            ),
+        );
         assert.match(msg, /Bedrock stack bedrock-osaka does not trust this caller's account 111111111111/);
         assert.doesNotMatch(msg, /Bedrock stack bedrock does not/);
     });
@@ -145,21 +250,39 @@ describe("config: cross-stack trust, checked at preview", () => {
 
 describe("config: model ids", () => {
     it("an unknown profile prefix fails about the model id", async () => {
-        const msg = await failureOf(runBedrock({ "bedrock-bridge:models": ["ja.anthropic.claude-sonnet-4-5-20250929-v1:0"] }));
-        assert.match(msg, /bedrock-bridge:models "ja\.anthropic\.claude-sonnet-4-5-20250929-v1:0" has the unknown inference profile prefix "ja\."/);
+        const msg = await failureOf(
+            runBedrock({ "bedrock-bridge:models": ["ja.anthropic.claude-sonnet-4-5-20250929-v1:0"] }),
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:models "ja\.anthropic\.claude-sonnet-4-5-20250929-v1:0" has the unknown inference profile prefix "ja\."/,
+        );
         assert.doesNotMatch(msg, /fixture/);
     });
 
     it("a misspelled profile or model id fails naming the id and how to list the right ones, not a fixture", async () => {
-        const msg = await failureOf(runBedrock({ "bedrock-bridge:models": ["jp.anthropic.claude-sonet-4-5-20250929-v1:0", "amazon.nova-por-v1:0"] }));
-        assert.match(msg, /bedrock-bridge:models: Bedrock has no inference profile "jp\.anthropic\.claude-sonet-4-5-20250929-v1:0" in ap-northeast-1 .*aws bedrock list-inference-profiles --region ap-northeast-1/);
-        assert.match(msg, /bedrock-bridge:models: Bedrock has no model "amazon\.nova-por-v1:0" in ap-northeast-1 .*aws bedrock list-foundation-models --region ap-northeast-1/);
+        const msg = await failureOf(
+            runBedrock({
+                "bedrock-bridge:models": ["jp.anthropic.claude-sonet-4-5-20250929-v1:0", "amazon.nova-por-v1:0"],
+            }),
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:models: Bedrock has no inference profile "jp\.anthropic\.claude-sonet-4-5-20250929-v1:0" in ap-northeast-1 .*aws bedrock list-inference-profiles --region ap-northeast-1/,
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:models: Bedrock has no model "amazon\.nova-por-v1:0" in ap-northeast-1 .*aws bedrock list-foundation-models --region ap-northeast-1/,
+        );
         assert.doesNotMatch(msg, /fixture/);
     });
 
     it("a model offered in the region only through profiles fails, pointing to the profile id", async () => {
         const msg = await failureOf(runBedrock({ "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] }));
-        assert.match(msg, /bedrock-bridge:models "amazon\.nova-pro-v1:0" cannot be called directly in ap-northeast-1: Bedrock offers it there only through cross-region inference profiles; list the profile id instead \(<prefix>\.amazon\.nova-pro-v1:0/);
+        assert.match(
+            msg,
+            /bedrock-bridge:models "amazon\.nova-pro-v1:0" cannot be called directly in ap-northeast-1: Bedrock offers it there only through cross-region inference profiles; list the profile id instead \(<prefix>\.amazon\.nova-pro-v1:0/,
+        );
         // The same id where Bedrock serves it on demand is fine.
         const east = await runBedrock({ "aws:region": "us-east-1", "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] });
         assert.deepEqual(east.outputs.allowedModelIds, ["amazon.nova-pro-v1:0"]);
@@ -167,8 +290,13 @@ describe("config: model ids", () => {
 
     it("the caller's model ids are checked for their prefix too", async () => {
         const bedrock = await runBedrock();
-        const msg = await failureOf(runCaller(bedrock, { "bedrock-bridge:defaultModelId": "jpn.anthropic.claude-sonnet-4-5-20250929-v1:0" }));
-        assert.match(msg, /bedrock-bridge:defaultModelId "jpn\.anthropic[^"]*" has the unknown inference profile prefix "jpn\." \(did you mean jp\?\)/);
+        const msg = await failureOf(
+            runCaller(bedrock, { "bedrock-bridge:defaultModelId": "jpn.anthropic.claude-sonnet-4-5-20250929-v1:0" }),
+        );
+        assert.match(
+            msg,
+            /bedrock-bridge:defaultModelId "jpn\.anthropic[^"]*" has the unknown inference profile prefix "jpn\." \(did you mean jp\?\)/,
+        );
     });
 
     for (const region of ["ap-northeast-1", "ap-northeast-3"]) {
@@ -176,13 +304,19 @@ describe("config: model ids", () => {
             const run = await runBedrock({ "aws:region": region });
             const doc = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
             const arn = `arn:aws:bedrock:${region}:222222222222:inference-profile/${JP}`;
-            assert.ok(doc.Statement.some((s: any) => JSON.stringify(s.Resource) === JSON.stringify([arn])), `a statement for ${arn}`);
+            assert.ok(
+                doc.Statement.some((s: any) => JSON.stringify(s.Resource) === JSON.stringify([arn])),
+                `a statement for ${arn}`,
+            );
         });
     }
 
     it("a profile asked for outside its source regions fails as AWS would", async () => {
         const msg = await failureOf(runBedrock({ "aws:region": "us-east-1" }));
-        assert.match(msg, /Bedrock has no inference profile "jp\.anthropic\.claude-sonnet-4-5-20250929-v1:0" in us-east-1/);
+        assert.match(
+            msg,
+            /Bedrock has no inference profile "jp\.anthropic\.claude-sonnet-4-5-20250929-v1:0" in us-east-1/,
+        );
     });
 });
 
@@ -192,19 +326,36 @@ describe("config: stack references", () => {
         const run = await runStack({
             stack: "caller",
             organization: "acme",
-            config: { ...readStackConfig("caller").config, "bedrock-bridge:bedrockStacks": JSON.stringify(["bedrock", "other-project/bedrock", "corp/bedrock-bridge/bedrock"]) },
+            config: {
+                ...readStackConfig("caller").config,
+                "bedrock-bridge:bedrockStacks": JSON.stringify([
+                    "bedrock",
+                    "other-project/bedrock",
+                    "corp/bedrock-bridge/bedrock",
+                ]),
+            },
             stackOutputs: () => bedrock.outputs,
         });
         const names = run.resources.filter(r => r.type === "pulumi:pulumi:StackReference").map(r => r.inputs.name);
-        assert.deepEqual(names, ["acme/bedrock-bridge/bedrock", "acme/other-project/bedrock", "corp/bedrock-bridge/bedrock"]);
+        assert.deepEqual(names, [
+            "acme/bedrock-bridge/bedrock",
+            "acme/other-project/bedrock",
+            "corp/bedrock-bridge/bedrock",
+        ]);
     });
 });
 
 describe("config: stack files", () => {
     it("a broken YAML stack file is named in the error", () => {
         const dir = scratchDir("bb-yaml-");
-        fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), "config:\n  aws:region: ap-northeast-1\n   bedrock-bridge:side: caller\n");
-        assert.throws(() => readStackConfig("broken", dir), (e: Error) => /Pulumi\.broken\.yaml is not valid YAML: .*line \d+, column \d+/.test(e.message));
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.broken.yaml"),
+            "config:\n  aws:region: ap-northeast-1\n   bedrock-bridge:side: caller\n",
+        );
+        assert.throws(
+            () => readStackConfig("broken", dir),
+            (e: Error) => /Pulumi\.broken\.yaml is not valid YAML: .*line \d+, column \d+/.test(e.message),
+        );
         fs.writeFileSync(path.join(dir, "Pulumi.list.yaml"), "config:\n  - aws:region\n");
         assert.throws(() => readStackConfig("list", dir), /Pulumi\.list\.yaml: "config" must be a map/);
     });

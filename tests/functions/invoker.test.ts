@@ -24,7 +24,12 @@ describe("invoker Lambda package", function () {
         await bedrock.stop();
     });
 
-    const env = (extra: Record<string, string> = {}) => ({ ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, ...extra });
+    const env = (extra: Record<string, string> = {}) => ({
+        ...functionEnv(fn),
+        AWS_ENDPOINT_URL_STS: sts.url,
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+        ...extra,
+    });
 
     it("is deployed with an explicit nodejs22.x runtime and its own role", () => {
         assert.equal(fn.inputs.runtime, "nodejs22.x");
@@ -34,7 +39,11 @@ describe("invoker Lambda package", function () {
 
     it("answers {prompt} with text, stopReason, usage, latency and the serving account", async () => {
         bedrock.handler = () => converseAnswer("こんにちは");
-        const r = await runLambda(dir, [{ events: [{ prompt: "クロスアカウントでのBedrock呼び出しテストです" }] }], env());
+        const r = await runLambda(
+            dir,
+            [{ events: [{ prompt: "クロスアカウントでのBedrock呼び出しテストです" }] }],
+            env(),
+        );
         const [res] = r.steps[0];
         assert.ok(res.ok, res.errorMessage);
         assert.equal(res.value.text, "こんにちは");
@@ -45,7 +54,9 @@ describe("invoker Lambda package", function () {
         // Bedrock saw the default model, the user's prompt, and a request signed with the assumed credentials.
         const req = bedrock.requests[0];
         assert.equal(req.modelId, "jp.anthropic.claude-sonnet-4-5-20250929-v1:0");
-        assert.deepEqual(req.body.messages, [{ role: "user", content: [{ text: "クロスアカウントでのBedrock呼び出しテストです" }] }]);
+        assert.deepEqual(req.body.messages, [
+            { role: "user", content: [{ text: "クロスアカウントでのBedrock呼び出しテストです" }] },
+        ]);
         assert.match(String(req.signedBy.accessKeyId), /^ASIAFAKE222222222222/);
         assert.equal(req.signedBy.region, "ap-northeast-1");
         assert.equal(sts.calls[0].roleArn, bedrockRoleArn);
@@ -57,7 +68,10 @@ describe("invoker Lambda package", function () {
         sts.latencyMs = 50; // concurrent cold callers overlap the in-flight AssumeRole
         const events = Array.from({ length: 10 }, (_, i) => ({ prompt: `q${i}` }));
         const r = await runLambda(dir, [{ events, parallel: true }, { events }], env());
-        assert.ok(r.steps.flat().every(x => x.ok), JSON.stringify(r.steps.flat().filter(x => !x.ok)));
+        assert.ok(
+            r.steps.flat().every(x => x.ok),
+            JSON.stringify(r.steps.flat().filter(x => !x.ok)),
+        );
         assert.equal(bedrock.requests.length, 20);
         assert.equal(sts.calls.length, 1);
     });
@@ -65,7 +79,11 @@ describe("invoker Lambda package", function () {
     it("refreshes the credentials before they expire", async () => {
         // 301 s of validity with the default 300 s margin: good for about one second.
         sts.expiresInSeconds = 301;
-        const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }] }, { sleepMs: 1500, events: [{ prompt: "c" }] }], env());
+        const r = await runLambda(
+            dir,
+            [{ events: [{ prompt: "a" }, { prompt: "b" }] }, { sleepMs: 1500, events: [{ prompt: "c" }] }],
+            env(),
+        );
         assert.ok(r.steps.flat().every(x => x.ok));
         assert.equal(sts.calls.length, 2);
         const keys = bedrock.requests.map(q => q.signedBy.accessKeyId);
@@ -75,7 +93,11 @@ describe("invoker Lambda package", function () {
 
     it("accepts messages, system, inferenceConfig and an allowed modelId", async () => {
         const event = {
-            messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }, { role: "user", content: [{ text: "more" }] }],
+            messages: [
+                { role: "user", content: "hi" },
+                { role: "assistant", content: "hello" },
+                { role: "user", content: [{ text: "more" }] },
+            ],
             system: "be brief",
             inferenceConfig: { maxTokens: 100, temperature: 0.2 },
             modelId: "apac.anthropic.claude-sonnet-4-20250514-v1:0",
@@ -92,12 +114,35 @@ describe("invoker Lambda package", function () {
     it("always sends an explicit maxTokens: the configured default, and never more than the configured limit", async () => {
         assert.equal(fn.inputs.environment.variables.MAX_TOKENS, "4096");
         assert.equal(fn.inputs.environment.variables.MAX_TOKENS_LIMIT, "8192");
-        const r = await runLambda(dir, [{ events: [{ prompt: "x" }, { prompt: "y", inferenceConfig: { temperature: 0.1 } }, { prompt: "z", inferenceConfig: { maxTokens: 8192 } }, { prompt: "w", inferenceConfig: { maxTokens: 8193 } }] }], env());
-        assert.deepEqual(bedrock.requests.map(q => q.body.inferenceConfig), [{ maxTokens: 4096 }, { maxTokens: 4096, temperature: 0.1 }, { maxTokens: 8192 }]);
+        const r = await runLambda(
+            dir,
+            [
+                {
+                    events: [
+                        { prompt: "x" },
+                        { prompt: "y", inferenceConfig: { temperature: 0.1 } },
+                        { prompt: "z", inferenceConfig: { maxTokens: 8192 } },
+                        { prompt: "w", inferenceConfig: { maxTokens: 8193 } },
+                    ],
+                },
+            ],
+            env(),
+        );
+        assert.deepEqual(
+            bedrock.requests.map(q => q.body.inferenceConfig),
+            [{ maxTokens: 4096 }, { maxTokens: 4096, temperature: 0.1 }, { maxTokens: 8192 }],
+        );
         assert.equal(r.steps[0][3].errorType, "InvalidRequest");
-        assert.match(String(r.steps[0][3].errorMessage), /maxTokens must be a whole number from 1 to 8192 .*bedrock-bridge:invoker\.maxTokensLimit/);
+        assert.match(
+            String(r.steps[0][3].errorMessage),
+            /maxTokens must be a whole number from 1 to 8192 .*bedrock-bridge:invoker\.maxTokensLimit/,
+        );
         // Raised by config, up to the model's own bound.
-        const raised = await runLambda(dir, [{ events: [{ prompt: "v", inferenceConfig: { maxTokens: 64000 } }] }], env({ MAX_TOKENS_LIMIT: "64000" }));
+        const raised = await runLambda(
+            dir,
+            [{ events: [{ prompt: "v", inferenceConfig: { maxTokens: 64000 } }] }],
+            env({ MAX_TOKENS_LIMIT: "64000" }),
+        );
         assert.ok(raised.steps[0][0].ok, raised.steps[0][0].errorMessage);
         assert.equal(bedrock.requests[3].body.inferenceConfig.maxTokens, 64000);
     });
@@ -116,7 +161,10 @@ describe("invoker Lambda package", function () {
             assert.equal(res.ok, false);
             assert.equal(res.errorType, "InvalidRequest", res.errorMessage);
         }
-        assert.match(String(r.steps[0][2].errorMessage), /modelId "anthropic\.claude-3-haiku-20240307-v1:0" is not allowed/);
+        assert.match(
+            String(r.steps[0][2].errorMessage),
+            /modelId "anthropic\.claude-3-haiku-20240307-v1:0" is not allowed/,
+        );
         assert.equal(bedrock.requests.length, 0);
         assert.equal(sts.calls.length, 0);
     });

@@ -35,29 +35,71 @@ const top = (file: string) => path.relative(ROOT, file).split(path.sep)[0];
 const all = sources();
 
 function crossings(from: (file: string) => boolean, forbidden: (t: string) => boolean): string[] {
-    return all.filter(from).flatMap(f => specifiers(f).filter(s => forbidden(target(f, s))).map(s => `${path.relative(ROOT, f)} imports ${s}`));
+    return all.filter(from).flatMap(f =>
+        specifiers(f)
+            .filter(s => forbidden(target(f, s)))
+            .map(s => `${path.relative(ROOT, f)} imports ${s}`),
+    );
 }
 
 describe("layout: imports point one way", () => {
     it("finds the sources it checks", () => {
-        assert.ok(all.some(f => top(f) === "functions") && all.some(f => top(f) === "components") && all.some(f => top(f) === "tests"));
+        assert.ok(
+            all.some(f => top(f) === "functions") &&
+                all.some(f => top(f) === "components") &&
+                all.some(f => top(f) === "tests"),
+        );
     });
 
     it("nothing outside tests/ imports from tests/", () => {
-        assert.deepEqual(crossings(f => top(f) !== "tests", t => t === "tests"), []);
+        assert.deepEqual(
+            crossings(
+                f => top(f) !== "tests",
+                t => t === "tests",
+            ),
+            [],
+        );
     });
 
     it("runtime code (functions/) has no Pulumi imports and no deploy-time code", () => {
-        const deployTime = new Set(["components", "config", "tools", "sandbox", "emulation", "client", "web", "policy", "bench"]);
-        assert.deepEqual(crossings(f => top(f) === "functions", t => t.startsWith("@pulumi/") || deployTime.has(t)), []);
+        const deployTime = new Set([
+            "components",
+            "config",
+            "tools",
+            "sandbox",
+            "emulation",
+            "client",
+            "web",
+            "policy",
+            "bench",
+        ]);
+        assert.deepEqual(
+            crossings(
+                f => top(f) === "functions",
+                t => t.startsWith("@pulumi/") || deployTime.has(t),
+            ),
+            [],
+        );
     });
 
     it("the program (config/, components/) does not depend on the local emulation, tools or clients", () => {
         const local = new Set(["sandbox", "emulation", "tools", "client", "web", "bench"]);
-        assert.deepEqual(crossings(f => ["config", "components", "program.ts", "index.ts"].includes(top(f)), t => local.has(t)), []);
+        assert.deepEqual(
+            crossings(
+                f => ["config", "components", "program.ts", "index.ts"].includes(top(f)),
+                t => local.has(t),
+            ),
+            [],
+        );
     });
 
     it("the emulation is below the sandbox: emulation/ does not import sandbox/", () => {
-        assert.deepEqual(crossings(f => top(f) === "emulation", t => t === "sandbox"), []);
+        assert.deepEqual(
+            crossings(
+                f => top(f) === "emulation",
+                t => t === "sandbox",
+            ),
+            [],
+        );
     });
 });

@@ -10,7 +10,18 @@ import { scratchDir } from "../../emulation/scratch";
 
 /** The plan.json shape synth writes. */
 function toPlan(run: StackRun): Plan {
-    return { stack: run.stack, project: run.project, resources: run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, id: r.id, inputs: r.inputs, outputs: r.state })) };
+    return {
+        stack: run.stack,
+        project: run.project,
+        resources: run.resources.map(r => ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            id: r.id,
+            inputs: r.inputs,
+            outputs: r.state,
+        })),
+    };
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
@@ -61,8 +72,20 @@ describe("iamDiff", () => {
         const head = clone(caller);
         const rp = find(head, RP, CALLER_ROLE);
         // Keys in alphabetical order and lists: the one-line form the diff prints.
-        const added = { Action: ["s3:GetObject"], Effect: "Allow", Resource: ["arn:aws:s3:::prompts/*"], Sid: "ReadPrompts" };
-        editPolicy(rp, "policy", doc => doc.Statement.push({ Sid: "ReadPrompts", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::prompts/*" }));
+        const added = {
+            Action: ["s3:GetObject"],
+            Effect: "Allow",
+            Resource: ["arn:aws:s3:::prompts/*"],
+            Sid: "ReadPrompts",
+        };
+        editPolicy(rp, "policy", doc =>
+            doc.Statement.push({
+                Sid: "ReadPrompts",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: "arn:aws:s3:::prompts/*",
+            }),
+        );
         const md = iamDiff(caller, head);
         const role = find(head, ROLE, CALLER_ROLE);
         assert.ok(md.includes(`#### Role \`${role.name}\` (${role.outputs!.name}): changed`), md);
@@ -98,49 +121,89 @@ describe("iamDiff", () => {
         const minus = diffLines(md, "-");
         assert.equal(minus.length, 1);
         assert.ok(minus[0].startsWith(`- inline policy ${rp.inputs.name}: {`), minus[0]);
-        for (const text of [gone.Sid, ...[gone.Resource].flat(), ...[gone.Action].flat()]) assert.ok(minus[0].includes(JSON.stringify(text)), `${text} in ${minus[0]}`);
+        for (const text of [gone.Sid, ...[gone.Resource].flat(), ...[gone.Action].flat()])
+            assert.ok(minus[0].includes(JSON.stringify(text)), `${text} in ${minus[0]}`);
     });
 
     it("shows a trust statement replaced as removed plus added", () => {
         const head = clone(bedrock);
         const role = find(head, ROLE, BEDROCK_ROLE);
         const path0 = JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Condition.ArnLike["aws:PrincipalArn"][0];
-        editPolicy(role, "assumeRolePolicy", doc => { doc.Statement[0].Condition.ArnLike["aws:PrincipalArn"] = ["arn:aws:iam::111111111111:role/*"]; });
+        editPolicy(role, "assumeRolePolicy", doc => {
+            doc.Statement[0].Condition.ArnLike["aws:PrincipalArn"] = ["arn:aws:iam::111111111111:role/*"];
+        });
         const md = iamDiff(bedrock, head);
         assert.ok(md.includes("Trust policy: 1 statement added, 1 statement removed\n"), md);
         assert.equal(diffLines(md, "-").length, 1);
         assert.ok(diffLines(md, "-")[0].startsWith("- trust: ") && diffLines(md, "-")[0].includes(path0));
-        assert.ok(diffLines(md, "+")[0].startsWith("+ trust: ") && diffLines(md, "+")[0].includes("arn:aws:iam::111111111111:role/*"));
+        assert.ok(
+            diffLines(md, "+")[0].startsWith("+ trust: ") &&
+                diffLines(md, "+")[0].includes("arn:aws:iam::111111111111:role/*"),
+        );
     });
 
     it("shows new users with their keys and attachments, and removed roles", () => {
         const head = clone(caller);
         head.resources.push(
-            { type: "aws:iam/user:User", name: "key-user", id: "bb-key-user", inputs: { name: "bb-key-user", path: "/bedrock-bridge/" }, outputs: { name: "bb-key-user" } },
-            { type: "aws:iam/userPolicyAttachment:UserPolicyAttachment", name: "key-user-limited", inputs: { user: "bb-key-user", policyArn: "arn:aws:iam::aws:policy/AmazonBedrockLimitedAccess" } },
-            { type: "aws:iam/serviceSpecificCredential:ServiceSpecificCredential", name: "key", inputs: { userName: "bb-key-user", serviceName: "bedrock.amazonaws.com", credentialAgeDays: 30 } },
+            {
+                type: "aws:iam/user:User",
+                name: "key-user",
+                id: "bb-key-user",
+                inputs: { name: "bb-key-user", path: "/bedrock-bridge/" },
+                outputs: { name: "bb-key-user" },
+            },
+            {
+                type: "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                name: "key-user-limited",
+                inputs: { user: "bb-key-user", policyArn: "arn:aws:iam::aws:policy/AmazonBedrockLimitedAccess" },
+            },
+            {
+                type: "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+                name: "key",
+                inputs: { userName: "bb-key-user", serviceName: "bedrock.amazonaws.com", credentialAgeDays: 30 },
+            },
         );
         const role = find(head, ROLE, CALLER_ROLE);
         head.resources = head.resources.filter(r => r !== role && r.inputs.role !== role.outputs!.name);
         const md = iamDiff(caller, head);
         assert.ok(md.includes("#### User `key-user` (bb-key-user): added"), md);
         assert.ok(md.includes("+ managed policy arn:aws:iam::aws:policy/AmazonBedrockLimitedAccess"), md);
-        assert.ok(md.includes("+ key: service-specific credential for bedrock.amazonaws.com, expires after 30 days, Active"), md);
+        assert.ok(
+            md.includes("+ key: service-specific credential for bedrock.amazonaws.com, expires after 30 days, Active"),
+            md,
+        );
         assert.ok(md.includes(`#### Role \`${role.name}\` (${role.outputs!.name}): removed`), md);
         const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
-        assert.ok(diffLines(md, "-").some(l => l.startsWith("- trust: ") && l.includes(trust.Principal.Service)), "the removed role's trust is listed");
+        assert.ok(
+            diffLines(md, "-").some(l => l.startsWith("- trust: ") && l.includes(trust.Principal.Service)),
+            "the removed role's trust is listed",
+        );
         assert.match(md, /Roles, users, groups and managed policies: 1 added, 1 removed\./);
     });
 
     it("runs as a CLI over two plan files", () => {
         const dir = scratchDir("iam-diff-");
         const head = clone(caller);
-        editPolicy(find(head, RP, CALLER_ROLE), "policy", doc => doc.Statement.push({ Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:ap-northeast-1:111111111111:q" }));
+        editPolicy(find(head, RP, CALLER_ROLE), "policy", doc =>
+            doc.Statement.push({
+                Effect: "Allow",
+                Action: "sqs:SendMessage",
+                Resource: "arn:aws:sqs:ap-northeast-1:111111111111:q",
+            }),
+        );
         fs.writeFileSync(path.join(dir, "base.json"), JSON.stringify(caller));
         fs.writeFileSync(path.join(dir, "head.json"), JSON.stringify(head));
-        const cli = (...args: string[]) => execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/iamDiffCli.ts", ...args], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
+        const cli = (...args: string[]) =>
+            execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/iamDiffCli.ts", ...args], {
+                cwd: ROOT,
+                encoding: "utf8",
+                stdio: "pipe",
+            });
         const out = cli(path.join(dir, "base.json"), path.join(dir, "head.json"));
         assert.match(out, /\+ inline policy .*"sqs:SendMessage"/);
-        assert.throws(() => cli(path.join(dir, "missing.json"), path.join(dir, "head.json")), (e: any) => /base plan .*missing\.json does not exist: run npm run synth/.test(e.stderr));
+        assert.throws(
+            () => cli(path.join(dir, "missing.json"), path.join(dir, "head.json")),
+            (e: any) => /base plan .*missing\.json does not exist: run npm run synth/.test(e.stderr),
+        );
     });
 });

@@ -19,14 +19,22 @@ describe("local sandbox: Amplify's own clients", function () {
         // Node 20 has no global WebSocket; Amplify uses the global one. This one trusts the sandbox's certificate.
         const ca = sb.caCert;
         (globalThis as any).WebSocket = class extends WebSocket {
-            constructor(url: string, protocols?: string | string[]) { super(url, protocols, { ca }); }
+            constructor(url: string, protocols?: string | string[]) {
+                super(url, protocols, { ca });
+            }
         };
         amplify = require("aws-amplify");
         auth = require("aws-amplify/auth");
         data = require("aws-amplify/data");
         const o = sb.outputs;
         amplify.Amplify.configure({
-            Auth: { Cognito: { userPoolId: o.chatUserPoolId, userPoolClientId: o.chatUserPoolClientId, userPoolEndpoint: o.cognitoEndpoint } },
+            Auth: {
+                Cognito: {
+                    userPoolId: o.chatUserPoolId,
+                    userPoolClientId: o.chatUserPoolClientId,
+                    userPoolEndpoint: o.cognitoEndpoint,
+                },
+            },
             API: { Events: { endpoint: o.chatEventsHttpEndpoint, region: o.region, defaultAuthMode: "userPool" } },
         });
     });
@@ -38,8 +46,14 @@ describe("local sandbox: Amplify's own clients", function () {
     });
 
     it("signIn (USER_SRP_AUTH + PASSWORD_VERIFIER): a wrong password and an unknown user get Cognito's error", async () => {
-        for (const [username, password] of [[ALICE.email, "Wrong-Password-1!"], ["nobody@example.com", ALICE.password]]) {
-            await assert.rejects(auth.signIn({ username, password }), (e: any) => e.name === "NotAuthorizedException" && e.message === "Incorrect username or password.");
+        for (const [username, password] of [
+            [ALICE.email, "Wrong-Password-1!"],
+            ["nobody@example.com", ALICE.password],
+        ]) {
+            await assert.rejects(
+                auth.signIn({ username, password }),
+                (e: any) => e.name === "NotAuthorizedException" && e.message === "Incorrect username or password.",
+            );
         }
     });
 
@@ -56,7 +70,11 @@ describe("local sandbox: Amplify's own clients", function () {
         const attrs = await auth.fetchUserAttributes();
         assert.equal(attrs.email, ALICE.email);
         assert.equal(attrs.sub, id.sub);
-        const post = await fetch(sb.outputs.chatRestEndpoint, { method: "POST", headers: { authorization: s.tokens.idToken.toString(), "content-type": "application/json" }, body: JSON.stringify({ prompt: "hi", sessionid: "amp-1" }) });
+        const post = await fetch(sb.outputs.chatRestEndpoint, {
+            method: "POST",
+            headers: { authorization: s.tokens.idToken.toString(), "content-type": "application/json" },
+            body: JSON.stringify({ prompt: "hi", sessionid: "amp-1" }),
+        });
         assert.equal(post.status, 202);
     });
 
@@ -77,12 +95,25 @@ describe("local sandbox: Amplify's own clients", function () {
         const got: any[] = [];
         const subscription = own.subscribe({ next: (m: any) => got.push(m.event), error: () => undefined });
         await subscription.ready;
-        const post = await fetch(sb.outputs.chatRestEndpoint, { method: "POST", headers: { authorization: s.tokens.idToken.toString(), "content-type": "application/json" }, body: JSON.stringify({ prompt: "amplify streams", sessionid: "amp-2" }) });
+        const post = await fetch(sb.outputs.chatRestEndpoint, {
+            method: "POST",
+            headers: { authorization: s.tokens.idToken.toString(), "content-type": "application/json" },
+            body: JSON.stringify({ prompt: "amplify streams", sessionid: "amp-2" }),
+        });
         assert.equal(post.status, 202);
         await eventually(() => (got.some(e => e.type === "done") ? true : undefined), "done over Amplify");
-        assert.equal(got.filter(e => e.type === "delta").map(e => e.message).join(""), sb.answerFor("amplify streams"));
+        assert.equal(
+            got
+                .filter(e => e.type === "delta")
+                .map(e => e.message)
+                .join(""),
+            sb.answerFor("amplify streams"),
+        );
         const other = await data.events.connect(`/${ns}/0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d/amp-2`);
-        const refused = other.subscribe({ next: () => assert.fail("received another user's events"), error: () => undefined });
+        const refused = other.subscribe({
+            next: () => assert.fail("received another user's events"),
+            error: () => undefined,
+        });
         await assert.rejects(refused.ready, /Unauthorized/);
         own.close();
         other.close();
@@ -94,10 +125,13 @@ describe("local sandbox: Amplify's own clients", function () {
         await auth.signOut({ global: true });
         const r = await fetch(sb.outputs.cognitoEndpoint, {
             method: "POST",
-            headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSCognitoIdentityProviderService.GetUser" },
+            headers: {
+                "content-type": "application/x-amz-json-1.1",
+                "x-amz-target": "AWSCognitoIdentityProviderService.GetUser",
+            },
             body: JSON.stringify({ AccessToken: access }),
         });
         assert.equal(r.status, 400);
-        assert.equal((await r.json() as any).__type, "NotAuthorizedException");
+        assert.equal(((await r.json()) as any).__type, "NotAuthorizedException");
     });
 });

@@ -11,24 +11,49 @@ import { parseArgs } from "../../sandbox/cli";
 import { scratchDir } from "../../emulation/scratch";
 
 function start(stateDir: string, extra: string[] = []) {
-    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "sandbox", "cli.ts"), "--port", "0", "--state-dir", stateDir, ...extra], { cwd: ROOT, env: { ...process.env } });
+    const child = spawn(
+        process.execPath,
+        [
+            require.resolve("ts-node/dist/bin.js"),
+            "--transpile-only",
+            path.join(ROOT, "sandbox", "cli.ts"),
+            "--port",
+            "0",
+            "--state-dir",
+            stateDir,
+            ...extra,
+        ],
+        { cwd: ROOT, env: { ...process.env } },
+    );
     let out = "";
     child.stdout.on("data", d => (out += d));
     child.stderr.on("data", d => (out += d));
     const banner = new Promise<string>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`no banner in 90 s: ${out}`)), 90000);
-        child.stdout.on("data", () => { if (out.includes("Ctrl-C stops it.")) { clearTimeout(t); resolve(out); } });
-        child.on("exit", code => { clearTimeout(t); reject(new Error(`exited ${code} before the banner: ${out}`)); });
+        child.stdout.on("data", () => {
+            if (out.includes("Ctrl-C stops it.")) {
+                clearTimeout(t);
+                resolve(out);
+            }
+        });
+        child.on("exit", code => {
+            clearTimeout(t);
+            reject(new Error(`exited ${code} before the banner: ${out}`));
+        });
     });
     const exited = new Promise<number | null>(r => child.on("exit", code => r(code)));
     return { child, banner, exited, output: () => out };
 }
 
-const refused = (port: number) => new Promise<boolean>(resolve => {
-    const s = net.connect(port, "127.0.0.1");
-    s.on("connect", () => { s.destroy(); resolve(false); });
-    s.on("error", () => resolve(true));
-});
+const refused = (port: number) =>
+    new Promise<boolean>(resolve => {
+        const s = net.connect(port, "127.0.0.1");
+        s.on("connect", () => {
+            s.destroy();
+            resolve(false);
+        });
+        s.on("error", () => resolve(true));
+    });
 
 describe("npm start (sandbox CLI)", function () {
     this.timeout(180000);
@@ -46,7 +71,10 @@ describe("npm start (sandbox CLI)", function () {
             assert.match(outputs.pageUrl, /^https:\/\/127\.0\.0\.1:\d+\/$/);
             assert.match(text, /carol@example\.com/);
             const port = Number(new URL(outputs.pageUrl).port);
-            const token = await fetch(outputs.tokenUrl, { method: "POST", body: JSON.stringify({ email: "carol@example.com" }) });
+            const token = await fetch(outputs.tokenUrl, {
+                method: "POST",
+                body: JSON.stringify({ email: "carol@example.com" }),
+            });
             assert.equal(token.status, 200);
             run.child.kill(signal);
             assert.equal(await run.exited, 0, run.output());
@@ -57,8 +85,22 @@ describe("npm start (sandbox CLI)", function () {
     });
 
     it("parses flags and refuses bad ones with a message", () => {
-        const o = parseArgs(["--user", "a@b.c:Pw-1", "--user", "d@e.f:Pw:2", "--faults", "redeliver", "--port", "0", "--model-delay-ms", "5"]);
-        assert.deepEqual(o.users, [{ email: "a@b.c", password: "Pw-1" }, { email: "d@e.f", password: "Pw:2" }]);
+        const o = parseArgs([
+            "--user",
+            "a@b.c:Pw-1",
+            "--user",
+            "d@e.f:Pw:2",
+            "--faults",
+            "redeliver",
+            "--port",
+            "0",
+            "--model-delay-ms",
+            "5",
+        ]);
+        assert.deepEqual(o.users, [
+            { email: "a@b.c", password: "Pw-1" },
+            { email: "d@e.f", password: "Pw:2" },
+        ]);
         assert.deepEqual(o.faults, ["redeliver"]);
         assert.equal(o.port, 0);
         assert.equal(o.modelDelayMs, 5);
@@ -68,15 +110,31 @@ describe("npm start (sandbox CLI)", function () {
         assert.throws(() => parseArgs(["--port"]), /--port needs a value/);
         assert.throws(() => parseArgs(["--what"]), /unknown argument --what/);
         assert.throws(() => parseArgs(["--model-delay-ms", "fast"]), /--model-delay-ms must be/);
-        const aws = parseArgs(["--bedrock", "aws", "--bedrock-role-arn", "arn:aws:iam::222222222222:role/x", "--bedrock-region", "ap-northeast-1", "--model", "m"]);
-        assert.deepEqual(aws.awsTarget, { roleArn: "arn:aws:iam::222222222222:role/x", region: "ap-northeast-1", modelId: "m" });
+        const aws = parseArgs([
+            "--bedrock",
+            "aws",
+            "--bedrock-role-arn",
+            "arn:aws:iam::222222222222:role/x",
+            "--bedrock-region",
+            "ap-northeast-1",
+            "--model",
+            "m",
+        ]);
+        assert.deepEqual(aws.awsTarget, {
+            roleArn: "arn:aws:iam::222222222222:role/x",
+            region: "ap-northeast-1",
+            modelId: "m",
+        });
         assert.throws(() => parseArgs(["--model", "m"]), /go with --bedrock aws/);
     });
 
     it("--bedrock aws without a real role is refused before anything starts", async () => {
         const started = Date.now();
         await assert.rejects(startSandbox({ bedrock: "aws" }), /--bedrock aws needs --bedrock-role-arn/);
-        await assert.rejects(startSandbox({ bedrock: "aws", awsTarget: { roleArn: "role/x", region: "r", modelId: "m" } }), /arn:aws:iam::<account>:role/);
+        await assert.rejects(
+            startSandbox({ bedrock: "aws", awsTarget: { roleArn: "role/x", region: "r", modelId: "m" } }),
+            /arn:aws:iam::<account>:role/,
+        );
         assert.ok(Date.now() - started < 2000, "refused at once, without running the stack");
     });
 });

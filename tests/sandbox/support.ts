@@ -24,15 +24,23 @@ export class RawRealtime {
             this.messages.push(m);
             this.waiters = this.waiters.filter(w => (w.match(m) ? (w.resolve(m), false) : true));
         });
-        ws.on("close", () => { this.closed = true; });
+        ws.on("close", () => {
+            this.closed = true;
+        });
     }
 
     /** Opens the socket the way Amplify does: subprotocols aws-appsync-event-ws and header-<base64url JSON>. */
     static async open(url: string, header: Record<string, string> | undefined, ca: string): Promise<RawRealtime> {
-        const protocols = ["aws-appsync-event-ws", ...(header ? [`header-${Buffer.from(JSON.stringify(header)).toString("base64url")}`] : [])];
+        const protocols = [
+            "aws-appsync-event-ws",
+            ...(header ? [`header-${Buffer.from(JSON.stringify(header)).toString("base64url")}`] : []),
+        ];
         const ws = new WebSocket(url, protocols, { ca });
         const c = new RawRealtime(ws);
-        await new Promise<void>((resolve, reject) => { ws.once("open", () => resolve()); ws.once("error", reject); });
+        await new Promise<void>((resolve, reject) => {
+            ws.once("open", () => resolve());
+            ws.once("error", reject);
+        });
         return c;
     }
 
@@ -44,8 +52,22 @@ export class RawRealtime {
         const seen = this.messages.find(match);
         if (seen) return Promise.resolve(seen);
         return new Promise((resolve, reject) => {
-            const t = setTimeout(() => reject(new Error(`no matching realtime message in ${timeoutMs} ms; got ${JSON.stringify(this.messages).slice(0, 500)}`)), timeoutMs);
-            this.waiters.push({ match, resolve: m => { clearTimeout(t); resolve(m); } });
+            const t = setTimeout(
+                () =>
+                    reject(
+                        new Error(
+                            `no matching realtime message in ${timeoutMs} ms; got ${JSON.stringify(this.messages).slice(0, 500)}`,
+                        ),
+                    ),
+                timeoutMs,
+            );
+            this.waiters.push({
+                match,
+                resolve: m => {
+                    clearTimeout(t);
+                    resolve(m);
+                },
+            });
         });
     }
 
@@ -55,7 +77,12 @@ export class RawRealtime {
     }
 
     async subscribe(id: string, channel: string, token: string | undefined, host: string): Promise<RealtimeMessage> {
-        this.send({ type: "subscribe", id, channel, authorization: token === undefined ? {} : { Authorization: token, host } });
+        this.send({
+            type: "subscribe",
+            id,
+            channel,
+            authorization: token === undefined ? {} : { Authorization: token, host },
+        });
         return this.next(m => m.id === id && (m.type === "subscribe_success" || m.type === "subscribe_error"));
     }
 
@@ -73,7 +100,12 @@ export class RawRealtime {
 export async function forgedToken(claims: Record<string, unknown>): Promise<string> {
     const { privateKey } = await generateKeyPair("RS256");
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "forged" }).setIssuedAt(now).setExpirationTime(now + 3600).setJti(crypto.randomUUID()).sign(privateKey);
+    return new SignJWT(claims)
+        .setProtectedHeader({ alg: "RS256", kid: "forged" })
+        .setIssuedAt(now)
+        .setExpirationTime(now + 3600)
+        .setJti(crypto.randomUUID())
+        .sign(privateKey);
 }
 
 /** The payload of a JWT (no verification). */

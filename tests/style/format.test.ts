@@ -6,7 +6,10 @@ import { ROOT } from "../../tools/internal/harness";
 
 describe("style: formatting", () => {
     it("every file is as Prettier writes it (npm run format)", () => {
-        const r = spawnSync(process.execPath, [require.resolve("prettier/bin/prettier.cjs"), "--list-different", "."], { cwd: ROOT, encoding: "utf8" });
+        const r = spawnSync(process.execPath, [require.resolve("prettier/bin/prettier.cjs"), "--list-different", "."], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         assert.equal(r.stderr.trim(), "", "prettier itself failed");
         const files = r.stdout.trim().split("\n").filter(Boolean);
         assert.deepEqual(files, [], `${files.length} file(s) are not formatted: run npm run format`);

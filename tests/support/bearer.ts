@@ -1,7 +1,14 @@
 // Bedrock API key helpers shared by the bearer-token tests: Bedrock's two key errors, a decoder for short-term
 // keys, and a fake-Bedrock gate that only lets a short-term key through.
 import { strict as assert } from "assert";
-import { BedrockAnswer, BedrockRequest, bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../../emulation/fakes";
+import {
+    BedrockAnswer,
+    BedrockRequest,
+    bedrockError,
+    converseAnswer,
+    FakeBedrock,
+    FakeSts,
+} from "../../emulation/fakes";
 
 export const EXPIRED = "Bearer Token has expired";
 export const INVALID = "Authentication failed: Please make sure your API Key is valid.";

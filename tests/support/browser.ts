@@ -10,7 +10,9 @@ export const CHROMIUM_INSTALL = "apt-get update && apt-get install -y chromium";
 export const TEST_OUTPUT = path.join(__dirname, "..", "..", ".test-output");
 
 export function chromiumMissing(): string | undefined {
-    return fs.existsSync(CHROMIUM) ? undefined : `Chromium not found at ${CHROMIUM}: install it (${CHROMIUM_INSTALL}) or set CHROMIUM_PATH`;
+    return fs.existsSync(CHROMIUM)
+        ? undefined
+        : `Chromium not found at ${CHROMIUM}: install it (${CHROMIUM_INSTALL}) or set CHROMIUM_PATH`;
 }
 
 /** Headless, with the flags without which Chromium hangs here (GUIDE.md), a fresh profile, the sandbox's certificate accepted. */
@@ -22,7 +24,15 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
         headless: true,
         ignoreHTTPSErrors: true,
         viewport: { width: 900, height: 700 },
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
     });
     return {
         context,

@@ -10,9 +10,18 @@ export async function runGoverned(overrides?: Overrides, stack = GOVERNED): Prom
 }
 
 /** A caller stack of the given tenant, referencing the governed stack by name. */
-export async function runTenantCaller(governed: StackRun | StackRun[], tenant: string | undefined, overrides: Overrides = {}, stack = "caller"): Promise<StackRun> {
+export async function runTenantCaller(
+    governed: StackRun | StackRun[],
+    tenant: string | undefined,
+    overrides: Overrides = {},
+    stack = "caller",
+): Promise<StackRun> {
     const runs = Array.isArray(governed) ? governed : [governed];
-    return runCaller(Object.fromEntries(runs.map(r => [r.stack, r])), { "bedrock-bridge:bedrockStacks": runs.map(r => r.stack), "bedrock-bridge:tenant": tenant, ...overrides }, stack);
+    return runCaller(
+        Object.fromEntries(runs.map(r => [r.stack, r])),
+        { "bedrock-bridge:bedrockStacks": runs.map(r => r.stack), "bedrock-bridge:tenant": tenant, ...overrides },
+        stack,
+    );
 }
 
 /** The governed stack's tenants: both the support tenant (accounts, budget, guardrail) and research (organization). */

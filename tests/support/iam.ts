@@ -18,18 +18,25 @@ export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
 export async function decide(req: SimRequest): Promise<Decision> {
     const principalAccount = /::(\d{12}):/.exec(req.principalArn)?.[1] ?? "";
-    const response: any = await runSimulation({
-        identityPolicies: req.identityPolicies.map((policy, i) => ({ name: `p${i}`, policy })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        resourcePolicy: req.resourcePolicy,
-        request: {
-            principal: req.principal,
-            action: req.action,
-            resource: { resource: req.resource, accountId: req.resourceAccount },
-            contextVariables: { "aws:PrincipalArn": req.principalArn, "aws:PrincipalAccount": principalAccount, ...(req.context ?? {}) },
-        },
-    } as any, {});
+    const response: any = await runSimulation(
+        {
+            identityPolicies: req.identityPolicies.map((policy, i) => ({ name: `p${i}`, policy })),
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: req.resourcePolicy,
+            request: {
+                principal: req.principal,
+                action: req.action,
+                resource: { resource: req.resource, accountId: req.resourceAccount },
+                contextVariables: {
+                    "aws:PrincipalArn": req.principalArn,
+                    "aws:PrincipalAccount": principalAccount,
+                    ...(req.context ?? {}),
+                },
+            },
+        } as any,
+        {},
+    );
     if (response.resultType === "error") throw new Error(`simulation rejected: ${JSON.stringify(response.errors)}`);
     return response.overallResult as Decision;
 }
@@ -44,5 +51,7 @@ export function sessionOf(roleArn: string, session = "test"): string {
 /** AdministratorAccess as a document: the most an identity policy can grant. */
 export const ALLOW_ALL = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 
-export const inferenceProfileArn = (region: string, account: string, id: string) => `arn:aws:bedrock:${region}:${account}:inference-profile/${id}`;
-export const foundationModelArn = (region: string, model: string) => `arn:aws:bedrock:${region}::foundation-model/${model}`;
+export const inferenceProfileArn = (region: string, account: string, id: string) =>
+    `arn:aws:bedrock:${region}:${account}:inference-profile/${id}`;
+export const foundationModelArn = (region: string, model: string) =>
+    `arn:aws:bedrock:${region}::foundation-model/${model}`;

@@ -16,7 +16,10 @@ export async function captureWarnings<T>(fn: () => Promise<T>): Promise<{ result
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const warnings: string[] = [];
     const original = pulumi.log.warn;
-    (pulumi.log as any).warn = (msg: string) => { warnings.push(msg); return Promise.resolve(); };
+    (pulumi.log as any).warn = (msg: string) => {
+        warnings.push(msg);
+        return Promise.resolve();
+    };
     try {
         return { result: await fn(), warnings };
     } finally {

@@ -25,23 +25,36 @@ interface Run {
 function chat(args: string[], env: Record<string, string> = {}): Run {
     const cleanEnv = { ...process.env };
     for (const k of ["CHAT_EMAIL", "CHAT_PASSWORD", "CHAT_NEW_PASSWORD"]) delete cleanEnv[k];
-    const child = spawn("npm", ["run", "-s", "chat", "--", ...args], { cwd: ROOT, env: { ...cleanEnv, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "-s", "chat", "--", ...args], {
+        cwd: ROOT,
+        env: { ...cleanEnv, ...env },
+        stdio: ["pipe", "pipe", "pipe"],
+    });
     const start = Date.now();
     let out = "";
     let err = "";
     const watchers: { test: (o: string) => boolean; resolve: (ms: number) => void }[] = [];
     child.stdout.on("data", d => {
         out += d;
-        for (const w of watchers.splice(0)) if (w.test(out)) w.resolve(Date.now() - start); else watchers.push(w);
+        for (const w of watchers.splice(0))
+            if (w.test(out)) w.resolve(Date.now() - start);
+            else watchers.push(w);
     });
-    child.stderr.on("data", d => { err += d; });
+    child.stderr.on("data", d => {
+        err += d;
+    });
     const exit = new Promise<number>(r => child.on("close", code => r(code ?? -1)));
     return {
         stdin: child.stdin,
-        waitFor: (test, what) => test(out) ? Promise.resolve(Date.now() - start) : new Promise((resolve, reject) => {
-            watchers.push({ test, resolve });
-            exit.then(code => reject(new Error(`chat exited (${code}) before ${what}; stdout: ${out}; stderr: ${err}`)));
-        }),
+        waitFor: (test, what) =>
+            test(out)
+                ? Promise.resolve(Date.now() - start)
+                : new Promise((resolve, reject) => {
+                      watchers.push({ test, resolve });
+                      exit.then(code =>
+                          reject(new Error(`chat exited (${code}) before ${what}; stdout: ${out}; stderr: ${err}`)),
+                      );
+                  }),
         stdout: () => out,
         stderr: () => err,
         exit,
@@ -72,7 +85,10 @@ describe("npm run chat against the sandbox", function () {
         const firstWords = await run.waitFor(o => o.length > 0, "the first words");
         const whole = await run.waitFor(o => o.includes(expected), "the whole answer");
         const modelMs = chunks(expected).length * DELAY_MS;
-        assert.ok(whole - firstWords >= modelMs / 2, `first text only ${whole - firstWords} ms before the end (model: ${modelMs} ms)`);
+        assert.ok(
+            whole - firstWords >= modelMs / 2,
+            `first text only ${whole - firstWords} ms before the end (model: ${modelMs} ms)`,
+        );
         await run.waitFor(o => o.includes(expected + "\n"), "the newline after the answer");
 
         const second = "And a follow-up?";
@@ -92,25 +108,50 @@ describe("npm run chat against the sandbox", function () {
     });
 
     it("--json prints each event once, in seq order, ending on done", async () => {
-        const run = chat(["--outputs", outputsFile, "--prompt", "Events please", "--json"], { CHAT_EMAIL: USER.email, CHAT_PASSWORD: USER.password });
+        const run = chat(["--outputs", outputsFile, "--prompt", "Events please", "--json"], {
+            CHAT_EMAIL: USER.email,
+            CHAT_PASSWORD: USER.password,
+        });
         assert.equal(await run.exit, 0, run.stderr());
-        const events = run.stdout().trim().split("\n").map(l => JSON.parse(l));
-        assert.deepEqual(events.map(e => e.seq), events.map((_, i) => i));
+        const events = run
+            .stdout()
+            .trim()
+            .split("\n")
+            .map(l => JSON.parse(l));
+        assert.deepEqual(
+            events.map(e => e.seq),
+            events.map((_, i) => i),
+        );
         assert.equal(events.at(-1).type, "done");
-        assert.equal(events.filter(e => e.type === "delta").map(e => e.message).join(""), sb.answerFor("Events please"));
+        assert.equal(
+            events
+                .filter(e => e.type === "delta")
+                .map(e => e.message)
+                .join(""),
+            sb.answerFor("Events please"),
+        );
     });
 
     it("says what went wrong in one line: wrong password, an error event, a timeout", async () => {
-        const silent = http.createServer((_q, res) => { res.writeHead(202, { "content-type": "application/json" }); res.end('{"requestId":"never"}'); });
+        const silent = http.createServer((_q, res) => {
+            res.writeHead(202, { "content-type": "application/json" });
+            res.end('{"requestId":"never"}');
+        });
         await new Promise<void>(r => silent.listen(0, "127.0.0.1", r));
         const rest = `http://127.0.0.1:${(silent.address() as { port: number }).port}/chat`;
         const signedIn = { CHAT_EMAIL: USER.email, CHAT_PASSWORD: USER.password };
         try {
             // Three processes at once: each is independent, and a CLI start costs seconds on a busy machine.
             const [wrong, busy, slow] = [
-                chat(["--outputs", outputsFile, "--prompt", "hi"], { CHAT_EMAIL: USER.email, CHAT_PASSWORD: "Wrong-Password-9" }),
+                chat(["--outputs", outputsFile, "--prompt", "hi"], {
+                    CHAT_EMAIL: USER.email,
+                    CHAT_PASSWORD: "Wrong-Password-9",
+                }),
                 chat(["--outputs", outputsFile, "--prompt", `x ${SANDBOX_PROMPTS.throttle}`], signedIn),
-                chat(["--outputs", outputsFile, "--rest-endpoint", rest, "--timeout", "1", "--prompt", "hello?"], signedIn),
+                chat(
+                    ["--outputs", outputsFile, "--rest-endpoint", rest, "--timeout", "1", "--prompt", "hello?"],
+                    signedIn,
+                ),
             ];
             assert.deepEqual(await Promise.all([wrong.exit, busy.exit, slow.exit]), [1, 1, 1]);
             assert.equal(wrong.stderr(), "error: Sign-in failed: wrong email or password.\n");
@@ -128,10 +169,27 @@ describe("npm run chat: arguments and endpoints", () => {
         try {
             assert.throws(() => loadOutputs(parseChatArgs([]), dir, false), /no sandbox running .*npm start/);
             fs.mkdirSync(path.join(dir, ".sandbox"));
-            fs.writeFileSync(path.join(dir, ".sandbox", "outputs.json"), '{"chatRestEndpoint":"http://127.0.0.1:1/prod/chat"}');
+            fs.writeFileSync(
+                path.join(dir, ".sandbox", "outputs.json"),
+                '{"chatRestEndpoint":"http://127.0.0.1:1/prod/chat"}',
+            );
             assert.equal(loadOutputs(parseChatArgs(["sandbox"]), dir, false).from, "the sandbox");
-            assert.throws(() => loadOutputs(parseChatArgs(["caller-prod"]), dir, false), /Pulumi CLI is not installed.*--outputs FILE .*pulumi stack output --json -s caller-prod/);
-            const flags = parseChatArgs(["caller", "--rest-endpoint", "https://r/chat", "--events-endpoint", "https://e/event", "--user-pool-id", "us-east-1_x", "--client-id", "c", "--json"]);
+            assert.throws(
+                () => loadOutputs(parseChatArgs(["caller-prod"]), dir, false),
+                /Pulumi CLI is not installed.*--outputs FILE .*pulumi stack output --json -s caller-prod/,
+            );
+            const flags = parseChatArgs([
+                "caller",
+                "--rest-endpoint",
+                "https://r/chat",
+                "--events-endpoint",
+                "https://e/event",
+                "--user-pool-id",
+                "us-east-1_x",
+                "--client-id",
+                "c",
+                "--json",
+            ]);
             assert.deepEqual(loadOutputs(flags, dir, false), { outputs: {}, from: "flags" });
             assert.equal(flags.json, true);
             assert.throws(() => parseChatArgs(["--bogus"]), /unknown option --bogus/);

@@ -4,27 +4,51 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_PAGE, configTable, PROJECT_FILE, projectConfig, withProjectConfig, withTable } from "../../tools/configDocs";
+import {
+    CONFIG_PAGE,
+    configTable,
+    PROJECT_FILE,
+    projectConfig,
+    withProjectConfig,
+    withTable,
+} from "../../tools/configDocs";
 import { AWS_KEYS, KEYS, PROJECT } from "../../config/schema";
 
 describe("config docs (npm run config-docs)", () => {
     it("docs/configuration.md's table is the one the schema generates", () => {
         const readme = fs.readFileSync(CONFIG_PAGE, "utf8");
-        assert.equal(withTable(readme), readme, "docs/configuration.md's table differs from config/schema.ts: run npm run config-docs");
+        assert.equal(
+            withTable(readme),
+            readme,
+            "docs/configuration.md's table differs from config/schema.ts: run npm run config-docs",
+        );
     });
 
     it("the table has one row per key of both namespaces, and a hand edit is caught", () => {
-        const rows = configTable().split("\n").slice(2).map(r => r.split("|")[1].trim().replace(/`/g, ""));
-        assert.deepEqual(rows, [...Object.keys(AWS_KEYS).map(k => `aws:${k}`), ...Object.keys(KEYS).map(k => `${PROJECT}:${k}`)]);
+        const rows = configTable()
+            .split("\n")
+            .slice(2)
+            .map(r => r.split("|")[1].trim().replace(/`/g, ""));
+        assert.deepEqual(rows, [
+            ...Object.keys(AWS_KEYS).map(k => `aws:${k}`),
+            ...Object.keys(KEYS).map(k => `${PROJECT}:${k}`),
+        ]);
         const readme = fs.readFileSync(CONFIG_PAGE, "utf8");
-        const edited = readme.replace("| `bedrock-bridge:roleName` | bedrock | `bedrock-bridge-execution-<stack>-<region>` |", "| `bedrock-bridge:roleName` | bedrock | `my-role` |");
+        const edited = readme.replace(
+            "| `bedrock-bridge:roleName` | bedrock | `bedrock-bridge-execution-<stack>-<region>` |",
+            "| `bedrock-bridge:roleName` | bedrock | `my-role` |",
+        );
         assert.notEqual(edited, readme, "the row to edit exists");
         assert.notEqual(withTable(edited), edited);
     });
 
     it("Pulumi.yaml declares the project's keys as the schema generates them", () => {
         const text = fs.readFileSync(PROJECT_FILE, "utf8");
-        assert.equal(withProjectConfig(text), text, "Pulumi.yaml's config differs from config/schema.ts: run npm run config-docs");
+        assert.equal(
+            withProjectConfig(text),
+            text,
+            "Pulumi.yaml's config differs from config/schema.ts: run npm run config-docs",
+        );
         const declared = YAML.parse(text).config;
         assert.deepEqual(declared, projectConfig());
     });

@@ -12,7 +12,14 @@ import { runGoverned, runTenantCaller } from "../support/governance";
 
 const ROOT = path.join(__dirname, "..", "..");
 const asPlan = (run: StackRun) => ({
-    resources: run.resources.map(r => ({ type: r.type, name: r.name, urn: r.urn, id: r.id, inputs: r.inputs, outputs: r.state })),
+    resources: run.resources.map(r => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        id: r.id,
+        inputs: r.inputs,
+        outputs: r.state,
+    })),
     outputs: run.outputs,
     invokes: run.invokes,
 });
@@ -46,7 +53,11 @@ describe("deploy-policy", () => {
             assert.deepEqual(uncovered, [], `${name}: ${uncovered.join(", ")}`);
             assert.ok(document.Statement.length > 3, name);
         }
-        const types = new Set(Object.values(runs).flatMap(r => r.resources.map(x => x.type)).filter(t => t.startsWith("aws:")));
+        const types = new Set(
+            Object.values(runs)
+                .flatMap(r => r.resources.map(x => x.type))
+                .filter(t => t.startsWith("aws:")),
+        );
         assert.ok(types.size >= 30, `${types.size} types`);
         for (const t of types) assert.ok(RULES[t], t);
     });
@@ -62,10 +73,16 @@ describe("deploy-policy", () => {
         const doc = deployPolicy(asPlan(run)).document;
         const account = run.outputs.accountId;
         const deployer = `arn:aws:iam::${account}:role/bedrock-bridge-deploy`;
-        return (action: string, resource: string, context: Record<string, string> = {}) => decide({
-            principal: `arn:aws:sts::${account}:assumed-role/bedrock-bridge-deploy/gha`, principalArn: deployer,
-            action, resource, resourceAccount: account, identityPolicies: [doc], context,
-        });
+        return (action: string, resource: string, context: Record<string, string> = {}) =>
+            decide({
+                principal: `arn:aws:sts::${account}:assumed-role/bedrock-bridge-deploy/gha`,
+                principalArn: deployer,
+                action,
+                resource,
+                resourceAccount: account,
+                identityPolicies: [doc],
+                context,
+            });
     };
     const CREATE: Record<string, string> = {
         "aws:iam/role:Role": "iam:CreateRole",
@@ -89,8 +106,16 @@ describe("deploy-policy", () => {
                 if (r.type === "aws:iam/role:Role") {
                     const service = JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal.Service;
                     if (!service) continue;
-                    assert.equal(await can("iam:PassRole", r.state.arn, { "iam:PassedToService": service }), "Allowed", `pass ${r.name} to ${service}`);
-                    assert.equal(await can("iam:PassRole", r.state.arn, { "iam:PassedToService": "ec2.amazonaws.com" }), "ImplicitlyDenied", `pass ${r.name} to ec2`);
+                    assert.equal(
+                        await can("iam:PassRole", r.state.arn, { "iam:PassedToService": service }),
+                        "Allowed",
+                        `pass ${r.name} to ${service}`,
+                    );
+                    assert.equal(
+                        await can("iam:PassRole", r.state.arn, { "iam:PassedToService": "ec2.amazonaws.com" }),
+                        "ImplicitlyDenied",
+                        `pass ${r.name} to ec2`,
+                    );
                 }
             }
         }
@@ -103,10 +128,17 @@ describe("deploy-policy", () => {
                 if (st.Condition) continue; // conditional grants are checked with their context above and below
                 for (const action of st.Action.filter((a: string) => !a.includes("*"))) {
                     // Allowed on at least one of the statement's resources (a create goes to the collection, the rest to items).
-                    const results = await Promise.all(st.Resource.map((r: string) => can(action, r === "*" ? "*" : r.replace(/\*/g, "x")).catch(e => String(e))));
+                    const results = await Promise.all(
+                        st.Resource.map((r: string) =>
+                            can(action, r === "*" ? "*" : r.replace(/\*/g, "x")).catch(e => String(e)),
+                        ),
+                    );
                     // "multiple.resource.types": the ARN fits more than one resource type of the action (AppSync's apis/<id>
                     // is both a GraphQL and an Event API): valid, the simulator only cannot pick one.
-                    assert.ok(results.some(r => r === "Allowed" || r.includes("multiple.resource.types")), `${st.Sid}: ${action} on ${st.Resource.join(", ")}: ${results.join(", ")}`);
+                    assert.ok(
+                        results.some(r => r === "Allowed" || r.includes("multiple.resource.types")),
+                        `${st.Sid}: ${action} on ${st.Resource.join(", ")}: ${results.join(", ")}`,
+                    );
                 }
             }
         }
@@ -120,28 +152,64 @@ describe("deploy-policy", () => {
             [caller, "iam:CreateUser", "arn:aws:iam::111111111111:user/mallory"],
             [caller, "lambda:UpdateFunctionCode", "arn:aws:lambda:ap-northeast-1:111111111111:function:payroll"],
             [caller, "iam:PutRolePolicy", "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"],
-            [caller, "iam:AttachRolePolicy", runs.callerFull.resources.find(r => r.name === "apigateway-account-cloudwatch" && r.type === "aws:iam/role:Role")!.state.arn,
-                { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" }],
+            [
+                caller,
+                "iam:AttachRolePolicy",
+                runs.callerFull.resources.find(
+                    r => r.name === "apigateway-account-cloudwatch" && r.type === "aws:iam/role:Role",
+                )!.state.arn,
+                { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" },
+            ],
             [bedrock, "iam:CreateRole", "arn:aws:iam::222222222222:role/bedrock-bridge-execution-other-stack"],
-            [bedrock, "iam:CreateServiceSpecificCredential", runs.bedrockFull.resources.find(r => r.type === "aws:iam/user:User")!.state.arn,
-                { "iam:ServiceSpecificCredentialServiceName": "codecommit.amazonaws.com" }],
-            [bedrock, "bedrock:GetInferenceProfile", "arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"],
+            [
+                bedrock,
+                "iam:CreateServiceSpecificCredential",
+                runs.bedrockFull.resources.find(r => r.type === "aws:iam/user:User")!.state.arn,
+                { "iam:ServiceSpecificCredentialServiceName": "codecommit.amazonaws.com" },
+            ],
+            [
+                bedrock,
+                "bedrock:GetInferenceProfile",
+                "arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ],
             [bedrock, "s3:DeleteBucket", "arn:aws:s3:::someone-elses-bucket"],
         ];
-        for (const [can, action, resource, context] of denied) assert.equal(await can(action, resource, context), "ImplicitlyDenied", `${action} on ${resource}`);
-        assert.equal(await bedrock("bedrock:GetInferenceProfile", "arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0"), "Allowed");
+        for (const [can, action, resource, context] of denied)
+            assert.equal(await can(action, resource, context), "ImplicitlyDenied", `${action} on ${resource}`);
+        assert.equal(
+            await bedrock(
+                "bedrock:GetInferenceProfile",
+                "arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ),
+            "Allowed",
+        );
     });
 
     it("npm run deploy-policy prints the policy for a synthesized plan, and --help says how", () => {
-        const synth = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/synth.ts", "bedrock"], { cwd: ROOT, encoding: "utf8" });
+        const synth = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "tools/synth.ts", "bedrock"],
+            { cwd: ROOT, encoding: "utf8" },
+        );
         assert.equal(synth.status, 0, synth.stderr);
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/deployPolicy.ts", "bedrock"], { cwd: ROOT, encoding: "utf8" });
+        const r = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "tools/deployPolicy.ts", "bedrock"],
+            { cwd: ROOT, encoding: "utf8" },
+        );
         assert.equal(r.status, 0, r.stderr);
         const doc = JSON.parse(r.stdout);
         assert.equal(doc.Version, "2012-10-17");
         assert.ok(doc.Statement.some((s: any) => s.Action.includes("iam:CreateRole")));
-        assert.match(r.stderr, /statements for \.synth\/bedrock\/plan\.json \(stack bedrock, account 222222222222, ap-northeast-1\)/);
-        const help = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/deployPolicy.ts", "--help"], { cwd: ROOT, encoding: "utf8" });
+        assert.match(
+            r.stderr,
+            /statements for \.synth\/bedrock\/plan\.json \(stack bedrock, account 222222222222, ap-northeast-1\)/,
+        );
+        const help = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "tools/deployPolicy.ts", "--help"],
+            { cwd: ROOT, encoding: "utf8" },
+        );
         assert.match(help.stderr, /usage: npm run -s deploy-policy -- <stack>/);
     });
 });

@@ -24,16 +24,26 @@ describe("npm run synth", () => {
     it("writes plan.json with stack, project, resources (type, name, urn, id, inputs, outputs), outputs and the data sources read", () => {
         const onDisk = JSON.parse(fs.readFileSync(planPath("bedrock", dir), "utf8"));
         assert.deepEqual(Object.keys(onDisk), ["stack", "project", "resources", "outputs", "invokes"]);
-        assert.ok(onDisk.invokes.some((i: any) => i.token === "aws:bedrock/getInferenceProfile:getInferenceProfile" && i.args.inferenceProfileId === "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"));
+        assert.ok(
+            onDisk.invokes.some(
+                (i: any) =>
+                    i.token === "aws:bedrock/getInferenceProfile:getInferenceProfile" &&
+                    i.args.inferenceProfileId === "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ),
+        );
         assert.equal(onDisk.stack, "bedrock");
         assert.equal(onDisk.project, "bedrock-bridge");
         for (const r of onDisk.resources) {
-            for (const k of ["type", "name", "urn", "id", "inputs", "outputs"]) assert.ok(k in r, `${r.name} lacks ${k}`);
+            for (const k of ["type", "name", "urn", "id", "inputs", "outputs"])
+                assert.ok(k in r, `${r.name} lacks ${k}`);
             assert.match(r.urn, /^urn:pulumi:bedrock::bedrock-bridge::/);
         }
         const role = onDisk.resources.find((r: any) => r.type === "aws:iam/role:Role");
         assert.equal(typeof role.inputs.assumeRolePolicy, "string", "policy documents stay JSON strings");
-        assert.equal(role.outputs.arn, "arn:aws:iam::222222222222:role/bedrock-bridge-execution-bedrock-ap-northeast-1");
+        assert.equal(
+            role.outputs.arn,
+            "arn:aws:iam::222222222222:role/bedrock-bridge-execution-bedrock-ap-northeast-1",
+        );
     });
 
     it("wires the caller to the Bedrock plan's outputs and shapes ARNs from each stack's account and region", () => {
@@ -65,6 +75,9 @@ describe("npm run synth", () => {
         const text = summarize(bedrock);
         assert.match(text, /1\s+aws:iam\/role:Role/);
         assert.match(text, /Allow sts:AssumeRole on - principal=\{"AWS":\["arn:aws:iam::111111111111:root"\]\}/);
-        assert.match(text, /roleArn: "arn:aws:iam::222222222222:role\/bedrock-bridge-execution-bedrock-ap-northeast-1"/);
+        assert.match(
+            text,
+            /roleArn: "arn:aws:iam::222222222222:role\/bedrock-bridge-execution-bedrock-ap-northeast-1"/,
+        );
     });
 });

@@ -16,7 +16,11 @@ const ROLE = "arn:aws:iam::222222222222:role/bedrock-bridge-execution";
 const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
 function message(f: () => unknown): string {
-    try { f(); } catch (e) { return (e as Error).message; }
+    try {
+        f();
+    } catch (e) {
+        return (e as Error).message;
+    }
     assert.fail("expected a failure");
 }
 
@@ -25,7 +29,10 @@ describe("npm run token: arguments and target", () => {
     before(async () => {
         const run = await runBedrock();
         plan = path.join(scratchDir("bb-token-"), "plan.json");
-        fs.writeFileSync(plan, JSON.stringify({ outputs: { ...run.outputs, externalId: "[secret bedrock-bridge:externalId]" } }));
+        fs.writeFileSync(
+            plan,
+            JSON.stringify({ outputs: { ...run.outputs, externalId: "[secret bedrock-bridge:externalId]" } }),
+        );
     });
 
     it("reads role, region and models from the stack's synthesized plan, never a secret placeholder", () => {
@@ -37,43 +44,73 @@ describe("npm run token: arguments and target", () => {
     });
 
     it("lets flags name a deployed stack's role and region, and says how when nothing does", () => {
-        const t = resolveTarget(parseArgs(["prod", "--role-arn", ROLE, "--region", "us-east-1", "--plan", "/nonexistent/plan.json"]));
+        const t = resolveTarget(
+            parseArgs(["prod", "--role-arn", ROLE, "--region", "us-east-1", "--plan", "/nonexistent/plan.json"]),
+        );
         assert.deepEqual([t.roleArn, t.region], [ROLE, "us-east-1"]);
         const msg = message(() => resolveTarget(parseArgs(["prod", "--plan", "/nonexistent/plan.json"])));
         assert.match(msg, /no role ARN and region for stack "prod"/);
         assert.match(msg, /--role-arn "\$\(pulumi stack output roleArn -s prod\)" --region/);
-        assert.match(message(() => parseArgs(["bedrock", "--duration", "50000"])), /--duration must be whole seconds from 900 to 43200/);
-        assert.match(message(() => parseArgs([])), /usage: npm run token -- <stack>/);
-        assert.match(message(() => resolveTarget(parseArgs(["x", "--role-arn", "arn:aws:iam::1:user/u", "--region", "us-east-1"]))), /is not a role ARN/);
+        assert.match(
+            message(() => parseArgs(["bedrock", "--duration", "50000"])),
+            /--duration must be whole seconds from 900 to 43200/,
+        );
+        assert.match(
+            message(() => parseArgs([])),
+            /usage: npm run token -- <stack>/,
+        );
+        assert.match(
+            message(() =>
+                resolveTarget(parseArgs(["x", "--role-arn", "arn:aws:iam::1:user/u", "--region", "us-east-1"])),
+            ),
+            /is not a role ARN/,
+        );
     });
 
     it("says a DNS or network failure is one, not that STS refused", () => {
         const target = { roleArn: ROLE, region: "ap-northeast-1", models: [] };
-        const dns = Object.assign(new Error("getaddrinfo ENOTFOUND sts.ap-northeast-1.amazonaws.com"), { code: "ENOTFOUND" });
+        const dns = Object.assign(new Error("getaddrinfo ENOTFOUND sts.ap-northeast-1.amazonaws.com"), {
+            code: "ENOTFOUND",
+        });
         const msg = message(() => stsError(dns, target));
         assert.match(msg, /^could not reach STS at \S+ \(ENOTFOUND\): nothing was refused/);
         assert.ok(!/refused AssumeRole/.test(msg));
         const timeout = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
-        assert.match(message(() => stsError(timeout, target)), /could not reach STS .*TimeoutError/);
+        assert.match(
+            message(() => stsError(timeout, target)),
+            /could not reach STS .*TimeoutError/,
+        );
         const denied = Object.assign(new Error("not authorized"), { name: "AccessDenied" });
-        assert.match(message(() => stsError(denied, target)), /may not assume/);
+        assert.match(
+            message(() => stsError(denied, target)),
+            /may not assume/,
+        );
     });
 });
 
 describe("npm run token: the command", function () {
     const f = fakeEndpoints();
 
-    function token(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "token.ts"), ...args], {
-            cwd: ROOT,
-            env: {
-                PATH: process.env.PATH ?? "",
-                AWS_ACCESS_KEY_ID: "AKIAFAKEDEVELOPER001", AWS_SECRET_ACCESS_KEY: "fake-developer-secret",
-                ...f.env(),
-                ...env,
+    function token(
+        args: string[],
+        env: Record<string, string> = {},
+    ): Promise<{ code: number; stdout: string; stderr: string }> {
+        const child = spawn(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "token.ts"), ...args],
+            {
+                cwd: ROOT,
+                env: {
+                    PATH: process.env.PATH ?? "",
+                    AWS_ACCESS_KEY_ID: "AKIAFAKEDEVELOPER001",
+                    AWS_SECRET_ACCESS_KEY: "fake-developer-secret",
+                    ...f.env(),
+                    ...env,
+                },
             },
-        });
-        let stdout = "", stderr = "";
+        );
+        let stdout = "",
+            stderr = "";
         child.stdout.on("data", d => (stdout += d));
         child.stderr.on("data", d => (stderr += d));
         return new Promise(resolve => child.on("exit", code => resolve({ code: code ?? -1, stdout, stderr })));
@@ -84,10 +121,16 @@ describe("npm run token: the command", function () {
         const r = await token(deployed);
         assert.equal(r.code, 0, r.stderr);
         const [comment, exportLine] = r.stdout.trim().split("\n");
-        assert.match(comment, /^# short-term Bedrock API key for arn:aws:iam::222222222222:role\/bedrock-bridge-execution in ap-northeast-1, expires \d{4}-\d\d-\d\dT[\d:.]+Z \(in 60 min\)$/);
+        assert.match(
+            comment,
+            /^# short-term Bedrock API key for arn:aws:iam::222222222222:role\/bedrock-bridge-execution in ap-northeast-1, expires \d{4}-\d\d-\d\dT[\d:.]+Z \(in 60 min\)$/,
+        );
         const key = /^export AWS_BEARER_TOKEN_BEDROCK=(bedrock-api-key-\S+)$/.exec(exportLine)![1];
         const q = decodeShortTermKey(key);
-        assert.match(String(q.get("X-Amz-Credential")), /^ASIAFAKE222222222222\d{4}\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/);
+        assert.match(
+            String(q.get("X-Amz-Credential")),
+            /^ASIAFAKE222222222222\d{4}\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/,
+        );
         assert.equal(f.sts.calls[0].roleArn, ROLE);
         assert.equal(f.sts.calls[0].signedBy, "AKIAFAKEDEVELOPER001");
         assert.match(f.sts.calls[0].sessionName, /^bb-token-/);
@@ -116,14 +159,23 @@ describe("npm run token: the command", function () {
         f.bedrock.handler = () => bedrockError("AccessDeniedException", EXPIRED);
         const expired = await token([...deployed, "--check", MODEL]);
         assert.equal(expired.code, 1);
-        assert.match(expired.stderr, /^token: ShortTermKeyExpired: The short-term Bedrock API key has expired in ap-northeast-1\. Generate a new one/m);
+        assert.match(
+            expired.stderr,
+            /^token: ShortTermKeyExpired: The short-term Bedrock API key has expired in ap-northeast-1\. Generate a new one/m,
+        );
 
         f.bedrock.handler = () => bedrockError("AccessDeniedException", INVALID);
         const longTerm = "ABSKQmVkcm9ja0FQSUtleS1leHBsb3JhdGlvbi1hdC0yMjIyMjIyMjIyMjI6c2VjcmV0";
         const invalid = await token([...deployed, "--verify", MODEL], { AWS_BEARER_TOKEN_BEDROCK: longTerm });
         assert.equal(invalid.code, 1);
-        assert.match(invalid.stderr, /^token: ApiKeyInvalid: The long-term Bedrock API key was rejected in ap-northeast-1: it is disabled, expired, deleted or mistyped\. Re-enable it \(status: Active in bedrock-bridge:apiKeys, then pulumi up\), or rotate or replace it/m);
-        assert.ok(!invalid.stderr.includes(longTerm) && !invalid.stdout.includes(longTerm), "the key is never printed back");
+        assert.match(
+            invalid.stderr,
+            /^token: ApiKeyInvalid: The long-term Bedrock API key was rejected in ap-northeast-1: it is disabled, expired, deleted or mistyped\. Re-enable it \(status: Active in bedrock-bridge:apiKeys, then pulumi up\), or rotate or replace it/m,
+        );
+        assert.ok(
+            !invalid.stderr.includes(longTerm) && !invalid.stdout.includes(longTerm),
+            "the key is never printed back",
+        );
         assert.equal(f.bedrock.requests.at(-1)!.signedBy.bearer, longTerm);
         assert.equal(f.sts.calls.length, 1, "--verify assumes nothing");
     });
@@ -138,27 +190,39 @@ describe("npm run token: the command", function () {
 
     it("an unreachable STS is reported as unreachable (connection refused on loopback)", async () => {
         const port = await new Promise<number>(resolve => {
-            const srv = net.createServer().listen(0, "127.0.0.1", () => { const p = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(p)); });
+            const srv = net.createServer().listen(0, "127.0.0.1", () => {
+                const p = (srv.address() as net.AddressInfo).port;
+                srv.close(() => resolve(p));
+            });
         });
         const r = await token(deployed, { AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}`, AWS_MAX_ATTEMPTS: "1" });
         assert.equal(r.code, 1);
-        assert.match(r.stderr, new RegExp(`^token: could not reach STS at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`, "m"));
+        assert.match(
+            r.stderr,
+            new RegExp(`^token: could not reach STS at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`, "m"),
+        );
         assert.ok(!/STS refused/.test(r.stderr), r.stderr);
     });
 
     /** bash -c script, asynchronously: the fake STS answers from this process. */
     function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
         const child = spawn("bash", ["-c", script], { cwd: ROOT, env });
-        let stdout = "", stderr = "";
+        let stdout = "",
+            stderr = "";
         child.stdout.on("data", d => (stdout += d));
         child.stderr.on("data", d => (stderr += d));
         return new Promise(resolve => child.on("exit", code => resolve({ status: code ?? -1, stdout, stderr })));
     }
 
-    it("a failure inside eval \"$(npm run -s token …)\" makes eval, and a set -e script, fail", async () => {
+    it('a failure inside eval "$(npm run -s token …)" makes eval, and a set -e script, fail', async () => {
         f.sts.deny.add(ROLE);
         const cmd = `"${process.execPath}" -r ts-node/register/transpile-only tools/token.ts ${deployed.join(" ")}`;
-        const env = { ...process.env, AWS_ACCESS_KEY_ID: "AKIAFAKEDEVELOPER001", AWS_SECRET_ACCESS_KEY: "fake-developer-secret", ...f.env() };
+        const env = {
+            ...process.env,
+            AWS_ACCESS_KEY_ID: "AKIAFAKEDEVELOPER001",
+            AWS_SECRET_ACCESS_KEY: "fake-developer-secret",
+            ...f.env(),
+        };
         const plain = await bash(`eval "$(${cmd})"; echo "status=$?"`, env);
         assert.match(plain.stdout, /^status=1$/m, plain.stdout + plain.stderr);
         assert.match(plain.stderr, /token: your credentials may not assume/);
@@ -174,11 +238,20 @@ describe("npm run token: the command", function () {
         f.sts.deny.add(ROLE);
         const denied = await token(deployed);
         assert.equal(denied.code, 1);
-        assert.match(denied.stderr, /^token: your credentials may not assume arn:aws:iam::222222222222:role\/bedrock-bridge-execution: the Bedrock stack trusts only roles under its bedrock-bridge:callerRolePath/m);
+        assert.match(
+            denied.stderr,
+            /^token: your credentials may not assume arn:aws:iam::222222222222:role\/bedrock-bridge-execution: the Bedrock stack trusts only roles under its bedrock-bridge:callerRolePath/m,
+        );
         assert.ok(!/\n\s+at /.test(denied.stderr), denied.stderr);
         // The command's own words only: no AWS SDK Node-version warning (tools/internal/quiet.ts) on Node < 22.
         assert.ok(!/NodeVersionSupportWarning/.test(denied.stderr + denied.stdout), denied.stderr);
-        const none = await token(deployed, { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" });
+        const none = await token(deployed, {
+            AWS_ACCESS_KEY_ID: "",
+            AWS_SECRET_ACCESS_KEY: "",
+            AWS_CONFIG_FILE: "/nonexistent",
+            AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+            AWS_EC2_METADATA_DISABLED: "true",
+        });
         assert.equal(none.code, 1);
         assert.match(none.stderr, /no AWS credentials found/);
     });

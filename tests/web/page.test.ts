@@ -53,7 +53,7 @@ describe("web chat page in headless Chromium", function () {
         assert.ok(await page.locator("#signin-form").isHidden(), "the sign-in form goes away");
         assert.ok(await page.locator("#new-password").isHidden(), "no new-password field for a confirmed user");
         assert.equal(await page.textContent("#who"), USER.email);
-        assert.match(await page.textContent("#where") ?? "", /sandbox/);
+        assert.match((await page.textContent("#where")) ?? "", /sandbox/);
     });
 
     it("renders the answer progressively while the model writes, and shows it exactly once", async () => {
@@ -74,12 +74,15 @@ describe("web chat page in headless Chromium", function () {
         const answer = page.locator("#turns .turn").last().locator(".answer");
         await page.locator('#turns .turn:last-child .answer[data-state="done"]').waitFor({ timeout: 30_000 });
         assert.equal(await answer.textContent(), expected);
-        const renders = await page.evaluate("window.renders") as { t: number; len: number }[];
+        const renders = (await page.evaluate("window.renders")) as { t: number; len: number }[];
         const partial = renders.filter(r => r.len > 0 && r.len < expected.length);
         assert.ok(partial.length >= 2, `the answer grew in steps, saw ${JSON.stringify(renders.map(r => r.len))}`);
         const first = renders.find(r => r.len > 0)!;
         const last = renders.find(r => r.len === expected.length)!;
-        assert.ok(last.t - first.t >= modelMs / 2, `first words ${Math.round(last.t - first.t)} ms before the end; the model takes ${modelMs} ms`);
+        assert.ok(
+            last.t - first.t >= modelMs / 2,
+            `first words ${Math.round(last.t - first.t)} ms before the end; the model takes ${modelMs} ms`,
+        );
         // Exactly once on the page: no duplicate text, no second copy in another element.
         const body = await page.locator("body").innerText();
         assert.equal(body.split(expected).length - 1, 1);
@@ -91,7 +94,7 @@ describe("web chat page in headless Chromium", function () {
         await page.click("#send");
         const err = page.locator("#turns .turn").last().locator(".error");
         await err.waitFor({ timeout: 30_000 });
-        assert.match(await err.textContent() ?? "", /busy/i);
+        assert.match((await err.textContent()) ?? "", /busy/i);
         assert.equal(await page.locator("#turns .turn").last().locator(".answer").getAttribute("data-state"), "error");
         await page.screenshot({ path: path.join(shots, "error.png"), fullPage: true });
     });

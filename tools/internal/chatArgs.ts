@@ -28,8 +28,13 @@ export interface ChatArgs {
 }
 
 const FLAGS: Record<string, keyof ChatEndpoints> = {
-    "--rest-endpoint": "restEndpoint", "--events-endpoint": "eventsHttpEndpoint", "--region": "region",
-    "--user-pool-id": "userPoolId", "--client-id": "userPoolClientId", "--cognito-endpoint": "userPoolEndpoint", "--namespace": "namespace",
+    "--rest-endpoint": "restEndpoint",
+    "--events-endpoint": "eventsHttpEndpoint",
+    "--region": "region",
+    "--user-pool-id": "userPoolId",
+    "--client-id": "userPoolClientId",
+    "--cognito-endpoint": "userPoolEndpoint",
+    "--namespace": "namespace",
 };
 
 export function parseChatArgs(argv: string[]): ChatArgs {
@@ -62,26 +67,41 @@ function usageError(msg: string): Error {
     return Object.assign(new Error(`${msg}\n${USAGE}`), { usage: true });
 }
 
-export interface OutputsSource { outputs: Record<string, unknown>; from: string }
+export interface OutputsSource {
+    outputs: Record<string, unknown>;
+    from: string;
+}
 
 /** The outputs to read endpoints from; the full set of flags needs none. */
 export function loadOutputs(a: ChatArgs, root: string, hasPulumi = pulumiInstalled()): OutputsSource {
     const o = a.overrides;
-    if (o.restEndpoint && o.eventsHttpEndpoint && o.userPoolId && o.userPoolClientId) return { outputs: {}, from: "flags" };
+    if (o.restEndpoint && o.eventsHttpEndpoint && o.userPoolId && o.userPoolClientId)
+        return { outputs: {}, from: "flags" };
     if (a.outputsFile) return { outputs: readJson(a.outputsFile), from: a.outputsFile };
     const sandboxFile = path.join(root, ".sandbox", "outputs.json");
     if (a.stack === undefined || a.stack === "sandbox") {
-        if (!fs.existsSync(sandboxFile)) throw new Error(`no sandbox running (${path.relative(root, sandboxFile)} is missing): start it with npm start, or name a deployed caller stack`);
+        if (!fs.existsSync(sandboxFile))
+            throw new Error(
+                `no sandbox running (${path.relative(root, sandboxFile)} is missing): start it with npm start, or name a deployed caller stack`,
+            );
         return { outputs: readJson(sandboxFile), from: "the sandbox" };
     }
     if (!hasPulumi) {
-        throw new Error(`the Pulumi CLI is not installed, so the outputs of stack ${a.stack} cannot be read: pass --outputs FILE (from \`pulumi stack output --json -s ${a.stack}\`) or the endpoint flags (see --help)`);
+        throw new Error(
+            `the Pulumi CLI is not installed, so the outputs of stack ${a.stack} cannot be read: pass --outputs FILE (from \`pulumi stack output --json -s ${a.stack}\`) or the endpoint flags (see --help)`,
+        );
     }
     let out: string;
     try {
-        out = execFileSync("pulumi", ["stack", "output", "--json", "--stack", a.stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        out = execFileSync("pulumi", ["stack", "output", "--json", "--stack", a.stack], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
     } catch (e) {
-        const err = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split("\n").pop();
+        const err = String((e as { stderr?: string }).stderr ?? (e as Error).message)
+            .trim()
+            .split("\n")
+            .pop();
         throw new Error(`pulumi stack output --stack ${a.stack} failed: ${err}`);
     }
     return { outputs: JSON.parse(out), from: `stack ${a.stack}` };

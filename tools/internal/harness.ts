@@ -18,7 +18,10 @@ export interface StackConfigMap {
 /** Reads Pulumi.<stack>.yaml into the flat string map the Pulumi runtime uses (structured values as JSON). */
 export function readStackConfig(stack: string, root = ROOT): StackConfigMap {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it (see docs/configuration.md)`);
+    if (!fs.existsSync(file))
+        throw new Error(
+            `no stack file ${path.relative(process.cwd(), file) || file}: create it (see docs/configuration.md)`,
+        );
     const rel = path.relative(process.cwd(), file);
     const shown = rel && !rel.startsWith("..") ? rel : file;
     let doc: any;
@@ -29,7 +32,8 @@ export function readStackConfig(stack: string, root = ROOT): StackConfigMap {
         throw new Error(`${shown} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
     }
     const config = doc.config ?? {};
-    if (typeof config !== "object" || Array.isArray(config)) throw new Error(`${shown}: "config" must be a map of keys such as bedrock-bridge:side`);
+    if (typeof config !== "object" || Array.isArray(config))
+        throw new Error(`${shown}: "config" must be a map of keys such as bedrock-bridge:side`);
     return flattenConfig(config);
 }
 
@@ -64,7 +68,13 @@ let mocks: RecordingMocks | undefined;
 /** The single mocks instance of this process (setMocks is global). */
 export function sharedMocks(): RecordingMocks {
     if (!mocks) {
-        mocks = new RecordingMocks({ project: PROJECT, stack: "unset", accountId: "000000000000", region: "us-east-1", stackOutputs: () => ({}) });
+        mocks = new RecordingMocks({
+            project: PROJECT,
+            stack: "unset",
+            accountId: "000000000000",
+            region: "us-east-1",
+            stackOutputs: () => ({}),
+        });
     }
     return mocks;
 }
@@ -116,7 +126,9 @@ function drainAfterFailure(quietMs = 500, maxMs = 15000): void {
     draining = new Promise(resolve => {
         const started = Date.now();
         let last = started;
-        const absorb = () => { last = Date.now(); };
+        const absorb = () => {
+            last = Date.now();
+        };
         process.on("unhandledRejection", absorb);
         const tick = setInterval(() => {
             if (Date.now() - last < quietMs && Date.now() - started < maxMs) return;
@@ -141,7 +153,11 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
         stack: opts.stack,
         accountId,
         region: opts.config["aws:region"] ?? "us-east-1",
-        stackOutputs: opts.stackOutputs ?? (name => { throw new Error(`no outputs for referenced stack ${name}`); }),
+        stackOutputs:
+            opts.stackOutputs ??
+            (name => {
+                throw new Error(`no outputs for referenced stack ${name}`);
+            }),
     };
     m.reset(ctx);
     await pulumi.runtime.setMocks(m, PROJECT, opts.stack, false, opts.organization ?? ORGANIZATION);
@@ -154,8 +170,13 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
     // A resource whose input failed never resolves its outputs under mocks: after the first failure, give
     // the rest of the run a moment to settle (so nothing of it leaks into the next run), then stop waiting.
     let failed!: () => void;
-    const gaveUp = new Promise<void>(r => { failed = r; }).then(() => new Promise<"gave up">(r => setTimeout(() => r("gave up"), 1000)));
-    const onRejection = (e: unknown) => { failures.push(e); failed(); };
+    const gaveUp = new Promise<void>(r => {
+        failed = r;
+    }).then(() => new Promise<"gave up">(r => setTimeout(() => r("gave up"), 1000)));
+    const onRejection = (e: unknown) => {
+        failures.push(e);
+        failed();
+    };
     process.on("unhandledRejection", onRejection);
     let outputs: Record<string, any> = {};
     const secretOutputs: string[] = [];
@@ -164,14 +185,21 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
         const settled = await Promise.race([resolveDeep(exported), gaveUp]);
         if (settled !== "gave up") {
             outputs = settled;
-            for (const [k, v] of Object.entries(exported)) if (pulumi.Output.isInstance(v) && await pulumi.isSecret(v)) secretOutputs.push(k);
+            for (const [k, v] of Object.entries(exported))
+                if (pulumi.Output.isInstance(v) && (await pulumi.isSecret(v))) secretOutputs.push(k);
             const settings = require("@pulumi/pulumi/runtime/settings");
             await Promise.race([settings.waitForRPCs(), gaveUp]);
             await new Promise(r => setImmediate(r));
         }
     } catch (e) {
         // An output failed: resources fed by it reject a moment later, absorb that here rather than in the next run.
-        if (m.records.length) await Promise.race([require("@pulumi/pulumi/runtime/settings").waitForRPCs().catch(() => undefined), new Promise(r => setTimeout(r, 1000))]);
+        if (m.records.length)
+            await Promise.race([
+                require("@pulumi/pulumi/runtime/settings")
+                    .waitForRPCs()
+                    .catch(() => undefined),
+                new Promise(r => setTimeout(r, 1000)),
+            ]);
         drainAfterFailure();
         throw e;
     } finally {
@@ -179,7 +207,9 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
     }
     if (failures.length) {
         drainAfterFailure();
-        const text = [...m.callErrors, ...failures.map(describeError)].filter((t, i, all) => all.indexOf(t) === i).join("\n");
+        const text = [...m.callErrors, ...failures.map(describeError)]
+            .filter((t, i, all) => all.indexOf(t) === i)
+            .join("\n");
         throw Object.assign(new Error(text), { failures });
     }
     const monitor: any = pulumi.runtime.getMonitor();

@@ -27,12 +27,16 @@ export async function writeLambdaPackage(code: unknown, dir: string): Promise<{ 
 }
 
 export function measure(dir: string): { files: number; bytes: number } {
-    let files = 0, bytes = 0;
+    let files = 0,
+        bytes = 0;
     const walk = (d: string) => {
         for (const e of fs.readdirSync(d, { withFileTypes: true })) {
             const p = path.join(d, e.name);
             if (e.isDirectory()) walk(p);
-            else { files++; bytes += fs.statSync(p).size; }
+            else {
+                files++;
+                bytes += fs.statSync(p).size;
+            }
         }
     };
     walk(dir);

@@ -1,23 +1,50 @@
 // The chat page: sign in, ask, watch the answer stream. Configuration comes from config.json beside the page
 // (a caller stack's `pulumi stack output --json`, or the sandbox's outputs), so one build serves every stack.
-import { createChatClient, endpointsFromOutputs, isChatError, type ChatClient, type ChatSession, type TokenStorage } from "../../client";
+import {
+    createChatClient,
+    endpointsFromOutputs,
+    isChatError,
+    type ChatClient,
+    type ChatSession,
+    type TokenStorage,
+} from "../../client";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
-    where: $("where"), who: $("who"), signout: $<HTMLButtonElement>("signout"),
-    signinForm: $<HTMLFormElement>("signin-form"), email: $<HTMLInputElement>("email"), password: $<HTMLInputElement>("password"),
-    newPasswordRow: $("new-password-row"), newPassword: $<HTMLInputElement>("new-password"), signin: $<HTMLButtonElement>("signin"),
-    chat: $("chat"), sessionId: $("session-id"), newSession: $<HTMLButtonElement>("new-session"), turns: $("turns"),
-    promptForm: $<HTMLFormElement>("prompt-form"), prompt: $<HTMLTextAreaElement>("prompt"), send: $<HTMLButtonElement>("send"),
-    cancel: $<HTMLButtonElement>("cancel"), status: $("status"),
+    where: $("where"),
+    who: $("who"),
+    signout: $<HTMLButtonElement>("signout"),
+    signinForm: $<HTMLFormElement>("signin-form"),
+    email: $<HTMLInputElement>("email"),
+    password: $<HTMLInputElement>("password"),
+    newPasswordRow: $("new-password-row"),
+    newPassword: $<HTMLInputElement>("new-password"),
+    signin: $<HTMLButtonElement>("signin"),
+    chat: $("chat"),
+    sessionId: $("session-id"),
+    newSession: $<HTMLButtonElement>("new-session"),
+    turns: $("turns"),
+    promptForm: $<HTMLFormElement>("prompt-form"),
+    prompt: $<HTMLTextAreaElement>("prompt"),
+    send: $<HTMLButtonElement>("send"),
+    cancel: $<HTMLButtonElement>("cancel"),
+    status: $("status"),
 };
 
 /** Tokens live as long as the tab (sessionStorage), not beyond it. */
 const tabStorage: TokenStorage = {
-    async setItem(k, v) { sessionStorage.setItem(k, v); },
-    async getItem(k) { return sessionStorage.getItem(k); },
-    async removeItem(k) { sessionStorage.removeItem(k); },
-    async clear() { sessionStorage.clear(); },
+    async setItem(k, v) {
+        sessionStorage.setItem(k, v);
+    },
+    async getItem(k) {
+        return sessionStorage.getItem(k);
+    },
+    async removeItem(k) {
+        sessionStorage.removeItem(k);
+    },
+    async clear() {
+        sessionStorage.clear();
+    },
 };
 
 function status(text: string, isError = false): void {
@@ -34,9 +61,10 @@ async function main(): Promise<void> {
     try {
         const res = await fetch("config.json", { cache: "no-store" });
         if (!res.ok) throw new Error(`config.json: HTTP ${res.status}`);
-        const outputs = await res.json() as Record<string, unknown>;
+        const outputs = (await res.json()) as Record<string, unknown>;
         client = createChatClient(endpointsFromOutputs(outputs), { storage: tabStorage });
-        ui.where.textContent = outputs.sandbox === true ? "local sandbox (emulation)" : new URL(client.endpoints.restEndpoint).host;
+        ui.where.textContent =
+            outputs.sandbox === true ? "local sandbox (emulation)" : new URL(client.endpoints.restEndpoint).host;
     } catch (e) {
         status(`This page needs a config.json beside it (a caller stack's outputs): ${message(e)}`, true);
         return;
@@ -67,7 +95,9 @@ async function main(): Promise<void> {
         ui.signin.disabled = true;
         status("Signing in…");
         try {
-            const user = await client.signIn(ui.email.value.trim(), ui.password.value, { newPassword: ui.newPassword.value || undefined });
+            const user = await client.signIn(ui.email.value.trim(), ui.password.value, {
+                newPassword: ui.newPassword.value || undefined,
+            });
             ui.password.value = ui.newPassword.value = "";
             ui.newPasswordRow.hidden = true;
             status("");
@@ -101,7 +131,10 @@ async function main(): Promise<void> {
     ui.cancel.addEventListener("click", () => running?.abort());
 
     ui.prompt.addEventListener("keydown", ev => {
-        if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); ui.promptForm.requestSubmit(); }
+        if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+            ev.preventDefault();
+            ui.promptForm.requestSubmit();
+        }
     });
 
     ui.promptForm.addEventListener("submit", async ev => {
@@ -128,7 +161,10 @@ async function main(): Promise<void> {
             // Each final piece of text is appended as it arrives: the answer grows on screen while the model writes.
             const a = await asked.ask(prompt, {
                 signal: running.signal,
-                onText: chunk => { answer.append(document.createTextNode(chunk)); turn.scrollIntoView({ block: "end" }); },
+                onText: chunk => {
+                    answer.append(document.createTextNode(chunk));
+                    turn.scrollIntoView({ block: "end" });
+                },
             });
             answer.dataset.state = "done";
             turn.dataset.requestId = a.requestId;

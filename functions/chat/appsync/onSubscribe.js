@@ -4,16 +4,16 @@
 // nor a wildcard higher up (/*, /<namespace>/*) reaches someone else's channels. The session segment follows the
 // rule the relay builds channels with (AppSync's namespace rule: letters, digits, hyphens, 1..50); APPSYNC_JS has
 // no regular expressions, hence the character list.
-import { util } from '@aws-appsync/utils';
+import { util } from "@aws-appsync/utils";
 
-const SEGMENT_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-';
+const SEGMENT_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-";
 
 function isChannelSegment(s) {
-    if (typeof s !== 'string' || s.length < 1 || s.length > 50) {
+    if (typeof s !== "string" || s.length < 1 || s.length > 50) {
         return false;
     }
     let ok = true;
-    for (const ch of s.split('')) {
+    for (const ch of s.split("")) {
         if (SEGMENT_CHARACTERS.indexOf(ch) < 0) {
             ok = false;
         }
@@ -25,13 +25,13 @@ export function onSubscribe(ctx) {
     const sub = ctx.identity && ctx.identity.sub;
     const segments = ctx.info.channel.segments || [];
     const namespace = ctx.info.channelNamespace.name;
-    if (typeof sub !== 'string' || sub === '' || sub === '*') {
+    if (typeof sub !== "string" || sub === "" || sub === "*") {
         util.unauthorized();
     }
     if (segments.length !== 3 || segments[0] !== namespace || segments[1] !== sub) {
         util.unauthorized();
     }
-    if (segments[2] !== '*' && !isChannelSegment(segments[2])) {
+    if (segments[2] !== "*" && !isChannelSegment(segments[2])) {
         util.unauthorized();
     }
 }

@@ -31,7 +31,9 @@ describe("IAM matrix across both stacks", () => {
         bedrockRoleArn = role.state.arn;
         trust = json(role.inputs.assumeRolePolicy);
         // Everything the role carries: its inline policy and the managed policies attached to it.
-        const attached = byType(bedrock, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(a => a.inputs.role === role.id).map(a => a.inputs.policyArn);
+        const attached = byType(bedrock, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter(a => a.inputs.role === role.id)
+            .map(a => a.inputs.policyArn);
         bedrockPolicies = [
             ...byType(bedrock, "aws:iam/rolePolicy:RolePolicy").filter(p => p.inputs.role === role.id),
             ...byType(bedrock, "aws:iam/policy:Policy").filter(p => attached.includes(p.state.arn)),
@@ -39,13 +41,21 @@ describe("IAM matrix across both stacks", () => {
         assert.ok(bedrockPolicies.length >= 1);
         const invokerRole = byType(caller, "aws:iam/role:Role").find(r => r.name.startsWith("invoker"))!;
         callerRoleArn = invokerRole.state.arn;
-        callerPolicy = json(byType(caller, "aws:iam/rolePolicy:RolePolicy").find(p => p.inputs.role === invokerRole.id)!.inputs.policy);
+        callerPolicy = json(
+            byType(caller, "aws:iam/rolePolicy:RolePolicy").find(p => p.inputs.role === invokerRole.id)!.inputs.policy,
+        );
     });
 
-    const assume = (principalArn: string, identity: any[], roleArn = bedrockRoleArn) => decide({
-        principal: principalArn.includes(":role/") ? sessionOf(principalArn) : principalArn, principalArn, action: "sts:AssumeRole",
-        resource: roleArn, resourceAccount: BEDROCK, identityPolicies: identity, resourcePolicy: trust,
-    });
+    const assume = (principalArn: string, identity: any[], roleArn = bedrockRoleArn) =>
+        decide({
+            principal: principalArn.includes(":role/") ? sessionOf(principalArn) : principalArn,
+            principalArn,
+            action: "sts:AssumeRole",
+            resource: roleArn,
+            resourceAccount: BEDROCK,
+            identityPolicies: identity,
+            resourcePolicy: trust,
+        });
 
     it("the caller's invoker role session may assume the Bedrock role", async () => {
         assert.match(callerRoleArn, new RegExp(`^arn:aws:iam::${CALLER}:role/bedrock-bridge/`));
@@ -63,45 +73,101 @@ describe("IAM matrix across both stacks", () => {
 
     it("the invoker role may assume no other role in the Bedrock account", async () => {
         const other = `arn:aws:iam::${BEDROCK}:role/admin`;
-        const openTrust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${CALLER}:root` }, Action: "sts:AssumeRole" }] };
-        assert.equal(await decide({
-            principal: sessionOf(callerRoleArn), principalArn: callerRoleArn, action: "sts:AssumeRole",
-            resource: other, resourceAccount: BEDROCK, identityPolicies: [callerPolicy], resourcePolicy: openTrust,
-        }), "ImplicitlyDenied");
+        const openTrust = {
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${CALLER}:root` }, Action: "sts:AssumeRole" },
+            ],
+        };
+        assert.equal(
+            await decide({
+                principal: sessionOf(callerRoleArn),
+                principalArn: callerRoleArn,
+                action: "sts:AssumeRole",
+                resource: other,
+                resourceAccount: BEDROCK,
+                identityPolicies: [callerPolicy],
+                resourcePolicy: openTrust,
+            }),
+            "ImplicitlyDenied",
+        );
     });
 
-    const invoke = (action: string, resource: string, context?: Record<string, string>) => decide({
-        principal: sessionOf(bedrockRoleArn), principalArn: bedrockRoleArn, action,
-        resource, resourceAccount: BEDROCK, identityPolicies: bedrockPolicies, context,
-    });
+    const invoke = (action: string, resource: string, context?: Record<string, string>) =>
+        decide({
+            principal: sessionOf(bedrockRoleArn),
+            principalArn: bedrockRoleArn,
+            action,
+            resource,
+            resourceAccount: BEDROCK,
+            identityPolicies: bedrockPolicies,
+            context,
+        });
 
     for (const action of ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]) {
         it(`the assumed role may ${action} through each allowed profile and its destination models`, async () => {
             assert.equal(await invoke(action, profileArn(JP)), "Allowed");
             assert.equal(await invoke(action, profileArn(APAC)), "Allowed");
             for (const region of ["ap-northeast-1", "ap-northeast-3"]) {
-                assert.equal(await invoke(action, fmArn(region, "anthropic.claude-sonnet-4-5-20250929-v1:0"), { "bedrock:InferenceProfileArn": profileArn(JP) }), "Allowed", region);
+                assert.equal(
+                    await invoke(action, fmArn(region, "anthropic.claude-sonnet-4-5-20250929-v1:0"), {
+                        "bedrock:InferenceProfileArn": profileArn(JP),
+                    }),
+                    "Allowed",
+                    region,
+                );
             }
-            assert.equal(await invoke(action, fmArn("ap-southeast-2", "anthropic.claude-sonnet-4-20250514-v1:0"), { "bedrock:InferenceProfileArn": profileArn(APAC) }), "Allowed");
+            assert.equal(
+                await invoke(action, fmArn("ap-southeast-2", "anthropic.claude-sonnet-4-20250514-v1:0"), {
+                    "bedrock:InferenceProfileArn": profileArn(APAC),
+                }),
+                "Allowed",
+            );
         });
     }
 
     it("the assumed role may not call a profile's foundation models directly or through another profile", async () => {
         const fm = fmArn("ap-northeast-1", "anthropic.claude-sonnet-4-5-20250929-v1:0");
         assert.equal(await invoke("bedrock:InvokeModel", fm), "ImplicitlyDenied");
-        assert.equal(await invoke("bedrock:InvokeModel", fm, { "bedrock:InferenceProfileArn": profileArn(APAC) }), "ImplicitlyDenied");
-        assert.equal(await invoke("bedrock:InvokeModel", fmArn("us-east-1", "anthropic.claude-sonnet-4-5-20250929-v1:0"), { "bedrock:InferenceProfileArn": profileArn(JP) }), "ImplicitlyDenied");
+        assert.equal(
+            await invoke("bedrock:InvokeModel", fm, { "bedrock:InferenceProfileArn": profileArn(APAC) }),
+            "ImplicitlyDenied",
+        );
+        assert.equal(
+            await invoke("bedrock:InvokeModel", fmArn("us-east-1", "anthropic.claude-sonnet-4-5-20250929-v1:0"), {
+                "bedrock:InferenceProfileArn": profileArn(JP),
+            }),
+            "ImplicitlyDenied",
+        );
     });
 
     it("the assumed role may not invoke other models or profiles", async () => {
-        assert.equal(await invoke("bedrock:InvokeModel", fmArn(REGION, "anthropic.claude-3-haiku-20240307-v1:0")), "ImplicitlyDenied");
-        assert.equal(await invoke("bedrock:InvokeModel", profileArn("global.anthropic.claude-sonnet-4-5-20250929-v1:0")), "ImplicitlyDenied");
-        assert.equal(await invoke("bedrock:InvokeModelWithResponseStream", profileArn("apac.anthropic.claude-3-haiku-20240307-v1:0")), "ImplicitlyDenied");
+        assert.equal(
+            await invoke("bedrock:InvokeModel", fmArn(REGION, "anthropic.claude-3-haiku-20240307-v1:0")),
+            "ImplicitlyDenied",
+        );
+        assert.equal(
+            await invoke("bedrock:InvokeModel", profileArn("global.anthropic.claude-sonnet-4-5-20250929-v1:0")),
+            "ImplicitlyDenied",
+        );
+        assert.equal(
+            await invoke(
+                "bedrock:InvokeModelWithResponseStream",
+                profileArn("apac.anthropic.claude-3-haiku-20240307-v1:0"),
+            ),
+            "ImplicitlyDenied",
+        );
     });
 
     it("the assumed role's sessions may be used as short-term API keys, never as long-term ones", async () => {
-        assert.equal(await invoke("bedrock:CallWithBearerToken", "*", { "bedrock:bearerTokenType": "SHORT_TERM" }), "Allowed");
-        assert.notEqual(await invoke("bedrock:CallWithBearerToken", "*", { "bedrock:bearerTokenType": "LONG_TERM" }), "Allowed");
+        assert.equal(
+            await invoke("bedrock:CallWithBearerToken", "*", { "bedrock:bearerTokenType": "SHORT_TERM" }),
+            "Allowed",
+        );
+        assert.notEqual(
+            await invoke("bedrock:CallWithBearerToken", "*", { "bedrock:bearerTokenType": "LONG_TERM" }),
+            "Allowed",
+        );
     });
 
     it("the assumed role may call no other Bedrock action", async () => {
@@ -112,6 +178,7 @@ describe("IAM matrix across both stacks", () => {
             ["bedrock:ListFoundationModels", "*"],
             ["bedrock:CreateGuardrail", "*"],
         ];
-        for (const [action, resource] of cases) assert.equal(await invoke(action, resource), "ImplicitlyDenied", action);
+        for (const [action, resource] of cases)
+            assert.equal(await invoke(action, resource), "ImplicitlyDenied", action);
     });
 });

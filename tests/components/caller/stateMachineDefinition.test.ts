@@ -3,7 +3,14 @@
 import { strict as assert } from "assert";
 import jsonata = require("jsonata");
 import { buildDefinition, DefinitionOptions } from "../../../components/caller/stateMachineDefinition";
-import { camel, converseOnTheWire, expressions, Interpreter, TaskCall, TaskFailure } from "../../../emulation/stepFunctions";
+import {
+    camel,
+    converseOnTheWire,
+    expressions,
+    Interpreter,
+    TaskCall,
+    TaskFailure,
+} from "../../../emulation/stepFunctions";
 
 const aslValidator = require("asl-validator");
 
@@ -26,7 +33,8 @@ function options(over: Partial<DefinitionOptions> = {}): DefinitionOptions {
 
 // Seed 000: the test input and what Converse answered (the SDK integration's PascalCase result).
 const SEED_INPUT = { message: "こんにちは、日本語でテストしています。" };
-const SEED_TEXT = "こんにちは!日本語のテストですね。\n\n私は日本語で会話することができます。何かご質問がございましたら、お気軽にお聞かせください。どのようなことについてお話ししたいですか?";
+const SEED_TEXT =
+    "こんにちは!日本語のテストですね。\n\n私は日本語で会話することができます。何かご質問がございましたら、お気軽にお聞かせください。どのようなことについてお話ししたいですか?";
 const SEED_RESULT = {
     Metrics: { LatencyMs: 2203 },
     Output: { Message: { Content: [{ Text: SEED_TEXT }], Role: "assistant" } },
@@ -34,11 +42,17 @@ const SEED_RESULT = {
     Usage: { CacheReadInputTokens: 0, CacheWriteInputTokens: 0, InputTokens: 22, OutputTokens: 70, TotalTokens: 92 },
 };
 
-const answer = (result: unknown = SEED_RESULT) => async (call: TaskCall) => {
-    assert.equal(call.resource, "arn:aws:states:::aws-sdk:bedrockruntime:converse");
-    return result;
-};
-const throwing = (error: string, cause = "simulated") => async () => { throw new TaskFailure(error, cause); };
+const answer =
+    (result: unknown = SEED_RESULT) =>
+    async (call: TaskCall) => {
+        assert.equal(call.resource, "arn:aws:states:::aws-sdk:bedrockruntime:converse");
+        return result;
+    };
+const throwing =
+    (error: string, cause = "simulated") =>
+    async () => {
+        throw new TaskFailure(error, cause);
+    };
 
 function validate(definition: unknown): { isValid: boolean; errorsText: () => string } {
     // asl-validator fills in QueryLanguage on the object it is given.
@@ -47,7 +61,10 @@ function validate(definition: unknown): { isValid: boolean; errorsText: () => st
 
 describe("state machine definition: ASL", () => {
     it("is valid JSONata ASL for one target and for a chain of three", () => {
-        for (const targets of [[{ roleArn: ROLE_A }], [{ roleArn: ROLE_A }, { roleArn: ROLE_B }, { roleArn: "arn:aws:iam::444444444444:role/x" }]]) {
+        for (const targets of [
+            [{ roleArn: ROLE_A }],
+            [{ roleArn: ROLE_A }, { roleArn: ROLE_B }, { roleArn: "arn:aws:iam::444444444444:role/x" }],
+        ]) {
             const r = validate(buildDefinition(options({ targets })));
             assert.ok(r.isValid, r.errorsText());
         }
@@ -63,7 +80,8 @@ describe("state machine definition: ASL", () => {
         const d: any = buildDefinition(options());
         assert.equal(d.QueryLanguage, "JSONata");
         const text = JSON.stringify(d);
-        for (const field of ["Parameters", "ResultPath", "ResultSelector", "InputPath", "OutputPath", ".$\""]) assert.ok(!text.includes(field), field);
+        for (const field of ["Parameters", "ResultPath", "ResultSelector", "InputPath", "OutputPath", '.$"'])
+            assert.ok(!text.includes(field), field);
     });
 
     it("every {% %} expression compiles with jsonata", () => {
@@ -82,24 +100,35 @@ describe("state machine definition: ASL", () => {
         assert.equal(task.Retry.length, 1);
         const retry = task.Retry[0];
         assert.deepEqual([...retry.ErrorEquals].sort(), [
-            "BedrockRuntime.InternalServerException", "BedrockRuntime.ModelNotReadyException",
-            "BedrockRuntime.ServiceUnavailableException", "BedrockRuntime.ThrottlingException",
+            "BedrockRuntime.InternalServerException",
+            "BedrockRuntime.ModelNotReadyException",
+            "BedrockRuntime.ServiceUnavailableException",
+            "BedrockRuntime.ThrottlingException",
         ]);
         assert.equal(retry.JitterStrategy, "FULL");
         assert.equal(retry.BackoffRate, 2);
         assert.equal(retry.MaxAttempts, 3);
         assert.equal(retry.MaxDelaySeconds, 30);
         assert.ok(!retry.ErrorEquals.includes("BedrockRuntime.ValidationException"), "a bad request is not retried");
-        assert.deepEqual(task.Catch.map((c: any) => c.ErrorEquals.at(-1)), ["BedrockRuntime.ServiceQuotaExceededException", "BedrockRuntime.AccessDeniedException", "States.ALL"]);
+        assert.deepEqual(
+            task.Catch.map((c: any) => c.ErrorEquals.at(-1)),
+            ["BedrockRuntime.ServiceQuotaExceededException", "BedrockRuntime.AccessDeniedException", "States.ALL"],
+        );
     });
 
     it("refuses a default model that is not allowed, and an empty target list", () => {
-        assert.throws(() => buildDefinition(options({ defaultModelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" })), /not among the allowed models/);
+        assert.throws(
+            () => buildDefinition(options({ defaultModelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" })),
+            /not among the allowed models/,
+        );
         assert.throws(() => buildDefinition(options({ targets: [] })), /at least one/);
     });
 
     it("holds maxTokens to one bound: the default within the limit, the limit within the model's 64,000", async () => {
-        assert.throws(() => buildDefinition(options({ maxTokens: 9000 })), /need 1 <= maxTokens <= maxTokensLimit <= 64000/);
+        assert.throws(
+            () => buildDefinition(options({ maxTokens: 9000 })),
+            /need 1 <= maxTokens <= maxTokensLimit <= 64000/,
+        );
         assert.throws(() => buildDefinition(options({ maxTokens: 1000, maxTokensLimit: 64001 })), /<= 64000/);
         const wide = new Interpreter(buildDefinition(options({ maxTokensLimit: 64000 })));
         const ok = await wide.run({ message: "hi", inferenceConfig: { maxTokens: 64000 } }, answer());
@@ -129,7 +158,13 @@ describe("state machine definition: executions", () => {
         assert.deepEqual(run.output, {
             text: SEED_TEXT,
             stopReason: "end_turn",
-            usage: { inputTokens: 22, outputTokens: 70, totalTokens: 92, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+            usage: {
+                inputTokens: 22,
+                outputTokens: 70,
+                totalTokens: 92,
+                cacheReadInputTokens: 0,
+                cacheWriteInputTokens: 0,
+            },
             latencyMs: 2203,
             modelId: JP,
         });
@@ -175,7 +210,18 @@ describe("state machine definition: executions", () => {
     });
 
     it("the real SDK serializes every argument of both requests (Converse knows every member)", async () => {
-        for (const input of [SEED_INPUT, { messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }], message: "c", system: "s", inferenceConfig: { topP: 0.5, stopSequences: ["x"] } }]) {
+        for (const input of [
+            SEED_INPUT,
+            {
+                messages: [
+                    { role: "user", content: "a" },
+                    { role: "assistant", content: "b" },
+                ],
+                message: "c",
+                system: "s",
+                inferenceConfig: { topP: 0.5, stopSequences: ["x"] },
+            },
+        ]) {
             const run = await sm.run(input, answer());
             const { ModelId, ...rest } = run.calls[0].arguments;
             const wire = await converseOnTheWire(run.calls[0].arguments);
@@ -185,7 +231,10 @@ describe("state machine definition: executions", () => {
     });
 
     it("a conversation given only as messages (ending with the user) needs no message", async () => {
-        const run = await sm.run({ messages: [{ role: "user", content: "hi" }], inferenceConfig: { temperature: 0 } }, answer());
+        const run = await sm.run(
+            { messages: [{ role: "user", content: "hi" }], inferenceConfig: { temperature: 0 } },
+            answer(),
+        );
         assert.equal(run.status, "SUCCEEDED", run.cause);
         assert.deepEqual(run.calls[0].arguments.Messages, [{ Role: "user", Content: [{ Text: "hi" }] }]);
         assert.deepEqual(run.calls[0].arguments.InferenceConfig, { MaxTokens: 1000, Temperature: 0 });
@@ -205,13 +254,21 @@ describe("state machine definition: executions", () => {
     });
 
     it("both temperature and topP go through for a model that takes both (Claude Sonnet 4)", async () => {
-        const run = await sm.run({ message: "hi", modelId: APAC, inferenceConfig: { temperature: 0.5, topP: 0.8 } }, answer());
+        const run = await sm.run(
+            { message: "hi", modelId: APAC, inferenceConfig: { temperature: 0.5, topP: 0.8 } },
+            answer(),
+        );
         assert.equal(run.status, "SUCCEEDED", run.cause);
         assert.deepEqual(run.calls[0].arguments.InferenceConfig, { MaxTokens: 1000, Temperature: 0.5, TopP: 0.8 });
     });
 
     it("an answer without text blocks gives empty text, not a failure", async () => {
-        const result = { ...SEED_RESULT, Output: { Message: { Role: "assistant", Content: [{ ReasoningContent: { ReasoningText: { Text: "..." } } }] } } };
+        const result = {
+            ...SEED_RESULT,
+            Output: {
+                Message: { Role: "assistant", Content: [{ ReasoningContent: { ReasoningText: { Text: "..." } } }] },
+            },
+        };
         const run = await sm.run(SEED_INPUT, answer(result));
         assert.equal(run.status, "SUCCEEDED", run.cause);
         assert.equal(run.output.text, "");
@@ -231,20 +288,56 @@ describe("state machine definition: executions", () => {
         ["bad role", { messages: [{ role: "system", content: "x" }] }, /every entry of "messages"/],
         ["empty content", { messages: [{ role: "user", content: "" }] }, /every entry of "messages"/],
         ["entry not an object", { messages: ["hi"] }, /every entry of "messages"/],
-        ["starts with assistant", { messages: [{ role: "assistant", content: "x" }], message: "hi" }, /must start with a "user" turn/],
+        [
+            "starts with assistant",
+            { messages: [{ role: "assistant", content: "x" }], message: "hi" },
+            /must start with a "user" turn/,
+        ],
         ["two user turns in a row", { messages: [{ role: "user", content: "a" }], message: "b" }, /alternate/],
         ["empty system", { message: "hi", system: "" }, /"system" must be a non-empty string/],
         ["model id not a string", { message: "hi", modelId: 7 }, /"modelId" must be a string/],
-        ["inferenceConfig not an object", { message: "hi", inferenceConfig: [1] }, /"inferenceConfig" must be an object/],
-        ["unknown inference key", { message: "hi", inferenceConfig: { max_tokens: 5 } }, /accepts only maxTokens, temperature, topP, stopSequences/],
+        [
+            "inferenceConfig not an object",
+            { message: "hi", inferenceConfig: [1] },
+            /"inferenceConfig" must be an object/,
+        ],
+        [
+            "unknown inference key",
+            { message: "hi", inferenceConfig: { max_tokens: 5 } },
+            /accepts only maxTokens, temperature, topP, stopSequences/,
+        ],
         ["maxTokens zero", { message: "hi", inferenceConfig: { maxTokens: 0 } }, /maxTokens" must be a whole number/],
-        ["maxTokens fraction", { message: "hi", inferenceConfig: { maxTokens: 1.5 } }, /maxTokens" must be a whole number/],
-        ["maxTokens as text", { message: "hi", inferenceConfig: { maxTokens: "100" } }, /maxTokens" must be a whole number/],
-        ["maxTokens above the limit", { message: "hi", inferenceConfig: { maxTokens: 8193 } }, /"inferenceConfig\.maxTokens" must be a whole number from 1 to 8192 \(bedrock-bridge:stepFunctions\.maxTokensLimit\)/],
-        ["temperature above 1", { message: "hi", inferenceConfig: { temperature: 1.5 } }, /temperature" must be a number from 0 to 1/],
+        [
+            "maxTokens fraction",
+            { message: "hi", inferenceConfig: { maxTokens: 1.5 } },
+            /maxTokens" must be a whole number/,
+        ],
+        [
+            "maxTokens as text",
+            { message: "hi", inferenceConfig: { maxTokens: "100" } },
+            /maxTokens" must be a whole number/,
+        ],
+        [
+            "maxTokens above the limit",
+            { message: "hi", inferenceConfig: { maxTokens: 8193 } },
+            /"inferenceConfig\.maxTokens" must be a whole number from 1 to 8192 \(bedrock-bridge:stepFunctions\.maxTokensLimit\)/,
+        ],
+        [
+            "temperature above 1",
+            { message: "hi", inferenceConfig: { temperature: 1.5 } },
+            /temperature" must be a number from 0 to 1/,
+        ],
         ["topP below 0", { message: "hi", inferenceConfig: { topP: -0.1 } }, /topP" must be a number from 0 to 1/],
-        ["stop sequence not text", { message: "hi", inferenceConfig: { stopSequences: [1] } }, /stopSequences" must be a list of at most 4 strings/],
-        ["too many stop sequences", { message: "hi", inferenceConfig: { stopSequences: ["a", "b", "c", "d", "e"] } }, /at most 4/],
+        [
+            "stop sequence not text",
+            { message: "hi", inferenceConfig: { stopSequences: [1] } },
+            /stopSequences" must be a list of at most 4 strings/,
+        ],
+        [
+            "too many stop sequences",
+            { message: "hi", inferenceConfig: { stopSequences: ["a", "b", "c", "d", "e"] } },
+            /at most 4/,
+        ],
     ];
     for (const [what, input, cause] of invalid) {
         it(`bad input (${what}) fails with BedrockBridge.InvalidInput before calling Bedrock`, async () => {
@@ -272,32 +365,46 @@ describe("state machine definition: executions", () => {
             return SEED_RESULT;
         });
         assert.equal(run.status, "SUCCEEDED", run.cause);
-        assert.deepEqual(run.calls.map(c => c.credentials.RoleArn), [ROLE_A, ROLE_A, ROLE_A, ROLE_A]);
+        assert.deepEqual(
+            run.calls.map(c => c.credentials.RoleArn),
+            [ROLE_A, ROLE_A, ROLE_A, ROLE_A],
+        );
         assert.deepEqual(run.retryDelays, [2, 4, 8]);
     });
 
     it("after the retries, throttling moves on to the next target, which answers", async () => {
         const run = await sm.run(SEED_INPUT, async call => {
-            if (call.credentials.RoleArn === ROLE_A) throw new TaskFailure("BedrockRuntime.ThrottlingException", "Too many requests");
+            if (call.credentials.RoleArn === ROLE_A)
+                throw new TaskFailure("BedrockRuntime.ThrottlingException", "Too many requests");
             return SEED_RESULT;
         });
         assert.equal(run.status, "SUCCEEDED", run.cause);
         assert.deepEqual(run.path, ["ValidateInput", "PrepareRequest", "Converse.1", "Converse.2"]);
-        assert.deepEqual(run.calls.map(c => c.credentials.RoleArn), [ROLE_A, ROLE_A, ROLE_A, ROLE_A, ROLE_B]);
+        assert.deepEqual(
+            run.calls.map(c => c.credentials.RoleArn),
+            [ROLE_A, ROLE_A, ROLE_A, ROLE_A, ROLE_B],
+        );
         assert.deepEqual(run.calls[4].arguments, run.calls[0].arguments, "the next target gets the same request");
         assert.equal(run.output.text, SEED_TEXT);
     });
 
     it("with accounts known, the output says which member served and how many were skipped", async () => {
-        const pool = new Interpreter(buildDefinition(options({ targets: [
-            { roleArn: ROLE_A, accountId: "222222222222", region: "ap-northeast-1" },
-            { roleArn: ROLE_B, accountId: "333333333333", region: "ap-northeast-1" },
-        ] })));
+        const pool = new Interpreter(
+            buildDefinition(
+                options({
+                    targets: [
+                        { roleArn: ROLE_A, accountId: "222222222222", region: "ap-northeast-1" },
+                        { roleArn: ROLE_B, accountId: "333333333333", region: "ap-northeast-1" },
+                    ],
+                }),
+            ),
+        );
         const first = await pool.run(SEED_INPUT, answer());
         assert.deepEqual(first.output.servedBy, { accountId: "222222222222", region: "ap-northeast-1" });
         assert.equal(first.output.failovers, undefined);
         const second = await pool.run(SEED_INPUT, async call => {
-            if (call.credentials.RoleArn === ROLE_A) throw new TaskFailure("BedrockRuntime.ThrottlingException", "Too many requests");
+            if (call.credentials.RoleArn === ROLE_A)
+                throw new TaskFailure("BedrockRuntime.ThrottlingException", "Too many requests");
             return SEED_RESULT;
         });
         assert.deepEqual(second.output.servedBy, { accountId: "333333333333", region: "ap-northeast-1" });
@@ -305,7 +412,10 @@ describe("state machine definition: executions", () => {
     });
 
     it("when every target keeps throttling, the execution fails with BedrockBridge.Throttled and the original error", async () => {
-        const run = await sm.run(SEED_INPUT, throwing("BedrockRuntime.ThrottlingException", "Too many requests, please wait before trying again."));
+        const run = await sm.run(
+            SEED_INPUT,
+            throwing("BedrockRuntime.ThrottlingException", "Too many requests, please wait before trying again."),
+        );
         assert.equal(run.error, "BedrockBridge.Throttled");
         assert.match(run.cause!, /BedrockRuntime\.ThrottlingException: Too many requests, please wait/);
         assert.match(run.cause!, /bedrock-bridge:bedrockStacks/);
@@ -315,11 +425,20 @@ describe("state machine definition: executions", () => {
     it("a quota error is not retried but moves on", async () => {
         const run = await sm.run(SEED_INPUT, throwing("BedrockRuntime.ServiceQuotaExceededException"));
         assert.equal(run.error, "BedrockBridge.Throttled");
-        assert.deepEqual(run.calls.map(c => c.credentials.RoleArn), [ROLE_A, ROLE_B]);
+        assert.deepEqual(
+            run.calls.map(c => c.credentials.RoleArn),
+            [ROLE_A, ROLE_B],
+        );
     });
 
     it("access denied ends in BedrockBridge.AccessDenied with a hint, without retries", async () => {
-        const run = await sm.run(SEED_INPUT, throwing("BedrockRuntime.AccessDeniedException", "You don't have access to the model with the specified model ID."));
+        const run = await sm.run(
+            SEED_INPUT,
+            throwing(
+                "BedrockRuntime.AccessDeniedException",
+                "You don't have access to the model with the specified model ID.",
+            ),
+        );
         assert.equal(run.error, "BedrockBridge.AccessDenied");
         assert.match(run.cause!, /You don't have access to the model/);
         assert.match(run.cause!, /bedrock-bridge:models/);
@@ -327,9 +446,15 @@ describe("state machine definition: executions", () => {
     });
 
     it("any other error ends in BedrockBridge.BedrockError carrying Bedrock's error and cause", async () => {
-        const run = await sm.run(SEED_INPUT, throwing("BedrockRuntime.ValidationException", "The model returned the following errors: bad"));
+        const run = await sm.run(
+            SEED_INPUT,
+            throwing("BedrockRuntime.ValidationException", "The model returned the following errors: bad"),
+        );
         assert.equal(run.error, "BedrockBridge.BedrockError");
-        assert.equal(run.cause, "Bedrock Converse failed: BedrockRuntime.ValidationException: The model returned the following errors: bad");
+        assert.equal(
+            run.cause,
+            "Bedrock Converse failed: BedrockRuntime.ValidationException: The model returned the following errors: bad",
+        );
         assert.equal(run.calls.length, 1);
     });
 

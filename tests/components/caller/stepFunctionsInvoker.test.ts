@@ -11,7 +11,10 @@ const ROLE = "aws:iam/role:Role";
 const POLICY = "aws:iam/rolePolicy:RolePolicy";
 const LOGS = "aws:cloudwatch/logGroup:LogGroup";
 
-async function caller(overrides: Overrides = {}, bedrockOverrides: Overrides = {}): Promise<{ bedrock: StackRun; run: StackRun }> {
+async function caller(
+    overrides: Overrides = {},
+    bedrockOverrides: Overrides = {},
+): Promise<{ bedrock: StackRun; run: StackRun }> {
     const bedrock = await runBedrock(bedrockOverrides);
     return { bedrock, run: await runCaller(bedrock, overrides) };
 }
@@ -30,26 +33,47 @@ describe("StepFunctionsInvoker", () => {
         assert.equal(s.Action, "sts:AssumeRole");
         assert.deepEqual(s.Condition.StringEquals, { "aws:SourceAccount": "111111111111" });
         const sm = one(run, SM);
-        assert.equal(s.Condition.ArnLike["aws:SourceArn"], `arn:aws:states:ap-northeast-1:111111111111:stateMachine:${sm.inputs.name}`);
-        assert.equal(sm.state.arn, s.Condition.ArnLike["aws:SourceArn"], "the ARN in the trust is the one the state machine gets");
+        assert.equal(
+            s.Condition.ArnLike["aws:SourceArn"],
+            `arn:aws:states:ap-northeast-1:111111111111:stateMachine:${sm.inputs.name}`,
+        );
+        assert.equal(
+            sm.state.arn,
+            s.Condition.ArnLike["aws:SourceArn"],
+            "the ARN in the trust is the one the state machine gets",
+        );
     });
 
     it("may assume exactly the referenced Bedrock role and deliver logs, nothing more", async () => {
         const { bedrock, run } = await caller();
         const doc = policyOf(run);
         const assume = doc.Statement.filter((s: any) => JSON.stringify(s.Action).includes("sts:"));
-        assert.deepEqual(assume.map((s: any) => [s.Action, s.Resource]), [["sts:AssumeRole", [bedrock.outputs.roleArn]]]);
-        const star = doc.Statement.filter((s: any) => s.Resource === "*" || (Array.isArray(s.Resource) && s.Resource.includes("*")));
+        assert.deepEqual(
+            assume.map((s: any) => [s.Action, s.Resource]),
+            [["sts:AssumeRole", [bedrock.outputs.roleArn]]],
+        );
+        const star = doc.Statement.filter(
+            (s: any) => s.Resource === "*" || (Array.isArray(s.Resource) && s.Resource.includes("*")),
+        );
         assert.equal(star.length, 1, "one statement with Resource *");
         assert.deepEqual([...star[0].Action].sort(), [
-            "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
-            "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
+            "logs:CreateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:DescribeLogGroups",
+            "logs:DescribeResourcePolicies",
+            "logs:GetLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:UpdateLogDelivery",
         ]);
         const logGroup = one(run, LOGS, "sfn-invoker-logs");
         const write = doc.Statement.find((s: any) => JSON.stringify(s.Action).includes("logs:PutLogEvents"));
         assert.deepEqual(write.Resource, [`${logGroup.state.arn}:*`]);
         const actions = doc.Statement.flatMap((s: any) => [s.Action].flat());
-        assert.ok(!actions.some((a: string) => a.startsWith("xray:") || a.startsWith("bedrock:") || a.endsWith("*")), actions.join(", "));
+        assert.ok(
+            !actions.some((a: string) => a.startsWith("xray:") || a.startsWith("bedrock:") || a.endsWith("*")),
+            actions.join(", "),
+        );
         assert.equal(doc.Statement.length, 3);
     });
 
@@ -79,12 +103,23 @@ describe("StepFunctionsInvoker", () => {
         const tasks = Object.values<any>(definition.States).filter(s => s.Type === "Task");
         assert.equal(tasks.length, 1);
         assert.deepEqual(tasks[0].Credentials, { RoleArn: bedrock.outputs.roleArn });
-        assert.ok(!JSON.stringify(definition).includes('"Logging"'), "no Logging inside states (Step Functions ignores it there)");
+        assert.ok(
+            !JSON.stringify(definition).includes('"Logging"'),
+            "no Logging inside states (Step Functions ignores it there)",
+        );
     });
 
     it("takes type, log level, execution data, tracing and request defaults from bedrock-bridge:stepFunctions", async () => {
         const { run } = await caller({
-            "bedrock-bridge:stepFunctions": { type: "EXPRESS", logLevel: "ALL", includeExecutionData: true, tracing: true, maxTokens: 512, temperature: 0.2, retry: { maxAttempts: 5 } },
+            "bedrock-bridge:stepFunctions": {
+                type: "EXPRESS",
+                logLevel: "ALL",
+                includeExecutionData: true,
+                tracing: true,
+                maxTokens: 512,
+                temperature: 0.2,
+                retry: { maxAttempts: 5 },
+            },
         });
         const sm = one(run, SM);
         assert.equal(sm.inputs.type, "EXPRESS");
@@ -93,10 +128,18 @@ describe("StepFunctionsInvoker", () => {
         assert.equal(sm.inputs.loggingConfiguration.includeExecutionData, true);
         assert.deepEqual(sm.inputs.tracingConfiguration, { enabled: true });
         const xray = policyOf(run).Statement.find((s: any) => JSON.stringify(s.Action).includes("xray:"));
-        assert.deepEqual([...xray.Action].sort(), ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
+        assert.deepEqual([...xray.Action].sort(), [
+            "xray:GetSamplingRules",
+            "xray:GetSamplingTargets",
+            "xray:PutTelemetryRecords",
+            "xray:PutTraceSegments",
+        ]);
         const definition = json(sm.inputs.definition);
         assert.match(definition.States.PrepareRequest.Assign.request, /\$ic\.maxTokens : 512,/);
-        assert.match(definition.States.PrepareRequest.Assign.request, /\$ic\.temperature : \(\$not\(\$exists\(\$ic\.topP\)\) \? 0\.2\),/);
+        assert.match(
+            definition.States.PrepareRequest.Assign.request,
+            /\$ic\.temperature : \(\$not\(\$exists\(\$ic\.topP\)\) \? 0\.2\),/,
+        );
         assert.equal(definition.States["Converse.1"].Retry[0].MaxAttempts, 5);
     });
 
@@ -116,7 +159,10 @@ describe("StepFunctionsInvoker", () => {
     it("chains one Task per referenced Bedrock stack, in order, and may assume each of their roles", async () => {
         const first = await runBedrock();
         const second = await runBedrock({ "aws:allowedAccountIds": ["333333333333"] }, "bedrock-2");
-        const run = await runCaller({ bedrock: first, "bedrock-2": second }, { "bedrock-bridge:bedrockStacks": ["bedrock", "bedrock-2"] });
+        const run = await runCaller(
+            { bedrock: first, "bedrock-2": second },
+            { "bedrock-bridge:bedrockStacks": ["bedrock", "bedrock-2"] },
+        );
         const definition = json(one(run, SM).inputs.definition);
         assert.deepEqual(definition.States["Converse.1"].Credentials.RoleArn, first.outputs.roleArn);
         assert.deepEqual(definition.States["Converse.2"].Credentials.RoleArn, second.outputs.roleArn);
@@ -127,10 +173,12 @@ describe("StepFunctionsInvoker", () => {
     });
 
     it("fails at preview when the Bedrock stack is in another region, saying what to change", async () => {
-        const msg = await failure(caller(
-            { "bedrock-bridge:defaultModelId": "amazon.nova-pro-v1:0" },
-            { "aws:region": "us-east-1", "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] },
-        ));
+        const msg = await failure(
+            caller(
+                { "bedrock-bridge:defaultModelId": "amazon.nova-pro-v1:0" },
+                { "aws:region": "us-east-1", "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] },
+            ),
+        );
         assert.match(msg, /Bedrock stack bedrock is in us-east-1, but this caller stack deploys to ap-northeast-1/);
         assert.match(msg, /aws:region/);
         assert.match(msg, /bedrock-bridge:stepFunctions \{enabled: false\}/);
@@ -146,29 +194,53 @@ describe("StepFunctionsInvoker", () => {
     });
 
     it("with an external id, the Bedrock role trusts the listed state machine by its ARN as external id, and nothing else (simulator)", async () => {
-        const { bedrock, run } = await caller({}, { "bedrock-bridge:externalId": "ext-123", "bedrock-bridge:trustedStateMachineArns": [SM_ARN] });
+        const { bedrock, run } = await caller(
+            {},
+            { "bedrock-bridge:externalId": "ext-123", "bedrock-bridge:trustedStateMachineArns": [SM_ARN] },
+        );
         assert.equal(one(run, SM).inputs.name, SM_ARN.split(":").pop());
         assert.deepEqual(bedrock.outputs.trustedStateMachineArns, [SM_ARN]);
         const role = one(run, ROLE, "sfn-invoker-role");
         const bedrockRole = one(bedrock, ROLE);
         const trust = json(bedrockRole.inputs.assumeRolePolicy);
-        const assume = (externalId?: string, principal = role.state.arn) => decide({
-            principal: sessionOf(principal), principalArn: principal, action: "sts:AssumeRole", resource: bedrockRole.state.arn,
-            resourceAccount: "222222222222", identityPolicies: [policyOf(run)], resourcePolicy: trust,
-            context: externalId ? { "sts:ExternalId": externalId } : {},
-        });
+        const assume = (externalId?: string, principal = role.state.arn) =>
+            decide({
+                principal: sessionOf(principal),
+                principalArn: principal,
+                action: "sts:AssumeRole",
+                resource: bedrockRole.state.arn,
+                resourceAccount: "222222222222",
+                identityPolicies: [policyOf(run)],
+                resourcePolicy: trust,
+                context: externalId ? { "sts:ExternalId": externalId } : {},
+            });
         assert.equal(await assume(SM_ARN), "Allowed", "what Step Functions sends");
         assert.equal(await assume("ext-123"), "Allowed", "the functions' external id still works");
         assert.equal(await assume(), "ImplicitlyDenied");
-        assert.equal(await assume(SM_ARN.replace("caller-sfn", "other-sfn")), "ImplicitlyDenied", "another state machine's ARN");
-        assert.equal(await assume(SM_ARN, "arn:aws:iam::111111111111:role/elsewhere/x"), "ImplicitlyDenied", "a role outside the caller path");
+        assert.equal(
+            await assume(SM_ARN.replace("caller-sfn", "other-sfn")),
+            "ImplicitlyDenied",
+            "another state machine's ARN",
+        );
+        assert.equal(
+            await assume(SM_ARN, "arn:aws:iam::111111111111:role/elsewhere/x"),
+            "ImplicitlyDenied",
+            "a role outside the caller path",
+        );
     });
 
     it("bedrock-bridge:trustedStateMachineArns must be state machines of the caller accounts", async () => {
         const bad = await failure(runBedrock({ "bedrock-bridge:trustedStateMachineArns": ["arn:aws:lambda:x"] }));
         assert.match(bad, /trustedStateMachineArns has invalid entries "arn:aws:lambda:x"/);
-        const foreign = await failure(runBedrock({ "bedrock-bridge:trustedStateMachineArns": ["arn:aws:states:ap-northeast-1:999999999999:stateMachine:x"] }));
-        assert.match(foreign, /names arn:aws:states:ap-northeast-1:999999999999:stateMachine:x, whose account 999999999999 is not in bedrock-bridge:callerAccountIds/);
+        const foreign = await failure(
+            runBedrock({
+                "bedrock-bridge:trustedStateMachineArns": ["arn:aws:states:ap-northeast-1:999999999999:stateMachine:x"],
+            }),
+        );
+        assert.match(
+            foreign,
+            /names arn:aws:states:ap-northeast-1:999999999999:stateMachine:x, whose account 999999999999 is not in bedrock-bridge:callerAccountIds/,
+        );
     });
 
     const configErrors: [string, unknown, RegExp][] = [
@@ -177,7 +249,11 @@ describe("StepFunctionsInvoker", () => {
         ["tracing as text", { tracing: "yes" }, /bedrock-bridge:stepFunctions\.tracing is not valid/],
         ["temperature out of range", { temperature: 2 }, /bedrock-bridge:stepFunctions\.temperature is not valid/],
         ["unknown key", { loglevel: "ALL" }, /bedrock-bridge:stepFunctions\.loglevel is not valid/],
-        ["retry out of range", { retry: { maxAttempts: 50 } }, /bedrock-bridge:stepFunctions\.retry\.maxAttempts is not valid/],
+        [
+            "retry out of range",
+            { retry: { maxAttempts: 50 } },
+            /bedrock-bridge:stepFunctions\.retry\.maxAttempts is not valid/,
+        ],
         ["not a map", ["STANDARD"], /bedrock-bridge:stepFunctions must be a map/],
     ];
     for (const [what, value, expected] of configErrors) {
@@ -187,29 +263,52 @@ describe("StepFunctionsInvoker", () => {
     }
 
     it("bedrock-bridge:stepFunctions on the bedrock side is a contradiction", async () => {
-        assert.match(await failure(runBedrock({ "bedrock-bridge:stepFunctions": { enabled: true } })), /bedrock-bridge:stepFunctions belongs to the caller side/);
+        assert.match(
+            await failure(runBedrock({ "bedrock-bridge:stepFunctions": { enabled: true } })),
+            /bedrock-bridge:stepFunctions belongs to the caller side/,
+        );
     });
 
     it("IAM simulator: the state machine's role session may assume the Bedrock role and no other; only this state machine may use the role", async () => {
         const { bedrock, run } = await caller();
         const role = one(run, ROLE, "sfn-invoker-role");
         const bedrockRole = one(bedrock, ROLE);
-        const assume = (roleArn: string, trust: any) => decide({
-            principal: sessionOf(role.state.arn), principalArn: role.state.arn, action: "sts:AssumeRole",
-            resource: roleArn, resourceAccount: "222222222222", identityPolicies: [policyOf(run)], resourcePolicy: trust,
-        });
+        const assume = (roleArn: string, trust: any) =>
+            decide({
+                principal: sessionOf(role.state.arn),
+                principalArn: role.state.arn,
+                action: "sts:AssumeRole",
+                resource: roleArn,
+                resourceAccount: "222222222222",
+                identityPolicies: [policyOf(run)],
+                resourcePolicy: trust,
+            });
         assert.equal(await assume(bedrockRole.state.arn, json(bedrockRole.inputs.assumeRolePolicy)), "Allowed");
-        const openTrust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "sts:AssumeRole" }] };
+        const openTrust = {
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "sts:AssumeRole" },
+            ],
+        };
         assert.equal(await assume("arn:aws:iam::222222222222:role/admin", openTrust), "ImplicitlyDenied");
 
-        const byService = (sourceArn: string, sourceAccount = "111111111111") => decide({
-            principal: "states.amazonaws.com", principalArn: "states.amazonaws.com", action: "sts:AssumeRole",
-            resource: role.state.arn, resourceAccount: "111111111111", identityPolicies: [], resourcePolicy: json(role.inputs.assumeRolePolicy),
-            context: { "aws:SourceArn": sourceArn, "aws:SourceAccount": sourceAccount },
-        });
+        const byService = (sourceArn: string, sourceAccount = "111111111111") =>
+            decide({
+                principal: "states.amazonaws.com",
+                principalArn: "states.amazonaws.com",
+                action: "sts:AssumeRole",
+                resource: role.state.arn,
+                resourceAccount: "111111111111",
+                identityPolicies: [],
+                resourcePolicy: json(role.inputs.assumeRolePolicy),
+                context: { "aws:SourceArn": sourceArn, "aws:SourceAccount": sourceAccount },
+            });
         const sm = one(run, SM).state.arn;
         assert.equal(await byService(sm), "Allowed");
-        assert.equal(await byService("arn:aws:states:ap-northeast-1:111111111111:stateMachine:other"), "ImplicitlyDenied");
+        assert.equal(
+            await byService("arn:aws:states:ap-northeast-1:111111111111:stateMachine:other"),
+            "ImplicitlyDenied",
+        );
         assert.equal(await byService(sm.replace("111111111111", "999999999999"), "999999999999"), "ImplicitlyDenied");
     });
 });

@@ -8,8 +8,15 @@ import { byType, failureOf, json, one, runBedrock, runCaller } from "../../suppo
 import { decide, sessionOf } from "../../support/iam";
 import { StackRun } from "../../../tools/internal/harness";
 
-const CHAT = { allowedOrigins: ["https://chat.example.com", "http://localhost:5173"], maxPriorTurns: 2, throttling: { rateLimit: 5, burstLimit: 10 } };
-const ON_SUBSCRIBE = fs.readFileSync(path.join(__dirname, "..", "..", "..", "functions", "chat", "appsync", "onSubscribe.js"), "utf8");
+const CHAT = {
+    allowedOrigins: ["https://chat.example.com", "http://localhost:5173"],
+    maxPriorTurns: 2,
+    throttling: { rateLimit: 5, burstLimit: 10 },
+};
+const ON_SUBSCRIBE = fs.readFileSync(
+    path.join(__dirname, "..", "..", "..", "functions", "chat", "appsync", "onSubscribe.js"),
+    "utf8",
+);
 
 describe("StreamingChatBackend", () => {
     let bedrock: StackRun;
@@ -31,7 +38,14 @@ describe("StreamingChatBackend", () => {
 
     it("creates a Cognito user pool with a strong password policy, admin-created users and a public SRP client", () => {
         const pool = r("aws:cognito/userPool:UserPool").inputs;
-        assert.deepEqual(pool.passwordPolicy, { minimumLength: 12, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true, temporaryPasswordValidityDays: 3 });
+        assert.deepEqual(pool.passwordPolicy, {
+            minimumLength: 12,
+            requireLowercase: true,
+            requireUppercase: true,
+            requireNumbers: true,
+            requireSymbols: true,
+            temporaryPasswordValidityDays: 3,
+        });
         assert.equal(pool.adminCreateUserConfig.allowAdminCreateUserOnly, true);
         const client = r("aws:cognito/userPoolClient:UserPoolClient").inputs;
         assert.equal(client.generateSecret, false);
@@ -41,19 +55,39 @@ describe("StreamingChatBackend", () => {
     });
 
     it("uses an existing user pool and client when configured", async () => {
-        const existing = await runCaller(bedrock, { "bedrock-bridge:chat": { ...CHAT, userPoolId: "ap-northeast-1_AbCdEf123", userPoolClientId: "1example23456789client" } });
+        const existing = await runCaller(bedrock, {
+            "bedrock-bridge:chat": {
+                ...CHAT,
+                userPoolId: "ap-northeast-1_AbCdEf123",
+                userPoolClientId: "1example23456789client",
+            },
+        });
         assert.equal(byType(existing, "aws:cognito/userPool:UserPool").length, 0);
         assert.equal(byType(existing, "aws:cognito/userPoolClient:UserPoolClient").length, 0);
-        assert.deepEqual(one(existing, "aws:apigateway/authorizer:Authorizer").inputs.providerArns, ["arn:aws:cognito-idp:ap-northeast-1:111111111111:userpool/ap-northeast-1_AbCdEf123"]);
-        assert.equal(one(existing, "aws:appsync/api:Api").inputs.eventConfig.authProviders[0].cognitoConfig.userPoolId, "ap-northeast-1_AbCdEf123");
+        assert.deepEqual(one(existing, "aws:apigateway/authorizer:Authorizer").inputs.providerArns, [
+            "arn:aws:cognito-idp:ap-northeast-1:111111111111:userpool/ap-northeast-1_AbCdEf123",
+        ]);
+        assert.equal(
+            one(existing, "aws:appsync/api:Api").inputs.eventConfig.authProviders[0].cognitoConfig.userPoolId,
+            "ap-northeast-1_AbCdEf123",
+        );
         assert.equal(existing.outputs.chatUserPoolClientId, "1example23456789client");
     });
 
     it("creates an AppSync Events API: Cognito and IAM to connect, Cognito to subscribe, IAM to publish, logs with its own role", () => {
         const api = r("aws:appsync/api:Api").inputs;
         const pool = r("aws:cognito/userPool:UserPool");
-        assert.deepEqual(api.eventConfig.authProviders, [{ authType: "AMAZON_COGNITO_USER_POOLS", cognitoConfig: { userPoolId: pool.id, awsRegion: "ap-northeast-1" } }, { authType: "AWS_IAM" }]);
-        assert.deepEqual(api.eventConfig.connectionAuthModes.map((m: any) => m.authType), ["AMAZON_COGNITO_USER_POOLS", "AWS_IAM"]);
+        assert.deepEqual(api.eventConfig.authProviders, [
+            {
+                authType: "AMAZON_COGNITO_USER_POOLS",
+                cognitoConfig: { userPoolId: pool.id, awsRegion: "ap-northeast-1" },
+            },
+            { authType: "AWS_IAM" },
+        ]);
+        assert.deepEqual(
+            api.eventConfig.connectionAuthModes.map((m: any) => m.authType),
+            ["AMAZON_COGNITO_USER_POOLS", "AWS_IAM"],
+        );
         assert.deepEqual(api.eventConfig.defaultPublishAuthModes, [{ authType: "AWS_IAM" }]);
         assert.deepEqual(api.eventConfig.defaultSubscribeAuthModes, [{ authType: "AMAZON_COGNITO_USER_POOLS" }]);
         const logsRole = r("aws:iam/role:Role", "chat-appsync-logs");
@@ -68,8 +102,14 @@ describe("StreamingChatBackend", () => {
         assert.equal(group.inputs.retentionInDays, 30);
         // ... so the role writes to exactly that group and cannot create log groups.
         const logs = json(r("aws:iam/rolePolicy:RolePolicy", "chat-appsync-logs").inputs.policy).Statement;
-        assert.deepEqual(logs.map((s: any) => s.Resource), [[`${group.state.arn}:*`]]);
-        assert.deepEqual(logs.flatMap((s: any) => s.Action), ["logs:CreateLogStream", "logs:PutLogEvents"]);
+        assert.deepEqual(
+            logs.map((s: any) => s.Resource),
+            [[`${group.state.arn}:*`]],
+        );
+        assert.deepEqual(
+            logs.flatMap((s: any) => s.Action),
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+        );
     });
 
     it("creates the channel namespace with the onSubscribe handler file, IAM publish and Cognito subscribe", () => {
@@ -90,7 +130,13 @@ describe("StreamingChatBackend", () => {
         assert.equal(env.APPSYNC_HTTP_ENDPOINT, `https://${dns.HTTP}/event`);
         assert.equal(env.CHAT_NAMESPACE, "bedrock-stream-response");
         assert.equal(env.CHAT_MODEL_ID, "jp.anthropic.claude-sonnet-4-5-20250929-v1:0");
-        assert.deepEqual(json(env.CHAT_LIMITS), { minPromptChars: 1, maxPromptChars: 8000, maxPriorTurns: 2, maxTurnChars: 8000, maxTokens: 4096 });
+        assert.deepEqual(json(env.CHAT_LIMITS), {
+            minPromptChars: 1,
+            maxPromptChars: 8000,
+            maxPriorTurns: 2,
+            maxTurnChars: 8000,
+            maxTokens: 4096,
+        });
         assert.equal(json(env.BEDROCK_TARGETS)[0].roleArn, bedrock.outputs.roleArn);
         const asyncCfg = r("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs;
         assert.equal(asyncCfg.functionName, fn.state.name);
@@ -105,19 +151,43 @@ describe("StreamingChatBackend", () => {
         const nsArn = r("aws:appsync/channelNamespace:ChannelNamespace").state.channelNamespaceArn;
         const apiArn = r("aws:appsync/api:Api").state.apiArn;
         // Cross-account AssumeRole needs the Bedrock role's trust too: the real one from the Bedrock stack run.
-        const bedrockRole = bedrock.resources.find(x => x.type === "aws:iam/role:Role" && x.state.arn === bedrock.outputs.roleArn)!;
-        const ask = (action: string, resource: string, account = "111111111111") => decide({
-            principal: sessionOf(role.state.arn), principalArn: role.state.arn, action, resource, resourceAccount: account, identityPolicies: [policy],
-            resourcePolicy: resource === bedrock.outputs.roleArn ? json(bedrockRole.inputs.assumeRolePolicy) : undefined,
-        });
+        const bedrockRole = bedrock.resources.find(
+            x => x.type === "aws:iam/role:Role" && x.state.arn === bedrock.outputs.roleArn,
+        )!;
+        const ask = (action: string, resource: string, account = "111111111111") =>
+            decide({
+                principal: sessionOf(role.state.arn),
+                principalArn: role.state.arn,
+                action,
+                resource,
+                resourceAccount: account,
+                identityPolicies: [policy],
+                resourcePolicy:
+                    resource === bedrock.outputs.roleArn ? json(bedrockRole.inputs.assumeRolePolicy) : undefined,
+            });
         assert.equal(await ask("appsync:EventPublish", nsArn), "Allowed");
         assert.equal(await ask("appsync:EventPublish", `${apiArn}/channelNamespace/default`), "ImplicitlyDenied");
-        assert.equal(await ask("appsync:EventPublish", "arn:aws:appsync:ap-northeast-1:111111111111:apis/otherapi/channelNamespace/bedrock-stream-response"), "ImplicitlyDenied");
+        assert.equal(
+            await ask(
+                "appsync:EventPublish",
+                "arn:aws:appsync:ap-northeast-1:111111111111:apis/otherapi/channelNamespace/bedrock-stream-response",
+            ),
+            "ImplicitlyDenied",
+        );
         assert.equal(await ask("appsync:EventSubscribe", nsArn), "ImplicitlyDenied");
         assert.equal(await ask("appsync:EventConnect", apiArn), "ImplicitlyDenied");
         assert.equal(await ask("sts:AssumeRole", bedrock.outputs.roleArn, "222222222222"), "Allowed");
-        assert.equal(await ask("sts:AssumeRole", "arn:aws:iam::222222222222:role/bedrock-bridge-other", "222222222222"), "ImplicitlyDenied");
-        assert.equal(await ask("bedrock:InvokeModelWithResponseStream", "arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"), "ImplicitlyDenied");
+        assert.equal(
+            await ask("sts:AssumeRole", "arn:aws:iam::222222222222:role/bedrock-bridge-other", "222222222222"),
+            "ImplicitlyDenied",
+        );
+        assert.equal(
+            await ask(
+                "bedrock:InvokeModelWithResponseStream",
+                "arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ),
+            "ImplicitlyDenied",
+        );
         const logGroup = r("aws:cloudwatch/logGroup:LogGroup", "chat-relay-logs").state.arn;
         assert.equal(await ask("logs:PutLogEvents", `${logGroup}:log-stream:x`), "Allowed");
     });
@@ -146,9 +216,15 @@ describe("StreamingChatBackend", () => {
         assert.match(tpl, /"requestId": "\$context\.requestId"/);
         assert.doesNotMatch(tpl, /\$input\.(path|json)\('\$\.sub'\)/, "the sub never comes from the body");
         // The template, with the placeholders filled as API Gateway would, is the event the relay parses.
-        const rendered = tpl.replace("$input.json('$')", JSON.stringify({ prompt: "hi", sessionid: "s-1" }))
-            .replace("$util.escapeJavaScript($context.authorizer.claims.sub)", "sub-1").replace("$context.requestId", "req-1");
-        assert.deepEqual(JSON.parse(rendered), { body: { prompt: "hi", sessionid: "s-1" }, sub: "sub-1", requestId: "req-1" });
+        const rendered = tpl
+            .replace("$input.json('$')", JSON.stringify({ prompt: "hi", sessionid: "s-1" }))
+            .replace("$util.escapeJavaScript($context.authorizer.claims.sub)", "sub-1")
+            .replace("$context.requestId", "req-1");
+        assert.deepEqual(JSON.parse(rendered), {
+            body: { prompt: "hi", sessionid: "s-1" },
+            sub: "sub-1",
+            requestId: "req-1",
+        });
     });
 
     it("the request model rejects bad bodies (400 from the gateway)", () => {
@@ -159,12 +235,27 @@ describe("StreamingChatBackend", () => {
         const valid = new Ajv().compile(schema);
         const ok = [
             { prompt: "hello", sessionid: "0f8e4d1c-2b3a-4c5d-9e8f-7a6b5c4d3e2f" },
-            { prompt: "x".repeat(8000), sessionid: "s-1", history: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] },
+            {
+                prompt: "x".repeat(8000),
+                sessionid: "s-1",
+                history: [
+                    { role: "user", content: "a" },
+                    { role: "assistant", content: "b" },
+                ],
+            },
         ];
         const bad = [
-            {}, { prompt: "hello" }, { sessionid: "s-1" }, { prompt: "", sessionid: "s-1" }, { prompt: "x".repeat(8001), sessionid: "s-1" },
-            { prompt: "hi", sessionid: "a/b" }, { prompt: "hi", sessionid: "*" }, { prompt: "hi", sessionid: "x".repeat(51) }, { prompt: "hi", sessionid: "s_1" },
-            { prompt: "hi", sessionid: "s-1", sub: "someone-else" }, { prompt: 5, sessionid: "s-1" },
+            {},
+            { prompt: "hello" },
+            { sessionid: "s-1" },
+            { prompt: "", sessionid: "s-1" },
+            { prompt: "x".repeat(8001), sessionid: "s-1" },
+            { prompt: "hi", sessionid: "a/b" },
+            { prompt: "hi", sessionid: "*" },
+            { prompt: "hi", sessionid: "x".repeat(51) },
+            { prompt: "hi", sessionid: "s_1" },
+            { prompt: "hi", sessionid: "s-1", sub: "someone-else" },
+            { prompt: 5, sessionid: "s-1" },
             { prompt: "hi", sessionid: "s-1", history: Array(5).fill({ role: "user", content: "a" }) },
             { prompt: "hi", sessionid: "s-1", history: [{ role: "system", content: "a" }] },
         ];
@@ -179,17 +270,31 @@ describe("StreamingChatBackend", () => {
         assert.match(tpl, /\{"requestId": "\$context\.requestId"\}/);
         assert.match(tpl, /\$origin == "https:\/\/chat\.example\.com" \|\| \$origin == "http:\/\/localhost:5173"/);
         assert.match(tpl, /\$context\.responseOverride\.header\.Access-Control-Allow-Origin = \$origin/);
-        assert.equal(resp.responseParameters["method.response.header.Access-Control-Allow-Origin"], "'https://chat.example.com'");
-        assert.doesNotMatch(JSON.stringify(run.resources.filter(x => x.type.startsWith("aws:apigateway")).map(x => x.inputs)), /'\*'/, "never a wildcard origin");
+        assert.equal(
+            resp.responseParameters["method.response.header.Access-Control-Allow-Origin"],
+            "'https://chat.example.com'",
+        );
+        assert.doesNotMatch(
+            JSON.stringify(run.resources.filter(x => x.type.startsWith("aws:apigateway")).map(x => x.inputs)),
+            /'\*'/,
+            "never a wildcard origin",
+        );
         const options = r("aws:apigateway/method:Method", "chat-options").inputs;
         assert.equal(options.authorization, "NONE");
         assert.equal(r("aws:apigateway/integration:Integration", "chat-options-integration").inputs.type, "MOCK");
-        const pre = r("aws:apigateway/integrationResponse:IntegrationResponse", "chat-options-200").inputs.responseParameters;
+        const pre = r("aws:apigateway/integrationResponse:IntegrationResponse", "chat-options-200").inputs
+            .responseParameters;
         assert.equal(pre["method.response.header.Access-Control-Allow-Methods"], "'POST,OPTIONS'");
         assert.match(pre["method.response.header.Access-Control-Allow-Headers"], /Authorization/);
         const gw = byType(run, "aws:apigateway/response:Response").map(x => x.inputs);
         assert.deepEqual(gw.map(g => g.responseType).sort(), ["DEFAULT_4XX", "DEFAULT_5XX"]);
-        assert.ok(gw.every(g => g.responseParameters["gatewayresponse.header.Access-Control-Allow-Origin"] === "'https://chat.example.com'"));
+        assert.ok(
+            gw.every(
+                g =>
+                    g.responseParameters["gatewayresponse.header.Access-Control-Allow-Origin"] ===
+                    "'https://chat.example.com'",
+            ),
+        );
     });
 
     it("lets only this API's POST invoke the relay (lambda permission with the source ARN)", () => {
@@ -204,7 +309,10 @@ describe("StreamingChatBackend", () => {
     it("stage on a fresh account: no access logs (API Gateway would refuse them without the account setting), nothing account-wide", () => {
         const stage = r("aws:apigateway/stage:Stage").inputs;
         assert.equal(stage.accessLogSettings, undefined);
-        assert.equal(byType(run, "aws:cloudwatch/logGroup:LogGroup").filter(l => l.name === "chat-api-access-logs").length, 0);
+        assert.equal(
+            byType(run, "aws:cloudwatch/logGroup:LogGroup").filter(l => l.name === "chat-api-access-logs").length,
+            0,
+        );
         assert.equal(byType(run, "aws:apigateway/account:Account").length, 0);
     });
 
@@ -212,14 +320,20 @@ describe("StreamingChatBackend", () => {
         const existing = await runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "existing" });
         assert.equal(byType(existing, "aws:apigateway/account:Account").length, 0);
         const stage = one(existing, "aws:apigateway/stage:Stage").inputs;
-        assert.equal(stage.accessLogSettings.destinationArn, one(existing, "aws:cloudwatch/logGroup:LogGroup", "chat-api-access-logs").state.arn);
+        assert.equal(
+            stage.accessLogSettings.destinationArn,
+            one(existing, "aws:cloudwatch/logGroup:LogGroup", "chat-api-access-logs").state.arn,
+        );
         assert.equal(json(stage.accessLogSettings.format).sub, "$context.authorizer.claims.sub");
     });
 
     it("apiGatewayAccount: manage sets the account setting with its own role, warns that it is account-wide, and logs", async () => {
         const warnings: string[] = [];
         const original = pulumi.log.warn;
-        (pulumi.log as any).warn = (msg: string) => { warnings.push(msg); return Promise.resolve(); };
+        (pulumi.log as any).warn = (msg: string) => {
+            warnings.push(msg);
+            return Promise.resolve();
+        };
         let managed;
         try {
             managed = await runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "manage" });
@@ -232,12 +346,21 @@ describe("StreamingChatBackend", () => {
         const trust = json(role.inputs.assumeRolePolicy).Statement[0];
         assert.deepEqual(trust.Principal, { Service: "apigateway.amazonaws.com" });
         assert.deepEqual(trust.Condition, { StringEqualsIfExists: { "aws:SourceAccount": "111111111111" } });
-        assert.equal(one(managed, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "apigateway-account-cloudwatch").inputs.policyArn,
-            "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
+        assert.equal(
+            one(managed, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "apigateway-account-cloudwatch").inputs
+                .policyArn,
+            "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        );
         assert.ok(one(managed, "aws:apigateway/stage:Stage").inputs.accessLogSettings.destinationArn);
         assert.equal(managed.outputs.apiGatewayCloudWatchRoleArn, role.state.arn);
-        assert.ok(warnings.some(w => /ACCOUNT-WIDE \(one per region per account\)/.test(w)), warnings.join("\n"));
-        assert.match(await failureOf(runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "yes" })), /bedrock-bridge:apiGatewayAccount must be one of manage, existing, none/);
+        assert.ok(
+            warnings.some(w => /ACCOUNT-WIDE \(one per region per account\)/.test(w)),
+            warnings.join("\n"),
+        );
+        assert.match(
+            await failureOf(runCaller(bedrock, { "bedrock-bridge:apiGatewayAccount": "yes" })),
+            /bedrock-bridge:apiGatewayAccount must be one of manage, existing, none/,
+        );
     });
 
     it("stage: throttling, and a deployment that changes when the API does", async () => {
@@ -290,15 +413,30 @@ describe("StreamingChatBackend", () => {
     it("fails preview with messages naming the chat keys", async () => {
         const cases: [unknown, RegExp][] = [
             [{}, /bedrock-bridge:chat\.allowedOrigins is required/],
-            [{ allowedOrigins: ["https://*.example.com"] }, /bedrock-bridge:chat\.allowedOrigins must list exact origins/],
-            [{ ...CHAT, userPoolId: "ap-northeast-1_AbCdEf123" }, /userPoolId and bedrock-bridge:chat\.userPoolClientId go together/],
+            [
+                { allowedOrigins: ["https://*.example.com"] },
+                /bedrock-bridge:chat\.allowedOrigins must list exact origins/,
+            ],
+            [
+                { ...CHAT, userPoolId: "ap-northeast-1_AbCdEf123" },
+                /userPoolId and bedrock-bridge:chat\.userPoolClientId go together/,
+            ],
             [{ ...CHAT, namespace: "bad/name" }, /bedrock-bridge:chat\.namespace is not valid/],
-            [{ ...CHAT, maxEventAgeSeconds: 30 }, /bedrock-bridge:chat\.maxEventAgeSeconds must be a whole number from 60 to 21600/],
-            [{ ...CHAT, systemPrompt: "x".repeat(2001) }, /bedrock-bridge:chat\.systemPrompt must be a non-empty string of at most 2000/],
+            [
+                { ...CHAT, maxEventAgeSeconds: 30 },
+                /bedrock-bridge:chat\.maxEventAgeSeconds must be a whole number from 60 to 21600/,
+            ],
+            [
+                { ...CHAT, systemPrompt: "x".repeat(2001) },
+                /bedrock-bridge:chat\.systemPrompt must be a non-empty string of at most 2000/,
+            ],
             [{ ...CHAT, colour: "blue" }, /bedrock-bridge:chat\.colour is not a chat setting/],
             ["yes", /bedrock-bridge:chat must be structured YAML/],
             [["a"], /bedrock-bridge:chat must be a map/],
-            [{ ...CHAT, modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }, /bedrock-bridge:chat\.modelId "us\.anthropic.*" is not allowed/],
+            [
+                { ...CHAT, modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" },
+                /bedrock-bridge:chat\.modelId "us\.anthropic.*" is not allowed/,
+            ],
         ];
         for (const [chat, expected] of cases) {
             assert.match(await failureOf(runCaller(bedrock, { "bedrock-bridge:chat": chat as any })), expected);

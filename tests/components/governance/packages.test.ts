@@ -38,9 +38,21 @@ describe("governance: tenant callers' packages against local fakes", function ()
         ({ sts, bedrock, appsync } = await startFakeEndpoints());
     });
     afterEach(() => stopFakeEndpoints({ sts, bedrock, appsync }));
-    const env = (name: string) => ({ ...functionEnv(fns[name]), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url });
+    const env = (name: string) => ({
+        ...functionEnv(fns[name]),
+        AWS_ENDPOINT_URL_STS: sts.url,
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+        APPSYNC_HTTP_ENDPOINT: appsync.url,
+    });
     const support = () => gov.outputs.tenants.support;
-    const converse = (text: string, stopReason = "end_turn") => ({ json: { output: { message: { role: "assistant", content: [{ text }] } }, stopReason, usage: { inputTokens: 5, outputTokens: 3, totalTokens: 8 }, metrics: { latencyMs: 10 } } });
+    const converse = (text: string, stopReason = "end_turn") => ({
+        json: {
+            output: { message: { role: "assistant", content: [{ text }] } },
+            stopReason,
+            usage: { inputTokens: 5, outputTokens: 3, totalTokens: 8 },
+            metrics: { latencyMs: 10 },
+        },
+    });
 
     it("invoker: calls the tenant's application profile with its guardrail, as the tenant role; servedBy names the tenant", async () => {
         bedrock.handler = () => converse("hello");
@@ -51,7 +63,10 @@ describe("governance: tenant callers' packages against local fakes", function ()
         const req = bedrock.requests[0];
         assert.equal(req.modelId, support().profiles[JP]);
         assert.match(req.modelId, /:application-inference-profile\//);
-        assert.deepEqual(req.body.guardrailConfig, { guardrailIdentifier: support().guardrail.arn, guardrailVersion: "1" });
+        assert.deepEqual(req.body.guardrailConfig, {
+            guardrailIdentifier: support().guardrail.arn,
+            guardrailVersion: "1",
+        });
         assert.equal(res.value.modelId, JP, "callers keep seeing the model id they asked for");
         assert.deepEqual(res.value.servedBy, { accountId: BEDROCK, region: REGION, tenant: "support" });
         assert.equal(res.value.guardrailIntervened, undefined);
@@ -59,7 +74,11 @@ describe("governance: tenant callers' packages against local fakes", function ()
 
     it("invoker: a guardrail intervention is a clear result, not an error", async () => {
         bedrock.handler = () => converse(BLOCKED, "guardrail_intervened");
-        const r = await runLambda(dirs.invoker, [{ events: [{ prompt: "something the policy blocks" }] }], env("invoker"));
+        const r = await runLambda(
+            dirs.invoker,
+            [{ events: [{ prompt: "something the policy blocks" }] }],
+            env("invoker"),
+        );
         const [res] = r.steps[0];
         assert.ok(res.ok, res.errorMessage);
         assert.equal(res.value.stopReason, "guardrail_intervened");
@@ -69,24 +88,52 @@ describe("governance: tenant callers' packages against local fakes", function ()
 
     it("relay: streams from the tenant's profile with the guardrail in sync mode; the tenant is in the log", async () => {
         bedrock.handler = () => ({ stream: textStream(["Hello", " there"]) });
-        const r = await runLambda(dirs["chat-relay"], [{ events: [{ body: { prompt: "hi", sessionid: "s-1" }, sub: SUB, requestId: "req-1" }] }], env("chat-relay"));
+        const r = await runLambda(
+            dirs["chat-relay"],
+            [{ events: [{ body: { prompt: "hi", sessionid: "s-1" }, sub: SUB, requestId: "req-1" }] }],
+            env("chat-relay"),
+        );
         assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
         const req = bedrock.requests[0];
         assert.equal(req.op, "converse-stream");
         assert.equal(req.modelId, support().profiles[JP]);
-        assert.deepEqual(req.body.guardrailConfig, { guardrailIdentifier: support().guardrail.arn, guardrailVersion: "1", streamProcessingMode: "sync" });
+        assert.deepEqual(req.body.guardrailConfig, {
+            guardrailIdentifier: support().guardrail.arn,
+            guardrailVersion: "1",
+            streamProcessingMode: "sync",
+        });
         const events = assertProtocol(appsync.received(`/bedrock-stream-response/${SUB}/s-1`), "req-1", "done");
         assert.equal(events.at(-1).stopReason, "end_turn");
-        const finished = r.stdout.split("\n").filter(Boolean).map(l => { try { return JSON.parse(l); } catch { return {}; } }).find(l => l.msg === "relay finished");
+        const finished = r.stdout
+            .split("\n")
+            .filter(Boolean)
+            .map(l => {
+                try {
+                    return JSON.parse(l);
+                } catch {
+                    return {};
+                }
+            })
+            .find(l => l.msg === "relay finished");
         assert.equal(finished?.tenant, "support");
     });
 
     it("relay: a guardrail intervention ends the chat stream with done and the intervention's stop reason", async () => {
         bedrock.handler = () => ({ stream: textStream([BLOCKED], { stopReason: "guardrail_intervened" }) });
-        const r = await runLambda(dirs["chat-relay"], [{ events: [{ body: { prompt: "blocked topic", sessionid: "s-2" }, sub: SUB, requestId: "req-2" }] }], env("chat-relay"));
+        const r = await runLambda(
+            dirs["chat-relay"],
+            [{ events: [{ body: { prompt: "blocked topic", sessionid: "s-2" }, sub: SUB, requestId: "req-2" }] }],
+            env("chat-relay"),
+        );
         assert.equal(r.steps[0][0].value.outcome, "done");
         const events = assertProtocol(appsync.received(`/bedrock-stream-response/${SUB}/s-2`), "req-2", "done");
-        assert.equal(events.filter(e => e.type === "delta").map(e => e.message).join(""), BLOCKED);
+        assert.equal(
+            events
+                .filter(e => e.type === "delta")
+                .map(e => e.message)
+                .join(""),
+            BLOCKED,
+        );
         assert.equal(events.at(-1).type, "done");
         assert.equal(events.at(-1).stopReason, "guardrail_intervened");
     });
@@ -97,16 +144,34 @@ describe("governance: tenant callers' packages against local fakes", function ()
         const pooled = await runTenantCaller([g1, g2], "support", {}, "caller-pool");
         const fn = one(pooled, "aws:lambda/function:Function", "invoker");
         const targets = JSON.parse(fn.inputs.environment.variables.BEDROCK_TARGETS);
-        assert.deepEqual(targets.map((t: any) => t.accountId), ["222222222222", "333333333333"]);
+        assert.deepEqual(
+            targets.map((t: any) => t.accountId),
+            ["222222222222", "333333333333"],
+        );
         const dir = await unpackFunction(fn, "gov-invoker-pool");
-        bedrock.handler = req => req.modelId === targets[0].profiles[JP] ? bedrockError("ThrottlingException", "Too many requests") : converse("from the second member");
-        const r = await runLambda(dir, [{ events: [{ prompt: "hi" }] }], { ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url });
+        bedrock.handler = req =>
+            req.modelId === targets[0].profiles[JP]
+                ? bedrockError("ThrottlingException", "Too many requests")
+                : converse("from the second member");
+        const r = await runLambda(dir, [{ events: [{ prompt: "hi" }] }], {
+            ...functionEnv(fn),
+            AWS_ENDPOINT_URL_STS: sts.url,
+            AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+        });
         const [res] = r.steps[0];
         assert.ok(res.ok, res.errorMessage);
-        assert.deepEqual(bedrock.requests.map(q => q.modelId), [targets[0].profiles[JP], targets[1].profiles[JP]]);
-        assert.ok(bedrock.requests.every((q, i) => q.body.guardrailConfig.guardrailIdentifier === targets[i].guardrail.arn));
+        assert.deepEqual(
+            bedrock.requests.map(q => q.modelId),
+            [targets[0].profiles[JP], targets[1].profiles[JP]],
+        );
+        assert.ok(
+            bedrock.requests.every((q, i) => q.body.guardrailConfig.guardrailIdentifier === targets[i].guardrail.arn),
+        );
         assert.deepEqual(res.value.servedBy, { accountId: "333333333333", region: REGION, tenant: "support" });
-        assert.deepEqual(sts.calls.map(c => c.roleArn), targets.map((t: any) => t.roleArn));
+        assert.deepEqual(
+            sts.calls.map(c => c.roleArn),
+            targets.map((t: any) => t.roleArn),
+        );
     }).timeout(60000);
 }).timeout(120000);
 
@@ -120,16 +185,35 @@ describe("governance: the tenant caller's state machine", () => {
         const sm = new Interpreter(definition);
         const exec = await sm.run({ message: "hi" }, async call => {
             // The first member stays throttled through its retries, so the chain moves on.
-            if (call.credentials.RoleArn === t1.roleArn) throw new TaskFailure("BedrockRuntime.ThrottlingException", "throttled");
-            return { Output: { Message: { Content: [{ Text: BLOCKED }], Role: "assistant" } }, StopReason: "guardrail_intervened", Usage: { InputTokens: 1, OutputTokens: 1, TotalTokens: 2 }, Metrics: { LatencyMs: 5 } };
+            if (call.credentials.RoleArn === t1.roleArn)
+                throw new TaskFailure("BedrockRuntime.ThrottlingException", "throttled");
+            return {
+                Output: { Message: { Content: [{ Text: BLOCKED }], Role: "assistant" } },
+                StopReason: "guardrail_intervened",
+                Usage: { InputTokens: 1, OutputTokens: 1, TotalTokens: 2 },
+                Metrics: { LatencyMs: 5 },
+            };
         });
         assert.equal(exec.status, "SUCCEEDED", exec.cause);
         const calls = exec.calls.filter((c, i, all) => all.findIndex(x => x.state === c.state) === i);
-        assert.deepEqual(calls.map(c => c.credentials.RoleArn), [t1.roleArn, t2.roleArn]);
-        assert.deepEqual(calls.map(c => c.arguments.ModelId), [t1.profiles[JP], t2.profiles[JP]]);
-        assert.deepEqual(calls.map(c => c.arguments.GuardrailConfig), [t1, t2].map(t => ({ GuardrailIdentifier: t.guardrail.arn, GuardrailVersion: "1" })));
+        assert.deepEqual(
+            calls.map(c => c.credentials.RoleArn),
+            [t1.roleArn, t2.roleArn],
+        );
+        assert.deepEqual(
+            calls.map(c => c.arguments.ModelId),
+            [t1.profiles[JP], t2.profiles[JP]],
+        );
+        assert.deepEqual(
+            calls.map(c => c.arguments.GuardrailConfig),
+            [t1, t2].map(t => ({ GuardrailIdentifier: t.guardrail.arn, GuardrailVersion: "1" })),
+        );
         assert.equal(exec.output.modelId, JP);
-        assert.equal(exec.output.stopReason, "guardrail_intervened", "an intervention is a normal result with its stop reason");
+        assert.equal(
+            exec.output.stopReason,
+            "guardrail_intervened",
+            "an intervention is a normal result with its stop reason",
+        );
         assert.deepEqual(exec.output.servedBy, { accountId: "333333333333", region: REGION, tenant: "support" });
         // The real SDK accepts these arguments as Converse input: the guardrail and the profile ARN reach the wire.
         const wire = await converseOnTheWire(calls[0].arguments);

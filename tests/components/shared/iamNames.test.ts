@@ -14,7 +14,10 @@ function iamNames(run: StackRun): string[] {
 describe("IAM names across stacks of one account", () => {
     // Every optional feature that creates IAM entities: long-term keys, the deny, the audit trail.
     const everything = {
-        "bedrock-bridge:apiKeys": [{ name: "exploration", expiryDays: 30 }, { name: "a-rather-long-key-name-for-a-team-of-analysts", expiryDays: 7 }],
+        "bedrock-bridge:apiKeys": [
+            { name: "exploration", expiryDays: 30 },
+            { name: "a-rather-long-key-name-for-a-team-of-analysts", expiryDays: 7 },
+        ],
         "bedrock-bridge:denyLongTermBearerTokens": "true",
         "bedrock-bridge:auditTrail": "true",
     };
@@ -22,19 +25,33 @@ describe("IAM names across stacks of one account", () => {
     let virginia: StackRun;
     before(async () => {
         tokyo = await runBedrock(everything, "bedrock-tokyo");
-        virginia = await runBedrock({ ...everything, "aws:region": "us-east-1", "bedrock-bridge:models": ["us.anthropic.claude-sonnet-4-5-20250929-v1:0"] }, "bedrock-virginia");
+        virginia = await runBedrock(
+            {
+                ...everything,
+                "aws:region": "us-east-1",
+                "bedrock-bridge:models": ["us.anthropic.claude-sonnet-4-5-20250929-v1:0"],
+            },
+            "bedrock-virginia",
+        );
     });
 
     it("two Bedrock stacks in two regions of the same account share no IAM name", () => {
         assert.equal(tokyo.outputs.accountId, virginia.outputs.accountId);
-        const a = iamNames(tokyo), b = iamNames(virginia);
+        const a = iamNames(tokyo),
+            b = iamNames(virginia);
         assert.ok(a.length >= 5, a.join(", "));
-        assert.deepEqual(a.filter(n => b.includes(n)), []);
+        assert.deepEqual(
+            a.filter(n => b.includes(n)),
+            [],
+        );
         for (const n of [...a, ...b]) assert.ok(n.split("/")[1].length <= 64, `${n} is longer than IAM allows`);
     });
 
     it("the execution role and key users carry the stack and region in their names", () => {
-        assert.equal(one(tokyo, "aws:iam/role:Role").inputs.name, "bedrock-bridge-execution-bedrock-tokyo-ap-northeast-1");
+        assert.equal(
+            one(tokyo, "aws:iam/role:Role").inputs.name,
+            "bedrock-bridge-execution-bedrock-tokyo-ap-northeast-1",
+        );
         assert.equal(tokyo.outputs.roleName, "bedrock-bridge-execution-bedrock-tokyo-ap-northeast-1");
         const [short, long] = byType(virginia, "aws:iam/user:User").map(u => u.inputs.name as string);
         assert.equal(short, "BedrockAPIKey-exploration-bedrock-virginia-us-east-1");

@@ -13,7 +13,10 @@ import * as fs from "fs";
 import * as path from "path";
 
 const creds = (seconds: number, id = "ASIATESTKEY000000001") => ({
-    accessKeyId: id, secretAccessKey: "secret", sessionToken: "session-token", expiration: new Date(Date.now() + seconds * 1000),
+    accessKeyId: id,
+    secretAccessKey: "secret",
+    sessionToken: "session-token",
+    expiration: new Date(Date.now() + seconds * 1000),
 });
 
 describe("short-term Bedrock API keys (functions/bedrock/bearer.ts)", () => {
@@ -21,7 +24,10 @@ describe("short-term Bedrock API keys (functions/bedrock/bearer.ts)", () => {
         const key = await mintShortTermKey(creds(3600), "ap-northeast-1");
         const q = decodeShortTermKey(key.token);
         assert.equal(q.get("Action"), "CallWithBearerToken");
-        assert.match(String(q.get("X-Amz-Credential")), /^ASIATESTKEY000000001\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/);
+        assert.match(
+            String(q.get("X-Amz-Credential")),
+            /^ASIATESTKEY000000001\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/,
+        );
         assert.equal(q.get("X-Amz-Security-Token"), "session-token");
         assert.equal(q.get("Version"), "1");
     });
@@ -38,7 +44,14 @@ describe("short-term Bedrock API keys (functions/bedrock/bearer.ts)", () => {
     it("mints once per container, single flight, and again within the refresh margin", async () => {
         let calls = 0;
         let lifetime = 3600;
-        const provider = shortTermKeyProvider({ region: "ap-northeast-1", credentials: async () => { calls++; await new Promise(r => setTimeout(r, 20)); return creds(lifetime, `ASIATESTKEY00000000${calls}`); } });
+        const provider = shortTermKeyProvider({
+            region: "ap-northeast-1",
+            credentials: async () => {
+                calls++;
+                await new Promise(r => setTimeout(r, 20));
+                return creds(lifetime, `ASIATESTKEY00000000${calls}`);
+            },
+        });
         const first = await Promise.all([provider(), provider(), provider()]);
         assert.equal(calls, 1);
         assert.ok(first.every(k => k.token === first[0].token));
@@ -53,16 +66,25 @@ describe("short-term Bedrock API keys (functions/bedrock/bearer.ts)", () => {
     });
 
     it("maps the two bearer errors to clear messages naming the key type", () => {
-        const denied = (message: string, bedrockAuth?: string) => Object.assign(new Error(message), { name: "AccessDeniedException", bedrockAuth });
+        const denied = (message: string, bedrockAuth?: string) =>
+            Object.assign(new Error(message), { name: "AccessDeniedException", bedrockAuth });
         const expired = toBridgeError(denied(EXPIRED, "shortTermKey"), { modelId: "m", region: "ap-northeast-1" });
         assert.equal(expired.code, "ShortTermKeyExpired");
         assert.match(expired.message, /short-term Bedrock API key has expired in ap-northeast-1.*npm run token/);
         const longTerm = toBridgeError(denied(INVALID), { auth: "longTermKey" });
         assert.equal(longTerm.code, "ApiKeyInvalid");
-        assert.match(longTerm.message, /long-term Bedrock API key was rejected: it is disabled, expired, deleted or mistyped\. Re-enable it \(status: Active in bedrock-bridge:apiKeys/);
+        assert.match(
+            longTerm.message,
+            /long-term Bedrock API key was rejected: it is disabled, expired, deleted or mistyped\. Re-enable it \(status: Active in bedrock-bridge:apiKeys/,
+        );
         const shortTerm = toBridgeError(denied(INVALID, "shortTermKey"));
         assert.match(shortTerm.message, /short-term Bedrock API key was rejected.*Generate a new one/);
-        const revoked = toBridgeError(denied("User: arn:aws:sts::222222222222:assumed-role/bedrock-bridge-execution/bb-token-alice is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/x with an explicit deny in an identity-based policy", "shortTermKey"));
+        const revoked = toBridgeError(
+            denied(
+                "User: arn:aws:sts::222222222222:assumed-role/bedrock-bridge-execution/bb-token-alice is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:ap-northeast-1:222222222222:inference-profile/x with an explicit deny in an identity-based policy",
+                "shortTermKey",
+            ),
+        );
         assert.match(revoked.message, /explicit deny .*sessions were revoked \(AWSRevokeOlderSessions\)/);
         assert.equal(keyKind("bedrock-api-key-abc"), "shortTermKey");
         assert.equal(keyKind("ABSKQmVkcm9ja0FQSUtleS1"), "longTermKey");
@@ -76,31 +98,58 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
     let bedrockRoleArn: string;
 
     before(async () => {
-        ({ fn, dir, bedrockRoleArn } = await packagedFunction("invoker", { "bedrock-bridge:auth": "shortTermKey" }, "invoker-bearer"));
+        ({ fn, dir, bedrockRoleArn } = await packagedFunction(
+            "invoker",
+            { "bedrock-bridge:auth": "shortTermKey" },
+            "invoker-bearer",
+        ));
     });
     const env = () => ({ ...functionEnv(fn), ...f.env() });
 
     it("is deployed with BEDROCK_AUTH=shortTermKey and packs the token generator, not a second SDK", () => {
         assert.equal(fn.inputs.environment.variables.BEDROCK_AUTH, "shortTermKey");
-        const packed = ["@aws", "@aws-sdk", "@smithy"].flatMap(scope => fs.existsSync(path.join(dir, "node_modules", scope)) ? fs.readdirSync(path.join(dir, "node_modules", scope)).map(n => `${scope}/${n}`) : []);
+        const packed = ["@aws", "@aws-sdk", "@smithy"].flatMap(scope =>
+            fs.existsSync(path.join(dir, "node_modules", scope))
+                ? fs.readdirSync(path.join(dir, "node_modules", scope)).map(n => `${scope}/${n}`)
+                : [],
+        );
         // The generator and the three small signing helpers the nodejs22.x runtime's SDK does not expose, and
         // Powertools Metrics' @aws/lambda-invoke-store (every caller function packs Powertools, docs/testing.md).
-        assert.deepEqual(packed.sort(), ["@aws-sdk/util-format-url", "@aws/bedrock-token-generator", "@aws/lambda-invoke-store", "@smithy/hash-node", "@smithy/protocol-http"]);
+        assert.deepEqual(packed.sort(), [
+            "@aws-sdk/util-format-url",
+            "@aws/bedrock-token-generator",
+            "@aws/lambda-invoke-store",
+            "@smithy/hash-node",
+            "@smithy/protocol-http",
+        ]);
         // About 0.9 MB unpacked with Powertools (0.6 MB of it); a second SDK would add several MB.
         assert.ok(measure(dir).bytes < 1200 * 1024, `package is ${measure(dir).bytes} bytes`);
     });
 
     it("calls Bedrock with a short-term key made from the assumed role, once per container", async () => {
-        const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }, { prompt: "c" }], parallel: true }], env());
-        assert.ok(r.steps[0].every(x => x.ok), JSON.stringify(r.steps[0]));
+        const r = await runLambda(
+            dir,
+            [{ events: [{ prompt: "a" }, { prompt: "b" }, { prompt: "c" }], parallel: true }],
+            env(),
+        );
+        assert.ok(
+            r.steps[0].every(x => x.ok),
+            JSON.stringify(r.steps[0]),
+        );
         assert.equal(f.sts.calls.length, 1);
         assert.equal(f.sts.calls[0].roleArn, bedrockRoleArn);
         const tokens = new Set(f.bedrock.requests.map(q => q.signedBy.bearer));
         assert.equal(tokens.size, 1, "one key for all calls");
         const q = decodeShortTermKey([...tokens][0]!);
-        assert.match(String(q.get("X-Amz-Credential")), /^ASIAFAKE222222222222\d{4}\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/);
+        assert.match(
+            String(q.get("X-Amz-Credential")),
+            /^ASIAFAKE222222222222\d{4}\/\d{8}\/ap-northeast-1\/bedrock\/aws4_request$/,
+        );
         assert.ok(Number(q.get("X-Amz-Expires")) <= 3600, "never longer than the role session");
-        assert.ok(f.bedrock.requests.every(x => x.signedBy.accessKeyId === undefined), "no SigV4 signature");
+        assert.ok(
+            f.bedrock.requests.every(x => x.signedBy.accessKeyId === undefined),
+            "no SigV4 signature",
+        );
         assert.ok(!(r.stdout + r.stderr).includes("bedrock-api-key-"), "the key is never logged");
     });
 
@@ -108,8 +157,15 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
         // The key lives as long as the session: inside the 300 s margin after 5 s. The margin is wide so that the
         // first two calls stay inside one key's life on a loaded machine (a 1 s margin flaked under load).
         f.sts.expiresInSeconds = 305;
-        const r = await runLambda(dir, [{ events: [{ prompt: "a" }, { prompt: "b" }] }, { sleepMs: 5500, events: [{ prompt: "c" }] }], env());
-        assert.ok(r.steps.flat().every(x => x.ok), JSON.stringify(r.steps));
+        const r = await runLambda(
+            dir,
+            [{ events: [{ prompt: "a" }, { prompt: "b" }] }, { sleepMs: 5500, events: [{ prompt: "c" }] }],
+            env(),
+        );
+        assert.ok(
+            r.steps.flat().every(x => x.ok),
+            JSON.stringify(r.steps),
+        );
         const tokens = f.bedrock.requests.map(q => q.signedBy.bearer);
         assert.equal(tokens[0], tokens[1]);
         assert.notEqual(tokens[1], tokens[2]);
@@ -119,10 +175,16 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
         let first: string | undefined;
         f.bedrock.handler = requireShortTermBearer(req => {
             first ??= req.signedBy.bearer;
-            return req.signedBy.bearer === first ? bedrockError("AccessDeniedException", EXPIRED) : converseAnswer("fresh");
+            return req.signedBy.bearer === first
+                ? bedrockError("AccessDeniedException", EXPIRED)
+                : converseAnswer("fresh");
         });
         // A second apart, so a new key differs from the old one (X-Amz-Date) even from the same session.
-        const r = await runLambda(dir, [{ events: [{ prompt: "a" }] }, { sleepMs: 1100, events: [{ prompt: "b" }] }], env());
+        const r = await runLambda(
+            dir,
+            [{ events: [{ prompt: "a" }] }, { sleepMs: 1100, events: [{ prompt: "b" }] }],
+            env(),
+        );
         const [[expired], [next]] = r.steps;
         assert.equal(expired.errorType, "ShortTermKeyExpired");
         assert.match(String(expired.errorMessage), /short-term Bedrock API key has expired/);
@@ -132,8 +194,14 @@ describe("invoker Lambda package with bedrock-bridge:auth shortTermKey", functio
 
     it("bedrock-bridge:auth accepts sigv4 or shortTermKey only, on the caller side", async () => {
         const b = await runBedrock();
-        assert.match(await failureOf(runCaller(b, { "bedrock-bridge:auth": "apiKey" })), /bedrock-bridge:auth must be one of sigv4, shortTermKey \(got "apiKey"\)/);
-        assert.match(await failureOf(runBedrock({ "bedrock-bridge:auth": "shortTermKey" })), /bedrock-bridge:auth belongs to the caller side/);
+        assert.match(
+            await failureOf(runCaller(b, { "bedrock-bridge:auth": "apiKey" })),
+            /bedrock-bridge:auth must be one of sigv4, shortTermKey \(got "apiKey"\)/,
+        );
+        assert.match(
+            await failureOf(runBedrock({ "bedrock-bridge:auth": "shortTermKey" })),
+            /bedrock-bridge:auth belongs to the caller side/,
+        );
     });
 
     it("reports a rejected key as ApiKeyInvalid naming the short-term key", async () => {

@@ -17,15 +17,25 @@ const SECRET_PROMPT = "my-private-question-about-salaries";
 export { assertProtocol } from "../../support/chatProtocol";
 import { assertProtocol } from "../../support/chatProtocol";
 
-const text = (events: any[]) => events.filter(e => e.type === "delta").map(e => e.message).join("");
+const text = (events: any[]) =>
+    events
+        .filter(e => e.type === "delta")
+        .map(e => e.message)
+        .join("");
 
 /**
  * The subscriber of the delivery contract (at-least-once, ordered by seq): ignores a seq it has seen, after
  * checking the re-delivery is byte-identical, and orders by seq. Returns the events and how many were duplicates.
  */
-export function reconstruct(raw: string[], requestId: string, terminal: "done" | "error"): { events: any[]; duplicates: number; reordered: boolean } {
+export function reconstruct(
+    raw: string[],
+    requestId: string,
+    terminal: "done" | "error",
+): { events: any[]; duplicates: number; reordered: boolean } {
     const bySeq = new Map<number, string>();
-    let duplicates = 0, reordered = false, highest = -1;
+    let duplicates = 0,
+        reordered = false,
+        highest = -1;
     for (const r of raw) {
         const seq = JSON.parse(r).seq;
         if (bySeq.has(seq)) {
@@ -71,16 +81,25 @@ describe("chat relay Lambda package", function () {
     const pooledRelay = async (label: string) => {
         const b1 = await runBedrock({ "aws:allowedAccountIds": ["222222222222"] }, `chat-${label}-1`);
         const b2 = await runBedrock({ "aws:allowedAccountIds": ["333333333333"] }, `chat-${label}-2`);
-        const pooled = await runCaller({ [`chat-${label}-1`]: b1, [`chat-${label}-2`]: b2 }, { "bedrock-bridge:bedrockStacks": [`chat-${label}-1`, `chat-${label}-2`], "bedrock-bridge:chat": CHAT });
+        const pooled = await runCaller(
+            { [`chat-${label}-1`]: b1, [`chat-${label}-2`]: b2 },
+            { "bedrock-bridge:bedrockStacks": [`chat-${label}-1`, `chat-${label}-2`], "bedrock-bridge:chat": CHAT },
+        );
         const pfn = one(pooled, "aws:lambda/function:Function", "chat-relay");
         return { pfn, pdir: await unpackFunction(pfn, `chat-relay-${label}`) };
     };
-    const event = (requestId: string, body: Record<string, unknown> = {}) => ({ body: { prompt: SECRET_PROMPT, sessionid: "s-1", ...body }, sub: SUB, requestId });
+    const event = (requestId: string, body: Record<string, unknown> = {}) => ({
+        body: { prompt: SECRET_PROMPT, sessionid: "s-1", ...body },
+        sub: SUB,
+        requestId,
+    });
     const channel = `/bedrock-stream-response/${SUB}/s-1`;
 
     it("relays a normal stream: first delta alone, the rest coalesced, done with stopReason and usage", async () => {
         const chunks = ["こんにちは", "、", "世界", "。", " Bedrock", " streams", " well."];
-        bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5, usage: { inputTokens: 12, outputTokens: 7, totalTokens: 19 } }) });
+        bedrock.handler = () => ({
+            stream: textStream(chunks, { delayMs: 5, usage: { inputTokens: 12, outputTokens: 7, totalTokens: 19 } }),
+        });
         const r = await runLambda(dir, [{ events: [event("req-1")] }], env());
         const res = r.steps[0][0];
         assert.ok(res.ok, res.errorMessage);
@@ -89,9 +108,22 @@ describe("chat relay Lambda package", function () {
         assert.equal(events[0].message, "こんにちは", "the first delta goes out on its own, at once");
         assert.equal(text(events), chunks.join(""));
         assert.ok(events.length < chunks.length + 1, "later deltas are coalesced");
-        assert.deepEqual(events[events.length - 1], { type: "done", seq: events.length - 1, stopReason: "end_turn", usage: { inputTokens: 12, outputTokens: 7, totalTokens: 19 }, requestId: "req-1" });
+        assert.deepEqual(events[events.length - 1], {
+            type: "done",
+            seq: events.length - 1,
+            stopReason: "end_turn",
+            usage: { inputTokens: 12, outputTokens: 7, totalTokens: 19 },
+            requestId: "req-1",
+        });
         // Published with the function's own credentials (SigV4, service appsync), Bedrock with the assumed role.
-        assert.ok(appsync.publishes.every(p => p.signedBy.service === "appsync" && p.signedBy.accessKeyId === "AKIAFAKELAMBDAROLE01" && p.signedBy.region === "ap-northeast-1"));
+        assert.ok(
+            appsync.publishes.every(
+                p =>
+                    p.signedBy.service === "appsync" &&
+                    p.signedBy.accessKeyId === "AKIAFAKELAMBDAROLE01" &&
+                    p.signedBy.region === "ap-northeast-1",
+            ),
+        );
         assert.match(String(bedrock.requests[0].signedBy.accessKeyId), /^ASIAFAKE222222222222/);
         assert.equal(sts.calls[0].roleArn, bedrockRoleArn);
         // Model, system prompt and the user's prompt as Bedrock saw them.
@@ -100,7 +132,11 @@ describe("chat relay Lambda package", function () {
         assert.equal(req.modelId, "jp.anthropic.claude-sonnet-4-5-20250929-v1:0");
         assert.deepEqual(req.body.system, [{ text: "Answer briefly." }]);
         assert.deepEqual(req.body.messages, [{ role: "user", content: [{ text: SECRET_PROMPT }] }]);
-        assert.deepEqual(req.body.inferenceConfig, { maxTokens: 4096 }, "an explicit maxTokens (chat.maxTokens) on every call");
+        assert.deepEqual(
+            req.body.inferenceConfig,
+            { maxTokens: 4096 },
+            "an explicit maxTokens (chat.maxTokens) on every call",
+        );
         assert.ok(!(r.stdout + r.stderr).includes(SECRET_PROMPT), "the prompt must not be logged");
         assert.ok(!(r.stdout + r.stderr).includes("こんにちは"), "the answer must not be logged");
     });
@@ -113,7 +149,10 @@ describe("chat relay Lambda package", function () {
         assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
         const events = assertProtocol(appsync.received(channel), "req-long", "done");
         assert.equal(text(events), chunks.join(""));
-        assert.ok(appsync.requests <= chunks.length / 10, `${appsync.requests} publish requests for ${chunks.length} deltas`);
+        assert.ok(
+            appsync.requests <= chunks.length / 10,
+            `${appsync.requests} publish requests for ${chunks.length} deltas`,
+        );
         assert.ok(appsync.publishes.every(p => p.events.length <= 5));
         assert.ok(appsync.connections <= 2, `${appsync.connections} connections: keep-alive reuses them`);
     });
@@ -149,7 +188,10 @@ describe("chat relay Lambda package", function () {
         assert.equal(text(events), chunks.join(""));
         const refused = appsync.refused.filter(x => x.status === 429);
         assert.ok(refused.length >= 3, `${refused.length} refusals`);
-        assert.ok(appsync.publishes.some(p => p.at < stormStart) && appsync.publishes.some(p => p.at - stormStart >= 2000), "text before the storm, the rest after it");
+        assert.ok(
+            appsync.publishes.some(p => p.at < stormStart) && appsync.publishes.some(p => p.at - stormStart >= 2000),
+            "text before the storm, the rest after it",
+        );
         // Meanwhile the model kept being read and the text coalesced: a few large events, not one per delta.
         assert.ok(events.length <= 30, `${events.length} events for ${chunks.length} deltas`);
         assert.ok(appsync.publishes.every(p => p.events.length <= 5));
@@ -192,7 +234,9 @@ describe("chat relay Lambda package", function () {
             return Date.now() - first > 2500 ? "silent" : undefined;
         };
         const timeoutMs = 9000;
-        const r = await runLambda(dir, [{ events: [event("req-silent")] }], env(), 60000, { functionTimeoutMs: timeoutMs });
+        const r = await runLambda(dir, [{ events: [event("req-silent")] }], env(), 60000, {
+            functionTimeoutMs: timeoutMs,
+        });
         const res = r.steps[0][0];
         assert.ok(res.ok, res.errorMessage);
         assert.equal(res.value.outcome, "publishFailed");
@@ -203,13 +247,18 @@ describe("chat relay Lambda package", function () {
         assert.ok(!logs.includes(SECRET_PROMPT));
         // What did arrive is still a gapless prefix: nothing out of order, nothing invented.
         const seen = appsync.received(channel);
-        assert.deepEqual(seen.map(e => e.seq), seen.map((_, i) => i));
+        assert.deepEqual(
+            seen.map(e => e.seq),
+            seen.map((_, i) => i),
+        );
         assert.ok(chunks.join("").startsWith(text(seen)));
     });
 
     it("ends with Timeout before the function's timeout when AssumeRole hangs", async () => {
         sts.latencyMs = 6000;
-        const r = await runLambda(dir, [{ events: [event("req-sts-slow")] }], env(), 60000, { functionTimeoutMs: 7000 });
+        const r = await runLambda(dir, [{ events: [event("req-sts-slow")] }], env(), 60000, {
+            functionTimeoutMs: 7000,
+        });
         const res = r.steps[0][0];
         assert.ok(res.ok, res.errorMessage);
         assert.equal(res.value.outcome, "error");
@@ -220,7 +269,7 @@ describe("chat relay Lambda package", function () {
 
     it("splits a multi-hundred-KB CJK delta into events of at most 240 KB, never inside a character", async () => {
         // 3-byte CJK, 4-byte emoji (surrogate pairs) and characters JSON escapes, about 450 KB in one delta.
-        const unit = "日本語のテキストです。😀「引用」\"\n";
+        const unit = '日本語のテキストです。😀「引用」"\n';
         const big = unit.repeat(Math.ceil(450_000 / Buffer.byteLength(unit)));
         const chunks = ["前置き", big, "おわり"];
         bedrock.handler = () => ({ stream: textStream(chunks, { delayMs: 5 }) });
@@ -228,9 +277,16 @@ describe("chat relay Lambda package", function () {
         assert.equal(r.steps[0][0].value.outcome, "done");
         const raw = appsync.receivedRaw(channel);
         for (const e of raw) assert.ok(Buffer.byteLength(e) <= 240_000, `an event of ${Buffer.byteLength(e)} bytes`);
-        const events = assertProtocol(raw.map(e => JSON.parse(e)), "req-cjk", "done");
+        const events = assertProtocol(
+            raw.map(e => JSON.parse(e)),
+            "req-cjk",
+            "done",
+        );
         assert.ok(events.length >= 3, "the big delta was split");
-        assert.ok(events.every(e => e.type !== "delta" || wellFormed(e.message)), "no surrogate pair was cut");
+        assert.ok(
+            events.every(e => e.type !== "delta" || wellFormed(e.message)),
+            "no surrogate pair was cut",
+        );
         assert.ok(appsync.maxBodyBytes <= 1_100_000, `a request of ${appsync.maxBodyBytes} bytes`);
         assert.equal(text(events), chunks.join(""));
         assert.ok(appsync.publishes.every(p => p.events.length <= 5));
@@ -247,11 +303,16 @@ describe("chat relay Lambda package", function () {
         const last = events[events.length - 1];
         assert.equal(last.code, "ServiceUnavailable");
         assert.match(last.message, /temporarily unavailable/);
-        assert.doesNotMatch(last.message, /arn:|\d{12}|ap-northeast-1/, "no ARNs, accounts or regions in the user's message");
+        assert.doesNotMatch(
+            last.message,
+            /arn:|\d{12}|ap-northeast-1/,
+            "no ARNs, accounts or regions in the user's message",
+        );
     });
 
     it("publishes one Throttled error event when Bedrock throttles at the start", async () => {
-        bedrock.handler = () => bedrockError("ThrottlingException", "Too many requests, please wait before trying again.");
+        bedrock.handler = () =>
+            bedrockError("ThrottlingException", "Too many requests, please wait before trying again.");
         const r = await runLambda(dir, [{ events: [event("req-throttle")] }], env());
         assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
         const events = assertProtocol(appsync.received(channel), "req-throttle", "error");
@@ -262,15 +323,32 @@ describe("chat relay Lambda package", function () {
     });
 
     it("ends with an error event when the event stream is malformed", async () => {
-        const good = codec.encode({ headers: { ":event-type": { type: "string", value: "contentBlockDelta" }, ":content-type": { type: "string", value: "application/json" }, ":message-type": { type: "string", value: "event" } }, body: Buffer.from(JSON.stringify({ contentBlockIndex: 0, delta: { text: "ok so far" } })) });
+        const good = codec.encode({
+            headers: {
+                ":event-type": { type: "string", value: "contentBlockDelta" },
+                ":content-type": { type: "string", value: "application/json" },
+                ":message-type": { type: "string", value: "event" },
+            },
+            body: Buffer.from(JSON.stringify({ contentBlockIndex: 0, delta: { text: "ok so far" } })),
+        });
         const corrupt = Buffer.from(good);
         corrupt[corrupt.length - 1] ^= 0xff; // message CRC no longer matches
-        bedrock.handler = () => ({ stream: [{ event: "messageStart", payload: { role: "assistant" } }, { raw: good }, { delayMs: 5 }, { raw: corrupt }] });
+        bedrock.handler = () => ({
+            stream: [
+                { event: "messageStart", payload: { role: "assistant" } },
+                { raw: good },
+                { delayMs: 5 },
+                { raw: corrupt },
+            ],
+        });
         const r = await runLambda(dir, [{ events: [event("req-bad")] }], env());
         assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
         const events = assertProtocol(appsync.received(channel), "req-bad", "error");
         assert.equal(text(events), "ok so far");
-        assert.ok(["InternalError", "ServiceUnavailable"].includes(events[events.length - 1].code), events[events.length - 1].code);
+        assert.ok(
+            ["InternalError", "ServiceUnavailable"].includes(events[events.length - 1].code),
+            events[events.length - 1].code,
+        );
     });
 
     it("ends with an error event when the stream stops before messageStop", async () => {
@@ -294,42 +372,78 @@ describe("chat relay Lambda package", function () {
         assert.ok(res.ms < 1500, `stopped reading the model early (${res.ms} ms for a 2 s stream)`);
         const logs = r.stdout + r.stderr;
         assert.match(logs, /"outcome":"publishFailed"/);
-        assert.ok(!logs.includes(SECRET_PROMPT) && !logs.includes("fake-secret") && !logs.includes("fake-lambda-secret") && !logs.includes("fake-session-token"));
+        assert.ok(
+            !logs.includes(SECRET_PROMPT) &&
+                !logs.includes("fake-secret") &&
+                !logs.includes("fake-lambda-secret") &&
+                !logs.includes("fake-session-token"),
+        );
     });
 
     it("checks its input again: a bad sub publishes nothing, a bad prompt gets one InvalidRequest event", async () => {
-        const r = await runLambda(dir, [{ events: [
-            { body: { prompt: "x", sessionid: "s-1" }, sub: `${SUB}/../other`, requestId: "req-sub" },
-            { body: { prompt: "x", sessionid: "s/*" }, sub: SUB, requestId: "req-sess" },
-            // Channel segments follow AppSync's namespace rule: [A-Za-z0-9-], 1..50.
-            { body: { prompt: "x", sessionid: "s_1" }, sub: SUB, requestId: "req-underscore" },
-            { body: { prompt: "x", sessionid: "s".repeat(51) }, sub: SUB, requestId: "req-long-session" },
-            { body: { prompt: "x", sessionid: "s-1" }, sub: "a".repeat(51), requestId: "req-long-sub" },
-            event("req-empty", { prompt: "   " }),
-            event("req-history", { history: [{ role: "assistant", content: "hi" }] }),
-        ] }], env());
-        assert.deepEqual(r.steps[0].map(x => x.value.outcome), ["rejected", "rejected", "rejected", "rejected", "rejected", "error", "error"]);
+        const r = await runLambda(
+            dir,
+            [
+                {
+                    events: [
+                        { body: { prompt: "x", sessionid: "s-1" }, sub: `${SUB}/../other`, requestId: "req-sub" },
+                        { body: { prompt: "x", sessionid: "s/*" }, sub: SUB, requestId: "req-sess" },
+                        // Channel segments follow AppSync's namespace rule: [A-Za-z0-9-], 1..50.
+                        { body: { prompt: "x", sessionid: "s_1" }, sub: SUB, requestId: "req-underscore" },
+                        { body: { prompt: "x", sessionid: "s".repeat(51) }, sub: SUB, requestId: "req-long-session" },
+                        { body: { prompt: "x", sessionid: "s-1" }, sub: "a".repeat(51), requestId: "req-long-sub" },
+                        event("req-empty", { prompt: "   " }),
+                        event("req-history", { history: [{ role: "assistant", content: "hi" }] }),
+                    ],
+                },
+            ],
+            env(),
+        );
+        assert.deepEqual(
+            r.steps[0].map(x => x.value.outcome),
+            ["rejected", "rejected", "rejected", "rejected", "rejected", "error", "error"],
+        );
         const events = appsync.received(channel);
-        assert.deepEqual(events.map(e => [e.requestId, e.seq, e.type, e.code]), [["req-empty", 0, "error", "InvalidRequest"], ["req-history", 0, "error", "InvalidRequest"]]);
+        assert.deepEqual(
+            events.map(e => [e.requestId, e.seq, e.type, e.code]),
+            [
+                ["req-empty", 0, "error", "InvalidRequest"],
+                ["req-history", 0, "error", "InvalidRequest"],
+            ],
+        );
         assert.equal(appsync.publishes.length, 2);
         assert.equal(bedrock.requests.length, 0);
     });
 
     it("moves to the next Bedrock account when the first throttles at the start, and stays there", async () => {
         const { pfn, pdir } = await pooledRelay("pool");
-        bedrock.handler = req => (String(req.signedBy.accessKeyId).startsWith("ASIAFAKE222222222222")
-            ? bedrockError("ThrottlingException", "Too many requests, please wait before trying again.")
-            : { stream: textStream(["served", " by the second account"]) });
+        bedrock.handler = req =>
+            String(req.signedBy.accessKeyId).startsWith("ASIAFAKE222222222222")
+                ? bedrockError("ThrottlingException", "Too many requests, please wait before trying again.")
+                : { stream: textStream(["served", " by the second account"]) };
         const r = await runLambda(pdir, [{ events: [event("req-pool-1"), event("req-pool-2")] }], {
-            ...functionEnv(pfn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url,
+            ...functionEnv(pfn),
+            AWS_ENDPOINT_URL_STS: sts.url,
+            AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+            APPSYNC_HTTP_ENDPOINT: appsync.url,
         });
-        assert.deepEqual(r.steps[0].map(x => x.value.outcome), ["done", "done"]);
+        assert.deepEqual(
+            r.steps[0].map(x => x.value.outcome),
+            ["done", "done"],
+        );
         for (const id of ["req-pool-1", "req-pool-2"]) {
-            const events = assertProtocol(appsync.received(channel).filter(e => e.requestId === id), id, "done");
+            const events = assertProtocol(
+                appsync.received(channel).filter(e => e.requestId === id),
+                id,
+                "done",
+            );
             assert.equal(text(events), "served by the second account");
         }
         // One throttled attempt on the first account, then sticky on the second.
-        assert.deepEqual(bedrock.requests.map(q => String(q.signedBy.accessKeyId).slice(8, 20)), ["222222222222", "333333333333", "333333333333"]);
+        assert.deepEqual(
+            bedrock.requests.map(q => String(q.signedBy.accessKeyId).slice(8, 20)),
+            ["222222222222", "333333333333", "333333333333"],
+        );
         assert.match(r.stdout + r.stderr, /bedrock-failover/);
     });
 
@@ -339,64 +453,132 @@ describe("chat relay Lambda package", function () {
         sts.deny.add(first);
         bedrock.handler = () => ({ stream: textStream(["served", " anyway"]) });
         const r = await runLambda(pdir, [{ events: [event("req-denied-1"), event("req-denied-2")] }], {
-            ...functionEnv(pfn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url,
+            ...functionEnv(pfn),
+            AWS_ENDPOINT_URL_STS: sts.url,
+            AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+            APPSYNC_HTTP_ENDPOINT: appsync.url,
         });
-        assert.deepEqual(r.steps[0].map(x => x.value.outcome), ["done", "done"]);
-        for (const id of ["req-denied-1", "req-denied-2"]) assert.equal(text(assertProtocol(appsync.received(channel).filter(e => e.requestId === id), id, "done")), "served anyway");
-        assert.deepEqual(bedrock.requests.map(q => String(q.signedBy.accessKeyId).slice(8, 20)), ["333333333333", "333333333333"]);
-        assert.equal(sts.calls.filter(c => c.roleArn === first).length, 1, "the refusing role is not asked again while it cools down");
+        assert.deepEqual(
+            r.steps[0].map(x => x.value.outcome),
+            ["done", "done"],
+        );
+        for (const id of ["req-denied-1", "req-denied-2"])
+            assert.equal(
+                text(
+                    assertProtocol(
+                        appsync.received(channel).filter(e => e.requestId === id),
+                        id,
+                        "done",
+                    ),
+                ),
+                "served anyway",
+            );
+        assert.deepEqual(
+            bedrock.requests.map(q => String(q.signedBy.accessKeyId).slice(8, 20)),
+            ["333333333333", "333333333333"],
+        );
+        assert.equal(
+            sts.calls.filter(c => c.roleArn === first).length,
+            1,
+            "the refusing role is not asked again while it cools down",
+        );
         assert.match(r.stdout + r.stderr, new RegExp(`bedrock-assume-role-denied.*${first.replace(/[/.]/g, "\\$&")}`));
     });
 
     it("never switches accounts once text has reached the user: a mid-stream throttle ends in an error event", async () => {
         const { pfn, pdir } = await pooledRelay("midstream");
-        bedrock.handler = () => ({ stream: [
-            { event: "messageStart", payload: { role: "assistant" } },
-            { event: "contentBlockDelta", payload: { contentBlockIndex: 0, delta: { text: "Half an" } } },
-            { delayMs: 30 },
-            { event: "contentBlockDelta", payload: { contentBlockIndex: 0, delta: { text: " answer" } } },
-            { exception: "throttlingException", message: "Too many tokens, please wait before trying again." },
-        ] });
+        bedrock.handler = () => ({
+            stream: [
+                { event: "messageStart", payload: { role: "assistant" } },
+                { event: "contentBlockDelta", payload: { contentBlockIndex: 0, delta: { text: "Half an" } } },
+                { delayMs: 30 },
+                { event: "contentBlockDelta", payload: { contentBlockIndex: 0, delta: { text: " answer" } } },
+                { exception: "throttlingException", message: "Too many tokens, please wait before trying again." },
+            ],
+        });
         const r = await runLambda(pdir, [{ events: [event("req-mid")] }], {
-            ...functionEnv(pfn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url,
+            ...functionEnv(pfn),
+            AWS_ENDPOINT_URL_STS: sts.url,
+            AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+            APPSYNC_HTTP_ENDPOINT: appsync.url,
         });
         assert.equal(r.steps[0][0].value.outcome, "error");
-        const events = assertProtocol(appsync.received(channel).filter(e => e.requestId === "req-mid"), "req-mid", "error");
+        const events = assertProtocol(
+            appsync.received(channel).filter(e => e.requestId === "req-mid"),
+            "req-mid",
+            "error",
+        );
         assert.equal(text(events), "Half an answer");
         assert.equal(events[events.length - 1].code, "Throttled");
         assert.equal(bedrock.requests.length, 1, "no second account was asked to start the answer again");
-        assert.deepEqual(sts.calls.map(c => /iam::(\d{12})/.exec(c.roleArn)![1]), ["222222222222"]);
+        assert.deepEqual(
+            sts.calls.map(c => /iam::(\d{12})/.exec(c.roleArn)![1]),
+            ["222222222222"],
+        );
     });
 
     it("sends prior turns within the configured bound", async () => {
         bedrock.handler = () => ({ stream: textStream(["fine"]) });
-        const history = [{ role: "user", content: "first" }, { role: "assistant", content: "answer" }];
-        const r = await runLambda(dir, [{ events: [event("req-hist", { history }), event("req-toolong", { history: [...history, ...history, ...history] })] }], env());
+        const history = [
+            { role: "user", content: "first" },
+            { role: "assistant", content: "answer" },
+        ];
+        const r = await runLambda(
+            dir,
+            [
+                {
+                    events: [
+                        event("req-hist", { history }),
+                        event("req-toolong", { history: [...history, ...history, ...history] }),
+                    ],
+                },
+            ],
+            env(),
+        );
         assert.equal(r.steps[0][0].value.outcome, "done");
         assert.equal(r.steps[0][1].value.outcome, "error");
-        assert.deepEqual(bedrock.requests[0].body.messages.map((m: any) => m.role), ["user", "assistant", "user"]);
+        assert.deepEqual(
+            bedrock.requests[0].body.messages.map((m: any) => m.role),
+            ["user", "assistant", "user"],
+        );
         assert.equal(bedrock.requests.length, 1);
     });
 });
 
 describe("relay core and AppSync publisher (in process)", () => {
     const { createRelay } = require("../../../functions/chat/relay") as typeof import("../../../functions/chat/relay");
-    const { createAppSyncSender } = require("../../../functions/chat/appsyncPublisher") as typeof import("../../../functions/chat/appsyncPublisher");
-    const { deliver } = require("../../../functions/chat/delivery") as typeof import("../../../functions/chat/delivery");
+    const { createAppSyncSender } =
+        require("../../../functions/chat/appsyncPublisher") as typeof import("../../../functions/chat/appsyncPublisher");
+    const { deliver } =
+        require("../../../functions/chat/delivery") as typeof import("../../../functions/chat/delivery");
     /** The sender behind the relay's delivery loop, for one fixed batch. */
-    const createAppSyncPublisher = (o: { endpoint: string; region: string; credentials: typeof creds; baseDelayMs?: number; maxAttempts?: number }) => {
+    const createAppSyncPublisher = (o: {
+        endpoint: string;
+        region: string;
+        credentials: typeof creds;
+        baseDelayMs?: number;
+        maxAttempts?: number;
+    }) => {
         const send = createAppSyncSender(o);
-        return async (channel: string, events: string[]) => deliver([...events], {
-            send: (evs, t) => send(channel, evs, t), deadline: () => Date.now() + 10_000, baseDelayMs: o.baseDelayMs, maxAttempts: o.maxAttempts,
-        });
+        return async (channel: string, events: string[]) =>
+            deliver([...events], {
+                send: (evs, t) => send(channel, evs, t),
+                deadline: () => Date.now() + 10_000,
+                baseDelayMs: o.baseDelayMs,
+                maxAttempts: o.maxAttempts,
+            });
     };
     const creds = async () => ({ accessKeyId: "AKIAFAKELAMBDAROLE01", secretAccessKey: "s" });
 
     it("never blocks the stream on a slow publish: one publish in flight, at most 5 events, in order", async () => {
-        let inFlight = 0, maxInFlight = 0;
+        let inFlight = 0,
+            maxInFlight = 0;
         const batches: string[][] = [];
         const relay = createRelay({
-            requestId: "r", windowMs: 5, firstWindowMs: 5, maxBytes: 3,
+            requestId: "r",
+            windowMs: 5,
+            firstWindowMs: 5,
+            maxBytes: 3,
             publish: async events => {
                 maxInFlight = Math.max(maxInFlight, ++inFlight);
                 batches.push(events);
@@ -410,14 +592,26 @@ describe("relay core and AppSync publisher (in process)", () => {
         const stats = await relay.done("end_turn", { outputTokens: 60 });
         assert.equal(maxInFlight, 1);
         assert.ok(batches.every(b => b.length <= 5));
-        const events = assertProtocol(batches.flat().map(e => JSON.parse(e)), "r", "done");
+        const events = assertProtocol(
+            batches.flat().map(e => JSON.parse(e)),
+            "r",
+            "done",
+        );
         assert.equal(text(events), Array.from({ length: 60 }, (_, i) => `abc${i}`).join(""));
         assert.equal(stats.events, events.length);
     });
 
     it("after a permanent publish failure: onFailure once, nothing more is sent, later calls are ignored", async () => {
-        let calls = 0, failures = 0;
-        const relay = createRelay({ requestId: "r", publish: async () => { calls++; throw new Error("gone"); }, onFailure: () => failures++ });
+        let calls = 0,
+            failures = 0;
+        const relay = createRelay({
+            requestId: "r",
+            publish: async () => {
+                calls++;
+                throw new Error("gone");
+            },
+            onFailure: () => failures++,
+        });
         relay.delta("a");
         const stats = await relay.finished;
         relay.delta("b");
@@ -429,29 +623,63 @@ describe("relay core and AppSync publisher (in process)", () => {
     });
 
     it("cuts the model stream before the function's deadline and still ends with one Timeout event", async () => {
-        const { createStreamingChatHandler } = require("../../../functions/chat/streamingChat") as typeof import("../../../functions/chat/streamingChat");
+        const { createStreamingChatHandler } =
+            require("../../../functions/chat/streamingChat") as typeof import("../../../functions/chat/streamingChat");
         const sts = await new FakeSts().start();
         const bedrock = await new FakeBedrock().start();
         const saved = { ...process.env };
         const quiet = [console.log, console.error];
         try {
-            bedrock.handler = () => ({ stream: textStream(Array.from({ length: 100 }, (_, i) => `x${i} `), { delayMs: 20 }) });
-            Object.assign(process.env, { AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, AWS_REGION: "ap-northeast-1", AWS_ACCESS_KEY_ID: "AKIAFAKE", AWS_SECRET_ACCESS_KEY: "x" });
+            bedrock.handler = () => ({
+                stream: textStream(
+                    Array.from({ length: 100 }, (_, i) => `x${i} `),
+                    { delayMs: 20 },
+                ),
+            });
+            Object.assign(process.env, {
+                AWS_ENDPOINT_URL_STS: sts.url,
+                AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+                AWS_REGION: "ap-northeast-1",
+                AWS_ACCESS_KEY_ID: "AKIAFAKE",
+                AWS_SECRET_ACCESS_KEY: "x",
+            });
             const published: string[] = [];
             const model = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
-            const handler = createStreamingChatHandler({
-                BEDROCK_TARGETS: JSON.stringify([{ roleArn: "arn:aws:iam::222222222222:role/x", region: "ap-northeast-1", accountId: "222222222222", models: [model] }]),
-                CHAT_MODEL_ID: model,
-            }, { publish: async (_ch, events) => { published.push(...events); return { requests: 1 }; } });
+            const handler = createStreamingChatHandler(
+                {
+                    BEDROCK_TARGETS: JSON.stringify([
+                        {
+                            roleArn: "arn:aws:iam::222222222222:role/x",
+                            region: "ap-northeast-1",
+                            accountId: "222222222222",
+                            models: [model],
+                        },
+                    ]),
+                    CHAT_MODEL_ID: model,
+                },
+                {
+                    publish: async (_ch, events) => {
+                        published.push(...events);
+                        return { requests: 1 };
+                    },
+                },
+            );
             console.log = console.error = () => undefined;
             const t0 = Date.now();
             // 5.6 s left with 5 s kept back: the stream (2 s) is cut after about 0.6 s.
-            const res = await handler({ body: { prompt: "q", sessionid: "s-1" }, sub: SUB, requestId: "req-deadline" }, { getRemainingTimeInMillis: () => 5600 });
+            const res = await handler(
+                { body: { prompt: "q", sessionid: "s-1" }, sub: SUB, requestId: "req-deadline" },
+                { getRemainingTimeInMillis: () => 5600 },
+            );
             const took = Date.now() - t0;
             [console.log, console.error] = quiet;
             assert.equal(res.outcome, "error");
             assert.ok(took < 1500, `${took} ms`);
-            const events = assertProtocol(published.map(e => JSON.parse(e)), "req-deadline", "error");
+            const events = assertProtocol(
+                published.map(e => JSON.parse(e)),
+                "req-deadline",
+                "error",
+            );
             assert.equal(events[events.length - 1].code, "Timeout");
             assert.ok(text(events).startsWith("x0 x1 "));
         } finally {
@@ -464,8 +692,10 @@ describe("relay core and AppSync publisher (in process)", () => {
     });
 
     it("cuts text by its JSON-escaped UTF-8 size, never inside a surrogate pair", () => {
-        const { cutForBytes, jsonStringBytes } = require("../../../functions/chat/utf8") as typeof import("../../../functions/chat/utf8");
-        for (const t of ["abc", "日本語", "😀x", "\"\\\n\u0001", "a\u2028b", "\ud800lone"]) assert.equal(jsonStringBytes(t), Buffer.byteLength(JSON.stringify(t)) - 2, t);
+        const { cutForBytes, jsonStringBytes } =
+            require("../../../functions/chat/utf8") as typeof import("../../../functions/chat/utf8");
+        for (const t of ["abc", "日本語", "😀x", '"\\\n\u0001', "a\u2028b", "\ud800lone"])
+            assert.equal(jsonStringBytes(t), Buffer.byteLength(JSON.stringify(t)) - 2, t);
         assert.equal(cutForBytes("ab😀c", 5), 2, "a 4-byte pair that does not fit stays whole for the next piece");
         assert.equal(cutForBytes("ab😀c", 6), 4);
         assert.equal(cutForBytes("日本語", 7), 2);
@@ -477,9 +707,18 @@ describe("relay core and AppSync publisher (in process)", () => {
         const t0 = Date.now();
         // An endpoint that never answers: every attempt lasts its whole timeout.
         const relay = createRelay({
-            requestId: "r", endBy: t0 + 1500, terminalReserveMs: 600, requestTimeoutMs: 5000, baseDelayMs: 1, maxDelayMs: 5,
+            requestId: "r",
+            endBy: t0 + 1500,
+            terminalReserveMs: 600,
+            requestTimeoutMs: 5000,
+            baseDelayMs: 1,
+            maxDelayMs: 5,
             publish: async (events, timeoutMs) => {
-                starts.push({ at: Date.now() - t0, timeoutMs, terminal: events.some(e => JSON.parse(e).type !== "delta") });
+                starts.push({
+                    at: Date.now() - t0,
+                    timeoutMs,
+                    terminal: events.some(e => JSON.parse(e).type !== "delta"),
+                });
                 await new Promise(r => setTimeout(r, timeoutMs));
                 throw Object.assign(new Error("no answer"), { retryable: true });
             },
@@ -492,16 +731,30 @@ describe("relay core and AppSync publisher (in process)", () => {
         assert.ok(took <= 1500 + 100, `gave up by endBy (${took} ms)`);
         // `at` is read inside the callback, a little after the relay read its clock to size the attempt; on a loaded
         // machine that gap reaches a few ms, so allow 25 ms (a relay ignoring the reserve overshoots by ~600 ms).
-        for (const s of starts.filter(x => x.at < 900)) assert.ok(s.at + s.timeoutMs <= 900 + 25, `an attempt at ${s.at} ms with ${s.timeoutMs} ms ran into the reserve`);
-        assert.ok(starts.some(x => x.terminal && x.at >= 900), "the terminal event was tried within the reserve");
+        for (const s of starts.filter(x => x.at < 900))
+            assert.ok(
+                s.at + s.timeoutMs <= 900 + 25,
+                `an attempt at ${s.at} ms with ${s.timeoutMs} ms ran into the reserve`,
+            );
+        assert.ok(
+            starts.some(x => x.terminal && x.at >= 900),
+            "the terminal event was tried within the reserve",
+        );
     });
 
     it("publisher: resends only the events AppSync reported as failed, so none is lost or duplicated", async () => {
         const appsync = await new FakeAppSync().start();
         try {
             appsync.partial = n => (n === 1 ? [1, 3] : []);
-            const publish = createAppSyncPublisher({ endpoint: appsync.url, region: "ap-northeast-1", credentials: creds, baseDelayMs: 1 });
-            const events = [0, 1, 2, 3, 4].map(seq => JSON.stringify({ type: "delta", seq, message: `m${seq}`, requestId: "r" }));
+            const publish = createAppSyncPublisher({
+                endpoint: appsync.url,
+                region: "ap-northeast-1",
+                credentials: creds,
+                baseDelayMs: 1,
+            });
+            const events = [0, 1, 2, 3, 4].map(seq =>
+                JSON.stringify({ type: "delta", seq, message: `m${seq}`, requestId: "r" }),
+            );
             const out = await publish("/ns/a/b", events);
             assert.equal(out.requests, 2);
             const seqs = appsync.received().map(e => e.seq);
@@ -515,9 +768,18 @@ describe("relay core and AppSync publisher (in process)", () => {
     it("publisher: does not retry a 4xx other than 429, and gives up after maxAttempts on 5xx", async () => {
         const appsync = await new FakeAppSync().start();
         try {
-            const publish = createAppSyncPublisher({ endpoint: appsync.url, region: "ap-northeast-1", credentials: creds, baseDelayMs: 1, maxAttempts: 4 });
+            const publish = createAppSyncPublisher({
+                endpoint: appsync.url,
+                region: "ap-northeast-1",
+                credentials: creds,
+                baseDelayMs: 1,
+                maxAttempts: 4,
+            });
             appsync.fail = () => 403;
-            await assert.rejects(publish("/ns/a/b", ["{}"]), (e: any) => e.name === "PublishFailed" && e.status === 403 && e.attempts === 1);
+            await assert.rejects(
+                publish("/ns/a/b", ["{}"]),
+                (e: any) => e.name === "PublishFailed" && e.status === 403 && e.attempts === 1,
+            );
             assert.equal(appsync.requests, 1);
             appsync.fail = () => 503;
             await assert.rejects(publish("/ns/a/b", ["{}"]), (e: any) => e.status === 503 && e.attempts === 4);
@@ -533,7 +795,11 @@ describe("chat relay Lambda package with bedrock-bridge:auth shortTermKey", func
     let dir: string;
 
     before(async () => {
-        ({ fn, dir } = await packagedFunction("chat-relay", { "bedrock-bridge:chat": CHAT, "bedrock-bridge:auth": "shortTermKey" }, "chat-relay-bearer"));
+        ({ fn, dir } = await packagedFunction(
+            "chat-relay",
+            { "bedrock-bridge:chat": CHAT, "bedrock-bridge:auth": "shortTermKey" },
+            "chat-relay-bearer",
+        ));
     });
 
     it("streams with a short-term key made from the assumed role, and still publishes with SigV4", async () => {
@@ -543,8 +809,17 @@ describe("chat relay Lambda package with bedrock-bridge:auth shortTermKey", func
         const appsync = await new FakeAppSync().start();
         try {
             bedrock.handler = requireShortTermBearer(() => ({ stream: textStream(["short", "-term"]) }));
-            const env = { ...functionEnv(fn), AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url, APPSYNC_HTTP_ENDPOINT: appsync.url };
-            const r = await runLambda(dir, [{ events: [{ body: { prompt: "hello there", sessionid: "s-9" }, sub: SUB, requestId: "req-b" }] }], env);
+            const env = {
+                ...functionEnv(fn),
+                AWS_ENDPOINT_URL_STS: sts.url,
+                AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+                APPSYNC_HTTP_ENDPOINT: appsync.url,
+            };
+            const r = await runLambda(
+                dir,
+                [{ events: [{ body: { prompt: "hello there", sessionid: "s-9" }, sub: SUB, requestId: "req-b" }] }],
+                env,
+            );
             assert.ok(r.steps[0][0].ok, r.steps[0][0].errorMessage);
             const events = assertProtocol(appsync.received(`/bedrock-stream-response/${SUB}/s-9`), "req-b", "done");
             assert.equal(text(events), "short-term");

@@ -5,14 +5,24 @@ import { Writable } from "stream";
 import { Console } from "console";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { createMetricsRecorder } from "../../../functions/metrics";
-import { emittedMetrics, METRICS_NAMESPACE, REQUEST_METADATA, REQUEST_METADATA_LIMITS } from "../../../functions/metrics/metricCatalog";
+import {
+    emittedMetrics,
+    METRICS_NAMESPACE,
+    REQUEST_METADATA,
+    REQUEST_METADATA_LIMITS,
+} from "../../../functions/metrics/metricCatalog";
 import { requestMetadata } from "../../../functions/bedrock/requestMetadata";
 import { recordInvoker, recordRelay } from "../../../functions/metrics/requestMetrics";
 import { checkEmfRecord, emfMetrics, total } from "../../support/emf";
 
 function capture(service: "relay" | "invoker") {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).split("\n").filter(Boolean)); cb(); } });
+    const sink = new Writable({
+        write(chunk, _enc, cb) {
+            lines.push(...String(chunk).split("\n").filter(Boolean));
+            cb();
+        },
+    });
     // Enabled whatever the environment says (the benchmark and in-process tests switch Powertools off).
     const saved = process.env.POWERTOOLS_METRICS_DISABLED;
     delete process.env.POWERTOOLS_METRICS_DISABLED;
@@ -42,13 +52,19 @@ describe("metrics recorder (EMF through Powertools)", () => {
             assert.equal(m.namespace, "BedrockBridge");
             for (const set of m.dimensionSets) {
                 const keys = Object.keys(set).sort().join();
-                assert.ok(emitted.some(e => e.name === m.name && e.dimensions.slice().sort().join() === keys), `${m.name} [${keys}] is in the catalog`);
+                assert.ok(
+                    emitted.some(e => e.name === m.name && e.dimensions.slice().sort().join() === keys),
+                    `${m.name} [${keys}] is in the catalog`,
+                );
                 assert.equal(set.service, "relay");
             }
         }
         assert.equal(total(metrics, "TimeToFirstDelta", { service: "relay" }), 64, "roll-up");
         assert.equal(total(metrics, "TimeToFirstDelta", { service: "relay", ...member }), 64, "by member");
-        assert.equal(total(metrics, "BedrockThrottles", { service: "relay", model: member.model, member: "333333333333" }), 1);
+        assert.equal(
+            total(metrics, "BedrockThrottles", { service: "relay", model: member.model, member: "333333333333" }),
+            1,
+        );
         assert.equal(total(metrics, "AllThrottled", { service: "relay", model: member.model }), 1);
         assert.equal(total(metrics, "RelayRequests", { service: "relay", outcome: "done" }), 1);
         assert.equal(total(metrics, "RelayRequests", { service: "relay" }), 0, "outcome has no roll-up set");
@@ -68,16 +84,43 @@ describe("metrics recorder (EMF through Powertools)", () => {
         const metrics = emfMetrics(lines);
         assert.equal(total(metrics, "PoolFailovers", { service: "invoker", model: "m", member: "222222222222" }), 2);
         assert.equal(total(metrics, "Latency", { service: "invoker" }), 120);
-        assert.ok(!metrics.some(m => m.name === "Latency" && m.dimensionSets.some(s => "member" in s)), "no member set without a member");
+        assert.ok(
+            !metrics.some(m => m.name === "Latency" && m.dimensionSets.some(s => "member" in s)),
+            "no member set without a member",
+        );
     });
 
     it("the EMF check rejects what CloudWatch would not extract", () => {
-        const good = { _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: "N", Dimensions: [["service"]], Metrics: [{ Name: "X", Unit: "Count" }] }] }, service: "relay", X: 1 };
+        const good = {
+            _aws: {
+                Timestamp: Date.now(),
+                CloudWatchMetrics: [
+                    { Namespace: "N", Dimensions: [["service"]], Metrics: [{ Name: "X", Unit: "Count" }] },
+                ],
+            },
+            service: "relay",
+            X: 1,
+        };
         assert.equal(checkEmfRecord(good).length, 1);
         assert.throws(() => checkEmfRecord({ ...good, X: "1" }), /no numeric value/);
         assert.throws(() => checkEmfRecord({ ...good, service: undefined }), /dimension service has no string value/);
-        assert.throws(() => checkEmfRecord({ ...good, _aws: { ...good._aws, Timestamp: 1700000000 } }), /epoch milliseconds/);
-        assert.throws(() => checkEmfRecord({ ...good, _aws: { ...good._aws, CloudWatchMetrics: [{ ...good._aws.CloudWatchMetrics[0], Metrics: [{ Name: "X", Unit: "Tokens" }] }] } }), /not a CloudWatch unit/);
+        assert.throws(
+            () => checkEmfRecord({ ...good, _aws: { ...good._aws, Timestamp: 1700000000 } }),
+            /epoch milliseconds/,
+        );
+        assert.throws(
+            () =>
+                checkEmfRecord({
+                    ...good,
+                    _aws: {
+                        ...good._aws,
+                        CloudWatchMetrics: [
+                            { ...good._aws.CloudWatchMetrics[0], Metrics: [{ Name: "X", Unit: "Tokens" }] },
+                        ],
+                    },
+                }),
+            /not a CloudWatch unit/,
+        );
     });
 });
 
@@ -86,8 +129,16 @@ describe("request metrics: what one relay or invoker request records", () => {
     it("a relayed answer after a throttle on the first member: failover and throttle there, tokens and first delta on the second", () => {
         const { recorder, lines } = capture("relay");
         recordRelay(recorder, {
-            modelId: MODEL, servedBy: { accountId: "333333333333" }, failovers: [{ accountId: "222222222222", error: "ThrottlingException" }],
-            usage: { inputTokens: 12, outputTokens: 40 }, outcome: "done", firstDeltaMs: 70, tailMs: 28, publishRequests: 6, publishRetries: 1, eventsResent: 2,
+            modelId: MODEL,
+            servedBy: { accountId: "333333333333" },
+            failovers: [{ accountId: "222222222222", error: "ThrottlingException" }],
+            usage: { inputTokens: 12, outputTokens: 40 },
+            outcome: "done",
+            firstDeltaMs: 70,
+            tailMs: 28,
+            publishRequests: 6,
+            publishRetries: 1,
+            eventsResent: 2,
         });
         const m = emfMetrics(lines);
         const on = (member: string) => ({ service: "relay", model: MODEL, member });
@@ -97,19 +148,36 @@ describe("request metrics: what one relay or invoker request records", () => {
         assert.equal(total(m, "OutputTokens", on("333333333333")), 40);
         assert.equal(total(m, "InputTokens", { service: "relay" }), 12);
         assert.equal(total(m, "TimeToFirstDelta", on("333333333333")), 70);
-        assert.deepEqual(["TailAfterLastToken", "PublishRequests", "PublishRetries", "EventsResent"].map(n => total(m, n, { service: "relay" })), [28, 6, 1, 2]);
+        assert.deepEqual(
+            ["TailAfterLastToken", "PublishRequests", "PublishRetries", "EventsResent"].map(n =>
+                total(m, n, { service: "relay" }),
+            ),
+            [28, 6, 1, 2],
+        );
         assert.equal(total(m, "RelayRequests", { service: "relay", outcome: "done" }), 1);
         assert.equal(total(m, "Errors", { service: "relay" }), 0);
     });
 
     it("an invoker request refused by every member: AllThrottled and Errors{code}, no tokens, latency roll-up only", () => {
         const { recorder, lines } = capture("invoker");
-        recordInvoker(recorder, { modelId: MODEL, errorCode: "AllThrottled", failovers: [{ accountId: "222222222222", error: "ThrottlingException" }, { accountId: "333333333333", error: "AssumeRoleDenied" }], latencyMs: 15 });
+        recordInvoker(recorder, {
+            modelId: MODEL,
+            errorCode: "AllThrottled",
+            failovers: [
+                { accountId: "222222222222", error: "ThrottlingException" },
+                { accountId: "333333333333", error: "AssumeRoleDenied" },
+            ],
+            latencyMs: 15,
+        });
         const m = emfMetrics(lines);
         assert.equal(total(m, "AllThrottled", { service: "invoker", model: MODEL }), 1);
         assert.equal(total(m, "Errors", { service: "invoker", code: "AllThrottled" }), 1);
         assert.equal(total(m, "PoolFailovers", { service: "invoker" }), 2);
-        assert.equal(total(m, "BedrockThrottles", { service: "invoker" }), 1, "a refused AssumeRole is a failover, not a throttle");
+        assert.equal(
+            total(m, "BedrockThrottles", { service: "invoker" }),
+            1,
+            "a refused AssumeRole is a failover, not a throttle",
+        );
         assert.equal(total(m, "InvokerRequests", { service: "invoker", outcome: "error" }), 1);
         assert.equal(total(m, "Latency", { service: "invoker" }), 15);
         assert.ok(!m.some(x => x.name === "InputTokens"));
@@ -118,16 +186,43 @@ describe("request metrics: what one relay or invoker request records", () => {
 
 describe("requestMetadata", () => {
     it("names function, caller account, tenant and user within Bedrock's limits", () => {
-        const md = requestMetadata({ caller: "relay", account: "111111111111", tenant: "team-a", user: "7d3c1f2a-1b2c-4d5e-8f90-a1b2c3d4e5f6" });
-        assert.deepEqual(md, { [REQUEST_METADATA.caller]: "relay", [REQUEST_METADATA.account]: "111111111111", [REQUEST_METADATA.tenant]: "team-a", [REQUEST_METADATA.user]: "7d3c1f2a-1b2c-4d5e-8f90-a1b2c3d4e5f6" });
-        assert.deepEqual(requestMetadata({ caller: "invoker", account: "111111111111" }), { "bb_caller": "invoker", "bb_account": "111111111111", "bb_tenant": "-" });
+        const md = requestMetadata({
+            caller: "relay",
+            account: "111111111111",
+            tenant: "team-a",
+            user: "7d3c1f2a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+        });
+        assert.deepEqual(md, {
+            [REQUEST_METADATA.caller]: "relay",
+            [REQUEST_METADATA.account]: "111111111111",
+            [REQUEST_METADATA.tenant]: "team-a",
+            [REQUEST_METADATA.user]: "7d3c1f2a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+        });
+        assert.deepEqual(requestMetadata({ caller: "invoker", account: "111111111111" }), {
+            bb_caller: "invoker",
+            bb_account: "111111111111",
+            bb_tenant: "-",
+        });
     });
 
     it("replaces characters Bedrock refuses and cuts values at 256, so a call never fails over its metadata", () => {
-        const md = requestMetadata({ caller: "relay", account: "111111111111", tenant: "équipe#1,β", user: "x".repeat(300) });
+        const md = requestMetadata({
+            caller: "relay",
+            account: "111111111111",
+            tenant: "équipe#1,β",
+            user: "x".repeat(300),
+        });
         for (const [k, v] of Object.entries(md)) {
-            assert.ok(k.length >= 1 && k.length <= REQUEST_METADATA_LIMITS.maxKeyLength && REQUEST_METADATA_LIMITS.pattern.test(k), k);
-            assert.ok(v.length <= REQUEST_METADATA_LIMITS.maxValueLength && /^[a-zA-Z0-9\s._:/=+$@-]*$/.test(v), `${k}=${v}`);
+            assert.ok(
+                k.length >= 1 &&
+                    k.length <= REQUEST_METADATA_LIMITS.maxKeyLength &&
+                    REQUEST_METADATA_LIMITS.pattern.test(k),
+                k,
+            );
+            assert.ok(
+                v.length <= REQUEST_METADATA_LIMITS.maxValueLength && /^[a-zA-Z0-9\s._:/=+$@-]*$/.test(v),
+                `${k}=${v}`,
+            );
         }
         assert.equal(md["bb_tenant"], "_quipe_1__");
         assert.equal(md["bb_user"].length, 256);
