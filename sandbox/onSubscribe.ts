@@ -16,16 +16,27 @@ export interface SubscribeIdentity {
 
 const UNAUTHORIZED = Symbol("unauthorized");
 
-export function loadOnSubscribe(file = ON_SUBSCRIBE_FILE): (identity: SubscribeIdentity | undefined, channel: string, namespace: string) => boolean {
-    const src = fs.readFileSync(file, "utf8")
-        .replace(/^import \{ util \} from '@aws-appsync\/utils';$/m, "")
+export function loadOnSubscribe(
+    file = ON_SUBSCRIBE_FILE,
+): (identity: SubscribeIdentity | undefined, channel: string, namespace: string) => boolean {
+    const src = fs
+        .readFileSync(file, "utf8")
+        .replace(/^import \{ util \} from ["']@aws-appsync\/utils["'];$/m, "")
         .replace(/^export function /gm, "function ");
     const script = new vm.Script(`${src}\nonSubscribe(ctx);`, { filename: file });
     return (identity, channel, namespace) => {
-        const util = { unauthorized: () => { throw UNAUTHORIZED; } };
+        const util = {
+            unauthorized: () => {
+                throw UNAUTHORIZED;
+            },
+        };
         const ctx = {
             identity: identity ?? {},
-            info: { channel: { path: channel, segments: channel.split("/").slice(1) }, channelNamespace: { name: namespace }, operation: "SUBSCRIBE" },
+            info: {
+                channel: { path: channel, segments: channel.split("/").slice(1) },
+                channelNamespace: { name: namespace },
+                operation: "SUBSCRIBE",
+            },
         };
         try {
             script.runInNewContext({ util, ctx }, { timeout: 1000 });

@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { removeScratch } from "../../emulation/scratch";
 
 let runDir: string | undefined;
 
@@ -14,8 +15,12 @@ export function mochaGlobalSetup(): void {
 
 export function mochaGlobalTeardown(): void {
     if (!runDir) return;
+    removeScratch(); // in a serial run the tests ran in this process, whose exit has not come yet
     // v8-compile-cache: the compile cache ts-node/tsc keep across runs in processes the tests start (normally in /tmp).
     const left = fs.readdirSync(runDir).filter(n => !n.startsWith("v8-compile-cache"));
     fs.rmSync(runDir, { recursive: true, force: true });
-    if (left.length) throw new Error(`the tests left ${left.length} entr${left.length === 1 ? "y" : "ies"} in the temporary folder: ${left.join(", ")}; make them with scratchDir (emulation/scratch.ts) or remove them`);
+    if (left.length)
+        throw new Error(
+            `the tests left ${left.length} entr${left.length === 1 ? "y" : "ies"} in the temporary folder: ${left.join(", ")}; make them with scratchDir (emulation/scratch.ts) or remove them`,
+        );
 }

@@ -13,10 +13,15 @@ const BOB = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d";
 
 /** Loads the handler as AppSync would run it, with `util.unauthorized()` throwing like the real one. */
 function loadHandler(): (ctx: any) => void {
-    const src = fs.readFileSync(FILE, "utf8")
-        .replace(/^import \{ util \} from '@aws-appsync\/utils';$/m, "")
+    const src = fs
+        .readFileSync(FILE, "utf8")
+        .replace(/^import \{ util \} from ["']@aws-appsync\/utils["'];$/m, "")
         .replace(/^export function /gm, "function ");
-    const util = { unauthorized: () => { throw Object.assign(new Error("Unauthorized"), { unauthorized: true }); } };
+    const util = {
+        unauthorized: () => {
+            throw Object.assign(new Error("Unauthorized"), { unauthorized: true });
+        },
+    };
     const sandbox: any = { util };
     vm.runInNewContext(`${src}\nthis.onSubscribe = onSubscribe;`, sandbox);
     return sandbox.onSubscribe;
@@ -26,31 +31,60 @@ function loadHandler(): (ctx: any) => void {
 function ctxFor(channelPath: string, sub: string | undefined, namespace = NS) {
     return {
         identity: sub === undefined ? {} : { sub, username: "u", issuer: "https://cognito-idp", claims: { sub } },
-        info: { channel: { path: channelPath, segments: channelPath.split("/").slice(1) }, channelNamespace: { name: namespace }, operation: "SUBSCRIBE" },
+        info: {
+            channel: { path: channelPath, segments: channelPath.split("/").slice(1) },
+            channelNamespace: { name: namespace },
+            operation: "SUBSCRIBE",
+        },
     };
 }
 
 describe("chat onSubscribe handler (APPSYNC_JS)", () => {
     const onSubscribe = loadHandler();
     const allowed = (p: string, sub: string | undefined) => {
-        try { onSubscribe(ctxFor(p, sub)); return true; } catch (e) { if ((e as any).unauthorized) return false; throw e; }
+        try {
+            onSubscribe(ctxFor(p, sub));
+            return true;
+        } catch (e) {
+            if ((e as any).unauthorized) return false;
+            throw e;
+        }
     };
 
     it("passes the AppSync JS lint rules (@aws-appsync/eslint-plugin)", async () => {
         const appsync = require("@aws-appsync/eslint-plugin");
         const eslint = new ESLint({
             overrideConfigFile: true,
-            overrideConfig: [{ ...appsync.configs.base, languageOptions: { ...appsync.configs.base.languageOptions, sourceType: "module" } }],
+            overrideConfig: [
+                {
+                    ...appsync.configs.base,
+                    languageOptions: { ...appsync.configs.base.languageOptions, sourceType: "module" },
+                },
+            ],
         });
         const [result] = await eslint.lintFiles([FILE]);
-        assert.deepEqual(result.messages.map(m => `${m.line}: ${m.ruleId} ${m.message}`), []);
+        assert.deepEqual(
+            result.messages.map(m => `${m.line}: ${m.ruleId} ${m.message}`),
+            [],
+        );
         assert.ok(Object.keys(appsync.configs.base.rules).length >= 15);
     });
 
     it("the lint catches what APPSYNC_JS refuses (the check is live)", async () => {
         const appsync = require("@aws-appsync/eslint-plugin");
-        const eslint = new ESLint({ overrideConfigFile: true, overrideConfig: [{ ...appsync.configs.base, languageOptions: { ...appsync.configs.base.languageOptions, sourceType: "module" } }] });
-        const [r] = await eslint.lintText("export function onSubscribe(ctx) { try { if (/x/.test(ctx.info.channel.path)) {} } catch (e) {} }", { filePath: "x.js" });
+        const eslint = new ESLint({
+            overrideConfigFile: true,
+            overrideConfig: [
+                {
+                    ...appsync.configs.base,
+                    languageOptions: { ...appsync.configs.base.languageOptions, sourceType: "module" },
+                },
+            ],
+        });
+        const [r] = await eslint.lintText(
+            "export function onSubscribe(ctx) { try { if (/x/.test(ctx.info.channel.path)) {} } catch (e) {} }",
+            { filePath: "x.js" },
+        );
         assert.ok(r.messages.some(m => m.ruleId === "@aws-appsync/no-try"));
         assert.ok(r.messages.some(m => m.ruleId === "@aws-appsync/no-regex"));
     });
