@@ -1,0 +1,89 @@
+// The answers API Gateway itself gives (before or instead of the function): in a shape both official clients read.
+// OpenAI's SDK takes `error.message`, `error.type` and `error.code` from `{"error": {...}}`; Anthropic's SDK takes
+// `{"type": "error", "error": {"type", "message"}}` and picks its typed error by the HTTP status. One body carries
+// both. Each gateway response type's default status is API Gateway's ("Gateway response types for API Gateway").
+
+export interface GatewayErrorShape {
+    /** API Gateway's gateway response type. */
+    responseType: string;
+    /** The status we answer with (a few differ from API Gateway's default, said why below). */
+    statusCode: string;
+    /** Anthropic's error type, which is also OpenAI's `error.type`. */
+    type: string;
+    /** OpenAI's `error.code`. */
+    code: string;
+    /** A fixed message, or undefined for API Gateway's own ($context.error.messageString). */
+    message?: string;
+    headers?: Record<string, string>;
+}
+
+/** Seconds a client waits after a usage-plan throttle: the plan's token bucket refills every second. */
+export const THROTTLE_RETRY_AFTER_SECONDS = 1;
+
+export const GATEWAY_ERRORS: GatewayErrorShape[] = [
+    {
+        // The authorizer found no known key in Authorization: Bearer or x-api-key.
+        responseType: "UNAUTHORIZED",
+        statusCode: "401",
+        type: "authentication_error",
+        code: "invalid_api_key",
+        message: "Invalid or missing API key: send it as Authorization: Bearer <key> or as x-api-key.",
+    },
+    {
+        // The authorizer's key is in no usage plan of this stage (removed, or not yet attached mid-deploy): for the
+        // client that is a key that does not work, so 401 as for an unknown key instead of API Gateway's 403.
+        responseType: "INVALID_API_KEY",
+        statusCode: "401",
+        type: "authentication_error",
+        code: "invalid_api_key",
+        message: "This API key is not valid for this gateway (revoked or not yet active).",
+    },
+    {
+        responseType: "ACCESS_DENIED",
+        statusCode: "403",
+        type: "permission_error",
+        code: "permission_denied",
+        message: "This API key may not call this endpoint.",
+    },
+    {
+        // The key's usage plan throttle (requestsPerSecond, burst): both SDKs retry 429 after retry-after.
+        responseType: "THROTTLED",
+        statusCode: "429",
+        type: "rate_limit_error",
+        code: "rate_limit_exceeded",
+        message:
+            "Too many requests for this API key (its requestsPerSecond and burst): retry after the retry-after seconds.",
+        headers: { "Retry-After": String(THROTTLE_RETRY_AFTER_SECONDS) },
+    },
+    {
+        responseType: "QUOTA_EXCEEDED",
+        statusCode: "429",
+        type: "rate_limit_error",
+        code: "insufficient_quota",
+        message: "This API key has used its request quota.",
+        headers: { "Retry-After": "60" },
+    },
+    {
+        // API Gateway answers an unknown path or method with 403 "Missing Authentication Token"; clients expect 404.
+        responseType: "MISSING_AUTHENTICATION_TOKEN",
+        statusCode: "404",
+        type: "not_found_error",
+        code: "unknown_url",
+        message: "Unknown path: this gateway serves POST /v1/chat/completions, POST /v1/messages and GET /v1/models.",
+    },
+    {
+        responseType: "REQUEST_TOO_LARGE",
+        statusCode: "413",
+        type: "request_too_large",
+        code: "request_too_large",
+        message: "The request body is over API Gateway's 10 MB limit.",
+    },
+    { responseType: "DEFAULT_4XX", statusCode: "", type: "invalid_request_error", code: "invalid_request_error" },
+    { responseType: "DEFAULT_5XX", statusCode: "", type: "api_error", code: "api_error" },
+];
+
+/** The response template: fixed text, or API Gateway's message (already a quoted JSON string in VTL). */
+export function errorTemplate(e: GatewayErrorShape): string {
+    const message = e.message === undefined ? "$context.error.messageString" : JSON.stringify(e.message);
+    return `{"type":"error","error":{"type":"${e.type}","message":${message},"code":"${e.code}"},"request_id":"$context.requestId"}`;
+}

@@ -1,0 +1,129 @@
+// Anthropic Messages API -> Bedrock InvokeModel / InvokeModelWithResponseStream with Bedrock's Anthropic body, and
+// Bedrock's streamed chunks -> Anthropic's server-sent events, so Anthropic's SDK (and Claude Code through its
+// gateway settings) work unchanged. Bedrock's body is Anthropic's Messages body without `model` and `stream`, plus
+// `anthropic_version: "bedrock-2023-05-31"` (Bedrock user guide, "Anthropic Claude Messages API"); each streamed
+// `chunk` carries one of Anthropic's stream events as JSON, the last (message_stop) with Bedrock's
+// `amazon-bedrock-invocationMetrics`, which we take out. No Pulumi imports.
+import { invalidRequest } from "./errors";
+import { sseEvent } from "./sse";
+
+export const BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31";
+
+/** Fields passed to Bedrock as they are. */
+const PASS = [
+    "messages",
+    "system",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "top_k",
+    "stop_sequences",
+    "tools",
+    "tool_choice",
+    "thinking",
+    "anthropic_beta",
+];
+/** Fields that do not reach Bedrock: the model goes in the path, the stream mode in the operation; `metadata`
+ * (an end-user id for Anthropic's abuse detection) and `service_tier` have no Bedrock counterpart and change no answer. */
+const DROPPED = ["model", "stream", "metadata", "service_tier"];
+
+export interface ParsedMessagesRequest {
+    model: string;
+    stream: boolean;
+    maxTokens: number;
+    /** The body for InvokeModel*, as JSON-ready data. */
+    bedrockBody: Record<string, unknown>;
+    /** Characters of the prompt parts (messages, system, tools): the limiter's input estimate. */
+    inputChars: number;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+export function parseMessagesRequest(raw: unknown, limits: { maxTokensLimit: number }): ParsedMessagesRequest {
+    if (!isObj(raw)) throw invalidRequest("the body must be a JSON object");
+    if (typeof raw.model !== "string" || !raw.model) throw invalidRequest("model: Field required");
+    const mt = raw.max_tokens;
+    if (typeof mt !== "number" || !Number.isInteger(mt) || mt < 1 || mt > limits.maxTokensLimit)
+        throw invalidRequest(
+            `max_tokens: a whole number from 1 to ${limits.maxTokensLimit} is required (this gateway's limit)`,
+        );
+    if (!Array.isArray(raw.messages) || !raw.messages.length)
+        throw invalidRequest("messages: a non-empty list is required");
+    raw.messages.forEach((m: unknown, i: number) => {
+        if (!isObj(m) || (m.role !== "user" && m.role !== "assistant"))
+            throw invalidRequest(`messages.${i}.role: must be "user" or "assistant"`);
+        if (typeof m.content !== "string" && !Array.isArray(m.content))
+            throw invalidRequest(`messages.${i}.content: must be a string or a list of content blocks`);
+    });
+    if (raw.stream !== undefined && typeof raw.stream !== "boolean") throw invalidRequest("stream: must be a boolean");
+    const unknown = Object.keys(raw).filter(k => !PASS.includes(k) && !DROPPED.includes(k));
+    if (unknown.length)
+        throw invalidRequest(`${unknown.join(", ")}: not supported through Amazon Bedrock by this gateway`);
+    const bedrockBody: Record<string, unknown> = { anthropic_version: BEDROCK_ANTHROPIC_VERSION };
+    for (const k of PASS) if (raw[k] !== undefined) bedrockBody[k] = raw[k];
+    const inputChars = JSON.stringify([raw.messages, raw.system ?? null, raw.tools ?? null]).length;
+    return { model: raw.model, stream: raw.stream === true, maxTokens: mt, bedrockBody, inputChars };
+}
+
+export interface AnthropicUsage {
+    inputTokens: number;
+    outputTokens: number;
+}
+
+/** Usage of a whole (non-streamed) answer, input counting cache reads and writes. */
+export function messageUsage(msg: unknown): AnthropicUsage {
+    const u = isObj(msg) && isObj(msg.usage) ? msg.usage : {};
+    const n = (k: string) => (typeof u[k] === "number" ? u[k] : 0);
+    return {
+        inputTokens: n("input_tokens") + n("cache_read_input_tokens") + n("cache_creation_input_tokens"),
+        outputTokens: n("output_tokens"),
+    };
+}
+
+/** InvokeModel's answer as the Messages API returns it: the model named as the client named it. */
+export function messageResponse(bedrockAnswer: unknown, model: string): Record<string, unknown> {
+    if (!isObj(bedrockAnswer)) throw new Error("Bedrock returned no message");
+    const { ["amazon-bedrock-invocationMetrics"]: _metrics, ...rest } = bedrockAnswer;
+    void _metrics;
+    return { ...rest, model };
+}
+
+/**
+ * Bedrock's streamed chunks (each one Anthropic stream event as JSON) -> Anthropic's SSE text, collecting usage:
+ * input tokens from message_start, output tokens from message_delta (cumulative), Bedrock's invocation metrics
+ * from message_stop as a fallback.
+ */
+export function createEventTranslator(model: string) {
+    const usage: AnthropicUsage = { inputTokens: 0, outputTokens: 0 };
+    let stopReason: string | undefined;
+    return {
+        /** The SSE text for one chunk's JSON (empty for an event without a type). */
+        chunk(json: string): string {
+            const e = JSON.parse(json) as Record<string, unknown>;
+            if (typeof e.type !== "string") return "";
+            const { ["amazon-bedrock-invocationMetrics"]: metrics, ...event } = e;
+            if (event.type === "message_start" && isObj(event.message)) {
+                usage.inputTokens = messageUsage(event.message).inputTokens;
+                usage.outputTokens = messageUsage(event.message).outputTokens;
+                event.message = { ...event.message, model };
+            }
+            if (event.type === "message_delta") {
+                if (isObj(event.usage) && typeof event.usage.output_tokens === "number")
+                    usage.outputTokens = event.usage.output_tokens;
+                if (isObj(event.delta) && typeof event.delta.stop_reason === "string")
+                    stopReason = event.delta.stop_reason;
+            }
+            if (event.type === "message_stop" && isObj(metrics)) {
+                if (!usage.inputTokens && typeof metrics.inputTokenCount === "number")
+                    usage.inputTokens = metrics.inputTokenCount;
+                if (!usage.outputTokens && typeof metrics.outputTokenCount === "number")
+                    usage.outputTokens = metrics.outputTokenCount;
+            }
+            return sseEvent(event.type as string, event);
+        },
+        usage,
+        get stopReason() {
+            return stopReason;
+        },
+    };
+}

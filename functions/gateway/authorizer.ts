@@ -1,0 +1,80 @@
+// The gateway's Lambda authorizer (REQUEST type): a key per application, presented as `Authorization: Bearer <key>`
+// (OpenAI clients) or `x-api-key: <key>` (Anthropic clients). The function knows only SHA-256 hashes of the keys
+// (GATEWAY_KEY_HASHES, JSON {"<sha256 hex>": "<key name>"}), compared in constant time. It allows the caller with
+// `principalId` and `context.keyName` = the key's name, and `usageIdentifierKey` = the presented key: with the REST
+// API's API key source AUTHORIZER, API Gateway meters and throttles the request against the usage plan of the API
+// key with that value ("Choose an API key source", apigateway developer guide, api-gateway-api-key-source.html).
+// An unknown key throws "Unauthorized", which API Gateway answers with 401. No Pulumi imports.
+import * as crypto from "crypto";
+
+/** The REQUEST authorizer event, as far as this reads it. */
+export interface AuthorizerEvent {
+    type?: string;
+    methodArn: string;
+    headers?: Record<string, string | undefined> | null;
+}
+
+export interface AuthorizerResult {
+    principalId: string;
+    policyDocument: {
+        Version: "2012-10-17";
+        Statement: { Action: "execute-api:Invoke"; Effect: "Allow"; Resource: string }[];
+    };
+    context: { keyName: string };
+    usageIdentifierKey: string;
+}
+
+export const sha256Hex = (value: string) => crypto.createHash("sha256").update(value, "utf8").digest("hex");
+
+/** The key a request presents, from either header (names are case-insensitive). */
+export function presentedKey(headers: AuthorizerEvent["headers"]): string | undefined {
+    const h: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers ?? {})) if (typeof v === "string") h[k.toLowerCase()] = v;
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(h["authorization"] ?? "");
+    const key = bearer?.[1] ?? h["x-api-key"]?.trim();
+    return key || undefined;
+}
+
+/**
+ * The method ARN's API and stage with every method and path: API Gateway caches an authorizer's policy per
+ * identity source and applies it to the other routes of the API too, so one key's policy must allow all of them.
+ */
+export function allRoutesOf(methodArn: string): string {
+    const [arn, apiId, stage] =
+        /^(arn:[^:]+:execute-api:[^:]+:\d{12}):([^/]+)\/([^/]+)\//.exec(methodArn)?.slice(1) ?? [];
+    return arn ? `${arn}:${apiId}/${stage}/*/*` : methodArn;
+}
+
+export function createAuthorizerHandler(env: NodeJS.ProcessEnv = process.env) {
+    const raw = env.GATEWAY_KEY_HASHES;
+    if (!raw) throw new Error("GATEWAY_KEY_HASHES is not set (the gateway component sets it from the keys it creates)");
+    const entries = Object.entries(JSON.parse(raw) as Record<string, string>).map(([hash, name]) => {
+        if (!/^[0-9a-f]{64}$/.test(hash) || typeof name !== "string" || !name)
+            throw new Error("GATEWAY_KEY_HASHES must map SHA-256 hex digests to key names");
+        return { hash: Buffer.from(hash, "hex"), name };
+    });
+
+    return async (event: AuthorizerEvent): Promise<AuthorizerResult> => {
+        const key = presentedKey(event.headers);
+        if (key) {
+            const digest = crypto.createHash("sha256").update(key, "utf8").digest();
+            // Every entry is compared, in constant time each: the time taken says nothing about which came close.
+            let name: string | undefined;
+            for (const e of entries) if (crypto.timingSafeEqual(e.hash, digest)) name = e.name;
+            if (name)
+                return {
+                    principalId: name,
+                    policyDocument: {
+                        Version: "2012-10-17",
+                        Statement: [
+                            { Action: "execute-api:Invoke", Effect: "Allow", Resource: allRoutesOf(event.methodArn) },
+                        ],
+                    },
+                    context: { keyName: name },
+                    usageIdentifierKey: key,
+                };
+        }
+        // Exactly this message makes API Gateway answer 401 (any other error is a 500); never the key in a log.
+        throw new Error("Unauthorized");
+    };
+}

@@ -1,0 +1,393 @@
+// The gateway Lambda: OpenAI Chat Completions and Anthropic Messages in front of Bedrock, streamed through API
+// Gateway REST (responseTransferMode STREAM). No Pulumi imports: this file runs inside Lambda.
+//
+// CONTRACT with the gateway component (components/gateway/, gateway-infra):
+//   handler        `exports.handler = createGatewayHandler()` (CallbackFunction's callbackFactory); the factory runs
+//                  once per container and returns `awslambda.streamifyResponse(...)`, so the function must be invoked
+//                  with InvokeWithResponseStream: the integration URI ends in /response-streaming-invocations and the
+//                  integration has responseTransferMode STREAM (type AWS_PROXY).
+//   event          the Lambda proxy integration event of a REST API (httpMethod, path, headers, body,
+//                  isBase64Encoded, requestContext); routes by path suffix: GET /v1/models,
+//                  POST /v1/chat/completions, POST /v1/messages (any stage or base path before /v1).
+//   key name       event.requestContext.authorizer.keyName, set by the REQUEST authorizer (./authorizer.ts), which
+//                  also returns usageIdentifierKey (API key source AUTHORIZER) so usage plans limit rate and burst.
+//   environment    GATEWAY_TABLE    DynamoDB table for the token windows: partition key `pk` (S), TTL attribute
+//                                   `expiresAt` (N, epoch seconds), on demand. The function needs
+//                                   dynamodb:UpdateItem on it. Required when any key has tokensPerMinute/PerDay.
+//                  GATEWAY_KEYS     JSON {"<key name>": {"models"?: string[], "tokensPerMinute"?: n, "tokensPerDay"?: n}}
+//                  GATEWAY_ALIASES  JSON {"<alias>": "<model id>"} (optional)
+//                  GATEWAY_MODELS   JSON ["<model id>", ...]: the ids the Bedrock stack(s) allow (optional: defaults
+//                                   to the models in BEDROCK_TARGETS)
+//                  MAX_TOKENS       max_tokens when an OpenAI request gives none (default 4096)
+//                  MAX_TOKENS_LIMIT the largest max_tokens a request may ask for (default 64000)
+//                  plus what every CallerFunction gets (BEDROCK_TARGETS, BEDROCK_AUTH, ...).
+//   metrics        service "gateway" (functions/metrics/metricCatalog.ts): the pool metrics, KeyRequests,
+//                  KeyInputTokens, KeyOutputTokens, KeyRefusals with the `key` (and `reason`) dimensions.
+//
+// Limits of the streamed integration that shape this code (API Gateway developer guide, "Stream the integration
+// response for your proxy integrations", https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html):
+// a stream lasts at most 15 minutes and is cut after 5 minutes without bytes on a regional endpoint; request
+// payloads stay under API Gateway's 10 MB; no VTL response mapping, caching or content encoding on a streamed
+// response. So status and headers are decided before the first byte: every refusal (400..429, 5xx) happens before
+// Bedrock's answer starts, and the quota pool fails over only then. After the first byte an error ends the stream
+// in the client's own format (OpenAI: a `data: {"error": ...}` event; Anthropic: an `error` event).
+import {
+    ConverseCommand,
+    ConverseStreamCommand,
+    InvokeModelCommand,
+    InvokeModelWithResponseStreamCommand,
+} from "@aws-sdk/client-bedrock-runtime";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { MODEL_MAX_OUTPUT_TOKENS, maxTokensProblem } from "../bedrock/limits";
+import { callerAccountOf, requestMetadata } from "../bedrock/requestMetadata";
+import { allowedModels, readTargets } from "../bedrock/targets";
+import { guardrailConfig, guardrailStreamConfig, targetModelId } from "../bedrock/tenantRoute";
+import { isBridgeError, toBridgeError } from "../errors";
+import { pooledClients } from "../invoker";
+import { createMetricsRecorder, type MetricsRecorder } from "../metrics";
+import { recordGateway } from "../metrics/requestMetrics";
+import { createEventTranslator, messageResponse, messageUsage, parseMessagesRequest } from "./anthropic";
+import {
+    errorBody,
+    errorHeaders,
+    gatewayError,
+    invalidRequest,
+    isGatewayError,
+    toGatewayError,
+    type GatewayApi,
+    type GatewayError,
+} from "./errors";
+import { createLimiter, estimateInputTokens, type Limiter, type Reservation } from "./limiter";
+import { modelList, readGatewaySettings, resolveModel, type KeySettings } from "./models";
+import { chatCompletion, createChunkTranslator, parseChatRequest } from "./openai";
+import { send, streamingRuntime, type ResponseStream } from "./responseStream";
+import { SSE_DONE, SSE_HEADERS, sseData, sseEvent } from "./sse";
+
+/** The REST API's Lambda proxy integration event, as far as the gateway reads it. */
+export interface GatewayEvent {
+    httpMethod?: string;
+    path?: string;
+    headers?: Record<string, string | undefined> | null;
+    body?: string | null;
+    isBase64Encoded?: boolean;
+    requestContext?: {
+        requestId?: string;
+        authorizer?: { keyName?: string; principalId?: string } | null;
+    };
+}
+
+export interface GatewayContext {
+    awsRequestId?: string;
+    invokedFunctionArn?: string;
+}
+
+export interface GatewayDeps {
+    /** The token-window table's client (default: a DynamoDBClient from the environment). */
+    dynamo?: DynamoDBClient;
+    limiter?: Limiter;
+    metrics?: MetricsRecorder;
+}
+
+type Route = "models" | "chat" | "messages";
+
+function route(method: string | undefined, path: string | undefined): Route | undefined {
+    const p = (path ?? "").replace(/\/+$/, "");
+    if (/\/v1\/models$/.test(p) && method === "GET") return "models";
+    if (/\/v1\/chat\/completions$/.test(p) && method === "POST") return "chat";
+    if (/\/v1\/messages$/.test(p) && method === "POST") return "messages";
+    return undefined;
+}
+
+/** Characters of the prompt parts, images counted as about 1,600 tokens each (a large image, per Anthropic). */
+function promptChars(v: unknown): number {
+    return JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? "x".repeat(6400) : x)).length;
+}
+
+const randomId = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`;
+
+/** Builds the handler once per container: configuration read, clients and the limiter created at cold start. */
+export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps: GatewayDeps = {}) {
+    const targets = readTargets(env);
+    const settings = readGatewaySettings(env, allowedModels(targets));
+    const limits = {
+        defaultMaxTokens: Number(env.MAX_TOKENS ?? 4096),
+        maxTokensLimit: Number(env.MAX_TOKENS_LIMIT ?? MODEL_MAX_OUTPUT_TOKENS),
+    };
+    if (maxTokensProblem(limits.maxTokensLimit) || maxTokensProblem(limits.defaultMaxTokens, limits.maxTokensLimit))
+        throw new Error(
+            `MAX_TOKENS (${env.MAX_TOKENS}) and MAX_TOKENS_LIMIT (${env.MAX_TOKENS_LIMIT}) must be whole numbers with 1 <= MAX_TOKENS <= MAX_TOKENS_LIMIT <= ${MODEL_MAX_OUTPUT_TOKENS}`,
+        );
+    const limited = Object.values(settings.keys).some(k => k.tokensPerMinute || k.tokensPerDay);
+    if (limited && !deps.limiter && !env.GATEWAY_TABLE)
+        throw new Error("GATEWAY_TABLE is not set, but keys in GATEWAY_KEYS have token limits");
+    const limiter =
+        deps.limiter ??
+        (env.GATEWAY_TABLE ? createLimiter({ table: env.GATEWAY_TABLE, client: deps.dynamo }) : undefined);
+    const { pool, client } = pooledClients(targets, env);
+    const metrics = deps.metrics ?? createMetricsRecorder("gateway");
+    const tenant = targets[0].tenant;
+    const runtime = streamingRuntime();
+
+    const reserve = async (keyName: string, key: KeySettings, tokens: number): Promise<Reservation | undefined> =>
+        limiter && (key.tokensPerMinute || key.tokensPerDay) ? limiter.reserve(keyName, key, tokens) : undefined;
+
+    return runtime.streamifyResponse<GatewayEvent, GatewayContext>(async (event, responseStream, context) => {
+        const started = Date.now();
+        const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? randomId("req-");
+        const r = route(event.httpMethod, event.path);
+        const api: GatewayApi = r === "messages" ? "anthropic" : "openai";
+        const keyName = event.requestContext?.authorizer?.keyName;
+        const account = callerAccountOf(context?.invokedFunctionArn, env);
+        // What the summary log line and the metrics say about this request (never prompt or answer text).
+        const facts: {
+            modelId?: string;
+            usage?: { inputTokens: number; outputTokens: number };
+            servedBy?: { accountId: string; region: string };
+            failovers?: { accountId: string; region: string; error: string }[];
+            status?: number;
+            stream?: boolean;
+            error?: GatewayError;
+            midStream?: boolean;
+            bridgeCode?: string;
+        } = {};
+        let stream: ResponseStream | undefined;
+        const open = (statusCode: number, headers: Record<string, string>) => {
+            stream = runtime.HttpResponseStream.from(responseStream, {
+                statusCode,
+                headers: { ...headers, "x-request-id": requestId },
+            });
+            facts.status = statusCode;
+            return stream;
+        };
+        const json = async (statusCode: number, body: unknown, headers: Record<string, string> = {}) => {
+            const s = open(statusCode, { "content-type": "application/json", ...headers });
+            await send(s, JSON.stringify(body));
+        };
+        let reservation: Reservation | undefined;
+
+        try {
+            if (!r)
+                throw gatewayError(
+                    "not_found",
+                    `Nothing at ${event.httpMethod} ${event.path}: the gateway serves GET /v1/models, POST /v1/chat/completions and POST /v1/messages.`,
+                    { reason: "invalidRequest" },
+                );
+            const key = keyName ? settings.keys[keyName] : undefined;
+            if (!keyName || !key)
+                throw gatewayError("authentication", "The API key is unknown or revoked.", {
+                    reason: "unknownKey",
+                    code: "invalid_api_key",
+                });
+            if (r === "models") {
+                await json(200, modelList(settings, key));
+                return;
+            }
+            let body: unknown;
+            try {
+                const text = event.isBase64Encoded
+                    ? Buffer.from(event.body ?? "", "base64").toString("utf8")
+                    : (event.body ?? "");
+                body = JSON.parse(text);
+            } catch {
+                throw invalidRequest("The body is not JSON.");
+            }
+            const metadata = () => requestMetadata({ caller: "gateway", account, tenant, key: keyName });
+
+            if (r === "chat") {
+                const req = parseChatRequest(body, limits);
+                const modelId = resolveModel(settings, key, keyName, req.model);
+                facts.modelId = modelId;
+                facts.stream = req.stream;
+                reservation = await reserve(
+                    keyName,
+                    key,
+                    estimateInputTokens(promptChars(req.converse)) + req.converse.inferenceConfig.maxTokens,
+                );
+                const id = randomId("chatcmpl-");
+                const created = Math.floor(Date.now() / 1000);
+                if (!req.stream) {
+                    const { result, target, failovers } = await pool.run(modelId, t =>
+                        client(t).send(
+                            new ConverseCommand({
+                                modelId: targetModelId(t, modelId),
+                                guardrailConfig: guardrailConfig(t),
+                                requestMetadata: metadata(),
+                                ...req.converse,
+                            }),
+                        ),
+                    );
+                    Object.assign(facts, { servedBy: target, failovers });
+                    facts.usage = {
+                        inputTokens: result.usage?.inputTokens ?? 0,
+                        outputTokens: result.usage?.outputTokens ?? 0,
+                    };
+                    await json(200, chatCompletion(result, req.model, id, created));
+                    return;
+                }
+                const { result, target, failovers } = await pool.run(modelId, t =>
+                    client(t).send(
+                        new ConverseStreamCommand({
+                            modelId: targetModelId(t, modelId),
+                            guardrailConfig: guardrailStreamConfig(t),
+                            requestMetadata: metadata(),
+                            ...req.converse,
+                        }),
+                    ),
+                );
+                Object.assign(facts, { servedBy: target, failovers });
+                const s = open(200, SSE_HEADERS);
+                const tr = createChunkTranslator({ id, model: req.model, created, includeUsage: req.includeUsage });
+                try {
+                    for await (const e of result.stream ?? []) for (const c of tr.event(e)) await send(s, sseData(c));
+                } catch (err) {
+                    facts.midStream = true;
+                    throw err;
+                }
+                if (tr.usage)
+                    facts.usage = { inputTokens: tr.usage.inputTokens ?? 0, outputTokens: tr.usage.outputTokens ?? 0 };
+                await send(s, SSE_DONE);
+                return;
+            }
+
+            // r === "messages": Anthropic's API, for Anthropic models only.
+            const req = parseMessagesRequest(body, limits);
+            const modelId = resolveModel(settings, key, keyName, req.model);
+            facts.modelId = modelId;
+            facts.stream = req.stream;
+            if (!/(^|\.)anthropic\./.test(modelId))
+                throw invalidRequest(
+                    `${req.model} is not an Anthropic model: /v1/messages serves Anthropic models only, use /v1/chat/completions for it.`,
+                );
+            reservation = await reserve(keyName, key, estimateInputTokens(req.inputChars) + req.maxTokens);
+            const invokeInput = (t: (typeof targets)[number]) => {
+                const g = guardrailConfig(t);
+                return {
+                    modelId: targetModelId(t, modelId),
+                    body: new TextEncoder().encode(JSON.stringify(req.bedrockBody)),
+                    contentType: "application/json",
+                    accept: "application/json",
+                    ...(g ? { guardrailIdentifier: g.guardrailIdentifier, guardrailVersion: g.guardrailVersion } : {}),
+                    // InvokeModel takes the metadata as JSON in a header (X-Amzn-Bedrock-Request-Metadata).
+                    requestMetadata: JSON.stringify(metadata()),
+                };
+            };
+            if (!req.stream) {
+                const { result, target, failovers } = await pool.run(modelId, t =>
+                    client(t).send(new InvokeModelCommand(invokeInput(t))),
+                );
+                Object.assign(facts, { servedBy: target, failovers });
+                const answer: unknown = JSON.parse(new TextDecoder().decode(result.body));
+                facts.usage = messageUsage(answer);
+                await json(200, messageResponse(answer, req.model));
+                return;
+            }
+            const { result, target, failovers } = await pool.run(modelId, t =>
+                client(t).send(new InvokeModelWithResponseStreamCommand(invokeInput(t))),
+            );
+            Object.assign(facts, { servedBy: target, failovers });
+            const s = open(200, SSE_HEADERS);
+            const tr = createEventTranslator(req.model);
+            const decoder = new TextDecoder();
+            try {
+                for await (const part of result.body ?? []) {
+                    const bytes = part.chunk?.bytes;
+                    if (!bytes) continue;
+                    const text = tr.chunk(decoder.decode(bytes));
+                    if (text) await send(s, text);
+                }
+            } catch (err) {
+                facts.midStream = true;
+                throw err;
+            } finally {
+                facts.usage = { ...tr.usage };
+            }
+        } catch (err) {
+            // SDK errors from a stream being read are Bedrock's too: mapped like those pool.run throws.
+            const bridge =
+                isBridgeError(err) || isGatewayError(err) || isNativeError(err)
+                    ? err
+                    : toBridgeError(err, { modelId: facts.modelId });
+            if (isBridgeError(bridge)) facts.bridgeCode = bridge.code;
+            const mapped = toGatewayError(bridge);
+            facts.error = mapped;
+            const pf = (err as { failovers?: typeof facts.failovers }).failovers;
+            if (pf) facts.failovers = pf;
+            const sb = (err as { servedBy?: typeof facts.servedBy }).servedBy;
+            if (sb) facts.servedBy = sb;
+            if (!stream) {
+                await json(mapped.status, errorBody(api, mapped), errorHeaders(mapped)).catch(() => undefined);
+            } else {
+                // The status is sent already: end the stream in the client's format.
+                const text =
+                    api === "anthropic"
+                        ? sseEvent("error", errorBody("anthropic", mapped))
+                        : sseData(errorBody("openai", mapped));
+                await send(stream, text).catch(() => undefined);
+            }
+        } finally {
+            if (reservation) {
+                // Settled with what Bedrock reported; an answer cut mid-stream keeps its whole reservation (its
+                // usage is unknown), one refused before any output gives it all back.
+                const used = facts.usage
+                    ? facts.usage.inputTokens + facts.usage.outputTokens
+                    : facts.midStream
+                      ? reservation.reserved
+                      : 0;
+                await reservation.settle(used).catch(err =>
+                    console.error(
+                        JSON.stringify({
+                            level: "error",
+                            event: "gateway-settle-failed",
+                            key: keyName,
+                            error: (err as Error)?.name,
+                        }),
+                    ),
+                );
+            }
+            (stream ?? responseStream).end();
+            const e = facts.error;
+            const outcome = !e ? "ok" : facts.midStream ? "error" : "refused";
+            recordGateway(metrics, {
+                key: keyName ?? "-",
+                outcome,
+                modelId: facts.modelId ?? "",
+                servedBy: facts.servedBy,
+                failovers: facts.failovers,
+                errorCode: e ? (facts.bridgeCode ?? e.reason) : undefined,
+                usage: facts.usage,
+                reason: e && !facts.midStream ? e.reason : undefined,
+            });
+            // One line per request: ids, codes and counts only, never prompt or answer text.
+            console.log(
+                JSON.stringify({
+                    level: e ? "warn" : "info",
+                    event: "gateway-request",
+                    requestId,
+                    key: keyName ?? "-",
+                    route: r ?? `${event.httpMethod} ${event.path}`,
+                    modelId: facts.modelId,
+                    stream: facts.stream,
+                    status: facts.status,
+                    outcome,
+                    reason: e?.reason,
+                    errorName: e && e.kind === "server" ? (e.code ?? undefined) : undefined,
+                    inputTokens: facts.usage?.inputTokens,
+                    outputTokens: facts.usage?.outputTokens,
+                    servedBy: facts.servedBy?.accountId,
+                    failovers: facts.failovers?.length || undefined,
+                    ms: Date.now() - started,
+                }),
+            );
+        }
+    });
+}
+
+/** Errors of our own code (a TypeError, say) are not Bedrock's: they become a plain 500. */
+function isNativeError(err: unknown): boolean {
+    return (
+        err instanceof TypeError ||
+        err instanceof RangeError ||
+        err instanceof SyntaxError ||
+        err instanceof ReferenceError
+    );
+}
