@@ -1,0 +1,165 @@
+// The permissions boundary of every role the stack creates: the most any of them may do, whatever its own policies
+// say. The deploy role may create roles (and write their policies) only with this boundary attached
+// (tools/deployPolicy.ts, iam:PermissionsBoundary), so it cannot mint a role stronger than the stack needs.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { partitionOf, policy, scopedName, Statement } from "./iam";
+
+export interface PermissionsBoundaryArgs {
+    accountId: string;
+    region: string;
+}
+
+/**
+ * What the stack's roles do, by service (a ceiling, not a grant: each role's own policy stays least-privilege):
+ * Bedrock inference and guardrails, assuming the Bedrock accounts' roles, writing logs and traces, publishing to
+ * AppSync Events, the gateway's token windows in DynamoDB, and the budget cut-off attaching its deny policy to a
+ * role that carries this same boundary (never to another role).
+ */
+export function boundaryStatements(accountId: string, region: string, boundaryArn: string): Statement[] {
+    const partition = partitionOf(region);
+    const account = (service: string, resource: string) => `arn:${partition}:${service}:*:${accountId}:${resource}`;
+    return [
+        {
+            Sid: "BedrockInference",
+            Effect: "Allow",
+            Action: [
+                "bedrock:InvokeModel",
+                "bedrock:InvokeModelWithResponseStream",
+                "bedrock:ApplyGuardrail",
+                "bedrock:CallWithBearerToken",
+                "bedrock:GetInferenceProfile",
+                "bedrock:GetFoundationModel",
+            ],
+            Resource: "*",
+        },
+        {
+            Sid: "BedrockMarketplaceModels",
+            Effect: "Allow",
+            Action: ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"],
+            Resource: "*",
+        },
+        {
+            Sid: "AssumeBedrockRoles",
+            Effect: "Allow",
+            Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            Resource: `arn:${partition}:iam::*:role/*`,
+        },
+        {
+            Sid: "Logs",
+            Effect: "Allow",
+            Action: [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+                "logs:GetLogEvents",
+                "logs:FilterLogEvents",
+            ],
+            Resource: [account("logs", "log-group:*"), account("logs", "log-group:*:log-stream:*")],
+        },
+        {
+            // Step Functions sets up its log delivery with the state machine's role; these take no resource ARN.
+            Sid: "LogDelivery",
+            Effect: "Allow",
+            Action: [
+                "logs:CreateLogDelivery",
+                "logs:GetLogDelivery",
+                "logs:UpdateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:DescribeResourcePolicies",
+                "logs:DescribeLogGroups",
+            ],
+            Resource: "*",
+        },
+        {
+            Sid: "Traces",
+            Effect: "Allow",
+            Action: [
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+                "cloudwatch:PutMetricData",
+            ],
+            Resource: "*",
+        },
+        {
+            Sid: "PublishEvents",
+            Effect: "Allow",
+            Action: ["appsync:EventConnect", "appsync:EventPublish"],
+            Resource: account("appsync", "apis/*"),
+        },
+        {
+            Sid: "OwnTables",
+            Effect: "Allow",
+            Action: [
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+                "dynamodb:ConditionCheckItem",
+            ],
+            Resource: account("dynamodb", "table/*"),
+        },
+        {
+            // The budget cut-off (budgets.amazonaws.com with the stack's role) attaches this account's deny policy,
+            // and only to roles bounded like itself: it cannot lift another role beyond this boundary.
+            Sid: "BudgetCutOff",
+            Effect: "Allow",
+            Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            Resource: `arn:${partition}:iam::${accountId}:role/*`,
+            Condition: {
+                ArnLike: { "iam:PolicyARN": `arn:${partition}:iam::${accountId}:policy/*` },
+                StringEquals: { "iam:PermissionsBoundary": boundaryArn },
+            },
+        },
+    ];
+}
+
+/** The boundary policy's name: IAM names are account-global, so it carries the stack and region. */
+export const boundaryName = (region: string, stack = pulumi.getStack()) =>
+    scopedName("bedrock-bridge-boundary", region, 128, stack);
+
+/** The managed policy the stack creates as its roles' boundary (bedrock-bridge:permissionsBoundary: true). */
+export class PermissionsBoundary extends pulumi.ComponentResource {
+    readonly policy: aws.iam.Policy;
+    readonly arn: pulumi.Output<string>;
+
+    constructor(name: string, args: PermissionsBoundaryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bedrock-bridge:index:PermissionsBoundary", name, {}, opts);
+        const policyName = boundaryName(args.region);
+        // Its own ARN is known before it exists: the budget cut-off statement names it.
+        const arn = `arn:${partitionOf(args.region)}:iam::${args.accountId}:policy/${policyName}`;
+        this.policy = new aws.iam.Policy(
+            `${name}-policy`,
+            {
+                name: policyName,
+                description: "bedrock-bridge: permissions boundary of every role this stack creates",
+                policy: JSON.stringify(policy(boundaryStatements(args.accountId, args.region, arn)), null, 2),
+            },
+            { parent: this },
+        );
+        this.arn = this.policy.arn;
+        this.registerOutputs({ arn: this.arn });
+    }
+}
+
+/**
+ * Resource options that put `boundaryArn` on every IAM role created under a component (a transformation, so a role
+ * added later gets it too); no boundary, no change. Pass them to every top-level component of the program.
+ */
+export function withBoundary(boundaryArn: pulumi.Input<string> | undefined): pulumi.ComponentResourceOptions {
+    if (!boundaryArn) return {};
+    return {
+        transformations: [
+            a =>
+                a.type === "aws:iam/role:Role" && !a.props.permissionsBoundary
+                    ? { props: { ...a.props, permissionsBoundary: boundaryArn }, opts: a.opts }
+                    : undefined,
+        ],
+    };
+}
