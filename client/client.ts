@@ -3,10 +3,16 @@
 // users in one process (tests, a server) never share tokens.
 import { createAmplifyContext, type AmplifyContext, type ResourcesConfig } from "aws-amplify";
 import { createUserPoolsTokenProvider } from "aws-amplify/adapter-core";
-import { confirmSignIn, signIn as amplifySignIn, signOut as amplifySignOut } from "aws-amplify/auth";
+import {
+    confirmSignIn,
+    fetchUserAttributes,
+    signIn as amplifySignIn,
+    signOut as amplifySignOut,
+} from "aws-amplify/auth";
 import { events } from "aws-amplify/data";
+import { Hub } from "aws-amplify/utils";
 import { createAssembler, parseChatEvent } from "./assembler";
-import { chatError, isChatError, signInError, type ChatError } from "./errors";
+import { chatError, isChatError, SESSION_ENDED, signInError, type ChatError } from "./errors";
 import { historyFor, promptProblem, type Turn } from "./history";
 import { postPrompt } from "./rest";
 import type { ChatEndpoints, ChatEvent, DoneEvent, Usage } from "./types";
@@ -79,7 +85,14 @@ export interface ChatClient {
     signOut(): Promise<void>;
     /** The signed-in user, or undefined. */
     user(): Promise<SignedInUser | undefined>;
-    newSession(id?: string): ChatSession;
+    /**
+     * The user of a stored sign-in (a reloaded page), after asking the user pool that it still holds (GetUser).
+     * Undefined when nothing is stored; rejects with NotSignedIn or Unauthorized, and forgets the stored tokens,
+     * when the sign-in has expired or was invalidated (signed out elsewhere, a restarted sandbox).
+     */
+    resumeSession(): Promise<SignedInUser | undefined>;
+    /** A session with this id (default: a new one), continuing after `turns` (a conversation kept elsewhere). */
+    newSession(id?: string, turns?: readonly Turn[]): ChatSession;
 }
 
 type TokenProvider = ReturnType<typeof createUserPoolsTokenProvider>;
@@ -130,6 +143,20 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
             Events: { endpoint: endpoints.eventsHttpEndpoint, region: endpoints.region, defaultAuthMode: "userPool" },
         },
     };
+    // Whether tokens were found in storage: when they are gone later (a refresh the pool refused, and Amplify
+    // cleared them), the session ended, which is worth saying differently from "never signed in".
+    let storedSignIn = false;
+    const base = options.storage ?? memoryStorage();
+    const storage: TokenStorage = {
+        setItem: (k, v) => base.setItem(k, v),
+        removeItem: k => base.removeItem(k),
+        clear: () => base.clear(),
+        async getItem(k) {
+            const v = await base.getItem(k);
+            if (v !== null && k.endsWith(".accessToken")) storedSignIn = true;
+            return v;
+        },
+    };
     const tokenProvider: TokenProvider = options.tokens
         ? {
               getTokens: async () => {
@@ -137,8 +164,9 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
                   return { idToken: jwt(t.idToken), accessToken: jwt(t.accessToken) };
               },
           }
-        : createUserPoolsTokenProvider(resources.Auth!, options.storage ?? memoryStorage());
+        : createUserPoolsTokenProvider(resources.Auth!, storage);
     const ctx: AmplifyContext = createAmplifyContext(resources, { Auth: { tokenProvider } });
+    noticeProvider();
     const timeoutMs = options.timeoutMs ?? 60_000;
     const subscribeTimeoutMs = options.subscribeTimeoutMs ?? 15_000;
 
@@ -147,15 +175,30 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
         try {
             session = await ctx.fetchAuthSession();
         } catch (e) {
-            throw chatError("NotSignedIn", `Not signed in (${(e as Error).message}).`);
+            throw chatError(
+                "NotSignedIn",
+                `Cannot renew the sign-in (${(e as Error).message}): check the network, or sign in again.`,
+            );
         }
         const id = session.tokens?.idToken;
-        if (!id) throw chatError("NotSignedIn", "Not signed in: sign in first.");
+        if (!id)
+            throw chatError(
+                "NotSignedIn",
+                storedSignIn
+                    ? "Your session has expired or was ended: sign in again."
+                    : "Not signed in: sign in first.",
+            );
         const p = id.payload;
         return {
             idToken: id.toString(),
             user: { sub: String(p.sub), ...(typeof p.email === "string" ? { email: p.email } : {}) },
         };
+    }
+
+    /** Removes the stored tokens of a sign-in the stack no longer accepts (nothing stale stays in storage). */
+    async function forgetSignIn(): Promise<void> {
+        if (options.tokens) return;
+        await amplifySignOut(ctx).catch(() => undefined);
     }
 
     const client: ChatClient = {
@@ -198,6 +241,7 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
         },
         async signOut() {
             if (!options.tokens) await amplifySignOut(ctx).catch(() => undefined);
+            storedSignIn = false;
         },
         async user() {
             try {
@@ -206,8 +250,33 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
                 return undefined;
             }
         },
-        newSession(id = newSessionId()) {
-            const turns: Turn[] = [];
+        async resumeSession() {
+            let user: SignedInUser;
+            try {
+                user = (await tokens()).user;
+            } catch (e) {
+                if (storedSignIn) throw e; // "expired or was ended", and Amplify has cleared the tokens
+                return undefined;
+            }
+            if (options.tokens) return user;
+            try {
+                // Tokens are read locally without checking their signature: only the user pool knows they hold.
+                await fetchUserAttributes(ctx);
+            } catch (e) {
+                const name = e instanceof Error ? e.name : "";
+                if (/NotAuthorized|UserNotFound|TokenRevoked|PasswordResetRequired/.test(name)) {
+                    await forgetSignIn();
+                    storedSignIn = false;
+                    throw chatError("Unauthorized", SESSION_ENDED);
+                }
+                // Anything else (the network): the sign-in may well hold, and the next answer will tell.
+            }
+            return user;
+        },
+        newSession(id = newSessionId(), earlier: readonly Turn[] = []) {
+            const turns: Turn[] = earlier
+                .filter(t => typeof t?.prompt === "string" && typeof t?.answer === "string")
+                .map(t => ({ prompt: t.prompt, answer: t.answer }));
             return {
                 id,
                 get turns() {
@@ -223,6 +292,16 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
     };
 
     async function ask(sessionid: string, prompt: string, turns: readonly Turn[], o: AskOptions): Promise<Answer> {
+        try {
+            return await askOnce(sessionid, prompt, turns, o);
+        } catch (e) {
+            // The stack refused the tokens: they are of no use any more, and must not stay in storage.
+            if (isChatError(e) && e.code === "Unauthorized") await forgetSignIn();
+            throw e;
+        }
+    }
+
+    async function askOnce(sessionid: string, prompt: string, turns: readonly Turn[], o: AskOptions): Promise<Answer> {
         const problem = promptProblem(prompt, endpoints.limits);
         if (problem) throw chatError("InvalidPrompt", problem);
         if (o.signal?.aborted) throw chatError("Cancelled", "Cancelled.");
@@ -292,6 +371,7 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
 
         let channel: Awaited<ReturnType<typeof events.connect>> | undefined;
         let subscription: { unsubscribe(): void } | undefined;
+        let stopWatching: (() => void) | undefined;
         try {
             try {
                 channel = await withTimeout(
@@ -329,6 +409,16 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
                 throw subscribeError(e, endpoints.eventsHttpEndpoint);
             }
             if (over) return await finished;
+            stopWatching = watchConnection(() =>
+                fail(
+                    chatError(
+                        "ConnectionLost",
+                        assembler.text
+                            ? `The connection dropped while the answer was arriving: the rest of it is lost (${assembler.text.length} characters arrived). Ask again.`
+                            : "The connection dropped before the answer arrived: check the network and ask again.",
+                    ),
+                ),
+            );
 
             const history = historyFor(turns, endpoints.limits);
             arm(); // the POST itself is bounded by the same timeout
@@ -348,6 +438,7 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
             return await finished;
         } finally {
             over = true;
+            stopWatching?.();
             clearTimeout(timer);
             o.signal?.removeEventListener("abort", onAbort);
             subscription?.unsubscribe();
@@ -361,16 +452,51 @@ export function createChatClient(endpoints: ChatEndpoints, options: ChatClientOp
 /** Closes Amplify's realtime connection (one per process or page, shared by every client): call before exiting. */
 export async function closeConnections(): Promise<void> {
     await events.closeAll();
+    // Amplify's close() also stops announcing the socket's state for good (and so stops reconnecting), which would
+    // leave a later answer in this process blind to a dropped socket (watchConnection). The provider announces
+    // itself in those announcements; starting its monitoring again keeps the process usable. Internal names of
+    // @aws-amplify/api-graphql's AWSWebSocketProvider: if they change, this does nothing.
+    const p = realtimeProvider as
+        { _startConnectionStateMonitoring?: () => unknown; connectionStateMonitorSubscription?: unknown } | undefined;
+    if (typeof p?._startConnectionStateMonitoring === "function")
+        p.connectionStateMonitorSubscription = p._startConnectionStateMonitoring();
+}
+
+/** Amplify's realtime provider (a singleton), as its connection-state announcements name it. */
+let realtimeProvider: unknown;
+let noticingProvider = false;
+function noticeProvider(): void {
+    if (noticingProvider) return;
+    noticingProvider = true;
+    Hub.listen("api", ({ payload }) => {
+        const p = (payload.data as { provider?: unknown } | undefined)?.provider;
+        if (payload.event === "ConnectionStateChange" && p) realtimeProvider = p;
+    });
+}
+
+/**
+ * Calls `lost` when Amplify's realtime socket drops. Amplify reconnects by itself and says nothing to the
+ * subscriber, while events published meanwhile are gone for good (AppSync Events does not replay): without this
+ * an answer would wait for its timeout. The socket's state is announced on Amplify's Hub channel "api"
+ * (ConnectionStateChange; ConnectionDisrupted: closed while subscriptions want it open).
+ */
+function watchConnection(lost: () => void): () => void {
+    return Hub.listen("api", ({ payload }) => {
+        const state = (payload.data as { connectionState?: unknown } | undefined)?.connectionState;
+        if (
+            payload.event === "ConnectionStateChange" &&
+            (state === "ConnectionDisrupted" || state === "ConnectionDisruptedPendingNetwork")
+        )
+            lost();
+    });
 }
 
 function subscribeError(e: unknown, endpoint: string): ChatError {
     if (isChatError(e)) return e;
     const text = describe(e);
+    // The channel is always the user's own (its sub comes from the same token), so a refusal means the token.
     if (/unauthori[sz]ed|not ?authori[sz]ed|forbidden|token/i.test(text)) {
-        return chatError(
-            "Unauthorized",
-            `The events endpoint refused the subscription (${text}): sign in again, and use only your own channel.`,
-        );
+        return chatError("Unauthorized", `${SESSION_ENDED} (The events endpoint said: ${text}.)`);
     }
     return chatError("SubscribeFailed", `Cannot subscribe at the events endpoint ${endpoint} (${text}).`);
 }

@@ -15,6 +15,8 @@ export type ChatErrorCode =
     | "Throttled"
     | "SubscribeFailed"
     | "Timeout"
+    /** The realtime connection dropped while an answer was streaming: events sent meanwhile are lost. */
+    | "ConnectionLost"
     | "Cancelled"
     | "Network"
     | "ServerError"
@@ -33,6 +35,10 @@ export interface ChatError extends Error {
     /** API Gateway's request id, when known. */
     requestId?: string;
 }
+
+/** What a refused sign-in means to the user (never "someone else's channel": the client asks only on its own). */
+export const SESSION_ENDED =
+    "Your session is no longer valid (it expired, was signed out, or the service was restarted): sign in again.";
 
 /** A factory, not a class: the project's rule for errors (see GUIDE.md), and instanceof-free across bundles. */
 export function chatError(

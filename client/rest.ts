@@ -1,6 +1,6 @@
 // The prompt's POST to the stack's REST endpoint (API Gateway, Cognito authorizer): 202 {requestId} at once, or
 // the gateway's own error answer ({message, detail}) for a bad token (401), a bad body (400) or throttling (429).
-import { chatError, type ChatError } from "./errors";
+import { chatError, SESSION_ENDED, type ChatError } from "./errors";
 import type { ChatRequestBody } from "./types";
 
 /** Posts one prompt with the user's Cognito id token (the authorizer reads the raw token from Authorization). */
@@ -50,7 +50,7 @@ function httpError(status: number, reply: Record<string, unknown>): ChatError {
             extra,
         );
     if (status === 401)
-        return chatError("Unauthorized", "Your sign-in is not valid or has expired: sign in again.", extra);
+        return chatError("Unauthorized", `${SESSION_ENDED}${said ? ` (The chat endpoint said: ${said}.)` : ""}`, extra);
     if (status === 403)
         return chatError(
             "Forbidden",

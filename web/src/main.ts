@@ -4,8 +4,10 @@ import {
     createChatClient,
     endpointsFromOutputs,
     isChatError,
+    promptProblem,
     type ChatClient,
     type ChatSession,
+    type SignedInUser,
     type TokenStorage,
 } from "../../client";
 
@@ -15,6 +17,7 @@ const ui = {
     who: $("who"),
     signout: $<HTMLButtonElement>("signout"),
     signinForm: $<HTMLFormElement>("signin-form"),
+    signinHint: $("signin-hint"),
     email: $<HTMLInputElement>("email"),
     password: $<HTMLInputElement>("password"),
     newPasswordRow: $("new-password-row"),
@@ -47,6 +50,37 @@ const tabStorage: TokenStorage = {
     },
 };
 
+/** One turn as the page shows it; the conversation survives a reload in sessionStorage (like the tokens). */
+interface ShownTurn {
+    prompt: string;
+    answer: string;
+    /** "lost": the page was reloaded while this answer was streaming. */
+    state: "streaming" | "done" | "error" | "cancelled" | "lost";
+    error?: string;
+    requestId?: string;
+}
+
+interface SavedConversation {
+    sub: string;
+    sessionId: string;
+    turns: ShownTurn[];
+}
+
+const SAVED = "bedrock-bridge.conversation";
+const LOST_NOTE =
+    "The page was reloaded while this answer was arriving: the rest of it was lost. Ask again if you need it.";
+const CANCELLED_NOTE = "Cancelled: the rest of this answer is not shown.";
+
+function loadConversation(sub: string): SavedConversation | undefined {
+    try {
+        const saved = JSON.parse(sessionStorage.getItem(SAVED) ?? "null") as SavedConversation | null;
+        if (saved?.sub === sub && typeof saved.sessionId === "string" && Array.isArray(saved.turns)) return saved;
+    } catch {
+        /* unreadable: start afresh */
+    }
+    return undefined;
+}
+
 function status(text: string, isError = false): void {
     ui.status.textContent = text;
     ui.status.classList.toggle("error", isError);
@@ -54,6 +88,30 @@ function status(text: string, isError = false): void {
 
 function message(e: unknown): string {
     return isChatError(e) ? e.message : e instanceof Error ? e.message : String(e);
+}
+
+/** The sandbox says who to sign in as; a deployed stack's config.json has no such field. */
+function showSignInHint(outputs: Record<string, unknown>): void {
+    if (outputs.sandbox !== true) return;
+    const demo = outputs.demoUser as { email?: unknown; password?: unknown } | undefined;
+    const code = (text: string) => Object.assign(document.createElement("code"), { textContent: text });
+    if (typeof demo?.email === "string" && typeof demo.password === "string") {
+        ui.signinHint.replaceChildren(
+            "Local sandbox: sign in as ",
+            code(demo.email),
+            " with the password ",
+            code(demo.password),
+            ".",
+        );
+        if (!ui.email.value) ui.email.value = demo.email;
+    } else {
+        ui.signinHint.replaceChildren(
+            "Local sandbox: sign in with a user given to ",
+            code("npm start -- --user email:password"),
+            ".",
+        );
+    }
+    ui.signinHint.hidden = false;
 }
 
 async function main(): Promise<void> {
@@ -65,21 +123,108 @@ async function main(): Promise<void> {
         client = createChatClient(endpointsFromOutputs(outputs), { storage: tabStorage });
         ui.where.textContent =
             outputs.sandbox === true ? "local sandbox (emulation)" : new URL(client.endpoints.restEndpoint).host;
+        showSignInHint(outputs);
     } catch (e) {
         status(`This page needs a config.json beside it (a caller stack's outputs): ${message(e)}`, true);
         return;
     }
 
     let session: ChatSession = client.newSession();
+    let owner: string | undefined;
+    let shown: ShownTurn[] = [];
     let running: AbortController | undefined;
 
-    const showSignedIn = (email: string | undefined) => {
+    const save = () => {
+        if (!owner) return;
+        const saved: SavedConversation = { sub: owner, sessionId: session.id, turns: shown };
+        try {
+            sessionStorage.setItem(SAVED, JSON.stringify(saved));
+        } catch {
+            /* storage full or disabled: the conversation just does not survive a reload */
+        }
+    };
+    let saveTimer: ReturnType<typeof setTimeout> | undefined;
+    const saveSoon = () => {
+        saveTimer ??= setTimeout(() => {
+            saveTimer = undefined;
+            save();
+        }, 250);
+    };
+
+    /** Puts a turn on screen; the returned functions update it. */
+    const render = (t: ShownTurn) => {
+        const li = document.createElement("li");
+        li.className = "turn";
+        const q = document.createElement("p");
+        q.className = "prompt";
+        q.textContent = t.prompt;
+        const answer = document.createElement("p");
+        answer.className = "answer";
+        answer.textContent = t.answer;
+        li.append(q, answer);
+        ui.turns.append(li);
+        const settle = () => {
+            answer.dataset.state = t.state;
+            if (t.requestId) li.dataset.requestId = t.requestId;
+            li.querySelector(".error, .note")?.remove();
+            const text =
+                t.state === "error"
+                    ? t.error
+                    : t.state === "cancelled"
+                      ? CANCELLED_NOTE
+                      : t.state === "lost"
+                        ? LOST_NOTE
+                        : undefined;
+            if (!text) return;
+            const p = document.createElement("p");
+            // A cancel is the user's own doing, not an error: a quiet note, not an alert.
+            p.className = t.state === "error" ? "error" : "note";
+            if (t.state === "error") p.setAttribute("role", "alert");
+            p.textContent = text;
+            li.append(p);
+        };
+        settle();
+        return {
+            li,
+            append(chunk: string) {
+                answer.append(document.createTextNode(chunk));
+            },
+            settle,
+        };
+    };
+
+    const startSession = (s: ChatSession, turns: ShownTurn[]) => {
+        session = s;
+        shown = turns;
+        ui.turns.replaceChildren();
+        for (const t of shown) render(t);
+        ui.sessionId.textContent = session.id;
+        save();
+    };
+
+    const showSignedIn = (user: SignedInUser) => {
+        owner = user.sub;
+        // The same user's conversation of this tab comes back (after a reload, or signing in again).
+        const saved = loadConversation(user.sub);
+        if (saved) {
+            let lost = false;
+            for (const t of saved.turns)
+                if (t.state === "streaming") {
+                    t.state = "lost";
+                    lost = true;
+                }
+            const done = saved.turns.filter(t => t.state === "done");
+            startSession(client.newSession(saved.sessionId, done), saved.turns);
+            if (lost) status(LOST_NOTE);
+        } else {
+            startSession(client.newSession(), []);
+        }
         ui.signinForm.hidden = true;
         ui.chat.hidden = false;
         ui.signout.hidden = false;
         ui.who.hidden = false;
-        ui.who.textContent = email ?? "";
-        ui.sessionId.textContent = session.id;
+        ui.who.textContent = user.email ?? "";
+        ui.who.title = user.email ?? "";
         ui.prompt.focus();
     };
     const showSignIn = () => {
@@ -87,13 +232,13 @@ async function main(): Promise<void> {
         ui.chat.hidden = true;
         ui.signout.hidden = true;
         ui.who.hidden = true;
-        ui.email.focus();
+        (ui.email.value ? ui.password : ui.email).focus();
     };
 
     ui.signinForm.addEventListener("submit", async ev => {
         ev.preventDefault();
         ui.signin.disabled = true;
-        status("Signing in…");
+        status("Signing in...");
         try {
             const user = await client.signIn(ui.email.value.trim(), ui.password.value, {
                 newPassword: ui.newPassword.value || undefined,
@@ -101,7 +246,7 @@ async function main(): Promise<void> {
             ui.password.value = ui.newPassword.value = "";
             ui.newPasswordRow.hidden = true;
             status("");
-            showSignedIn(user.email);
+            showSignedIn(user);
         } catch (e) {
             if (isChatError(e) && e.code === "NewPasswordRequired") ui.newPasswordRow.hidden = false;
             status(message(e), true);
@@ -113,6 +258,9 @@ async function main(): Promise<void> {
     ui.signout.addEventListener("click", async () => {
         running?.abort();
         await client.signOut();
+        sessionStorage.removeItem(SAVED);
+        owner = undefined;
+        shown = [];
         ui.turns.replaceChildren();
         session = client.newSession();
         status("Signed out.");
@@ -121,9 +269,7 @@ async function main(): Promise<void> {
 
     ui.newSession.addEventListener("click", () => {
         running?.abort();
-        session = client.newSession();
-        ui.turns.replaceChildren();
-        ui.sessionId.textContent = session.id;
+        startSession(client.newSession(), []);
         status("New session: the model no longer sees the earlier turns.");
         ui.prompt.focus();
     });
@@ -139,55 +285,77 @@ async function main(): Promise<void> {
 
     ui.promptForm.addEventListener("submit", async ev => {
         ev.preventDefault();
+        if (running) return;
         const prompt = ui.prompt.value;
-        if (!prompt.trim() || running) return;
-        const turn = document.createElement("li");
-        turn.className = "turn";
-        const q = document.createElement("p");
-        q.className = "prompt";
-        q.textContent = prompt;
-        const answer = document.createElement("p");
-        answer.className = "answer";
-        answer.dataset.state = "streaming";
-        turn.append(q, answer);
-        ui.turns.append(turn);
+        // Said here rather than as a failed turn: nothing was sent.
+        const problem = prompt.trim()
+            ? promptProblem(prompt, client.endpoints.limits)
+            : "Type a question first: the prompt is empty.";
+        if (problem) {
+            status(problem, true);
+            ui.prompt.focus();
+            return;
+        }
+        const t: ShownTurn = { prompt, answer: "", state: "streaming" };
+        shown.push(t);
+        const view = render(t);
+        save();
         ui.prompt.value = "";
         running = new AbortController();
         ui.send.disabled = true;
         ui.cancel.disabled = false;
-        status("Waiting for the answer…");
+        status("Waiting for the answer...");
         const asked = session;
         try {
             // Each final piece of text is appended as it arrives: the answer grows on screen while the model writes.
             const a = await asked.ask(prompt, {
                 signal: running.signal,
                 onText: chunk => {
-                    answer.append(document.createTextNode(chunk));
-                    turn.scrollIntoView({ block: "end" });
+                    t.answer += chunk;
+                    view.append(chunk);
+                    view.li.scrollIntoView({ block: "end" });
+                    saveSoon();
                 },
             });
-            answer.dataset.state = "done";
-            turn.dataset.requestId = a.requestId;
+            t.state = "done";
+            t.requestId = a.requestId;
             status(a.stopReason === "max_tokens" ? "The answer reached the stack's token limit." : "");
         } catch (e) {
-            answer.dataset.state = "error";
-            const err = document.createElement("p");
-            err.className = "error";
-            err.setAttribute("role", "alert");
-            err.textContent = message(e);
-            turn.append(err);
-            status("");
-            if (isChatError(e) && (e.code === "NotSignedIn" || e.code === "Unauthorized")) showSignIn();
+            if (isChatError(e) && e.code === "Cancelled") {
+                t.state = "cancelled";
+                status("");
+            } else {
+                t.state = "error";
+                t.error = message(e);
+                // The stack no longer accepts this sign-in (the client has removed the tokens): sign in again.
+                if (isChatError(e) && (e.code === "NotSignedIn" || e.code === "Unauthorized")) {
+                    status(t.error, true);
+                    showSignIn();
+                } else status("");
+            }
         } finally {
+            view.settle();
+            save();
             running = undefined;
             ui.send.disabled = false;
             ui.cancel.disabled = true;
         }
     });
 
-    const user = await client.user();
-    if (user) showSignedIn(user.email);
-    else showSignIn();
+    // A device that goes offline cannot receive the answer; say so instead of leaving the user waiting.
+    window.addEventListener("offline", () =>
+        status("You are offline: answers cannot arrive until the network is back.", true),
+    );
+    window.addEventListener("online", () => status(""));
+
+    try {
+        const user = await client.resumeSession();
+        if (user) showSignedIn(user);
+        else showSignIn();
+    } catch (e) {
+        status(message(e), true);
+        showSignIn();
+    }
 }
 
 void main();
