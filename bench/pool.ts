@@ -6,6 +6,7 @@ import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-r
 import { bedrockError, converseAnswer, FakeBedrock, FakeSts } from "../emulation/fakes";
 import { createInvokerHandler } from "../functions/invoker";
 import { barChart, writeChart } from "./svg";
+import { benchOptions, showSpread, spread } from "./options";
 
 const ACCOUNTS = ["222222222222", "333333333333", "444444444444"];
 const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -120,21 +121,34 @@ export async function run(): Promise<void> {
         `quota pool: burst of ${BURST} requests, ${CONCURRENCY} concurrent, each account ${QUOTA_PER_MINUTE} requests/min, model latency ${MODEL_LATENCY_MS} ms`,
     );
     console.log(
-        "approach                         ok/total  success   p50 ms   p95 ms   p99 ms  STS calls  Bedrock calls",
+        "approach                             ok/total         p50 ms         p95 ms         p99 ms  STS calls    Bedrock calls",
     );
     // The functions log every throttle and failover (as they should in Lambda); keep the table readable.
     const { warn, error } = console;
     console.warn = console.error = () => undefined;
-    const rows: [string, Awaited<ReturnType<typeof withFakes<Outcome[]>>>][] = [];
-    rows.push(["per-call AssumeRole (one account)", await withFakes(() => seedApproach())]);
-    for (const n of [1, 2, 3]) rows.push([`bedrock-bridge pool of ${n}`, await withFakes(() => poolApproach(n))]);
+    // Each approach `repeats` times; the table shows median (min–max) over the repeats, the chart the last one.
+    type Result = Awaited<ReturnType<typeof withFakes<Outcome[]>>>;
+    const approaches: [string, () => Promise<Outcome[]>][] = [
+        ["per-call AssumeRole (one account)", () => seedApproach()],
+        ...[1, 2, 3].map(
+            n => [`bedrock-bridge pool of ${n}`, () => poolApproach(n)] as [string, () => Promise<Outcome[]>],
+        ),
+    ];
+    const all: [string, Result[]][] = [];
+    for (const [name, go] of approaches) {
+        const results: Result[] = [];
+        for (let i = 0; i < benchOptions().repeats; i++) results.push(await withFakes(go));
+        all.push([name, results]);
+    }
     Object.assign(console, { warn, error });
-    const seedOk = rows[0][1].result.filter(o => o.ok).length;
-    for (const [name, r] of rows) {
-        const ok = r.result.filter(o => o.ok);
-        const ms = ok.map(o => o.ms);
+    const rows: [string, Result][] = all.map(([name, rs]) => [name, rs[rs.length - 1]]);
+    const okCount = (r: Result) => r.result.filter(o => o.ok).length;
+    const seedOk = spread(all[0][1].map(okCount)).median;
+    for (const [name, rs] of all) {
+        const col = (f: (r: Result) => number) => showSpread(rs.map(f));
+        const okMs = (r: Result) => r.result.filter(o => o.ok).map(o => o.ms);
         console.log(
-            `${name.padEnd(32)} ${`${ok.length}/${r.result.length}`.padStart(8)} ${`${((100 * ok.length) / r.result.length).toFixed(0)}%`.padStart(8)} ${String(pct(ms, 50)).padStart(8)} ${String(pct(ms, 95)).padStart(8)} ${String(pct(ms, 99)).padStart(8)} ${String(r.stsCalls).padStart(10)} ${String(r.bedrockCalls).padStart(14)}`,
+            `${name.padEnd(32)} ${`${col(okCount)}/${rs[0].result.length}`.padStart(12)} ${col(r => pct(okMs(r), 50)).padStart(14)} ${col(r => pct(okMs(r), 95)).padStart(14)} ${col(r => pct(okMs(r), 99)).padStart(14)} ${col(r => r.stsCalls).padStart(10)} ${col(r => r.bedrockCalls).padStart(16)}`,
         );
     }
     writeChart(
@@ -150,7 +164,7 @@ export async function run(): Promise<void> {
             })),
         }),
     );
-    const best = rows[rows.length - 1][1].result.filter(o => o.ok).length;
+    const best = spread(all[all.length - 1][1].map(okCount)).median;
     console.log(
         `successful answers, pool of 3 vs per-call AssumeRole: ${(best / Math.max(1, seedOk)).toFixed(1)}x; STS calls, per-call AssumeRole vs pool of 3: ${rows[0][1].stsCalls} vs ${rows[3][1].stsCalls}`,
     );

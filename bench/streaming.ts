@@ -11,6 +11,7 @@ import { createAppSyncSender } from "../functions/chat/appsyncPublisher";
 import { clientFor } from "../functions/invoker";
 import { createStreamingChatHandler } from "../functions/chat/streamingChat";
 import { lineChart, writeChart } from "./svg";
+import { benchOptions, showSpread, spread } from "./options";
 
 const MODEL = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const ROLE = "arn:aws:iam::222222222222:role/bedrock-bridge-execution";
@@ -246,27 +247,36 @@ export async function run(): Promise<void> {
         AWS_SESSION_TOKEN: "fake",
     });
     console.log(`streaming relay: publish latency ${PUBLISH_LATENCY_MS} ms, one delta every ${DELTA_INTERVAL_MS} ms`);
+    const { repeats } = benchOptions();
     console.log(
-        "scenario          | approach | first delta ms | tail after last token ms | publish requests | total ms | complete",
+        "scenario          | approach | first delta ms       | tail after last token ms | publish requests | total ms             | complete",
     );
     for (const s of SCENARIOS) {
-        const seed = await measure(s.deltas, () => seedRelay());
-        const ours = await measure(s.deltas, async () => {
-            const o = await ourRelay();
-            if (o !== "done") throw new Error(`relay ended with ${o}`);
-        });
-        for (const [name, m] of [
-            ["naive", seed],
-            ["ours", ours],
-        ] as const) {
-            console.log(
-                `${`${s.name} (${s.deltas})`.padEnd(17)} | ${name.padEnd(8)} | ${f(m.firstDeltaMs).padStart(14)} | ${f(m.tailMs).padStart(24)} | ${String(m.requests).padStart(16)} | ${f(m.totalMs).padStart(8)} | ${m.complete}`,
+        const runs: { naive: Measure[]; ours: Measure[] } = { naive: [], ours: [] };
+        for (let i = 0; i < repeats; i++) {
+            runs.naive.push(await measure(s.deltas, () => seedRelay()));
+            runs.ours.push(
+                await measure(s.deltas, async () => {
+                    const o = await ourRelay();
+                    if (o !== "done") throw new Error(`relay ended with ${o}`);
+                }),
             );
         }
+        const med = (ms: Measure[], k: "firstDeltaMs" | "tailMs" | "requests" | "totalMs") =>
+            spread(ms.map(m => m[k])).median;
+        for (const [name, ms] of Object.entries(runs)) {
+            const col = (k: "firstDeltaMs" | "tailMs" | "requests" | "totalMs") => showSpread(ms.map(m => m[k]));
+            console.log(
+                `${`${s.name} (${s.deltas})`.padEnd(17)} | ${name.padEnd(8)} | ${col("firstDeltaMs").padStart(20)} | ${col("tailMs").padStart(24)} | ${col("requests").padStart(16)} | ${col("totalMs").padStart(20)} | ${ms.filter(m => m.complete).length}/${ms.length}`,
+            );
+        }
+        const ratioOf = (k: "firstDeltaMs" | "tailMs" | "requests" | "totalMs") =>
+            ratio(med(runs.naive, k), med(runs.ours, k));
         console.log(
-            `${"".padEnd(17)} | ratio    | ${ratio(seed.firstDeltaMs, ours.firstDeltaMs).padStart(14)} | ${ratio(seed.tailMs, ours.tailMs).padStart(24)} | ${ratio(seed.requests, ours.requests).padStart(16)} | ${ratio(seed.totalMs, ours.totalMs).padStart(8)} |`,
+            `${"".padEnd(17)} | ratio    | ${ratioOf("firstDeltaMs").padStart(20)} | ${ratioOf("tailMs").padStart(24)} | ${ratioOf("requests").padStart(16)} | ${ratioOf("totalMs").padStart(20)} | (of the medians)`,
         );
-        if (s === SCENARIOS[SCENARIOS.length - 1]) writeChart("relay-timeline.svg", timelineChart(s, seed, ours));
+        if (s === SCENARIOS[SCENARIOS.length - 1])
+            writeChart("relay-timeline.svg", timelineChart(s, runs.naive.at(-1)!, runs.ours.at(-1)!));
     }
     await faultRun();
 }

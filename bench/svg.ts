@@ -153,11 +153,12 @@ export function barChart(opts: {
     return out.join("\n") + "\n";
 }
 
-/** Writes a chart next to the printed table (bench/results/) and says where. */
+/** Writes a chart to .bench/ (bench/results/ with --update-charts, see bench/options.ts) and says where. */
 export function writeChart(file: string, svg: string): void {
     const fs = require("fs") as typeof import("fs");
     const path = require("path") as typeof import("path");
-    const target = path.join(__dirname, "results", file);
+    const { benchOptions } = require("./options") as typeof import("./options");
+    const target = path.join(benchOptions().chartDir, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, svg);
     console.log(`chart: ${path.relative(process.cwd(), target)}`);
