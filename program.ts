@@ -1,7 +1,16 @@
 // Builds one side from the stack's configuration. index.ts hands this to Pulumi; tests and synth call it under mocks.
 import * as pulumi from "@pulumi/pulumi";
-import { BedrockSideConfig, CallerSideConfig, ConfigError, PROJECT, readConfig, toStackConfig } from "./config";
+import {
+    BedrockSideConfig,
+    CallerSideConfig,
+    ConfigError,
+    PROJECT,
+    readConfig,
+    StackConfig,
+    toStackConfig,
+} from "./config";
 import { BedrockTrust, callerProblems, modelProblems, readReferencedStack } from "./config/crossStack";
+import { deployedTargetsOutput, rolloutWarnings } from "./config/rollout";
 import { CrossAccountBedrockAccess } from "./components/bedrock/crossAccountBedrockAccess";
 import { BedrockTargetRef, referenceBedrockStacks, requireAllowedModel } from "./components/caller/bedrockTargets";
 import { CrossAccountInvoker } from "./components/caller/crossAccountInvoker";
@@ -16,17 +25,41 @@ import { CallerMonitoring, MonitoredFunction } from "./components/caller/callerM
 import { ApiGatewayAccount } from "./components/caller/apiGatewayAccount";
 import { BedrockGovernance } from "./components/governance/bedrockGovernance";
 import type { GovernanceConfig } from "./config/governance";
+import { PermissionsBoundary, withBoundary } from "./components/shared/permissionsBoundary";
+import { WorkloadGateway } from "./components/gateway/workloadGateway";
+import { WorkloadRoleGrants } from "./components/caller/workloadRoles";
+
+/**
+ * Options for every top-level component: each role created under it carries the stack's permissions boundary
+ * (bedrock-bridge:permissionsBoundary: its own policy by default, an existing one, or none).
+ */
+function boundaryOptions(cfg: StackConfig): pulumi.ComponentResourceOptions {
+    const b = cfg.permissionsBoundary ?? true;
+    if (b === false) return {};
+    return withBoundary(
+        typeof b === "string"
+            ? b
+            : new PermissionsBoundary("permissions-boundary", { accountId: cfg.accountId, region: cfg.region }).arn,
+    );
+}
 
 /** With bedrock-bridge:tenants: a role, profiles, guardrail and budget per tenant, and no stack-wide role. */
-function governedBedrockSide(cfg: BedrockSideConfig & { governance: GovernanceConfig }): Record<string, unknown> {
-    const gov = new BedrockGovernance("governance", {
-        governance: cfg.governance,
-        accountId: cfg.accountId,
-        region: cfg.region,
-        models: cfg.models,
-        maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
-        shortTermKeys: cfg.shortTermKeys,
-    });
+function governedBedrockSide(
+    cfg: BedrockSideConfig & { governance: GovernanceConfig },
+    opts: pulumi.ComponentResourceOptions,
+): Record<string, unknown> {
+    const gov = new BedrockGovernance(
+        "governance",
+        {
+            governance: cfg.governance,
+            accountId: cfg.accountId,
+            region: cfg.region,
+            models: cfg.models,
+            maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
+            shortTermKeys: cfg.shortTermKeys,
+        },
+        opts,
+    );
     return {
         allowedModelIds: [...new Set(cfg.governance.tenants.flatMap(t => t.models))],
         tenants: gov.output,
@@ -41,6 +74,7 @@ function governedBedrockSide(cfg: BedrockSideConfig & { governance: GovernanceCo
                     profileArn: p.arn,
                 })),
             ),
+            opts,
         ),
     };
 }
@@ -50,17 +84,18 @@ function bedrockAccountWide(
     cfg: BedrockSideConfig,
     models: string[],
     profiles: ApplicationProfileRef[] = [],
+    opts: pulumi.ComponentResourceOptions = {},
 ): Record<string, unknown> {
     const trail =
         cfg.auditTrail &&
         new BedrockAuditTrail("audit", { accountId: cfg.accountId, region: cfg.region, ...cfg.auditTrail });
     const invocationLogs =
         cfg.invocationLogging &&
-        new BedrockInvocationLogging("invocation-logging", {
-            accountId: cfg.accountId,
-            region: cfg.region,
-            ...cfg.invocationLogging,
-        });
+        new BedrockInvocationLogging(
+            "invocation-logging",
+            { accountId: cfg.accountId, region: cfg.region, ...cfg.invocationLogging },
+            opts,
+        );
     const alarms =
         cfg.monitoring &&
         new AlarmTopic("monitoring", { accountId: cfg.accountId, alarmEmail: cfg.monitoring.alarmEmail });
@@ -88,20 +123,25 @@ function bedrockAccountWide(
 }
 
 export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
-    if (cfg.governance) return governedBedrockSide({ ...cfg, governance: cfg.governance });
-    const access = new CrossAccountBedrockAccess("bedrock-access", {
-        accountId: cfg.accountId,
-        region: cfg.region,
-        callerAccountIds: cfg.callerAccountIds,
-        callerRolePath: cfg.callerRolePath,
-        trustedPrincipalArns: cfg.trustedPrincipalArns,
-        models: cfg.models,
-        roleName: cfg.roleName,
-        externalId: cfg.externalId,
-        trustedStateMachineArns: cfg.trustedStateMachineArns,
-        maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
-        allowMarketplace: cfg.allowMarketplace,
-    });
+    const opts = boundaryOptions(cfg);
+    if (cfg.governance) return governedBedrockSide({ ...cfg, governance: cfg.governance }, opts);
+    const access = new CrossAccountBedrockAccess(
+        "bedrock-access",
+        {
+            accountId: cfg.accountId,
+            region: cfg.region,
+            callerAccountIds: cfg.callerAccountIds,
+            callerRolePath: cfg.callerRolePath,
+            trustedPrincipalArns: cfg.trustedPrincipalArns,
+            models: cfg.models,
+            roleName: cfg.roleName,
+            externalId: cfg.externalId,
+            trustedStateMachineArns: cfg.trustedStateMachineArns,
+            maxSessionDurationSeconds: cfg.maxSessionDurationSeconds,
+            allowMarketplace: cfg.allowMarketplace,
+        },
+        opts,
+    );
     const keys = new BedrockApiKeys("api-keys", {
         region: cfg.region,
         keys: cfg.apiKeys,
@@ -126,7 +166,7 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         ...(keys.denyLongTermPolicy
             ? { denyLongTermKeysPolicyArn: keys.denyLongTermPolicy.arn, denyLongTermKeysScp: keys.denyLongTermScp }
             : {}),
-        ...bedrockAccountWide(cfg, cfg.models),
+        ...bedrockAccountWide(cfg, cfg.models, [], opts),
     };
 }
 
@@ -145,39 +185,50 @@ export function callerSide(
         region: cfg.region,
         accountId: cfg.accountId,
         bedrockRoleArns: pulumi.all(targets.map(t => t.roleArn)),
+        // What this stack took from each Bedrock stack: its next preview says when those moved on (config/rollout.ts).
+        bedrockTargets: deployedTargetsOutput(targets),
         ...(cfg.tenant ? { tenant: cfg.tenant } : {}),
         defaultModelId,
     };
+    const opts = boundaryOptions(cfg);
     const monitored: MonitoredFunction[] = [];
     let stateMachineArn: pulumi.Output<string> | undefined;
     if (cfg.invoker.enabled) {
-        const invoker = new CrossAccountInvoker("invoker", {
-            accountId: cfg.accountId,
-            rolePath: cfg.rolePath,
-            targets,
-            defaultModelId,
-            logRetentionDays: cfg.logRetentionDays,
-            memorySize: cfg.invoker.memorySize,
-            timeoutSeconds: cfg.invoker.timeoutSeconds,
-            maxTokens: cfg.invoker.maxTokens,
-            maxTokensLimit: cfg.invoker.maxTokensLimit,
-            auth: cfg.auth,
-        });
+        const invoker = new CrossAccountInvoker(
+            "invoker",
+            {
+                accountId: cfg.accountId,
+                rolePath: cfg.rolePath,
+                targets,
+                defaultModelId,
+                logRetentionDays: cfg.logRetentionDays,
+                memorySize: cfg.invoker.memorySize,
+                timeoutSeconds: cfg.invoker.timeoutSeconds,
+                maxTokens: cfg.invoker.maxTokens,
+                maxTokensLimit: cfg.invoker.maxTokensLimit,
+                auth: cfg.auth,
+            },
+            opts,
+        );
         outputs.invokerFunctionName = invoker.function.name;
         outputs.invokerFunctionArn = invoker.function.arn;
         outputs.invokerRoleArn = invoker.role.arn;
         monitored.push(invoker.monitored);
     }
     if (cfg.stepFunctions.enabled) {
-        const sfn = new StepFunctionsInvoker(SFN_INVOKER, {
-            accountId: cfg.accountId,
-            region: cfg.region,
-            rolePath: cfg.rolePath,
-            targets,
-            defaultModelId,
-            logRetentionDays: cfg.logRetentionDays,
-            settings: cfg.stepFunctions,
-        });
+        const sfn = new StepFunctionsInvoker(
+            SFN_INVOKER,
+            {
+                accountId: cfg.accountId,
+                region: cfg.region,
+                rolePath: cfg.rolePath,
+                targets,
+                defaultModelId,
+                logRetentionDays: cfg.logRetentionDays,
+                settings: cfg.stepFunctions,
+            },
+            opts,
+        );
         outputs.stateMachineArn = sfn.stateMachine.arn;
         outputs.stateMachineRoleArn = sfn.role.arn;
         outputs.stateMachineLogGroup = sfn.logGroup.name;
@@ -185,24 +236,28 @@ export function callerSide(
     }
     const apiGateway =
         cfg.apiGatewayAccount === "manage"
-            ? new ApiGatewayAccount("apigateway-account", { accountId: cfg.accountId, region: cfg.region })
+            ? new ApiGatewayAccount("apigateway-account", { accountId: cfg.accountId, region: cfg.region }, opts)
             : undefined;
     if (apiGateway) outputs.apiGatewayCloudWatchRoleArn = apiGateway.role.arn;
     if (cfg.chat) {
-        const chat = new StreamingChatBackend("chat", {
-            accountId: cfg.accountId,
-            region: cfg.region,
-            rolePath: cfg.rolePath,
-            targets,
-            modelId: cfg.chat.modelId
-                ? requireAllowedModel(targets, cfg.chat.modelId, "bedrock-bridge:chat.modelId")
-                : defaultModelId,
-            logRetentionDays: cfg.logRetentionDays,
-            chat: cfg.chat,
-            auth: cfg.auth,
-            // Access logs need the account setting: managed here, said to exist, or off.
-            accessLogs: apiGateway ? { after: apiGateway.account } : cfg.apiGatewayAccount === "existing",
-        });
+        const chat = new StreamingChatBackend(
+            "chat",
+            {
+                accountId: cfg.accountId,
+                region: cfg.region,
+                rolePath: cfg.rolePath,
+                targets,
+                modelId: cfg.chat.modelId
+                    ? requireAllowedModel(targets, cfg.chat.modelId, "bedrock-bridge:chat.modelId")
+                    : defaultModelId,
+                logRetentionDays: cfg.logRetentionDays,
+                chat: cfg.chat,
+                auth: cfg.auth,
+                // Access logs need the account setting: managed here, said to exist, or off.
+                accessLogs: apiGateway ? { after: apiGateway.account } : cfg.apiGatewayAccount === "existing",
+            },
+            opts,
+        );
         outputs.chatRestEndpoint = chat.restEndpoint;
         outputs.chatEventsHttpEndpoint = chat.httpEndpoint;
         outputs.chatEventsRealtimeEndpoint = chat.realtimeEndpoint;
@@ -218,6 +273,30 @@ export function callerSide(
             maxTurnChars: cfg.chat.maxTurnChars,
         };
         monitored.push(chat.monitored);
+    }
+    if (cfg.gateway) {
+        const gateway = new WorkloadGateway(
+            "gateway",
+            {
+                accountId: cfg.accountId,
+                region: cfg.region,
+                rolePath: cfg.rolePath,
+                targets,
+                logRetentionDays: cfg.logRetentionDays,
+                auth: cfg.auth,
+                gateway: cfg.gateway,
+                accessLogs: apiGateway ? { after: apiGateway.account } : cfg.apiGatewayAccount === "existing",
+            },
+            opts,
+        );
+        outputs.gatewayUrl = gateway.url;
+        outputs.gatewayKeys = gateway.keyValues;
+        outputs.gatewayFunctionName = gateway.function.name;
+        monitored.push(gateway.monitored);
+    }
+    if (cfg.workloadRoles.length) {
+        new WorkloadRoleGrants("workload-roles", { roleArns: cfg.workloadRoles, targets, region: cfg.region });
+        outputs.workloadRoleArns = cfg.workloadRoles;
     }
     if (cfg.monitoring) {
         const alarms = new AlarmTopic("monitoring", {
@@ -266,10 +345,15 @@ export async function main(): Promise<Record<string, unknown>> {
                     models,
                     stepFunctions: v.stepFunctions?.enabled,
                     tenant: v.tenant,
+                    ...(v.gateway && v.gateway.enabled !== false ? { gateway: v.gateway } : {}),
+                    workloadRoles: v.workloadRoles,
                 },
                 stacks,
             ),
         );
+        // A Bedrock-side change this stack has not caught up with: a warning (the Bedrock side keeps the old working
+        // for a while), unless the stack has problems anyway.
+        if (!problems.length) for (const w of await rolloutWarnings(stacks, v.tenant)) void pulumi.log.warn(w);
     }
     if (read.side === "bedrock" && v.models && read.aws.region)
         problems.push(...(await modelProblems(read.aws.region, v.models)));

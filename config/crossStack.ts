@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { isInferenceProfileId, PROJECT } from "./index";
+import { closest } from "./messages";
 import { tenantProblem } from "../components/caller/tenantTargets";
 import type { TenantOutput } from "../components/governance/tenantAccess";
 import {
@@ -60,6 +61,10 @@ export interface CallerFacts {
     tenant?: string;
     /** The state machine calls Bedrock in its own region, with no external id: it narrows what a target may be. */
     stepFunctions?: boolean;
+    /** bedrock-bridge:gateway: its aliases and each key's models must name models the stacks allow. */
+    gateway?: { keys: { name: string; models?: string[] }[]; aliases: Record<string, string> };
+    /** bedrock-bridge:workloadRoles: existing roles that will assume the Bedrock roles, so the stacks must trust them. */
+    workloadRoles?: string[];
 }
 
 /** Everything wrong between this caller stack and the Bedrock stacks it references, naming the keys on both sides. */
@@ -96,7 +101,10 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
                     : undefined,
             );
             if (p) problems.push(p);
-            else if (tenants && caller.tenant) allowedBy.set(stackName, tenants[caller.tenant].models);
+            else if (tenants && caller.tenant) {
+                allowedBy.set(stackName, tenants[caller.tenant].models);
+                problems.push(...workloadRoleProblems(caller, stackName, { tenant: tenants[caller.tenant].trust }));
+            }
             continue;
         }
         const missing = ["roleArn", "region", "accountId", "allowedModelIds", "trust"].filter(
@@ -147,6 +155,7 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
                 );
             }
         }
+        problems.push(...workloadRoleProblems(caller, stackName, { stack: trust }));
     }
     for (const s of stacks)
         if (!allowedBy.has(s.stackName) && !s.outputs.tenants && Array.isArray(s.outputs.allowedModelIds))
@@ -160,6 +169,92 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
                 );
             }
         }
+        if (caller.gateway) problems.push(...gatewayModelProblems(caller.gateway, allowed, stacks));
+    }
+    return problems;
+}
+
+/** The gateway's aliases and key models against the models the referenced stacks allow. */
+export function gatewayModelProblems(
+    gateway: NonNullable<CallerFacts["gateway"]>,
+    allowed: string[],
+    stacks: ReferencedStack[],
+): string[] {
+    const problems: string[] = [];
+    const where = `the referenced Bedrock stack(s) ${stacks.map(s => s.stackName).join(", ")}`;
+    for (const [alias, id] of Object.entries(gateway.aliases)) {
+        if (allowed.includes(alias))
+            problems.push(
+                `${PROJECT}:gateway.aliases "${alias}" is itself a model id that ${where} allow: an alias may not shadow a real id (a client asking for it would get "${id}" instead). Rename the alias or remove it.`,
+            );
+        else if (!allowed.includes(id))
+            problems.push(
+                `${PROJECT}:gateway.aliases "${alias}" points to "${id}", which ${where} do not allow; allowed: ${allowed.join(", ")}. Point it at one of these, or add the model to ${PROJECT}:models there.`,
+            );
+    }
+    for (const key of gateway.keys) {
+        for (const m of key.models ?? []) {
+            if (allowed.includes(m) || (gateway.aliases[m] !== undefined && !allowed.includes(m))) continue;
+            problems.push(
+                `${PROJECT}:gateway.keys "${key.name}".models names "${m}", which is neither a model ${where} allow nor one of ${PROJECT}:gateway.aliases; allowed: ${allowed.join(", ")}${Object.keys(gateway.aliases).length ? `; aliases: ${Object.keys(gateway.aliases).join(", ")}` : ""}. Remove it, or add it to ${PROJECT}:models there.`,
+            );
+        }
+    }
+    return problems;
+}
+
+/** The path of a role ARN (arn:aws:iam::A:role/team/app -> "/team/"), "/" without one. */
+export function rolePathOf(roleArn: string): string {
+    const rest = roleArn.split(":role/")[1] ?? "";
+    const i = rest.lastIndexOf("/");
+    return i < 0 ? "/" : `/${rest.slice(0, i + 1)}`;
+}
+
+/**
+ * bedrock-bridge:workloadRoles against what one referenced stack trusts (its `trust` output, or the tenant's trust):
+ * a grant on this side is useless, and AssumeRole denied, unless the role is listed in trustedPrincipalArns there or
+ * lives under the trusted path in a trusted account. An IAM role's path cannot be changed after it is created, so the
+ * fix for a role outside the path is on the Bedrock side (or a new role).
+ */
+export function workloadRoleProblems(
+    caller: Pick<CallerFacts, "workloadRoles" | "accountId">,
+    stackName: string,
+    trust: { stack: BedrockTrust } | { tenant: TenantOutput["trust"] },
+): string[] {
+    const problems: string[] = [];
+    const there = `Bedrock stack ${stackName}`;
+    const redeploy = `and run pulumi up -s ${stackArg(stackName)}`;
+    for (const arn of caller.workloadRoles ?? []) {
+        const acct = arn.split(":")[4];
+        const path = rolePathOf(arn);
+        const head = `${PROJECT}:workloadRoles ${arn}`;
+        const pathFix = "(an IAM role's path cannot be changed after it is created)";
+        if ("tenant" in trust) {
+            const t = trust.tenant;
+            if (!path.startsWith(t.rolePath))
+                problems.push(
+                    `${head} is under the path "${path}", but the tenant's role in ${there} trusts only roles under "${t.rolePath}": use a role under that path ${pathFix}, or change that tenant's callerRolePath there ${redeploy}`,
+                );
+            else if (t.kind === "accounts" && !t.accountIds.includes(acct))
+                problems.push(
+                    `${head} is in account ${acct}, which the tenant's role in ${there} does not trust (${t.accountIds.join(", ")}): add the account to that tenant's callerAccountIds there ${redeploy}`,
+                );
+            continue;
+        }
+        const t = trust.stack;
+        if (t.trustedPrincipalArns?.length) {
+            if (!t.trustedPrincipalArns.includes(arn))
+                problems.push(
+                    `${head} is not in ${PROJECT}:trustedPrincipalArns of ${there}, which trusts only those exact roles: add "${arn}" there ${redeploy}`,
+                );
+        } else if (!t.callerAccountIds.includes(acct) && !t.organizationIds?.length)
+            problems.push(
+                `${head} is in account ${acct}, which ${there} does not trust: add "${acct}" to ${PROJECT}:callerAccountIds there ${redeploy}`,
+            );
+        else if (!path.startsWith(t.callerRolePath))
+            problems.push(
+                `${head} is under the path "${path}", but ${there} trusts only roles under its ${PROJECT}:callerRolePath "${t.callerRolePath}": use a role under that path ${pathFix}, or list "${arn}" in ${PROJECT}:trustedPrincipalArns there together with this stack's own roles (exact ARNs replace the path trust) ${redeploy}`,
+            );
     }
     return problems;
 }
@@ -197,5 +292,15 @@ export async function modelProblems(region: string, models: string[], opts?: pul
             }
         }),
     );
-    return problems.filter((p): p is string => !!p);
+    const found = problems.filter((p): p is string => !!p);
+    // A misspelled region makes every model look missing: name the region instead. Only when a lookup failed, so a
+    // region newer than the provider's list still deploys.
+    const regions: string[] = Object.values(aws.Region);
+    if (found.length && !regions.includes(region)) {
+        const near = closest(region, regions);
+        return [
+            `aws:region "${region}" is not an AWS region${near ? `: did you mean ${near}?` : ""} (looking up ${PROJECT}:models there failed); fix it with pulumi config set aws:region ${near ?? "<region>"}`,
+        ];
+    }
+    return found;
 }

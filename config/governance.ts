@@ -15,9 +15,12 @@ const GUARDRAIL = /^([a-z0-9]{1,64}|arn:aws[a-z-]*:bedrock:[a-z0-9-]{1,20}:\d{12
 const GUARDRAIL_VERSION = /^[1-9][0-9]{0,7}$/;
 export const TENANT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 export const GUARDRAIL_NAME = /^[A-Za-z0-9-]{1,40}$/;
-// Tag keys and values as cost-allocation tags allow them (user tags may not start with aws:).
-const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+// Tag keys and values as Bedrock accepts them on the tenant's inference profiles (API reference, Tag: pattern
+// [a-zA-Z0-9\s._:/=+@-]*, stricter than cost-allocation tags' \p{L}: "チーム" passes those and fails
+// CreateInferenceProfile); user tags may not start with aws:.
+const TAG_CHARS = "letters a-z A-Z, digits, spaces and . _ : / = + @ -";
+const TAG_KEY = /^(?!aws:)[a-zA-Z0-9\s._:/=+@-]{1,128}$/;
+const TAG_VALUE = /^[a-zA-Z0-9\s._:/=+@-]{0,256}$/;
 
 /** Content filter types of a Bedrock guardrail and their strengths (CreateGuardrail's GuardrailContentFilterConfig). */
 export const CONTENT_FILTER_TYPES = ["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"] as const;
@@ -114,9 +117,26 @@ const tenant = meta(
             required: "the model ids this tenant may use, a subset of bedrock-bridge:models",
         }),
         costAllocationTags: meta(
-            z
-                .record(z.string().regex(TAG_KEY), z.string().regex(TAG_VALUE))
-                .refine(t => Object.keys(t).length >= 1 && Object.keys(t).length <= 10),
+            z.record(z.string(), z.string()).superRefine((t, ctx) => {
+                const n = Object.keys(t).length;
+                if (n < 1 || n > 10)
+                    ctx.addIssue({
+                        code: "custom",
+                        message: "must be 1..10 tags such as {team: support} (keys not starting with aws:)",
+                    });
+                for (const [k, v] of Object.entries(t)) {
+                    if (!TAG_KEY.test(k))
+                        ctx.addIssue({
+                            code: "custom",
+                            message: `has the key ${JSON.stringify(k)}, which Bedrock refuses on the tenant's inference profiles: 1..128 of ${TAG_CHARS}, not starting with aws: (a Japanese name, say, goes in romaji: {team: shien})`,
+                        });
+                    if (!TAG_VALUE.test(v))
+                        ctx.addIssue({
+                            code: "custom",
+                            message: `has the value ${JSON.stringify(v)} (key ${k}), which Bedrock refuses on the tenant's inference profiles: up to 256 of ${TAG_CHARS} (a Japanese name, say, goes in romaji)`,
+                        });
+                }
+            }),
             {
                 message: "must be 1..10 tags such as {team: support} (keys not starting with aws:)",
                 required: "1..10 tags such as {team: support}: Cost Explorer and the tenant's budget use them",

@@ -16,7 +16,7 @@ import {
     ROLE_ARN,
     STATE_MACHINE_ARN,
 } from "./schema";
-import { closest, didYouMean, messages } from "./messages";
+import { closest, didYouMean, distance, messages } from "./messages";
 import * as schema from "./schema";
 import { GovernanceConfig, governanceFrom } from "./governance";
 
@@ -29,6 +29,8 @@ export interface CommonConfig {
     logRetentionDays: number;
     /** Dashboards and alarms (bedrock-bridge:monitoring); undefined when switched off. */
     monitoring?: MonitoringConfig;
+    /** Boundary of every role the stack creates: its own (true), an existing policy's ARN, or none (false). */
+    permissionsBoundary?: boolean | string;
 }
 
 export interface MonitoringConfig {
@@ -81,6 +83,8 @@ export interface ApiKeyConfig {
     status: (typeof API_KEY_STATUSES)[number];
     /** Attach AWS's AmazonBedrockLimitedAccess instead of the least-privilege model policy. */
     managedPolicy: boolean;
+    /** The stack accepts that managedPolicy allows every model (the user is tagged; the policy pack checks it). */
+    allModels: boolean;
     marketplace: boolean;
 }
 
@@ -131,6 +135,32 @@ export interface CallerSideConfig extends CommonConfig {
     apiGatewayAccount: "manage" | "existing" | "none";
     /** The tenant of the referenced Bedrock stacks this caller belongs to (bedrock-bridge:tenant). */
     tenant?: string;
+    /** The OpenAI- and Anthropic-compatible gateway (bedrock-bridge:gateway); undefined when absent or disabled. */
+    gateway?: GatewayConfig;
+    /** Existing roles of this account granted sts:AssumeRole on the Bedrock roles (bedrock-bridge:workloadRoles). */
+    workloadRoles: string[];
+}
+
+export interface GatewayKeyConfig {
+    name: string;
+    /** Model ids or aliases this key may use; undefined: every allowed model. */
+    models?: string[];
+    tokensPerMinute?: number;
+    tokensPerDay?: number;
+    /** Usage plan throttle, enforced by API Gateway before the function runs. */
+    requestsPerSecond: number;
+    burst: number;
+}
+
+export interface GatewayConfig {
+    keys: GatewayKeyConfig[];
+    /** Alias -> model id. */
+    aliases: Record<string, string>;
+    memorySize: number;
+    timeoutSeconds: number;
+    /** max_tokens when an OpenAI request gives none, and the most any request may ask for. */
+    maxTokens: number;
+    maxTokensLimit: number;
 }
 
 export interface ChatConfig {
@@ -158,6 +188,8 @@ export interface ChatConfig {
     memorySize: number;
     /** Longest coalescing window of the relay (it starts at 50 ms and doubles up to this). */
     coalesceMs: number;
+    /** Seconds without an accepted publish after which the relay cancels the model stream and ends. */
+    publishOutageSeconds: number;
 }
 
 export type StackConfig = BedrockSideConfig | CallerSideConfig;
@@ -170,6 +202,7 @@ function typesAgree(
         chat: Omit<z.output<typeof schema.chat>, "enabled">;
         auditTrail: z.output<typeof schema.auditTrailMap>;
         apiKey: Omit<z.output<typeof schema.apiKey>, "never">;
+        gateway: Omit<z.output<typeof schema.gateway>, "enabled">;
     },
     c: {
         invoker: InvokerConfig;
@@ -177,6 +210,7 @@ function typesAgree(
         chat: ChatConfig;
         auditTrail: AuditTrailConfig;
         apiKey: ApiKeyConfig;
+        gateway: GatewayConfig;
     },
 ): void {
     o = c;
@@ -280,6 +314,12 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
             problems.push(
                 `${fullKey} is not a ${PROJECT} setting${near ? `: did you mean ${PROJECT}:${near}?${whose}` : ""} (known: ${mine.join(", ")})`,
             );
+        } else if (ns !== PROJECT && ns !== "aws" && rest.length && distance(ns, PROJECT) <= 3) {
+            // A slip in the namespace (bedrock-brigde:auditTrail) would leave the feature silently off.
+            const near = name in KEYS ? name : closest(name, Object.keys(KEYS));
+            problems.push(
+                `${fullKey} is in the namespace "${ns}", which this program does not read${near ? `: did you mean ${PROJECT}:${near}?` : `: the namespace is ${PROJECT}`}`,
+            );
         } else if (ns === "aws" && !providerKeys.includes(name)) {
             const dym = didYouMean(name, providerKeys, "aws:");
             problems.push(`${fullKey} is not an AWS provider setting${dym ? `: ${dym}` : ""}`);
@@ -316,6 +356,7 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
         region: aws.region ?? "",
         logRetentionDays: v.logRetentionDays,
         monitoring,
+        permissionsBoundary: v.permissionsBoundary as boolean | string,
     };
     let result: StackConfig | undefined;
     if (side === "bedrock") {
@@ -341,6 +382,12 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
                 );
             }
         }
+        // The trust policy adds the state machines only beside an external id (without one, a role under the caller
+        // path needs none): the list alone would silently change nothing.
+        if (v.trustedStateMachineArns?.length && v.externalId === undefined)
+            problems.push(
+                `${PROJECT}:trustedStateMachineArns has no effect without ${PROJECT}:externalId: the state machines' roles under ${PROJECT}:callerRolePath are trusted already; remove ${PROJECT}:trustedStateMachineArns, or set ${PROJECT}:externalId (pulumi config set --secret ${PROJECT}:externalId <value>) so that only the listed state machines may skip it`,
+            );
         for (const m of v.models ?? []) {
             const p = modelIdProblem(`${PROJECT}:models`, m);
             if (p) problems.push(p);
@@ -378,6 +425,14 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
             if (p) problems.push(p);
         }
         const { enabled: chatEnabled, ...chat } = v.chat ?? { enabled: false };
+        const { enabled: gatewayEnabled, ...gateway } = v.gateway ?? { enabled: false };
+        for (const arn of v.workloadRoles ?? []) {
+            const acct = ROLE_ARN.exec(arn)?.[1];
+            if (accountId && acct && acct !== accountId)
+                problems.push(
+                    `${PROJECT}:workloadRoles names ${arn}, a role of account ${acct}; this stack deploys into ${accountId} (aws:allowedAccountIds) and can grant only its own roles: list roles of ${accountId}, or grant that account's roles from its own caller stack`,
+                );
+        }
         result = {
             side,
             ...common,
@@ -390,6 +445,8 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
             ...(v.chat && chatEnabled ? { chat: chat as ChatConfig } : {}),
             apiGatewayAccount: v.apiGatewayAccount,
             ...(v.tenant ? { tenant: v.tenant } : {}),
+            ...(v.gateway && gatewayEnabled ? { gateway: gateway as GatewayConfig } : {}),
+            workloadRoles: v.workloadRoles ?? [],
         };
     }
     return problems.length ? undefined : result;
@@ -427,6 +484,7 @@ function apiKey(k: any): ApiKeyConfig {
         expiryDays: k.expiryDays,
         status: k.status,
         managedPolicy: k.managedPolicy,
+        allModels: k.allModels,
         marketplace: k.marketplace,
     };
 }

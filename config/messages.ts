@@ -105,6 +105,8 @@ function walk(root: z.ZodType, value: unknown, path: PropertyKey[]): Step[] {
         }
         if (kind === "object") next = shapeOf(cur)[String(seg)];
         else if (kind === "array") next = elementOf(cur);
+        // A map of names to values (guardrails, a guardrail's contentFilters): every entry has the value's schema.
+        else if (kind === "record") next = (unwrap(cur) as any)._zod.def.valueType;
         v = v && typeof v === "object" ? v[seg as any] : undefined;
         if (!next) break;
         cur = next;
@@ -174,7 +176,11 @@ function unknownKeys(at: At, keys: string[]): string[] {
     const map =
         kindOf(at.leaf.schema) === "union" ? optionsOf(at.leaf.schema).find(o => kindOf(o) === "object") : undefined;
     if (map) at = { ...at, leaf: { ...at.leaf, schema: map } };
-    const known = Object.keys(shapeOf(at.leaf.schema));
+    // A record with an enum of keys (contentFilters) knows its keys from the enum.
+    const keyType = kindOf(at.leaf.schema) === "record" ? (unwrap(at.leaf.schema) as any)._zod.def.keyType : undefined;
+    const known: string[] = keyType?._zod.def.entries
+        ? Object.keys(keyType._zod.def.entries)
+        : Object.keys(shapeOf(at.leaf.schema) ?? {});
     if (at.m.unknown === "fields") {
         return [
             `${at.where} has unknown fields ${keys.join(", ")} (${known.join(", ")})${keys
@@ -208,7 +214,9 @@ function leafMessage(at: At, unparsed: boolean): string {
         .slice(0, -1)
         .reverse()
         .find(s => kindOf(s.schema) === "object");
-    if (owner && metaDeep(owner.schema).style === "invalid" && depth >= 1)
+    // The map's summary only where the field has no words of its own: an out-of-range field names its bounds.
+    const ownWords = m.expected !== undefined || m.message !== undefined || m.hint !== undefined;
+    if (owner && metaDeep(owner.schema).style === "invalid" && depth >= 1 && !ownWords)
         return `${where} is not valid (${summary(owner.schema)}), got ${show(input)}${slip}`;
     const kind = kindOf(leaf.schema);
     if (kind === "array" && issue.code === "too_small" && (issue as any).minimum === 1 && !m.message)
@@ -218,6 +226,9 @@ function leafMessage(at: At, unparsed: boolean): string {
         return `${where} must be structured YAML: ${m.expected} (got ${show(input)})${kind === "array" ? `; a single entry is written [${input}]` : ""}`;
     }
     if (m.expected) return `${where} must be ${m.expected} (got ${show(input)})${slip}`;
+    // An enum without words of its own (a guardrail filter's strength): list what it accepts.
+    if (issue.code === "invalid_value" && Array.isArray((issue as any).values))
+        return `${where} must be one of ${((issue as any).values as unknown[]).join(", ")} (got ${show(input)})`;
     if (m.hint !== undefined && issue.code === "invalid_format") {
         return depth === 0
             ? `${where} ${show(input)} is not valid: ${m.hint}`

@@ -23,6 +23,7 @@ export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 // e.g. anthropic.claude-sonnet-4-5-20250929-v1:0, amazon.nova-pro-v1:0, meta.llama3-70b-instruct-v1:0
 export const MODEL_ID = /^([a-z-]+\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/;
 export const ROLE_PATH = /^\/([\w+=,.@-]+\/)*$/;
+export const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@\/-]+$/;
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@\/-]+$/;
 export const STATE_MACHINE_ARN =
     /^arn:aws[a-z-]*:states:[a-z]{2}(-gov)?-[a-z]+-\d:(\d{12}):stateMachine:[A-Za-z0-9_-]{1,80}$/;
@@ -186,12 +187,21 @@ export const apiKey = meta(
             never: bool().default(false),
             status: oneOf(API_KEY_STATUSES, { expected: "Active, Inactive or Expired" }).default("Active"),
             managedPolicy: bool().default(false),
+            // AmazonBedrockLimitedAccess allows every model: the policy pack flags managedPolicy unless this says so.
+            allModels: bool().default(false),
             marketplace: bool().default(false),
         })
         .superRefine(
             (k, ctx) => {
                 // Runs even when a field is wrong (when: below), so one preview lists every problem of a key.
                 if (!isMap(k)) return;
+                if (k.allModels === true && k.managedPolicy !== true)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["allModels"],
+                        message:
+                            "accepts what managedPolicy: true grants (every model): set managedPolicy: true too, or remove allModels",
+                    });
                 if (k.expiryDays !== undefined && k.never === true)
                     ctx.addIssue({ code: "custom", message: "sets both expiryDays and never: keep one" });
                 else if (k.expiryDays === undefined && k.never !== true)
@@ -324,6 +334,8 @@ export const chat = meta(
             memorySize: int(128, 10240).default(256),
             /** Longest coalescing window of the relay (it starts at 50 ms and doubles up to this). */
             coalesceMs: int(10, 1000).default(200),
+            /** No publish accepted for this long: the relay cancels the model stream and ends (docs/streaming-chat.md). */
+            publishOutageSeconds: int(2, 600).default(20),
         })
         .superRefine(
             (c, ctx) => {
@@ -358,6 +370,97 @@ export const chat = meta(
         label: "chat setting",
         expected: 'a map such as {allowedOrigins: ["https://chat.example.com"]}',
         defaultText: "off (the example stack sets it)",
+    },
+);
+
+// The gateway (caller side, components/gateway/): keys per application, their limits, and model aliases.
+// A key name travels as a Pulumi resource name, a CloudWatch dimension value, Bedrock requestMetadata and an STS
+// session name part, so it keeps to what all of them accept.
+export const GATEWAY_KEY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$/;
+// What clients send as `model` instead of a Bedrock id (Claude Code sends names such as claude-sonnet-4-5).
+export const GATEWAY_ALIAS = /^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,127}$/;
+export const GATEWAY_DEFAULT_REQUESTS_PER_SECOND = 10;
+export const GATEWAY_DEFAULT_BURST = 20;
+
+export const gatewayKey = meta(
+    z.strictObject({
+        name: meta(z.string().regex(GATEWAY_KEY_NAME), {
+            expected: "1..63 letters, digits, _ and -, starting with a letter or digit",
+            required: "1..63 letters, digits, _ and -, e.g. orders-service",
+        }),
+        /** Model ids or aliases this key may use; absent: every model the Bedrock stack(s) allow. */
+        models: meta(z.array(meta(z.string().min(1), { short: "string" })).min(1), {
+            expected: "a non-empty list of model ids or aliases the Bedrock stack allows",
+        }).optional(),
+        tokensPerMinute: int(1, 100_000_000).optional(),
+        tokensPerDay: int(1, 10_000_000_000).optional(),
+        // API Gateway usage plan throttle: a steady rate (requests per second) and a bucket size.
+        requestsPerSecond: meta(z.number().gt(0).max(10000), {
+            expected: "a positive number of requests per second up to 10000",
+        }).default(GATEWAY_DEFAULT_REQUESTS_PER_SECOND),
+        burst: int(1, 5000).default(GATEWAY_DEFAULT_BURST),
+    }),
+    { unknown: "fields", expected: "a map such as {name: orders-service, tokensPerMinute: 100000}" },
+);
+
+export const gateway = meta(
+    z
+        .strictObject({
+            enabled: bool().default(true),
+            keys: meta(
+                z.array(gatewayKey).superRefine(
+                    (keys, ctx) => {
+                        if (!Array.isArray(keys)) return;
+                        const names = keys.map(k => (isMap(k) ? k.name : undefined)).filter(n => typeof n === "string");
+                        // API Gateway key names, usage plans and metric dimensions are per name: case must not be the only difference.
+                        const lower = names.map(n => n.toLowerCase());
+                        const dup = names.filter((n, i) => lower.indexOf(n.toLowerCase()) !== i);
+                        for (const d of new Set(dup))
+                            ctx.addIssue({
+                                code: "custom",
+                                message: `names "${d}" more than once (names differing only in case count as one): give each application its own name`,
+                            });
+                    },
+                    { when: () => true },
+                ),
+                { labelBy: "name", expected: "a list such as [{name: orders-service}]" },
+            ).default([]),
+            aliases: meta(
+                z.record(
+                    meta(z.string().regex(GATEWAY_ALIAS), { hint: "a model name such as claude-sonnet-4-5" }),
+                    text(MODEL_ID, "a model id the Bedrock stack allows"),
+                ),
+                {
+                    expected:
+                        "a map of alias to model id such as {claude-sonnet-4-5: jp.anthropic.claude-sonnet-4-5-20250929-v1:0}",
+                    label: "alias",
+                },
+            ).default({}),
+            memorySize: int(128, 10240).default(512),
+            // API Gateway streams for at most 15 minutes (integration timeout up to 900 s with STREAM).
+            timeoutSeconds: int(10, 900).default(300),
+            /** Sent when an OpenAI request gives no max_tokens; Bedrock and the token limits reserve it up front. */
+            maxTokens: tokens().default(DEFAULT_MAX_TOKENS),
+            /** The most a request may ask for (Anthropic clients such as Claude Code ask for large values). */
+            maxTokensLimit: tokens().default(MODEL_MAX_OUTPUT_TOKENS),
+        })
+        .superRefine(tokenBounds("gateway"), { when: () => true })
+        .superRefine(
+            (g, ctx) => {
+                if (isMap(g) && g.enabled !== false && Array.isArray(g.keys) && !g.keys.length)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["keys"],
+                        message:
+                            "is required: at least one key, one per application, e.g. [{name: orders-service}] (or enabled: false)",
+                    });
+            },
+            { when: () => true },
+        ),
+    {
+        label: "gateway setting",
+        expected: "a map such as {keys: [{name: orders-service}]}",
+        defaultText: "off",
     },
 );
 
@@ -408,6 +511,15 @@ export const KEYS: Record<string, KeyDef> = {
         "both",
         monitoring.default(true),
         '`false`, or `{dashboard, alarmEmail}`: dashboard, alarms and their SNS topic (with an e-mail subscription when `alarmEmail` is set), see "Observability"',
+    ),
+    permissionsBoundary: k(
+        "both",
+        meta(z.union([z.boolean(), z.string().regex(POLICY_ARN)]), {
+            expected: "true, false or the ARN of an existing managed policy (arn:aws:iam::<account>:policy/<name>)",
+            short: "true/false or a policy ARN",
+            defaultText: "true",
+        }).default(true),
+        '`true`: the stack creates a permissions boundary policy and attaches it to every role it creates (the deploy role may create roles only with it); a policy ARN: that existing policy instead (one the deploy role cannot change); `false`: none. See "Deploying for real", step 0',
     ),
     callerAccountIds: k(
         "bedrock",
@@ -559,6 +671,19 @@ export const KEYS: Record<string, KeyDef> = {
             "1..32 lowercase letters, digits and hyphens, a tenant of the referenced Bedrock stacks",
         ).optional(),
         "the tenant of the referenced Bedrock stacks this account belongs to (required when they have tenants)",
+    ),
+    gateway: k(
+        "caller",
+        gateway.optional(),
+        '`{keys: [{name, models?, tokensPerMinute?, tokensPerDay?, requestsPerSecond?, burst?}], aliases?}`: an OpenAI- and Anthropic-compatible streaming endpoint with a key per application, see "Use it from your workloads"',
+    ),
+    workloadRoles: k(
+        "caller",
+        list(
+            ROLE_ARN,
+            "existing role ARNs of this account, arn:aws:iam::<account>:role/<path><name>, under a path the Bedrock stack trusts",
+        ).default([]),
+        'existing roles of this account granted `sts:AssumeRole` on the Bedrock roles (bring your own role); the Bedrock stack must trust them (checked at preview), see "Use it from your workloads"',
     ),
 };
 

@@ -41,6 +41,8 @@ export class FakeAppSync {
     faults: { n: number; fault: Fault; at: number }[] = [];
     /** Largest request body seen, in bytes. */
     maxBodyBytes = 0;
+    /** While true, connections are refused: the port stops listening (ECONNREFUSED), as for an endpoint that is down. */
+    private refusing = false;
     private server?: http.Server;
     url = "";
 
@@ -153,6 +155,14 @@ export class FakeAppSync {
         return this;
     }
 
+    /** Stops listening on the same port (new connections get ECONNREFUSED) and drops the open ones. */
+    async refuseConnections(): Promise<void> {
+        if (this.refusing) return;
+        this.refusing = true;
+        this.server?.closeAllConnections();
+        await new Promise(r => this.server?.close(r));
+    }
+
     /** What a subscriber of `channel` received, parsed, in arrival order. */
     received(channel?: string): any[] {
         return this.receivedRaw(channel).map(e => JSON.parse(e));
@@ -164,6 +174,7 @@ export class FakeAppSync {
     }
 
     async stop(): Promise<void> {
+        if (this.refusing) return;
         this.server?.closeAllConnections();
         await new Promise(r => this.server?.close(r));
     }

@@ -109,7 +109,8 @@ export class FakeSts {
 }
 
 export interface BedrockRequest {
-    op: "converse" | "converse-stream";
+    /** Converse, ConverseStream, InvokeModel ("invoke") or InvokeModelWithResponseStream ("invoke-stream"). */
+    op: "converse" | "converse-stream" | "invoke" | "invoke-stream";
     modelId: string;
     body: any;
     headers: Record<string, string | string[] | undefined>;
@@ -125,7 +126,8 @@ export type StreamStep =
               | "contentBlockDelta"
               | "contentBlockStop"
               | "messageStop"
-              | "metadata";
+              | "metadata"
+              | "chunk";
           payload: unknown;
       }
     | { delayMs: number }
@@ -177,6 +179,14 @@ export function textStream(
         },
     });
     return steps;
+}
+
+/**
+ * One InvokeModelWithResponseStream event: a `chunk` whose `bytes` are the base64 of the model's own stream event
+ * (for Anthropic models, one of Anthropic's Messages stream events as JSON).
+ */
+export function invokeChunk(event: unknown): StreamStep {
+    return { event: "chunk", payload: { bytes: Buffer.from(JSON.stringify(event), "utf8").toString("base64") } };
 }
 
 export function converseAnswer(
@@ -234,6 +244,8 @@ export class FakeBedrock {
     handler: (req: BedrockRequest) => BedrockAnswer | Promise<BedrockAnswer> = () => converseAnswer("hello");
     /** Called after each stream event frame is written (the benchmark times the model's last token with it). */
     onEvent?: (event: string, at: number) => void;
+    /** Streamed answers the client closed (an aborted request) before all their steps were sent. */
+    cancelledStreams: { modelId: string; at: number; stepsSent: number; steps: number }[] = [];
     private server?: http2.Http2Server;
     private sessions = new Set<http2.ServerHttp2Session>();
     url = "";
@@ -260,7 +272,9 @@ export class FakeBedrock {
         headers: http2.IncomingHttpHeaders,
         text: string,
     ): Promise<void> {
-        const m = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(String(headers[":path"]));
+        const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/.exec(
+            String(headers[":path"]),
+        );
         if (!m) {
             stream.respond({
                 ":status": 404,
@@ -271,7 +285,7 @@ export class FakeBedrock {
             return;
         }
         const req: BedrockRequest = {
-            op: m[2] as BedrockRequest["op"],
+            op: (m[2] === "invoke-with-response-stream" ? "invoke-stream" : m[2]) as BedrockRequest["op"],
             modelId: decodeURIComponent(m[1]),
             body: text ? JSON.parse(text) : {},
             headers: headers as BedrockRequest["headers"],
@@ -292,8 +306,16 @@ export class FakeBedrock {
             stream.end(JSON.stringify(a.json));
         } else {
             stream.respond({ ":status": 200, "content-type": "application/vnd.amazon.eventstream" });
-            for (const step of a.stream) {
-                if (stream.destroyed) return;
+            for (const [i, step] of a.stream.entries()) {
+                if (stream.destroyed || stream.closed) {
+                    this.cancelledStreams.push({
+                        modelId: req.modelId,
+                        at: Date.now(),
+                        stepsSent: i,
+                        steps: a.stream.length,
+                    });
+                    return;
+                }
                 if ("delayMs" in step) await new Promise(r => setTimeout(r, step.delayMs));
                 else if ("raw" in step) stream.write(step.raw);
                 else if ("exception" in step) stream.write(exceptionFrame(step.exception, step.message));

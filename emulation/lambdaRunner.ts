@@ -10,7 +10,7 @@ import { one, Overrides, runBedrock, runCaller } from "./stacks";
 import { scratchDir } from "./scratch";
 
 /** Packages the Lambda runtime image ships: the SDK v3 clients we use and their dependency closure. */
-const RUNTIME_PROVIDED = ["@aws-sdk/client-bedrock-runtime", "@aws-sdk/client-sts"];
+const RUNTIME_PROVIDED = ["@aws-sdk/client-bedrock-runtime", "@aws-sdk/client-sts", "@aws-sdk/client-dynamodb"];
 
 let runtimeDir: string | undefined;
 

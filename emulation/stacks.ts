@@ -14,9 +14,19 @@ export function apply(base: Record<string, string>, overrides: Overrides = {}): 
     return out;
 }
 
-export async function runBedrock(overrides?: Overrides, stack = "bedrock"): Promise<StackRun> {
+/** `previous`: the stack's outputs of its last update (a later `up`); none: a first deployment. */
+export async function runBedrock(
+    overrides?: Overrides,
+    stack = "bedrock",
+    previous?: Record<string, unknown>,
+): Promise<StackRun> {
     const base = readStackConfig("bedrock");
-    return runStack({ stack, config: apply(base.config, overrides), secretKeys: base.secretKeys });
+    return runStack({
+        stack,
+        config: apply(base.config, overrides),
+        secretKeys: base.secretKeys,
+        previousOutputs: previous,
+    });
 }
 
 /** The caller stack wired to bedrock stack run(s) by name, as `pulumi up` would through StackReferences. */
@@ -24,6 +34,7 @@ export async function runCaller(
     bedrock: StackRun | Record<string, StackRun>,
     overrides?: Overrides,
     stack = "caller",
+    previous?: Record<string, unknown>,
 ): Promise<StackRun> {
     const base = readStackConfig("caller");
     const byName: Record<string, StackRun> =
@@ -32,6 +43,7 @@ export async function runCaller(
         stack,
         config: apply(base.config, overrides),
         secretKeys: base.secretKeys,
+        previousOutputs: previous,
         stackOutputs: name => {
             const run = byName[name] ?? byName[name.split("/").pop()!];
             if (!run) throw new Error(`test did not provide referenced stack ${name}`);

@@ -73,6 +73,10 @@ const noBroadBedrock: Rule = {
     description: "No IAM statement may allow bedrock:* (or *), NotAction, or an invoke action on every resource.",
     check(r) {
         const out: string[] = [];
+        // The stack's permissions boundary (components/shared/permissionsBoundary.ts) is a ceiling, not a grant: each
+        // role's own policy still names its models. Only by the name the stack gives it.
+        if (r.type === "aws:iam/policy:Policy" && String(r.props.name ?? "").startsWith("bedrock-bridge-boundary-"))
+            return out;
         for (const { at, st } of permissionStatements(r)) {
             const sid = st.Sid ? ` (Sid ${st.Sid})` : "";
             const actions = list(st.Action);
@@ -216,6 +220,58 @@ const lambdaRole: Rule = {
     },
 };
 
+/** Managed policies that allow every Bedrock model (AmazonBedrockLimitedAccess: bedrock:InvokeModel* on "*"). */
+export const ALL_MODELS_MANAGED_POLICIES = ["AmazonBedrockLimitedAccess"];
+/** The tag by which a stack accepts one of them on a user or role (components/bedrock/bedrockApiKeys.ts sets it). */
+export const ALL_MODELS_TAG = "bedrock-bridge:all-models";
+
+const PRINCIPAL_OF: Record<string, { prop: string; type: string }> = {
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": { prop: "user", type: "aws:iam/user:User" },
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": { prop: "role", type: "aws:iam/role:Role" },
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": { prop: "group", type: "aws:iam/group:Group" },
+};
+
+const allModelsManaged: Rule = {
+    name: "bedrock-managed-policy-accepted",
+    description: `A user or role gets a managed policy that allows every Bedrock model (${ALL_MODELS_MANAGED_POLICIES.join(", ")}) only when the stack accepts it explicitly: the principal carries the tag ${ALL_MODELS_TAG}=accepted (bedrock-bridge:apiKeys[].allModels: true).`,
+    check: () => [],
+    checkStack(resources) {
+        const out: { resource: PolicyResource; message: string }[] = [];
+        const named = (type: string, name: unknown) =>
+            resources.find(x => x.type === type && typeof name === "string" && x.props.name === name);
+        const accepted = (p: PolicyResource | undefined) => p?.props.tags?.[ALL_MODELS_TAG] === "accepted";
+        const policyName = (arn: unknown) => {
+            const m = typeof arn === "string" ? /^arn:[^:]+:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn) : null;
+            return m && ALL_MODELS_MANAGED_POLICIES.includes(m[1]) ? m[1] : undefined;
+        };
+        const flag = (r: PolicyResource, policy: string, principal: string) =>
+            out.push({
+                resource: r,
+                message: `${label(r)} attaches ${policy} to ${principal}: it allows every Bedrock model, not only bedrock-bridge:models. Drop managedPolicy (the key then gets exactly the stack's models), or accept it explicitly with allModels: true beside managedPolicy: true in bedrock-bridge:apiKeys (tags the user ${ALL_MODELS_TAG}=accepted)`,
+            });
+        for (const r of resources) {
+            const via = PRINCIPAL_OF[r.type];
+            if (via) {
+                const policy = policyName(r.props.policyArn);
+                if (policy && !accepted(named(via.type, r.props[via.prop])))
+                    flag(r, policy, `${via.prop} ${String(r.props[via.prop])}`);
+            } else if (r.type === "aws:iam/role:Role" || r.type === "aws:iam/user:User") {
+                for (const policy of list(r.props.managedPolicyArns).map(policyName))
+                    if (policy && !accepted(r)) flag(r, policy, "itself");
+            } else if (r.type === "aws:iam/policyAttachment:PolicyAttachment") {
+                const policy = policyName(r.props.policyArn);
+                const principals = [
+                    ...list(r.props.users).map(u => named("aws:iam/user:User", u)),
+                    ...list(r.props.roles).map(x => named("aws:iam/role:Role", x)),
+                ];
+                if (policy && (list(r.props.groups).length || !principals.every(accepted)))
+                    flag(r, policy, "its users, roles or groups");
+            }
+        }
+        return out;
+    },
+};
+
 export const DEFAULT_MAX_CREDENTIAL_AGE_DAYS = 90;
 
 const bedrockKeyExpiry: Rule = {
@@ -324,6 +380,7 @@ export const RULES: Rule[] = [
     serviceTrust,
     lambdaRole,
     bedrockKeyExpiry,
+    allModelsManaged,
     logRetention,
     appsyncPublish,
     invocationLoggingContent,

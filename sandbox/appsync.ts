@@ -347,6 +347,13 @@ export class EventsApi {
         send({ type: "subscribe_success", id });
     }
 
+    /** Drops every realtime socket without a close frame, as a lost network does; returns how many. */
+    dropConnections(): number {
+        const all = [...this.wss.clients];
+        for (const c of all) c.terminate();
+        return all.length;
+    }
+
     close(): void {
         for (const s of this.subs) if (s.held) clearTimeout(s.held.timer);
         for (const c of this.wss.clients) c.terminate();

@@ -1,7 +1,10 @@
 // `npm start [-- --port 8787 --user a@b.c:Password-1 --faults redeliver --model-delay-ms 40 --bedrock local|aws]`
+import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../tools/internal/harness";
-import { DEMO_USER, SandboxFault, SandboxOptions, SandboxUser, startSandbox } from "./index";
+import { collectInfo } from "../tools/internal/notes";
+import { DEMO_USER, Sandbox, SandboxFault, SandboxOptions, SandboxUser, startSandbox } from "./index";
 
 const USAGE = `usage: npm start -- [--port <n, default 8787>] [--user <email>:<password>]... [--faults redeliver]
                     [--model-delay-ms <ms, default 40>] [--bedrock local|aws] [--state-dir <dir, default .sandbox>]`;
@@ -93,7 +96,29 @@ async function main(): Promise<void> {
     console.log(
         "bedrock-bridge sandbox: starting (the caller stack under mocks, its Lambda packages, the emulated services)...",
     );
-    const sb = await startSandbox(opts);
+    // Stop handlers go in before the (slow) start, so that a signal or a vanished npm mid-start still frees the port.
+    let stopping: string | undefined;
+    let started: Promise<Sandbox> | undefined;
+    const stop = async (why: string) => {
+        if (stopping) return;
+        stopping = why;
+        // The terminal may be gone (SIGHUP, a killed npm): a failed write must not end the process before sb.stop().
+        for (const s of [process.stdout, process.stderr]) s.on("error", () => undefined);
+        console.log(`\n${why}: stopping the sandbox...`);
+        await started?.then(
+            s => s.stop(),
+            () => undefined,
+        );
+        (require("@pulumi/pulumi/runtime/state").getStore() as { terminated?: boolean }).terminated = true;
+        process.exit(0);
+    };
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));
+    watchLaunchers(why => void stop(why));
+    // The stack's info lines (e.g. stage access logs off) are about deploying; the sandbox deploys nothing.
+    collectInfo();
+    started = startSandbox(opts);
+    const sb = await started;
+    if (stopping) return;
     const o = sb.outputs;
     const users = opts.users ?? [DEMO_USER];
     console.log(
@@ -108,6 +133,9 @@ async function main(): Promise<void> {
             `  sign-in        ${o.cognitoEndpoint}  (pool ${o.chatUserPoolId}, client ${o.chatUserPoolClientId})`,
             `  token          curl -s -X POST ${o.tokenUrl} -d '{"email":"${users[0].email}"}'   or: npm run sandbox-token -- ${users[0].email}`,
             `  invoker        curl -s -X POST ${o.invokeUrl} -d '{"prompt":"hello"}'   (?stateMachine=1: the state machine, {"message":"hello"})`,
+            `  gateway        ${o.gatewayUrl}   (OpenAI and Anthropic SDKs; key ${Object.keys(o.gatewayKeys)[0]}: ${Object.values(o.gatewayKeys)[0]})`,
+            `                 curl -N ${o.gatewayUrl}/chat/completions -H "Authorization: Bearer ${Object.values(o.gatewayKeys)[0]}" -H "content-type: application/json" \\`,
+            `                   -d '{"model":"${o.defaultModelId}","stream":true,"messages":[{"role":"user","content":"hello"}]}'`,
             `  outputs        ${path.relative(process.cwd(), path.join(opts.stateDir!, "outputs.json"))}`,
             "",
             `  users: ${users.map(u => (opts.users ? u.email : `${u.email} / ${u.password} (demo user)`)).join(", ")}`,
@@ -116,17 +144,92 @@ async function main(): Promise<void> {
             "Ctrl-C stops it.",
         ].join("\n"),
     );
-    let stopping = false;
-    const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        console.log(`\n${signal}: stopping the sandbox...`);
-        await sb.stop();
-        (require("@pulumi/pulumi/runtime/state").getStore() as { terminated?: boolean }).terminated = true;
-        process.exit(0);
+}
+
+/**
+ * Calls onGone when a process that launched this one has exited. `npm start` runs `sh -c "ts-node sandbox/cli.ts"`
+ * under npm; npm 11 forwards SIGTERM and SIGINT to that shell only (@npmcli/run-script's signal-manager), and the
+ * shell dies without passing them on; on SIGHUP npm exits without forwarding. Either way this process would be
+ * left running, holding its port (measured with npm 11.19). So it watches its parent (a changed ppid: orphaned)
+ * and, when npm launched it, every ancestor up to that npm process.
+ */
+export function watchLaunchers(onGone: (why: string) => void, intervalMs = 500): () => void {
+    const parent = process.ppid;
+    const ancestors = process.env.npm_lifecycle_event ? npmAncestors(parent) : [];
+    const alive = (pid: number) => {
+        try {
+            process.kill(pid, 0);
+            return true;
+        } catch (e) {
+            return (e as NodeJS.ErrnoException).code === "EPERM";
+        }
     };
-    process.on("SIGINT", () => void stop("SIGINT"));
-    process.on("SIGTERM", () => void stop("SIGTERM"));
+    // With /proc, a re-parented child also tells (an exited npm may linger unreaped); ps every tick would cost too much.
+    const procfs = fs.existsSync("/proc/self/stat");
+    const timer = setInterval(() => {
+        const gone =
+            process.ppid !== parent
+                ? parent
+                : ancestors.find(a => !alive(a.pid) || (procfs && parentOf(a.child) !== a.pid))?.pid;
+        if (gone === undefined) return;
+        clearInterval(timer);
+        onGone(`the process that started the sandbox (pid ${gone}) exited`);
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+}
+
+/** Ancestors from `from` up to the nearest npm process (at most 4 levels), each with the child it was seen with. */
+function npmAncestors(from: number): { pid: number; child: number }[] {
+    const out: { pid: number; child: number }[] = [];
+    let child = process.pid;
+    let pid: number | undefined = from;
+    for (let i = 0; i < 4 && pid && pid > 1; i++) {
+        out.push({ pid, child });
+        if (isNpm(commandOf(pid))) return out;
+        child = pid;
+        pid = parentOf(pid);
+    }
+    // No npm above us (a runner we do not know): watch only the direct parent.
+    return out.slice(0, 1);
+}
+
+/** The parent pid of a process: /proc on Linux, ps elsewhere; undefined when it cannot be told. */
+function parentOf(pid: number): number | undefined {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch {
+        try {
+            return (
+                Number(execFileSync("ps", ["-o", "ppid=", "-p", String(pid)], { encoding: "utf8" }).trim()) || undefined
+            );
+        } catch {
+            return undefined;
+        }
+    }
+}
+
+/** npm itself: `npm ...` (its process title), `node /usr/bin/npm ...` or `node .../npm-cli.js ...`; not a path argument. */
+function isNpm(command: string): boolean {
+    const [first, second] = command
+        .trim()
+        .split(/\s+/)
+        .map(a => path.basename(a));
+    const npm = (a?: string) => a === "npm" || a === "npm-cli.js";
+    return npm(first) || (/^node(js)?(\.exe)?$/.test(first ?? "") && npm(second));
+}
+
+function commandOf(pid: number): string {
+    try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+    } catch {
+        try {
+            return execFileSync("ps", ["-o", "args=", "-p", String(pid)], { encoding: "utf8" });
+        } catch {
+            return "";
+        }
+    }
 }
 
 if (require.main === module) {

@@ -46,6 +46,12 @@ export class UserPool {
         return this.users.get(key) ?? [...this.users.values()].find(u => u.sub === emailOrSub);
     }
 
+    /** Forgets every refresh token and pending sign-in, as a restarted sandbox has (users stay). */
+    forgetSessions(): void {
+        this.refresh.clear();
+        this.srp.clear();
+    }
+
     /** Tokens for a user without a password (the sandbox's token endpoint). */
     async tokensFor(
         email: string,

@@ -13,6 +13,8 @@
 //   sb.lastModelRequest() // the body of the local model's last request (Converse JSON: messages, system, ...)
 //   sb.answerFor(prompt)  // the exact text the deterministic local model streams for a prompt (no history influence)
 //   sb.published()        // the publishes the events API accepted (channel, events), in order (the last 10,000)
+//   sb.dropRealtimeConnections()  // drops every realtime socket now, as a lost network does (a client must notice)
+//   await sb.invalidateSessions() // what a restart does to sign-ins: stored tokens and refresh tokens stop working
 //   startSandbox({ publishers: [{ accessKeyId, secretAccessKey }] })  // extra IAM principals allowed to publish
 //   await sb.stop()       // closes every socket and server and the warm function containers
 //
@@ -29,7 +31,12 @@
 //   POST {tokenUrl}  {"email": "..."}       a token for a configured user, no password (scripts, tests)
 //   POST {invokeUrl} {prompt, ...}          the invoker Lambda package, synchronously; POST {invokeUrl}?stateMachine=1
 //                                           runs the deployed state machine definition against the same model
-//   GET  {pageUrl}                          web/dist with a generated config.json (URLs use the scheme the page came by)
+//   GET|POST {gatewayUrl}/models, /chat/completions, /messages
+//                                           the gateway (OpenAI- and Anthropic-compatible, streamed) with API Gateway's
+//                                           authorizer and usage-plan behaviour; gatewayKeys: key name -> key value
+//                                           (new for each start); token limits in dynalite (sandbox/gateway.ts)
+//   GET  {pageUrl}                          web/dist with a generated config.json (URLs use the scheme the page came by;
+//                                           demoUser: the demo credentials, when the demo user is configured)
 //
 // Why TLS: Amplify's events client derives the realtime URL from the HTTP endpoint and always uses wss:// for a
 // host that is not AppSync's (node_modules/@aws-amplify/api-graphql/.../AWSWebSocketProvider/appsyncUrl.js:
@@ -43,6 +50,8 @@
 //
 // Faults: "redeliver" makes the realtime side deliver some events twice and swap neighbours (deterministically),
 // as AppSync's at-least-once delivery may; clients must still assemble the exact text once.
+
+import type { SandboxGatewayConfig } from "./gateway";
 
 export type SandboxFault = "redeliver";
 
@@ -69,6 +78,8 @@ export interface SandboxOptions {
     webDist?: string;
     /** Print the start banner and request log lines. Default true from the CLI, false from the API. */
     verbose?: boolean;
+    /** The gateway's keys and aliases (default: bedrock-bridge:gateway of Pulumi.caller.yaml, or one `demo` key). */
+    gateway?: SandboxGatewayConfig;
     /** IAM credentials allowed to publish over the HTTP endpoint besides the relay's role (tests, scripts). */
     publishers?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }[];
 }
@@ -92,6 +103,10 @@ export interface SandboxOutputs {
     invokeUrl: string;
     tokenUrl: string;
     caCertFile: string;
+    /** The gateway's OpenAI-style base URL (ends in /v1; Anthropic clients take it without /v1). */
+    gatewayUrl: string;
+    /** Gateway key name -> key value. */
+    gatewayKeys: Record<string, string>;
     /** Always true: consumers can tell the sandbox from a deployed stack. */
     sandbox: true;
     /** Every other output of the caller stack, as synthesized (chatLimits, invokerFunctionArn, ...). */
@@ -118,6 +133,10 @@ export interface Sandbox {
     lastModelRequest():
         { messages?: { role: string; content: { text?: string }[] }[]; [k: string]: unknown } | undefined;
     answerFor(prompt: string): string;
+    /** Fault on demand: drops every realtime socket now (no close frame), as a lost network does; returns how many. */
+    dropRealtimeConnections(): number;
+    /** Fault on demand: what a restart does to sign-ins (a new signing key, every refresh token forgotten). */
+    invalidateSessions(): Promise<void>;
     stop(): Promise<void>;
 }
 

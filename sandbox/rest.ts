@@ -8,6 +8,7 @@ import type * as http from "http";
 import Ajv = require("ajv");
 import { TokenIssuer } from "./tokens";
 import type { DeployedPieces } from "./stack";
+import { MAX_BODY_BYTES } from "./web";
 
 /** What the REST endpoint takes from the deployed stack, exactly as sandbox/stack.ts reads it from the mocked resources. */
 export interface RestOptions extends Pick<
@@ -172,6 +173,18 @@ export class RestApi {
         return false;
     }
 
+    /**
+     * A body over API Gateway's 10 MB payload quota. API Gateway answers it itself, before the authorizer, with the
+     * default REQUEST_TOO_LARGE response, which a gateway response cannot customize (API Gateway's known issues:
+     * "Customization of the default 413 REQUEST_TOO_LARGE gateway response isn't currently supported"): plain text,
+     * no CORS headers, as a deployed REST API answers an 11 MB body. Below the quota the validator answers (400).
+     */
+    tooLarge(res: http.ServerResponse): void {
+        this.o.log(`rest: 413 body over ${MAX_BODY_BYTES} bytes`);
+        res.writeHead(413, { "content-type": "text/plain", "x-amzn-requestid": crypto.randomUUID() });
+        res.end(`HTTP content length exceeded ${MAX_BODY_BYTES} bytes.`);
+    }
+
     async handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {
         const requestId = crypto.randomUUID();
         const send = (status: number, payload: unknown, headers: Record<string, string>) => {
@@ -206,6 +219,8 @@ export class RestApi {
         try {
             sub = (await this.o.issuer.verify(auth, ["id"])).sub;
         } catch (e) {
+            // API Gateway's Cognito authorizer says why only for an expired token ({"message":"The incoming token
+            // has expired"}, as clients report it, e.g. aws-amplify/amplify-js#6060); anything else is "Unauthorized".
             const expired = (e as { code?: string }).code === "ERR_JWT_EXPIRED";
             return gatewayError(401, expired ? "The incoming token has expired" : "Unauthorized");
         }

@@ -16,9 +16,10 @@ import { RestApi } from "./rest";
 import { DualServer, loadOrCreateCertificate } from "./server";
 import { KnownCredentials } from "./sigv4";
 import { deployedPieces } from "./stack";
+import { gatewayConfigFromStack, startGateway } from "./gateway";
 import { runStateMachine } from "./stateMachine";
 import { TokenIssuer } from "./tokens";
-import { readBody, serveStatic } from "./web";
+import { BodyTooLarge, readBody, serveStatic } from "./web";
 
 function randomCredentials(principal: string): KnownCredentials {
     return {
@@ -62,9 +63,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         if (model) cleanups.push(() => model.stop());
         const relayCreds = randomCredentials("relay role (appsync:EventPublish on the chat namespace)");
         const invokerCreds = randomCredentials("invoker role");
+        const gatewayCreds = randomCredentials("gateway role");
         const awsEnv = model
             ? { AWS_ENDPOINT_URL_STS: model.sts.url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: model.bedrock.url }
-            : await realAwsEnvironment([relayCreds, invokerCreds], opts.awsTarget);
+            : await realAwsEnvironment([relayCreds, invokerCreds, gatewayCreds], opts.awsTarget);
         const fnEnv = (fn: typeof stack.relay, creds: KnownCredentials, extra: Record<string, string> = {}) => ({
             ...fn.environment,
             AWS_REGION: region,
@@ -91,6 +93,26 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
                 : undefined;
         if (invoker) cleanups.push(() => invoker.stop());
         await Promise.all([relay.start(), invoker?.start()]);
+        // The gateway (sandbox/gateway.ts): the caller functions' Bedrock targets, its own role, the token table.
+        const gatewayEnv = fnEnv(
+            {
+                ...stack.relay,
+                name: "gateway",
+                timeoutSeconds: 300,
+                environment: Object.fromEntries(
+                    Object.entries(stack.relay.environment).filter(([k]) => k.startsWith("BEDROCK_")),
+                ),
+            },
+            gatewayCreds,
+        );
+        const gateway = await startGateway({
+            config: opts.gateway ?? gatewayConfigFromStack(),
+            env: gatewayEnv,
+            region,
+            accountId: stack.outputs.accountId as string,
+            log,
+        });
+        cleanups.push(() => gateway.stop());
 
         const issuer = await new TokenIssuer(
             region,
@@ -146,6 +168,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
             cognitoEndpoint: `${base}/cognito/`,
             pageUrl: `${https}/`,
             invokeUrl: `${base}/_sandbox/invoke`,
+            gatewayUrl: `${base}/gateway/v1`,
+            gatewayKeys: gateway.keys,
             tokenUrl: `${base}/_sandbox/token`,
             caCertFile: tls.certFile,
             sandbox: true,
@@ -154,14 +178,26 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         fs.writeFileSync(path.join(stateDir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
 
         const webDist = opts.webDist ?? path.join(ROOT, "web", "dist");
+        const demoHint = users.some(u => u.email === DEMO_USER.email && u.password === DEMO_USER.password)
+            ? { demoUser: { ...DEMO_USER } }
+            : {};
         server.onRequest = async (req, res, secure) => {
             const url = new URL(req.url ?? "/", http);
-            const body = await readBody(req);
             const json = (status: number, v: unknown, headers: Record<string, string> = {}) => {
                 res.writeHead(status, { "content-type": "application/json", ...headers });
                 res.end(JSON.stringify(v));
             };
+            let body: string;
+            try {
+                body = await readBody(req);
+            } catch (e) {
+                if (!(e instanceof BodyTooLarge)) throw e;
+                if (url.pathname === restPath) return rest.tooLarge(res);
+                return json(413, { message: `the request body is over ${e.limit} bytes` });
+            }
             if (url.pathname === restPath) return rest.handle(req, res, body);
+            if (url.pathname.startsWith("/gateway/"))
+                return gateway.handle(req, res, body, url.pathname.slice("/gateway".length));
             if (url.pathname === "/event" && req.method === "POST") return events.httpPublish(req, res, body);
             if (url.pathname === "/cognito/" || url.pathname === "/cognito") {
                 // Cognito's endpoint answers CORS for any origin (the page may be served elsewhere).
@@ -220,7 +256,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
                 );
             }
             if (url.pathname === "/config.json")
-                return json(200, outputsFor(secure ? https : http), { "cache-control": "no-store" });
+                // demoUser lets the page's sign-in form say the demo credentials (printed at start anyway).
+                return json(
+                    200,
+                    { ...outputsFor(secure ? https : http), ...demoHint },
+                    { "cache-control": "no-store" },
+                );
             if (req.method === "GET" && !secure) {
                 // The page needs https: its realtime socket is wss:// to this same origin (see index.ts).
                 res.writeHead(302, { location: `${https}${url.pathname}${url.search}` });
@@ -245,6 +286,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
             modelRequests: () => model?.bedrock.requests.length ?? 0,
             lastModelRequest: () => model?.bedrock.requests.at(-1)?.body,
             answerFor,
+            dropRealtimeConnections: () => events.dropConnections(),
+            invalidateSessions: async () => {
+                await issuer.rotate();
+                pool.forgetSessions();
+            },
             stop: async () => {
                 if (stopped) return;
                 stopped = true;

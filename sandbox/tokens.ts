@@ -30,7 +30,7 @@ export class TokenIssuer {
     jwks!: { keys: JWK[] };
     private privateKey!: Parameters<SignJWT["sign"]>[0];
     private verifySet!: ReturnType<typeof createLocalJWKSet>;
-    private readonly kid = crypto.randomBytes(8).toString("hex");
+    private kid = crypto.randomBytes(8).toString("hex");
     /** Access tokens signed out by GlobalSignOut (by origin_jti): Cognito refuses them afterwards. */
     private readonly revoked = new Set<string>();
 
@@ -41,6 +41,12 @@ export class TokenIssuer {
         readonly validitySeconds: number,
     ) {
         this.issuer = `https://cognito-idp.${region}.amazonaws.com/${poolId}`;
+    }
+
+    /** A new signing key (what a restart of the sandbox does): every token issued so far fails verification. */
+    async rotate(): Promise<void> {
+        this.kid = crypto.randomBytes(8).toString("hex");
+        await this.init();
     }
 
     async init(): Promise<this> {

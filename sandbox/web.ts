@@ -3,20 +3,29 @@ import * as fs from "fs";
 import type * as http from "http";
 import * as path from "path";
 
-export function readBody(req: http.IncomingMessage, limit = 1024 * 1024): Promise<string> {
+/** API Gateway's request payload quota (10 MB, not adjustable); the largest body any emulated endpoint takes. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** A body over the limit, read to its end so that the client gets the answer instead of a reset connection. */
+export class BodyTooLarge extends Error {
+    constructor(readonly limit: number) {
+        super(`request body over ${limit} bytes`);
+    }
+}
+
+export function readBody(req: http.IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
     return new Promise((resolve, reject) => {
         const parts: Buffer[] = [];
         let size = 0;
         req.on("data", (c: Buffer) => {
             size += c.length;
-            if (size > limit) {
-                reject(new Error("request body too large"));
-                req.destroy();
-                return;
-            }
-            parts.push(c);
+            // Past the limit the rest is read and dropped; only a client sending without end is cut off.
+            if (size > limit * 8) req.destroy();
+            else if (size <= limit) parts.push(c);
         });
-        req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+        req.on("end", () =>
+            size > limit ? reject(new BodyTooLarge(limit)) : resolve(Buffer.concat(parts).toString("utf8")),
+        );
         req.on("error", reject);
     });
 }

@@ -30,7 +30,8 @@ describe("program: caller side", () => {
     it("references the Bedrock stack and builds the invoker under the agreed path", async () => {
         const bedrock = await runBedrock();
         const caller = await runCaller(bedrock);
-        const ref = one(caller, "pulumi:pulumi:StackReference");
+        // (The other reference, previous-deployment, is the stack's own: config/previousDeployment.ts.)
+        const ref = one(caller, "pulumi:pulumi:StackReference", "bedrock");
         // A bare name gets this stack's organization and project (issue 10 item 6), not the token's default org.
         assert.equal(ref.inputs.name, "organization/bedrock-bridge/bedrock");
         assert.deepEqual(caller.outputs.bedrockRoleArns, [bedrock.outputs.roleArn]);
@@ -156,7 +157,7 @@ describe("config errors name the key", () => {
     it("caller stack: invalid invoker settings", async () => {
         const bedrock = await runBedrock();
         const msg = await configError(runCaller(bedrock, { "bedrock-bridge:invoker": { memorySize: 64 } }));
-        assert.match(msg, /bedrock-bridge:invoker\.memorySize is not valid/);
+        assert.match(msg, /bedrock-bridge:invoker\.memorySize must be a whole number from 128 to 10240 \(got 64\)/);
     });
 
     it("caller stack: one output-token bound (64,000) for every maxTokens, and defaults within their limits", async () => {
@@ -174,7 +175,7 @@ describe("config errors name the key", () => {
         );
         assert.match(
             msg,
-            /bedrock-bridge:stepFunctions\.maxTokens is not valid .*maxTokens: 1\.\.64000, maxTokensLimit: 1\.\.64000.*got 100000/,
+            /bedrock-bridge:stepFunctions\.maxTokens must be a whole number from 1 to 64000 \(got 100000\)/,
         );
         assert.doesNotMatch(msg, /\(100000\) is more than/, "one message per mistake");
         assert.match(msg, /bedrock-bridge:chat\.maxTokens must be a whole number from 1 to 64000/);

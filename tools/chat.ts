@@ -164,6 +164,14 @@ async function main(): Promise<number> {
     }
 }
 
+// `npm run chat -- ... --json | head -1`: the reader may go away before the answer ends. That ends the command
+// quietly, as it does any Unix filter, instead of an unhandled EPIPE with its stack trace.
+for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EPIPE") throw e;
+        process.exit(0);
+    });
+
 main().then(
     code => process.exit(code),
     e => {

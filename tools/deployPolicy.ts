@@ -5,6 +5,7 @@ import "./internal/quiet";
 import * as fs from "fs";
 import * as path from "path";
 import type { Plan, PlanResource } from "./synth";
+import { STACK_TAG } from "../components/shared/iam";
 
 export interface Grant {
     sid: string;
@@ -17,6 +18,8 @@ export interface Scope {
     partition: string;
     region: string;
     account: string;
+    /** The stack's name: the value of the STACK_TAG the stack sets on what it creates. */
+    stack?: string;
 }
 
 type Rule = (r: PlanResource, s: Scope) => Grant[];
@@ -32,7 +35,6 @@ const byName = (plan: PlanResource[], type: string, name: unknown) =>
     plan.find(x => x.type === type && (x.outputs.name === name || x.outputs.id === name || x.id === name));
 
 const ROLE_ACTIONS = [
-    "iam:CreateRole",
     "iam:GetRole",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
@@ -107,16 +109,18 @@ const LAMBDA_ACTIONS = [
     "lambda:UntagResource",
     "lambda:ListTags",
 ];
-// Vended log delivery (the state machine's logging) is authorized against whoever configures it, and these actions
-// take no resource ARN (CloudWatch Logs user guide, "Enable logging from AWS services").
+// Vended log delivery (the state machine's logging); these actions take no resource ARN. Step Functions sets the
+// delivery up with the state machine's own role, which holds the full set (logs:PutResourcePolicy included: Step
+// Functions developer guide, "Logging using CloudWatch Logs": "you will need to ensure your role has the necessary
+// permissions"; when it lacks them CreateStateMachine fails with "The state machine IAM Role is not authorized to
+// access the Log Destination", aws/aws-cdk#26432). The deploy role never gets logs:PutResourcePolicy: it takes no
+// resource and no condition key, so it would let the deployer rewrite every log resource policy of the account.
 const LOG_DELIVERY_ACTIONS = [
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
     "logs:UpdateLogDelivery",
     "logs:DeleteLogDelivery",
     "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
 ];
 const S3_BUCKET_ACTIONS = [
@@ -151,6 +155,10 @@ function trustedService(r: PlanResource): string | undefined {
     }
 }
 
+/** Statements the preview role needs as well (what `pulumi preview` calls besides data sources). */
+const VALIDATE_SID = "ValidateStateMachineDefinitions";
+const PREVIEW_SIDS = [VALIDATE_SID];
+
 const bedrockArn = (s: Scope, p: string) => `arn:${s.partition}:bedrock:${s.region}:${s.account}:${p}`;
 const apigw = (s: Scope, p: string) => `arn:${s.partition}:apigateway:${s.region}::${p}`;
 const restApi: Rule = (_r, s) => [
@@ -162,24 +170,102 @@ const restApi: Rule = (_r, s) => [
 ];
 const none: Rule = () => [];
 
+/**
+ * The condition that names this stack's resources by the tag it sets on them (STACK_TAG), for services that
+ * evaluate aws:RequestTag on create and aws:ResourceTag after (checked per action by tests/policy/lint.test.ts).
+ * Undefined when the resource does not carry the tag: the rule then falls back to names.
+ */
+function stackTag(r: PlanResource, key: "aws:RequestTag" | "aws:ResourceTag"): Grant["condition"] {
+    const value = r.inputs.tags?.[STACK_TAG];
+    return typeof value === "string" ? { StringEquals: { [`${key}/${STACK_TAG}`]: value } } : undefined;
+}
+/** Grants split in two: mutating actions only on resources carrying the stack's tag, reads on the name pattern. */
+function tagScoped(
+    r: PlanResource,
+    sid: string,
+    create: string[],
+    mutate: string[],
+    read: string[],
+    resources: string[],
+) {
+    const created = stackTag(r, "aws:RequestTag");
+    const owned = stackTag(r, "aws:ResourceTag");
+    return [
+        ...(create.length ? [{ sid: `${sid}Create`, actions: create, resources: ["*"], condition: created }] : []),
+        { sid: owned ? `${sid}OwnedByStack` : sid, actions: mutate, resources, condition: owned },
+        ...(read.length ? [{ sid: `${sid}Read`, actions: read, resources }] : []),
+    ];
+}
+
+/**
+ * The permissions boundary a role must carry, as the deploy role's condition names it: the stack's own boundary
+ * policy by the ARN it is created under, or the existing policy the configuration names.
+ */
+function boundaryOf(plan: PlanResource[], arn: unknown, s: Scope): string | undefined {
+    if (typeof arn !== "string" || !arn) return undefined;
+    return policyArnOf(plan, arn, s);
+}
+const withinBoundary = (boundary: string | undefined): Grant["condition"] =>
+    boundary ? { StringEquals: { "iam:PermissionsBoundary": boundary } } : undefined;
+const roleBoundary = (plan: PlanResource[], role: unknown, s: Scope) =>
+    boundaryOf(plan, byName(plan, "aws:iam/role:Role", role)?.inputs.permissionsBoundary, s);
+
 /** Per resource type: what managing it takes. Pulumi-only types (components, stack references) take nothing in AWS. */
-export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResource[]) => Grant[]> = {
-    "aws:iam/role:Role": (r, s) => [{ sid: "Roles", actions: ROLE_ACTIONS, resources: [roleArn(r, s)] }],
-    "aws:iam/rolePolicy:RolePolicy": (r, s, plan) => [
-        {
-            sid: "RoleInlinePolicies",
-            actions: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"],
-            resources: [roleArnOf(plan, r.inputs.role, s)],
-        },
-    ],
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (r, s, plan) => [
-        {
-            sid: "RolePolicyAttachments",
-            actions: ["iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies"],
-            resources: [roleArnOf(plan, r.inputs.role, s)],
-            condition: { ArnLike: { "iam:PolicyARN": [policyArnOf(plan, r.inputs.policyArn, s)] } },
-        },
-    ],
+export type Invoke = NonNullable<Plan["invokes"]>[number];
+export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResource[], invokes: Invoke[]) => Grant[]> = {
+    // With a permissions boundary (bedrock-bridge:permissionsBoundary, on by default), a role can be created, and its
+    // policies written, only when it carries that boundary: the deploy role cannot mint a role stronger than it.
+    "aws:iam/role:Role": (r, s, plan) => {
+        const boundary = boundaryOf(plan, r.inputs.permissionsBoundary, s);
+        return [
+            { sid: "Roles", actions: ROLE_ACTIONS, resources: [roleArn(r, s)] },
+            boundary
+                ? {
+                      sid: "CreateRolesWithinBoundary",
+                      // PutRolePermissionsBoundary: the in-place update that adds the boundary to an existing role.
+                      actions: ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+                      resources: [roleArn(r, s)],
+                      condition: withinBoundary(boundary),
+                  }
+                : {
+                      sid: "CreateRoles",
+                      actions: ["iam:CreateRole", "iam:DeleteRolePermissionsBoundary"],
+                      resources: [roleArn(r, s)],
+                  },
+        ];
+    },
+    "aws:iam/rolePolicy:RolePolicy": (r, s, plan) => {
+        const boundary = roleBoundary(plan, r.inputs.role, s);
+        return [
+            {
+                sid: boundary ? "RoleInlinePoliciesWithinBoundary" : "RoleInlinePolicies",
+                actions: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+                resources: roleArnsOf(plan, r.inputs.role, s),
+                condition: withinBoundary(boundary),
+            },
+            {
+                sid: "RoleInlinePolicyReads",
+                actions: ["iam:GetRolePolicy"],
+                resources: [roleArnOf(plan, r.inputs.role, s)],
+            },
+        ];
+    },
+    // iam:ListAttachedRolePolicies is in ROLE_ACTIONS: it has no iam:PolicyARN in its request context, so under this
+    // statement's condition it would be granted nothing.
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (r, s, plan) => {
+        const boundary = roleBoundary(plan, r.inputs.role, s);
+        return [
+            {
+                sid: boundary ? "RolePolicyAttachmentsWithinBoundary" : "RolePolicyAttachments",
+                actions: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+                resources: [roleArnOf(plan, r.inputs.role, s)],
+                condition: {
+                    ArnLike: { "iam:PolicyARN": [policyArnOf(plan, r.inputs.policyArn, s)] },
+                    ...withinBoundary(boundary),
+                },
+            },
+        ];
+    },
     "aws:iam/policy:Policy": (r, s) => [
         {
             sid: "ManagedPolicies",
@@ -200,7 +286,7 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
     "aws:iam/userPolicyAttachment:UserPolicyAttachment": (r, s, plan) => [
         {
             sid: "UserPolicyAttachments",
-            actions: ["iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:ListAttachedUserPolicies"],
+            actions: ["iam:AttachUserPolicy", "iam:DetachUserPolicy"], // the list action is in USER_ACTIONS
             resources: [userArnOf(plan, r.inputs.user, s)],
             condition: { ArnLike: { "iam:PolicyARN": [policyArnOf(plan, r.inputs.policyArn, s)] } },
         },
@@ -278,6 +364,8 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             resources: [`arn:${s.partition}:states:${s.region}:${s.account}:stateMachine:${physical(r)}`],
         },
         { sid: "StateMachineLogDelivery", actions: LOG_DELIVERY_ACTIONS, resources: ["*"] },
+        // The provider validates the definition at plan time (terraform-provider-aws >= 5.67, #39472): preview needs it too.
+        { sid: VALIDATE_SID, actions: ["states:ValidateStateMachineDefinition"], resources: ["*"] },
     ],
     "aws:apigateway/account:Account": (_r, s) => [
         {
@@ -299,68 +387,116 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
     "aws:apigateway/deployment:Deployment": restApi,
     "aws:apigateway/stage:Stage": restApi,
     "aws:apigateway/methodSettings:MethodSettings": restApi,
-    "aws:cognito/userPool:UserPool": (_r, s) => [
-        // CreateUserPool takes no resource ARN (Service Authorization Reference, Amazon Cognito User Pools).
-        { sid: "CognitoCreateUserPool", actions: ["cognito-idp:CreateUserPool"], resources: ["*"] },
+    // The gateway's keys and usage plans (components/gateway/gatewayKeys.ts): account-level collections, not under a REST API.
+    "aws:apigateway/apiKey:ApiKey": (_r, s) => [
         {
-            sid: "CognitoUserPools",
+            sid: "ApiGatewayKeysAndPlans",
+            actions: ["apigateway:GET", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"],
+            resources: [apigw(s, "/apikeys"), apigw(s, "/apikeys/*"), apigw(s, "/tags/*")],
+        },
+    ],
+    "aws:apigateway/usagePlan:UsagePlan": (_r, s) => [
+        {
+            sid: "ApiGatewayKeysAndPlans",
+            actions: ["apigateway:GET", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"],
+            resources: [apigw(s, "/usageplans"), apigw(s, "/usageplans/*"), apigw(s, "/tags/*")],
+        },
+    ],
+    "aws:apigateway/usagePlanKey:UsagePlanKey": (_r, s) => [
+        {
+            sid: "ApiGatewayKeysAndPlans",
+            actions: ["apigateway:GET", "apigateway:POST", "apigateway:DELETE"],
+            resources: [apigw(s, "/usageplans/*/keys"), apigw(s, "/usageplans/*/keys/*")],
+        },
+    ],
+    // The gateway's token-window table (components/gateway/workloadGateway.ts): on demand, TTL, no backups.
+    "aws:dynamodb/table:Table": (r, s) => [
+        {
+            sid: "DynamoDbTables",
             actions: [
-                "cognito-idp:DescribeUserPool",
+                "dynamodb:CreateTable",
+                "dynamodb:DescribeTable",
+                "dynamodb:UpdateTable",
+                "dynamodb:DeleteTable",
+                "dynamodb:DescribeTimeToLive",
+                "dynamodb:UpdateTimeToLive",
+                "dynamodb:DescribeContinuousBackups",
+                "dynamodb:UpdateContinuousBackups",
+                "dynamodb:DescribeKinesisStreamingDestination",
+                "dynamodb:GetResourcePolicy",
+                "dynamodb:ListTagsOfResource",
+                "dynamodb:TagResource",
+                "dynamodb:UntagResource",
+            ],
+            resources: [`arn:${s.partition}:dynamodb:${s.region}:${s.account}:table/${physical(r)}`],
+        },
+    ],
+    // User pools get generated ids: the stack's own are the ones carrying its tag (CreateUserPool takes no resource
+    // ARN, and evaluates aws:RequestTag; the userpool resource type evaluates aws:ResourceTag).
+    "aws:cognito/userPool:UserPool": (r, s) =>
+        tagScoped(
+            r,
+            "CognitoUserPools",
+            ["cognito-idp:CreateUserPool"],
+            [
                 "cognito-idp:UpdateUserPool",
                 "cognito-idp:DeleteUserPool",
-                "cognito-idp:GetUserPoolMfaConfig",
                 "cognito-idp:SetUserPoolMfaConfig",
                 "cognito-idp:TagResource",
                 "cognito-idp:UntagResource",
-                "cognito-idp:ListTagsForResource",
             ],
-            resources: [userPools(s)],
-        },
-    ],
-    "aws:cognito/userPoolClient:UserPoolClient": (_r, s) => [
-        {
-            sid: "CognitoUserPoolClients",
-            actions: [
+            ["cognito-idp:DescribeUserPool", "cognito-idp:GetUserPoolMfaConfig", "cognito-idp:ListTagsForResource"],
+            [userPools(s)],
+        ),
+    // Clients live in the pool: writable only in the stack's own (tagged) pool.
+    "aws:cognito/userPoolClient:UserPoolClient": (r, s, plan) => {
+        const pool = plan.find(p => p.type === "aws:cognito/userPool:UserPool" && p.id === r.inputs.userPoolId);
+        return tagScoped(
+            pool ?? r,
+            "CognitoUserPoolClients",
+            [],
+            [
                 "cognito-idp:CreateUserPoolClient",
-                "cognito-idp:DescribeUserPoolClient",
                 "cognito-idp:UpdateUserPoolClient",
                 "cognito-idp:DeleteUserPoolClient",
             ],
-            resources: [userPools(s)],
-        },
-    ],
-    "aws:appsync/api:Api": (_r, s) => [
-        // CreateApi takes no resource ARN (Service Authorization Reference, AWS AppSync).
-        { sid: "AppSyncCreateApi", actions: ["appsync:CreateApi"], resources: ["*"] },
-        {
-            sid: "AppSyncEventApis",
-            actions: [
-                "appsync:GetApi",
-                "appsync:UpdateApi",
-                "appsync:DeleteApi",
-                "appsync:TagResource",
-                "appsync:UntagResource",
-                "appsync:ListTagsForResource",
-            ],
-            resources: [`arn:${s.partition}:appsync:${s.region}:${s.account}:apis/*`],
-        },
-    ],
-    "aws:appsync/channelNamespace:ChannelNamespace": (_r, s) => [
-        {
-            sid: "AppSyncChannelNamespaces",
-            actions: [
-                "appsync:CreateChannelNamespace",
-                "appsync:GetChannelNamespace",
-                "appsync:UpdateChannelNamespace",
-                "appsync:DeleteChannelNamespace",
-                "appsync:ListChannelNamespaces",
-            ],
-            resources: [
-                `arn:${s.partition}:appsync:${s.region}:${s.account}:apis/*`,
-                `arn:${s.partition}:appsync:${s.region}:${s.account}:apis/*/channelNamespace/*`,
-            ],
-        },
-    ],
+            ["cognito-idp:DescribeUserPoolClient"],
+            [userPools(s)],
+        );
+    },
+    // Event APIs get generated ids too, and apis/<id> is also a GraphQL API's ARN: the stack's tag tells its own.
+    "aws:appsync/api:Api": (r, s) =>
+        tagScoped(
+            r,
+            "AppSyncEventApis",
+            ["appsync:CreateApi"],
+            ["appsync:UpdateApi", "appsync:DeleteApi", "appsync:TagResource", "appsync:UntagResource"],
+            ["appsync:GetApi", "appsync:ListTagsForResource"],
+            [`arn:${s.partition}:appsync:${s.region}:${s.account}:apis/*`],
+        ),
+    "aws:appsync/channelNamespace:ChannelNamespace": (r, s) => {
+        const namespaces = [`arn:${s.partition}:appsync:${s.region}:${s.account}:apis/*/channelNamespace/*`];
+        return [
+            {
+                sid: "AppSyncChannelNamespacesCreate",
+                actions: ["appsync:CreateChannelNamespace"],
+                resources: namespaces,
+                condition: stackTag(r, "aws:RequestTag"),
+            },
+            {
+                sid: "AppSyncChannelNamespacesOwnedByStack",
+                actions: ["appsync:UpdateChannelNamespace", "appsync:DeleteChannelNamespace"],
+                resources: namespaces,
+                condition: stackTag(r, "aws:ResourceTag"),
+            },
+            { sid: "AppSyncChannelNamespacesRead", actions: ["appsync:GetChannelNamespace"], resources: namespaces },
+            {
+                sid: "AppSyncEventApisRead",
+                actions: ["appsync:ListChannelNamespaces"],
+                resources: [`arn:${s.partition}:appsync:${s.region}:${s.account}:apis/*`],
+            },
+        ];
+    },
     "aws:s3/bucket:Bucket": (r, s) => [
         {
             sid: "AuditBucket",
@@ -395,7 +531,7 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
         { sid: "DescribeTrails", actions: ["cloudtrail:DescribeTrails"], resources: ["*"] },
     ],
     // Governance (tenants): application inference profiles, guardrails, budgets and their cut-off actions.
-    "aws:bedrock/inferenceProfile:InferenceProfile": (r, s) => [
+    "aws:bedrock/inferenceProfile:InferenceProfile": (r, s, _plan, invokes) => [
         {
             sid: "TenantProfiles",
             actions: [
@@ -408,11 +544,13 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             ],
             resources: [bedrockArn(s, "application-inference-profile/*")],
         },
-        // Creating one copies a system profile or a foundation model: authorized against that source too.
+        // Creating one copies a system profile or a foundation model: authorized against that source too, and for a
+        // system profile against the foundation model of each of its destination regions (Bedrock user guide,
+        // "Prerequisites for inference profiles": CreateInferenceProfile on foundation-model/* and inference-profile/*).
         {
             sid: "TenantProfileSources",
             actions: ["bedrock:CreateInferenceProfile"],
-            resources: [String(r.inputs.modelSource?.copyFrom)],
+            resources: profileSources(String(r.inputs.modelSource?.copyFrom), s, invokes),
         },
     ],
     "aws:bedrock/guardrail:Guardrail": (_r, s) => [
@@ -452,7 +590,20 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             resources: [`arn:${s.partition}:budgets::${s.account}:budget/${physical(r)}`],
         },
     ],
-    "aws:budgets/budgetAction:BudgetAction": (r, s) => [
+    "aws:budgets/budgetAction:BudgetAction": (r, s, plan) => [
+        // Removing a tenant whose cut-off is attached: the role's deletion detaches it (forceDetachPolicies).
+        {
+            sid: "BudgetCutOffDetach",
+            actions: ["iam:DetachRolePolicy"],
+            resources: ((r.inputs.definition?.iamActionDefinition?.roles ?? []) as unknown[]).map(role =>
+                roleArnOf(plan, role, s),
+            ),
+            condition: {
+                ArnLike: {
+                    "iam:PolicyARN": [policyArnOf(plan, r.inputs.definition?.iamActionDefinition?.policyArn, s)],
+                },
+            },
+        },
         {
             sid: "BudgetActions",
             actions: [
@@ -460,11 +611,26 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
                 "budgets:DescribeBudgetAction",
                 "budgets:UpdateBudgetAction",
                 "budgets:DeleteBudgetAction",
-                "budgets:DescribeBudgetActionsForBudget",
                 "budgets:TagResource",
                 "budgets:UntagResource",
+                // The provider reads the action's tags after create and on every read, and fails the resource if denied.
+                "budgets:ListTagsForResource",
             ],
             resources: [`arn:${s.partition}:budgets::${s.account}:budget/${r.inputs.budgetName}/action/*`],
+        },
+        // Authorized on the budget, not on its actions.
+        {
+            sid: "Budgets",
+            actions: ["budgets:DescribeBudgetActionsForBudget"],
+            resources: [`arn:${s.partition}:budgets::${s.account}:budget/${r.inputs.budgetName}`],
+        },
+    ],
+    // Account-wide Cost Explorer setting without a resource ARN (activateCostAllocationTags).
+    "aws:costexplorer/costAllocationTag:CostAllocationTag": () => [
+        {
+            sid: "CostAllocationTags",
+            actions: ["ce:UpdateCostAllocationTagsStatus", "ce:ListCostAllocationTags"],
+            resources: ["*"],
         },
     ],
     // Observability (components/caller/callerMonitoring.ts, components/bedrock/bedrockMonitoring.ts, components/shared/alarmTopic.ts, components/bedrock/bedrockInvocationLogging.ts).
@@ -505,14 +671,15 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             resources: [`arn:${s.partition}:sns:${s.region}:${s.account}:${physical(r)}`],
         },
     ],
-    "aws:sns/topicPolicy:TopicPolicy": (_r, s) => [
+    // Only the stack's own topics' policies and subscriptions (a subscription's ARN is its topic's plus ":<id>").
+    "aws:sns/topicPolicy:TopicPolicy": (_r, s, plan) => [
         {
-            sid: "AlarmTopicPolicies",
+            sid: "AlarmTopics",
             actions: ["sns:SetTopicAttributes", "sns:GetTopicAttributes"],
-            resources: [`arn:${s.partition}:sns:${s.region}:${s.account}:*`],
+            resources: topicsOf(plan, s),
         },
     ],
-    "aws:sns/topicSubscription:TopicSubscription": (_r, s) => [
+    "aws:sns/topicSubscription:TopicSubscription": (_r, s, plan) => [
         {
             sid: "AlarmSubscriptions",
             actions: [
@@ -521,7 +688,7 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
                 "sns:GetSubscriptionAttributes",
                 "sns:SetSubscriptionAttributes",
             ],
-            resources: [`arn:${s.partition}:sns:${s.region}:${s.account}:*`],
+            resources: topicsOf(plan, s).flatMap(t => [t, `${t}:*`]),
         },
     ],
     // Invocation logging is an account/Region setting without a resource ARN.
@@ -541,6 +708,14 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
 
 /** Data sources the program reads at preview. */
 export const INVOKE_RULES: Record<string, (args: Record<string, any>, s: Scope) => Grant[]> = {
+    // Plain model ids are checked against Bedrock at preview (config/crossStack.ts).
+    "aws:bedrockfoundation/getModel:getModel": (a, s) => [
+        {
+            sid: "ReadFoundationModels",
+            actions: ["bedrock:GetFoundationModel"],
+            resources: [`arn:${s.partition}:bedrock:${a.region ?? s.region}::foundation-model/${a.modelId}`],
+        },
+    ],
     "aws:bedrock/getInferenceProfile:getInferenceProfile": (a, s) => [
         {
             sid: "ReadInferenceProfiles",
@@ -562,11 +737,38 @@ const functionsOf = (plan: PlanResource[], s: Scope) =>
     plan
         .filter(f => f.type === "aws:lambda/function:Function")
         .map(f => `arn:${s.partition}:lambda:${s.region}:${s.account}:function:${physical(f)}`);
+const topicsOf = (plan: PlanResource[], s: Scope) =>
+    plan
+        .filter(t => t.type === "aws:sns/topic:Topic")
+        .map(t => `arn:${s.partition}:sns:${s.region}:${s.account}:${physical(t)}`);
+/** A profile's source, and for a system profile the foundation models of its destination regions (as read at preview). */
+function profileSources(source: string, s: Scope, invokes: Invoke[]): string[] {
+    const profileId = /:inference-profile\/(.+)$/.exec(source)?.[1];
+    if (!profileId) return [source];
+    const answer = invokes.find(
+        i =>
+            i.token === "aws:bedrock/getInferenceProfile:getInferenceProfile" &&
+            i.args.inferenceProfileId === profileId,
+    )?.result;
+    const models: string[] = (answer?.models ?? []).map((m: { modelArn: string }) => m.modelArn);
+    // Not read at preview: the same model in any region (a profile id is its model id with a geography prefix).
+    const fallback = `arn:${s.partition}:bedrock:*::foundation-model/${profileId.split(".").slice(1).join(".")}`;
+    return [source, ...(models.length ? models : [fallback])];
+}
 const userPools = (s: Scope) => `arn:${s.partition}:cognito-idp:${s.region}:${s.account}:userpool/*`;
 
 function roleArnOf(plan: PlanResource[], name: unknown, s: Scope): string {
     const r = byName(plan, "aws:iam/role:Role", name);
     return r ? roleArn(r, s) : iam(s, `role/${name}`);
+}
+/**
+ * A role the stack does not create (bedrock-bridge:workloadRoles) is named only by its name, and its path is unknown:
+ * role names are unique in an account, so `role/<name>` and `role/<any path>/<name>` match exactly that role, whatever its path.
+ */
+function roleArnsOf(plan: PlanResource[], name: unknown, s: Scope): string[] {
+    return byName(plan, "aws:iam/role:Role", name)
+        ? [roleArnOf(plan, name, s)]
+        : [iam(s, `role/${name}`), iam(s, `role/*/${name}`)];
 }
 function userArnOf(plan: PlanResource[], name: unknown, s: Scope): string {
     const r = byName(plan, "aws:iam/user:User", name);
@@ -578,8 +780,15 @@ function policyArnOf(plan: PlanResource[], arn: unknown, s: Scope): string {
     return own ? iam(s, `policy${own.inputs.path ?? "/"}${physical(own)}`) : String(arn);
 }
 
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Record<string, unknown>[];
+}
+
 export interface DeployPolicy {
-    document: { Version: "2012-10-17"; Statement: Record<string, unknown>[] };
+    document: PolicyDocument;
+    /** The preview role's: what `pulumi preview` reads (data sources) and validates (state machine definitions). */
+    preview: PolicyDocument;
     /** Resource types or data sources that no rule covers: the policy would be incomplete. */
     uncovered: string[];
 }
@@ -587,7 +796,12 @@ export interface DeployPolicy {
 /** The deploy role's policy for one plan: grants of every resource merged per statement id. */
 export function deployPolicy(plan: Pick<Plan, "resources" | "outputs" | "invokes">): DeployPolicy {
     const region = String(plan.outputs.region ?? "");
-    const s: Scope = { partition: partitionOf(region), region, account: String(plan.outputs.accountId ?? "") };
+    const s: Scope = {
+        partition: partitionOf(region),
+        region,
+        account: String(plan.outputs.accountId ?? ""),
+        stack: (plan as Partial<Plan>).stack,
+    };
     const grants: Grant[] = [];
     const uncovered = new Set<string>();
     for (const r of plan.resources) {
@@ -597,7 +811,7 @@ export function deployPolicy(plan: Pick<Plan, "resources" | "outputs" | "invokes
             uncovered.add(r.type);
             continue;
         }
-        grants.push(...rule(r, s, plan.resources));
+        grants.push(...rule(r, s, plan.resources, plan.invokes ?? []));
         // Handing a role to a service (Lambda, Step Functions, AppSync, API Gateway) needs iam:PassRole, for that service only.
         const service = r.type === "aws:iam/role:Role" ? trustedService(r) : undefined;
         if (service)
@@ -608,11 +822,20 @@ export function deployPolicy(plan: Pick<Plan, "resources" | "outputs" | "invokes
                 condition: { StringEquals: { "iam:PassedToService": service } },
             });
     }
+    const previewGrants = grants.filter(g => PREVIEW_SIDS.includes(g.sid));
     for (const i of plan.invokes ?? []) {
         const rule = INVOKE_RULES[i.token];
         if (!rule) uncovered.add(i.token);
-        else grants.push(...rule(i.args ?? {}, s));
+        else {
+            grants.push(...rule(i.args ?? {}, s));
+            previewGrants.push(...rule(i.args ?? {}, s));
+        }
     }
+    return { document: merged(grants), preview: merged(previewGrants), uncovered: [...uncovered].sort() };
+}
+
+/** One statement per statement id: the grants of every resource merged. */
+function merged(grants: Grant[]): PolicyDocument {
     const bySid = new Map<string, Grant>();
     for (const g of grants) {
         const had = bySid.get(g.sid);
@@ -640,28 +863,33 @@ export function deployPolicy(plan: Pick<Plan, "resources" | "outputs" | "invokes
         Resource: [...g.resources].sort(),
         ...(g.condition ? { Condition: g.condition } : {}),
     }));
-    return { document: { Version: "2012-10-17", Statement }, uncovered: [...uncovered].sort() };
+    return { Version: "2012-10-17", Statement };
 }
 
 async function cli(argv: string[]): Promise<void> {
+    const { takeOut, writeOut } = require("./internal/out") as typeof import("./internal/out");
+    const out = takeOut(argv);
     const stack = argv.find(a => !a.startsWith("-"));
     if (!stack || argv.includes("--help") || argv.includes("-h")) {
         console.error(
-            "usage: npm run -s deploy-policy -- <stack>   prints the deploy role's IAM policy for .synth/<stack>/plan.json (synthesized first when missing)",
+            "usage: npm run deploy-policy -- <stack> [--preview] [--out FILE]   the deploy role's IAM policy for .synth/<stack>/plan.json (synthesized first when missing), into FILE or on stdout; --preview: the preview role's",
         );
         process.exit(stack ? 0 : 2);
     }
     const { planPath, synth } = require("./synth") as typeof import("./synth");
+    // A synth here must not print the program's info lines on stdout, among the policy.
+    (require("./internal/notes") as typeof import("./internal/notes")).collectInfo();
     const file = planPath(stack);
     const plan: Plan = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : await synth(stack);
-    const { document, uncovered } = deployPolicy(plan);
+    const { document: deploy, preview, uncovered } = deployPolicy(plan);
+    const document = argv.includes("--preview") ? preview : deploy;
     if (uncovered.length) {
         console.error(
             `deploy-policy: no permissions known for ${uncovered.join(", ")}: add them to tools/deployPolicy.ts (RULES / INVOKE_RULES)`,
         );
         process.exit(1);
     }
-    process.stdout.write(JSON.stringify(document, null, 2) + "\n");
+    writeOut(JSON.stringify(document, null, 2) + "\n", out);
     console.error(
         `# ${document.Statement.length} statements for ${path.relative(process.cwd(), file)} (stack ${stack}, account ${plan.outputs.accountId}, ${plan.outputs.region})`,
     );

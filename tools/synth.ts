@@ -1,4 +1,4 @@
-// Offline synth: `npm run synth -- <stack> [--diff <base plan.json>]`
+// Offline synth: `npm run synth -- <stack> [--out FILE] [--diff <base plan.json>]` (--out: a copy of the plan there)
 // Runs the program under mocks with Pulumi.<stack>.yaml's config and writes .synth/<stack>/plan.json plus each
 // Lambda package unpacked under .synth/<stack>/lambdas/<function resource name>/, then prints a short summary.
 import "./internal/quiet";
@@ -7,7 +7,8 @@ import * as path from "path";
 import { describeError, readStackConfig, ROOT, runStack, StackRun } from "./internal/harness";
 import { measure, writeLambdaPackage } from "./internal/lambdaPackage";
 
-export const SYNTH_DIR = path.join(ROOT, ".synth");
+/** .synth/ in the checkout; BB_SYNTH_DIR moves it (tests run the commands without touching the checkout's). */
+export const SYNTH_DIR = process.env.BB_SYNTH_DIR ? path.resolve(process.env.BB_SYNTH_DIR) : path.join(ROOT, ".synth");
 
 export interface PlanResource {
     type: string;
@@ -25,7 +26,7 @@ export interface Plan {
     resources: PlanResource[];
     outputs: Record<string, any>;
     /** Data sources read at preview (token and arguments), e.g. aws:bedrock/getInferenceProfile. */
-    invokes?: { token: string; args: Record<string, any> }[];
+    invokes?: { token: string; args: Record<string, any>; result?: Record<string, any> }[];
 }
 
 export function planPath(stack: string, dir = SYNTH_DIR): string {
@@ -131,22 +132,55 @@ export function summarize(plan: Plan): string {
 
 export async function synth(stack: string, dir = SYNTH_DIR): Promise<Plan> {
     const { config, secretKeys } = readStackConfig(stack);
-    const run = await runStack({ stack, config, secretKeys, stackOutputs: name => referencedOutputs(name, dir) });
+    // The last synth of this stack stands in for its last update, so synth says what `up` would (a caller behind its
+    // Bedrock stack, a guardrail version still accepted for callers deployed before).
+    const previousOutputs = fs.existsSync(planPath(stack, dir)) ? referencedOutputs(stack, dir) : undefined;
+    const run = await runStack({
+        stack,
+        config,
+        secretKeys,
+        previousOutputs,
+        stackOutputs: name => referencedOutputs(name, dir),
+    });
     return writePlan(run, dir);
+}
+
+export const SYNTH_USAGE =
+    "usage: npm run synth -- <stack> [--out FILE] [--diff <base plan.json>]   e.g. npm run synth -- bedrock";
+
+/** Where a base plan for --diff comes from, for the message when it is missing. */
+export function basePlanHint(stack: string, base: string): string {
+    return (
+        `the base plan ${base} does not exist. Make it from the revision to compare against, e.g.\n` +
+        `  git worktree add /tmp/bb-base main && (cd /tmp/bb-base && npm ci && npm run synth -- bedrock && npm run synth -- ${stack} --out "${path.resolve(base)}")\n` +
+        `or, before changing anything, copy this checkout's plan: npm run synth -- ${stack} --out ${base}`
+    );
 }
 
 async function cli(argv: string[]): Promise<void> {
     const args = [...argv];
+    const { takeOut } = require("./internal/out") as typeof import("./internal/out");
+    const out = takeOut(args);
     const diffAt = args.indexOf("--diff");
     const base = diffAt >= 0 ? args.splice(diffAt, 2)[1] : undefined;
     const stack = args[0];
-    if (!stack || stack.startsWith("-") || (diffAt >= 0 && !base)) {
-        console.error("usage: npm run synth -- <stack> [--diff <base plan.json>]   e.g. npm run synth -- bedrock");
+    if (!stack || stack.startsWith("-") || (diffAt >= 0 && (!base || base.startsWith("-")))) {
+        console.error(SYNTH_USAGE);
         process.exit(2);
     }
+    // Checked before the (slow) synth, and with a way to make one rather than a raw ENOENT.
+    if (base && !fs.existsSync(base)) throw new Error(basePlanHint(stack, base));
+    const notes = (require("./internal/notes") as typeof import("./internal/notes")).collectInfo();
     const plan = await synth(stack);
     console.log(summarize(plan));
-    console.log(`\nwrote ${path.relative(process.cwd(), planPath(stack))}`);
+    if (notes.length)
+        console.log(["", "notes (pulumi preview shows these as info):", ...notes.map(n => `  ${n}`)].join("\n"));
+    console.error(`\nwrote ${path.relative(process.cwd(), planPath(stack))}`);
+    if (out) {
+        fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+        fs.copyFileSync(planPath(stack), out);
+        console.error(`wrote ${out}`);
+    }
     if (base) {
         const { iamDiff } = require("./internal/iamDiff");
         const basePlan = JSON.parse(fs.readFileSync(base, "utf8"));

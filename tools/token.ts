@@ -10,7 +10,7 @@ import { mintShortTermKey, SHORT_TERM_KEY_MAX_SECONDS } from "../functions/bedro
 import { sessionNameFor } from "../functions/bedrock/credentials";
 import { keyKind, toBridgeError } from "../functions/errors";
 
-export const USAGE = `usage: npm run token -- <stack> [--role-arn ARN] [--region REGION] [--external-id ID] [--duration SECONDS] [--check [MODEL_ID]] [--json] [--plan FILE]
+export const USAGE = `usage: npm run token -- <stack> [--role-arn ARN] [--region REGION] [--external-id ID] [--duration SECONDS] [--check [MODEL_ID]] [--json] [--plan FILE] [--out FILE]
        npm run token -- <stack> --verify [MODEL_ID]    check the key in AWS_BEARER_TOKEN_BEDROCK (short- or long-term)
        npm run token -- --help
 
@@ -32,6 +32,8 @@ export interface TokenArgs {
     modelId?: string;
     json: boolean;
     plan?: string;
+    /** Write the key (the export line, or the JSON) into this file (mode 600) instead of stdout. */
+    out?: string;
     help?: boolean;
 }
 
@@ -54,6 +56,7 @@ export function parseArgs(argv: string[]): TokenArgs {
         else if (arg === "--region") a.region = value(i++, arg);
         else if (arg === "--external-id") a.externalId = value(i++, arg);
         else if (arg === "--plan") a.plan = value(i++, arg);
+        else if (arg === "--out") a.out = value(i++, arg);
         else if (arg === "--duration") {
             a.durationSeconds = Number(value(i++, arg));
             if (
@@ -237,8 +240,10 @@ export async function main(
     const key = await assumeAndMint(t, a.durationSeconds);
     if (a.check) await checkKey(key.token, t.region, t.models[0]);
     const minutes = Math.round((key.expiration.getTime() - Date.now()) / 60000);
+    const lines: string[] = [];
+    const emit = a.out ? (l: string) => lines.push(l) : out;
     if (a.json) {
-        out(
+        emit(
             JSON.stringify({
                 token: key.token,
                 expiresAt: key.expiration.toISOString(),
@@ -247,10 +252,14 @@ export async function main(
             }),
         );
     } else {
-        out(
+        emit(
             `# short-term Bedrock API key for ${t.roleArn} in ${t.region}, expires ${key.expiration.toISOString()} (in ${minutes} min)`,
         );
-        out(`export AWS_BEARER_TOKEN_BEDROCK=${key.token}`);
+        emit(`export AWS_BEARER_TOKEN_BEDROCK=${key.token}`);
+    }
+    if (a.out) {
+        // A bearer key: readable by its owner only. Then `. FILE` (or, with --json, read it) instead of eval.
+        require("./internal/out").writeOut(lines.join("\n") + "\n", a.out, { mode: 0o600 });
     }
     if (a.check) err(`ok: the key works for ${t.models[0]} in ${t.region}`);
 }
@@ -268,7 +277,7 @@ if (require.main === module) {
             );
             // Inside eval "$(npm run -s token …)" the shell runs what we print: an empty output would let eval succeed.
             // `false` makes it fail (and stops a set -e script) without closing an interactive shell.
-            if (!process.stdout.isTTY && !process.argv.includes("--json"))
+            if (!process.stdout.isTTY && !process.argv.includes("--json") && !process.argv.includes("--out"))
                 console.log("false # npm run token failed, see the message above");
             process.exit(1);
         },

@@ -10,6 +10,8 @@ import { previewError } from "../shared/previewError";
 export const BEDROCK_SERVICE = "bedrock.amazonaws.com";
 /** Key users live under their own path, so they are easy to find and to name in an SCP. */
 export const API_KEY_USER_PATH = "/bedrock-bridge/api-keys/";
+/** On a key's IAM user: the stack accepted that managedPolicy (AmazonBedrockLimitedAccess) allows every model. */
+export const ALL_MODELS_TAG = "bedrock-bridge:all-models";
 /**
  * BedrockAPIKey-<name> is the console's convention; the stack and region are added because IAM user names are
  * account-global and another Bedrock stack of the account (another region) may declare a key of the same name.
@@ -163,7 +165,12 @@ export class BedrockApiKeys extends pulumi.ComponentResource {
                     path: API_KEY_USER_PATH,
                     // Deletes the user even when someone reset the key in the console (a credential Pulumi does not know).
                     forceDestroy: true,
-                    tags: { "bedrock-bridge:component": "BedrockApiKeys", "bedrock-bridge:key": key.name },
+                    tags: {
+                        "bedrock-bridge:component": "BedrockApiKeys",
+                        "bedrock-bridge:key": key.name,
+                        // The explicit acceptance the policy pack looks for (policy/rules.ts, bedrock-managed-policy-accepted).
+                        ...(key.managedPolicy && key.allModels ? { [ALL_MODELS_TAG]: "accepted" } : {}),
+                    },
                 },
                 { parent: this },
             );

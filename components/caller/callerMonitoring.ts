@@ -8,6 +8,8 @@ import {
     METRICS_NAMESPACE,
     BY_CODE,
     BY_MEMBER,
+    BY_KEY,
+    BY_KEY_REASON,
     ServiceName,
     SERVICES,
 } from "../../functions/metrics/metricCatalog";
@@ -99,6 +101,29 @@ export function callerWidgets(args: Pick<CallerMonitoringArgs, "functions" | "st
             title: "Invoker: outcomes",
             stacked: true,
             lines: ["ok", "error"].map(o => ours(METRICS.invokerRequests.name, i, "Sum", { [DIM.outcome]: o }, o)),
+        });
+    }
+    if (has(SERVICES.gateway)) {
+        // Per key (bedrock-bridge:gateway keys): who sends how much, and what the gateway refused and why.
+        const g = SERVICES.gateway;
+        w.push({
+            title: "Gateway: requests by key",
+            stacked: true,
+            lines: [search(METRICS_NAMESPACE, BY_KEY, METRICS.keyRequests.name, "Sum", PERIOD_SECONDS, "")],
+        });
+        w.push({
+            title: "Gateway: input and output tokens by key",
+            lines: [METRICS.keyInputTokens, METRICS.keyOutputTokens].map(m =>
+                search(METRICS_NAMESPACE, BY_KEY, m.name, "Sum", PERIOD_SECONDS, ""),
+            ),
+        });
+        w.push({
+            title: "Gateway: refusals by key and reason",
+            stacked: true,
+            lines: [
+                ours(METRICS.keyRefusals.name, g, "Sum", {}, "all refusals"),
+                search(METRICS_NAMESPACE, BY_KEY_REASON, METRICS.keyRefusals.name, "Sum", PERIOD_SECONDS, ""),
+            ],
         });
     }
     w.push({

@@ -192,7 +192,15 @@ export class StepFunctionsInvoker extends pulumi.ComponentResource {
                 tracingConfiguration: { enabled: s.tracing },
                 // Step Functions checks at creation that the role may deliver the logs: the policy must exist first.
             },
-            { parent: this, dependsOn: [callerRole.policy] },
+            {
+                parent: this,
+                dependsOn: [callerRole.policy],
+                // `type` forces a replacement (terraform-provider-aws internal/service/sfn/state_machine.go: ForceNew)
+                // and the name stays: Bedrock stacks trust this ARN (trustedStateMachineArns). Created before the old
+                // one was deleted, it would fail with StateMachineAlreadyExists; the provider waits for the deletion
+                // and retries StateMachineDeleting, so delete first.
+                deleteBeforeReplace: true,
+            },
         );
 
         this.registerOutputs({

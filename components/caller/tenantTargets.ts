@@ -78,7 +78,9 @@ export function selectTenant(
         roleArn: t.roleArn,
         models: t.models,
         profiles: t.profiles,
-        ...(t.guardrail ? { guardrail: t.guardrail } : {}),
+        // Only what a request sends: the Bedrock side's rollout details (content hash, versions still accepted)
+        // would otherwise redeploy every caller when that stack contracts.
+        ...(t.guardrail ? { guardrail: { arn: t.guardrail.arn, version: t.guardrail.version } } : {}),
         tenant,
     };
 }

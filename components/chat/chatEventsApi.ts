@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as fs from "fs";
 import * as path from "path";
-import { partitionOf, policyJson, serviceTrust } from "../shared/iam";
+import { partitionOf, policyJson, serviceTrust, stackTags } from "../shared/iam";
 
 export const ON_SUBSCRIBE_FILE = path.join(__dirname, "..", "..", "functions", "chat", "appsync", "onSubscribe.js");
 
@@ -60,6 +60,8 @@ export class ChatEventsApi extends pulumi.ComponentResource {
                     // ERROR, not ALL: ALL would copy every answer into CloudWatch.
                     logConfig: { cloudwatchLogsRoleArn: appsyncLogsRole.arn, logLevel: "ERROR" },
                 },
+                // The deploy role may change only the APIs carrying this tag (tools/deployPolicy.ts).
+                tags: stackTags(),
             },
             parent,
         );
@@ -97,6 +99,7 @@ export class ChatEventsApi extends pulumi.ComponentResource {
                 codeHandlers: fs.readFileSync(ON_SUBSCRIBE_FILE, "utf8"),
                 publishAuthModes: [iamAuth],
                 subscribeAuthModes: [cognito],
+                tags: stackTags(),
             },
             parent,
         );

@@ -9,6 +9,30 @@ import { CHANNEL_SEGMENT } from "../../functions/chat/streamingChat";
 /** The session id becomes a channel segment: AppSync's namespace rule (functions/chat/streamingChat.ts). */
 export const SESSION_ID_PATTERN = CHANNEL_SEGMENT.source;
 const CORS_HEADERS = "Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token";
+/** The body of the gateway's own errors (400 bad body, 401, 429, 5xx). */
+const GATEWAY_ERROR_TEMPLATE =
+    '{"message": $context.error.messageString, "detail": "$util.escapeJavaScript($context.error.validationErrorString)", "requestId": "$context.requestId"}';
+
+/**
+ * When Lambda refuses the Event invocation (429 TooManyRequestsException: reserved concurrency or the invoke rate;
+ * 5xx: a Lambda service error) nothing will ever be published: the client must get an error status, not the
+ * default 202. The integration responses select on the backend's status code (API reference, IntegrationResponse
+ * selectionPattern: "for all other HTTP and AWS back ends, the HTTP status code is matched"); where API Gateway
+ * instead treats a refused invocation as an integration failure (INTEGRATION_FAILURE, reported for Lambda 429s),
+ * the DEFAULT_5XX gateway response below answers 5xx with CORS. Either way the client reports an error.
+ */
+export const INVOKE_ERRORS = [
+    {
+        selectionPattern: "429",
+        statusCode: "429",
+        message: "The chat backend is busy (Lambda throttled the invocation): try again in a moment.",
+    },
+    {
+        selectionPattern: "5\\d{2}",
+        statusCode: "502",
+        message: "The chat backend could not start the answer (Lambda failed the invocation): try again shortly.",
+    },
+] as const;
 
 /** The JSON schema (draft-04, API Gateway's dialect) of the request body; the gateway answers 400 itself. */
 export function requestSchema(c: ChatConfig): Record<string, unknown> {
@@ -185,6 +209,34 @@ export class ChatRestApi extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [postIntegration] },
         );
+        // Created one after another: API Gateway answers ConflictException to concurrent changes of one method.
+        const invokeErrors: pulumi.Resource[] = [];
+        for (const e of INVOKE_ERRORS) {
+            const previous = invokeErrors.length ? invokeErrors[invokeErrors.length - 1] : postIntegrationResponse;
+            const methodResponse = new aws.apigateway.MethodResponse(
+                `${name}-post-${e.statusCode}`,
+                { ...at, httpMethod: post.httpMethod, statusCode: e.statusCode, responseParameters: corsHeaders },
+                { parent: this, dependsOn: [previous] },
+            );
+            const integrationResponse = new aws.apigateway.IntegrationResponse(
+                `${name}-post-${e.statusCode}`,
+                {
+                    ...at,
+                    httpMethod: post.httpMethod,
+                    statusCode: methodResponse.statusCode,
+                    selectionPattern: e.selectionPattern,
+                    responseParameters: {
+                        "method.response.header.Access-Control-Allow-Origin": firstOrigin,
+                        "method.response.header.Vary": "'Origin'",
+                    },
+                    responseTemplates: {
+                        "application/json": `${corsOverride(c.allowedOrigins)}\n${JSON.stringify({ message: e.message, requestId: "$context.requestId" })}`,
+                    },
+                },
+                { parent: this, dependsOn: [methodResponse] },
+            );
+            invokeErrors.push(methodResponse, integrationResponse);
+        }
 
         const options = new aws.apigateway.Method(
             `${name}-options`,
@@ -246,10 +298,7 @@ export class ChatRestApi extends pulumi.ComponentResource {
                             "gatewayresponse.header.Access-Control-Allow-Origin": firstOrigin,
                             "gatewayresponse.header.Vary": "'Origin'",
                         },
-                        responseTemplates: {
-                            "application/json":
-                                '{"message": $context.error.messageString, "detail": "$util.escapeJavaScript($context.error.validationErrorString)", "requestId": "$context.requestId"}',
-                        },
+                        responseTemplates: { "application/json": GATEWAY_ERROR_TEMPLATE },
                     },
                     parent,
                 ),
@@ -267,17 +316,22 @@ export class ChatRestApi extends pulumi.ComponentResource {
             parent,
         );
 
-        // Redeploy whenever anything the deployment snapshots changes.
+        // Redeploy whenever anything the stage serves changes: a stage keeps serving its deployment's snapshot, so an
+        // in-place update (the authorizer's user pool, a gateway response, a CORS origin) reaches no request until
+        // the next deployment. The whole chat configuration (origins, path, limits, throttling of the method settings)
+        // and this file's templates go into the fingerprint: a redeployment too many is harmless, one too few is not.
         const fingerprint = crypto
             .createHash("sha256")
             .update(
                 JSON.stringify({
+                    chat: c,
                     schema,
                     template: REQUEST_TEMPLATE,
-                    origins: c.allowedOrigins,
-                    path: c.path,
                     cors: CORS_HEADERS,
-                    v: 1,
+                    corsOverride: corsOverride(c.allowedOrigins),
+                    gatewayErrors: GATEWAY_ERROR_TEMPLATE,
+                    invokeErrors: INVOKE_ERRORS,
+                    v: 2,
                 }),
             )
             .digest("hex");
@@ -290,6 +344,7 @@ export class ChatRestApi extends pulumi.ComponentResource {
                     configuration: fingerprint,
                     function: args.functionInvokeArn,
                     authorizer: authorizer.id,
+                    userPool: args.userPoolArn,
                     model: model.id,
                 },
             },
@@ -300,6 +355,7 @@ export class ChatRestApi extends pulumi.ComponentResource {
                     postIntegration,
                     postResponse,
                     postIntegrationResponse,
+                    ...invokeErrors,
                     options,
                     optionsIntegration,
                     optionsResponse,

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ChatConfig } from "../../config";
-import { partitionOf } from "../shared/iam";
+import { partitionOf, stackTags } from "../shared/iam";
 
 export interface ChatSignInArgs {
     accountId: string;
@@ -47,6 +47,8 @@ export class ChatSignIn extends pulumi.ComponentResource {
                     softwareTokenMfaConfiguration: { enabled: true },
                     accountRecoverySetting: { recoveryMechanisms: [{ name: "verified_email", priority: 1 }] },
                     deletionProtection: "ACTIVE",
+                    // The deploy role may change only the pools carrying this tag (tools/deployPolicy.ts).
+                    tags: stackTags(),
                 },
                 parent,
             );

@@ -119,6 +119,7 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
                     APPSYNC_REGION: args.region,
                     CHAT_LIMITS: JSON.stringify(limits),
                     CHAT_COALESCE_MS: String(c.coalesceMs),
+                    CHAT_PUBLISH_OUTAGE_SECONDS: String(c.publishOutageSeconds),
                     ...(c.systemPrompt ? { CHAT_SYSTEM_PROMPT: c.systemPrompt } : {}),
                 },
                 environmentSources: {

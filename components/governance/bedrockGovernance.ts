@@ -3,6 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { GovernanceConfig } from "../../config/governance";
+import { previousOutputs } from "../../config/previousDeployment";
+import type { GuardrailRef } from "./governancePolicies";
 import { profileRoutes } from "../bedrock/crossAccountBedrockAccess";
 import { EnforcedGuardrail } from "./enforcedGuardrail";
 import { TenantAccess, TenantOutput } from "./tenantAccess";
@@ -25,6 +27,14 @@ export class BedrockGovernance extends pulumi.ComponentResource {
     constructor(name: string, args: BedrockGovernanceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:BedrockGovernance", name, {}, opts);
         const g = args.governance;
+        // The last update's tenants: which guardrail versions callers may still hold, and each tenant's model order
+        // then (the profiles' former, index-based names).
+        const previous = pulumi
+            .output(previousOutputs(["tenants"]))
+            .apply(o => (o.tenants ?? {}) as Record<string, Partial<TenantOutput> | undefined>);
+        const previousGuardrails = previous.apply(ts =>
+            Object.values(ts).flatMap((t): GuardrailRef[] => (t?.guardrail ? [t.guardrail] : [])),
+        );
         const used = [...new Set(g.tenants.map(t => t.guardrail).filter((x): x is string => !!x))];
         for (const guardrailName of used) {
             this.guardrails[guardrailName] = new EnforcedGuardrail(
@@ -34,6 +44,7 @@ export class BedrockGovernance extends pulumi.ComponentResource {
                     config: g.guardrails[guardrailName],
                     accountId: args.accountId,
                     region: args.region,
+                    previous: previousGuardrails,
                 },
                 { parent: this },
             );
@@ -50,6 +61,7 @@ export class BedrockGovernance extends pulumi.ComponentResource {
                     guardrail: t.guardrail ? this.guardrails[t.guardrail].ref : undefined,
                     maxSessionDurationSeconds: args.maxSessionDurationSeconds,
                     shortTermKeys: args.shortTermKeys,
+                    previousModels: previous.apply(ts => ts[t.name]?.models),
                 },
                 { parent: this },
             );
@@ -60,12 +72,15 @@ export class BedrockGovernance extends pulumi.ComponentResource {
             const keys = [
                 ...new Set(["bedrock-bridge:tenant", ...g.tenants.flatMap(t => Object.keys(t.costAllocationTags))]),
             ];
+            // Keyed by the tag key: an index would hand one key's resource to another when tenants change, and the
+            // replacement would deactivate a key still in use. The alias keeps the index-named resources of stacks
+            // deployed before (same list, same order) as they are.
             keys.forEach(
                 (tagKey, i) =>
                     new aws.costexplorer.CostAllocationTag(
-                        `cost-tag-${i}`,
+                        `cost-tag-${tagKey}`,
                         { tagKey, status: "Active" },
-                        { parent: this },
+                        { parent: this, aliases: [{ name: `cost-tag-${i}` }] },
                     ),
             );
         }

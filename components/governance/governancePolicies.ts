@@ -31,6 +31,13 @@ export interface TenantProfileRoute {
 export interface GuardrailRef {
     arn: string;
     version: string;
+    /** A hash of the guardrail's content (created guardrails): a new one publishes a new version. */
+    contentHash?: string;
+    /**
+     * Versions still accepted besides `version`: the one callers deployed before the last content change still send,
+     * until a later `up` of the Bedrock stack (expand, then contract: docs/governance.md, "Rolling out a change").
+     */
+    previousVersions?: string[];
 }
 
 /**
@@ -40,6 +47,12 @@ export interface GuardrailRef {
  * "the GuardrailArn or the GuardrailArn:NumericVersion").
  */
 export const guardrailIdentifier = (g: GuardrailRef) => `${g.arn}:${g.version}`;
+
+/** Every identifier a tenant may send: the current version's, then those still accepted (one value stays a string). */
+export function acceptedGuardrailIdentifiers(g: GuardrailRef): string | string[] {
+    const ids = [g.version, ...(g.previousVersions ?? []).filter(v => v !== g.version)].map(v => `${g.arn}:${v}`);
+    return ids.length === 1 ? ids[0] : ids;
+}
 
 export type TenantTrust =
     | { kind: "accounts"; accountIds: string[]; rolePath: string }
@@ -98,7 +111,7 @@ export function tenantInvokeStatements(routes: TenantProfileRoute[], guardrail?:
                   ...c,
                   StringEquals: {
                       ...(c.StringEquals ?? {}),
-                      "bedrock:GuardrailIdentifier": guardrailIdentifier(guardrail),
+                      "bedrock:GuardrailIdentifier": acceptedGuardrailIdentifiers(guardrail),
                   },
               }
             : c;
@@ -130,12 +143,14 @@ export function tenantInvokeStatements(routes: TenantProfileRoute[], guardrail?:
             Resource: guardrail.arn,
         });
         // Explicit deny, as the user guide's example: whatever else may be attached, no call without this guardrail.
+        // With several accepted versions, StringNotEquals matches only a value equal to none of them (IAM user guide,
+        // "Creating a condition with multiple keys or values": negated operators with several values).
         statements.push({
             Sid: "DenyInvokeWithoutEnforcedGuardrail",
             Effect: "Deny",
             Action: INVOKE_ACTIONS,
             Resource: "*",
-            Condition: { StringNotEquals: { "bedrock:GuardrailIdentifier": guardrailIdentifier(guardrail) } },
+            Condition: { StringNotEquals: { "bedrock:GuardrailIdentifier": acceptedGuardrailIdentifiers(guardrail) } },
         });
     }
     return statements;

@@ -27,6 +27,8 @@ export interface TenantAccessArgs {
     guardrail?: pulumi.Output<GuardrailRef>;
     maxSessionDurationSeconds?: number;
     shortTermKeys?: boolean;
+    /** The tenant's models at the stack's last update, in their order then (absent: a first deployment). */
+    previousModels?: pulumi.Input<string[] | undefined>;
 }
 
 /** What the caller side reads from the `tenants` output. */
@@ -84,14 +86,22 @@ export class TenantAccess extends pulumi.ComponentResource {
                 assumeRolePolicy: JSON.stringify(policy(tenantTrustPolicy(args.region, trust)), null, 2),
                 maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,
                 tags,
+                // AWS Budgets attaches the cut-off policy outside Pulumi: without this, removing a tenant that is cut
+                // off fails with DeleteConflict (docs/governance.md, "Removing a tenant").
+                forceDetachPolicies: true,
             },
             { parent: this },
         );
 
+        // Keyed by model id: with an index, reordering or removing a model handed one model's resource to another,
+        // and its replacement was created under a name the other profile still held (create before delete).
+        // Stacks deployed before named them by index: the alias names the index the model had at the last update
+        // (its previous `tenants` output), or its index now when that is unknown, so their profiles keep their identity.
+        const previousModels = pulumi.output(args.previousModels);
         this.profiles = t.models.map(
             (modelId, i) =>
                 new aws.bedrock.InferenceProfile(
-                    `${name}-${i}`,
+                    `${name}-${modelId}`,
                     {
                         name: profileName(t.name, modelId),
                         description: `bedrock-bridge tenant ${t.name}: ${modelId}`,
@@ -103,7 +113,21 @@ export class TenantAccess extends pulumi.ComponentResource {
                         },
                         tags,
                     },
-                    { parent: this },
+                    {
+                        parent: this,
+                        aliases: [
+                            {
+                                // A model new since then gets a name nothing had (aliases must stay unique).
+                                name: previousModels.apply(before =>
+                                    !before
+                                        ? `${name}-${i}`
+                                        : before.includes(modelId)
+                                          ? `${name}-${before.indexOf(modelId)}`
+                                          : `${name}-unindexed-${modelId}`,
+                                ),
+                            },
+                        ],
+                    },
                 ),
         );
 

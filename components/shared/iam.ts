@@ -79,3 +79,10 @@ export function scopedName(base: string, region: string, max = 64, stack = pulum
     const hash = crypto.createHash("sha256").update(full).digest("hex").slice(0, 8);
     return `${full.slice(0, max - 9)}-${hash}`;
 }
+
+/**
+ * The tag the stack sets on resources that get generated ids (user pools, AppSync APIs): the deploy role may change
+ * or delete only those carrying it with this stack's name (aws:ResourceTag in tools/deployPolicy.ts).
+ */
+export const STACK_TAG = "bedrock-bridge:stack";
+export const stackTags = (stack = pulumi.getStack()): Record<string, string> => ({ [STACK_TAG]: stack });

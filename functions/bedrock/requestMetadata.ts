@@ -6,12 +6,14 @@
 import { REQUEST_METADATA, REQUEST_METADATA_LIMITS } from "../metrics/metricCatalog";
 
 export interface CallerIdentity {
-    caller: "relay" | "invoker" | "stateMachine";
+    caller: "relay" | "invoker" | "stateMachine" | "gateway";
     /** The caller account id (12 digits). */
     account: string;
     tenant?: string;
     /** The chat user's Cognito sub. */
     user?: string;
+    /** The gateway key's name. */
+    key?: string;
 }
 
 const DISALLOWED = /[^a-zA-Z0-9\s._:/=+$@-]/g;
@@ -27,6 +29,7 @@ export function requestMetadata(who: CallerIdentity): Record<string, string> {
         [REQUEST_METADATA.tenant]: cleanMetadataValue(who.tenant ?? "-"),
     };
     if (who.user) out[REQUEST_METADATA.user] = cleanMetadataValue(who.user);
+    if (who.key) out[REQUEST_METADATA.key] = cleanMetadataValue(who.key);
     return out;
 }
 

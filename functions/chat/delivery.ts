@@ -13,11 +13,13 @@ export interface PublishError extends Error {
     retryable: boolean;
     /** Delivery stopped because the time ran out, not because of the answer. */
     deadline?: boolean;
+    /** Delivery stopped because no publish succeeded for the outage tolerance (`outageMs`). */
+    outage?: boolean;
 }
 
 export function publishError(
     message: string,
-    f: { status?: number; retryable?: boolean; attempts?: number; deadline?: boolean } = {},
+    f: { status?: number; retryable?: boolean; attempts?: number; deadline?: boolean; outage?: boolean } = {},
 ): PublishError {
     const e = new Error(message) as PublishError;
     e.name = "PublishFailed";
@@ -25,6 +27,7 @@ export function publishError(
     e.retryable = f.retryable ?? false;
     e.attempts = f.attempts ?? 1;
     if (f.deadline) e.deadline = true;
+    if (f.outage) e.outage = true;
     return e;
 }
 
@@ -42,6 +45,9 @@ export interface DeliveryOptions {
     maxDelayMs?: number;
     /** AppSync Events accepts at most 5 events per publish request. */
     maxEventsPerRequest?: number;
+    /** Gives up once no attempt has been accepted for this long (an endpoint that is down, not a short storm):
+     * counted from the start of the first failed attempt after the last accepted one (stats.failingSince). */
+    outageMs?: number;
 }
 
 export interface DeliveryStats {
@@ -51,6 +57,8 @@ export interface DeliveryStats {
     accepted: number;
     /** Attempts that failed (transient) or were partly refused. */
     retries: number;
+    /** Start of the first failed attempt since the last accepted one (kept across calls, like the counts). */
+    failingSince?: number;
 }
 
 /** An attempt shorter than this cannot get an answer from a real endpoint: stop instead. */
@@ -86,25 +94,44 @@ export async function deliver(
             retryable: true,
             deadline: true,
         });
+    const outageEnd = () =>
+        o.outageMs !== undefined && stats.failingSince !== undefined ? stats.failingSince + o.outageMs : Infinity;
+    const outage = () =>
+        publishError(
+            `no publish succeeded for ${Math.round((Date.now() - stats.failingSince!) / 100) / 10} s ` +
+                `(tolerance ${o.outageMs! / 1000} s) after ${failures} failed attempt(s): ${last.problem}`,
+            { status: last.status, attempts: failures, retryable: true, outage: true },
+        );
     for (;;) {
         refill?.();
         if (!pending.length) return stats;
         const now = Date.now();
+        if (outageEnd() - now < MIN_ATTEMPT_MS) throw outage();
         if (giveUpAt() - now < MIN_ATTEMPT_MS) throw stop("publishing stopped at the function's deadline");
         if (o.deadline() - now < MIN_ATTEMPT_MS) {
             // This window is over but a later one is not (the relay's reserve opens with its terminal event).
             await sleep(10);
             continue;
         }
-        const timeoutMs = Math.min(requestTimeout, o.deadline() - now, giveUpAt() - now);
+        // No attempt outlasts the outage tolerance: a silent endpoint is found out within it, not a timeout later.
+        const timeoutMs = Math.min(
+            requestTimeout,
+            o.deadline() - now,
+            giveUpAt() - now,
+            outageEnd() - now,
+            o.outageMs ?? Infinity,
+        );
         const batch = pending.slice(0, per);
         stats.requests++;
+        let acceptedSome = false;
         try {
             const out = (await o.send(batch, timeoutMs)) as { failed?: number[] } | undefined;
             const refused = new Set((out?.failed ?? []).filter(i => Number.isInteger(i) && i >= 0 && i < batch.length));
             // Partial failure: only the refused events stay, still ahead of anything newer.
             pending.splice(0, batch.length, ...batch.filter((_, i) => refused.has(i)));
             stats.accepted += batch.length - refused.size;
+            acceptedSome = refused.size < batch.length;
+            if (acceptedSome) stats.failingSince = undefined;
             if (!refused.size) {
                 failures = 0;
                 continue;
@@ -119,6 +146,8 @@ export async function deliver(
         }
         failures++;
         stats.retries++;
+        if (!acceptedSome) stats.failingSince ??= now;
+        if (outageEnd() - Date.now() < MIN_ATTEMPT_MS) throw outage();
         if (o.maxAttempts && failures >= o.maxAttempts)
             throw publishError(`publishing failed after ${failures} attempts: ${last.problem}`, {
                 status: last.status,
@@ -127,6 +156,7 @@ export async function deliver(
             });
         const room = giveUpAt() - Date.now() - MIN_ATTEMPT_MS;
         if (room <= 0) throw stop("publishing stopped at the function's deadline");
-        await sleep(Math.min(backoffMs(failures, o.baseDelayMs, o.maxDelayMs), room));
+        const outageRoom = Math.max(0, outageEnd() - Date.now());
+        await sleep(Math.min(backoffMs(failures, o.baseDelayMs, o.maxDelayMs), room, outageRoom));
     }
 }

@@ -5,7 +5,7 @@
 // never changes after, so a resend (lost answer, partial failure) is byte-identical. Text that has not been
 // sent yet stays one growing buffer, so an outage turns many small deltas into few large events instead of
 // a growing queue (memory is bounded by the answer itself, which maxTokens bounds).
-import { deliver, type DeliveryStats, type SendFn } from "./delivery";
+import { deliver, type DeliveryStats, type PublishError, type SendFn } from "./delivery";
 import { cutForBytes, jsonStringBytes } from "./utf8";
 
 export interface Usage {
@@ -54,6 +54,11 @@ export interface RelayOptions {
     maxDelayMs?: number;
     /** Called once when publishing failed for good, so the caller can stop reading the model. */
     onFailure?: (err: unknown) => void;
+    /** Gives up once no publish has been accepted for this long (default: only endBy): an endpoint that is down
+     * is not waited out to the deadline while the model keeps generating for nobody. */
+    outageMs?: number;
+    /** The error event tried once more (one attempt per request, no retries) when giving up for an outage. */
+    outageEvent?: { code: string; message: string };
 }
 
 export interface RelayStats {
@@ -68,6 +73,8 @@ export interface RelayStats {
     deltas: number;
     terminal?: "done" | "error";
     error?: unknown;
+    /** Gave up because no publish succeeded for outageMs; lastTry says whether the terminal event got through then. */
+    outage?: { lastTry: "delivered" | "failed" };
 }
 
 export interface Relay {
@@ -85,6 +92,11 @@ export interface Relay {
 }
 
 type Body = DistributiveOmit<ChatEvent, "seq" | "requestId">;
+
+/** A last-try request shorter than this cannot get an answer from a real endpoint. */
+const MIN_LAST_TRY_MS = 50;
+
+const OUTAGE_EVENT = { code: "DeliveryFailed", message: "The answer could not be delivered. Please try again." };
 
 export function createRelay(opts: RelayOptions): Relay {
     const windowMs = opts.windowMs ?? 200;
@@ -159,15 +171,57 @@ export function createRelay(opts: RelayOptions): Relay {
         resolveFinished(stats);
     };
 
+    /**
+     * After an outage: the events already frozen (their seqs are taken) and the terminal event, each request tried
+     * once. Unsent text is dropped, so the terminal event's seq directly follows what was frozen and a subscriber
+     * that orders by seq sees a complete, gapless end if this gets through.
+     */
+    const lastTry = async () => {
+        if (!terminalSent) {
+            terminalSent = true;
+            freeze(terminal?.type === "error" ? terminal : { type: "error", ...(opts.outageEvent ?? OUTAGE_EVENT) });
+            stats.terminal = "error";
+        }
+        // The whole last try fits in one request timeout (default 3 s), and always before endBy. Each request is
+        // tried once, the next one even after one failed, so the terminal event is always among those tried.
+        const lastBy = Math.min(endBy, Date.now() + (opts.requestTimeoutMs ?? 3000));
+        let delivered = true;
+        for (let i = 0; i < pending.length; i += perRequest) {
+            const batch = pending.slice(i, i + perRequest);
+            const timeoutMs = Math.floor((lastBy - Date.now()) / Math.ceil((pending.length - i) / perRequest));
+            if (timeoutMs < MIN_LAST_TRY_MS) {
+                delivered = false;
+                break;
+            }
+            delivery.requests++;
+            try {
+                const out = (await opts.publish(batch, timeoutMs)) as { failed?: number[] } | undefined;
+                const refused = new Set(
+                    (out?.failed ?? []).filter(x => Number.isInteger(x) && x >= 0 && x < batch.length),
+                );
+                delivery.accepted += batch.length - refused.size;
+                if (refused.size) delivered = false;
+            } catch {
+                delivered = false;
+            }
+        }
+        stats.outage = { lastTry: delivered ? "delivered" : "failed" };
+        pending.length = 0;
+        settle();
+    };
+
     const fail = (err: unknown) => {
         if (failed) return;
         failed = true;
         stats.ok = false;
         stats.error = err;
-        pending.length = 0;
         buffer = "";
         opts.onFailure?.(err);
-        settle();
+        if ((err as PublishError)?.outage) void lastTry();
+        else {
+            pending.length = 0;
+            settle();
+        }
     };
 
     const hasWork = () => pending.length > 0 || textDue() || (terminal !== undefined && !terminalSent);
@@ -191,6 +245,7 @@ export function createRelay(opts: RelayOptions): Relay {
                         baseDelayMs: opts.baseDelayMs,
                         maxDelayMs: opts.maxDelayMs,
                         maxEventsPerRequest: perRequest,
+                        outageMs: opts.outageMs,
                     },
                     refill,
                     delivery,

@@ -47,7 +47,7 @@ export const SESSION_ID = CHANNEL_SEGMENT;
 export const SUB = CHANNEL_SEGMENT;
 
 /** Messages for the person in the chat window: no ARNs, regions or account ids (those go to the log). */
-const USER_MESSAGES: Partial<Record<BridgeErrorCode | "Timeout", string>> = {
+const USER_MESSAGES: Partial<Record<BridgeErrorCode | "Timeout" | "DeliveryFailed", string>> = {
     Throttled: "The model is busy right now. Please try again in a moment.",
     AllThrottled: "The model is busy right now. Please try again in a moment.",
     QuotaExceeded: "The model is busy right now. Please try again in a moment.",
@@ -60,6 +60,7 @@ const USER_MESSAGES: Partial<Record<BridgeErrorCode | "Timeout", string>> = {
     ServiceUnavailable: "The model is temporarily unavailable. Please try again shortly.",
     InvalidRequest: "The request is not valid.",
     Timeout: "The answer took too long and was cut off.",
+    DeliveryFailed: "The answer could not be delivered. Please try again.",
 };
 
 /** Time kept back from the function's timeout: the model stream is cut this long before it, so the last text
@@ -67,12 +68,14 @@ const USER_MESSAGES: Partial<Record<BridgeErrorCode | "Timeout", string>> = {
 const TERMINAL_RESERVE_MS = 5000;
 /** Of that, kept for logging and returning: every publish has ended this long before the timeout. */
 const RETURN_MARGIN_MS = 1000;
+/** Publishing down this long (no event accepted) ends the request: bedrock-bridge:chat.publishOutageSeconds. */
+const DEFAULT_OUTAGE_SECONDS = 20;
 /** Time assumed when the runtime gives none (in-process use, the benchmark). */
 const DEFAULT_REMAINING_MS = 60_000;
 
 export function userMessage(code: string): string {
     return (
-        USER_MESSAGES[code as BridgeErrorCode | "Timeout"] ??
+        USER_MESSAGES[code as keyof typeof USER_MESSAGES] ??
         "Something went wrong while generating the answer. Please try again."
     );
 }
@@ -182,6 +185,9 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         requestTimeoutMs: num(env.CHAT_PUBLISH_TIMEOUT_MS),
         // Optional: a count on top of the time budget (unset: retry transient failures while time allows).
         maxAttempts: num(env.CHAT_PUBLISH_ATTEMPTS),
+        // bedrock-bridge:chat.publishOutageSeconds: no accepted publish for this long ends the request (model cancelled).
+        outageMs: (num(env.CHAT_PUBLISH_OUTAGE_SECONDS) ?? DEFAULT_OUTAGE_SECONDS) * 1000,
+        outageEvent: { code: "DeliveryFailed", message: userMessage("DeliveryFailed") },
     };
     // Throttled at the start, the next account of the pool takes over; once text flows there is no switching.
     const { pool, client } = pooledClients(targets, env);
@@ -392,7 +398,13 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             publishRetries: s.retries,
             ms: Date.now() - started,
         };
-        if (!s.ok) log("error", { ...fields, publishError: (s.error as Error)?.message });
+        // An outage: the model stream was cancelled, and the terminal error event tried once more (lastTry).
+        if (!s.ok)
+            log("error", {
+                ...fields,
+                publishError: (s.error as Error)?.message,
+                ...(s.outage ? { publishOutage: true, lastTry: s.outage.lastTry } : {}),
+            });
         else log("info", fields);
         recordRelay(metrics, {
             modelId,

@@ -11,16 +11,28 @@ export const METRICS_NAMESPACE = "BedrockBridge";
  * `service` is the function ("relay" or "invoker"; Powertools' own default dimension name), `model` the model id
  * as the caller asked for it, `member` the 12-digit account of the Bedrock member that served (or refused).
  */
-export const DIM = { service: "service", model: "model", member: "member", outcome: "outcome", code: "code" } as const;
+export const DIM = {
+    service: "service",
+    model: "model",
+    member: "member",
+    outcome: "outcome",
+    code: "code",
+    /** The gateway's key name (bedrock-bridge:gateway keys): a bounded set the operator declares. */
+    key: "key",
+    /** Why the gateway refused a request (functions/gateway/errors.ts RefusalReason). */
+    reason: "reason",
+} as const;
 export type DimensionName = (typeof DIM)[keyof typeof DIM];
 
-export const SERVICES = { relay: "relay", invoker: "invoker" } as const;
+export const SERVICES = { relay: "relay", invoker: "invoker", gateway: "gateway" } as const;
 export type ServiceName = (typeof SERVICES)[keyof typeof SERVICES];
 
 /** Outcomes of one relay request (the relay's summary log line says the same). */
 export const RELAY_OUTCOMES = ["done", "error", "publishFailed", "rejected"] as const;
 /** Outcomes of one invoker request. */
 export const INVOKER_OUTCOMES = ["ok", "error"] as const;
+/** Outcomes of one gateway request: answered, refused before Bedrock answered (4xx/5xx), or cut mid-stream. */
+export const GATEWAY_OUTCOMES = ["ok", "refused", "error"] as const;
 
 /**
  * The dimension sets a metric is emitted with. A CloudWatch metric is identified by its full set, so a
@@ -32,6 +44,8 @@ export const BY_MEMBER: DimensionName[] = [DIM.service, DIM.model, DIM.member];
 export const BY_MODEL: DimensionName[] = [DIM.service, DIM.model];
 export const BY_OUTCOME: DimensionName[] = [DIM.service, DIM.outcome];
 export const BY_CODE: DimensionName[] = [DIM.service, DIM.code];
+export const BY_KEY: DimensionName[] = [DIM.service, DIM.key];
+export const BY_KEY_REASON: DimensionName[] = [DIM.service, DIM.key, DIM.reason];
 
 export type MetricUnit = "Milliseconds" | "Count";
 
@@ -44,7 +58,8 @@ export interface MetricSpec {
     description: string;
 }
 
-const both: ServiceName[] = [SERVICES.relay, SERVICES.invoker];
+/** Every function that calls Bedrock through the pool (the name predates the gateway). */
+const both: ServiceName[] = [SERVICES.relay, SERVICES.invoker, SERVICES.gateway];
 
 /** Every custom metric, keyed by a stable name code uses (`METRICS.timeToFirstDelta.name`). */
 export const METRICS = {
@@ -106,7 +121,37 @@ export const METRICS = {
         dimensionSets: [BY_OUTCOME],
         description: `One per invoker request, by outcome (${INVOKER_OUTCOMES.join(", ")})`,
     },
-    // --- both: quota, failover, errors, usage
+    // --- gateway: per key (requests, tokens, refusals); its pool metrics are the shared ones below
+    keyRequests: {
+        name: "KeyRequests",
+        unit: "Count",
+        emittedBy: [SERVICES.gateway],
+        dimensionSets: [ROLLUP, BY_KEY],
+        description: `One per gateway request, by key (outcomes: ${GATEWAY_OUTCOMES.join(", ")})`,
+    },
+    keyInputTokens: {
+        name: "KeyInputTokens",
+        unit: "Count",
+        emittedBy: [SERVICES.gateway],
+        dimensionSets: [BY_KEY],
+        description: "Input tokens Bedrock reported for the key's requests",
+    },
+    keyOutputTokens: {
+        name: "KeyOutputTokens",
+        unit: "Count",
+        emittedBy: [SERVICES.gateway],
+        dimensionSets: [BY_KEY],
+        description: "Output tokens Bedrock reported for the key's requests",
+    },
+    keyRefusals: {
+        name: "KeyRefusals",
+        unit: "Count",
+        emittedBy: [SERVICES.gateway],
+        dimensionSets: [ROLLUP, BY_KEY_REASON],
+        description:
+            "Gateway requests refused, by key and reason (tokensPerMinute, tokensPerDay, modelNotAllowed, unknownModel, invalidRequest, bedrockThrottled, ...)",
+    },
+    // --- every pool user (relay, invoker, gateway): quota, failover, errors, usage
     bedrockThrottles: {
         name: "BedrockThrottles",
         unit: "Count",
@@ -175,6 +220,8 @@ export const REQUEST_METADATA = {
     tenant: "bb_tenant",
     /** The chat user's Cognito sub (relay only). */
     user: "bb_user",
+    /** The gateway key's name (gateway only): invocation logs and Cost Explorer split by application. */
+    key: "bb_key",
 } as const;
 export const REQUEST_METADATA_LIMITS = {
     maxPairs: 16,

@@ -74,3 +74,24 @@ export function recordInvoker(rec: MetricsRecorder, f: InvokerFacts): void {
     );
     rec.flush();
 }
+
+export interface GatewayFacts extends PoolFacts {
+    /** The key name ("-" when the request carried none). */
+    key: string;
+    outcome: "ok" | "refused" | "error";
+    /** Why it was refused (functions/gateway/errors.ts RefusalReason). */
+    reason?: string;
+}
+
+/** The pool's metrics, and per key: one request, its tokens, its refusal with the reason. */
+export function recordGateway(rec: MetricsRecorder, f: GatewayFacts): void {
+    if (f.modelId) recordPool(rec, f);
+    else if (f.errorCode) rec.add("errors", 1, { code: f.errorCode });
+    rec.add("keyRequests", 1, { key: f.key });
+    if (f.usage) {
+        rec.add("keyInputTokens", f.usage.inputTokens ?? 0, { key: f.key });
+        rec.add("keyOutputTokens", f.usage.outputTokens ?? 0, { key: f.key });
+    }
+    if (f.reason) rec.add("keyRefusals", 1, { key: f.key, reason: f.reason });
+    rec.flush();
+}

@@ -13,7 +13,9 @@ import {
     PolicyResource,
     rule,
     RULES,
+    ALL_MODELS_TAG,
 } from "../../policy/rules";
+import { ALL_MODELS_TAG as COMPONENT_ALL_MODELS_TAG } from "../../components/bedrock/bedrockApiKeys";
 
 const ACCOUNT = "111111111111";
 const OTHER = "999999999999";
@@ -411,6 +413,35 @@ describe("policy pack: bad resources fail with the rule's message", () => {
             ),
             [],
         );
+    });
+
+    it("a managed policy allowing every model needs the principal's acceptance tag (apiKeys[].allModels)", () => {
+        const name = "bedrock-managed-policy-accepted";
+        const limited = "arn:aws:iam::aws:policy/AmazonBedrockLimitedAccess";
+        const user = (tags: Record<string, string> = {}): PolicyResource => ({
+            type: "aws:iam/user:User",
+            name: "key-user",
+            props: { name: "BedrockAPIKey-a", tags },
+        });
+        const attach: PolicyResource = {
+            type: "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+            name: "key-limited",
+            props: { user: "BedrockAPIKey-a", policyArn: limited },
+        };
+        const run = (resources: PolicyResource[]) => checkAll(resources, { accountId: ACCOUNT }, [name]);
+        const flagged = run([user(), attach]);
+        assert.equal(flagged.length, 1);
+        assert.match(flagged[0].message, /AmazonBedrockLimitedAccess .*every Bedrock model.*allModels: true/);
+        assert.deepEqual(run([user({ [ALL_MODELS_TAG]: "accepted" }), attach]), []);
+        assert.equal(run([user({ [ALL_MODELS_TAG]: "yes" }), attach]).length, 1, "only the exact value counts");
+        // A role with the policy in managedPolicyArns, or an attachment to a principal outside the stack, too.
+        assert.equal(
+            run([{ type: "aws:iam/role:Role", name: "r", props: { name: "r", managedPolicyArns: [limited] } }]).length,
+            1,
+        );
+        assert.equal(run([attach]).length, 1);
+        // The component sets the very tag the rule reads.
+        assert.equal(ALL_MODELS_TAG, COMPONENT_ALL_MODELS_TAG);
     });
 
     it("every rule has a distinct name and a description", () => {

@@ -1,7 +1,7 @@
 // `npm start` as a user runs it: a real child process that prints where everything is, says it is a local
 // emulation, listens on loopback, writes outputs.json, and stops cleanly on Ctrl-C.
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -55,6 +55,50 @@ const refused = (port: number) =>
         s.on("error", () => resolve(true));
     });
 
+const freePort = () =>
+    new Promise<number>(resolve => {
+        const srv = net.createServer().listen(0, "127.0.0.1", () => {
+            const p = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(p));
+        });
+    });
+
+const alive = (pid: number) => {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+};
+
+/** Every process below pid (from ps, POSIX), so that a failed test leaves none of them running. */
+function descendants(pid: number): number[] {
+    const rows = execFileSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .map(l => l.trim().split(/\s+/).map(Number));
+    const out: number[] = [];
+    const visit = (p: number) =>
+        rows
+            .filter(r => r[1] === p)
+            .forEach(r => {
+                out.push(r[0]);
+                visit(r[0]);
+            });
+    visit(pid);
+    return out;
+}
+
+async function eventually(check: () => Promise<boolean> | boolean, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+        if (await check()) return true;
+        await new Promise(r => setTimeout(r, 200));
+    }
+    return check();
+}
+
 describe("npm start (sandbox CLI)", function () {
     this.timeout(180000);
 
@@ -66,6 +110,7 @@ describe("npm start (sandbox CLI)", function () {
             const text = await run.banner;
             assert.match(text, /LOCAL EMULATION/);
             assert.match(text, /listens on 127\.0\.0\.1 only/);
+            assert.ok(!/^info:/m.test(text), "no deploy-time info lines (access logs) in the sandbox");
             const outputs = JSON.parse(fs.readFileSync(path.join(dir, "outputs.json"), "utf8"));
             assert.ok(text.includes(outputs.pageUrl), "the page URL is printed");
             assert.match(outputs.pageUrl, /^https:\/\/127\.0\.0\.1:\d+\/$/);
@@ -80,6 +125,43 @@ describe("npm start (sandbox CLI)", function () {
             assert.equal(await run.exited, 0, run.output());
             assert.match(run.output(), new RegExp(`${signal}: stopping`));
             assert.ok(await refused(port), "the port is closed after stopping");
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("kill <pid of npm start> (SIGTERM, then SIGHUP) stops the whole sandbox: the port is free, the next start works", async () => {
+        // npm 11 forwards SIGTERM only to the `sh -c` it runs the script in, which dies without passing it on,
+        // and exits on SIGHUP without forwarding: the sandbox notices that who started it is gone.
+        const port = await freePort();
+        const dir = scratchDir("bb-sandbox-npm-");
+        const started: number[] = [];
+        try {
+            for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+                // --ignore-scripts skips prestart (the page build), not the start script itself.
+                const npm = spawn(
+                    "npm",
+                    ["start", "--ignore-scripts", "--", "--port", String(port), "--state-dir", dir, "--quiet"],
+                    { cwd: ROOT, env: { ...process.env } },
+                );
+                let out = "";
+                npm.stdout.on("data", d => (out += d));
+                npm.stderr.on("data", d => (out += d));
+                await new Promise<void>((resolve, reject) => {
+                    const t = setTimeout(() => reject(new Error(`no banner in 90 s: ${out}`)), 90000);
+                    npm.stdout.on("data", () => out.includes("Ctrl-C stops it") && (clearTimeout(t), resolve()));
+                    npm.on("exit", code => (clearTimeout(t), reject(new Error(`npm exited ${code}: ${out}`))));
+                });
+                assert.ok(!(await refused(port)), `${signal}: the sandbox listens on ${port}`);
+                started.push(...descendants(npm.pid!));
+                npm.kill(signal);
+                assert.ok(await eventually(() => refused(port), 20000), `${signal}: port ${port} is still held`);
+                assert.ok(
+                    await eventually(async () => started.every(p => !alive(p)), 20000),
+                    `${signal}: processes left: ${started.filter(alive).join(", ")}`,
+                );
+            }
+        } finally {
+            for (const p of started.filter(alive)) process.kill(p, "SIGKILL");
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });

@@ -151,8 +151,34 @@ describe("local sandbox: emulated services (protocol level)", function () {
                 assert.equal(r.status, 401, label);
                 const body = (await r.json()) as Record<string, string>;
                 assert.equal(body.message, message, label);
+                assert.equal(body.detail, "", `${label}: nothing more than API Gateway says`);
                 assert.match(body.requestId, /^[0-9a-f-]{36}$/);
             }
+            assert.equal(sb.modelRequests(), before);
+        });
+
+        it("answers big bodies as API Gateway does: the validator below 10 MB, 413 above, never a reset", async () => {
+            const before = sb.modelRequests();
+            const auth = { authorization: alice.idToken };
+            for (const mb of [1, 5]) {
+                const r = await post({ prompt: "x".repeat(mb * 1024 * 1024), sessionid: "s-big" }, auth);
+                assert.equal(r.status, 400, `${mb} MB`);
+                const body = (await r.json()) as Record<string, string>;
+                assert.equal(body.message, "Invalid request body");
+                assert.match(body.detail, /is too long/);
+            }
+            const over = "x".repeat(10 * 1024 * 1024 + 1);
+            // Over the quota API Gateway answers before the authorizer: even without a token, 413.
+            for (const headers of [auth, {}]) {
+                const r = await post(over, headers);
+                assert.equal(r.status, 413);
+                assert.equal(await r.text(), "HTTP content length exceeded 10485760 bytes.");
+                assert.equal(r.headers.get("access-control-allow-origin"), null, "the default 413 has no CORS");
+            }
+            // Another endpoint says so in its own JSON, also without dropping the connection.
+            const t = await fetch(sb.outputs.tokenUrl, { method: "POST", body: over });
+            assert.equal(t.status, 413);
+            assert.match(((await t.json()) as { message: string }).message, /over 10485760 bytes/);
             assert.equal(sb.modelRequests(), before);
         });
 

@@ -4,9 +4,19 @@ import { apply, Overrides, runCaller } from "./stacks";
 
 export const GOVERNED = "bedrock-governed";
 
-export async function runGoverned(overrides?: Overrides, stack = GOVERNED): Promise<StackRun> {
+/** `previous`: the stack's outputs of its last update (a later `up`); none: a first deployment. */
+export async function runGoverned(
+    overrides?: Overrides,
+    stack = GOVERNED,
+    previous?: Record<string, unknown>,
+): Promise<StackRun> {
     const base = readStackConfig(GOVERNED);
-    return runStack({ stack, config: apply(base.config, overrides), secretKeys: base.secretKeys });
+    return runStack({
+        stack,
+        config: apply(base.config, overrides),
+        secretKeys: base.secretKeys,
+        previousOutputs: previous,
+    });
 }
 
 /** A caller stack of the given tenant, referencing the governed stack by name. */
@@ -15,12 +25,14 @@ export async function runTenantCaller(
     tenant: string | undefined,
     overrides: Overrides = {},
     stack = "caller",
+    previous?: Record<string, unknown>,
 ): Promise<StackRun> {
     const runs = Array.isArray(governed) ? governed : [governed];
     return runCaller(
         Object.fromEntries(runs.map(r => [r.stack, r])),
         { "bedrock-bridge:bedrockStacks": runs.map(r => r.stack), "bedrock-bridge:tenant": tenant, ...overrides },
         stack,
+        previous,
     );
 }
 

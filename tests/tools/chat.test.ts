@@ -132,6 +132,35 @@ describe("npm run chat against the sandbox", function () {
         );
     });
 
+    it("--json | head -1: ends quietly when the reader goes away mid-answer", async () => {
+        // As `head -1` does: read the first line, then close the pipe while the answer still streams.
+        const child = spawn(
+            "npm",
+            ["run", "-s", "chat", "--", "--outputs", outputsFile, "--prompt", "A long one please", "--json"],
+            {
+                cwd: ROOT,
+                env: { ...process.env, CHAT_EMAIL: USER.email, CHAT_PASSWORD: USER.password },
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
+        let err = "";
+        child.stderr.on("data", d => (err += d));
+        const exit = new Promise<number>(r => child.on("close", code => r(code ?? -1)));
+        let first = "";
+        await new Promise<void>(resolve =>
+            child.stdout.on("data", d => {
+                first += d;
+                if (first.includes("\n")) {
+                    child.stdout.destroy();
+                    resolve();
+                }
+            }),
+        );
+        assert.equal(JSON.parse(first.split("\n")[0]).seq, 0);
+        assert.equal(await exit, 0);
+        assert.equal(err, "", "no EPIPE, no stack trace");
+    });
+
     it("says what went wrong in one line: wrong password, an error event, a timeout", async () => {
         const silent = http.createServer((_q, res) => {
             res.writeHead(202, { "content-type": "application/json" });

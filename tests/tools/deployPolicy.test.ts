@@ -9,6 +9,13 @@ import { deployPolicy, RULES } from "../../tools/deployPolicy";
 import { decide } from "../support/iam";
 import { runBedrock, runCaller } from "../support/stacks";
 import { runGoverned, runTenantCaller } from "../support/governance";
+import { boundaryStatements } from "../../components/shared/permissionsBoundary";
+import { policy } from "../../components/shared/iam";
+
+const PLAIN_MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
+/** The boundary the stack creates (components/shared/permissionsBoundary.ts), by the name it is created under. */
+const boundaryArn = (run: StackRun) =>
+    run.resources.find(r => r.type === "aws:iam/policy:Policy" && r.name === "permissions-boundary-policy")?.state.arn;
 
 const ROOT = path.join(__dirname, "..", "..");
 const asPlan = (run: StackRun) => ({
@@ -41,10 +48,19 @@ describe("deploy-policy", () => {
             "bedrock-bridge:stepFunctions": { tracing: true, logLevel: "ALL", includeExecutionData: true },
             "bedrock-bridge:auth": "shortTermKey",
             "bedrock-bridge:monitoring": { alarmEmail: "ops@example.com" },
+            "bedrock-bridge:gateway": { keys: [{ name: "orders-service", tokensPerMinute: 1000 }, { name: "ci" }] },
+            "bedrock-bridge:workloadRoles": ["arn:aws:iam::111111111111:role/bedrock-bridge/team/orders-task"],
         });
         // The third example stack: tenants with application profiles, a guardrail and a budget with its cut-off action.
         runs.governed = await runGoverned();
         runs.tenantCaller = await runTenantCaller(runs.governed, "support");
+        // Documented features that read or create more: cost-allocation tags, plain model ids, an existing boundary.
+        runs.governedTags = await runGoverned({ "bedrock-bridge:activateCostAllocationTags": true });
+        runs.plainModel = await runBedrock({ "bedrock-bridge:models": [PLAIN_MODEL] });
+        runs.existingBoundary = await runCaller(runs.bedrock, {
+            "bedrock-bridge:permissionsBoundary": "arn:aws:iam::111111111111:policy/org/workload-boundary",
+        });
+        runs.noBoundary = await runBedrock({ "bedrock-bridge:permissionsBoundary": false });
     });
 
     it("covers every resource type and data source of both example stacks and of every optional feature", () => {
@@ -94,15 +110,17 @@ describe("deploy-policy", () => {
         "aws:cloudtrail/trail:Trail": "cloudtrail:CreateTrail",
         "aws:budgets/budget:Budget": "budgets:ModifyBudget",
         "aws:bedrock/inferenceProfile:InferenceProfile": "bedrock:CreateInferenceProfile",
+        "aws:dynamodb/table:Table": "dynamodb:CreateTable",
     };
 
     it("lets the deploy role create every resource of the plans, and pass each role only to the service that trusts it", async () => {
         for (const run of [runs.bedrockFull, runs.callerFull, runs.governed]) {
             const can = asDeployer(run);
+            const bounded = { "iam:PermissionsBoundary": boundaryArn(run) };
             for (const r of run.resources) {
                 const action = CREATE[r.type];
                 const arn = r.type === "aws:appsync/api:Api" ? r.state.apiArn : r.state.arn;
-                if (action) assert.equal(await can(action, arn), "Allowed", `${action} on ${arn}`);
+                if (action) assert.equal(await can(action, arn, bounded), "Allowed", `${action} on ${arn}`);
                 if (r.type === "aws:iam/role:Role") {
                     const service = JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal.Service;
                     if (!service) continue;
@@ -142,6 +160,23 @@ describe("deploy-policy", () => {
                 }
             }
         }
+    });
+
+    it("puts the inline policy on a workload role (bedrock-bridge:workloadRoles) by its name, whatever its path, and on no other role", async () => {
+        const caller = asDeployer(runs.callerFull);
+        const own = "arn:aws:iam::111111111111:role/bedrock-bridge/team/orders-task";
+        assert.equal(await caller("iam:PutRolePolicy", own), "Allowed");
+        for (const other of [
+            "arn:aws:iam::111111111111:role/bedrock-bridge/team/payments-task",
+            "arn:aws:iam::111111111111:role/team/my-orders-task",
+        ])
+            assert.equal(await caller("iam:PutRolePolicy", other), "ImplicitlyDenied", other);
+        const table = runs.callerFull.resources.find(r => r.type === "aws:dynamodb/table:Table")!.state.arn;
+        assert.equal(await caller("dynamodb:DeleteTable", table), "Allowed");
+        assert.equal(
+            await caller("dynamodb:DeleteTable", "arn:aws:dynamodb:ap-northeast-1:111111111111:table/orders"),
+            "ImplicitlyDenied",
+        );
     });
 
     it("and nothing beyond the stack's own names, paths and policies", async () => {
@@ -185,6 +220,193 @@ describe("deploy-policy", () => {
         );
     });
 
+    it("covers the documented features that used to make it exit 1, and gives the preview role what preview calls", async () => {
+        const governed = deployPolicy(asPlan(runs.governedTags));
+        assert.deepEqual(governed.uncovered, []);
+        const plain = deployPolicy(asPlan(runs.plainModel));
+        assert.deepEqual(plain.uncovered, []);
+        const model = `arn:aws:bedrock:ap-northeast-1::foundation-model/${PLAIN_MODEL}`;
+        const preview = (run: StackRun) => (action: string, resource: string) =>
+            decide({
+                principal: `arn:aws:sts::${run.outputs.accountId}:assumed-role/bedrock-bridge-preview/gha`,
+                principalArn: `arn:aws:iam::${run.outputs.accountId}:role/bedrock-bridge-preview`,
+                action,
+                resource,
+                resourceAccount: run.outputs.accountId,
+                identityPolicies: [deployPolicy(asPlan(run)).preview],
+            });
+        assert.equal(await preview(runs.plainModel)("bedrock:GetFoundationModel", model), "Allowed");
+        assert.equal(await preview(runs.plainModel)("bedrock:CreateInferenceProfile", "*"), "ImplicitlyDenied");
+        assert.equal(await preview(runs.callerFull)("states:ValidateStateMachineDefinition", "*"), "Allowed");
+        assert.equal(await preview(runs.callerFull)("states:CreateStateMachine", "*"), "ImplicitlyDenied");
+        assert.equal(await asDeployer(runs.governedTags)("ce:UpdateCostAllocationTagsStatus", "*"), "Allowed");
+        assert.equal(await asDeployer(runs.callerFull)("states:ValidateStateMachineDefinition", "*"), "Allowed");
+    });
+
+    it("lets the governed stack's first up through: budget action tags, actions of the budget, each destination model", async () => {
+        const can = asDeployer(runs.governed);
+        const action = runs.governed.resources.find(r => r.type === "aws:budgets/budgetAction:BudgetAction")!.state;
+        const budget = action.arn.split("/action/")[0];
+        assert.equal(await can("budgets:ListTagsForResource", action.arn), "Allowed");
+        assert.equal(await can("budgets:DescribeBudgetActionsForBudget", budget), "Allowed");
+        // jp. routes to ap-northeast-1 and ap-northeast-3 (the inference profile fixture, as getInferenceProfile reads it).
+        for (const region of ["ap-northeast-1", "ap-northeast-3"])
+            assert.equal(
+                await can(
+                    "bedrock:CreateInferenceProfile",
+                    `arn:aws:bedrock:${region}::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0`,
+                ),
+                "Allowed",
+                region,
+            );
+        assert.equal(
+            await can(
+                "bedrock:CreateInferenceProfile",
+                "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ),
+            "ImplicitlyDenied",
+        );
+    });
+
+    it("touches only the stack's own tagged pools, APIs and topics, and never a log resource policy", async () => {
+        const caller = asDeployer(runs.callerFull);
+        const stack = { "aws:ResourceTag/bedrock-bridge:stack": "caller" };
+        const other = { "aws:ResourceTag/bedrock-bridge:stack": "someone-else" };
+        const pool = "arn:aws:cognito-idp:ap-northeast-1:111111111111:userpool/ap-northeast-1_other";
+        const api = "arn:aws:appsync:ap-northeast-1:111111111111:apis/otherapi";
+        for (const action of ["cognito-idp:DeleteUserPool", "cognito-idp:UpdateUserPool"]) {
+            assert.equal(await caller(action, pool, stack), "Allowed", action);
+            assert.equal(await caller(action, pool, other), "ImplicitlyDenied", action);
+            assert.equal(await caller(action, pool), "ImplicitlyDenied", action);
+        }
+        assert.equal(await caller("appsync:UpdateApi", api, stack), "Allowed");
+        assert.equal(await caller("appsync:UpdateApi", api), "ImplicitlyDenied");
+        assert.equal(await caller("appsync:DeleteApi", api, other), "ImplicitlyDenied");
+        assert.equal(
+            await caller("cognito-idp:CreateUserPool", "*", { "aws:RequestTag/bedrock-bridge:stack": "caller" }),
+            "Allowed",
+        );
+        assert.equal(await caller("cognito-idp:CreateUserPool", "*"), "ImplicitlyDenied");
+        const topic = runs.callerFull.resources.find(r => r.type === "aws:sns/topic:Topic")!.state.arn;
+        assert.equal(await caller("sns:SetTopicAttributes", topic), "Allowed");
+        assert.equal(
+            await caller("sns:SetTopicAttributes", "arn:aws:sns:ap-northeast-1:111111111111:payments"),
+            "ImplicitlyDenied",
+        );
+        assert.equal(await caller("logs:PutResourcePolicy", "*"), "ImplicitlyDenied");
+    });
+
+    it("creates roles and writes their policies only with the stack's permissions boundary", async () => {
+        for (const run of [runs.bedrockFull, runs.callerFull, runs.governed, runs.existingBoundary]) {
+            const roles = run.resources.filter(r => r.type === "aws:iam/role:Role");
+            assert.ok(roles.length, run.stack);
+            const expected =
+                run === runs.existingBoundary
+                    ? "arn:aws:iam::111111111111:policy/org/workload-boundary"
+                    : boundaryArn(run);
+            assert.ok(expected, `${run.stack}: no boundary policy`);
+            for (const r of roles) assert.equal(r.inputs.permissionsBoundary, expected, `${run.stack} ${r.name}`);
+            const can = asDeployer(run);
+            const role = roles[0].state.arn;
+            for (const action of ["iam:CreateRole", "iam:PutRolePolicy"]) {
+                if (
+                    action === "iam:PutRolePolicy" &&
+                    !run.resources.some(
+                        r => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === roles[0].id,
+                    )
+                )
+                    continue;
+                assert.equal(await can(action, role, { "iam:PermissionsBoundary": expected }), "Allowed", action);
+                assert.equal(await can(action, role), "ImplicitlyDenied", `${action} without a boundary`);
+                assert.equal(
+                    await can(action, role, {
+                        "iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess",
+                    }),
+                    "ImplicitlyDenied",
+                    `${action} with another boundary`,
+                );
+            }
+            assert.equal(await can("iam:DeleteRolePermissionsBoundary", role), "ImplicitlyDenied");
+        }
+        // Switched off: no boundary, and the deploy role may remove the one roles had.
+        const none = runs.noBoundary.resources.filter(r => r.type === "aws:iam/role:Role");
+        for (const r of none) assert.equal(r.inputs.permissionsBoundary, undefined, r.name);
+        assert.equal(await asDeployer(runs.noBoundary)("iam:CreateRole", none[0].state.arn), "Allowed");
+    });
+
+    it("the boundary allows everything the stack's roles are granted (it caps, it does not break them)", async () => {
+        for (const run of [runs.bedrockFull, runs.callerFull, runs.governed]) {
+            const account = run.outputs.accountId;
+            const arn = boundaryArn(run)!;
+            const boundary = policy(boundaryStatements(account, run.outputs.region, arn));
+            const docs = run.resources
+                .filter(r => ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"].includes(r.type))
+                .filter(r => r.name !== "permissions-boundary-policy")
+                .map(r => JSON.parse(r.inputs.policy));
+            for (const doc of docs)
+                for (const st of doc.Statement.filter((x: any) => x.Effect === "Allow")) {
+                    for (const action of [st.Action].flat())
+                        for (const resource of [st.Resource].flat()) {
+                            const decision = await decide({
+                                principal: `arn:aws:sts::${account}:assumed-role/r/s`,
+                                principalArn: `arn:aws:iam::${account}:role/r`,
+                                action,
+                                // log-group:<name>:* stands for the group's streams.
+                                resource:
+                                    resource === "*"
+                                        ? "*"
+                                        : resource
+                                              .replace(/(log-group:[^:]+):\*$/, "$1:log-stream:x")
+                                              .replace(/\*/g, "x"),
+                                resourceAccount: account,
+                                identityPolicies: [boundary],
+                                // The cut-off attaches this account's deny policy to a role bounded like itself.
+                                context: {
+                                    "iam:PermissionsBoundary": arn,
+                                    "iam:PolicyARN": `arn:aws:iam::${account}:policy/cut-off`,
+                                },
+                            });
+                            assert.equal(decision, "Allowed", `${run.stack} ${st.Sid}: ${action} on ${resource}`);
+                        }
+                }
+        }
+    });
+
+    it("and the boundary itself grants no way out: no role or policy writes, no attaching to an unbounded role", async () => {
+        const run = runs.governed;
+        const account = run.outputs.accountId;
+        const arn = boundaryArn(run)!;
+        const boundary = policy(boundaryStatements(account, run.outputs.region, arn));
+        const as = (action: string, resource: string, context: Record<string, string> = {}) =>
+            decide({
+                principal: `arn:aws:sts::${account}:assumed-role/r/s`,
+                principalArn: `arn:aws:iam::${account}:role/r`,
+                action,
+                resource,
+                resourceAccount: account,
+                identityPolicies: [boundary],
+                context,
+            });
+        const role = `arn:aws:iam::${account}:role/bedrock-bridge-deploy`;
+        for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePermissionsBoundary"])
+            assert.equal(await as(action, role), "ImplicitlyDenied", action);
+        assert.equal(await as("iam:CreatePolicyVersion", arn), "ImplicitlyDenied");
+        assert.equal(await as("s3:GetObject", "arn:aws:s3:::secrets/x"), "ImplicitlyDenied");
+        const own = `arn:aws:iam::${account}:policy/cut-off`;
+        assert.equal(
+            await as("iam:AttachRolePolicy", role, { "iam:PolicyARN": own, "iam:PermissionsBoundary": arn }),
+            "Allowed",
+        );
+        assert.equal(await as("iam:AttachRolePolicy", role, { "iam:PolicyARN": own }), "ImplicitlyDenied");
+        assert.equal(
+            await as("iam:AttachRolePolicy", role, {
+                "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess",
+                "iam:PermissionsBoundary": arn,
+            }),
+            "ImplicitlyDenied",
+        );
+    });
+
     it("npm run deploy-policy prints the policy for a synthesized plan, and --help says how", () => {
         const synth = spawnSync(
             process.execPath,
@@ -210,6 +432,6 @@ describe("deploy-policy", () => {
             ["-r", "ts-node/register/transpile-only", "tools/deployPolicy.ts", "--help"],
             { cwd: ROOT, encoding: "utf8" },
         );
-        assert.match(help.stderr, /usage: npm run -s deploy-policy -- <stack>/);
+        assert.match(help.stderr, /usage: npm run deploy-policy -- <stack> \[--preview\]/);
     });
 });

@@ -2,7 +2,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import { Plan, planPath, summarize, synth } from "../../tools/synth";
+import { ROOT } from "../../tools/internal/harness";
 import { scratchDir } from "../../emulation/scratch";
 
 describe("npm run synth", () => {
@@ -79,5 +81,54 @@ describe("npm run synth", () => {
             text,
             /roleArn: "arn:aws:iam::222222222222:role\/bedrock-bridge-execution-bedrock-ap-northeast-1"/,
         );
+    });
+});
+
+describe("npm run synth / deploy-policy / iam-diff: the commands through npm", function () {
+    this.timeout(180000);
+    let dir: string;
+    // Through npm, as a user runs them: npm prints its banner on stdout, which `> file` would capture.
+    const npm = (args: string[]) => {
+        const r = spawnSync("npm", ["run", ...args], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, BB_SYNTH_DIR: path.join(dir, ".synth") },
+        });
+        return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    before(() => (dir = scratchDir("bb-synth-cli-")));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("--out writes only the product into the file, and the messages go to stderr", () => {
+        const policy = path.join(dir, "out", "policy.json");
+        const p = npm(["deploy-policy", "--", "bedrock", "--out", policy]);
+        assert.equal(p.code, 0, p.stderr);
+        assert.match(p.stdout, /> bedrock-bridge@[\d.]+ deploy-policy/, "npm's banner is on stdout...");
+        const doc = JSON.parse(fs.readFileSync(policy, "utf8"));
+        assert.equal(doc.Version, "2012-10-17", "...and not in the file");
+        assert.match(p.stderr, /wrote .*policy\.json/);
+        assert.ok(!p.stdout.includes('"Statement"'), "the policy is not printed as well");
+
+        const plan = path.join(dir, "base", "bedrock.json");
+        const s = npm(["synth", "--", "bedrock", "--out", plan]);
+        assert.equal(s.code, 0, s.stderr);
+        assert.equal(JSON.parse(fs.readFileSync(plan, "utf8")).stack, "bedrock");
+        assert.ok(!/^info:/m.test(s.stdout + s.stderr), "no Pulumi info: lines around the summary");
+
+        const diff = path.join(dir, "diff.md");
+        const d = npm(["iam-diff", "--", plan, path.join(dir, ".synth", "bedrock", "plan.json"), "--out", diff]);
+        assert.equal(d.code, 0, d.stderr);
+        assert.ok(fs.readFileSync(diff, "utf8").length > 0);
+        assert.ok(!fs.readFileSync(diff, "utf8").includes("> bedrock-bridge@"));
+    });
+
+    it("--diff with a missing base plan says how to make one, before synthesizing", () => {
+        const started = Date.now();
+        const r = npm(["synth", "--", "caller", "--diff", path.join(dir, "nope", "plan.json")]);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /the base plan .*nope\/plan\.json does not exist\. Make it from the revision/);
+        assert.match(r.stderr, /npm run synth -- caller --out /);
+        assert.ok(!/ENOENT|at .*\.ts:\d+/.test(r.stderr), r.stderr);
+        assert.ok(Date.now() - started < 30000);
     });
 });

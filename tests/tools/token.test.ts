@@ -136,6 +136,25 @@ describe("npm run token: the command", function () {
         assert.match(f.sts.calls[0].sessionName, /^bb-token-/);
     });
 
+    it("--out writes the key into a file only its owner can read, nothing on stdout", async () => {
+        const dir = scratchDir("bb-token-out-");
+        const file = path.join(dir, "key.sh");
+        fs.writeFileSync(file, "old", { mode: 0o644 });
+        const r = await token([...deployed, "--out", file]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, "");
+        assert.match(r.stderr, new RegExp(`wrote ${file}`));
+        assert.match(
+            fs.readFileSync(file, "utf8"),
+            /^# short-term Bedrock API key .*\nexport AWS_BEARER_TOKEN_BEDROCK=bedrock-api-key-\S+\n$/,
+        );
+        assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+        const json = path.join(dir, "key.json");
+        assert.equal((await token([...deployed, "--json", "--out", json])).code, 0);
+        assert.match(JSON.parse(fs.readFileSync(json, "utf8")).token, /^bedrock-api-key-/);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
     it("never makes a key that outlives the role session", async () => {
         f.sts.expiresInSeconds = 900;
         const r = await token([...deployed, "--json", "--duration", "43200"]);

@@ -43,6 +43,10 @@ describe("web chat page in headless Chromium", function () {
     it("signs in from the form", async () => {
         await page.goto(sb.outputs.pageUrl);
         await page.locator("#signin-form").waitFor({ state: "visible" });
+        // Users of its own: the sandbox does not offer the demo credentials (they would not work).
+        const hint = (await page.textContent("#signin-hint")) ?? "";
+        assert.match(hint, /npm start -- --user/);
+        assert.doesNotMatch(hint, /demo@example\.com|Sandbox-Demo-1/);
         await page.fill("#email", USER.email);
         await page.fill("#password", "Wrong-Password-1");
         await page.click("#signin");

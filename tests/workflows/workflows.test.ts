@@ -86,7 +86,7 @@ describe("GitHub Actions workflows", () => {
         const pulumi = preview.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
         assert.equal(pulumi.with.command, "preview");
         assert.equal(pulumi.with["comment-on-pr"], true);
-        assert.match(JSON.stringify(wf.jobs["iam-diff"].steps), /npm run --silent iam-diff/);
+        assert.match(JSON.stringify(wf.jobs["iam-diff"].steps), /npm run iam-diff -- .* --out /);
         assert.deepEqual(
             wf.jobs["iam-diff"].permissions,
             { contents: "read" },

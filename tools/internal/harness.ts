@@ -55,12 +55,12 @@ export function flattenConfig(values: Record<string, unknown>): StackConfigMap {
 export interface StackRun {
     stack: string;
     project: string;
-    resources: (ResourceRecord & { urn: string })[];
+    resources: (ResourceRecord & { urn: string; options?: RecordedOptions })[];
     outputs: Record<string, any>;
     /** Names of the outputs the program marked secret (Pulumi shows them as [secret]). */
     secretOutputs?: string[];
     /** Data sources the program read, with their arguments (they need permissions too). */
-    invokes?: { token: string; args: Record<string, any> }[];
+    invokes?: { token: string; args: Record<string, any>; result?: Record<string, any> }[];
 }
 
 let mocks: RecordingMocks | undefined;
@@ -114,6 +114,38 @@ export interface RunOptions {
     /** Outputs of referenced stacks (the caller's StackReferences read them). */
     stackOutputs?: (name: string) => Record<string, unknown>;
     organization?: string;
+    /** This stack's outputs of its last update (its reference to itself reads them; none: a first deployment). */
+    previousOutputs?: Record<string, unknown>;
+}
+
+/** Resource options the engine sees and the mocks do not: what a plan needs to tell replacements apart. */
+export interface RecordedOptions {
+    deleteBeforeReplace?: boolean;
+    /** Former names (same type and parent) this resource was known by. */
+    aliasNames?: string[];
+}
+
+/** Wraps the mock monitor of this run to record deleteBeforeReplace and aliases by URN. */
+function recordOptions(): Map<string, RecordedOptions> {
+    const byUrn = new Map<string, RecordedOptions>();
+    const monitor: any = pulumi.runtime.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, res: any) => void) =>
+        register(req, (err: unknown, res: any) => {
+            if (!err && res) {
+                const aliasNames = (req.getAliasesList?.() ?? [])
+                    .map((a: any) => a.getSpec?.()?.getName?.())
+                    .filter((n: unknown): n is string => typeof n === "string" && n !== "");
+                const dbr = req.getDeletebeforereplace() as boolean;
+                if (dbr || aliasNames.length)
+                    byUrn.set(res.getUrn(), {
+                        ...(dbr ? { deleteBeforeReplace: true } : {}),
+                        ...(aliasNames.length ? { aliasNames } : {}),
+                    });
+            }
+            callback(err, res);
+        });
+    return byUrn;
 }
 
 let draining: Promise<void> = Promise.resolve();
@@ -153,15 +185,19 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
         stack: opts.stack,
         accountId,
         region: opts.config["aws:region"] ?? "us-east-1",
-        stackOutputs:
-            opts.stackOutputs ??
-            (name => {
-                throw new Error(`no outputs for referenced stack ${name}`);
-            }),
+        stackOutputs: name =>
+            name === `${opts.organization ?? ORGANIZATION}/${PROJECT}/${opts.stack}`
+                ? (opts.previousOutputs ?? {})
+                : opts.stackOutputs
+                  ? opts.stackOutputs(name)
+                  : (() => {
+                        throw new Error(`no outputs for referenced stack ${name}`);
+                    })(),
     };
     m.reset(ctx);
     await pulumi.runtime.setMocks(m, PROJECT, opts.stack, false, opts.organization ?? ORGANIZATION);
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+    const options = recordOptions();
     // Imported after the mocks are set, as the Pulumi docs require.
     const { main } = require("../../program") as typeof import("../../program");
     // A failed resource or apply that no output depends on surfaces as an unhandled rejection, as under
@@ -218,7 +254,10 @@ export async function runStack(opts: RunOptions): Promise<StackRun> {
         const parts = urn.split("::");
         urns.set(`${parts[2].split("$").pop()}::${parts[3]}`, urn);
     }
-    const resources = m.records.map(r => ({ ...r, urn: urns.get(`${r.type}::${r.name}`) ?? "" }));
-    const invokes = m.calls.map(c => ({ token: c.token, args: c.args }));
+    const resources = m.records.map(r => {
+        const urn = urns.get(`${r.type}::${r.name}`) ?? "";
+        return { ...r, urn, ...(options.get(urn) ? { options: options.get(urn) } : {}) };
+    });
+    const invokes = m.calls.map(c => ({ token: c.token, args: c.args, result: c.result }));
     return { stack: opts.stack, project: PROJECT, resources, outputs, secretOutputs, invokes };
 }

@@ -1,9 +1,9 @@
 // Pulumi mocks shared by `npm run synth` and the tests: mocked state shaped like real AWS (ARNs and ids built
-// from the stack's account and region), data sources answered from fixtures, stack references from other plans.
+// from the stack's account and region), Bedrock data sources answered from the offline catalog, stack references
+// from other plans.
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
+import { loadCatalog, lookupModel, lookupProfile } from "./catalog";
 
 export interface MockContext {
     project: string;
@@ -24,21 +24,101 @@ export interface ResourceRecord {
     state: Record<string, any>;
 }
 
-const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8"));
-const profiles = fixture("inference-profiles.json");
-const foundationModels = fixture("foundation-models.json");
+// Data sources about Bedrock answer from the offline catalog of every model and system profile per Region
+// (tools/internal/catalog.ts), as `aws bedrock get-foundation-model` / `get-inference-profile` would.
+const partitionFor = (region: string) => (region.startsWith("us-gov-") ? "aws-us-gov" : "aws");
+const modelArn = (region: string, id: string) =>
+    `arn:${partitionFor(region)}:bedrock:${region}::foundation-model/${id}`;
+
+/** Why an id is not in the offline catalog is no error offline: preview asks AWS. Said once per id and Region. */
+function notInCatalog(warned: Set<string>, kind: string, id: string, region: string): void {
+    const key = `${kind}:${id}@${region}`;
+    if (warned.has(key)) return;
+    warned.add(key);
+    void pulumi.log.warn(
+        `bedrock-bridge:models: ${kind} "${id}" is not in the offline catalog of ${loadCatalog().generated}; \`pulumi preview\` checks it against AWS (npm run catalog refreshes the catalog)`,
+    );
+}
 
 /**
- * A geographic profile answers the same from each of its source regions, which are its destination regions (jp.:
- * ap-northeast-1 and ap-northeast-3), so one fixture entry serves them all; the ARN names the asking region.
+ * The profile as GetInferenceProfile answers it from `region`: its destination Regions' model ARNs; a global
+ * profile answers the asking Region's model and the Region-less ARN that stands for every commercial Region.
  */
-function profileAnswer(id: string, region: string): any {
-    if (profiles[region]?.[id]) return profiles[region][id];
-    for (const [r, byId] of Object.entries<any>(profiles)) {
-        const p = r.startsWith("_") ? undefined : byId[id];
-        if (p && p.models.some((m: any) => m.modelArn.split(":")[3] === region)) return p;
+export function profileAnswer(
+    id: string,
+    region: string,
+    warned = new Set<string>(),
+): { inferenceProfileName: string; models: { modelArn: string }[] } {
+    const catalog = loadCatalog();
+    const found = lookupProfile(catalog, id, region);
+    const prefix = id.split(".")[0];
+    const modelId = id.slice(prefix.length + 1);
+    const routes = (p: { modelId: string; destinationRegions: string[]; anyCommercialRegion?: boolean }) =>
+        p.anyCommercialRegion
+            ? [modelArn(region, p.modelId), `arn:${partitionFor(region)}:bedrock:::foundation-model/${p.modelId}`]
+            : p.destinationRegions.map(r => modelArn(r, p.modelId));
+    switch (found.kind) {
+        case "found":
+            return {
+                inferenceProfileName: found.entry.inferenceProfileName,
+                models: routes(found.entry).map(modelArn => ({ modelArn })),
+            };
+        case "elsewhere":
+            throw new Error(
+                `ResourceNotFoundException: inference profile ${id} not found in ${region} (the offline catalog of ${catalog.generated} offers it from ${found.regions.join(", ")})`,
+            );
+        case "nearMiss":
+            throw new Error(
+                `ResourceNotFoundException: inference profile ${id} not found in ${region}; did you mean ${found.suggestion}?`,
+            );
+        case "unknown": {
+            // A geography's prefix routes only from its own Regions (jp. from Japan): the catalog knows them.
+            const samePrefix = Object.entries(catalog.inferenceProfiles)
+                .filter(([known]) => known.startsWith(`${prefix}.`))
+                .map(([, p]) => p);
+            const fromHere = samePrefix.filter(p => p.sourceRegions.includes(region));
+            if (prefix !== "global" && samePrefix.length && !fromHere.length)
+                throw new Error(
+                    `ResourceNotFoundException: inference profile ${id} not found in ${region} (no ${prefix}. profile of the offline catalog of ${catalog.generated} routes from ${region})`,
+                );
+            notInCatalog(warned, "inference profile", id, region);
+            // Best guess until preview: where this geography's profiles called from here route.
+            const destinations = [...new Set(fromHere.flatMap(p => p.destinationRegions))].sort();
+            return {
+                inferenceProfileName: id,
+                models: routes({
+                    modelId,
+                    destinationRegions: destinations.length ? destinations : [region],
+                    anyCommercialRegion: prefix === "global",
+                }).map(modelArn => ({ modelArn })),
+            };
+        }
     }
-    return undefined;
+}
+
+/** The model as GetFoundationModel answers it in `region`; an id the catalog lacks is taken as on-demand. */
+export function modelAnswer(
+    id: string,
+    region: string,
+    warned = new Set<string>(),
+): { modelName: string; providerName: string; inferenceTypesSupported: string[] } {
+    const catalog = loadCatalog();
+    const found = lookupModel(catalog, id, region);
+    switch (found.kind) {
+        case "found":
+            return found.entry;
+        case "elsewhere":
+            throw new Error(
+                `ValidationException: The provided model identifier is invalid (${id} in ${region}; the offline catalog of ${catalog.generated} offers it in ${found.regions.join(", ")})`,
+            );
+        case "nearMiss":
+            throw new Error(
+                `ValidationException: The provided model identifier is invalid (${id} in ${region}); did you mean ${found.suggestion}?`,
+            );
+        case "unknown":
+            notInCatalog(warned, "model", id, region);
+            return { modelName: id, providerName: id.split(".")[0], inferenceTypesSupported: ["ON_DEMAND"] };
+    }
 }
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -76,9 +156,12 @@ function physicalName(inputs: any, name: string, seed: string): string {
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
     records: ResourceRecord[] = [];
-    calls: { token: string; args: any }[] = [];
+    /** Data-source calls with what they answered (tools/deployPolicy.ts reads a profile's destination models). */
+    calls: { token: string; args: any; result?: Record<string, any> }[] = [];
     /** Messages of failed data-source calls (the runtime drops them from the error it raises). */
     callErrors: string[] = [];
+    /** Ids already warned about as missing from the offline catalog in this run. */
+    private warned = new Set<string>();
 
     constructor(public ctx: MockContext) {}
 
@@ -87,6 +170,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         this.records = [];
         this.calls = [];
         this.callErrors = [];
+        this.warned = new Set();
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
@@ -178,7 +262,29 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                         qualifiedArn: `${arn}:$LATEST`,
                         version: "$LATEST",
                         invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+                        // InvokeWithResponseStream's URI (API Gateway developer guide, response streaming with Lambda).
+                        responseStreamingInvokeArn: `arn:aws:apigateway:${region}:lambda:path/2021-11-15/functions/${arn}/response-streaming-invocations`,
                     };
+                    break;
+                }
+                case "aws:apigateway/apiKey:ApiKey":
+                    // API Gateway generates a 40-character alphanumeric value when none is given.
+                    id = alnum(seed, 10);
+                    state = {
+                        ...state,
+                        name: inputs.name ?? physicalName(inputs, args.name, seed),
+                        value: inputs.value ?? alnum(`${seed}/value`, 32) + alnum(`${seed}/value2`, 8),
+                        arn: `arn:aws:apigateway:${region}::/apikeys/${alnum(seed, 10)}`,
+                    };
+                    break;
+                case "aws:apigateway/usagePlan:UsagePlan":
+                    id = alnum(seed, 6);
+                    state = { ...state, arn: `arn:aws:apigateway:${region}::/usageplans/${alnum(seed, 6)}` };
+                    break;
+                case "aws:dynamodb/table:Table": {
+                    const name = physicalName(inputs, args.name, seed);
+                    id = name;
+                    state = { ...state, name, arn: `arn:aws:dynamodb:${region}:${acct}:table/${name}` };
                     break;
                 }
                 case "aws:sfn/stateMachine:StateMachine": {
@@ -271,10 +377,21 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                     state = { ...state, guardrailId, guardrailArn, version: "DRAFT", status: "READY" };
                     break;
                 }
-                case "aws:bedrock/guardrailVersion:GuardrailVersion":
-                    id = `${inputs.guardrailArn},1`;
-                    state = { ...state, version: "1" };
+                case "aws:bedrock/guardrailVersion:GuardrailVersion": {
+                    // Bedrock numbers versions 1, 2, …; a mock run has no history, so a number from the description
+                    // (which names the content) stands in: another content, another version.
+                    const version = String(1 + (parseInt(hex(String(inputs.description ?? ""), 6), 16) % 997));
+                    id = `${inputs.guardrailArn},${version}`;
+                    state = { ...state, version };
                     break;
+                }
+                case "aws:sns/topic:Topic": {
+                    // Auto-named like any Pulumi resource (<name>-<7 hex>); the ARN ends in the topic's name.
+                    const name = physicalName(inputs, args.name, seed);
+                    id = `arn:aws:sns:${region}:${acct}:${name}`;
+                    state = { ...state, name, arn: id };
+                    break;
+                }
                 case "aws:budgets/budget:Budget": {
                     const name = physicalName(inputs, args.name, seed);
                     id = `${inputs.accountId ?? acct}:${name}`;
@@ -307,10 +424,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
         try {
-            return this.answer(args);
+            const result = this.answer(args);
+            this.calls[this.calls.length - 1].result = result;
+            return result;
         } catch (e) {
             this.callErrors.push(String((e as Error).message));
-            throw e;
+            // The runtime rethrows a failed invoke as new Error(err.details), as for the engine's gRPC errors: give
+            // the program the reason (say, "did you mean ...") that AWS's answer would carry at preview.
+            throw Object.assign(e as Error, { details: String((e as Error).message) });
         }
     }
 
@@ -321,13 +442,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             case "aws:bedrock/getInferenceProfile:getInferenceProfile": {
                 const r = args.inputs.region ?? region;
                 const id = args.inputs.inferenceProfileId;
-                const p = profileAnswer(id, r);
-                // As AWS answers an id it does not know (the fixture lists what `aws bedrock get-inference-profile` finds).
-                if (!p) throw new Error(`ResourceNotFoundException: inference profile ${id} not found in ${r}`);
+                const p = profileAnswer(id, r, this.warned);
                 return {
                     ...p,
+                    status: "ACTIVE",
+                    type: "SYSTEM_DEFINED",
                     inferenceProfileId: id,
-                    inferenceProfileArn: `arn:aws:bedrock:${r}:${accountId}:inference-profile/${id}`,
+                    inferenceProfileArn: `arn:${partitionFor(r)}:bedrock:${r}:${accountId}:inference-profile/${id}`,
                     region: r,
                     createdAt: "2025-09-29T00:00:00Z",
                     updatedAt: "2025-09-29T00:00:00Z",
@@ -337,15 +458,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             case "aws:bedrockfoundation/getModel:getModel": {
                 const r = args.inputs.region ?? region;
                 const id = args.inputs.modelId;
-                const m = foundationModels[r]?.[id];
-                if (!m)
-                    throw new Error(`ValidationException: The provided model identifier is invalid (${id} in ${r})`);
+                const m = modelAnswer(id, r, this.warned);
                 const { inferenceTypesSupported: _, ...fields } = m;
                 return {
                     ...fields,
                     id,
                     modelId: id,
-                    modelArn: `arn:aws:bedrock:${r}::foundation-model/${id}`,
+                    modelArn: modelArn(r, id),
                     region: r,
                     inputModalities: ["TEXT"],
                     outputModalities: ["TEXT"],

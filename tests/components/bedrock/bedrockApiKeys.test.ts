@@ -103,7 +103,11 @@ describe("BedrockApiKeys: long-term keys under mocks", () => {
         const attach = one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "api-keys-short-term");
         assert.equal(attach.inputs.role, ROLE_NAME);
         const off = await runBedrock({ "bedrock-bridge:shortTermKeys": "false" });
-        assert.equal(byType(off, "aws:iam/policy:Policy").length, 0);
+        // The stack's permissions boundary is the only managed policy left.
+        assert.deepEqual(
+            byType(off, "aws:iam/policy:Policy").map(p => p.name),
+            ["permissions-boundary-policy"],
+        );
         assert.equal(off.outputs.shortTermKeys, false);
     });
 
@@ -466,9 +470,28 @@ describe("Bedrock API keys and the policy pack", () => {
         const r = await runBedrock({
             "bedrock-bridge:denyLongTermBearerTokens": "true",
             "bedrock-bridge:auditTrail": "true",
-            "bedrock-bridge:apiKeys": [{ name: "a", expiryDays: 30, managedPolicy: true, marketplace: true }],
+            "bedrock-bridge:apiKeys": [
+                { name: "a", expiryDays: 30, managedPolicy: true, allModels: true, marketplace: true },
+            ],
         });
         assert.deepEqual(violations(r), []);
+    });
+
+    it("managedPolicy (every model) is flagged by the pack unless the key says allModels: true", async () => {
+        const r = await runBedrock({
+            "bedrock-bridge:apiKeys": [{ name: "a", expiryDays: 30, managedPolicy: true }],
+        });
+        assert.deepEqual(
+            violations(r).map(v => v.rule),
+            ["bedrock-managed-policy-accepted"],
+        );
+        const user = one(r, "aws:iam/user:User");
+        assert.equal(user.inputs.tags["bedrock-bridge:all-models"], undefined);
+        const ok = await runBedrock({
+            "bedrock-bridge:apiKeys": [{ name: "a", expiryDays: 30, managedPolicy: true, allModels: true }],
+        });
+        assert.equal(one(ok, "aws:iam/user:User").inputs.tags["bedrock-bridge:all-models"], "accepted");
+        assert.deepEqual(violations(ok), []);
     });
 
     it("a key that never expires is what the pack's expiry rule stops", async () => {
@@ -499,6 +522,11 @@ describe("Bedrock API key config errors name the key", () => {
             /expiryDays must be a whole number from 1 to 36600 \(got "30"\)/,
         ],
         ["no expiry", keys([{ name: "a" }]), /bedrock-bridge:apiKeys "a"\.expiryDays is required .*never: true/],
+        [
+            "allModels without managedPolicy",
+            keys([{ name: "a", expiryDays: 30, allModels: true }]),
+            /bedrock-bridge:apiKeys "a"\.allModels accepts what managedPolicy: true grants/,
+        ],
         ["expiry and never", keys([{ name: "a", expiryDays: 3, never: true }]), /sets both expiryDays and never/],
         [
             "unknown status",
@@ -532,7 +560,7 @@ describe("Bedrock API key config errors name the key", () => {
         [
             "audit retention",
             { "bedrock-bridge:auditTrail": { retentionDays: 0 } },
-            /bedrock-bridge:auditTrail\.retentionDays is not valid/,
+            /bedrock-bridge:auditTrail\.retentionDays must be a whole number from 1 to 3653 \(got 0\)/,
         ],
     ];
     for (const [what, overrides, expected] of cases) {

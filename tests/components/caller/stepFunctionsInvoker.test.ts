@@ -244,15 +244,15 @@ describe("StepFunctionsInvoker", () => {
     });
 
     const configErrors: [string, unknown, RegExp][] = [
-        ["unknown type", { type: "FAST" }, /bedrock-bridge:stepFunctions\.type is not valid .*STANDARD \| EXPRESS/],
-        ["unknown log level", { logLevel: "DEBUG" }, /bedrock-bridge:stepFunctions\.logLevel is not valid/],
-        ["tracing as text", { tracing: "yes" }, /bedrock-bridge:stepFunctions\.tracing is not valid/],
-        ["temperature out of range", { temperature: 2 }, /bedrock-bridge:stepFunctions\.temperature is not valid/],
+        ["unknown type", { type: "FAST" }, /bedrock-bridge:stepFunctions\.type must be one of STANDARD, EXPRESS \(got "FAST"\)/],
+        ["unknown log level", { logLevel: "DEBUG" }, /bedrock-bridge:stepFunctions\.logLevel must be one of ALL, ERROR, FATAL, OFF \(got "DEBUG"\)/],
+        ["tracing as text", { tracing: "yes" }, /bedrock-bridge:stepFunctions\.tracing must be true or false \(got "yes"\)/],
+        ["temperature out of range", { temperature: 2 }, /bedrock-bridge:stepFunctions\.temperature must be a number from 0 to 1 \(got 2\)/],
         ["unknown key", { loglevel: "ALL" }, /bedrock-bridge:stepFunctions\.loglevel is not valid/],
         [
             "retry out of range",
             { retry: { maxAttempts: 50 } },
-            /bedrock-bridge:stepFunctions\.retry\.maxAttempts is not valid/,
+            /bedrock-bridge:stepFunctions\.retry\.maxAttempts must be a whole number from 0 to 10 \(got 50\)/,
         ],
         ["not a map", ["STANDARD"], /bedrock-bridge:stepFunctions must be a map/],
     ];

@@ -138,6 +138,8 @@ describe("StreamingChatBackend", () => {
             maxTokens: 4096,
         });
         assert.equal(json(env.BEDROCK_TARGETS)[0].roleArn, bedrock.outputs.roleArn);
+        // bedrock-bridge:chat.publishOutageSeconds (default): AppSync down this long ends the request.
+        assert.equal(env.CHAT_PUBLISH_OUTAGE_SECONDS, "20");
         const asyncCfg = r("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs;
         assert.equal(asyncCfg.functionName, fn.state.name);
         assert.equal(asyncCfg.maximumRetryAttempts, 0);

@@ -87,10 +87,11 @@ describe("governance: the Bedrock stack with tenants", () => {
         assert.deepEqual(Object.keys(t), ["support", "research"]);
         const profile = (n: string) => one(gov, "aws:bedrock/inferenceProfile:InferenceProfile", n).state.arn;
         assert.equal(t.support.roleArn, one(gov, "aws:iam/role:Role", "tenant-support-execution").state.arn);
-        assert.deepEqual(t.support.profiles, { [JP]: profile("tenant-support-0") });
+        // Profiles are keyed by model id (reordering the list keeps each profile).
+        assert.deepEqual(t.support.profiles, { [JP]: profile(`tenant-support-${JP}`) });
         assert.deepEqual(t.research.profiles, {
-            [JP]: profile("tenant-research-0"),
-            [APAC]: profile("tenant-research-1"),
+            [JP]: profile(`tenant-research-${JP}`),
+            [APAC]: profile(`tenant-research-${APAC}`),
         });
         assert.match(
             t.support.profiles[JP],
@@ -122,7 +123,11 @@ describe("governance: the Bedrock stack with tenants", () => {
         assert.ok(g.inputs.blockedInputMessaging && g.inputs.blockedOutputsMessaging);
         const v = one(gov, "aws:bedrock/guardrailVersion:GuardrailVersion");
         assert.equal(v.inputs.guardrailArn, g.state.guardrailArn);
-        assert.deepEqual(tenantsConfig(gov).support.guardrail, { arn: g.state.guardrailArn, version: "1" });
+        assert.deepEqual(tenantsConfig(gov).support.guardrail, {
+            arn: g.state.guardrailArn,
+            version: v.state.version,
+            contentHash: v.inputs.description.match(/content ([0-9a-f]{16})/)[1],
+        });
     });
 
     it("budget: monthly cost on the tenant's cost-allocation tag, a notification at the configured percentage", () => {
@@ -247,7 +252,11 @@ describe("governance: the Bedrock stack with tenants", () => {
         assert.equal(route.Condition.StringEquals["bedrock:InferenceProfileArn"], profile.state.arn);
         // The stack-wide bedrock-bridge:guardrail applies to a tenant without its own.
         const g = one(run, "aws:bedrock/guardrail:Guardrail");
-        assert.equal(route.Condition.StringEquals["bedrock:GuardrailIdentifier"], `${g.state.guardrailArn}:1`);
+        const v = one(run, "aws:bedrock/guardrailVersion:GuardrailVersion");
+        assert.equal(
+            route.Condition.StringEquals["bedrock:GuardrailIdentifier"],
+            `${g.state.guardrailArn}:${v.state.version}`,
+        );
         assert.ok(st.some((s: any) => s.Sid === "DenyInvokeWithoutEnforcedGuardrail"));
     });
 
@@ -372,7 +381,8 @@ describe("governance: caller stacks name their tenant", () => {
                         models: [JP],
                         tenant: "support",
                         profiles: t.profiles,
-                        guardrail: t.guardrail,
+                        // What a request sends; the content hash is the Bedrock side's own.
+                        guardrail: { arn: t.guardrail.arn, version: t.guardrail.version },
                     },
                 ],
                 name,
@@ -396,7 +406,9 @@ describe("governance: caller stacks name their tenant", () => {
         assert.ok(task.Arguments.includes(`$lookup(${JSON.stringify(t.profiles)}, $request.ModelId)`), task.Arguments);
         assert.ok(
             task.Arguments.includes(
-                JSON.stringify({ GuardrailConfig: { GuardrailIdentifier: t.guardrail.arn, GuardrailVersion: "1" } }),
+                JSON.stringify({
+                    GuardrailConfig: { GuardrailIdentifier: t.guardrail.arn, GuardrailVersion: t.guardrail.version },
+                }),
             ),
             task.Arguments,
         );

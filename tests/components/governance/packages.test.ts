@@ -65,7 +65,7 @@ describe("governance: tenant callers' packages against local fakes", function ()
         assert.match(req.modelId, /:application-inference-profile\//);
         assert.deepEqual(req.body.guardrailConfig, {
             guardrailIdentifier: support().guardrail.arn,
-            guardrailVersion: "1",
+            guardrailVersion: support().guardrail.version,
         });
         assert.equal(res.value.modelId, JP, "callers keep seeing the model id they asked for");
         assert.deepEqual(res.value.servedBy, { accountId: BEDROCK, region: REGION, tenant: "support" });
@@ -99,7 +99,7 @@ describe("governance: tenant callers' packages against local fakes", function ()
         assert.equal(req.modelId, support().profiles[JP]);
         assert.deepEqual(req.body.guardrailConfig, {
             guardrailIdentifier: support().guardrail.arn,
-            guardrailVersion: "1",
+            guardrailVersion: support().guardrail.version,
             streamProcessingMode: "sync",
         });
         const events = assertProtocol(appsync.received(`/bedrock-stream-response/${SUB}/s-1`), "req-1", "done");
@@ -206,7 +206,7 @@ describe("governance: the tenant caller's state machine", () => {
         );
         assert.deepEqual(
             calls.map(c => c.arguments.GuardrailConfig),
-            [t1, t2].map(t => ({ GuardrailIdentifier: t.guardrail.arn, GuardrailVersion: "1" })),
+            [t1, t2].map(t => ({ GuardrailIdentifier: t.guardrail.arn, GuardrailVersion: t.guardrail.version })),
         );
         assert.equal(exec.output.modelId, JP);
         assert.equal(
@@ -218,6 +218,9 @@ describe("governance: the tenant caller's state machine", () => {
         // The real SDK accepts these arguments as Converse input: the guardrail and the profile ARN reach the wire.
         const wire = await converseOnTheWire(calls[0].arguments);
         assert.equal(wire.path, `/model/${t1.profiles[JP]}/converse`);
-        assert.deepEqual(wire.body.guardrailConfig, { guardrailIdentifier: t1.guardrail.arn, guardrailVersion: "1" });
+        assert.deepEqual(wire.body.guardrailConfig, {
+            guardrailIdentifier: t1.guardrail.arn,
+            guardrailVersion: t1.guardrail.version,
+        });
     });
 });

@@ -380,6 +380,92 @@ describe("chat relay Lambda package", function () {
         );
     });
 
+    describe("a dead publish endpoint (chat.publishOutageSeconds)", () => {
+        const OUTAGE_S = 2;
+        /** A 10 s answer: without the tolerance the relay would read (and pay for) all of it. */
+        const longAnswer = () => Array.from({ length: 1000 }, (_, i) => `o${i} `);
+        /** Ends within the tolerance plus one last try (3 s) and a little for the process; not at the 60 s deadline. */
+        const LIMIT_MS = OUTAGE_S * 1000 + 3000 + 1500;
+
+        const expectGaveUp = (r: Awaited<ReturnType<typeof runLambda>>, requestId: string) => {
+            const res = r.steps[0][0];
+            assert.ok(res.ok, res.errorMessage);
+            assert.equal(res.value.outcome, "publishFailed");
+            assert.ok(res.ms < LIMIT_MS, `ended after ${res.ms} ms (tolerance ${OUTAGE_S} s)`);
+            // Bedrock saw the client close the stream before it had sent the whole answer: generation stopped.
+            assert.equal(bedrock.cancelledStreams.length, 1, "the model stream was cancelled");
+            const c = bedrock.cancelledStreams[0];
+            assert.ok(c.stepsSent < c.steps, `${c.stepsSent} of ${c.steps} steps sent`);
+            const logs = r.stdout + r.stderr;
+            assert.match(logs, /"outcome":"publishFailed"/);
+            assert.match(logs, /"publishOutage":true/);
+            assert.match(logs, /no publish succeeded for/);
+            assert.ok(!logs.includes(SECRET_PROMPT));
+            // Whatever arrived is a gapless prefix of the answer.
+            const seen = appsync.received(channel).filter(e => e.requestId === requestId);
+            assert.deepEqual(
+                seen.map(e => e.seq),
+                seen.map((_, i) => i),
+            );
+        };
+
+        it("is configured by bedrock-bridge:chat.publishOutageSeconds (default 20 s)", () => {
+            assert.equal(functionEnv(fn).CHAT_PUBLISH_OUTAGE_SECONDS, "20");
+        });
+
+        it("answering 503 to everything: gives up after the tolerance, cancels the model, tries the error event once more", async () => {
+            bedrock.handler = () => ({ stream: textStream(longAnswer(), { delayMs: 10 }) });
+            const bodies: { at: number; events: string[] }[] = [];
+            appsync.fail = (n, body) => {
+                bodies.push({ at: Date.now(), events: body.events });
+                return n >= 3 ? 503 : undefined;
+            };
+            const r = await runLambda(
+                dir,
+                [{ events: [event("req-503")] }],
+                env({ CHAT_PUBLISH_OUTAGE_SECONDS: String(OUTAGE_S) }),
+            );
+            expectGaveUp(r, "req-503");
+            assert.ok(appsync.publishes.length >= 1, "text went out before the outage");
+            const refused = appsync.refused.filter(x => x.status === 503);
+            assert.ok(refused.length >= 3, `kept retrying during the tolerance (${refused.length} refusals)`);
+            // The last request carried the terminal error event, right after the numbered deltas (gapless).
+            const last = bodies[bodies.length - 1].events.map(e => JSON.parse(e));
+            const err = last[last.length - 1];
+            assert.equal(err.type, "error");
+            assert.equal(err.code, "DeliveryFailed");
+            assert.ok(last.slice(0, -1).every(e => e.type === "delta" && e.seq < err.seq));
+            assert.match(r.stdout + r.stderr, /"lastTry":"failed"/);
+            // Nothing was attempted after the last try.
+            assert.equal(appsync.requests, bodies.length);
+        });
+
+        it("never answering: each attempt is cut to the tolerance, so the invocation still ends", async () => {
+            bedrock.handler = () => ({ stream: textStream(longAnswer(), { delayMs: 10 }) });
+            appsync.fault = n => (n >= 2 ? "silent" : undefined);
+            const r = await runLambda(
+                dir,
+                [{ events: [event("req-silent-outage")] }],
+                env({ CHAT_PUBLISH_OUTAGE_SECONDS: String(OUTAGE_S) }),
+            );
+            expectGaveUp(r, "req-silent-outage");
+            assert.ok(appsync.faults.length >= 2, "the hanging endpoint was tried, then the last try");
+        });
+
+        it("refusing connections: gives up after the tolerance and cancels the model", async () => {
+            bedrock.handler = () => ({ stream: textStream(longAnswer(), { delayMs: 10 }) });
+            await appsync.refuseConnections();
+            const r = await runLambda(
+                dir,
+                [{ events: [event("req-refused")] }],
+                env({ CHAT_PUBLISH_OUTAGE_SECONDS: String(OUTAGE_S) }),
+            );
+            expectGaveUp(r, "req-refused");
+            assert.match(r.stdout + r.stderr, /ECONNREFUSED/);
+            assert.equal(appsync.requests, 0);
+        });
+    });
+
     it("checks its input again: a bad sub publishes nothing, a bad prompt gets one InvalidRequest event", async () => {
         const r = await runLambda(
             dir,
@@ -700,6 +786,61 @@ describe("relay core and AppSync publisher (in process)", () => {
         assert.equal(cutForBytes("ab😀c", 6), 4);
         assert.equal(cutForBytes("日本語", 7), 2);
         assert.equal(cutForBytes("😀", 1), 2, "at least one whole character, so cutting always progresses");
+    });
+
+    it("outage: a short storm is ridden out, an endpoint down for outageMs ends with one last try of the error event", async () => {
+        // A storm shorter than the tolerance: complete, done.
+        let stormUntil = 0;
+        const stormy = createRelay({
+            requestId: "r",
+            outageMs: 600,
+            baseDelayMs: 5,
+            maxDelayMs: 50,
+            publish: async () => {
+                stormUntil ||= Date.now() + 300;
+                if (Date.now() < stormUntil) throw Object.assign(new Error("503"), { retryable: true });
+            },
+        });
+        stormy.delta("a");
+        stormy.delta("b");
+        const ok = await stormy.done("end_turn", null);
+        assert.equal(ok.ok, true);
+        assert.equal(ok.terminal, "done");
+
+        // Down for longer: onFailure (the handler cancels the model) once, then each request tried once more, and it
+        // gets through here: the subscriber sees the numbered deltas and a DeliveryFailed error, gapless.
+        const sent: string[] = [];
+        let failures = 0;
+        const t0 = Date.now();
+        const relay: ReturnType<typeof createRelay> = createRelay({
+            requestId: "r",
+            outageMs: 400,
+            firstWindowMs: 5,
+            windowMs: 5,
+            baseDelayMs: 5,
+            maxDelayMs: 20,
+            publish: async events => {
+                if (events.length && sent.length && !relay.failed)
+                    throw Object.assign(new Error("503"), { retryable: true });
+                sent.push(...events);
+            },
+            onFailure: () => failures++,
+        });
+        const feed = setInterval(() => relay.delta("x"), 5);
+        const stats = await relay.finished;
+        clearInterval(feed);
+        assert.equal(stats.ok, false);
+        assert.equal(failures, 1);
+        assert.ok((stats.error as { outage?: boolean }).outage, String(stats.error));
+        assert.deepEqual(stats.outage, { lastTry: "delivered" });
+        assert.ok(Date.now() - t0 < 400 + 3000, `${Date.now() - t0} ms`);
+        const events = assertProtocol(
+            sent.map(e => JSON.parse(e)),
+            "r",
+            "error",
+        );
+        assert.equal(events[events.length - 1].code, "DeliveryFailed");
+        assert.ok(events.length >= 2);
     });
 
     it("keeps a reserve for the terminal event: no delta attempt started before it runs into it", async () => {
