@@ -327,14 +327,12 @@ export async function main(): Promise<Record<string, unknown>> {
     const v = read.values;
     let targets: BedrockTargetRef[] | undefined;
     if (read.side === "caller" && v.bedrockStacks) {
-        const caller = { accountId: read.aws.allowedAccountIds?.[0] ?? "", rolePath: v.rolePath };
+        const caller = { accountId: read.aws.allowedAccountIds?.[0] ?? "", rolePath: v.rolePath! };
         targets = referenceBedrockStacks(v.bedrockStacks, undefined, v.tenant, caller.accountId ? caller : undefined);
         const stacks = await Promise.all(targets.map(t => readReferencedStack(t.stackName, t.reference)));
         const models = [
-            ...(v.defaultModelId ? [{ key: `${PROJECT}:defaultModelId`, id: v.defaultModelId as string }] : []),
-            ...(v.chat?.modelId && v.chat.enabled
-                ? [{ key: `${PROJECT}:chat.modelId`, id: v.chat.modelId as string }]
-                : []),
+            ...(v.defaultModelId ? [{ key: `${PROJECT}:defaultModelId`, id: v.defaultModelId }] : []),
+            ...(v.chat?.modelId && v.chat.enabled ? [{ key: `${PROJECT}:chat.modelId`, id: v.chat.modelId }] : []),
         ];
         problems.push(
             ...callerProblems(

@@ -532,7 +532,9 @@ function jwt(raw: string): JWT {
             .replace(/-/g, "+")
             .replace(/_/g, "/")
             .padEnd(Math.ceil(part.length / 4) * 4, "=");
-        payload = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), c => c.charCodeAt(0))));
+        payload = JSON.parse(
+            new TextDecoder().decode(Uint8Array.from(atob(b64), c => c.charCodeAt(0))),
+        ) as JWT["payload"];
     } catch {
         /* a malformed token: the server refuses it */
     }

@@ -9,7 +9,7 @@ export function endpointsFromOutputs(
     outputs: Record<string, unknown>,
     overrides: Partial<ChatEndpoints> = {},
 ): ChatEndpoints {
-    const str = (k: string) => (typeof outputs[k] === "string" && outputs[k] ? (outputs[k] as string) : undefined);
+    const str = (k: string) => (typeof outputs[k] === "string" && outputs[k] ? outputs[k] : undefined);
     const missing = REQUIRED.filter(k => !str(k) && !overrides[toField(k)]);
     if (missing.length) {
         throw chatError(

@@ -25,7 +25,7 @@ export async function postPrompt(
     const text = await res.text().catch(() => "");
     let reply: Record<string, unknown> = {};
     try {
-        reply = JSON.parse(text);
+        reply = JSON.parse(text) as Record<string, unknown>;
     } catch {
         /* a non-JSON answer: status alone decides */
     }

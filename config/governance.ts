@@ -2,8 +2,9 @@
 // :activateCostAllocationTags; the caller's :tenant) as zod schemas in config/schema.ts's conventions: configSchema
 // registers them as keys (validation, defaults, messages, the configuration table), and governanceFrom() adds the checks
 // that span keys (models ⊆ bedrock-bridge:models, guardrail names, one trust form) and returns the parsed types.
-// No imports from config/schema.ts: it imports these.
+// No value imports from config/schema.ts (it imports these); its ConfigValues type only.
 import { z } from "zod";
+import type { ConfigValues } from "./schema";
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_PATH = /^\/([\w+=,.@-]+\/)*$/;
@@ -28,8 +29,8 @@ export const FILTER_STRENGTHS = ["NONE", "LOW", "MEDIUM", "HIGH"] as const;
 
 const KEY = "bedrock-bridge";
 /** config/schema.ts's Meta (expected, hint, message, label, unknown, labelBy, ...): the words messages and docs use. */
-const meta = <T extends z.ZodType>(s: T, m: Record<string, unknown>): T => s.meta(m) as T;
-const isMap = (v: unknown): v is Record<string, any> => !!v && typeof v === "object" && !Array.isArray(v);
+const meta = <T extends z.ZodType>(s: T, m: Record<string, unknown>): T => s.meta(m);
+const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 const str = (pattern: RegExp, hint: string) => meta(z.string().regex(pattern), { hint, short: "string" });
 const strings = (pattern: RegExp, hint: string, min = 1) =>
     meta(z.array(str(pattern, hint)).min(min), { expected: "a list of strings", hint });
@@ -279,11 +280,11 @@ export const STACK_WIDE_KEYS = [
     "denyLongTermBearerTokens",
 ];
 
-function guardrailConfig(g: any): GuardrailConfig {
+function guardrailConfig(g: z.output<typeof guardrailsSchema>[string]): GuardrailConfig {
     return g.id !== undefined
         ? { id: g.id, version: String(g.version) }
         : {
-              contentFilters: g.contentFilters,
+              contentFilters: g.contentFilters!, // the schema requires id or contentFilters
               blockedInputMessage:
                   g.blockedInputMessage ?? "Sorry, this request is not allowed by the organization's content policy.",
               blockedOutputMessage:
@@ -296,7 +297,7 @@ function guardrailConfig(g: any): GuardrailConfig {
  * `present`: the keys the stack sets at all). Returns the governance config when there are tenants and no problems.
  */
 export function governanceFrom(
-    values: Record<string, any>,
+    values: ConfigValues,
     present: (key: string) => boolean,
     accountId: string | undefined,
 ): { value?: GovernanceConfig; problems: string[] } {
@@ -312,10 +313,10 @@ export function governanceFrom(
             `${k(name)} cannot be combined with ${k("tenants")}: with tenants there is no stack-wide role or key that could go around a tenant's profiles, guardrail and budget; ${["callerAccountIds", "trustedPrincipalArns"].includes(name) ? "give each tenant its callerAccountIds (or organization) instead" : "remove it (tenant callers use their role, or short-term keys made from it)"}`,
         );
     }
-    const raw: any[] | undefined = values.tenants;
+    const raw = values.tenants;
     if (!raw) return { problems };
-    const guardrails: Record<string, any> = values.guardrails ?? {};
-    const models: string[] = values.models ?? [];
+    const guardrails = values.guardrails ?? {};
+    const models = values.models ?? [];
     const names = new Set<string>();
     const tenants: TenantConfig[] = raw.map(t => {
         const at = `${k("tenants")} "${t.name}"`;
@@ -353,7 +354,7 @@ export function governanceFrom(
         }
         return {
             ...t,
-            callerRolePath: t.callerRolePath ?? values.callerRolePath,
+            callerRolePath: t.callerRolePath ?? values.callerRolePath!, // defaulted on the Bedrock side
             ...(g !== undefined ? { guardrail: g } : {}),
         };
     });

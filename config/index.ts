@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
+    type ConfigValues,
     API_KEY_STATUSES,
     AWS_KEYS,
     KeyDef,
@@ -247,7 +248,7 @@ function rawConfig(): Record<string, string> {
 
 /** Known `aws:` provider keys: every setting of the installed AWS provider (its config module lists them). */
 function awsProviderKeys(): string[] {
-    return Object.keys(require("@pulumi/aws/config/vars"));
+    return Object.keys(require("@pulumi/aws/config/vars") as object);
 }
 
 /**
@@ -265,8 +266,9 @@ function decode(def: KeyDef, raw: string): { value: unknown; unparsed: boolean }
 
 export interface ConfigRead {
     /** The parsed values of keys that are valid (defaults filled in), by key name without namespace. */
-    values: Record<string, any>;
-    aws: Record<string, any>;
+    values: ConfigValues;
+    /** The aws: keys this program reads (AWS_KEYS), parsed. */
+    aws: { region?: string; allowedAccountIds?: string[] };
     problems: string[];
     side?: "bedrock" | "caller";
     /** The bedrock-bridge: keys the stack sets (valid or not), without namespace. */
@@ -276,9 +278,9 @@ export interface ConfigRead {
 /** Parses and checks every key of both namespaces; never throws, collects problems. */
 export function readConfig(all: Record<string, string> = rawConfig()): ConfigRead {
     const problems: string[] = [];
-    const values: Record<string, any> = {};
-    const aws: Record<string, any> = {};
-    const parse = (ns: string, name: string, def: KeyDef, into: Record<string, any>) => {
+    const values: Record<string, unknown> = {};
+    const aws: Record<string, unknown> = {};
+    const parse = (ns: string, name: string, def: KeyDef, into: Record<string, unknown>) => {
         const fullKey = `${ns}:${name}`;
         const raw = all[fullKey];
         const { value, unparsed } =
@@ -294,7 +296,7 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
         if (!onSide && values.side) return;
         const r = def.schema.safeParse(value, { reportInput: true });
         if (r.success) into[name] = r.data;
-        else problems.push(...messages(fullKey, def, value, r.error.issues as z.core.$ZodIssue[], unparsed));
+        else problems.push(...messages(fullKey, def, value, r.error.issues, unparsed));
     };
 
     for (const [name, def] of Object.entries(KEYS)) parse(PROJECT, name, def, values);
@@ -339,14 +341,17 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
     const present = Object.keys(all)
         .filter(key => key.startsWith(`${PROJECT}:`))
         .map(key => key.slice(PROJECT.length + 1));
-    return { values, aws, problems, side, present };
+    // Each value passed its key's schema above, so it has that schema's output type.
+    return { values: values, aws: aws, problems, side, present };
 }
 
 /** What readConfig found, as the typed config of the stack's side (undefined while there are problems). */
 export function toStackConfig(read: ConfigRead): StackConfig | undefined {
     const { values: v, aws, problems, side } = read;
+    // Below, `!` marks keys of this side that are present once read.problems is empty: required, or defaulted.
     const accountId: string | undefined = aws.allowedAccountIds?.[0];
-    const mon = v.monitoring === true ? {} : v.monitoring;
+    const mon: { enabled?: boolean; dashboard?: boolean; alarmEmail?: string } | false | undefined =
+        v.monitoring === true ? {} : v.monitoring;
     const monitoring: MonitoringConfig | undefined =
         mon === false || mon === undefined || mon.enabled === false
             ? undefined
@@ -354,7 +359,7 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
     const common = {
         accountId: accountId ?? "",
         region: aws.region ?? "",
-        logRetentionDays: v.logRetentionDays,
+        logRetentionDays: v.logRetentionDays!,
         monitoring,
         permissionsBoundary: v.permissionsBoundary as boolean | string,
     };
@@ -401,19 +406,19 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
             side,
             ...common,
             callerAccountIds,
-            callerRolePath: v.callerRolePath,
+            callerRolePath: v.callerRolePath!,
             trustedPrincipalArns: v.trustedPrincipalArns,
             models: v.models ?? [],
             roleName: v.roleName,
             externalId,
             trustedStateMachineArns: v.trustedStateMachineArns ?? [],
-            maxSessionDurationSeconds: v.maxSessionDurationSeconds,
-            allowMarketplace: v.allowMarketplace,
+            maxSessionDurationSeconds: v.maxSessionDurationSeconds!,
+            allowMarketplace: v.allowMarketplace!,
             apiKeys: (v.apiKeys ?? []).map(apiKey),
-            shortTermKeys: v.shortTermKeys,
-            denyLongTermBearerTokens: v.denyLongTermBearerTokens,
+            shortTermKeys: v.shortTermKeys!,
+            denyLongTermBearerTokens: v.denyLongTermBearerTokens!,
             auditTrail: trail === true ? { retentionDays: 365, multiRegion: true } : trail || undefined,
-            invocationLogging: invocationLogging(v.invocationLogging, v.logRetentionDays),
+            invocationLogging: invocationLogging(v.invocationLogging, v.logRetentionDays!),
             ...(gov.value ? { governance: gov.value } : {}),
         };
     } else if (side === "caller") {
@@ -437,13 +442,13 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
             side,
             ...common,
             bedrockStacks: v.bedrockStacks ?? [],
-            rolePath: v.rolePath,
+            rolePath: v.rolePath!,
             defaultModelId: v.defaultModelId,
-            invoker: v.invoker,
-            stepFunctions: v.stepFunctions,
-            auth: v.auth,
+            invoker: v.invoker!,
+            stepFunctions: v.stepFunctions!,
+            auth: v.auth!,
             ...(v.chat && chatEnabled ? { chat: chat as ChatConfig } : {}),
-            apiGatewayAccount: v.apiGatewayAccount,
+            apiGatewayAccount: v.apiGatewayAccount!,
             ...(v.tenant ? { tenant: v.tenant } : {}),
             ...(v.gateway && gatewayEnabled ? { gateway: gateway as GatewayConfig } : {}),
             workloadRoles: v.workloadRoles ?? [],
@@ -452,8 +457,11 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
     return problems.length ? undefined : result;
 }
 
-function invocationLogging(raw: any, defaultRetention: number): InvocationLoggingConfig | undefined {
-    const c = raw === true ? {} : raw;
+function invocationLogging(
+    raw: ConfigValues["invocationLogging"],
+    defaultRetention: number,
+): InvocationLoggingConfig | undefined {
+    const c: Exclude<ConfigValues["invocationLogging"], true> | Record<string, never> = raw === true ? {} : raw;
     if (c === false || c === undefined || c.enabled === false) return undefined;
     const delivery = {
         text: !!c.textDelivery,
@@ -463,20 +471,20 @@ function invocationLogging(raw: any, defaultRetention: number): InvocationLoggin
     };
     const retentionDays = c.retentionDays ?? defaultRetention;
     if (delivery.text)
-        pulumi.log.warn(
+        void pulumi.log.warn(
             `${PROJECT}:invocationLogging.textDelivery is true: Bedrock will copy every prompt and answer into the log group for ${retentionDays} days`,
         );
     return { retentionDays, delivery };
 }
 
-function apiKey(k: any): ApiKeyConfig {
+function apiKey(k: NonNullable<ConfigValues["apiKeys"]>[number]): ApiKeyConfig {
     const where = `${PROJECT}:apiKeys "${k.name}"`;
     if (k.never)
-        pulumi.log.warn(
+        void pulumi.log.warn(
             `${where} NEVER EXPIRES: a leaked long-term key stays valid until someone disables it. Prefer expiryDays (30..90) or short-term keys (npm run token).`,
         );
-    else if (k.expiryDays > 90)
-        pulumi.log.warn(
+    else if ((k.expiryDays ?? 0) > 90)
+        void pulumi.log.warn(
             `${where} is valid for ${k.expiryDays} days (more than 90): AWS recommends long-term keys only for exploration; prefer a short expiry or short-term keys.`,
         );
     return {

@@ -1,13 +1,25 @@
 // Turns zod's issues for one config key into messages that name the key (down to the entry), say what was
 // expected and what was given, and suggest the closest known name for a misspelled one.
 import { z } from "zod";
-import { elementOf, KeyDef, kindOf, metaDeep, Meta, optionsOf, shapeOf, unwrap } from "./schema";
+import {
+    elementOf,
+    KeyDef,
+    kindOf,
+    metaDeep,
+    Meta,
+    optionsOf,
+    shapeOf,
+    unwrap,
+    valueTypeOf,
+    keyTypeOf,
+    enumEntriesOf,
+} from "./schema";
 
 /** Damerau-Levenshtein distance (optimal string alignment), case-insensitive. */
 export function distance(a: string, b: string): number {
     a = a.toLowerCase();
     b = b.toLowerCase();
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
     for (let j = 1; j <= b.length; j++) d[0][j] = j;
     for (let i = 1; i <= a.length; i++) {
         for (let j = 1; j <= b.length; j++) {
@@ -55,8 +67,8 @@ function kindDesc(v: unknown): string {
 }
 
 function typeDesc(s: z.ZodType): string {
-    const u: any = unwrap(s);
-    switch (u._zod.def.type) {
+    const u = unwrap(s) as z.ZodType & { format?: string };
+    switch (kindOf(u)) {
         case "boolean":
             return "a boolean true/false";
         case "number":
@@ -94,7 +106,7 @@ interface Step {
 function walk(root: z.ZodType, value: unknown, path: PropertyKey[]): Step[] {
     const steps: Step[] = [{ schema: root, value }];
     let cur = root;
-    let v: any = value;
+    let v: unknown = value;
     for (const seg of path) {
         let next: z.ZodType | undefined;
         let kind = kindOf(cur);
@@ -106,8 +118,8 @@ function walk(root: z.ZodType, value: unknown, path: PropertyKey[]): Step[] {
         if (kind === "object") next = shapeOf(cur)[String(seg)];
         else if (kind === "array") next = elementOf(cur);
         // A map of names to values (guardrails, a guardrail's contentFilters): every entry has the value's schema.
-        else if (kind === "record") next = (unwrap(cur) as any)._zod.def.valueType;
-        v = v && typeof v === "object" ? v[seg as any] : undefined;
+        else if (kind === "record") next = valueTypeOf(cur);
+        v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
         if (!next) break;
         cur = next;
         steps.push({ schema: cur, value: v });
@@ -123,7 +135,10 @@ function pathText(fullKey: string, steps: Step[], path: PropertyKey[]): string {
             const parent = steps[i];
             const by = parent && metaDeep(parent.schema).labelBy;
             const el = steps[i + 1];
-            const label = by && el && el.value && typeof el.value === "object" ? (el.value as any)[by] : undefined;
+            const label =
+                by && el && el.value && typeof el.value === "object"
+                    ? (el.value as Record<string, unknown>)[by]
+                    : undefined;
             const labelOk =
                 by &&
                 typeof label === "string" &&
@@ -162,7 +177,7 @@ interface At {
 
 /** A union's issues are those of the option the value's type picks (a map picks the map); undefined if none. */
 function unionBranch(at: At): z.core.$ZodIssue[] | undefined {
-    const errors = (at.issue as any).errors as z.core.$ZodIssue[][] | undefined;
+    const errors = (at.issue as { errors?: z.core.$ZodIssue[][] }).errors;
     if (at.issue.code !== "invalid_union" || !errors?.length) return undefined;
     const v = at.leaf.value;
     const wanted = Array.isArray(v) ? "array" : v && typeof v === "object" ? "object" : typeof v;
@@ -177,10 +192,8 @@ function unknownKeys(at: At, keys: string[]): string[] {
         kindOf(at.leaf.schema) === "union" ? optionsOf(at.leaf.schema).find(o => kindOf(o) === "object") : undefined;
     if (map) at = { ...at, leaf: { ...at.leaf, schema: map } };
     // A record with an enum of keys (contentFilters) knows its keys from the enum.
-    const keyType = kindOf(at.leaf.schema) === "record" ? (unwrap(at.leaf.schema) as any)._zod.def.keyType : undefined;
-    const known: string[] = keyType?._zod.def.entries
-        ? Object.keys(keyType._zod.def.entries)
-        : Object.keys(shapeOf(at.leaf.schema) ?? {});
+    const entries = kindOf(at.leaf.schema) === "record" ? enumEntriesOf(keyTypeOf(at.leaf.schema)) : undefined;
+    const known: string[] = entries ? Object.keys(entries) : Object.keys(shapeOf(at.leaf.schema));
     if (at.m.unknown === "fields") {
         return [
             `${at.where} has unknown fields ${keys.join(", ")} (${known.join(", ")})${keys
@@ -193,7 +206,7 @@ function unknownKeys(at: At, keys: string[]): string[] {
     return keys.map(k => {
         const dym = didYouMean(k, known);
         return at.m.style === "invalid"
-            ? `${at.where}.${k} is not valid (${summary(at.leaf.schema)}), got ${show((at.leaf.value as any)?.[k])}${dym ? `; ${dym}` : ""}`
+            ? `${at.where}.${k} is not valid (${summary(at.leaf.schema)}), got ${show((at.leaf.value as Record<string, unknown> | undefined)?.[k])}${dym ? `; ${dym}` : ""}`
             : `${at.where}.${k} is not a ${at.m.label ?? "known setting"}${dym ? `: ${dym}` : ""} (${known.join(", ")})`;
     });
 }
@@ -204,7 +217,7 @@ function leafMessage(at: At, unparsed: boolean): string {
     if (issue.code === "invalid_type" && input === undefined)
         return `${where} is required${m.required ? `: ${m.required}` : ""}`;
     if (issue.code === "custom" && !isDefaultMessage(issue.message)) {
-        return `${where} ${issue.message}${(issue as any).params?.showInput ? ` (got ${show(input)})` : ""}`;
+        return `${where} ${issue.message}${(issue as { params?: { showInput?: boolean } }).params?.showInput ? ` (got ${show(input)})` : ""}`;
     }
     const slip =
         issue.code === "invalid_type" || issue.code === "invalid_union"
@@ -219,16 +232,17 @@ function leafMessage(at: At, unparsed: boolean): string {
     if (owner && metaDeep(owner.schema).style === "invalid" && depth >= 1 && !ownWords)
         return `${where} is not valid (${summary(owner.schema)}), got ${show(input)}${slip}`;
     const kind = kindOf(leaf.schema);
-    if (kind === "array" && issue.code === "too_small" && (issue as any).minimum === 1 && !m.message)
+    if (kind === "array" && issue.code === "too_small" && (issue as { minimum?: unknown }).minimum === 1 && !m.message)
         return `${where} must not be empty${m.required ? `: ${m.required}` : ""}`;
     if (m.message) return `${where} ${m.message} (got ${show(input)})${slip}`;
     if (m.expected && unparsed && depth === 0 && (kind === "object" || kind === "array")) {
-        return `${where} must be structured YAML: ${m.expected} (got ${show(input)})${kind === "array" ? `; a single entry is written [${input}]` : ""}`;
+        return `${where} must be structured YAML: ${m.expected} (got ${show(input)})${kind === "array" ? `; a single entry is written [${String(input)}]` : ""}`;
     }
     if (m.expected) return `${where} must be ${m.expected} (got ${show(input)})${slip}`;
     // An enum without words of its own (a guardrail filter's strength): list what it accepts.
-    if (issue.code === "invalid_value" && Array.isArray((issue as any).values))
-        return `${where} must be one of ${((issue as any).values as unknown[]).join(", ")} (got ${show(input)})`;
+    const accepted = (issue as { values?: unknown }).values;
+    if (issue.code === "invalid_value" && Array.isArray(accepted))
+        return `${where} must be one of ${accepted.map(String).join(", ")} (got ${show(input)})`;
     if (m.hint !== undefined && issue.code === "invalid_format") {
         return depth === 0
             ? `${where} ${show(input)} is not valid: ${m.hint}`
@@ -259,7 +273,7 @@ export function messages(
             steps,
             leaf,
             m: metaDeep(leaf.schema),
-            input: (issue as any).input ?? leaf.value,
+            input: (issue as { input?: unknown }).input ?? leaf.value,
             where: pathText(fullKey, steps, issue.path),
             depth: issue.path.length,
         };

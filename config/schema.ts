@@ -57,8 +57,8 @@ export interface Meta {
     pulumiType?: "string" | "boolean" | "integer" | "array";
 }
 
-const meta = <T extends z.ZodType>(s: T, m: Meta): T => s.meta(m as Record<string, unknown>) as T;
-export const metaOf = (s: z.ZodType): Meta => (s.meta() ?? {}) as Meta;
+const meta = <T extends z.ZodType>(s: T, m: Meta): T => s.meta(m as Record<string, unknown>);
+export const metaOf = (s: z.ZodType): Meta => s.meta() ?? {};
 
 // ---- leaf builders: each carries the words its error message and its docs use ----
 
@@ -466,10 +466,10 @@ export const gateway = meta(
 
 export type Side = "bedrock" | "caller";
 
-export interface KeyDef {
+export interface KeyDef<S extends z.ZodType = z.ZodType> {
     /** Which stacks may set it. */
     side: "both" | Side;
-    schema: z.ZodType;
+    schema: S;
     description: string;
     /** Required on its side: the hint that follows "is required". */
     required?: string;
@@ -479,7 +479,12 @@ export interface KeyDef {
     secret?: boolean;
 }
 
-const k = (side: KeyDef["side"], schema: z.ZodType, description: string, extra: Partial<KeyDef> = {}): KeyDef => ({
+const k = <S extends z.ZodType>(
+    side: KeyDef["side"],
+    schema: S,
+    description: string,
+    extra: Pick<KeyDef, "required" | "requiredUnless" | "secret"> = {},
+): KeyDef<S> => ({
     side,
     schema,
     description,
@@ -487,7 +492,7 @@ const k = (side: KeyDef["side"], schema: z.ZodType, description: string, extra: 
 });
 
 /** Every `bedrock-bridge:` key, in the configuration table's order. */
-export const KEYS: Record<string, KeyDef> = {
+const KEY_SCHEMAS = {
     side: k("both", oneOf(["bedrock", "caller"]), "`bedrock` or `caller`", {
         required:
             'set it to "bedrock" (the account that owns Bedrock) or "caller" (the account whose workloads call it)',
@@ -685,7 +690,11 @@ export const KEYS: Record<string, KeyDef> = {
         ).default([]),
         'existing roles of this account granted `sts:AssumeRole` on the Bedrock roles (bring your own role); the Bedrock stack must trust them (checked at preview), see "Use it from your workloads"',
     ),
-};
+} satisfies Record<string, KeyDef>;
+export const KEYS: Readonly<Record<string, KeyDef>> = KEY_SCHEMAS;
+
+/** The parsed values of a stack's valid keys (defaults filled in), by key name without namespace. */
+export type ConfigValues = { [K in keyof typeof KEY_SCHEMAS]?: z.output<(typeof KEY_SCHEMAS)[K]["schema"]> };
 
 /** The `aws:` keys this program reads; any other `aws:` key must be one the AWS provider knows. */
 export const AWS_KEYS: Record<string, KeyDef> = {
@@ -709,37 +718,49 @@ export const AWS_KEYS: Record<string, KeyDef> = {
     ),
 };
 
+/** The part of zod's internal definition these helpers read (zod 4 keeps it at `schema._zod.def`). */
+interface ZodDef {
+    type: string;
+    innerType?: z.ZodType;
+    in?: z.ZodType;
+    shape?: Record<string, z.ZodType>;
+    element?: z.ZodType;
+    options?: z.ZodType[];
+    valueType?: z.ZodType;
+    keyType?: z.ZodType;
+    entries?: Record<string, unknown>;
+}
+const defOf = (s: z.ZodType): ZodDef => (s as unknown as { _zod: { def: ZodDef } })._zod.def;
+const WRAPPERS = ["optional", "default", "prefault", "nullable", "readonly", "catch"];
+
+/** The schema a wrapper (optional/default/prefault/pipe...) wraps, or undefined for a schema that checks. */
+function wrapped(s: z.ZodType): z.ZodType | undefined {
+    const def = defOf(s);
+    if (WRAPPERS.includes(def.type)) return def.innerType;
+    return def.type === "pipe" ? def.in : undefined;
+}
+
 /** Unwraps optional/default/prefault/pipe wrappers down to the schema that does the checking. */
 export function unwrap(s: z.ZodType): z.ZodType {
-    let cur: any = s;
-    for (;;) {
-        const def = cur._zod.def;
-        if (["optional", "default", "prefault", "nullable", "readonly", "catch"].includes(def.type))
-            cur = def.innerType;
-        else if (def.type === "pipe") cur = def.in;
-        else return cur;
-    }
+    for (let inner = wrapped(s); inner; inner = wrapped(s)) s = inner;
+    return s;
 }
 
 /** Meta of a schema and everything it wraps (an outer .meta() wins). */
 export function metaDeep(s: z.ZodType): Meta {
     const chain: z.ZodType[] = [];
-    let cur: any = s;
-    for (;;) {
-        chain.push(cur);
-        const def = cur._zod.def;
-        if (["optional", "default", "prefault", "nullable", "readonly", "catch"].includes(def.type))
-            cur = def.innerType;
-        else if (def.type === "pipe") cur = def.in;
-        else break;
-    }
-    return Object.assign({}, ...chain.reverse().map(metaOf));
+    for (let cur: z.ZodType | undefined = s; cur; cur = wrapped(cur)) chain.push(cur);
+    return Object.assign({}, ...chain.reverse().map(metaOf)) as Meta;
 }
 
-export const kindOf = (s: z.ZodType): string => (unwrap(s) as any)._zod.def.type;
-export const shapeOf = (s: z.ZodType): Record<string, z.ZodType> => (unwrap(s) as any)._zod.def.shape;
-export const elementOf = (s: z.ZodType): z.ZodType => (unwrap(s) as any)._zod.def.element;
-export const optionsOf = (s: z.ZodType): z.ZodType[] => (unwrap(s) as any)._zod.def.options;
+export const kindOf = (s: z.ZodType): string => defOf(unwrap(s)).type;
+export const shapeOf = (s: z.ZodType): Record<string, z.ZodType> => defOf(unwrap(s)).shape ?? {};
+export const elementOf = (s: z.ZodType): z.ZodType => defOf(unwrap(s)).element!;
+export const optionsOf = (s: z.ZodType): z.ZodType[] => defOf(unwrap(s)).options ?? [];
+export const valueTypeOf = (s: z.ZodType): z.ZodType | undefined => defOf(unwrap(s)).valueType;
+export const keyTypeOf = (s: z.ZodType): z.ZodType | undefined => defOf(unwrap(s)).keyType;
+/** An enum's entries (name -> value); undefined for any other schema. */
+export const enumEntriesOf = (s: z.ZodType | undefined): Record<string, unknown> | undefined => s && defOf(s).entries;
 
 /** The schema's default value (parsing `undefined`), or undefined when it has none. */
 export function defaultOf(s: z.ZodType): unknown {

@@ -259,8 +259,12 @@ export class FakeBedrock {
         this.server.on("stream", (stream, headers) => {
             const chunks: Buffer[] = [];
             stream.on("data", (c: Buffer) => chunks.push(c));
-            stream.on("end", () =>
-                this.answer(stream, headers, Buffer.concat(chunks).toString("utf8")).catch(() => stream.destroy()),
+            stream.on(
+                "end",
+                () =>
+                    void this.answer(stream, headers, Buffer.concat(chunks).toString("utf8")).catch(() =>
+                        stream.destroy(),
+                    ),
             );
         });
         this.url = await listenLoopback(this.server);
@@ -288,8 +292,8 @@ export class FakeBedrock {
             op: (m[2] === "invoke-with-response-stream" ? "invoke-stream" : m[2]) as BedrockRequest["op"],
             modelId: decodeURIComponent(m[1]),
             body: text ? JSON.parse(text) : {},
-            headers: headers as BedrockRequest["headers"],
-            signedBy: signer(headers as BedrockRequest["headers"]),
+            headers: headers,
+            signedBy: signer(headers),
         };
         this.requests.push(req);
         const refused = requestMetadataProblem(req.body.requestMetadata);

@@ -37,8 +37,7 @@ export async function runCaller(
     previous?: Record<string, unknown>,
 ): Promise<StackRun> {
     const base = readStackConfig("caller");
-    const byName: Record<string, StackRun> =
-        "resources" in bedrock ? { bedrock: bedrock as StackRun } : (bedrock as Record<string, StackRun>);
+    const byName: Record<string, StackRun> = "resources" in bedrock ? { bedrock: bedrock as StackRun } : bedrock;
     return runStack({
         stack,
         config: apply(base.config, overrides),

@@ -22,7 +22,7 @@ export interface TaskCall {
     arguments: any;
 }
 
-export type TaskHandler = (call: TaskCall) => unknown | Promise<unknown>;
+export type TaskHandler = (call: TaskCall) => unknown;
 
 export interface Execution {
     status: "SUCCEEDED" | "FAILED";
@@ -177,9 +177,7 @@ export class Interpreter {
                         }
                         if (failure) {
                             const errorOutput = { Error: failure.error, Cause: failure.causeText };
-                            const catcher = (state.Catch ?? []).find((c: any) =>
-                                matches(c.ErrorEquals, failure!.error),
-                            );
+                            const catcher = (state.Catch ?? []).find((c: any) => matches(c.ErrorEquals, failure.error));
                             if (!catcher) throw failure;
                             const cb = bind({ errorOutput });
                             output =

@@ -88,7 +88,7 @@ function textBlocks(content: unknown, where: string): ContentBlock[] {
         return [{ text: content }];
     }
     if (!Array.isArray(content) || !content.length) invalid(`${where} must be a string or a non-empty list of {text}`);
-    return content.map((b, i) => {
+    return (content as ({ text?: unknown } | null)[]).map((b, i) => {
         if (!b || typeof b.text !== "string" || !b.text.trim())
             invalid(`${where}[${i}].text must be a non-empty string`);
         if (b.text.length > LIMITS.promptChars)

@@ -46,8 +46,8 @@ export function createMetricsRecorder(
                 const sets = e.spec.dimensionSets
                     .map(set => set.filter(d => d !== DIM.service))
                     // A set whose value is unknown for this request (no member served an AllThrottled) is left out.
-                    .filter(rest => rest.every(d => e.detail[d as keyof Detail] !== undefined))
-                    .map(rest => Object.fromEntries(rest.map(d => [d, e.detail[d as keyof Detail]!])));
+                    .filter(rest => rest.every(d => e.detail[d] !== undefined))
+                    .map(rest => Object.fromEntries(rest.map(d => [d, e.detail[d]!])));
                 if (!sets.length) continue;
                 const id = JSON.stringify(sets);
                 const g = groups.get(id) ?? { sets, entries: [] };

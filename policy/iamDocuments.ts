@@ -96,7 +96,7 @@ export function conditionKeys(st: IamStatement): Map<string, unknown[]> {
 export function canonical(value: unknown): unknown {
     if (Array.isArray(value)) {
         const items = value.map(canonical);
-        return items.every(i => typeof i === "string") ? [...(items as string[])].sort() : items;
+        return items.every(i => typeof i === "string") ? [...items].sort() : items;
     }
     if (value && typeof value === "object") {
         const out: Record<string, unknown> = {};

@@ -6,7 +6,7 @@
 // segments [A-Za-z0-9-] of 1..50 characters, at most 5 segments, a wildcard only as the last one.
 import * as crypto from "crypto";
 import type * as http from "http";
-import { WebSocket, WebSocketServer } from "ws";
+import { RawData, WebSocket, WebSocketServer } from "ws";
 import { loadOnSubscribe, SubscribeIdentity } from "./onSubscribe";
 import { KnownCredentials, verifySigV4 } from "./sigv4";
 import { Claims, TokenIssuer } from "./tokens";
@@ -64,7 +64,7 @@ function matches(pattern: string, channel: string): boolean {
 function identityOf(c: Claims): SubscribeIdentity {
     return {
         sub: c.sub,
-        username: (c.username ?? c["cognito:username"]) as string | undefined,
+        username: c.username ?? c["cognito:username"],
         issuer: String(c.iss),
         claims: { ...c },
         sourceIp: ["127.0.0.1"],
@@ -135,7 +135,7 @@ export class EventsApi {
         });
         const accepted = successful.map(s => events[s.index]);
         if (accepted.length) this.publish(parsed.channel as string, accepted);
-        this.o.log(`events: ${principal.principal} published ${accepted.length} event(s) to ${parsed.channel}`);
+        this.o.log(`events: ${principal.principal} published ${accepted.length} event(s) to ${String(parsed.channel)}`);
         reply(200, { failed, successful });
     }
 
@@ -249,10 +249,12 @@ export class EventsApi {
         const send = (m: unknown) => {
             if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
         };
-        ws.on("message", async raw => {
+        const onMessage = async (raw: RawData): Promise<void> => {
             let m: any;
             try {
-                m = JSON.parse(String(raw));
+                m = JSON.parse(
+                    Buffer.isBuffer(raw) ? raw.toString("utf8") : Buffer.concat(raw as Buffer[]).toString("utf8"),
+                );
             } catch {
                 return send({
                     type: "error",
@@ -307,7 +309,8 @@ export class EventsApi {
                         errors: [{ errorType: "UnsupportedOperation", message: `unknown message type ${m?.type}` }],
                     });
             }
-        });
+        };
+        ws.on("message", raw => void onMessage(raw));
         ws.on("close", () => {
             clearInterval(ka);
             for (const s of mine) {

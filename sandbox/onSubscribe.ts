@@ -14,7 +14,8 @@ export interface SubscribeIdentity {
     groups: string[] | null;
 }
 
-const UNAUTHORIZED = Symbol("unauthorized");
+/** What the handler's util.unauthorized() throws, told apart from a bug in the handler. */
+class Unauthorized extends Error {}
 
 export function loadOnSubscribe(
     file = ON_SUBSCRIBE_FILE,
@@ -27,7 +28,7 @@ export function loadOnSubscribe(
     return (identity, channel, namespace) => {
         const util = {
             unauthorized: () => {
-                throw UNAUTHORIZED;
+                throw new Unauthorized("unauthorized");
             },
         };
         const ctx = {
@@ -42,7 +43,7 @@ export function loadOnSubscribe(
             script.runInNewContext({ util, ctx }, { timeout: 1000 });
             return true;
         } catch (e) {
-            if (e === UNAUTHORIZED) return false;
+            if (e instanceof Unauthorized) return false;
             throw e;
         }
     };

@@ -152,7 +152,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         });
 
         const outputsFor = (base: string): SandboxOutputs => ({
-            ...(stack.outputs as Record<string, unknown>),
+            ...stack.outputs,
             side: "caller",
             region,
             accountId: stack.outputs.accountId as string,

@@ -70,11 +70,7 @@ describe("program: caller side", () => {
             );
         };
         const plain = await failing(m => new pulumi.RunError(m));
-        assert.match(
-            plain.at(-1)!,
-            /^(error serializing property "\w+": ){2,}/,
-            "what Pulumi does to a plain RunError",
-        );
+        assert.match(plain.at(-1), /^(error serializing property "\w+": ){2,}/, "what Pulumi does to a plain RunError");
         for (const msg of await failing(previewError))
             assert.equal(msg, 'stack bedrock has no output "roleArn": deploy the Bedrock side first');
     });

@@ -759,7 +759,7 @@ const userPools = (s: Scope) => `arn:${s.partition}:cognito-idp:${s.region}:${s.
 
 function roleArnOf(plan: PlanResource[], name: unknown, s: Scope): string {
     const r = byName(plan, "aws:iam/role:Role", name);
-    return r ? roleArn(r, s) : iam(s, `role/${name}`);
+    return r ? roleArn(r, s) : iam(s, `role/${String(name)}`);
 }
 /**
  * A role the stack does not create (bedrock-bridge:workloadRoles) is named only by its name, and its path is unknown:
@@ -768,11 +768,11 @@ function roleArnOf(plan: PlanResource[], name: unknown, s: Scope): string {
 function roleArnsOf(plan: PlanResource[], name: unknown, s: Scope): string[] {
     return byName(plan, "aws:iam/role:Role", name)
         ? [roleArnOf(plan, name, s)]
-        : [iam(s, `role/${name}`), iam(s, `role/*/${name}`)];
+        : [iam(s, `role/${String(name)}`), iam(s, `role/*/${String(name)}`)];
 }
 function userArnOf(plan: PlanResource[], name: unknown, s: Scope): string {
     const r = byName(plan, "aws:iam/user:User", name);
-    return r ? iam(s, `user${r.inputs.path ?? "/"}${physical(r)}`) : iam(s, `user/${name}`);
+    return r ? iam(s, `user${r.inputs.path ?? "/"}${physical(r)}`) : iam(s, `user/${String(name)}`);
 }
 /** AWS-managed policies by their ARN; this stack's own by the pattern it is created under. */
 function policyArnOf(plan: PlanResource[], arn: unknown, s: Scope): string {

@@ -35,7 +35,7 @@ if (require.main === module) {
             console.log(`web/dist built (${Math.round(bytes / 1024)} KiB incl. source map)`);
         },
         err => {
-            console.error(err.message ?? err);
+            console.error(err instanceof Error ? err.message : err);
             process.exit(1);
         },
     );

@@ -212,7 +212,7 @@ export class BedrockApiKeys extends pulumi.ComponentResource {
                     { parent: this, ignoreChanges: expired ? ["status"] : [] },
                 ),
             );
-            if (expired) pulumi.log.warn(expiredKeyAdvice(key.name));
+            if (expired) void pulumi.log.warn(expiredKeyAdvice(key.name));
         }
 
         this.keys = pulumi.all(

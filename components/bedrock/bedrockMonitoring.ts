@@ -102,7 +102,7 @@ export class BedrockMonitoring extends pulumi.ComponentResource {
         // A metric math alarm takes at most 10 metrics: past 10 ids, only the first 10 are summed (and we say so).
         const watched = series.slice(0, 10);
         if (series.length > 10)
-            pulumi.log.warn(
+            void pulumi.log.warn(
                 `${name}: the throttle alarm watches the first 10 of ${series.length} models and profiles (CloudWatch's limit for one alarm)`,
                 this,
             );

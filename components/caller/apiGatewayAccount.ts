@@ -21,7 +21,7 @@ export class ApiGatewayAccount extends pulumi.ComponentResource {
 
     constructor(name: string, args: ApiGatewayAccountArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:ApiGatewayAccount", name, {}, opts);
-        pulumi.log.warn(
+        void pulumi.log.warn(
             `bedrock-bridge:apiGatewayAccount is "manage": this stack sets the API Gateway account setting of ${args.region} in account ${args.accountId}. ` +
                 "It is ACCOUNT-WIDE (one per region per account): it replaces the CloudWatch Logs role of every REST API there. Manage it in one stack only.",
             this,

@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import { Statement, policyJson, serviceTrust } from "../shared/iam";
 import { previewError } from "../shared/previewError";
 import type { GuardrailRef } from "../governance/governancePolicies";
+import type { TenantOutput } from "../governance/tenantAccess";
 import { CallerIdentity, selectTenant, TenantSelection } from "./tenantTargets";
 
 /** One referenced Bedrock stack, as its outputs describe it. */
@@ -57,7 +58,7 @@ export function referenceBedrockStacks(
     return stackNames.map(stackName => {
         const ref = new pulumi.StackReference(stackName, { name: qualifyStackName(stackName) }, opts);
         const need = (key: string) =>
-            ref.getOutput(key).apply(v => {
+            ref.getOutput(key).apply((v: unknown) => {
                 if (v === undefined || v === null) {
                     throw previewError(
                         `stack ${stackName} has no output "${key}": deploy the Bedrock side first (pulumi up -s ${stackName.split("/").pop()}) or fix bedrock-bridge:bedrockStacks`,
@@ -68,7 +69,7 @@ export function referenceBedrockStacks(
         // The stack-wide role, or the tenant's (bedrock-bridge:tenant) when the stack has tenants.
         const selection = pulumi
             .all([ref.getOutput("roleArn"), ref.getOutput("allowedModelIds"), ref.getOutput("tenants")])
-            .apply(([roleArn, allowedModelIds, tenants]) =>
+            .apply(([roleArn, allowedModelIds, tenants]: [string?, string[]?, Record<string, TenantOutput>?]) =>
                 selectTenant(stackName, { roleArn, allowedModelIds, tenants }, tenant, caller),
             );
         return {

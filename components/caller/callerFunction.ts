@@ -36,7 +36,7 @@ export interface CallerFunctionArgs<E, R> {
     timeoutSeconds?: number;
 }
 
-export class CallerFunction<E = any, R = any> extends pulumi.ComponentResource {
+export class CallerFunction<E = unknown, R = unknown> extends pulumi.ComponentResource {
     readonly logGroup: aws.cloudwatch.LogGroup;
     readonly role: aws.iam.Role;
     readonly function: aws.lambda.CallbackFunction<E, R>;

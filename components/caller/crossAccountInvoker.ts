@@ -1,7 +1,7 @@
 // Caller side: a Lambda that calls Converse in the Bedrock account through its role (seed 001, done right).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { createInvokerHandler } from "../../functions/invoker";
+import { createInvokerHandler, type InvokerEvent, type InvokerResult } from "../../functions/invoker";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT } from "../../functions/bedrock/limits";
 import type { BedrockAuth, BedrockTargetRef } from "./bedrockTargets";
 import { CallerFunction } from "./callerFunction";
@@ -23,7 +23,7 @@ export interface CrossAccountInvokerArgs {
 }
 
 export class CrossAccountInvoker extends pulumi.ComponentResource {
-    readonly function: aws.lambda.CallbackFunction<any, any>;
+    readonly function: aws.lambda.CallbackFunction<InvokerEvent, InvokerResult>;
     readonly role: aws.iam.Role;
     readonly logGroup: aws.cloudwatch.LogGroup;
     readonly monitored: MonitoredFunction;

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as fs from "fs";
 import * as path from "path";
-import { partitionOf, policyJson, serviceTrust, stackTags } from "../shared/iam";
+import { policyJson, serviceTrust, stackTags } from "../shared/iam";
 
 export const ON_SUBSCRIBE_FILE = path.join(__dirname, "..", "..", "functions", "chat", "appsync", "onSubscribe.js");
 
@@ -26,7 +26,6 @@ export class ChatEventsApi extends pulumi.ComponentResource {
 
     constructor(name: string, args: ChatEventsApiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:ChatEventsApi", name, {}, opts);
-        const partition = partitionOf(args.region);
         const parent = { parent: this };
         const appsyncLogsRole = new aws.iam.Role(
             `${name}-appsync-logs`,

@@ -376,7 +376,7 @@ export class ChatRestApi extends pulumi.ComponentResource {
               )
             : undefined;
         if (!logsOn) {
-            pulumi.log.info(
+            void pulumi.log.info(
                 "chat API: stage access logs are off, because the API Gateway account setting (CloudWatch Logs role) is not known to exist in this region. " +
                     "Set bedrock-bridge:apiGatewayAccount to existing (the region already has the setting) or manage (this stack then sets it, account-wide), see docs/deploying.md, step 3.",
                 this,

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ChatConfig } from "../../config";
-import { createStreamingChatHandler } from "../../functions/chat/streamingChat";
+import { createStreamingChatHandler, type ChatEvent, type ChatResult } from "../../functions/chat/streamingChat";
 import type { BedrockAuth, BedrockTargetRef } from "../caller/bedrockTargets";
 import { CallerFunction } from "../caller/callerFunction";
 import type { MonitoredFunction } from "../caller/callerMonitoring";
@@ -40,7 +40,7 @@ export class StreamingChatBackend extends pulumi.ComponentResource {
     readonly userPoolArn: pulumi.Output<string>;
     readonly eventApi: aws.appsync.Api;
     readonly namespace: aws.appsync.ChannelNamespace;
-    readonly function: aws.lambda.CallbackFunction<any, any>;
+    readonly function: aws.lambda.CallbackFunction<ChatEvent, ChatResult>;
     readonly role: aws.iam.Role;
     readonly restApi: aws.apigateway.RestApi;
     readonly stage: aws.apigateway.Stage;

@@ -43,7 +43,9 @@ function reachableOutside(roots: string[], skip: string[]): Set<string> {
 }
 
 function readPackage(dir: string): { dependencies?: Record<string, string> } {
-    return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+    return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
+        dependencies?: Record<string, string>;
+    };
 }
 
 /** The SDK clients and everything they depend on: what the runtime ships, so a bundle need not repeat it. */
@@ -112,7 +114,8 @@ async function environmentFits(
 ): Promise<boolean> {
     const vars: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) {
-        const o = pulumi.output(v) as any;
+        // isKnown and promise() are Output internals: the only way to read a value at preview without an apply.
+        const o = pulumi.output(v) as unknown as { isKnown: Promise<boolean>; promise(): Promise<unknown> };
         vars[k] = (await o.isKnown) ? String(await o.promise()) : "x".repeat(UNKNOWN_VALUE_BYTES);
     }
     checkEnvironmentSize(fn, vars, sources);
@@ -139,7 +142,7 @@ export function nodeFunction<E, R>(
     return new aws.lambda.CallbackFunction<E, R>(
         name,
         {
-            callbackFactory: args.callbackFactory as any,
+            callbackFactory: args.callbackFactory,
             role: args.role,
             runtime: LAMBDA_RUNTIME,
             // The size check rides on an input that is always known, so a preview fails on it even while other

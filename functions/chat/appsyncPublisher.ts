@@ -61,7 +61,7 @@ export function createAppSyncSender(
         service: "appsync",
         region: opts.region,
         credentials: opts.credentials,
-        sha256: Sha256 as any,
+        sha256: Sha256 as unknown as ConstructorParameters<typeof SignatureV4>[0]["sha256"],
         uriEscapePath: true,
     });
 
@@ -75,7 +75,7 @@ export function createAppSyncSender(
             query: {},
             headers: { host: url.host, "content-type": "application/json" },
             body,
-        } as any)) as unknown as { headers: Record<string, string> };
+        } as Parameters<typeof signer.sign>[0])) as unknown as { headers: Record<string, string> };
         return new Promise((resolve, reject) => {
             const req = transport.request(
                 {
@@ -124,7 +124,7 @@ export function createAppSyncSender(
         }
         let parsed: { failed?: { index?: number; code?: unknown }[] } = {};
         try {
-            parsed = reply.body ? JSON.parse(reply.body) : {};
+            parsed = reply.body ? (JSON.parse(reply.body) as typeof parsed) : {};
         } catch {
             parsed = {};
         }
@@ -137,7 +137,7 @@ export function createAppSyncSender(
             return Number.isInteger(c) && c >= 400 && c < 500 && c !== 429;
         });
         if (permanent)
-            throw publishError(`AppSync refused event ${permanent.index} with code ${permanent.code}`, {
+            throw publishError(`AppSync refused event ${permanent.index} with code ${String(permanent.code)}`, {
                 status: Number(permanent.code),
                 retryable: false,
             });

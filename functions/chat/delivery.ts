@@ -3,7 +3,7 @@
 // No Pulumi imports, no I/O of its own (the caller's `send` does the request).
 
 /** Sends events in one request within `timeoutMs`; resolves with the indices not accepted (partial failure). */
-export type SendFn = (events: string[], timeoutMs: number) => Promise<{ failed?: number[] } | unknown>;
+export type SendFn = (events: string[], timeoutMs: number) => Promise<unknown>; // { failed?: number[] } when AppSync names events it refused
 
 export interface PublishError extends Error {
     status?: number;

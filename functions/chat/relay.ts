@@ -16,7 +16,7 @@ export interface Usage {
     cacheWriteInputTokens?: number;
 }
 
-type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export type ChatEvent =
     | { type: "delta"; seq: number; message: string; requestId: string }

@@ -81,8 +81,8 @@ export function userMessage(code: string): string {
 }
 
 export function readLimits(env: NodeJS.ProcessEnv): ChatLimits {
-    const raw = env.CHAT_LIMITS ? JSON.parse(env.CHAT_LIMITS) : {};
-    const limits = {
+    const raw = (env.CHAT_LIMITS ? JSON.parse(env.CHAT_LIMITS) : {}) as Partial<ChatLimits>;
+    const limits: ChatLimits = {
         minPromptChars: 1,
         maxPromptChars: 8000,
         maxPriorTurns: 10,
@@ -126,7 +126,7 @@ export function parseChatEvent(
     if (!Array.isArray(h) || h.length > limits.maxPriorTurns * 2)
         return { problem: `history may hold at most ${limits.maxPriorTurns} prior turns`, channelSafe: true };
     const history: Message[] = [];
-    for (const [i, m] of h.entries()) {
+    for (const [i, m] of (h as ({ role?: unknown; content?: unknown } | null)[]).entries()) {
         const role = i % 2 === 0 ? "user" : "assistant";
         if (
             !m ||
@@ -161,7 +161,7 @@ const MODELED_EXCEPTIONS = [
 
 export interface HandlerDeps {
     /** One publish attempt (channel, events, timeoutMs): resolves with {failed: indices} or rejects (retryable?). */
-    publish?: (channel: string, events: string[], timeoutMs: number) => Promise<{ failed?: number[] } | unknown>;
+    publish?: (channel: string, events: string[], timeoutMs: number) => Promise<unknown>;
     /** Where the request's metrics go (default: EMF records on stdout through Powertools). */
     metrics?: MetricsRecorder;
 }
@@ -258,7 +258,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             }
             const ch = `/${namespace}/${event.sub as string}/${event.body!.sessionid as string}`;
             const r = relayTo(ch);
-            r.error("InvalidRequest", `${userMessage("InvalidRequest")} (${parsed.problem})`);
+            void r.error("InvalidRequest", `${userMessage("InvalidRequest")} (${parsed.problem})`); // settled() awaits it
             const s = await settled(r);
             if (!s.ok)
                 log("error", {
@@ -347,18 +347,24 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                 } else {
                     const key = MODELED_EXCEPTIONS.find(k => (ev as unknown as Record<string, unknown>)[k]);
                     if (key)
-                        throw Object.assign(new Error(String((ev as any)[key]?.message ?? key)), {
-                            name: key[0].toUpperCase() + key.slice(1),
-                        });
+                        throw Object.assign(
+                            new Error(
+                                String((ev as unknown as Record<string, { message?: string }>)[key]?.message ?? key),
+                            ),
+                            {
+                                name: key[0].toUpperCase() + key.slice(1),
+                            },
+                        );
                 }
             }
             // An abort may end the stream quietly instead of throwing.
             if (timedOut) throw new Error("deadline");
             if (!relay.failed) {
-                if (stopReason) relay.done(stopReason, usage);
+                // The terminal event's outcome is awaited once, through settled(relay) below.
+                if (stopReason) void relay.done(stopReason, usage);
                 else {
                     errorCode = "InternalError";
-                    relay.error("InternalError", userMessage("InternalError"));
+                    void relay.error("InternalError", userMessage("InternalError"));
                 }
             }
         } catch (err) {
@@ -367,7 +373,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             if (timedOut && !relay.failed) {
                 log("error", { msg: "model stream cut at the function's deadline", requestId, modelId });
                 errorCode = "Timeout";
-                relay.error("Timeout", userMessage("Timeout"));
+                void relay.error("Timeout", userMessage("Timeout"));
             } else if (!relay.failed) {
                 const mapped = toBridgeError(err, { modelId });
                 errorCode = mapped.code;
@@ -378,7 +384,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                     sdkError: (err as Error)?.name,
                     modelId,
                 });
-                relay.error(mapped.code, userMessage(mapped.code));
+                void relay.error(mapped.code, userMessage(mapped.code));
             }
         }
         const s = await settled(relay);

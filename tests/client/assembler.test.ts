@@ -1,10 +1,12 @@
 // The seq assembler on its own: every order and repetition AppSync's at-least-once delivery can produce must give
 // exactly the text and exactly one terminal event.
 import { strict as assert } from "assert";
-import { createAssembler, parseChatEvent, type Assembler } from "../../client/assembler";
+import { createAssembler, parseChatEvent } from "../../client/assembler";
 import type { ChatEvent } from "../../client/types";
 
 const R = "req-1";
+/** Read through a call: an earlier assert.equal(a.terminal, undefined) has narrowed the property to never. */
+const terminalOf = (a: { terminal?: ChatEvent }) => a.terminal;
 const delta = (seq: number, message: string): ChatEvent => ({ type: "delta", seq, message, requestId: R });
 const done = (seq: number): ChatEvent => ({
     type: "done",
@@ -89,7 +91,7 @@ describe("client: seq assembler", () => {
             ["delta", "delta", "done"],
         );
         assert.equal(a.text, "xy");
-        assert.equal((a as Assembler).terminal?.seq, 2);
+        assert.equal(terminalOf(a)?.seq, 2);
     });
 
     it("after the terminal event nothing more is released (re-delivered or stray)", () => {

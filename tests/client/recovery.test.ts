@@ -20,7 +20,7 @@ async function rejection(p: Promise<unknown>): Promise<ChatError> {
     try {
         await p;
     } catch (e) {
-        assert.ok(isChatError(e), `a ChatError, got ${e}`);
+        assert.ok(isChatError(e), `a ChatError, got ${String(e)}`);
         return e;
     }
     assert.fail("expected a rejection");
@@ -52,7 +52,7 @@ ConsoleLogger.LOG_LEVEL = "ERROR";
 describe("client library: recovering from dropped connections and ended sessions", function () {
     this.timeout(120_000);
     let sb: Sandbox;
-    const endpoints = () => endpointsFromOutputs(sb.outputs as unknown as Record<string, unknown>);
+    const endpoints = () => endpointsFromOutputs(sb.outputs);
 
     before(async () => {
         // 25 chunks of 80 ms: an answer streams for about 2 s, long enough to break it in the middle.

@@ -24,7 +24,7 @@ async function rejection(p: Promise<unknown>): Promise<ChatError> {
     try {
         await p;
     } catch (e) {
-        assert.ok(isChatError(e), `a ChatError, got ${e}`);
+        assert.ok(isChatError(e), `a ChatError, got ${String(e)}`);
         return e;
     }
     assert.fail("expected a rejection");
@@ -60,7 +60,7 @@ describe("client library against the sandbox", function () {
     this.timeout(120_000);
     let sb: Sandbox;
     let alice: ChatClient;
-    const endpoints = () => endpointsFromOutputs(sb.outputs as unknown as Record<string, unknown>);
+    const endpoints = () => endpointsFromOutputs(sb.outputs);
 
     before(async () => {
         sb = await startSandbox({ users: [ALICE, BOB], port: 0, modelDelayMs: 20 });
@@ -330,7 +330,7 @@ describe("client library against the sandbox with re-delivered and reordered eve
     });
 
     it("assembles the exact text, each piece shown once, with one terminal event", async () => {
-        const c = createChatClient(endpointsFromOutputs(sb.outputs as unknown as Record<string, unknown>));
+        const c = createChatClient(endpointsFromOutputs(sb.outputs));
         await c.signIn(ALICE.email, ALICE.password);
         let repeats = 0;
         for (const prompt of ["Explain at-least-once delivery.", "And ordering by seq?"]) {

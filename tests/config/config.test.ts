@@ -128,8 +128,8 @@ describe("config: type slips say what was expected", () => {
             maxTokens: DEFAULT_MAX_TOKENS,
             maxTokensLimit: DEFAULT_MAX_TOKENS_LIMIT,
         });
-        assert.equal(read.values.stepFunctions.retry.maxAttempts, 3);
-        assert.equal(read.values.chat.namespace, "bedrock-stream-response");
+        assert.equal(read.values.stepFunctions?.retry.maxAttempts, 3);
+        assert.equal(read.values.chat?.namespace, "bedrock-stream-response");
         assert.equal(read.values.logRetentionDays, 30);
     });
 });

@@ -434,7 +434,7 @@ describe("local sandbox: emulated services (protocol level)", function () {
                 ["forged", { Authorization: forged, host: host() }],
                 ["expired", { Authorization: short.accessToken, host: host() }],
             ] as const) {
-                const c = await RawRealtime.open(sb.outputs.chatEventsRealtimeEndpoint, header as any, sb.caCert);
+                const c = await RawRealtime.open(sb.outputs.chatEventsRealtimeEndpoint, header, sb.caCert);
                 conns.push(c);
                 const m = await c.init();
                 assert.equal(m.type, "connection_error", label);

@@ -20,7 +20,7 @@ export class RawRealtime {
 
     private constructor(readonly ws: WebSocket) {
         ws.on("message", raw => {
-            const m = JSON.parse(String(raw)) as RealtimeMessage;
+            const m = JSON.parse((raw as Buffer).toString("utf8")) as RealtimeMessage;
             this.messages.push(m);
             this.waiters = this.waiters.filter(w => (w.match(m) ? (w.resolve(m), false) : true));
         });

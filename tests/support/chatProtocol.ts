@@ -7,7 +7,7 @@ export function assertProtocol(events: any[], requestId: string, terminal: "done
     assert.deepEqual(
         events.map(e => e.seq),
         events.map((_, i) => i),
-        `seq must be 0..n in order without gaps or duplicates: ${events.map(e => e.seq)}`,
+        `seq must be 0..n in order without gaps or duplicates: ${events.map(e => String(e.seq)).join(",")}`,
     );
     const terminals = events.filter(e => e.type === "done" || e.type === "error");
     assert.equal(terminals.length, 1, "exactly one done or error");

@@ -34,7 +34,7 @@ export async function decide(req: SimRequest): Promise<Decision> {
                     ...(req.context ?? {}),
                 },
             },
-        } as any,
+        },
         {},
     );
     if (response.resultType === "error") throw new Error(`simulation rejected: ${JSON.stringify(response.errors)}`);

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ORGANIZATION, PROJECT, sharedMocks } from "../../tools/internal/harness";
 
-pulumi.runtime.setMocks(sharedMocks(), PROJECT, "test", false, ORGANIZATION);
+void pulumi.runtime.setMocks(sharedMocks(), PROJECT, "test", false, ORGANIZATION);
 
 // Test output is the tests' own: no AWS SDK Node-version warning (see tools/internal/quiet.ts), and the program's Pulumi
 // log lines (info/warn/debug, printed once per stack run) only with BB_TEST_LOGS=1. Tests that check a warning

@@ -50,7 +50,11 @@ export function planPair(before: StackRun, after: StackRun): PlanPair {
     const matched = new Map<string, Resource>(); // after URN -> before resource
     const taken = new Set<string>();
     // Own URNs first, then aliases (an alias never steals a resource that still exists under its own URN).
-    for (const r of after.resources) if (old.has(r.urn)) (matched.set(r.urn, old.get(r.urn)!), taken.add(r.urn));
+    for (const r of after.resources) {
+        if (!old.has(r.urn)) continue;
+        matched.set(r.urn, old.get(r.urn)!);
+        taken.add(r.urn);
+    }
     for (const r of after.resources) {
         if (matched.has(r.urn)) continue;
         for (const alias of r.options?.aliasNames ?? []) {

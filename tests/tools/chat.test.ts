@@ -51,7 +51,7 @@ function chat(args: string[], env: Record<string, string> = {}): Run {
                 ? Promise.resolve(Date.now() - start)
                 : new Promise((resolve, reject) => {
                       watchers.push({ test, resolve });
-                      exit.then(code =>
+                      void exit.then(code =>
                           reject(new Error(`chat exited (${code}) before ${what}; stdout: ${out}; stderr: ${err}`)),
                       );
                   }),

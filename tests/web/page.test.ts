@@ -78,7 +78,7 @@ describe("web chat page in headless Chromium", function () {
         const answer = page.locator("#turns .turn").last().locator(".answer");
         await page.locator('#turns .turn:last-child .answer[data-state="done"]').waitFor({ timeout: 30_000 });
         assert.equal(await answer.textContent(), expected);
-        const renders = (await page.evaluate("window.renders")) as { t: number; len: number }[];
+        const renders = await page.evaluate<{ t: number; len: number }[]>("window.renders");
         const partial = renders.filter(r => r.len > 0 && r.len < expected.length);
         assert.ok(partial.length >= 2, `the answer grew in steps, saw ${JSON.stringify(renders.map(r => r.len))}`);
         const first = renders.find(r => r.len > 0)!;

@@ -98,9 +98,9 @@ describe("web chat page: recovering from what networks and people do (headless C
         const url = `https://example.com/${"a1b2c3d4e5".repeat(38)}?q=${"x".repeat(12)}`;
         assert.ok(url.length >= 400);
         await askToEnd(`Why does this fail? ${url}`);
-        const widths = (await page.evaluate(
+        const widths = await page.evaluate<{ page: number; view: number }>(
             "({ page: document.documentElement.scrollWidth, view: window.innerWidth })",
-        )) as { page: number; view: number };
+        );
         assert.ok(widths.page <= widths.view, `the page is ${widths.page} px wide in a ${widths.view} px window`);
         const box = (await lastTurn().locator(".prompt").boundingBox())!;
         assert.ok(box.x + box.width <= widths.view, "the prompt's bubble stays in the window");
@@ -121,7 +121,7 @@ describe("web chat page: recovering from what networks and people do (headless C
             const box = (await page.locator("#signout").boundingBox())!;
             assert.ok(await page.locator("#signout").isVisible());
             assert.ok(box.x >= 0 && box.x + box.width <= 375, `Sign out spans ${box.x}..${box.x + box.width}`);
-            const wide = (await page.evaluate("document.documentElement.scrollWidth")) as number;
+            const wide = await page.evaluate<number>("document.documentElement.scrollWidth");
             assert.ok(wide <= 375, `the page is ${wide} px wide`);
             await shot("narrow");
         } finally {
@@ -188,7 +188,7 @@ describe("web chat page: recovering from what networks and people do (headless C
     });
 
     it("a sign-in the restarted sandbox no longer accepts asks to sign in again and leaves no tokens behind", async () => {
-        assert.ok(((await page.evaluate(TOKEN_KEYS)) as string[]).length >= 3, "signed in: tokens in sessionStorage");
+        assert.ok((await page.evaluate<string[]>(TOKEN_KEYS)).length >= 3, "signed in: tokens in sessionStorage");
         const turnsBefore = await turnCount();
         await sb.invalidateSessions();
         await page.fill("#prompt", "Am I still signed in?");

@@ -41,7 +41,7 @@ export function flattenConfig(values: Record<string, unknown>): StackConfigMap {
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [k, v] of Object.entries(values)) {
-        if (v && typeof v === "object" && !Array.isArray(v) && "secure" in (v as object)) {
+        if (v && typeof v === "object" && !Array.isArray(v) && "secure" in v) {
             // Encrypted values cannot be read offline; synth sees a marked placeholder.
             config[k] = `[secret ${k}]`;
             secretKeys.push(k);
@@ -85,7 +85,8 @@ export async function resolveDeep(value: unknown): Promise<any> {
         // promise() rejects when an apply threw (a RunError from validation, say), unlike apply.
         return resolveDeep(await (value as any).promise());
     }
-    if (value && typeof (value as any).then === "function") return resolveDeep(await value);
+    const thenable = value as PromiseLike<unknown> | null | undefined;
+    if (thenable && typeof thenable.then === "function") return resolveDeep(await thenable);
     if (pulumi.Resource.isInstance(value)) return undefined;
     if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
     if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {

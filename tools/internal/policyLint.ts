@@ -110,7 +110,7 @@ async function typesOfResource(arn: string): Promise<string[] | undefined> {
 
 let globalKeys: Promise<string[]> | undefined;
 const globals = () =>
-    (globalKeys ??= Promise.resolve(getAllGlobalConditionKeys() as unknown as string[]).then(ks =>
+    (globalKeys ??= Promise.resolve(getAllGlobalConditionKeys()).then(ks =>
         ks.filter(k => !TAG_KEYS.test(k)),
     ));
 

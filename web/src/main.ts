@@ -12,6 +12,12 @@ import {
 } from "../../client";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+/** An async event handler: the DOM ignores what a listener returns, so say so (each handler reports its own errors). */
+const on = <K extends keyof HTMLElementEventMap>(
+    el: HTMLElement,
+    type: K,
+    handler: (ev: HTMLElementEventMap[K]) => Promise<void>,
+): void => el.addEventListener(type, ev => void handler(ev));
 const ui = {
     where: $("where"),
     who: $("who"),
@@ -235,7 +241,7 @@ async function main(): Promise<void> {
         (ui.email.value ? ui.password : ui.email).focus();
     };
 
-    ui.signinForm.addEventListener("submit", async ev => {
+    on(ui.signinForm, "submit", async ev => {
         ev.preventDefault();
         ui.signin.disabled = true;
         status("Signing in...");
@@ -255,7 +261,7 @@ async function main(): Promise<void> {
         }
     });
 
-    ui.signout.addEventListener("click", async () => {
+    on(ui.signout, "click", async () => {
         running?.abort();
         await client.signOut();
         sessionStorage.removeItem(SAVED);
@@ -283,7 +289,7 @@ async function main(): Promise<void> {
         }
     });
 
-    ui.promptForm.addEventListener("submit", async ev => {
+    on(ui.promptForm, "submit", async ev => {
         ev.preventDefault();
         if (running) return;
         const prompt = ui.prompt.value;

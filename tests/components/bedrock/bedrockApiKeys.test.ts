@@ -403,7 +403,7 @@ describe("BedrockApiKeys: IAM matrix (iam-simulate)", () => {
                         resource: { resource, accountId: ACCOUNT },
                         contextVariables: { "aws:PrincipalArn": principal, ...context },
                     },
-                } as any,
+                },
                 {},
             );
             if (r.resultType === "error") throw new Error(JSON.stringify(r.errors));

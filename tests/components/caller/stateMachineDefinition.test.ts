@@ -360,7 +360,7 @@ describe("state machine definition: executions", () => {
 
     it("throttling is retried on the same target with growing delays, and succeeds there", async () => {
         let n = 0;
-        const run = await sm.run(SEED_INPUT, async call => {
+        const run = await sm.run(SEED_INPUT, async _call => {
             if (++n <= 3) throw new TaskFailure("BedrockRuntime.ThrottlingException", "Too many requests");
             return SEED_RESULT;
         });

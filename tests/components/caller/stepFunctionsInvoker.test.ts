@@ -244,10 +244,26 @@ describe("StepFunctionsInvoker", () => {
     });
 
     const configErrors: [string, unknown, RegExp][] = [
-        ["unknown type", { type: "FAST" }, /bedrock-bridge:stepFunctions\.type must be one of STANDARD, EXPRESS \(got "FAST"\)/],
-        ["unknown log level", { logLevel: "DEBUG" }, /bedrock-bridge:stepFunctions\.logLevel must be one of ALL, ERROR, FATAL, OFF \(got "DEBUG"\)/],
-        ["tracing as text", { tracing: "yes" }, /bedrock-bridge:stepFunctions\.tracing must be true or false \(got "yes"\)/],
-        ["temperature out of range", { temperature: 2 }, /bedrock-bridge:stepFunctions\.temperature must be a number from 0 to 1 \(got 2\)/],
+        [
+            "unknown type",
+            { type: "FAST" },
+            /bedrock-bridge:stepFunctions\.type must be one of STANDARD, EXPRESS \(got "FAST"\)/,
+        ],
+        [
+            "unknown log level",
+            { logLevel: "DEBUG" },
+            /bedrock-bridge:stepFunctions\.logLevel must be one of ALL, ERROR, FATAL, OFF \(got "DEBUG"\)/,
+        ],
+        [
+            "tracing as text",
+            { tracing: "yes" },
+            /bedrock-bridge:stepFunctions\.tracing must be true or false \(got "yes"\)/,
+        ],
+        [
+            "temperature out of range",
+            { temperature: 2 },
+            /bedrock-bridge:stepFunctions\.temperature must be a number from 0 to 1 \(got 2\)/,
+        ],
         ["unknown key", { loglevel: "ALL" }, /bedrock-bridge:stepFunctions\.loglevel is not valid/],
         [
             "retry out of range",

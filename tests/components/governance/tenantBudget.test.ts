@@ -34,7 +34,7 @@ describe("tenant budget cut-off: a cut-off tenant can be removed", () => {
             })),
             outputs: run.outputs,
             invokes: run.invokes ?? [],
-        } as Parameters<typeof deployPolicy>[0]).document;
+        }).document;
         const st = doc.Statement.find(x => x.Sid === "BudgetCutOffDetach");
         assert.ok(st, "a BudgetCutOffDetach statement");
         const role = tenantRole().state.arn as string;

@@ -77,7 +77,7 @@ function assertPublished(ref: Ref): void {
         );
         assert.ok(
             ok,
-            `${ref.where}: ${ref.name} with dimensions [${dims}] is not emitted by our functions (functions/metrics/metricCatalog.ts)`,
+            `${ref.where}: ${ref.name} with dimensions [${dims.join(", ")}] is not emitted by our functions (functions/metrics/metricCatalog.ts)`,
         );
         return;
     }
@@ -86,7 +86,7 @@ function assertPublished(ref: Ref): void {
     assert.ok(aws.metrics.includes(ref.name), `${ref.where}: AWS does not document ${ref.namespace} ${ref.name}`);
     assert.ok(
         aws.dimensions.some(d => d.slice().sort().join() === dims.join()),
-        `${ref.where}: ${ref.namespace} ${ref.name} is not published with dimensions [${dims}]`,
+        `${ref.where}: ${ref.namespace} ${ref.name} is not published with dimensions [${dims.join(", ")}]`,
     );
 }
 

@@ -6,7 +6,7 @@ import { keyKind, toBridgeError } from "../../../functions/errors";
 import { bedrockError, converseAnswer } from "../../../emulation/fakes";
 import { decodeShortTermKey, EXPIRED, fakeEndpoints, INVALID, requireShortTermBearer } from "../../support/bearer";
 import { functionEnv, packagedFunction, runLambda } from "../../../emulation/lambdaRunner";
-import { failureOf, one, runBedrock, runCaller } from "../../support/stacks";
+import { failureOf, runBedrock, runCaller } from "../../support/stacks";
 import { ResourceRecord } from "../../../tools/internal/mocks";
 import { measure } from "../../../tools/internal/lambdaPackage";
 import * as fs from "fs";

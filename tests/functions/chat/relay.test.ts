@@ -865,7 +865,7 @@ describe("relay core and AppSync publisher (in process)", () => {
             },
         });
         relay.delta("first");
-        setTimeout(() => relay.error("Timeout", "cut"), 950); // as the handler does when the reserve begins
+        setTimeout(() => void relay.error("Timeout", "cut"), 950); // as the handler does when the reserve begins
         const stats = await relay.finished;
         const took = Date.now() - t0;
         assert.equal(stats.ok, false);
