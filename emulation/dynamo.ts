@@ -5,7 +5,7 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aw
 import { listenLoopback } from "./fakes";
 
 // dynalite ships no types: it returns an http.Server that serves DynamoDB's JSON protocol.
- 
+
 const dynalite = require("dynalite") as (o: { createTableMs?: number; deleteTableMs?: number }) => http.Server;
 
 /** Static credentials for the emulator (it checks that requests are signed, not by whom). */

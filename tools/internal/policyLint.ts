@@ -110,9 +110,7 @@ async function typesOfResource(arn: string): Promise<string[] | undefined> {
 
 let globalKeys: Promise<string[]> | undefined;
 const globals = () =>
-    (globalKeys ??= Promise.resolve(getAllGlobalConditionKeys()).then(ks =>
-        ks.filter(k => !TAG_KEYS.test(k)),
-    ));
+    (globalKeys ??= Promise.resolve(getAllGlobalConditionKeys()).then(ks => ks.filter(k => !TAG_KEYS.test(k))));
 
 /** Expands `s3:GetBucket*` to the actions it names; an action that does not exist expands to nothing. */
 async function expand(action: string): Promise<{ service: string; name: string }[]> {
