@@ -15,7 +15,7 @@ export interface BenchOptions {
 }
 
 export const BENCH_USAGE =
-    "usage: npm run bench -- [streaming|pool] [--repeats N, default 3] [--update-charts (rewrite bench/results/*.svg)]";
+    "usage: npm run bench -- [streaming|pool|gateway] [--repeats N, default 3] [--update-charts (rewrite bench/results/*.svg)]";
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
     const o: BenchOptions = { repeats: 3, chartDir: LOCAL_CHARTS, only: [] };

@@ -1,5 +1,6 @@
-// Streaming chat relay Lambda (seed 003, done right): ConverseStream in the Bedrock account through its role,
-// deltas relayed to the user's AppSync Events channel. No Pulumi imports: this file runs inside Lambda.
+// Streaming chat relay Lambda: ConverseStream in the Bedrock account through its role, deltas relayed to the
+// user's AppSync Events channel. The handler composes named steps: begin, reject, streamAnswer, finish.
+// No Pulumi imports: this file runs inside Lambda.
 import { ConverseStreamCommand, type Message, type SystemContentBlock } from "@aws-sdk/client-bedrock-runtime";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { createAppSyncSender } from "./appsyncPublisher";
@@ -100,10 +101,25 @@ export function readLimits(env: NodeJS.ProcessEnv): ChatLimits {
 }
 
 /** Defence in depth: the gateway validated the body already; this is the contract the relay relies on. */
+/** A request that passed the checks. */
+export interface ParsedChat {
+    prompt: string;
+    sessionid: string;
+    sub: string;
+    history: Message[];
+}
+
+/** What the relay reads of Lambda's context. */
+export interface HandlerContext {
+    awsRequestId?: string;
+    invokedFunctionArn?: string;
+    getRemainingTimeInMillis?: () => number;
+}
+
 export function parseChatEvent(
     event: ChatEvent,
     limits: ChatLimits,
-): { prompt: string; sessionid: string; sub: string; history: Message[] } | { problem: string; channelSafe: boolean } {
+): ParsedChat | { problem: string; channelSafe: boolean } {
     const sub = event?.sub;
     const sessionid = event?.body?.sessionid;
     if (typeof sub !== "string" || !SUB.test(sub))
@@ -205,16 +221,33 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
     // Metrics as EMF records on stdout (functions/metrics.ts): one set per request, written before the handler returns.
     const metrics = deps.metrics ?? createMetricsRecorder("relay");
 
-    return async (
-        event: ChatEvent,
-        context?: { awsRequestId?: string; invokedFunctionArn?: string; getRemainingTimeInMillis?: () => number },
-    ): Promise<ChatResult> => {
+    type Relay = ReturnType<typeof createRelay>;
+    /** One request's time budget, cancellation and publishing (the relay for a channel, and how long to wait on it). */
+    interface Request {
+        requestId: string;
+        started: number;
+        remaining: number;
+        ac: AbortController;
+        watch: ReturnType<typeof watchPublishes>;
+        relayTo(channel: string): Relay;
+        settled(relay: Relay): Promise<Awaited<Relay["finished"]>>;
+    }
+    /** What the model stream left for the log and the metrics. */
+    interface StreamFacts {
+        stopReason?: string;
+        usage: Usage | null;
+        servedBy?: { accountId: string };
+        failovers?: { accountId: string; error: string }[];
+        errorCode?: string;
+        /** Cleared once publishing has settled: until then it may still cut a stream that runs into the reserve. */
+        deadline: NodeJS.Timeout;
+    }
+
+    function begin(event: ChatEvent, context: HandlerContext | undefined): Request {
         const requestId =
             typeof event?.requestId === "string" && event.requestId
                 ? event.requestId.slice(0, 128)
                 : (context?.awsRequestId ?? "unknown");
-        const parsed = parseChatEvent(event, limits);
-        const channel = "problem" in parsed ? undefined : `/${namespace}/${parsed.sub}/${parsed.sessionid}`;
         const started = Date.now();
         const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_REMAINING_MS;
         // Every publish, retries included, ends by endBy; the model stream is cut TERMINAL_RESERVE_MS before the timeout.
@@ -231,7 +264,7 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                 onFailure: () => ac.abort(),
             });
         /** Whatever AppSync does, the relay is given up shortly after endBy, so the handler logs and returns. */
-        const settled = async (relay: ReturnType<typeof relayTo>) => {
+        const settled = async (relay: Relay) => {
             const guard = setTimeout(
                 () => relay.abandon(new Error("publishing did not end by the function's deadline")),
                 Math.max(0, endBy - Date.now() + 200),
@@ -242,56 +275,61 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                 clearTimeout(guard);
             }
         };
+        return { requestId, started, remaining, ac, watch, relayTo, settled };
+    }
 
-        if ("problem" in parsed) {
-            log("error", { msg: "rejected request", requestId, problem: parsed.problem });
-            if (!parsed.channelSafe) {
-                recordRelay(metrics, {
-                    modelId,
-                    errorCode: "InvalidRequest",
-                    outcome: "rejected",
-                    publishRequests: 0,
-                    publishRetries: 0,
-                    eventsResent: 0,
-                });
-                return { requestId, outcome: "rejected", code: "InvalidRequest" };
-            }
-            const ch = `/${namespace}/${event.sub as string}/${event.body!.sessionid as string}`;
-            const r = relayTo(ch);
-            void r.error("InvalidRequest", `${userMessage("InvalidRequest")} (${parsed.problem})`); // settled() awaits it
-            const s = await settled(r);
-            if (!s.ok)
-                log("error", {
-                    msg: "relay finished",
-                    requestId,
-                    outcome: "publishFailed",
-                    code: "InvalidRequest",
-                    publishError: (s.error as Error)?.message,
-                });
+    /** A bad request: its error goes to the asker's channel when the channel itself is sound, else only to the log. */
+    async function reject(req: Request, event: ChatEvent, problem: string, channelSafe: boolean): Promise<ChatResult> {
+        const { requestId, watch } = req;
+        log("error", { msg: "rejected request", requestId, problem });
+        if (!channelSafe) {
             recordRelay(metrics, {
                 modelId,
                 errorCode: "InvalidRequest",
-                outcome: s.ok ? "error" : "publishFailed",
-                publishRequests: s.batches,
-                publishRetries: s.retries,
-                ...watch.facts(),
+                outcome: "rejected",
+                publishRequests: 0,
+                publishRetries: 0,
+                eventsResent: 0,
             });
-            return {
-                requestId,
-                outcome: s.ok ? "error" : "publishFailed",
-                code: "InvalidRequest",
-                events: s.events,
-                publishRequests: s.batches,
-            };
+            return { requestId, outcome: "rejected", code: "InvalidRequest" };
         }
+        const ch = `/${namespace}/${event.sub as string}/${event.body!.sessionid as string}`;
+        const r = req.relayTo(ch);
+        void r.error("InvalidRequest", `${userMessage("InvalidRequest")} (${problem})`); // settled() awaits it
+        const s = await req.settled(r);
+        if (!s.ok)
+            log("error", {
+                msg: "relay finished",
+                requestId,
+                outcome: "publishFailed",
+                code: "InvalidRequest",
+                publishError: (s.error as Error)?.message,
+            });
+        recordRelay(metrics, {
+            modelId,
+            errorCode: "InvalidRequest",
+            outcome: s.ok ? "error" : "publishFailed",
+            publishRequests: s.batches,
+            publishRetries: s.retries,
+            ...watch.facts(),
+        });
+        return {
+            requestId,
+            outcome: s.ok ? "error" : "publishFailed",
+            code: "InvalidRequest",
+            events: s.events,
+            publishRequests: s.batches,
+        };
+    }
 
-        const relay = relayTo(channel!);
-        let stopReason: string | undefined;
-        let usage: Usage | null = null;
-        // For the metrics: who served or refused, and the code the subscriber's error event carries.
-        let servedBy: { accountId: string } | undefined;
-        let failovers: { accountId: string; error: string }[] | undefined;
-        let errorCode: string | undefined;
+    /** ConverseStream into the relay until the model stops, fails, or the deadline's reserve begins. */
+    async function streamAnswer(
+        req: Request,
+        relay: Relay,
+        parsed: ParsedChat,
+        context: HandlerContext | undefined,
+    ): Promise<StreamFacts> {
+        const { requestId, ac, watch } = req;
         const account = callerAccountOf(context?.invokedFunctionArn, env);
         // Stop reading before Lambda kills the function, so the subscriber still gets its terminal event.
         let timedOut = false;
@@ -300,8 +338,9 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                 timedOut = true;
                 ac.abort();
             },
-            Math.max(0, remaining - TERMINAL_RESERVE_MS),
+            Math.max(0, req.remaining - TERMINAL_RESERVE_MS),
         );
+        const facts: StreamFacts = { usage: null, deadline };
         // The abort signal reaches Bedrock's HTTP request, not an AssumeRole still in flight: race it too.
         const untilAborted = new Promise<never>((_, reject) =>
             ac.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true }),
@@ -330,8 +369,8 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             );
             starting.catch(() => undefined); // its outcome after an abort does not matter
             const { result: out, target, failovers: skipped } = await Promise.race([starting, untilAborted]);
-            servedBy = target;
-            failovers = skipped;
+            facts.servedBy = target;
+            facts.failovers = skipped;
             for await (const ev of out.stream ?? []) {
                 if (relay.failed) break;
                 const text = ev.contentBlockDelta?.delta?.text;
@@ -339,11 +378,11 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                     watch.token();
                     relay.delta(text);
                 } else if (ev.messageStop) {
-                    stopReason = ev.messageStop.stopReason ?? "end_turn";
+                    facts.stopReason = ev.messageStop.stopReason ?? "end_turn";
                     relay.hold();
                 } else if (ev.metadata) {
-                    usage = { ...(ev.metadata.usage ?? {}) };
-                    if (stopReason) break;
+                    facts.usage = { ...(ev.metadata.usage ?? {}) };
+                    if (facts.stopReason) break;
                 } else {
                     const key = MODELED_EXCEPTIONS.find(k => (ev as unknown as Record<string, unknown>)[k]);
                     if (key)
@@ -360,23 +399,23 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             // An abort may end the stream quietly instead of throwing.
             if (timedOut) throw new Error("deadline");
             if (!relay.failed) {
-                // The terminal event's outcome is awaited once, through settled(relay) below.
-                if (stopReason) void relay.done(stopReason, usage);
+                // The terminal event's outcome is awaited once, through settled(relay) in finish().
+                if (facts.stopReason) void relay.done(facts.stopReason, facts.usage);
                 else {
-                    errorCode = "InternalError";
+                    facts.errorCode = "InternalError";
                     void relay.error("InternalError", userMessage("InternalError"));
                 }
             }
         } catch (err) {
-            failovers ??= (err as { failovers?: typeof failovers }).failovers;
-            servedBy ??= (err as { servedBy?: typeof servedBy }).servedBy;
+            facts.failovers ??= (err as { failovers?: StreamFacts["failovers"] }).failovers;
+            facts.servedBy ??= (err as { servedBy?: StreamFacts["servedBy"] }).servedBy;
             if (timedOut && !relay.failed) {
                 log("error", { msg: "model stream cut at the function's deadline", requestId, modelId });
-                errorCode = "Timeout";
+                facts.errorCode = "Timeout";
                 void relay.error("Timeout", userMessage("Timeout"));
             } else if (!relay.failed) {
                 const mapped = toBridgeError(err, { modelId });
-                errorCode = mapped.code;
+                facts.errorCode = mapped.code;
                 log("error", {
                     msg: "model stream failed",
                     requestId,
@@ -387,8 +426,14 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
                 void relay.error(mapped.code, userMessage(mapped.code));
             }
         }
-        const s = await settled(relay);
-        clearTimeout(deadline);
+        return facts;
+    }
+
+    /** Waits for publishing to settle, then logs the outcome (no text) and records the request's metrics. */
+    async function finish(req: Request, relay: Relay, facts: StreamFacts): Promise<ChatResult> {
+        const { requestId, watch } = req;
+        const s = await req.settled(relay);
+        clearTimeout(facts.deadline);
         // A failed publish aborts the model stream; the stream may still be draining, which is fine: nothing more is sent.
         const outcome: ChatResult["outcome"] = !s.ok ? "publishFailed" : s.terminal === "done" ? "done" : "error";
         const fields = {
@@ -397,12 +442,12 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
             outcome,
             modelId,
             ...(tenant ? { tenant } : {}),
-            ...(stopReason ? { stopReason } : {}),
+            ...(facts.stopReason ? { stopReason: facts.stopReason } : {}),
             deltas: s.deltas,
             events: s.events,
             publishRequests: s.batches,
             publishRetries: s.retries,
-            ms: Date.now() - started,
+            ms: Date.now() - req.started,
         };
         // An outage: the model stream was cancelled, and the terminal error event tried once more (lastTry).
         if (!s.ok)
@@ -414,15 +459,25 @@ export function createStreamingChatHandler(env: NodeJS.ProcessEnv = process.env,
         else log("info", fields);
         recordRelay(metrics, {
             modelId,
-            servedBy,
-            failovers,
-            errorCode,
-            usage,
+            servedBy: facts.servedBy,
+            failovers: facts.failovers,
+            errorCode: facts.errorCode,
+            usage: facts.usage,
             outcome,
             publishRequests: s.batches,
             publishRetries: s.retries,
             ...watch.facts(),
         });
         return { requestId, outcome, events: s.events, publishRequests: s.batches };
+    }
+
+    // The handler: check the request, stream the answer into the asker's channel, settle, log and count.
+    return async (event: ChatEvent, context?: HandlerContext): Promise<ChatResult> => {
+        const parsed = parseChatEvent(event, limits);
+        const req = begin(event, context);
+        if ("problem" in parsed) return reject(req, event, parsed.problem, parsed.channelSafe);
+        const relay = req.relayTo(`/${namespace}/${parsed.sub}/${parsed.sessionid}`);
+        const facts = await streamAnswer(req, relay, parsed, context);
+        return finish(req, relay, facts);
     };
 }
