@@ -4,6 +4,7 @@ import { parseBenchArgs, setBenchOptions } from "./options";
 const BENCHMARKS: { name: string; load: () => Promise<{ run: () => Promise<void> }> }[] = [
     { name: "streaming chat relay", load: () => import("./streaming") },
     { name: "quota pool", load: () => import("./pool") },
+    { name: "gateway", load: () => import("./gateway") },
 ];
 
 // The functions write their metrics as EMF lines on stdout (as in Lambda); here they would bury the tables.
