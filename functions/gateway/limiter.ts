@@ -101,30 +101,33 @@ export function createLimiter(o: { table: string; client?: DynamoDBClient; now?:
                         `This request may use up to ${tokens} tokens (its input and max_tokens), more than the key's ${w.kind} of ${w.limit}. Lower max_tokens or shorten the input.`,
                         { reason: w.kind, param: "max_tokens", code: "request_too_large" },
                     );
-            const done: Window[] = [];
-            for (const w of windows) {
-                try {
-                    await add(w, tokens, true);
-                    done.push(w);
-                } catch (err) {
-                    // Give back what this request took in the windows before (best effort: a failure only
-                    // leaves the window fuller than it is until it ends).
-                    await Promise.all(done.map(d => add(d, -tokens, false).catch(() => undefined)));
-                    if (
-                        err instanceof ConditionalCheckFailedException ||
-                        (err as Error)?.name === "ConditionalCheckFailedException"
-                    )
-                        throw gatewayError(
-                            "rate_limit",
-                            `The key ${keyName} has used its ${w.kind} (${w.limit} tokens). Retry after the time in retry-after.`,
-                            {
-                                reason: w.kind,
-                                retryAfterSeconds: Math.max(1, Math.ceil((w.endsAt - now()) / 1000)),
-                                code: "rate_limit_exceeded",
-                            },
-                        );
-                    throw limiterDown(err);
-                }
+            // Both windows at once: the reservation is one round trip before the first token, not one per window.
+            const taken = await Promise.allSettled(windows.map(w => add(w, tokens, true)));
+            const refusedAt = taken.findIndex(r => r.status === "rejected");
+            if (refusedAt >= 0) {
+                const w = windows[refusedAt];
+                const err = (taken[refusedAt] as PromiseRejectedResult).reason as unknown;
+                // Give back what this request took in the other windows (best effort: a failure only leaves the
+                // window fuller than it is until it ends).
+                await Promise.all(
+                    windows
+                        .filter((_, i) => taken[i].status === "fulfilled")
+                        .map(d => add(d, -tokens, false).catch(() => undefined)),
+                );
+                if (
+                    err instanceof ConditionalCheckFailedException ||
+                    (err as Error)?.name === "ConditionalCheckFailedException"
+                )
+                    throw gatewayError(
+                        "rate_limit",
+                        `The key ${keyName} has used its ${w.kind} (${w.limit} tokens). Retry after the time in retry-after.`,
+                        {
+                            reason: w.kind,
+                            retryAfterSeconds: Math.max(1, Math.ceil((w.endsAt - now()) / 1000)),
+                            code: "rate_limit_exceeded",
+                        },
+                    );
+                throw limiterDown(err);
             }
             let settled = false;
             return {
@@ -134,7 +137,7 @@ export function createLimiter(o: { table: string; client?: DynamoDBClient; now?:
                     settled = true;
                     const diff = Math.max(0, Math.round(used)) - tokens;
                     if (diff === 0) return;
-                    await Promise.all(done.map(w => add(w, diff, false)));
+                    await Promise.all(windows.map(w => add(w, diff, false)));
                 },
             };
         },
