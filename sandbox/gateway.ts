@@ -6,15 +6,22 @@
 // - the function runs warm in a child process (sandbox/gatewayHost.js) and streams: its output is read as API
 //   Gateway reads a streamed Lambda proxy response (metadata JSON, 8 null bytes, then the body as it comes);
 // - the token windows live in dynalite (emulation/dynamo.ts), reached by the function's real DynamoDB client.
-// TODO(gateway-infra): once components/gateway/ is in the program, take the function's package and environment
-// from the caller stack under mocks (sandbox/stack.ts), as the relay's, instead of loading the handler's source.
+// Both functions are the caller stack's WorkloadGateway as planned under mocks (sandbox/stack.ts): their serialized
+// packages and deployed environments, as the relay's. One difference: the key values. API Gateway generates them
+// at deploy, and under mocks they are fixed strings; the sandbox plays API Gateway, so it generates its own for each
+// start and gives the authorizer their hashes (GATEWAY_KEY_HASHES, in the component's format: sha256 hex -> name).
 import * as crypto from "crypto";
 import { ChildProcess, fork } from "child_process";
 import type * as http from "http";
 import * as path from "path";
-import { createAuthorizerHandler, sha256Hex } from "../functions/gateway/authorizer";
-import { ROOT, readStackConfig } from "../tools/internal/harness";
+import type { AuthorizerResult } from "../functions/gateway/authorizer";
+import { keyHash } from "../components/gateway/gatewayKeys";
+import { readStackConfig } from "../tools/internal/harness";
 import { LocalDynamo } from "../emulation/dynamo";
+import { lambdaRuntimeNodePath } from "../emulation/lambdaRunner";
+import type { Overrides } from "../emulation/stacks";
+import { WarmFunction } from "./lambda";
+import type { DeployedGateway } from "./stack";
 
 export interface GatewayKeyConfig {
     name: string;
@@ -33,13 +40,15 @@ export interface SandboxGatewayConfig {
 /** The demo key when the caller stack declares no gateway: every model, no limits. */
 export const DEMO_GATEWAY: SandboxGatewayConfig = { keys: [{ name: "demo" }] };
 
-/** bedrock-bridge:gateway from Pulumi.caller.yaml (the keys and aliases the stack would create), or the demo key. */
-export function gatewayConfigFromStack(): SandboxGatewayConfig {
+/**
+ * The caller stack's config overrides for the sandbox run: `config` (SandboxOptions.gateway) when given; none when
+ * Pulumi.caller.yaml has a gateway (its keys and aliases are served); the demo key when it has none or it is off.
+ */
+export function gatewayOverride(config?: SandboxGatewayConfig): Overrides {
+    if (config) return { "bedrock-bridge:gateway": { keys: config.keys, aliases: config.aliases ?? {} } };
     const raw = readStackConfig("caller").config["bedrock-bridge:gateway"];
-    if (!raw) return DEMO_GATEWAY;
-    const v = JSON.parse(raw) as Partial<SandboxGatewayConfig> & { enabled?: boolean };
-    if (v.enabled === false || !Array.isArray(v.keys) || !v.keys.length) return DEMO_GATEWAY;
-    return { keys: v.keys, aliases: v.aliases ?? {} };
+    const v = raw ? (JSON.parse(raw) as { enabled?: boolean }) : undefined;
+    return v && v.enabled !== false ? {} : { "bedrock-bridge:gateway": { ...DEMO_GATEWAY } };
 }
 
 /** One warm gateway container: invocations run concurrently in it (the sandbox does not need Lambda's one-at-a-time). */
@@ -53,20 +62,22 @@ class GatewayContainer {
     >();
 
     constructor(
-        private readonly target: string,
+        private readonly dir: string,
         private readonly env: Record<string, string>,
         private readonly log: (line: string) => void,
     ) {}
 
     start(): Promise<void> {
         if (this.ready) return this.ready;
-        const child = fork(path.join(__dirname, "gatewayHost.js"), [this.target], {
+        // The package in a plain Node process with only what the nodejs22.x runtime provides (sandbox/lambda.ts).
+        const child = fork(path.join(__dirname, "gatewayHost.js"), [this.dir], {
             env: {
                 PATH: process.env.PATH ?? "",
+                NODE_PATH: lambdaRuntimeNodePath(),
                 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
                 ...this.env,
             },
-            cwd: ROOT,
+            cwd: this.dir,
             execArgv: [],
             stdio: ["ignore", "pipe", "pipe", "ipc"],
         });
@@ -122,6 +133,7 @@ class GatewayContainer {
 
 const UNAUTHORIZED = { message: "Unauthorized" };
 const TOO_MANY = { message: "Too Many Requests" };
+const FORBIDDEN = { message: "User is not authorized to access this resource with an explicit deny" };
 
 export interface SandboxGateway {
     /** Key name -> key value (random for each start). */
@@ -132,55 +144,57 @@ export interface SandboxGateway {
 }
 
 export async function startGateway(o: {
-    config: SandboxGatewayConfig;
-    /** The function's environment: BEDROCK_TARGETS etc., the fake endpoints, its credentials. */
+    /** The WorkloadGateway of the caller stack as planned (sandbox/stack.ts). */
+    gateway: DeployedGateway;
+    /** The gateway function's unpacked package and environment (its deployed one, the fakes, its credentials). */
+    dir: string;
     env: Record<string, string>;
+    /** The authorizer's unpacked package and environment. */
+    authorizerDir: string;
+    authorizerEnv: Record<string, string>;
     region: string;
     accountId: string;
     log: (line: string) => void;
 }): Promise<SandboxGateway> {
     const dynamo = await new LocalDynamo().start();
-    const table = "bedrock-bridge-gateway-sandbox";
+    // The table the function was deployed with (GATEWAY_TABLE), in dynalite.
+    const table = o.env.GATEWAY_TABLE;
     await dynamo.createGatewayTable(table);
-    const keys = Object.fromEntries(o.config.keys.map(k => [k.name, `bbk-${crypto.randomBytes(24).toString("hex")}`]));
-    const authorize = createAuthorizerHandler({
-        GATEWAY_KEY_HASHES: JSON.stringify(Object.fromEntries(Object.entries(keys).map(([n, v]) => [sha256Hex(v), n]))),
-    });
-    const settings = Object.fromEntries(
-        o.config.keys.map(k => [
-            k.name,
-            {
-                ...(k.models ? { models: k.models } : {}),
-                ...(k.tokensPerMinute ? { tokensPerMinute: k.tokensPerMinute } : {}),
-                ...(k.tokensPerDay ? { tokensPerDay: k.tokensPerDay } : {}),
-            },
-        ]),
+    const keys = Object.fromEntries(
+        Object.keys(o.gateway.throttles).map(name => [name, `bbk-${crypto.randomBytes(24).toString("hex")}`]),
     );
-    const fnName = "bedrock-bridge-sandbox-gateway";
+    const authorizer = new WarmFunction(
+        "gateway-authorizer",
+        o.authorizerDir,
+        {
+            ...o.authorizerEnv,
+            GATEWAY_KEY_HASHES: JSON.stringify(
+                Object.fromEntries(Object.entries(keys).map(([n, v]) => [keyHash(v), n])),
+            ),
+        },
+        o.log,
+    );
+    const fnName = o.env.AWS_LAMBDA_FUNCTION_NAME;
     const container = new GatewayContainer(
-        path.join(ROOT, "functions", "gateway", "handler.ts"),
+        o.dir,
         {
             ...o.env,
-            AWS_LAMBDA_FUNCTION_NAME: fnName,
             SANDBOX_FUNCTION_ARN: `arn:aws:lambda:${o.region}:${o.accountId}:function:${fnName}`,
-            GATEWAY_TABLE: table,
-            GATEWAY_KEYS: JSON.stringify(settings),
-            GATEWAY_ALIASES: JSON.stringify(o.config.aliases ?? {}),
             AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
         },
         o.log,
     );
-    // Started by the first request (a cold start, as Lambda's): sandboxes that never use the gateway skip it.
+    // Both started by the first request (a cold start, as Lambda's): sandboxes that never use the gateway skip it.
 
-    // Usage plans: a token bucket per key (API Gateway's throttling algorithm), refilled at requestsPerSecond.
+    // Usage plans: a token bucket per key (API Gateway's throttling algorithm), refilled at the plan's rateLimit.
     const buckets = new Map<string, { tokens: number; at: number }>();
     const admit = (name: string): boolean => {
-        const k = o.config.keys.find(x => x.name === name);
-        if (!k?.requestsPerSecond) return true;
-        const burst = k.burst ?? Math.max(1, Math.ceil(k.requestsPerSecond));
+        const t = o.gateway.throttles[name];
+        if (!t?.rateLimit) return true;
+        const burst = t.burstLimit ?? Math.max(1, Math.ceil(t.rateLimit));
         const now = Date.now();
         const b = buckets.get(name) ?? { tokens: burst, at: now };
-        b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * k.requestsPerSecond);
+        b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * t.rateLimit);
         b.at = now;
         buckets.set(name, b);
         if (b.tokens < 1) return false;
@@ -199,12 +213,15 @@ export async function startGateway(o: {
             for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
             const requestId = crypto.randomUUID();
             const methodArn = `arn:aws:execute-api:${o.region}:${o.accountId}:sandboxgw/sandbox/${req.method}${subPath}`;
-            let auth;
-            try {
-                auth = await authorize({ type: "REQUEST", methodArn, headers });
-            } catch {
-                return reply(401, UNAUTHORIZED);
+            const authorized = await authorizer.invoke({ type: "REQUEST", methodArn, headers }, requestId);
+            // The authorizer throws "Unauthorized" for an unknown key: API Gateway answers 401; any other failure 500.
+            if (!authorized.ok && authorized.errorMessage === "Unauthorized") return reply(401, UNAUTHORIZED);
+            const auth = authorized.value as AuthorizerResult | undefined;
+            if (!authorized.ok || !auth) {
+                o.log(`[gateway] ${requestId}: authorizer failed: ${authorized.errorType}: ${authorized.errorMessage}`);
+                return reply(500, { message: null });
             }
+            if (auth.policyDocument?.Statement?.[0]?.Effect !== "Allow") return reply(403, FORBIDDEN);
             if (!admit(auth.principalId)) return reply(429, TOO_MANY);
             const event = {
                 resource: "/{proxy+}",
@@ -256,7 +273,7 @@ export async function startGateway(o: {
             if (!closed) res.end();
         },
         async stop() {
-            await container.stop();
+            await Promise.all([container.stop(), authorizer.stop()]);
             await dynamo.stop();
         },
     };

@@ -1,20 +1,27 @@
 // A warm container of the gateway function with Lambda response streaming: loads the handler once, runs each
 // invocation the parent sends over IPC, and forwards every write to the response stream as it happens (the
 // metadata prelude and its 8 null bytes included: the parent plays API Gateway and reads them).
-// argv[2]: a package folder (its __index.js exports `handler`), or a .ts module exporting createGatewayHandler
-// (loaded through ts-node: the source as the package would run it, until the stack builds the package).
+// argv[2]: the unpacked package folder of the caller stack's gateway function (its __index.js exports `handler`).
 "use strict";
 const path = require("path");
 const { Writable } = require("stream");
 
+// What the nodejs22.x runtime provides to a streaming function: the `awslambda` global (streamifyResponse, and
+// HttpResponseStream.from writing the metadata JSON and 8 null bytes ahead of the body), defined before the package
+// loads as in Lambda. The package then never takes its local stand-in (functions/gateway/responseStream.ts).
+globalThis.awslambda = {
+    streamifyResponse: handler => handler,
+    HttpResponseStream: {
+        from(stream, prelude) {
+            stream.write(JSON.stringify(prelude));
+            stream.write(Buffer.alloc(8));
+            return stream;
+        },
+    },
+};
+
 const target = process.argv[2];
-let handler;
-if (target.endsWith(".ts")) {
-    require("ts-node").register({ transpileOnly: true });
-    handler = require(target).createGatewayHandler();
-} else {
-    handler = require(path.join(target, "__index.js")).handler;
-}
+const handler = require(path.join(target, "__index.js")).handler;
 const timeoutMs = Number(process.env.SANDBOX_FUNCTION_TIMEOUT_MS || 300000);
 let n = 0;
 

@@ -16,7 +16,7 @@ import { RestApi } from "./rest";
 import { DualServer, loadOrCreateCertificate } from "./server";
 import { KnownCredentials } from "./sigv4";
 import { deployedPieces } from "./stack";
-import { gatewayConfigFromStack, startGateway } from "./gateway";
+import { startGateway } from "./gateway";
 import { runStateMachine } from "./stateMachine";
 import { TokenIssuer } from "./tokens";
 import { BodyTooLarge, readBody, serveStatic } from "./web";
@@ -52,7 +52,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     cleanups.push(() => server.close());
     try {
         // The page is served from this origin; http:// requests from the same port are same-origin (no CORS needed).
-        const stack = await deployedPieces([https]);
+        const stack = await deployedPieces([https], opts.gateway);
         const region = stack.outputs.region as string;
         const eventsHttp = `${http}/event`;
         const restPath = `/${stack.stageName}/${stack.path}`;
@@ -94,20 +94,20 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         if (invoker) cleanups.push(() => invoker.stop());
         await Promise.all([relay.start(), invoker?.start()]);
         // The gateway (sandbox/gateway.ts): the caller functions' Bedrock targets, its own role, the token table.
-        const gatewayEnv = fnEnv(
-            {
-                ...stack.relay,
-                name: "gateway",
-                timeoutSeconds: 300,
-                environment: Object.fromEntries(
-                    Object.entries(stack.relay.environment).filter(([k]) => k.startsWith("BEDROCK_")),
-                ),
-            },
-            gatewayCreds,
-        );
+        // Both functions' packages and environments as the caller stack plans them, as the relay's.
+        const [gatewayDir, authorizerDir] = await Promise.all([
+            stack.unpack(stack.gateway.fn),
+            stack.unpack(stack.gateway.authorizer),
+        ]);
+        removeAtStop(gatewayDir);
+        removeAtStop(authorizerDir);
         const gateway = await startGateway({
-            config: opts.gateway ?? gatewayConfigFromStack(),
-            env: gatewayEnv,
+            gateway: stack.gateway,
+            dir: gatewayDir,
+            env: fnEnv(stack.gateway.fn, gatewayCreds),
+            authorizerDir,
+            // The authorizer calls no AWS API: credentials only because Lambda gives every function its role's.
+            authorizerEnv: fnEnv(stack.gateway.authorizer, randomCredentials("gateway authorizer role")),
             region,
             accountId: stack.outputs.accountId as string,
             log,

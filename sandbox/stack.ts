@@ -4,12 +4,21 @@ import { readStackConfig } from "../tools/internal/harness";
 import { ResourceRecord } from "../tools/internal/mocks";
 import { unpackFunction } from "../emulation/lambdaRunner";
 import { byType, one, runBedrock, runCaller } from "../emulation/stacks";
+import { gatewayOverride, type SandboxGatewayConfig } from "./gateway";
 
 export interface DeployedFunction {
     name: string;
     record: ResourceRecord;
     environment: Record<string, string>;
     timeoutSeconds: number;
+}
+
+/** The WorkloadGateway as planned: its two functions and each key's usage plan throttle. */
+export interface DeployedGateway {
+    fn: DeployedFunction;
+    authorizer: DeployedFunction;
+    /** Key name -> the throttle of its usage plan (API Gateway's token bucket). */
+    throttles: Record<string, { rateLimit: number; burstLimit: number }>;
 }
 
 export interface DeployedPieces {
@@ -28,6 +37,7 @@ export interface DeployedPieces {
     relay: DeployedFunction;
     invoker?: DeployedFunction;
     stateMachine?: unknown;
+    gateway: DeployedGateway;
     /** Unpacks the function's code archive (what synth writes) into a fresh temp folder. */
     unpack(fn: DeployedFunction): Promise<string>;
 }
@@ -54,9 +64,12 @@ let memo:
  * and takes the pieces out. Once per process and stack config: nothing taken here depends on the port, so a
  * second sandbox in the same test run reuses the run; the CORS list is the configured origins plus `sandboxOrigins`.
  */
-export async function deployedPieces(sandboxOrigins: string[]): Promise<DeployedPieces> {
-    const key = JSON.stringify([readStackConfig("caller"), readStackConfig("bedrock")]);
-    if (memo?.key !== key) memo = { key, pieces: runPieces() };
+export async function deployedPieces(
+    sandboxOrigins: string[],
+    gateway?: SandboxGatewayConfig,
+): Promise<DeployedPieces> {
+    const key = JSON.stringify([readStackConfig("caller"), readStackConfig("bedrock"), gateway ?? null]);
+    if (memo?.key !== key) memo = { key, pieces: runPieces(gateway) };
     const { configOrigins, ...pieces } = await memo.pieces;
     return {
         ...pieces,
@@ -64,13 +77,17 @@ export async function deployedPieces(sandboxOrigins: string[]): Promise<Deployed
     };
 }
 
-async function runPieces(): Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> {
+async function runPieces(
+    gateway?: SandboxGatewayConfig,
+): Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> {
     const base = readStackConfig("caller").config["bedrock-bridge:chat"];
     const chat = base ? JSON.parse(base) : {};
     const configOrigins: string[] = chat.allowedOrigins ?? [];
     const bedrock = await runBedrock();
     const caller = await runCaller(bedrock, {
         "bedrock-bridge:chat": { ...chat, allowedOrigins: [SANDBOX_ORIGIN, ...configOrigins] },
+        // The keys and aliases of SandboxOptions.gateway, or a demo key when the stack file has no gateway.
+        ...gatewayOverride(gateway),
     });
     if (!caller.outputs.chatRestEndpoint)
         throw new Error(
@@ -79,12 +96,20 @@ async function runPieces(): Promise<Omit<DeployedPieces, "allowedOrigins"> & { c
     const r = (type: string, name?: string) => one(caller, type, name);
     const options = r("aws:apigateway/integrationResponse:IntegrationResponse", "chat-options-200").inputs
         .responseParameters;
-    const settings = r("aws:apigateway/methodSettings:MethodSettings").inputs.settings;
+    const settings = r("aws:apigateway/methodSettings:MethodSettings", "chat-throttling").inputs.settings;
     const client = r("aws:cognito/userPoolClient:UserPoolClient").inputs;
     const unit = client.tokenValidityUnits?.idToken ?? "hours";
     const perUnit: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
     const invokers = byType(caller, "aws:lambda/function:Function").filter(f => f.name === "invoker");
     const machines = byType(caller, "aws:sfn/stateMachine:StateMachine");
+    const gatewayFn = fn(r("aws:lambda/function:Function", "gateway"));
+    const keyNames = Object.keys(JSON.parse(gatewayFn.environment.GATEWAY_KEYS ?? "{}") as Record<string, unknown>);
+    const throttles = Object.fromEntries(
+        keyNames.map(k => {
+            const t = r("aws:apigateway/usagePlan:UsagePlan", `gateway-plan-${k}`).inputs.throttleSettings ?? {};
+            return [k, { rateLimit: t.rateLimit, burstLimit: t.burstLimit }];
+        }),
+    );
     return {
         outputs: caller.outputs,
         schema: r("aws:apigateway/model:Model").inputs.schema,
@@ -98,12 +123,13 @@ async function runPieces(): Promise<Omit<DeployedPieces, "allowedOrigins"> & { c
             maxAge: unquote(options["method.response.header.Access-Control-Max-Age"]),
         },
         throttling: { rateLimit: settings.throttlingRateLimit, burstLimit: settings.throttlingBurstLimit },
-        stageName: r("aws:apigateway/stage:Stage").inputs.stageName,
-        path: r("aws:apigateway/resource:Resource").inputs.pathPart,
+        stageName: r("aws:apigateway/stage:Stage", "chat-stage").inputs.stageName,
+        path: r("aws:apigateway/resource:Resource", "chat-resource").inputs.pathPart,
         tokenValiditySeconds: (client.idTokenValidity ?? 1) * (perUnit[unit] ?? 3600),
         relay: fn(r("aws:lambda/function:Function", "chat-relay")),
         invoker: invokers[0] && fn(invokers[0]),
         stateMachine: machines[0] && JSON.parse(machines[0].inputs.definition),
+        gateway: { fn: gatewayFn, authorizer: fn(r("aws:lambda/function:Function", "gateway-authorizer")), throttles },
         unpack: f => unpackFunction(f.record, `sandbox-${f.record.name}`),
     };
 }

@@ -37,7 +37,10 @@ describe("program: caller side", () => {
         assert.deepEqual(caller.outputs.bedrockRoleArns, [bedrock.outputs.roleArn]);
         const roles = byType(caller, "aws:iam/role:Role");
         assert.ok(roles.length > 0);
-        for (const role of roles) assert.equal(role.inputs.path, "/bedrock-bridge/", role.name);
+        // The gateway's authorizer assumes no Bedrock role: deliberately off the path the Bedrock stack trusts.
+        for (const role of roles.filter(r => r.name !== "gateway-authorizer"))
+            assert.equal(role.inputs.path, "/bedrock-bridge/", role.name);
+        assert.equal(one(caller, "aws:iam/role:Role", "gateway-authorizer").inputs.path, undefined);
         assert.equal(caller.outputs.defaultModelId, "jp.anthropic.claude-sonnet-4-5-20250929-v1:0");
     });
 

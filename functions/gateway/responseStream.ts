@@ -32,8 +32,9 @@ export interface StreamingRuntime {
     HttpResponseStream: { from(stream: ResponseStream, prelude: Prelude): ResponseStream };
 }
 
-/** The 8 null bytes between the metadata JSON and the body. */
-export const PRELUDE_DELIMITER = new Uint8Array(8);
+/** The 8 null bytes between the metadata JSON and the body: made per call, because Pulumi's closure serialization
+ * does not keep a module-level typed array one (it becomes a plain object, which a stream refuses). */
+const preludeDelimiter = () => new Uint8Array(8);
 
 /** Outside Lambda: the same calling convention and the same bytes on the stream. */
 export const LOCAL_RUNTIME: StreamingRuntime = {
@@ -41,7 +42,7 @@ export const LOCAL_RUNTIME: StreamingRuntime = {
     HttpResponseStream: {
         from(stream, prelude) {
             stream.write(JSON.stringify(prelude));
-            stream.write(PRELUDE_DELIMITER);
+            stream.write(preludeDelimiter());
             return stream;
         },
     },

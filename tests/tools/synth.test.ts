@@ -50,7 +50,7 @@ describe("npm run synth", () => {
 
     it("wires the caller to the Bedrock plan's outputs and shapes ARNs from each stack's account and region", () => {
         assert.deepEqual(caller.outputs.bedrockRoleArns, [bedrock.outputs.roleArn]);
-        const fn = caller.resources.find(r => r.type === "aws:lambda/function:Function")!;
+        const fn = caller.resources.find(r => r.type === "aws:lambda/function:Function" && r.name === "invoker")!;
         assert.match(fn.outputs.arn, /^arn:aws:lambda:ap-northeast-1:111111111111:function:/);
         const targets = JSON.parse(fn.inputs.environment.variables.BEDROCK_TARGETS);
         assert.equal(targets[0].roleArn, bedrock.outputs.roleArn);

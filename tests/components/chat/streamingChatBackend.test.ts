@@ -4,7 +4,11 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { byType, failureOf, json, one, runBedrock, runCaller } from "../../support/stacks";
+import { byType, failureOf, json, one, runBedrock, runCaller as runExampleCaller } from "../../support/stacks";
+
+// The chat API alone: the example stack's gateway (a second REST API, components/gateway/) is left out.
+const runCaller = (...[bedrock, overrides, ...rest]: Parameters<typeof runExampleCaller>) =>
+    runExampleCaller(bedrock, { "bedrock-bridge:gateway": undefined, ...overrides }, ...rest);
 import { decide, sessionOf } from "../../support/iam";
 import { StackRun } from "../../../tools/internal/harness";
 

@@ -41,7 +41,11 @@ describe("WorkloadGateway", () => {
     });
 
     it("is absent unless bedrock-bridge:gateway is set, and absent with enabled: false", async () => {
-        for (const overrides of [{}, { "bedrock-bridge:gateway": { enabled: false } }]) {
+        // The example caller stack sets one: removed, then switched off.
+        for (const overrides of [
+            { "bedrock-bridge:gateway": undefined },
+            { "bedrock-bridge:gateway": { enabled: false } },
+        ]) {
             const plain = await runCaller(bedrock, overrides);
             assert.equal(byType(plain, "aws:dynamodb/table:Table").length, 0);
             assert.equal(byType(plain, "aws:apigateway/apiKey:ApiKey").length, 0);

@@ -130,7 +130,10 @@ describe("monitoring: caller stack", () => {
         const fnNames = refs
             .filter(r => r.namespace === "AWS/Lambda")
             .map(r => (r.dimensions as Record<string, string>).FunctionName);
-        const fns = byType(caller, "aws:lambda/function:Function").map(f => f.state.name);
+        // The gateway's authorizer is not graphed (components/gateway/workloadGateway.ts monitors the gateway function).
+        const fns = byType(caller, "aws:lambda/function:Function")
+            .filter(f => f.name !== "gateway-authorizer")
+            .map(f => f.state.name);
         assert.deepEqual([...new Set(fnNames)].sort(), fns.sort(), "Lambda lines name the stack's functions");
         const sfn = one(caller, "aws:sfn/stateMachine:StateMachine").state.arn;
         assert.ok(
@@ -153,6 +156,8 @@ describe("monitoring: caller stack", () => {
         assert.deepEqual(
             Object.keys(byName).sort(),
             [
+                "monitoring-gateway-all-throttled",
+                "monitoring-gateway-error-rate",
                 "monitoring-invoker-all-throttled",
                 "monitoring-invoker-error-rate",
                 "monitoring-relay-all-throttled",
@@ -233,6 +238,7 @@ describe("monitoring: caller stack", () => {
     it("graphs only the functions the stack has, and can be switched off", async () => {
         const invokerOnly = await runCaller(bedrock, {
             "bedrock-bridge:chat": undefined,
+            "bedrock-bridge:gateway": undefined,
             "bedrock-bridge:stepFunctions": { enabled: false },
         });
         const refs = dashboardRefs(json(one(invokerOnly, DASHBOARD).inputs.dashboardBody));
