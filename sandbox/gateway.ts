@@ -11,16 +11,14 @@
 // at deploy, and under mocks they are fixed strings; the sandbox plays API Gateway, so it generates its own for each
 // start and gives the authorizer their hashes (GATEWAY_KEY_HASHES, in the component's format: sha256 hex -> name).
 import * as crypto from "crypto";
-import { ChildProcess, fork } from "child_process";
+import type { ChildProcess } from "child_process";
 import type * as http from "http";
-import * as path from "path";
 import type { AuthorizerResult } from "../functions/gateway/authorizer";
 import { keyHash } from "../components/gateway/gatewayKeys";
 import { readStackConfig } from "../tools/internal/harness";
 import { LocalDynamo } from "../emulation/dynamo";
-import { lambdaRuntimeNodePath } from "../emulation/lambdaRunner";
 import type { Overrides } from "../emulation/stacks";
-import { WarmFunction } from "./lambda";
+import { forkPackageHost, WarmFunction } from "./lambda";
 import type { DeployedGateway } from "./stack";
 
 export interface GatewayKeyConfig {
@@ -69,26 +67,8 @@ class GatewayContainer {
 
     start(): Promise<void> {
         if (this.ready) return this.ready;
-        // The package in a plain Node process with only what the nodejs22.x runtime provides (sandbox/lambda.ts).
-        const child = fork(path.join(__dirname, "gatewayHost.js"), [this.dir], {
-            env: {
-                PATH: process.env.PATH ?? "",
-                NODE_PATH: lambdaRuntimeNodePath(),
-                AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-                ...this.env,
-            },
-            cwd: this.dir,
-            execArgv: [],
-            stdio: ["ignore", "pipe", "pipe", "ipc"],
-        });
+        const child = forkPackageHost("gatewayHost.js", this.dir, this.env, "gateway", this.log);
         this.child = child;
-        const prefix = (d: Buffer) =>
-            String(d)
-                .split("\n")
-                .filter(Boolean)
-                .forEach(l => this.log(`[gateway] ${l}`));
-        child.stdout?.on("data", prefix);
-        child.stderr?.on("data", prefix);
         this.ready = new Promise((resolve, reject) => {
             child.on("exit", code => {
                 this.child = undefined;

@@ -12,6 +12,40 @@ export interface InvokeResult {
     ms: number;
 }
 
+/**
+ * A function package's host script (sandbox/<script>) in a plain Node process, as Lambda's: only what the
+ * nodejs22.x runtime provides on NODE_PATH, the function's environment, its output prefixed with `label`.
+ */
+export function forkPackageHost(
+    script: string,
+    dir: string,
+    env: Record<string, string>,
+    label: string,
+    log: (line: string) => void,
+): ChildProcess {
+    const child = fork(path.join(__dirname, script), [dir], {
+        // The SDK's "needs Node >= 22" notice does not apply to the function (Lambda runs nodejs22.x).
+        env: {
+            PATH: process.env.PATH ?? "",
+            NODE_PATH: lambdaRuntimeNodePath(),
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+            ...env,
+        },
+        cwd: dir,
+        // A plain Node process, as Lambda's: not this one's loader (ts-node puts itself into execArgv).
+        execArgv: [],
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
+    const prefix = (d: Buffer) =>
+        String(d)
+            .split("\n")
+            .filter(Boolean)
+            .forEach(l => log(`[${label}] ${l}`));
+    child.stdout?.on("data", prefix);
+    child.stderr?.on("data", prefix);
+    return child;
+}
+
 export class WarmFunction {
     private child?: ChildProcess;
     private ready?: Promise<void>;
@@ -31,27 +65,8 @@ export class WarmFunction {
 
     start(): Promise<void> {
         if (this.ready) return this.ready;
-        const child = fork(path.join(__dirname, "lambdaHost.js"), [this.dir], {
-            // The SDK's "needs Node >= 22" notice does not apply to the function (Lambda runs nodejs22.x).
-            env: {
-                PATH: process.env.PATH ?? "",
-                NODE_PATH: lambdaRuntimeNodePath(),
-                AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-                ...this.env,
-            },
-            cwd: this.dir,
-            // A plain Node process, as Lambda's: not this one's loader (ts-node puts itself into execArgv).
-            execArgv: [],
-            stdio: ["ignore", "pipe", "pipe", "ipc"],
-        });
+        const child = forkPackageHost("lambdaHost.js", this.dir, this.env, this.name, this.log);
         this.child = child;
-        const prefix = (d: Buffer) =>
-            String(d)
-                .split("\n")
-                .filter(Boolean)
-                .forEach(l => this.log(`[${this.name}] ${l}`));
-        child.stdout?.on("data", prefix);
-        child.stderr?.on("data", prefix);
         this.ready = new Promise((resolve, reject) => {
             child.once("error", reject);
             child.on("exit", code => {
