@@ -4,7 +4,7 @@
 import * as assert from "assert";
 import { StackRun } from "../tools/internal/harness";
 import { json, one, runBedrock, runCaller } from "./support/stacks";
-import { APAC, GOVERNED, JP, runGoverned } from "./support/governance";
+import { APAC, GOVERNED, guardrailFilters, JP, runGoverned } from "./support/governance";
 import { planPair, PlanPair } from "./support/planPair";
 import { NAME_INPUTS, REPLACEMENT_RULES } from "./support/replacement";
 
@@ -28,18 +28,6 @@ const tenantsWith = (research: string[]) => [
         costAllocationTags: { team: "research" },
     },
 ];
-const filters = (hate: string) => ({
-    "content-safety": {
-        contentFilters: {
-            HATE: hate,
-            INSULTS: "MEDIUM",
-            SEXUAL: "HIGH",
-            VIOLENCE: "MEDIUM",
-            MISCONDUCT: "MEDIUM",
-            PROMPT_ATTACK: "HIGH",
-        },
-    },
-});
 
 function noCollisions(p: PlanPair): void {
     assert.deepEqual(p.collisions, [], p.collisions.join("\n"));
@@ -208,7 +196,11 @@ describe("updates: pairs of configurations, compared as pulumi up would step", f
         let changed: StackRun;
         before(async () => {
             base = await runGoverned();
-            changed = await runGoverned({ "bedrock-bridge:guardrails": filters("MEDIUM") }, GOVERNED, base.outputs);
+            changed = await runGoverned(
+                { "bedrock-bridge:guardrails": guardrailFilters("MEDIUM") },
+                GOVERNED,
+                base.outputs,
+            );
         });
 
         it("a content change publishes a new version (the version is replaced, the guardrail updated in place)", () => {
@@ -266,7 +258,7 @@ describe("updates: pairs of configurations, compared as pulumi up would step", f
             assert.deepEqual(ids(changed), [both, both]);
             // Contract: the next up with the same content.
             const later = await runGoverned(
-                { "bedrock-bridge:guardrails": filters("MEDIUM") },
+                { "bedrock-bridge:guardrails": guardrailFilters("MEDIUM") },
                 GOVERNED,
                 changed.outputs,
             );

@@ -4,20 +4,7 @@ import * as assert from "assert";
 import { StackRun } from "../../tools/internal/harness";
 import { behindMessages } from "../../config/rollout";
 import { captureWarnings } from "../support/stacks";
-import { GOVERNED, runGoverned, runTenantCaller } from "../support/governance";
-
-const filters = (hate: string) => ({
-    "content-safety": {
-        contentFilters: {
-            HATE: hate,
-            INSULTS: "MEDIUM",
-            SEXUAL: "HIGH",
-            VIOLENCE: "MEDIUM",
-            MISCONDUCT: "MEDIUM",
-            PROMPT_ATTACK: "HIGH",
-        },
-    },
-});
+import { GOVERNED, guardrailFilters, runGoverned, runTenantCaller } from "../support/governance";
 
 describe("rollouts across stacks", function () {
     this.timeout(300000);
@@ -29,7 +16,7 @@ describe("rollouts across stacks", function () {
         gov0 = await runGoverned();
         caller0 = await runTenantCaller(gov0, "support");
         // The guardrail's content changes on the Bedrock side (a later up of that stack).
-        gov1 = await runGoverned({ "bedrock-bridge:guardrails": filters("MEDIUM") }, GOVERNED, gov0.outputs);
+        gov1 = await runGoverned({ "bedrock-bridge:guardrails": guardrailFilters("MEDIUM") }, GOVERNED, gov0.outputs);
     });
 
     it("the caller exports what it deployed from each Bedrock stack", () => {
@@ -59,7 +46,11 @@ describe("rollouts across stacks", function () {
     });
 
     it("after the Bedrock side contracts, the message says requests are denied until the caller is updated", async () => {
-        const gov2 = await runGoverned({ "bedrock-bridge:guardrails": filters("MEDIUM") }, GOVERNED, gov1.outputs);
+        const gov2 = await runGoverned(
+            { "bedrock-bridge:guardrails": guardrailFilters("MEDIUM") },
+            GOVERNED,
+            gov1.outputs,
+        );
         const { warnings } = await captureWarnings(() =>
             runTenantCaller(gov2, "support", {}, "caller", caller0.outputs),
         );

@@ -4,6 +4,20 @@ import { apply, Overrides, runCaller } from "./stacks";
 
 export const GOVERNED = "bedrock-governed";
 
+/** The example's `content-safety` guardrail with HATE at `hate`: a guardrail content change in one argument. */
+export const guardrailFilters = (hate: string) => ({
+    "content-safety": {
+        contentFilters: {
+            HATE: hate,
+            INSULTS: "MEDIUM",
+            SEXUAL: "HIGH",
+            VIOLENCE: "MEDIUM",
+            MISCONDUCT: "MEDIUM",
+            PROMPT_ATTACK: "HIGH",
+        },
+    },
+});
+
 /** `previous`: the stack's outputs of its last update (a later `up`); none: a first deployment. */
 export async function runGoverned(
     overrides?: Overrides,
