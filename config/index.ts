@@ -20,6 +20,7 @@ import {
 import { closest, didYouMean, distance, messages } from "./messages";
 import * as schema from "./schema";
 import { GovernanceConfig, governanceFrom } from "./governance";
+import { isInferenceProfileId } from "../functions/bedrock/modelIds";
 
 export { API_KEY_STATUSES, LOG_RETENTION_DAYS, PROFILE_PREFIXES, PROJECT };
 
@@ -225,10 +226,7 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
-export function isInferenceProfileId(modelId: string): boolean {
-    const dot = modelId.indexOf(".");
-    return dot > 0 && PROFILE_PREFIXES.includes(modelId.slice(0, dot)) && modelId.split(".").length >= 3;
-}
+export { isInferenceProfileId };
 
 /** A problem with a model id's form that AWS would only report at deploy or at the first call. */
 export function modelIdProblem(key: string, modelId: string): string | undefined {

@@ -3,6 +3,7 @@
 // tools/configDocs.ts generates docs/configuration.md's table and Pulumi.yaml's `config:` block from it.
 import { z } from "zod";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT, MODEL_MAX_OUTPUT_TOKENS } from "../functions/bedrock/limits";
+import { PROFILE_PREFIXES } from "../functions/bedrock/modelIds";
 import { GUARDRAIL_NAME, guardrailsSchema, TENANT_NAME, tenantsSchema } from "./governance";
 
 export const PROJECT = "bedrock-bridge";
@@ -12,8 +13,7 @@ export const LOG_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-/** Cross-region inference profile prefixes (geographic and global). */
-export const PROFILE_PREFIXES = ["us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"];
+export { PROFILE_PREFIXES };
 
 /** Expired: AWS reports it after the expiry and it cannot be set; saying so keeps `pulumi up` from trying to change it. */
 export const API_KEY_STATUSES = ["Active", "Inactive", "Expired"] as const;

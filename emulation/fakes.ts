@@ -109,8 +109,8 @@ export class FakeSts {
 }
 
 export interface BedrockRequest {
-    /** Converse, ConverseStream, InvokeModel ("invoke") or InvokeModelWithResponseStream ("invoke-stream"). */
-    op: "converse" | "converse-stream" | "invoke" | "invoke-stream";
+    /** Converse, ConverseStream, InvokeModel ("invoke"), InvokeModelWithResponseStream ("invoke-stream") or CountTokens. */
+    op: "converse" | "converse-stream" | "invoke" | "invoke-stream" | "count-tokens";
     modelId: string;
     body: any;
     headers: Record<string, string | string[] | undefined>;
@@ -276,7 +276,7 @@ export class FakeBedrock {
         headers: http2.IncomingHttpHeaders,
         text: string,
     ): Promise<void> {
-        const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/.exec(
+        const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream|count-tokens)$/.exec(
             String(headers[":path"]),
         );
         if (!m) {

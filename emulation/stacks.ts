@@ -67,3 +67,16 @@ export function one(run: StackRun, type: string, name?: string): ResourceRecord 
 export function json(s: string): any {
     return JSON.parse(s);
 }
+
+/** A REST API's methods as planned, "METHOD /path" (paths rebuilt from its resources' parents and path parts). */
+export function restApiRoutes(run: StackRun, api: ResourceRecord): string[] {
+    const ofApi = (type: string) => byType(run, type).filter(x => x.inputs.restApi === api.id);
+    const resources = ofApi("aws:apigateway/resource:Resource");
+    const pathOf = (id: string): string => {
+        if (id === api.state.rootResourceId) return "";
+        const res = resources.find(x => x.id === id);
+        if (!res) throw new Error(`the REST API ${api.name} has no resource ${id}`);
+        return `${pathOf(res.inputs.parentId)}/${res.inputs.pathPart}`;
+    };
+    return ofApi("aws:apigateway/method:Method").map(m => `${m.inputs.httpMethod} ${pathOf(m.inputs.resourceId)}`);
+}

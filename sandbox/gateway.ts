@@ -1,8 +1,8 @@
 // The sandbox's gateway: API Gateway REST in front of the gateway function with response streaming, as deployed.
-// - the REQUEST authorizer is functions/gateway/authorizer.ts itself (401 {"message":"Unauthorized"} when it
-//   refuses, as API Gateway answers);
-// - usage plans: a token bucket per key (requestsPerSecond, burst), 429 {"message":"Too Many Requests"} like
-//   API Gateway's throttling;
+// - only the methods the stack declares are served; anything else is API Gateway's MISSING_AUTHENTICATION_TOKEN;
+// - the REQUEST authorizer is functions/gateway/authorizer.ts itself (UNAUTHORIZED when it refuses);
+// - usage plans: a token bucket per key (requestsPerSecond, burst), THROTTLED like API Gateway's throttling;
+// - what API Gateway answers itself is the stack's gateway responses (status, headers, template), as deployed;
 // - the function runs warm in a child process (sandbox/gatewayHost.js) and streams: its output is read as API
 //   Gateway reads a streamed Lambda proxy response (metadata JSON, 8 null bytes, then the body as it comes);
 // - the token windows live in dynalite (emulation/dynamo.ts), reached by the function's real DynamoDB client.
@@ -111,15 +111,23 @@ class GatewayContainer {
     }
 }
 
-const UNAUTHORIZED = { message: "Unauthorized" };
-const TOO_MANY = { message: "Too Many Requests" };
-const FORBIDDEN = { message: "User is not authorized to access this resource with an explicit deny" };
+/** API Gateway's own status and $context.error.messageString for the response types the sandbox meets. */
+const API_GATEWAY_DEFAULTS: Record<string, { status: number; message: string }> = {
+    MISSING_AUTHENTICATION_TOKEN: { status: 403, message: "Missing Authentication Token" },
+    UNAUTHORIZED: { status: 401, message: "Unauthorized" },
+    ACCESS_DENIED: { status: 403, message: "User is not authorized to access this resource with an explicit deny" },
+    AUTHORIZER_FAILURE: { status: 500, message: "Internal server error" },
+    THROTTLED: { status: 429, message: "Too Many Requests" },
+    REQUEST_TOO_LARGE: { status: 413, message: "Request Too Long" },
+};
 
 export interface SandboxGateway {
     /** Key name -> key value (random for each start). */
     keys: Record<string, string>;
     /** Serves one request whose path is below the gateway's base (`/v1/...`). */
     handle(req: http.IncomingMessage, res: http.ServerResponse, body: string, path: string): Promise<void>;
+    /** A body over API Gateway's 10 MB: its REQUEST_TOO_LARGE response. */
+    tooLarge(res: http.ServerResponse): void;
     stop(): Promise<void>;
 }
 
@@ -182,8 +190,28 @@ export async function startGateway(o: {
         return true;
     };
 
+    /** API Gateway's own answer of one type: the stack's gateway response for it, else its DEFAULT_4XX/5XX. */
+    const gatewayResponse = (res: http.ServerResponse, type: string, requestId: string) => {
+        const d = API_GATEWAY_DEFAULTS[type];
+        const own = o.gateway.responses[type];
+        const status = Number(own?.statusCode || d.status);
+        const g = own ?? o.gateway.responses[status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX"];
+        const body = g
+            ? g.template
+                  .replace(/\$context\.requestId/g, requestId)
+                  .replace(/\$context\.error\.messageString/g, JSON.stringify(d.message))
+            : JSON.stringify({ message: d.message });
+        res.writeHead(status, {
+            "content-type": "application/json",
+            ...(g?.headers ?? {}),
+            "x-amzn-requestid": requestId,
+        });
+        res.end(body);
+    };
+
     return {
         keys,
+        tooLarge: res => gatewayResponse(res, "REQUEST_TOO_LARGE", crypto.randomUUID()),
         async handle(req, res, body, subPath) {
             const reply = (status: number, v: unknown) => {
                 res.writeHead(status, { "content-type": "application/json" });
@@ -192,17 +220,22 @@ export async function startGateway(o: {
             const headers: Record<string, string> = {};
             for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
             const requestId = crypto.randomUUID();
+            // A method the API does not declare: API Gateway answers before any authorizer runs.
+            if (!o.gateway.routes.includes(`${req.method} ${subPath.replace(/\/+$/, "")}`))
+                return gatewayResponse(res, "MISSING_AUTHENTICATION_TOKEN", requestId);
             const methodArn = `arn:aws:execute-api:${o.region}:${o.accountId}:sandboxgw/sandbox/${req.method}${subPath}`;
             const authorized = await authorizer.invoke({ type: "REQUEST", methodArn, headers }, requestId);
             // The authorizer throws "Unauthorized" for an unknown key: API Gateway answers 401; any other failure 500.
-            if (!authorized.ok && authorized.errorMessage === "Unauthorized") return reply(401, UNAUTHORIZED);
+            if (!authorized.ok && authorized.errorMessage === "Unauthorized")
+                return gatewayResponse(res, "UNAUTHORIZED", requestId);
             const auth = authorized.value as AuthorizerResult | undefined;
             if (!authorized.ok || !auth) {
                 o.log(`[gateway] ${requestId}: authorizer failed: ${authorized.errorType}: ${authorized.errorMessage}`);
-                return reply(500, { message: null });
+                return gatewayResponse(res, "AUTHORIZER_FAILURE", requestId);
             }
-            if (auth.policyDocument?.Statement?.[0]?.Effect !== "Allow") return reply(403, FORBIDDEN);
-            if (!admit(auth.principalId)) return reply(429, TOO_MANY);
+            if (auth.policyDocument?.Statement?.[0]?.Effect !== "Allow")
+                return gatewayResponse(res, "ACCESS_DENIED", requestId);
+            if (!admit(auth.principalId)) return gatewayResponse(res, "THROTTLED", requestId);
             const event = {
                 resource: "/{proxy+}",
                 path: subPath,

@@ -11,6 +11,7 @@
 //                         //   (sb.token(email, { validitySeconds: 1 }) for a token that expires soon, in tests)
 //   sb.modelRequests()    // how many requests the local model has received so far (a 400 must not add one)
 //   sb.lastModelRequest() // the body of the local model's last request (Converse JSON: messages, system, ...)
+//   sb.lastModelCall()    // its operation and model id
 //   sb.answerFor(prompt)  // the exact text the deterministic local model streams for a prompt (no history influence)
 //   sb.published()        // the publishes the events API accepted (channel, events), in order (the last 10,000)
 //   sb.dropRealtimeConnections()  // drops every realtime socket now, as a lost network does (a client must notice)
@@ -132,6 +133,8 @@ export interface Sandbox {
     modelRequests(): number;
     lastModelRequest():
         { messages?: { role: string; content: { text?: string }[] }[]; [k: string]: unknown } | undefined;
+    /** The local model's last call: the operation (converse, invoke-stream, count-tokens, ...) and the model id. */
+    lastModelCall(): { op: string; modelId: string } | undefined;
     answerFor(prompt: string): string;
     /** Fault on demand: drops every realtime socket now (no close frame), as a lost network does; returns how many. */
     dropRealtimeConnections(): number;

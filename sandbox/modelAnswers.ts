@@ -3,8 +3,10 @@
 // Deterministic: the text is answerFor(prompt); it honours maxTokens (stop reason max_tokens), stop sequences
 // (stop_sequence), calls the first tool when tools are offered and the last turn is not a tool result, answers a
 // tool result by quoting it, and reports usage (input: a quarter of the messages' JSON length; output: a quarter
-// of the text's length, so never more than maxTokens).
+// of the text's length, so never more than maxTokens). CountTokens answers the input tokens the same request would
+// report, for foundation model ids only (Bedrock refuses a profile id there).
 import { bedrockError, BedrockAnswer, BedrockRequest, invokeChunk, StreamStep } from "../emulation/fakes";
+import { isInferenceProfileId } from "../functions/bedrock/modelIds";
 import { SANDBOX_PROMPTS } from "./index";
 
 const isObj = (v: unknown): v is Record<string, any> => !!v && typeof v === "object" && !Array.isArray(v);
@@ -110,11 +112,23 @@ function plan(n: Normalized, answerFor: (prompt: string) => string): Plan {
     return { text, stopReason, stopSequence, usage: usage(Math.ceil(Array.from(text).length / 4)) };
 }
 
+/** CountTokens: `input.invokeModel.body` (base64 of the InvokeModel body) or `input.converse` (messages, system). */
+function countTokens(req: BedrockRequest): BedrockAnswer {
+    if (isInferenceProfileId(req.modelId))
+        return bedrockError("ValidationException", "The provided model doesn't support counting tokens.");
+    const input = req.body?.input ?? {};
+    const inner: BedrockRequest = input.invokeModel
+        ? { ...req, op: "invoke", body: JSON.parse(Buffer.from(input.invokeModel.body, "base64").toString("utf8")) }
+        : { ...req, op: "converse", body: input.converse ?? {} };
+    return { json: { inputTokens: normalize(inner).inputTokens } };
+}
+
 /** The local model's answer to one request (see the top of this file). */
 export function modelAnswer(
     req: BedrockRequest,
     o: { delayMs: number; answerFor: (prompt: string) => string; chunks: (text: string) => string[] },
 ): BedrockAnswer {
+    if (req.op === "count-tokens") return countTokens(req);
     const n = normalize(req);
     if (n.prompt.includes(SANDBOX_PROMPTS.throttle))
         return bedrockError("ThrottlingException", "Too many requests, please wait before trying again.");

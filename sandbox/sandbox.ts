@@ -193,6 +193,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
             } catch (e) {
                 if (!(e instanceof BodyTooLarge)) throw e;
                 if (url.pathname === restPath) return rest.tooLarge(res);
+                if (url.pathname.startsWith("/gateway/")) return gateway.tooLarge(res);
                 return json(413, { message: `the request body is over ${e.limit} bytes` });
             }
             if (url.pathname === restPath) return rest.handle(req, res, body);
@@ -285,6 +286,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
             published: () => events.published.map(p => ({ channel: p.channel, events: [...p.events] })),
             modelRequests: () => model?.bedrock.requests.length ?? 0,
             lastModelRequest: () => model?.bedrock.requests.at(-1)?.body,
+            lastModelCall: () => {
+                const r = model?.bedrock.requests.at(-1);
+                return r && { op: r.op, modelId: r.modelId };
+            },
             answerFor,
             dropRealtimeConnections: () => events.dropConnections(),
             invalidateSessions: async () => {

@@ -3,7 +3,7 @@
 import { readStackConfig } from "../tools/internal/harness";
 import { ResourceRecord } from "../tools/internal/mocks";
 import { unpackFunction } from "../emulation/lambdaRunner";
-import { byType, one, runBedrock, runCaller } from "../emulation/stacks";
+import { byType, one, restApiRoutes, runBedrock, runCaller } from "../emulation/stacks";
 import { gatewayOverride, type SandboxGatewayConfig } from "./gateway";
 
 export interface DeployedFunction {
@@ -19,6 +19,10 @@ export interface DeployedGateway {
     authorizer: DeployedFunction;
     /** Key name -> the throttle of its usage plan (API Gateway's token bucket). */
     throttles: Record<string, { rateLimit: number; burstLimit: number }>;
+    /** The API's methods as planned: "POST /v1/messages", ... (anything else is API Gateway's 403/404). */
+    routes: string[];
+    /** The API's gateway responses as planned, by response type (what API Gateway answers itself). */
+    responses: Record<string, { statusCode?: string; headers: Record<string, string>; template: string }>;
 }
 
 export interface DeployedPieces {
@@ -77,6 +81,31 @@ export async function deployedPieces(
     };
 }
 
+/** The gateway API's methods and gateway responses, as planned. */
+function gatewayApi(
+    caller: Parameters<typeof byType>[0],
+    api: ResourceRecord,
+): Pick<DeployedGateway, "routes" | "responses"> {
+    const responses = Object.fromEntries(
+        byType(caller, "aws:apigateway/response:Response")
+            .filter(g => g.inputs.restApiId === api.id)
+            .map(g => [
+                g.inputs.responseType,
+                {
+                    statusCode: g.inputs.statusCode,
+                    headers: Object.fromEntries(
+                        Object.entries((g.inputs.responseParameters ?? {}) as Record<string, string>).map(([k, v]) => [
+                            k.replace(/^gatewayresponse\.header\./, ""),
+                            unquote(v),
+                        ]),
+                    ),
+                    template: g.inputs.responseTemplates["application/json"],
+                },
+            ]),
+    );
+    return { routes: restApiRoutes(caller, api), responses };
+}
+
 async function runPieces(
     gateway?: SandboxGatewayConfig,
 ): Promise<Omit<DeployedPieces, "allowedOrigins"> & { configOrigins: string[] }> {
@@ -129,7 +158,12 @@ async function runPieces(
         relay: fn(r("aws:lambda/function:Function", "chat-relay")),
         invoker: invokers[0] && fn(invokers[0]),
         stateMachine: machines[0] && JSON.parse(machines[0].inputs.definition),
-        gateway: { fn: gatewayFn, authorizer: fn(r("aws:lambda/function:Function", "gateway-authorizer")), throttles },
+        gateway: {
+            fn: gatewayFn,
+            authorizer: fn(r("aws:lambda/function:Function", "gateway-authorizer")),
+            throttles,
+            ...gatewayApi(caller, r("aws:apigateway/restApi:RestApi", "gateway-api")),
+        },
         unpack: f => unpackFunction(f.record, `sandbox-${f.record.name}`),
     };
 }

@@ -236,16 +236,20 @@ describe("CrossAccountBedrockAccess", () => {
     it("allows a plain model id in the stack's region only, and marketplace only on opt-in", async () => {
         const run = await runBedrock({ "bedrock-bridge:models": ["anthropic.claude-3-haiku-20240307-v1:0"] });
         const doc = json(one(run, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+        const haiku = ["arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"];
         assert.deepEqual(
-            doc.Statement.map((s: any) => s.Resource),
-            [["arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"]],
+            doc.Statement.map((s: any) => [s.Action, s.Resource]),
+            [
+                [["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], haiku],
+                ["bedrock:CountTokens", haiku],
+            ],
         );
         const withMarket = await runBedrock({
             "bedrock-bridge:models": ["anthropic.claude-3-haiku-20240307-v1:0"],
             "bedrock-bridge:allowMarketplace": "true",
         });
         const doc2 = json(one(withMarket, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
-        assert.deepEqual(doc2.Statement[1].Action, ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"]);
+        assert.deepEqual(doc2.Statement[2].Action, ["aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"]);
     });
 
     it("fails with a clear message for a profile AWS does not know in the region", async () => {

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { isInferenceProfileId } from "../../config";
+import { foundationModelId } from "../../functions/bedrock/modelIds";
 import { partitionOf, policy, scopedName, Statement } from "../shared/iam";
 import { previewError } from "../shared/previewError";
 
@@ -102,6 +103,21 @@ export function trustPolicy(args: CrossAccountBedrockAccessArgs, externalId?: st
     return JSON.stringify(policy(statements), null, 2);
 }
 
+/**
+ * Token counting (the gateway's POST /v1/messages/count_tokens) for each model id, as the gateway calls it: the
+ * foundation model in the region of the call, a profile's by its id without the prefix (CountTokens counts for
+ * foundation models only). bedrock:CountTokens is a Read action on the foundation-model resource type with no
+ * condition keys (Service Authorization Reference, Amazon Bedrock); it runs no model and costs nothing.
+ */
+export function countTokensStatements(region: string, modelIds: string[]): Statement[] {
+    if (!modelIds.length) return [];
+    const partition = partitionOf(region);
+    const arns = modelIds.map(id => `arn:${partition}:bedrock:${region}::foundation-model/${foundationModelId(id)}`);
+    return [
+        { Sid: "CountTokens", Effect: "Allow", Action: "bedrock:CountTokens", Resource: [...new Set(arns)].sort() },
+    ];
+}
+
 /** Invoke permissions for each model id: profiles through their routes, plain models in-region. */
 export function modelStatements(
     region: string,
@@ -135,6 +151,7 @@ export function modelStatements(
             Resource: plainModels.map(m => `arn:${partition}:bedrock:${region}::foundation-model/${m}`),
         });
     }
+    statements.push(...countTokensStatements(region, [...routes.map(r => r.profileId), ...plainModels]));
     if (allowMarketplace) {
         // Third-party models subscribe through AWS Marketplace on first use; opt-in only.
         statements.push({

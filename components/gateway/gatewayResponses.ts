@@ -69,7 +69,8 @@ export const GATEWAY_ERRORS: GatewayErrorShape[] = [
         statusCode: "404",
         type: "not_found_error",
         code: "unknown_url",
-        message: "Unknown path: this gateway serves POST /v1/chat/completions, POST /v1/messages and GET /v1/models.",
+        message:
+            "Unknown path: this gateway serves POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models.",
     },
     {
         responseType: "REQUEST_TOO_LARGE",

@@ -1,5 +1,6 @@
-// The gateway's REST API (regional): POST /v1/chat/completions, POST /v1/messages and GET /v1/models, each a Lambda
-// proxy integration that streams the function's answer, behind a Lambda authorizer that is also the API key source.
+// The gateway's REST API (regional): POST /v1/chat/completions, POST /v1/messages (and its count_tokens) and
+// GET /v1/models, each a Lambda proxy integration that streams the function's answer, behind a Lambda authorizer
+// that is also the API key source.
 //
 // What AWS documents and this follows ("Stream the integration response for your proxy integrations in API Gateway",
 // "Set up a Lambda proxy integration with payload response streaming in API Gateway"):
@@ -21,7 +22,9 @@ import { errorTemplate, GATEWAY_ERRORS } from "./gatewayResponses";
 export const GATEWAY_ROUTES = [
     { method: "POST", path: "v1/chat/completions", what: "OpenAI Chat Completions" },
     { method: "POST", path: "v1/messages", what: "Anthropic Messages" },
-    { method: "GET", path: "v1/models", what: "the key's models, OpenAI's list shape" },
+    // Claude Code's gateway requirements name it beside /v1/messages (code.claude.com/docs/en/llm-gateway).
+    { method: "POST", path: "v1/messages/count_tokens", what: "Anthropic token counting (Bedrock CountTokens)" },
+    { method: "GET", path: "v1/models", what: "the key's models, in OpenAI's list shape or Anthropic's" },
 ] as const;
 
 /**
@@ -89,7 +92,7 @@ export function gatewayRestApi(name: string, args: GatewayRestApiArgs, parent: p
         opts,
     );
 
-    // /v1, /v1/chat, /v1/chat/completions, /v1/messages, /v1/models
+    // /v1, /v1/chat, /v1/chat/completions, /v1/messages, /v1/messages/count_tokens, /v1/models
     const resources = new Map<string, aws.apigateway.Resource>();
     const resourceFor = (path: string): aws.apigateway.Resource => {
         const had = resources.get(path);

@@ -14,7 +14,7 @@
 // A direct call of the system profile or a foundation model carries no (or another) InferenceProfileArn and is
 // implicitly denied; another tenant's profile is not in statement 1, and its routes carry its own ARN.
 import { partitionOf, Statement } from "../shared/iam";
-import { INVOKE_ACTIONS } from "../bedrock/crossAccountBedrockAccess";
+import { countTokensStatements, INVOKE_ACTIONS } from "../bedrock/crossAccountBedrockAccess";
 
 /** One application profile of a tenant and what it routes to. */
 export interface TenantProfileRoute {
@@ -133,6 +133,14 @@ export function tenantInvokeStatements(routes: TenantProfileRoute[], guardrail?:
             Condition: withGuardrail({ StringEquals: { "bedrock:InferenceProfileArn": r.applicationProfileArn } }),
         }),
     );
+    // Counting tokens names the foundation model in the profiles' region (it runs no model: no guardrail applies).
+    if (routes.length)
+        statements.push(
+            ...countTokensStatements(
+                routes[0].applicationProfileArn.split(":")[3],
+                routes.map(r => r.modelId),
+            ),
+        );
     if (guardrail) {
         // The guardrail itself is applied with the caller's permissions (Bedrock user guide, "Set up permissions to
         // use Amazon Bedrock Guardrails": bedrock:ApplyGuardrail on the guardrail).

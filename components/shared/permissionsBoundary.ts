@@ -26,6 +26,7 @@ export function boundaryStatements(accountId: string, region: string, boundaryAr
             Action: [
                 "bedrock:InvokeModel",
                 "bedrock:InvokeModelWithResponseStream",
+                "bedrock:CountTokens",
                 "bedrock:ApplyGuardrail",
                 "bedrock:CallWithBearerToken",
                 "bedrock:GetInferenceProfile",

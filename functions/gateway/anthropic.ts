@@ -9,23 +9,26 @@ import { sseEvent } from "./sse";
 
 export const BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31";
 
-/** Fields passed to Bedrock as they are. */
-const PASS = [
-    "messages",
-    "system",
-    "max_tokens",
-    "temperature",
-    "top_p",
-    "top_k",
-    "stop_sequences",
-    "tools",
-    "tool_choice",
-    "thinking",
-    "anthropic_beta",
-];
-/** Fields that do not reach Bedrock: the model goes in the path, the stream mode in the operation; `metadata`
- * (an end-user id for Anthropic's abuse detection) and `service_tier` have no Bedrock counterpart and change no answer. */
+/**
+ * Fields that do not reach Bedrock: the model goes in the path, the stream mode in the operation; `metadata` (an
+ * end-user id for Anthropic's abuse detection) and `service_tier` have no Bedrock counterpart and change no answer.
+ * Every other field goes to Bedrock as it is. Bedrock's body follows Anthropic's Messages API and Bedrock refuses a
+ * field it does not take with a ValidationException ("extraneous key [...] is not permitted"), which the client gets
+ * as a 400 with that text: never silence, and a field Anthropic adds (Claude Code sends `context_management`, for
+ * one) works through the gateway as soon as Bedrock takes it, without a gateway release.
+ */
 const DROPPED = ["model", "stream", "metadata", "service_tier"];
+
+/** The body for Bedrock: the request's fields but the dropped ones, Bedrock's version, the merged beta flags. */
+function bedrockBodyOf(raw: Record<string, unknown>, betaHeader: string | undefined, drop: string[]) {
+    const body: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) if (!drop.includes(k) && v !== undefined) body[k] = v;
+    body.anthropic_version = BEDROCK_ANTHROPIC_VERSION;
+    const betas = betaFlags(raw, betaHeader);
+    if (betas) body.anthropic_beta = betas;
+    else delete body.anthropic_beta;
+    return body;
+}
 
 export interface ParsedMessagesRequest {
     model: string;
@@ -39,7 +42,28 @@ export interface ParsedMessagesRequest {
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
-export function parseMessagesRequest(raw: unknown, limits: { maxTokensLimit: number }): ParsedMessagesRequest {
+/**
+ * The beta flags of a request: the `anthropic-beta` header (comma-separated, what Anthropic's SDK and Claude Code send)
+ * and the body's `anthropic_beta`, in Bedrock's place for them: the body (Bedrock user guide, "Anthropic Claude
+ * Messages API": `anthropic_beta`). Claude Code's gateway requirements ask a gateway to forward this header.
+ */
+export function betaFlags(raw: Record<string, unknown>, header: string | undefined): string[] | undefined {
+    const body = raw.anthropic_beta;
+    if (body !== undefined && (!Array.isArray(body) || !body.every(b => typeof b === "string" && b)))
+        throw invalidRequest("anthropic_beta: must be a list of beta names");
+    const fromHeader = (header ?? "")
+        .split(",")
+        .map(b => b.trim())
+        .filter(Boolean);
+    const all = [...new Set([...((body as string[] | undefined) ?? []), ...fromHeader])];
+    return all.length ? all : undefined;
+}
+
+export function parseMessagesRequest(
+    raw: unknown,
+    limits: { maxTokensLimit: number },
+    betaHeader?: string,
+): ParsedMessagesRequest {
     if (!isObj(raw)) throw invalidRequest("the body must be a JSON object");
     if (typeof raw.model !== "string" || !raw.model) throw invalidRequest("model: Field required");
     const mt = raw.max_tokens;
@@ -56,13 +80,29 @@ export function parseMessagesRequest(raw: unknown, limits: { maxTokensLimit: num
             throw invalidRequest(`messages.${i}.content: must be a string or a list of content blocks`);
     });
     if (raw.stream !== undefined && typeof raw.stream !== "boolean") throw invalidRequest("stream: must be a boolean");
-    const unknown = Object.keys(raw).filter(k => !PASS.includes(k) && !DROPPED.includes(k));
-    if (unknown.length)
-        throw invalidRequest(`${unknown.join(", ")}: not supported through Amazon Bedrock by this gateway`);
-    const bedrockBody: Record<string, unknown> = { anthropic_version: BEDROCK_ANTHROPIC_VERSION };
-    for (const k of PASS) if (raw[k] !== undefined) bedrockBody[k] = raw[k];
+    const bedrockBody = bedrockBodyOf(raw, betaHeader, DROPPED);
     const inputChars = JSON.stringify([raw.messages, raw.system ?? null, raw.tools ?? null]).length;
     return { model: raw.model, stream: raw.stream === true, maxTokens: mt, bedrockBody, inputChars };
+}
+
+/**
+ * POST /v1/messages/count_tokens -> Bedrock CountTokens with the InvokeModel body the same message would send (the
+ * same fields pass, the same are dropped). That body needs `max_tokens`, which a count request has none of and which
+ * is not input: 1, or just above a thinking budget (Bedrock requires max_tokens > thinking.budget_tokens).
+ */
+export function parseCountTokensRequest(
+    raw: unknown,
+    betaHeader?: string,
+): { model: string; bedrockBody: Record<string, unknown> } {
+    if (!isObj(raw)) throw invalidRequest("the body must be a JSON object");
+    if (typeof raw.model !== "string" || !raw.model) throw invalidRequest("model: Field required");
+    if (!Array.isArray(raw.messages) || !raw.messages.length)
+        throw invalidRequest("messages: a non-empty list is required");
+    const budget =
+        isObj(raw.thinking) && typeof raw.thinking.budget_tokens === "number" ? raw.thinking.budget_tokens : 0;
+    // Any max_tokens of the client's is replaced: it is not input and does not change the count.
+    const bedrockBody = { ...bedrockBodyOf(raw, betaHeader, DROPPED), max_tokens: budget + 1 };
+    return { model: raw.model, bedrockBody };
 }
 
 export interface AnthropicUsage {

@@ -8,7 +8,9 @@
 //                  integration has responseTransferMode STREAM (type AWS_PROXY).
 //   event          the Lambda proxy integration event of a REST API (httpMethod, path, headers, body,
 //                  isBase64Encoded, requestContext); routes by path suffix: GET /v1/models,
-//                  POST /v1/chat/completions, POST /v1/messages (any stage or base path before /v1).
+//                  POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens (any stage or base
+//                  path before /v1). Reads the headers anthropic-beta (forwarded to Bedrock as the body's
+//                  anthropic_beta) and anthropic-version (GET /v1/models answers in Anthropic's shape when present).
 //   key name       event.requestContext.authorizer.keyName, set by the REQUEST authorizer (./authorizer.ts), which
 //                  also returns usageIdentifierKey (API key source AUTHORIZER) so usage plans limit rate and burst.
 //   environment    GATEWAY_TABLE    DynamoDB table for the token windows: partition key `pk` (S), TTL attribute
@@ -34,19 +36,27 @@
 import {
     ConverseCommand,
     ConverseStreamCommand,
+    CountTokensCommand,
     InvokeModelCommand,
     InvokeModelWithResponseStreamCommand,
 } from "@aws-sdk/client-bedrock-runtime";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { MODEL_MAX_OUTPUT_TOKENS, maxTokensProblem } from "../bedrock/limits";
 import { callerAccountOf, requestMetadata } from "../bedrock/requestMetadata";
+import { foundationModelId } from "../bedrock/modelIds";
 import { allowedModels, readTargets } from "../bedrock/targets";
 import { guardrailConfig, guardrailStreamConfig, targetModelId } from "../bedrock/tenantRoute";
 import { isBridgeError, toBridgeError } from "../errors";
 import { pooledClients } from "../invoker";
 import { createMetricsRecorder, type MetricsRecorder } from "../metrics";
 import { recordGateway } from "../metrics/requestMetrics";
-import { createEventTranslator, messageResponse, messageUsage, parseMessagesRequest } from "./anthropic";
+import {
+    createEventTranslator,
+    messageResponse,
+    messageUsage,
+    parseCountTokensRequest,
+    parseMessagesRequest,
+} from "./anthropic";
 import {
     errorBody,
     errorHeaders,
@@ -88,14 +98,29 @@ export interface GatewayDeps {
     metrics?: MetricsRecorder;
 }
 
-type Route = "models" | "chat" | "messages";
+type Route = "models" | "chat" | "messages" | "count";
 
 function route(method: string | undefined, path: string | undefined): Route | undefined {
     const p = (path ?? "").replace(/\/+$/, "");
     if (/\/v1\/models$/.test(p) && method === "GET") return "models";
     if (/\/v1\/chat\/completions$/.test(p) && method === "POST") return "chat";
     if (/\/v1\/messages$/.test(p) && method === "POST") return "messages";
+    if (/\/v1\/messages\/count_tokens$/.test(p) && method === "POST") return "count";
     return undefined;
+}
+
+/** A request header by name: API Gateway passes them with the client's own capitalization. */
+function header(event: GatewayEvent, name: string): string | undefined {
+    for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === name && v) return v;
+    return undefined;
+}
+
+/** /v1/messages and count_tokens serve Anthropic models only (Bedrock's Anthropic body). */
+function requireAnthropicModel(name: string, modelId: string): void {
+    if (!/(^|\.)anthropic\./.test(modelId))
+        throw invalidRequest(
+            `${name} is not an Anthropic model: /v1/messages serves Anthropic models only, use /v1/chat/completions for it.`,
+        );
 }
 
 /** Characters of the prompt parts, images counted as about 1,600 tokens each (a large image, per Anthropic). */
@@ -135,7 +160,9 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
         const started = Date.now();
         const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? randomId("req-");
         const r = route(event.httpMethod, event.path);
-        const api: GatewayApi = r === "messages" ? "anthropic" : "openai";
+        const anthropicClient = header(event, "anthropic-version") !== undefined;
+        const api: GatewayApi =
+            r === "messages" || r === "count" || (r === "models" && anthropicClient) ? "anthropic" : "openai";
         const keyName = event.requestContext?.authorizer?.keyName;
         const account = callerAccountOf(context?.invokedFunctionArn, env);
         // What the summary log line and the metrics say about this request (never prompt or answer text).
@@ -169,7 +196,7 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
             if (!r)
                 throw gatewayError(
                     "not_found",
-                    `Nothing at ${event.httpMethod} ${event.path}: the gateway serves GET /v1/models, POST /v1/chat/completions and POST /v1/messages.`,
+                    `Nothing at ${event.httpMethod} ${event.path}: the gateway serves GET /v1/models, POST /v1/chat/completions, POST /v1/messages and POST /v1/messages/count_tokens.`,
                     { reason: "invalidRequest" },
                 );
             const key = keyName ? settings.keys[keyName] : undefined;
@@ -179,7 +206,7 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
                     code: "invalid_api_key",
                 });
             if (r === "models") {
-                await json(200, modelList(settings, key));
+                await json(200, modelList(settings, key, anthropicClient ? "anthropic" : "openai"));
                 return;
             }
             let body: unknown;
@@ -249,15 +276,34 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
                 return;
             }
 
+            if (r === "count") {
+                // Token counting is free and produces no output: no reservation in the token windows.
+                const req = parseCountTokensRequest(body, header(event, "anthropic-beta"));
+                const modelId = resolveModel(settings, key, keyName, req.model);
+                facts.modelId = modelId;
+                requireAnthropicModel(req.model, modelId);
+                // The runtime's SDK carries CountTokens since 3.86x (2025); an older one would make this a TypeError.
+                if (typeof CountTokensCommand !== "function")
+                    throw gatewayError("server", "This gateway cannot count tokens: its AWS SDK is too old.");
+                const { result, target, failovers } = await pool.run(modelId, t =>
+                    client(t).send(
+                        new CountTokensCommand({
+                            modelId: foundationModelId(modelId),
+                            input: { invokeModel: { body: new TextEncoder().encode(JSON.stringify(req.bedrockBody)) } },
+                        }),
+                    ),
+                );
+                Object.assign(facts, { servedBy: target, failovers });
+                await json(200, { input_tokens: result.inputTokens ?? 0 });
+                return;
+            }
+
             // r === "messages": Anthropic's API, for Anthropic models only.
-            const req = parseMessagesRequest(body, limits);
+            const req = parseMessagesRequest(body, limits, header(event, "anthropic-beta"));
             const modelId = resolveModel(settings, key, keyName, req.model);
             facts.modelId = modelId;
             facts.stream = req.stream;
-            if (!/(^|\.)anthropic\./.test(modelId))
-                throw invalidRequest(
-                    `${req.model} is not an Anthropic model: /v1/messages serves Anthropic models only, use /v1/chat/completions for it.`,
-                );
+            requireAnthropicModel(req.model, modelId);
             reservation = await reserve(keyName, key, estimateInputTokens(req.inputChars) + req.maxTokens);
             const invokeInput = (t: (typeof targets)[number]) => {
                 const g = guardrailConfig(t);

@@ -1,4 +1,5 @@
-// Which models a key may use, by id or alias, and `GET /v1/models` in OpenAI's list shape. No Pulumi imports.
+// Which models a key may use, by id or alias, and `GET /v1/models` in OpenAI's or Anthropic's list shape. No Pulumi
+// imports.
 import { gatewayError } from "./errors";
 
 export interface KeySettings {
@@ -100,10 +101,26 @@ export function resolveModel(s: GatewaySettings, key: KeySettings, keyName: stri
     return id;
 }
 
-/** GET /v1/models: the key's models and the aliases that point at them, in OpenAI's list shape. */
-export function modelList(s: GatewaySettings, key: KeySettings) {
+/**
+ * GET /v1/models: the key's models and the aliases that point at them. In OpenAI's list shape, or in Anthropic's when
+ * the request carries `anthropic-version` (Anthropic's SDK always sends it; Claude Code's gateway model discovery
+ * reads this list): `{data: [{type, id, display_name, created_at}], has_more, first_id, last_id}`.
+ */
+export function modelList(s: GatewaySettings, key: KeySettings, shape: "openai" | "anthropic" = "openai") {
     const ids = modelsForKey(s, key);
     const names = [...ids, ...Object.keys(s.aliases).filter(a => ids.includes(s.aliases[a]))];
+    if (shape === "anthropic")
+        return {
+            data: names.map(id => ({
+                type: "model" as const,
+                id,
+                display_name: id,
+                created_at: "1970-01-01T00:00:00Z",
+            })),
+            has_more: false,
+            first_id: names[0] ?? null,
+            last_id: names[names.length - 1] ?? null,
+        };
     return {
         object: "list" as const,
         data: names.map(id => ({ id, object: "model" as const, created: 0, owned_by: "bedrock-bridge" })),

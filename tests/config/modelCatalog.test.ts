@@ -44,7 +44,8 @@ describe("config: model ids against the offline catalog", () => {
         const id = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0";
         const run = await runBedrock({ "aws:region": "eu-central-1", "bedrock-bridge:models": [id] });
         const regions = policyOf(run)
-            .Statement.flatMap(s => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+            .Statement.filter(s => [s.Action].flat().includes("bedrock:InvokeModel"))
+            .flatMap(s => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
             .filter((r: string) => r.includes(":foundation-model/"))
             .map((r: string) => r.split(":")[3])
             .sort();

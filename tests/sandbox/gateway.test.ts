@@ -348,6 +348,83 @@ describe("sandbox gateway: official OpenAI and Anthropic clients", function () {
             assert.ok(cut.usage.output_tokens <= 2);
         });
 
+        it("counts tokens (POST /v1/messages/count_tokens) with Bedrock CountTokens on the foundation model, free of the token windows", async () => {
+            const messages = [{ role: "user" as const, content: "count these words, please" }];
+            const counted = await anthropic().messages.countTokens({ model: "sonnet", system: "Be brief.", messages });
+            // CountTokens takes the foundation model, never the profile (Bedrock refuses a profile id there).
+            assert.deepEqual(sb.lastModelCall(), {
+                op: "count-tokens",
+                modelId: SONNET_45.replace(/^jp\./, ""),
+            });
+            const answered = await anthropic().messages.create({
+                model: "sonnet",
+                max_tokens: 20,
+                system: "Be brief.",
+                messages,
+            });
+            assert.ok(counted.input_tokens > 0);
+            assert.equal(counted.input_tokens, answered.usage.input_tokens);
+            // A count larger than the key's whole minute budget (3000) is still answered: counting reserves nothing.
+            const big = await anthropic("small").messages.countTokens({
+                model: SONNET_45,
+                messages: [{ role: "user", content: "word ".repeat(4000) }],
+            });
+            assert.ok(big.input_tokens > 3000, `${big.input_tokens}`);
+            await rejection(
+                anthropic("narrow").messages.countTokens({ model: SONNET_4, messages }),
+                Anthropic.PermissionDeniedError,
+            );
+            await rejection(
+                anthropic().messages.countTokens({ model: "claude-nope", messages }),
+                Anthropic.NotFoundError,
+            );
+        });
+
+        it("forwards the anthropic-beta header to Bedrock as anthropic_beta", async () => {
+            await anthropic().beta.messages.create({
+                model: "sonnet",
+                max_tokens: 20,
+                betas: ["interleaved-thinking-2025-05-14", "context-1m-2025-08-07"],
+                messages: [{ role: "user", content: "with betas" }],
+            });
+            assert.deepEqual(sb.lastModelRequest()?.anthropic_beta, [
+                "interleaved-thinking-2025-05-14",
+                "context-1m-2025-08-07",
+            ]);
+            await anthropic().messages.create({
+                model: "sonnet",
+                max_tokens: 20,
+                messages: [{ role: "user", content: "without betas" }],
+            });
+            assert.equal(sb.lastModelRequest()?.anthropic_beta, undefined);
+        });
+
+        it("lists the key's models in Anthropic's shape for Anthropic's client", async () => {
+            const page = await anthropic("narrow").models.list();
+            assert.deepEqual(
+                page.data.map(m => [m.type, m.id]),
+                [
+                    ["model", SONNET_45],
+                    ["model", "sonnet"],
+                ],
+            );
+        });
+
+        it("answers a path or method the API does not declare with the stack's 404, before the authorizer", async () => {
+            const base = sb.outputs.gatewayUrl;
+            for (const [method, path, auth] of [
+                ["POST", "/nothing", `Bearer ${sb.outputs.gatewayKeys.app}`],
+                ["GET", "/messages", `Bearer ${sb.outputs.gatewayKeys.app}`],
+                ["POST", "/messages/count", "Bearer not-a-key"],
+            ]) {
+                const r = await fetch(`${base}${path}`, { method, headers: { authorization: auth } });
+                assert.equal(r.status, 404, `${method} ${path}`);
+                const body = (await r.json()) as { type: string; error: { type: string; message: string } };
+                assert.equal(body.error.type, "not_found_error");
+                assert.match(body.error.message, /count_tokens/);
+            }
+        });
+
         it("answers each error as the SDK's own typed error", async () => {
             const bad = new Anthropic({
                 apiKey: "nope",

@@ -126,6 +126,23 @@ describe("IAM matrix across both stacks", () => {
         });
     }
 
+    it("the assumed role may count tokens (bedrock:CountTokens) on the allowed models' foundation models in its region only", async () => {
+        // CountTokens names the foundation model behind a profile, in the region of the call (the gateway's count_tokens).
+        assert.equal(
+            await invoke("bedrock:CountTokens", fmArn(REGION, "anthropic.claude-sonnet-4-5-20250929-v1:0")),
+            "Allowed",
+        );
+        assert.equal(
+            await invoke("bedrock:CountTokens", fmArn(REGION, "anthropic.claude-sonnet-4-20250514-v1:0")),
+            "Allowed",
+        );
+        for (const [region, model] of [
+            [REGION, "anthropic.claude-opus-4-1-20250805-v1:0"],
+            ["ap-northeast-3", "anthropic.claude-sonnet-4-5-20250929-v1:0"],
+        ])
+            assert.equal(await invoke("bedrock:CountTokens", fmArn(region, model)), "ImplicitlyDenied", model);
+    });
+
     it("the assumed role may not call a profile's foundation models directly or through another profile", async () => {
         const fm = fmArn("ap-northeast-1", "anthropic.claude-sonnet-4-5-20250929-v1:0");
         assert.equal(await invoke("bedrock:InvokeModel", fm), "ImplicitlyDenied");

@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
 import { StackRun } from "../../../tools/internal/harness";
-import { byType, failureOf, json, one, runBedrock, runCaller } from "../../support/stacks";
+import { byType, failureOf, json, one, restApiRoutes, runBedrock, runCaller } from "../../support/stacks";
 import { decide, sessionOf } from "../../support/iam";
 import { functionEnv, runLambda, unpackFunction } from "../../../emulation/lambdaRunner";
 import { errorTemplate, GATEWAY_ERRORS } from "../../../components/gateway/gatewayResponses";
@@ -59,20 +59,15 @@ describe("WorkloadGateway", () => {
         assert.equal(api.apiKeySource, "AUTHORIZER");
     });
 
-    it("serves POST /v1/chat/completions, POST /v1/messages and GET /v1/models through the authorizer, API key required", () => {
+    it("serves the OpenAI and Anthropic routes (count_tokens too) through the authorizer, API key required", () => {
         const authorizer = r("aws:apigateway/authorizer:Authorizer", "gateway-authorizer");
-        const resources = byType(run, "aws:apigateway/resource:Resource").filter(x => x.name.startsWith("gateway-"));
-        const pathOf = (id: string): string => {
-            const res = resources.find(x => x.id === id);
-            if (!res) return "";
-            return `${pathOf(res.inputs.parentId)}/${res.inputs.pathPart}`;
-        };
-        const methods = byType(run, "aws:apigateway/method:Method").filter(m => m.name.startsWith("gateway-"));
-        assert.deepEqual(methods.map(m => `${m.inputs.httpMethod} ${pathOf(m.inputs.resourceId)}`).sort(), [
+        assert.deepEqual(restApiRoutes(run, r("aws:apigateway/restApi:RestApi", "gateway-api")).sort(), [
             "GET /v1/models",
             "POST /v1/chat/completions",
             "POST /v1/messages",
+            "POST /v1/messages/count_tokens",
         ]);
+        const methods = byType(run, "aws:apigateway/method:Method").filter(m => m.name.startsWith("gateway-"));
         for (const m of methods) {
             assert.equal(m.inputs.authorization, "CUSTOM");
             assert.equal(m.inputs.authorizerId, authorizer.id);
@@ -89,7 +84,7 @@ describe("WorkloadGateway", () => {
         const integrations = byType(run, "aws:apigateway/integration:Integration").filter(i =>
             i.name.startsWith("gateway-"),
         );
-        assert.equal(integrations.length, 3);
+        assert.equal(integrations.length, 4);
         for (const i of integrations) {
             assert.equal(i.inputs.type, "AWS_PROXY");
             assert.equal(i.inputs.integrationHttpMethod, "POST");
@@ -185,6 +180,7 @@ describe("WorkloadGateway", () => {
                 `${api.executionArn}/*/GET/v1/models`,
                 `${api.executionArn}/*/POST/v1/chat/completions`,
                 `${api.executionArn}/*/POST/v1/messages`,
+                `${api.executionArn}/*/POST/v1/messages/count_tokens`,
             ],
         );
         const authPerm = perms.find(p => p.inputs.function === auth)!;
@@ -244,7 +240,7 @@ describe("WorkloadGateway", () => {
         assert.equal(d.triggers.function, r(FN, "gateway").state.responseStreamingInvokeArn);
         assert.equal(d.triggers.authorizer, r("aws:apigateway/authorizer:Authorizer", "gateway-authorizer").id);
         assert.match(d.triggers.configuration, /^[0-9a-f]{64}$/);
-        assert.equal(d.triggers.integrations.split(",").length, 3);
+        assert.equal(d.triggers.integrations.split(",").length, 4);
         assert.equal(
             r("aws:apigateway/stage:Stage", "gateway-stage").inputs.deployment,
             r("aws:apigateway/deployment:Deployment", "gateway-deployment").id,

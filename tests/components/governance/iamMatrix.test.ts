@@ -196,6 +196,14 @@ describe("governance IAM matrix (iam-simulate)", () => {
             });
         }
 
+        it("may count tokens on its own models' foundation models, guardrail or budget cut-off or not (no output)", async () => {
+            const fm = foundationModelArn(REGION, "anthropic.claude-sonnet-4-5-20250929-v1:0");
+            assert.equal(await invoke("support", "bedrock:CountTokens", fm), "Allowed");
+            assert.equal(await invoke("support", "bedrock:CountTokens", fm, {}, [cutOff]), "Allowed");
+            const other = foundationModelArn(REGION, "anthropic.claude-opus-4-1-20250805-v1:0");
+            assert.equal(await invoke("support", "bedrock:CountTokens", other), "ImplicitlyDenied");
+        });
+
         it("may apply its own guardrail and no other", async () => {
             assert.equal(await invoke("support", "bedrock:ApplyGuardrail", tenants.support.guardrail.arn), "Allowed");
             assert.equal(

@@ -1,7 +1,13 @@
 // The translation both ways, in process: OpenAI Chat Completions <-> Converse, Anthropic Messages <-> Bedrock's
 // Anthropic body and stream events; model resolution; the error shapes.
 import { strict as assert } from "assert";
-import { createEventTranslator, messageResponse, parseMessagesRequest } from "../../../functions/gateway/anthropic";
+import {
+    createEventTranslator,
+    messageResponse,
+    parseCountTokensRequest,
+    parseMessagesRequest,
+} from "../../../functions/gateway/anthropic";
+import { foundationModelId } from "../../../functions/bedrock/modelIds";
 import { errorBody, errorHeaders, gatewayError, toGatewayError } from "../../../functions/gateway/errors";
 import { bridgeError } from "../../../functions/errors";
 import { modelList, readGatewaySettings, resolveModel } from "../../../functions/gateway/models";
@@ -231,15 +237,67 @@ describe("gateway translation: Anthropic Messages <-> Bedrock", () => {
             ),
             400,
         );
+        // Fields the gateway does not know go to Bedrock, which refuses what it does not take (a 400 naming it).
+        const ctx = { edits: [{ type: "clear_thinking_20251015", keep: "all" }] };
+        assert.deepEqual(
+            parseMessagesRequest(
+                { model: "c", max_tokens: 1, context_management: ctx, messages: [{ role: "user", content: "x" }] },
+                { maxTokensLimit: 10 },
+            ).bedrockBody.context_management,
+            ctx,
+        );
         assert.equal(
             status(() =>
                 parseMessagesRequest(
-                    { model: "c", max_tokens: 1, mcp_servers: [], messages: [{ role: "user", content: "x" }] },
+                    { model: "c", max_tokens: 1, messages: [{ role: "system", content: "x" }] },
                     { maxTokensLimit: 10 },
                 ),
             ),
             400,
         );
+    });
+
+    it("forwards beta flags: the anthropic-beta header and the body's anthropic_beta, merged once each", () => {
+        const msg = { model: "c", max_tokens: 5, messages: [{ role: "user", content: "x" }] };
+        const r = parseMessagesRequest({ ...msg, anthropic_beta: ["a-1"] }, { maxTokensLimit: 10 }, "b-2, a-1,c-3");
+        assert.deepEqual(r.bedrockBody.anthropic_beta, ["a-1", "b-2", "c-3"]);
+        assert.equal(parseMessagesRequest(msg, { maxTokensLimit: 10 }, " ").bedrockBody.anthropic_beta, undefined);
+        assert.equal(
+            status(() => parseMessagesRequest({ ...msg, anthropic_beta: "a-1" }, { maxTokensLimit: 10 })),
+            400,
+        );
+    });
+
+    it("builds the CountTokens body: the message's input fields, max_tokens 1 or above the thinking budget", () => {
+        const messages = [{ role: "user", content: "count" }];
+        const plain = parseCountTokensRequest({ model: "c", system: "s", messages }, "b-1");
+        assert.deepEqual(plain, {
+            model: "c",
+            bedrockBody: {
+                anthropic_version: "bedrock-2023-05-31",
+                max_tokens: 1,
+                messages,
+                system: "s",
+                anthropic_beta: ["b-1"],
+            },
+        });
+        const thinking = { type: "enabled", budget_tokens: 2048 };
+        assert.equal(parseCountTokensRequest({ model: "c", thinking, messages }).bedrockBody.max_tokens, 2049);
+        // The client's max_tokens is not input: replaced; stream and metadata never reach Bedrock.
+        const other = parseCountTokensRequest({ model: "c", messages, max_tokens: 5, stream: true, metadata: {} });
+        assert.deepEqual(Object.keys(other.bedrockBody).sort(), ["anthropic_version", "max_tokens", "messages"]);
+        assert.equal(other.bedrockBody.max_tokens, 1);
+        assert.equal(
+            status(() => parseCountTokensRequest({ model: "c", messages: [] })),
+            400,
+        );
+    });
+
+    it("counts for the foundation model behind a cross-region profile", () => {
+        assert.equal(foundationModelId("jp.anthropic.claude-x-v1:0"), "anthropic.claude-x-v1:0");
+        assert.equal(foundationModelId("global.anthropic.claude-x-v1:0"), "anthropic.claude-x-v1:0");
+        assert.equal(foundationModelId("us-gov.anthropic.claude-x-v1:0"), "anthropic.claude-x-v1:0");
+        assert.equal(foundationModelId("anthropic.claude-x-v1:0"), "anthropic.claude-x-v1:0");
     });
 
     it("turns Bedrock's chunks into Anthropic's events, renaming the model and dropping Bedrock's metrics", () => {
@@ -291,6 +349,15 @@ describe("gateway models and errors", () => {
             modelList(s, s.keys.one).data.map(m => m.id),
             ["b", "fast"],
         );
+        assert.deepEqual(modelList(s, s.keys.one, "anthropic"), {
+            data: [
+                { type: "model", id: "b", display_name: "b", created_at: "1970-01-01T00:00:00Z" },
+                { type: "model", id: "fast", display_name: "fast", created_at: "1970-01-01T00:00:00Z" },
+            ],
+            has_more: false,
+            first_id: "b",
+            last_id: "fast",
+        });
         assert.throws(
             () => readGatewaySettings({ GATEWAY_ALIASES: '{"x":"nope"}', GATEWAY_MODELS: '["a"]' }, []),
             /alias x/,
