@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as crypto from "crypto";
 import type { ChatConfig } from "../../config";
 import { CHANNEL_SEGMENT } from "../../functions/chat/streamingChat";
+import { loggedStage } from "../shared/loggedStage";
 
 /** The session id becomes a channel segment: AppSync's namespace rule (functions/chat/streamingChat.ts). */
 export const SESSION_ID_PATTERN = CHANNEL_SEGMENT.source;
@@ -364,47 +365,35 @@ export class ChatRestApi extends pulumi.ComponentResource {
                 ],
             },
         );
-        const logsOn = !!args.accessLogs;
-        const accessLogs = logsOn
-            ? new aws.cloudwatch.LogGroup(
-                  `${name}-api-access-logs`,
-                  {
-                      name: `/aws/apigateway/bedrock-bridge/${pulumi.getStack()}/${name}`,
-                      retentionInDays: args.logRetentionDays,
-                  },
-                  parent,
-              )
-            : undefined;
-        if (!logsOn) {
+        if (!args.accessLogs) {
             void pulumi.log.info(
                 "chat API: stage access logs are off, because the API Gateway account setting (CloudWatch Logs role) is not known to exist in this region. " +
                     "Set bedrock-bridge:apiGatewayAccount to existing (the region already has the setting) or manage (this stack then sets it, account-wide), see docs/deploying.md, step 3.",
                 this,
             );
         }
-        this.stage = new aws.apigateway.Stage(
-            `${name}-stage`,
+        this.stage = loggedStage(
+            name,
             {
                 restApi,
                 deployment: deployment.id,
                 stageName: c.stageName,
-                accessLogSettings: accessLogs && {
-                    destinationArn: accessLogs.arn,
-                    format: JSON.stringify({
-                        requestId: "$context.requestId",
-                        status: "$context.status",
-                        sub: "$context.authorizer.claims.sub",
-                        resourcePath: "$context.resourcePath",
-                        requestTime: "$context.requestTime",
-                        sourceIp: "$context.identity.sourceIp",
-                        userAgent: "$context.identity.userAgent",
-                        error: "$context.error.message",
-                        validationError: "$context.error.validationErrorString",
-                        integrationError: "$context.integration.error",
-                    }),
+                logRetentionDays: args.logRetentionDays,
+                accessLogs: args.accessLogs,
+                accessLogFormat: {
+                    requestId: "$context.requestId",
+                    status: "$context.status",
+                    sub: "$context.authorizer.claims.sub",
+                    resourcePath: "$context.resourcePath",
+                    requestTime: "$context.requestTime",
+                    sourceIp: "$context.identity.sourceIp",
+                    userAgent: "$context.identity.userAgent",
+                    error: "$context.error.message",
+                    validationError: "$context.error.validationErrorString",
+                    integrationError: "$context.integration.error",
                 },
             },
-            { parent: this, dependsOn: typeof args.accessLogs === "object" ? [args.accessLogs.after] : [] },
+            this,
         );
         new aws.apigateway.MethodSettings(
             `${name}-throttling`,

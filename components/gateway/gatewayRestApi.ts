@@ -16,6 +16,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as crypto from "crypto";
+import { loggedStage } from "../shared/loggedStage";
 import { errorTemplate, GATEWAY_ERRORS } from "./gatewayResponses";
 
 /** The routes: method, path under the stage, and what serves it. */
@@ -201,45 +202,33 @@ export function gatewayRestApi(name: string, args: GatewayRestApiArgs, parent: p
         { parent, dependsOn: [...routeResources, ...gatewayResponses] },
     );
 
-    const logsOn = !!args.accessLogs;
-    const accessLogs = logsOn
-        ? new aws.cloudwatch.LogGroup(
-              `${name}-api-access-logs`,
-              {
-                  name: `/aws/apigateway/bedrock-bridge/${pulumi.getStack()}/${name}`,
-                  retentionInDays: args.logRetentionDays,
-              },
-              opts,
-          )
-        : undefined;
-    const stage = new aws.apigateway.Stage(
-        `${name}-stage`,
+    const stage = loggedStage(
+        name,
         {
             restApi: restApiId,
             deployment: deployment.id,
             stageName: STAGE_NAME,
             variables: { [AUTHORIZER_STAGE_VARIABLE]: "every-request" },
+            logRetentionDays: args.logRetentionDays,
+            accessLogs: args.accessLogs,
             // Who called what, how it ended: key name and API key id, never a prompt or an answer.
-            accessLogSettings: accessLogs && {
-                destinationArn: accessLogs.arn,
-                format: JSON.stringify({
-                    requestId: "$context.requestId",
-                    status: "$context.status",
-                    key: "$context.authorizer.principalId",
-                    apiKeyId: "$context.identity.apiKeyId",
-                    httpMethod: "$context.httpMethod",
-                    resourcePath: "$context.resourcePath",
-                    requestTime: "$context.requestTime",
-                    responseLatency: "$context.responseLatency",
-                    integrationLatency: "$context.integration.latency",
-                    sourceIp: "$context.identity.sourceIp",
-                    userAgent: "$context.identity.userAgent",
-                    error: "$context.error.message",
-                    integrationError: "$context.integration.error",
-                }),
+            accessLogFormat: {
+                requestId: "$context.requestId",
+                status: "$context.status",
+                key: "$context.authorizer.principalId",
+                apiKeyId: "$context.identity.apiKeyId",
+                httpMethod: "$context.httpMethod",
+                resourcePath: "$context.resourcePath",
+                requestTime: "$context.requestTime",
+                responseLatency: "$context.responseLatency",
+                integrationLatency: "$context.integration.latency",
+                sourceIp: "$context.identity.sourceIp",
+                userAgent: "$context.identity.userAgent",
+                error: "$context.error.message",
+                integrationError: "$context.integration.error",
             },
         },
-        { parent, dependsOn: typeof args.accessLogs === "object" ? [args.accessLogs.after] : [] },
+        parent,
     );
     new aws.apigateway.MethodSettings(
         `${name}-settings`,
