@@ -5,22 +5,7 @@ import { strict as assert } from "assert";
 import { StackRun } from "../../tools/internal/harness";
 import { lintPolicy, policiesIn, PolicyKind } from "../../tools/internal/policyLint";
 import { deployPolicy } from "../../tools/deployPolicy";
-import { runBedrock, runCaller } from "../support/stacks";
-import { runGoverned, runTenantCaller } from "../support/governance";
-
-const asPlan = (run: StackRun) => ({
-    stack: run.stack,
-    resources: run.resources.map(r => ({
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        id: r.id,
-        inputs: r.inputs,
-        outputs: r.state,
-    })),
-    outputs: run.outputs,
-    invokes: run.invokes,
-});
+import { asPlan, featureRuns } from "../support/featureRuns";
 
 /** What a document found in a resource's inputs is: a role's trust, a resource's own policy, or an identity policy. */
 function kindOf(type: string, path: string): PolicyKind {
@@ -30,31 +15,9 @@ function kindOf(type: string, path: string): PolicyKind {
 }
 
 describe("policy lint (AWS service authorization data)", () => {
-    const runs: Record<string, StackRun> = {};
+    let runs: Record<string, StackRun> = {};
     before(async () => {
-        runs.bedrock = await runBedrock();
-        runs.caller = await runCaller(runs.bedrock);
-        runs.bedrockFull = await runBedrock({
-            "bedrock-bridge:apiKeys": [{ name: "k", expiryDays: 30, managedPolicy: true }],
-            "bedrock-bridge:denyLongTermBearerTokens": "true",
-            "bedrock-bridge:auditTrail": "true",
-            "bedrock-bridge:invocationLogging": true,
-            "bedrock-bridge:monitoring": { alarmEmail: "ops@example.com" },
-            "bedrock-bridge:allowMarketplace": true,
-            "bedrock-bridge:externalId": "e",
-            "bedrock-bridge:trustedStateMachineArns": [
-                "arn:aws:states:ap-northeast-1:111111111111:stateMachine:bedrock-bridge-caller-sfn-invoker",
-            ],
-        });
-        runs.plainModel = await runBedrock({ "bedrock-bridge:models": ["anthropic.claude-3-haiku-20240307-v1:0"] });
-        runs.callerFull = await runCaller(runs.bedrockFull, {
-            "bedrock-bridge:apiGatewayAccount": "manage",
-            "bedrock-bridge:stepFunctions": { tracing: true, logLevel: "ALL", includeExecutionData: true },
-            "bedrock-bridge:auth": "shortTermKey",
-            "bedrock-bridge:monitoring": { alarmEmail: "ops@example.com" },
-        });
-        runs.governed = await runGoverned({ "bedrock-bridge:activateCostAllocationTags": true });
-        runs.tenantCaller = await runTenantCaller(runs.governed, "support");
+        runs = await featureRuns();
     });
 
     it("finds nothing wrong in any policy of the stacks, their outputs, or their deploy and preview policies", async () => {

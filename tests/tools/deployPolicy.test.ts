@@ -8,55 +8,21 @@ import { StackRun } from "../../tools/internal/harness";
 import { deployPolicy, RULES } from "../../tools/deployPolicy";
 import { decide } from "../support/iam";
 import { runBedrock, runCaller } from "../support/stacks";
-import { runGoverned, runTenantCaller } from "../support/governance";
+import { asPlan, featureRuns, PLAIN_MODEL } from "../support/featureRuns";
 import { boundaryStatements } from "../../components/shared/permissionsBoundary";
 import { policy } from "../../components/shared/iam";
 
-const PLAIN_MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
 /** The boundary the stack creates (components/shared/permissionsBoundary.ts), by the name it is created under. */
 const boundaryArn = (run: StackRun) =>
     run.resources.find(r => r.type === "aws:iam/policy:Policy" && r.name === "permissions-boundary-policy")?.state.arn;
 
 const ROOT = path.join(__dirname, "..", "..");
-const asPlan = (run: StackRun) => ({
-    resources: run.resources.map(r => ({
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        id: r.id,
-        inputs: r.inputs,
-        outputs: r.state,
-    })),
-    outputs: run.outputs,
-    invokes: run.invokes,
-});
 
 describe("deploy-policy", () => {
-    const runs: Record<string, StackRun> = {};
+    let runs: Record<string, StackRun> = {};
     before(async () => {
-        runs.bedrock = await runBedrock();
-        runs.caller = await runCaller(runs.bedrock);
-        runs.bedrockFull = await runBedrock({
-            "bedrock-bridge:apiKeys": [{ name: "k", expiryDays: 30, managedPolicy: true }],
-            "bedrock-bridge:denyLongTermBearerTokens": "true",
-            "bedrock-bridge:auditTrail": "true",
-            "bedrock-bridge:invocationLogging": true,
-            "bedrock-bridge:monitoring": { alarmEmail: "ops@example.com" },
-        });
-        runs.callerFull = await runCaller(runs.bedrockFull, {
-            "bedrock-bridge:apiGatewayAccount": "manage",
-            "bedrock-bridge:stepFunctions": { tracing: true, logLevel: "ALL", includeExecutionData: true },
-            "bedrock-bridge:auth": "shortTermKey",
-            "bedrock-bridge:monitoring": { alarmEmail: "ops@example.com" },
-            "bedrock-bridge:gateway": { keys: [{ name: "orders-service", tokensPerMinute: 1000 }, { name: "ci" }] },
-            "bedrock-bridge:workloadRoles": ["arn:aws:iam::111111111111:role/bedrock-bridge/team/orders-task"],
-        });
-        // The third example stack: tenants with application profiles, a guardrail and a budget with its cut-off action.
-        runs.governed = await runGoverned();
-        runs.tenantCaller = await runTenantCaller(runs.governed, "support");
-        // Documented features that read or create more: cost-allocation tags, plain model ids, an existing boundary.
-        runs.governedTags = await runGoverned({ "bedrock-bridge:activateCostAllocationTags": true });
-        runs.plainModel = await runBedrock({ "bedrock-bridge:models": [PLAIN_MODEL] });
+        runs = await featureRuns();
+        // Documented features that read or create more: an existing boundary, none at all.
         runs.existingBoundary = await runCaller(runs.bedrock, {
             "bedrock-bridge:permissionsBoundary": "arn:aws:iam::111111111111:policy/org/workload-boundary",
         });
