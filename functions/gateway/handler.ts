@@ -277,7 +277,9 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
             }
 
             if (r === "count") {
-                // Token counting is free and produces no output: no reservation in the token windows.
+                // Token counting is free and produces no output: no reservation in the token windows. CountTokens is
+                // offered in some Regions and for some models only (Bedrock user guide, "Monitor your token usage by
+                // counting tokens before running inference"); elsewhere Bedrock's refusal reaches the client as a 400.
                 const req = parseCountTokensRequest(body, header(event, "anthropic-beta"));
                 const modelId = resolveModel(settings, key, keyName, req.model);
                 facts.modelId = modelId;
