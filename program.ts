@@ -292,7 +292,7 @@ export function callerSide(
         outputs.gatewayUrl = gateway.url;
         outputs.gatewayKeys = gateway.keyValues;
         outputs.gatewayFunctionName = gateway.function.name;
-        monitored.push(gateway.monitored);
+        monitored.push(...gateway.monitored);
     }
     if (cfg.workloadRoles.length) {
         new WorkloadRoleGrants("workload-roles", { roleArns: cfg.workloadRoles, targets, region: cfg.region });

@@ -83,7 +83,7 @@ export class CallerFunction<E = unknown, R = unknown> extends pulumi.ComponentRe
             this,
             [callerRole.policy],
         );
-        this.monitored = { service: args.service, functionName: this.function.name };
+        this.monitored = { name: args.service, service: args.service, functionName: this.function.name };
         this.registerOutputs({
             functionName: this.function.name,
             functionArn: this.function.arn,

@@ -1,5 +1,7 @@
 // Caller side: one CloudWatch dashboard (our functions' metrics from functions/metrics/metricCatalog.ts plus Lambda's
-// and Step Functions' own) and the alarms that need a person, notifying an SNS topic.
+// and Step Functions' own) and the alarms that need a person, notifying an SNS topic. Every monitored function gets
+// Lambda's lines and the error-rate alarm; those that call Bedrock (a `service`) also get their metrics' lines and
+// the all-throttled alarm.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import {
@@ -18,8 +20,13 @@ import { dashboardBody, dashboardName, Line, search, Widget } from "../shared/da
 export const PERIOD_SECONDS = 300;
 
 export interface MonitoredFunction {
-    service: ServiceName;
+    /** Labels its dashboard lines and names its alarms. */
+    name: string;
     functionName: pulumi.Input<string>;
+    /** The `service` its metrics carry; absent for a function that calls no Bedrock (the gateway's authorizer). */
+    service?: ServiceName;
+    /** Said in its error-rate alarm when Lambda's Errors count more than crashes and timeouts. */
+    errorNote?: string;
 }
 
 export interface CallerMonitoringArgs {
@@ -49,7 +56,7 @@ const lambda = (name: string, fn: MonitoredFunction, stat: string): Line => ({
     name,
     dimensions: { FunctionName: fn.functionName },
     stat,
-    label: `${fn.service} ${name} ${stat}`,
+    label: `${fn.name} ${name} ${stat}`,
 });
 const states = (name: string, arn: pulumi.Input<string>, stat = "Sum"): Line => ({
     namespace: "AWS/States",
@@ -62,7 +69,7 @@ const states = (name: string, arn: pulumi.Input<string>, stat = "Sum"): Line => 
 /** The dashboard's widgets: what each function emits, then what AWS reports about the functions themselves. */
 export function callerWidgets(args: Pick<CallerMonitoringArgs, "functions" | "stateMachineArn">): Widget[] {
     const has = (s: ServiceName) => args.functions.some(f => f.service === s);
-    const svcs = args.functions.map(f => f.service);
+    const svcs = args.functions.flatMap(f => (f.service ? [f.service] : []));
     const w: Widget[] = [];
     if (has(SERVICES.relay)) {
         const r = SERVICES.relay;
@@ -154,6 +161,10 @@ export function callerWidgets(args: Pick<CallerMonitoringArgs, "functions" | "st
         lines: [search(METRICS_NAMESPACE, BY_MEMBER, METRICS.outputTokens.name, "Sum", PERIOD_SECONDS, "")],
     });
     w.push({
+        title: "Lambda: invocations",
+        lines: args.functions.map(f => lambda("Invocations", f, "Sum")),
+    });
+    w.push({
         title: "Lambda: errors and throttles",
         lines: args.functions.flatMap(f => [lambda("Errors", f, "Sum"), lambda("Throttles", f, "Sum")]),
     });
@@ -221,54 +232,46 @@ export class CallerMonitoring extends pulumi.ComponentResource {
                 treatMissingData: "notBreaching",
             });
         }
+        const lambdaSum = (id: string, metricName: string, f: MonitoredFunction) => ({
+            id,
+            metric: {
+                namespace: "AWS/Lambda",
+                metricName,
+                dimensions: { FunctionName: f.functionName },
+                stat: "Sum",
+                period: PERIOD_SECONDS,
+            },
+            returnData: false,
+        });
         for (const f of args.functions) {
             // Every Bedrock member refused: users see errors. A short burst is absorbed by clients retrying, so
             // alarm when it lasts: 3 or more in 2 of the last 3 five-minute periods.
-            alarm(`${f.service}-all-throttled`, {
-                alarmDescription: `bedrock-bridge: ${f.service} requests refused because every Bedrock member was throttled. Raise quotas or add a member to bedrock-bridge:bedrockStacks.`,
-                namespace: METRICS_NAMESPACE,
-                metricName: METRICS.allThrottled.name,
-                dimensions: { [DIM.service]: f.service },
-                statistic: "Sum",
-                period: PERIOD_SECONDS,
-                evaluationPeriods: 3,
-                datapointsToAlarm: 2,
-                threshold: 3,
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                treatMissingData: "notBreaching",
-            });
+            if (f.service)
+                alarm(`${f.name}-all-throttled`, {
+                    alarmDescription: `bedrock-bridge: ${f.name} requests refused because every Bedrock member was throttled. Raise quotas or add a member to bedrock-bridge:bedrockStacks.`,
+                    namespace: METRICS_NAMESPACE,
+                    metricName: METRICS.allThrottled.name,
+                    dimensions: { [DIM.service]: f.service },
+                    statistic: "Sum",
+                    period: PERIOD_SECONDS,
+                    evaluationPeriods: 3,
+                    datapointsToAlarm: 2,
+                    threshold: 3,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    treatMissingData: "notBreaching",
+                });
             // Function errors (crashes, timeouts) as a share of invocations: above 5 % in 2 of 3 periods, counted
             // only when there were at least 5 invocations so one error in a quiet hour does not page anyone.
-            alarm(`${f.service}-error-rate`, {
-                alarmDescription: `bedrock-bridge: more than 5 % of ${f.service} invocations failed (Lambda Errors / Invocations). See the function's log.`,
+            alarm(`${f.name}-error-rate`, {
+                alarmDescription: `bedrock-bridge: more than 5 % of ${f.name} invocations failed (Lambda Errors / Invocations). ${f.errorNote ? `${f.errorNote} ` : ""}See the function's log.`,
                 evaluationPeriods: 3,
                 datapointsToAlarm: 2,
                 threshold: 5,
                 comparisonOperator: "GreaterThanThreshold",
                 treatMissingData: "notBreaching",
                 metricQueries: [
-                    {
-                        id: "errors",
-                        metric: {
-                            namespace: "AWS/Lambda",
-                            metricName: "Errors",
-                            dimensions: { FunctionName: f.functionName },
-                            stat: "Sum",
-                            period: PERIOD_SECONDS,
-                        },
-                        returnData: false,
-                    },
-                    {
-                        id: "invocations",
-                        metric: {
-                            namespace: "AWS/Lambda",
-                            metricName: "Invocations",
-                            dimensions: { FunctionName: f.functionName },
-                            stat: "Sum",
-                            period: PERIOD_SECONDS,
-                        },
-                        returnData: false,
-                    },
+                    lambdaSum("errors", "Errors", f),
+                    lambdaSum("invocations", "Invocations", f),
                     {
                         id: "rate",
                         expression: "IF(invocations >= 5, 100 * errors / invocations, 0)",

@@ -247,7 +247,7 @@ describe("WorkloadGateway", () => {
         );
     });
 
-    it("puts the gateway on the caller dashboard (per key) and under the function alarms", () => {
+    it("puts the gateway and its authorizer on the caller dashboard (per key) and under the function alarms", () => {
         const body = json(r("aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody);
         const text = JSON.stringify(body);
         for (const m of ["KeyRequests", "KeyInputTokens", "KeyOutputTokens", "KeyRefusals"])
@@ -265,6 +265,16 @@ describe("WorkloadGateway", () => {
         const alarms = byType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").map(a => a.name);
         assert.ok(alarms.includes("monitoring-gateway-all-throttled"), alarms.join(", "));
         assert.ok(alarms.includes("monitoring-gateway-error-rate"));
+        // Every request goes through the authorizer first: its Lambda lines and error rate, none of our metrics.
+        assert.ok(alarms.includes("monitoring-gateway-authorizer-error-rate"));
+        assert.ok(!alarms.includes("monitoring-gateway-authorizer-all-throttled"));
+        const authorizer = r(FN, "gateway-authorizer").state.name;
+        const graphed = body.widgets.flatMap((w: any) =>
+            w.properties.metrics
+                .filter((l: unknown[]) => l[0] === "AWS/Lambda" && l[3] === authorizer)
+                .map((l: unknown[]) => l[1]),
+        );
+        assert.deepEqual(graphed.sort(), ["Duration", "Errors", "Invocations", "Throttles"]);
     });
 
     describe("IAM (simulator)", () => {

@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { StackRun } from "../../../tools/internal/harness";
-import { emittedMetrics, METRICS_NAMESPACE } from "../../../functions/metrics/metricCatalog";
+import { DIM, emittedMetrics, METRICS_NAMESPACE, SERVICES } from "../../../functions/metrics/metricCatalog";
 import { AWS_DOCUMENTED } from "../../support/awsMetrics";
 import { byType, captureWarnings, failureOf, json, one, runBedrock, runCaller } from "../../support/stacks";
 import { runGoverned } from "../../support/governance";
@@ -127,14 +127,24 @@ describe("monitoring: caller stack", () => {
         ]) {
             assert.ok(names.has(n), `the dashboard shows no ${n}`);
         }
-        const fnNames = refs
-            .filter(r => r.namespace === "AWS/Lambda")
-            .map(r => (r.dimensions as Record<string, string>).FunctionName);
-        // The gateway's authorizer is not graphed (components/gateway/workloadGateway.ts monitors the gateway function).
-        const fns = byType(caller, "aws:lambda/function:Function")
-            .filter(f => f.name !== "gateway-authorizer")
-            .map(f => f.state.name);
+        const lambdaLines = refs.filter(r => r.namespace === "AWS/Lambda");
+        const fnNames = lambdaLines.map(r => (r.dimensions as Record<string, string>).FunctionName);
+        // Every function of the stack, the gateway's authorizer included: every gateway request goes through it.
+        const fns = byType(caller, "aws:lambda/function:Function").map(f => f.state.name);
         assert.deepEqual([...new Set(fnNames)].sort(), fns.sort(), "Lambda lines name the stack's functions");
+        for (const fn of fns) {
+            const graphed = lambdaLines.filter(r => (r.dimensions as Record<string, string>).FunctionName === fn);
+            assert.deepEqual(
+                graphed.map(r => r.name).sort(),
+                ["Duration", "Errors", "Invocations", "Throttles"],
+                `${fn}: invocations, errors, throttles and duration`,
+            );
+        }
+        // Our metrics name only the functions that emit them: the authorizer calls no Bedrock and emits none.
+        const services = refs
+            .filter(r => r.namespace === METRICS_NAMESPACE && !Array.isArray(r.dimensions))
+            .map(r => (r.dimensions as Record<string, string>)[DIM.service]);
+        assert.deepEqual([...new Set(services)].sort(), Object.values(SERVICES).sort());
         const sfn = one(caller, "aws:sfn/stateMachine:StateMachine").state.arn;
         assert.ok(
             refs
@@ -158,6 +168,7 @@ describe("monitoring: caller stack", () => {
             [
                 "monitoring-gateway-all-throttled",
                 "monitoring-gateway-error-rate",
+                "monitoring-gateway-authorizer-error-rate",
                 "monitoring-invoker-all-throttled",
                 "monitoring-invoker-error-rate",
                 "monitoring-relay-all-throttled",
@@ -204,6 +215,28 @@ describe("monitoring: caller stack", () => {
             [er.threshold, er.comparisonOperator, er.evaluationPeriods, er.datapointsToAlarm],
             [5, "GreaterThanThreshold", 3, 2],
         );
+        // The authorizer's error rate: the same alarm on its own function, saying that refused keys count as errors.
+        const fnName = (name: string) => one(caller, "aws:lambda/function:Function", name).state.name;
+        const ratesOf = (a: any) =>
+            a.metricQueries.filter((q: any) => q.metric).map((q: any) => [q.metric.metricName, q.metric.dimensions]);
+        const auth = byName["monitoring-gateway-authorizer-error-rate"];
+        assert.deepEqual(ratesOf(auth), [
+            ["Errors", { FunctionName: fnName("gateway-authorizer") }],
+            ["Invocations", { FunctionName: fnName("gateway-authorizer") }],
+        ]);
+        assert.deepEqual(
+            [auth.threshold, auth.evaluationPeriods, auth.datapointsToAlarm],
+            [er.threshold, er.evaluationPeriods, er.datapointsToAlarm],
+        );
+        assert.equal(
+            auth.metricQueries.find((q: any) => q.returnData).expression,
+            er.metricQueries.find((q: any) => q.returnData).expression,
+        );
+        assert.match(auth.alarmDescription, /gateway-authorizer invocations failed.*Refused keys count too/);
+        assert.deepEqual(ratesOf(byName["monitoring-gateway-error-rate"]), [
+            ["Errors", { FunctionName: fnName("gateway") }],
+            ["Invocations", { FunctionName: fnName("gateway") }],
+        ]);
         assert.equal(
             byName["monitoring-state-machine-failed"].metricQueries.find((q: any) => q.returnData).expression,
             "FILL(failed, 0) + FILL(timedOut, 0)",
