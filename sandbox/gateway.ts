@@ -1,6 +1,6 @@
 // The sandbox's gateway: API Gateway REST in front of the gateway function with response streaming, as deployed.
 // - only the methods the stack declares are served; anything else is API Gateway's MISSING_AUTHENTICATION_TOKEN;
-// - the REQUEST authorizer is functions/gateway/authorizer.ts itself (UNAUTHORIZED when it refuses);
+// - the REQUEST authorizer is functions/gateway/authorizer.ts itself (its Deny is API Gateway's ACCESS_DENIED);
 // - usage plans: a token bucket per key (requestsPerSecond, burst), THROTTLED like API Gateway's throttling;
 // - what API Gateway answers itself is the stack's gateway responses (status, headers, template), as deployed;
 // - the function runs warm in a child process (sandbox/gatewayHost.js) and streams: its output is read as API
@@ -225,7 +225,8 @@ export async function startGateway(o: {
                 return gatewayResponse(res, "MISSING_AUTHENTICATION_TOKEN", requestId);
             const methodArn = `arn:aws:execute-api:${o.region}:${o.accountId}:sandboxgw/sandbox/${req.method}${subPath}`;
             const authorized = await authorizer.invoke({ type: "REQUEST", methodArn, headers }, requestId);
-            // The authorizer throws "Unauthorized" for an unknown key: API Gateway answers 401; any other failure 500.
+            // As API Gateway: a thrown "Unauthorized" is UNAUTHORIZED, any other failure AUTHORIZER_FAILURE, a Deny policy
+            // (how ours refuses a key) ACCESS_DENIED.
             if (!authorized.ok && authorized.errorMessage === "Unauthorized")
                 return gatewayResponse(res, "UNAUTHORIZED", requestId);
             const auth = authorized.value as AuthorizerResult | undefined;

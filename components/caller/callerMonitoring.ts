@@ -25,8 +25,6 @@ export interface MonitoredFunction {
     functionName: pulumi.Input<string>;
     /** The `service` its metrics carry; absent for a function that calls no Bedrock (the gateway's authorizer). */
     service?: ServiceName;
-    /** Said in its error-rate alarm when Lambda's Errors count more than crashes and timeouts. */
-    errorNote?: string;
 }
 
 export interface CallerMonitoringArgs {
@@ -263,7 +261,7 @@ export class CallerMonitoring extends pulumi.ComponentResource {
             // Function errors (crashes, timeouts) as a share of invocations: above 5 % in 2 of 3 periods, counted
             // only when there were at least 5 invocations so one error in a quiet hour does not page anyone.
             alarm(`${f.name}-error-rate`, {
-                alarmDescription: `bedrock-bridge: more than 5 % of ${f.name} invocations failed (Lambda Errors / Invocations). ${f.errorNote ? `${f.errorNote} ` : ""}See the function's log.`,
+                alarmDescription: `bedrock-bridge: more than 5 % of ${f.name} invocations failed (Lambda Errors / Invocations). See the function's log.`,
                 evaluationPeriods: 3,
                 datapointsToAlarm: 2,
                 threshold: 5,

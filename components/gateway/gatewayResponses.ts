@@ -22,7 +22,7 @@ export const THROTTLE_RETRY_AFTER_SECONDS = 1;
 
 export const GATEWAY_ERRORS: GatewayErrorShape[] = [
     {
-        // The authorizer found no known key in Authorization: Bearer or x-api-key.
+        // What API Gateway answers when an authorizer throws "Unauthorized" (ours denies instead, see ACCESS_DENIED).
         responseType: "UNAUTHORIZED",
         statusCode: "401",
         type: "authentication_error",
@@ -39,11 +39,13 @@ export const GATEWAY_ERRORS: GatewayErrorShape[] = [
         message: "This API key is not valid for this gateway (revoked or not yet active).",
     },
     {
+        // The authorizer's answer to a missing or unknown key is a Deny policy (functions/gateway/authorizer.ts: a
+        // thrown "Unauthorized" would count as a function error); for the client that is a key that does not work.
         responseType: "ACCESS_DENIED",
-        statusCode: "403",
-        type: "permission_error",
-        code: "permission_denied",
-        message: "This API key may not call this endpoint.",
+        statusCode: "401",
+        type: "authentication_error",
+        code: "invalid_api_key",
+        message: "Invalid or missing API key: send it as Authorization: Bearer <key> or as x-api-key.",
     },
     {
         // The key's usage plan throttle (requestsPerSecond, burst): both SDKs retry 429 after retry-after.

@@ -174,10 +174,8 @@ export class WorkloadGateway extends pulumi.ComponentResource {
             fn.monitored,
             {
                 name: `${SERVICES.gateway}-authorizer`,
+                // Its errors are its own failures: a refused key is a Deny policy, not an error.
                 functionName: this.authorizerFunction.name,
-                // Unknown keys are thrown (API Gateway's 401), and Lambda counts each as an error.
-                errorNote:
-                    'Refused keys count too: the authorizer throws "Unauthorized" for a missing, wrong or revoked key.',
             },
         ];
 

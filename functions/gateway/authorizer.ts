@@ -4,7 +4,10 @@
 // `principalId` and `context.keyName` = the key's name, and `usageIdentifierKey` = the presented key: with the REST
 // API's API key source AUTHORIZER, API Gateway meters and throttles the request against the usage plan of the API
 // key with that value ("Choose an API key source", apigateway developer guide, api-gateway-api-key-source.html).
-// An unknown key throws "Unauthorized", which API Gateway answers with 401. No Pulumi imports.
+// A missing or unknown key gets a Deny policy: API Gateway answers it with its ACCESS_DENIED gateway response, which
+// the gateway sets to 401 (components/gateway/gatewayResponses.ts). Not by throwing "Unauthorized" (also a 401):
+// Lambda counts a thrown error as a function error, so every wrong key would count on the authorizer's error alarm,
+// which is meant for the authorizer failing. No Pulumi imports.
 import * as crypto from "crypto";
 
 /** The REQUEST authorizer event, as far as this reads it. */
@@ -18,11 +21,15 @@ export interface AuthorizerResult {
     principalId: string;
     policyDocument: {
         Version: "2012-10-17";
-        Statement: { Action: "execute-api:Invoke"; Effect: "Allow"; Resource: string }[];
+        Statement: { Action: "execute-api:Invoke"; Effect: "Allow" | "Deny"; Resource: string }[];
     };
-    context: { keyName: string };
-    usageIdentifierKey: string;
+    /** Allowed only: the key's name for the function, and the key for the usage plan. */
+    context?: { keyName: string };
+    usageIdentifierKey?: string;
 }
+
+/** The principal a refused request is logged under (access log `key`): never a key name. */
+export const REFUSED_PRINCIPAL = "refused";
 
 export const sha256Hex = (value: string) => crypto.createHash("sha256").update(value, "utf8").digest("hex");
 
@@ -74,7 +81,14 @@ export function createAuthorizerHandler(env: NodeJS.ProcessEnv = process.env) {
                     usageIdentifierKey: key,
                 };
         }
-        // Exactly this message makes API Gateway answer 401 (any other error is a 500); never the key in a log.
-        throw new Error("Unauthorized");
+        // One line per refusal, for the operator: whether a key was sent at all, never the key.
+        console.log(JSON.stringify({ level: "warn", event: "gateway-key-refused", keySent: !!key }));
+        return {
+            principalId: REFUSED_PRINCIPAL,
+            policyDocument: {
+                Version: "2012-10-17",
+                Statement: [{ Action: "execute-api:Invoke", Effect: "Deny", Resource: allRoutesOf(event.methodArn) }],
+            },
+        };
     };
 }

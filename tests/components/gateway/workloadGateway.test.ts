@@ -203,7 +203,7 @@ describe("WorkloadGateway", () => {
         const expected: Record<string, [string, string]> = {
             UNAUTHORIZED: ["401", "authentication_error"],
             INVALID_API_KEY: ["401", "authentication_error"],
-            ACCESS_DENIED: ["403", "permission_error"],
+            ACCESS_DENIED: ["401", "authentication_error"],
             THROTTLED: ["429", "rate_limit_error"],
             MISSING_AUTHENTICATION_TOKEN: ["404", "not_found_error"],
         };
@@ -411,10 +411,14 @@ describe("WorkloadGateway", () => {
             assert.equal(ok.value.usageIdentifierKey, key);
             assert.equal(ok.value.policyDocument.Statement[0].Effect, "Allow");
         }
-        // A Lambda authorizer answers 401 by failing with exactly "Unauthorized".
+        // Refused with a Deny policy (API Gateway's ACCESS_DENIED, set to 401), not with an error: a function error
+        // would count on the authorizer's error alarm. Nothing but the Deny: no key name, no usage identifier.
         for (const bad of [wrong, none]) {
-            assert.equal(bad.ok, false, JSON.stringify(bad));
-            assert.equal(bad.errorMessage, "Unauthorized");
+            assert.ok(bad.ok, JSON.stringify(bad));
+            assert.deepEqual(Object.keys(bad.value).sort(), ["policyDocument", "principalId"]);
+            assert.equal(bad.value.policyDocument.Statement[0].Effect, "Deny");
         }
+        const denied = GATEWAY_ERRORS.find(e => e.responseType === "ACCESS_DENIED")!;
+        assert.deepEqual([denied.statusCode, denied.type], ["401", "authentication_error"]);
     });
 });

@@ -64,13 +64,43 @@ describe("gateway authorizer", () => {
         }
     });
 
-    it("throws Unauthorized for a missing or unknown key", async () => {
-        for (const headers of [
-            {},
-            { authorization: "Bearer nope" },
-            { authorization: key },
-            { "x-api-key": `${key}x` },
-        ])
-            await assert.rejects(handler({ methodArn, headers }), /^Error: Unauthorized$/);
+    it("denies a missing or unknown key with a Deny policy on every route, logging no key", async () => {
+        const logged: string[] = [];
+        const log = console.log;
+        console.log = (line: string) => logged.push(line);
+        try {
+            for (const headers of [
+                {},
+                { authorization: "Bearer nope" },
+                { authorization: key },
+                { "x-api-key": `${key}x` },
+            ]) {
+                const r = await handler({ methodArn, headers });
+                assert.deepEqual(r, {
+                    principalId: "refused",
+                    policyDocument: {
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Action: "execute-api:Invoke",
+                                Effect: "Deny",
+                                Resource: "arn:aws:execute-api:ap-northeast-1:111111111111:abc123/prod/*/*",
+                            },
+                        ],
+                    },
+                });
+            }
+        } finally {
+            console.log = log;
+        }
+        assert.equal(logged.length, 4);
+        assert.ok(
+            logged.every(l => !l.includes(key.slice(0, 12))),
+            "no key in the log",
+        );
+        assert.deepEqual(
+            logged.map(l => (JSON.parse(l) as { keySent: boolean }).keySent),
+            [false, true, false, true], // a bare Authorization value is no Bearer key: none sent
+        );
     });
 });
