@@ -3,26 +3,10 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT, StackRun } from "../../tools/internal/harness";
+import { ROOT } from "../../tools/internal/harness";
 import { iamDiff, Plan, PlanResource } from "../../tools/internal/iamDiff";
-import { runBedrock, runCaller } from "../support/stacks";
+import { asPlan, runBedrock, runCaller } from "../support/stacks";
 import { scratchDir } from "../../emulation/scratch";
-
-/** The plan.json shape synth writes. */
-function toPlan(run: StackRun): Plan {
-    return {
-        stack: run.stack,
-        project: run.project,
-        resources: run.resources.map(r => ({
-            type: r.type,
-            name: r.name,
-            urn: r.urn,
-            id: r.id,
-            inputs: r.inputs,
-            outputs: r.state,
-        })),
-    };
-}
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 
@@ -54,8 +38,8 @@ describe("iamDiff", () => {
     let caller: Plan;
     before(async () => {
         const b = await runBedrock();
-        bedrock = toPlan(b);
-        caller = toPlan(await runCaller(b));
+        bedrock = asPlan(b);
+        caller = asPlan(await runCaller(b));
     });
 
     it("reports no changes for the same plan, and for a reordered but equal policy", () => {

@@ -5,7 +5,8 @@ import { strict as assert } from "assert";
 import { StackRun } from "../../tools/internal/harness";
 import { lintPolicy, policiesIn, PolicyKind } from "../../tools/internal/policyLint";
 import { deployPolicy } from "../../tools/deployPolicy";
-import { asPlan, featureRuns } from "../support/featureRuns";
+import { featureRuns } from "../support/featureRuns";
+import { asPlan } from "../support/stacks";
 
 /** What a document found in a resource's inputs is: a role's trust, a resource's own policy, or an identity policy. */
 function kindOf(type: string, path: string): PolicyKind {

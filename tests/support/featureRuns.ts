@@ -46,18 +46,3 @@ export async function featureRuns(): Promise<Record<string, StackRun>> {
     runs.plainModel = await runBedrock({ "bedrock-bridge:models": [PLAIN_MODEL] });
     return runs;
 }
-
-/** A run as `npm run synth` writes it (plan.json), what the deploy-policy tool reads. */
-export const asPlan = (run: StackRun) => ({
-    stack: run.stack,
-    resources: run.resources.map(r => ({
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        id: r.id,
-        inputs: r.inputs,
-        outputs: r.state,
-    })),
-    outputs: run.outputs,
-    invokes: run.invokes,
-});

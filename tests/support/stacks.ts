@@ -1,5 +1,7 @@
 // The example stacks under mocks (emulation/stacks.ts, shared with the sandbox) plus what only tests need.
 export * from "../../emulation/stacks";
+import type { StackRun } from "../../tools/internal/harness";
+import type { Plan } from "../../tools/synth";
 
 /** The message a run fails with (a preview-time error); throws when the run succeeds. */
 export async function failureOf(p: Promise<unknown>): Promise<string> {
@@ -26,3 +28,19 @@ export async function captureWarnings<T>(fn: () => Promise<T>): Promise<{ result
         (pulumi.log as any).warn = original;
     }
 }
+
+/** A run in the plan.json shape `npm run synth` writes (what the deploy-policy tool and the IAM diff read). */
+export const asPlan = (run: StackRun): Plan => ({
+    stack: run.stack,
+    project: run.project,
+    resources: run.resources.map(r => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        id: r.id,
+        inputs: r.inputs,
+        outputs: r.state,
+    })),
+    outputs: run.outputs,
+    invokes: run.invokes ?? [],
+});

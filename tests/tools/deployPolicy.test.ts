@@ -7,8 +7,8 @@ import * as path from "path";
 import { StackRun } from "../../tools/internal/harness";
 import { deployPolicy, RULES } from "../../tools/deployPolicy";
 import { decide } from "../support/iam";
-import { runBedrock, runCaller } from "../support/stacks";
-import { asPlan, featureRuns, PLAIN_MODEL } from "../support/featureRuns";
+import { asPlan, runBedrock, runCaller } from "../support/stacks";
+import { featureRuns, PLAIN_MODEL } from "../support/featureRuns";
 import { boundaryStatements } from "../../components/shared/permissionsBoundary";
 import { policy } from "../../components/shared/iam";
 

@@ -5,6 +5,7 @@ import { deployPolicy } from "../../../tools/deployPolicy";
 import { StackRun } from "../../../tools/internal/harness";
 import { runGoverned } from "../../support/governance";
 import { decide } from "../../support/iam";
+import { asPlan } from "../../support/stacks";
 
 describe("tenant budget cut-off: a cut-off tenant can be removed", () => {
     let run: StackRun;
@@ -23,18 +24,7 @@ describe("tenant budget cut-off: a cut-off tenant can be removed", () => {
     });
 
     it("the deploy role may detach exactly the cut-off policy from exactly the tenant role", async () => {
-        const doc = deployPolicy({
-            resources: run.resources.map(r => ({
-                type: r.type,
-                name: r.name,
-                urn: r.urn,
-                id: r.id,
-                inputs: r.inputs,
-                outputs: r.state,
-            })),
-            outputs: run.outputs,
-            invokes: run.invokes ?? [],
-        }).document;
+        const doc = deployPolicy(asPlan(run)).document;
         const st = doc.Statement.find(x => x.Sid === "BudgetCutOffDetach");
         assert.ok(st, "a BudgetCutOffDetach statement");
         const role = tenantRole().state.arn as string;
