@@ -20,6 +20,12 @@ export interface GatewayErrorShape {
 /** Seconds a client waits after a usage-plan throttle: the plan's token bucket refills every second. */
 export const THROTTLE_RETRY_AFTER_SECONDS = 1;
 
+/**
+ * A key that does not work will not work on a retry: `x-should-retry: false` tells the official SDKs (and Claude Code,
+ * which otherwise retried a 401 for about three minutes against the sandbox) to give up at once.
+ */
+const NO_RETRY = { "x-should-retry": "false" };
+
 export const GATEWAY_ERRORS: GatewayErrorShape[] = [
     {
         // What API Gateway answers when an authorizer throws "Unauthorized" (ours denies instead, see ACCESS_DENIED).
@@ -28,6 +34,7 @@ export const GATEWAY_ERRORS: GatewayErrorShape[] = [
         type: "authentication_error",
         code: "invalid_api_key",
         message: "Invalid or missing API key: send it as Authorization: Bearer <key> or as x-api-key.",
+        headers: NO_RETRY,
     },
     {
         // The authorizer's key is in no usage plan of this stage (removed, or not yet attached mid-deploy): for the
@@ -37,6 +44,7 @@ export const GATEWAY_ERRORS: GatewayErrorShape[] = [
         type: "authentication_error",
         code: "invalid_api_key",
         message: "This API key is not valid for this gateway (revoked or not yet active).",
+        headers: NO_RETRY,
     },
     {
         // The authorizer's answer to a missing or unknown key is a Deny policy (functions/gateway/authorizer.ts: a
@@ -46,6 +54,7 @@ export const GATEWAY_ERRORS: GatewayErrorShape[] = [
         type: "authentication_error",
         code: "invalid_api_key",
         message: "Invalid or missing API key: send it as Authorization: Bearer <key> or as x-api-key.",
+        headers: NO_RETRY,
     },
     {
         // The key's usage plan throttle (requestsPerSecond, burst): both SDKs retry 429 after retry-after.

@@ -222,6 +222,9 @@ describe("WorkloadGateway", () => {
         }
         assert.equal(byType_.UNAUTHORIZED.responseTemplates["application/json"].includes("invalid_api_key"), true);
         assert.deepEqual(byType_.THROTTLED.responseParameters, { "gatewayresponse.header.Retry-After": "'1'" });
+        // A key that does not work: the SDKs (and Claude Code) are told not to retry.
+        for (const t of ["UNAUTHORIZED", "INVALID_API_KEY", "ACCESS_DENIED"])
+            assert.deepEqual(byType_[t].responseParameters, { "gatewayresponse.header.x-should-retry": "'false'" }, t);
         // API Gateway's own message where it has one, as a JSON string.
         const d4 = JSON.parse(
             errorTemplate(GATEWAY_ERRORS.find(e => e.responseType === "DEFAULT_4XX")!)
