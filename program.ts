@@ -239,6 +239,8 @@ export function callerSide(
             ? new ApiGatewayAccount("apigateway-account", { accountId: cfg.accountId, region: cfg.region }, opts)
             : undefined;
     if (apiGateway) outputs.apiGatewayCloudWatchRoleArn = apiGateway.role.arn;
+    // Stage access logs (chat API, gateway) need the account setting: managed here, said to exist, or off.
+    const accessLogs = apiGateway ? { after: apiGateway.account } : cfg.apiGatewayAccount === "existing";
     if (cfg.chat) {
         const chat = new StreamingChatBackend(
             "chat",
@@ -253,8 +255,7 @@ export function callerSide(
                 logRetentionDays: cfg.logRetentionDays,
                 chat: cfg.chat,
                 auth: cfg.auth,
-                // Access logs need the account setting: managed here, said to exist, or off.
-                accessLogs: apiGateway ? { after: apiGateway.account } : cfg.apiGatewayAccount === "existing",
+                accessLogs,
             },
             opts,
         );
@@ -285,7 +286,7 @@ export function callerSide(
                 logRetentionDays: cfg.logRetentionDays,
                 auth: cfg.auth,
                 gateway: cfg.gateway,
-                accessLogs: apiGateway ? { after: apiGateway.account } : cfg.apiGatewayAccount === "existing",
+                accessLogs,
             },
             opts,
         );

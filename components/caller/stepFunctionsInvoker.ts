@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import { requestMetadata } from "../../functions/bedrock/requestMetadata";
 import { StepFunctionsConfig } from "../../config";
 import { BedrockTargetRef, CallerRole, targetValues } from "./bedrockTargets";
-import { Statement, logWriteStatement, partitionOf } from "../shared/iam";
+import { LOG_DELIVERY_ACTIONS, Statement, XRAY_ACTIONS, logWriteStatement, partitionOf } from "../shared/iam";
 import { buildDefinition } from "./stateMachineDefinition";
 import { previewError } from "../shared/previewError";
 
@@ -22,26 +22,6 @@ export interface StepFunctionsInvokerArgs {
     /** Defaults to bedrock-bridge-<stack>-<name>. */
     stateMachineName?: string;
 }
-
-// These log-delivery actions do not support resource-level permissions, so they need Resource "*";
-// the statement holds exactly them and nothing else.
-const LOG_DELIVERY_ACTIONS = [
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-];
-// X-Ray has no resource-level permissions either.
-const XRAY_ACTIONS = [
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-];
 
 export function stateMachineName(name: string): string {
     return `bedrock-bridge-${pulumi.getStack()}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);

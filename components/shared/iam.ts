@@ -86,3 +86,27 @@ export function scopedName(base: string, region: string, max = 64, stack = pulum
  */
 export const STACK_TAG = "bedrock-bridge:stack";
 export const stackTags = (stack = pulumi.getStack()): Record<string, string> => ({ [STACK_TAG]: stack });
+
+/**
+ * Vended log delivery, as Step Functions sets it up with a state machine's own role: these actions take no resource
+ * ARN, so they need Resource "*" (the statement holds exactly them). The state machine's role and the permissions
+ * boundary both name this list.
+ */
+export const LOG_DELIVERY_ACTIONS = [
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+];
+
+/** Sending X-Ray traces (no resource-level permissions either). */
+export const XRAY_ACTIONS = [
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+];

@@ -3,7 +3,7 @@
 // (tools/deployPolicy.ts, iam:PermissionsBoundary), so it cannot mint a role stronger than the stack needs.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { partitionOf, policy, scopedName, Statement } from "./iam";
+import { LOG_DELIVERY_ACTIONS, partitionOf, policy, scopedName, Statement, XRAY_ACTIONS } from "./iam";
 
 export interface PermissionsBoundaryArgs {
     accountId: string;
@@ -63,28 +63,13 @@ export function boundaryStatements(accountId: string, region: string, boundaryAr
             // Step Functions sets up its log delivery with the state machine's role; these take no resource ARN.
             Sid: "LogDelivery",
             Effect: "Allow",
-            Action: [
-                "logs:CreateLogDelivery",
-                "logs:GetLogDelivery",
-                "logs:UpdateLogDelivery",
-                "logs:DeleteLogDelivery",
-                "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy",
-                "logs:DescribeResourcePolicies",
-                "logs:DescribeLogGroups",
-            ],
+            Action: LOG_DELIVERY_ACTIONS,
             Resource: "*",
         },
         {
             Sid: "Traces",
             Effect: "Allow",
-            Action: [
-                "xray:PutTraceSegments",
-                "xray:PutTelemetryRecords",
-                "xray:GetSamplingRules",
-                "xray:GetSamplingTargets",
-                "cloudwatch:PutMetricData",
-            ],
+            Action: [...XRAY_ACTIONS, "cloudwatch:PutMetricData"],
             Resource: "*",
         },
         {
