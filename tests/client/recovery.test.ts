@@ -3,28 +3,12 @@
 // accepts (a restarted sandbox, an expired token whose refresh is refused) says so and leaves no tokens in storage.
 import { strict as assert } from "assert";
 import { ConsoleLogger } from "aws-amplify/utils";
-import {
-    closeConnections,
-    createChatClient,
-    endpointsFromOutputs,
-    isChatError,
-    type ChatError,
-    type TokenStorage,
-} from "../../client";
+import { closeConnections, createChatClient, endpointsFromOutputs, type TokenStorage } from "../../client";
 import { useNodeWebSocket } from "../../client/node";
+import { chatRejection } from "../support/chatClient";
 import { startSandbox, type Sandbox } from "../../sandbox";
 
 const ALICE = { email: "alice@example.com", password: "Alice-Sandbox-1" };
-
-async function rejection(p: Promise<unknown>): Promise<ChatError> {
-    try {
-        await p;
-    } catch (e) {
-        assert.ok(isChatError(e), `a ChatError, got ${String(e)}`);
-        return e;
-    }
-    assert.fail("expected a rejection");
-}
 
 /** A storage whose contents a test can look at (what a page keeps in sessionStorage). */
 function inspectableStorage(): TokenStorage & { map: Map<string, string>; tokenKeys(): string[] } {
@@ -74,7 +58,7 @@ describe("client library: recovering from dropped connections and ended sessions
         await closeConnections();
         const prompt = "Tell me something long, please";
         let dropped = 0;
-        const lost = await rejection(
+        const lost = await chatRejection(
             c.newSession().ask(prompt, {
                 onText: () => {
                     if (!dropped) dropped = sb.dropRealtimeConnections();
@@ -103,7 +87,7 @@ describe("client library: recovering from dropped connections and ended sessions
         assert.ok(storage.tokenKeys().length >= 3, "signed in: tokens stored");
         await sb.invalidateSessions();
         const before = sb.modelRequests();
-        const e = await rejection(c.newSession().ask("after the restart"));
+        const e = await chatRejection(c.newSession().ask("after the restart"));
         assert.equal(e.code, "Unauthorized", e.message);
         assert.match(e.message, /sign in again/i);
         assert.doesNotMatch(e.message, /channel|another user|someone/i);
@@ -123,7 +107,7 @@ describe("client library: recovering from dropped connections and ended sessions
         assert.equal(resumed?.email, ALICE.email);
         assert.equal(await createChatClient(endpoints(), { storage: inspectableStorage() }).resumeSession(), undefined);
         await sb.invalidateSessions();
-        const e = await rejection(createChatClient(endpoints(), { storage }).resumeSession());
+        const e = await chatRejection(createChatClient(endpoints(), { storage }).resumeSession());
         assert.equal(e.code, "Unauthorized");
         assert.match(e.message, /no longer valid.*sign in again/i);
         assert.deepEqual(storage.tokenKeys(), []);
@@ -147,7 +131,7 @@ describe("client library: recovering from dropped connections and ended sessions
 
         await expire();
         await sb.invalidateSessions(); // the refresh token is refused from now on
-        const e = await rejection(createChatClient(endpoints(), { storage }).resumeSession());
+        const e = await chatRejection(createChatClient(endpoints(), { storage }).resumeSession());
         assert.equal(e.code, "NotSignedIn");
         assert.match(e.message, /expired.*sign in again/i);
         assert.deepEqual(storage.tokenKeys(), [], "Amplify removed the refused tokens");
@@ -157,11 +141,11 @@ describe("client library: recovering from dropped connections and ended sessions
         await c.signIn(ALICE.email, ALICE.password);
         await expire();
         await sb.invalidateSessions();
-        const a = await rejection(c.newSession().ask("too late"));
+        const a = await chatRejection(c.newSession().ask("too late"));
         assert.equal(a.code, "NotSignedIn");
         assert.match(a.message, /expired.*sign in again/i);
         // A client that never signed in says just that.
-        const never = await rejection(createChatClient(endpoints()).newSession().ask("hello"));
+        const never = await chatRejection(createChatClient(endpoints()).newSession().ask("hello"));
         assert.equal(never.code, "NotSignedIn");
         assert.match(never.message, /Not signed in: sign in first/);
     });

@@ -8,27 +8,16 @@ import {
     closeConnections,
     createChatClient,
     endpointsFromOutputs,
-    isChatError,
     postPrompt,
     type ChatClient,
-    type ChatError,
     type ChatEvent,
 } from "../../client";
 import { useNodeWebSocket } from "../../client/node";
+import { chatRejection } from "../support/chatClient";
 import { startSandbox, type Sandbox } from "../../sandbox";
 
 const ALICE = { email: "alice@example.com", password: "Alice-Sandbox-1" };
 const BOB = { email: "bob@example.com", password: "Bob-Sandbox-22" };
-
-async function rejection(p: Promise<unknown>): Promise<ChatError> {
-    try {
-        await p;
-    } catch (e) {
-        assert.ok(isChatError(e), `a ChatError, got ${String(e)}`);
-        return e;
-    }
-    assert.fail("expected a rejection");
-}
 
 /** A forged copy of a real token: the payload says another sub, the signature is the original's. */
 function forge(token: string, sub: string): string {
@@ -73,7 +62,7 @@ describe("client library against the sandbox", function () {
     });
 
     it("signs in with SRP through Amplify Auth, and refuses a wrong password in words", async () => {
-        const wrong = await rejection(alice.signIn(ALICE.email, "Not-The-Password-1"));
+        const wrong = await chatRejection(alice.signIn(ALICE.email, "Not-The-Password-1"));
         assert.equal(wrong.code, "WrongPassword");
         assert.match(wrong.message, /wrong email or password/);
         const user = await alice.signIn(ALICE.email, ALICE.password);
@@ -178,7 +167,9 @@ describe("client library against the sandbox", function () {
         await new Promise(r => setTimeout(r, 2100));
         const before = sb.modelRequests();
         for (const token of [forge(real.idToken, (await sb.token(BOB.email)).sub), expired.idToken, "not-a-jwt"]) {
-            const e = await rejection(postPrompt(endpoints().restEndpoint, token, { prompt: "hi", sessionid: "s-1" }));
+            const e = await chatRejection(
+                postPrompt(endpoints().restEndpoint, token, { prompt: "hi", sessionid: "s-1" }),
+            );
             assert.equal(e.status, 401);
             assert.equal(e.code, "Unauthorized");
         }
@@ -196,7 +187,7 @@ describe("client library against the sandbox", function () {
             { idToken: expired.idToken, accessToken: expired.accessToken },
         ]) {
             const c = createChatClient(endpoints(), { tokens: async () => t, subscribeTimeoutMs: 10_000 });
-            const e = await rejection(c.newSession().ask("Should never reach the model"));
+            const e = await chatRejection(c.newSession().ask("Should never reach the model"));
             assert.equal(e.code, "Unauthorized", e.message);
         }
         assert.equal(sb.modelRequests(), before);
@@ -217,14 +208,14 @@ describe("client library against the sandbox", function () {
             [{ prompt: "hi", sessionid: "s-1", extra: 1 }, /not allowed|extra/i],
         ];
         for (const [body, detail] of cases) {
-            const e = await rejection(postPrompt(endpoints().restEndpoint, idToken, body as never));
+            const e = await chatRejection(postPrompt(endpoints().restEndpoint, idToken, body as never));
             assert.equal(e.status, 400, JSON.stringify(body));
             assert.equal(e.code, "BadRequest");
             assert.match(e.message, detail);
         }
         assert.equal(sb.modelRequests(), before);
         // The library itself never sends a prompt outside the limits.
-        const tooLong = await rejection(alice.newSession().ask("x".repeat(8001)));
+        const tooLong = await chatRejection(alice.newSession().ask("x".repeat(8001)));
         assert.equal(tooLong.code, "InvalidPrompt");
         assert.equal(sb.modelRequests(), before);
     });
@@ -232,7 +223,7 @@ describe("client library against the sandbox", function () {
     it("shows an error event to the caller as a StreamError with the stack's message", async () => {
         const { SANDBOX_PROMPTS } = await import("../../sandbox");
         const r = recorder();
-        const e = await rejection(alice.newSession().ask(`please ${SANDBOX_PROMPTS.throttle}`, r));
+        const e = await chatRejection(alice.newSession().ask(`please ${SANDBOX_PROMPTS.throttle}`, r));
         assert.equal(e.code, "StreamError");
         assert.equal(e.event?.code, "Throttled");
         assert.match(e.message, /busy/);
@@ -246,7 +237,7 @@ describe("client library against the sandbox", function () {
         const s = alice.newSession();
         const ac = new AbortController();
         const first = "Tell me a long story";
-        const cancelled = await rejection(s.ask(first, { signal: ac.signal, onText: () => ac.abort() }));
+        const cancelled = await chatRejection(s.ask(first, { signal: ac.signal, onText: () => ac.abort() }));
         assert.equal(cancelled.code, "Cancelled");
         assert.ok(
             cancelled.partialText && sb.answerFor(first).startsWith(cancelled.partialText),
@@ -286,7 +277,7 @@ describe("client library against the sandbox", function () {
                 { ...endpoints(), restEndpoint: `http://127.0.0.1:${port}/chat` },
                 { tokens: () => sb.token(ALICE.email) },
             );
-            const t = await rejection(c.newSession().ask("anyone there?", { timeoutMs: 1500 }));
+            const t = await chatRejection(c.newSession().ask("anyone there?", { timeoutMs: 1500 }));
             assert.equal(t.code, "Timeout");
             assert.match(t.message, /No answer for 1.5 s/);
             // A POST that never gets an answer is bounded too.
@@ -302,14 +293,14 @@ describe("client library against the sandbox", function () {
                     },
                     { tokens: () => sb.token(ALICE.email) },
                 );
-                assert.equal((await rejection(h.newSession().ask("hello?", { timeoutMs: 1500 }))).code, "Timeout");
+                assert.equal((await chatRejection(h.newSession().ask("hello?", { timeoutMs: 1500 }))).code, "Timeout");
             } finally {
                 hanging.closeAllConnections();
                 hanging.close();
             }
             const ac = new AbortController();
             setTimeout(() => ac.abort(), 300);
-            const x = await rejection(c.newSession().ask("never mind", { signal: ac.signal, timeoutMs: 10_000 }));
+            const x = await chatRejection(c.newSession().ask("never mind", { signal: ac.signal, timeoutMs: 10_000 }));
             assert.equal(x.code, "Cancelled");
         } finally {
             silent.close();
