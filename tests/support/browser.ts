@@ -1,8 +1,10 @@
 // The system Chromium (Debian's chromium package) driven by playwright-core: nothing is downloaded.
 import * as fs from "fs";
 import * as path from "path";
-import type { BrowserContext } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { scratchDir } from "../../emulation/scratch";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox";
+import { buildWeb } from "../../web/build";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const CHROMIUM_INSTALL = "apt-get update && apt-get install -y chromium";
@@ -41,4 +43,38 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
             fs.rmSync(profile, { recursive: true, force: true });
         },
     };
+}
+
+/**
+ * A page in a fresh headless Chromium against a sandbox serving a fresh build of web/, set up before the suite's
+ * tests and torn down after them (registers the suite's before/after hooks); the suite is skipped, saying why, where
+ * Chromium is missing. `screenshots` is the folder the suite's screenshots go to (created).
+ */
+export function pageOnSandbox(options: Omit<SandboxOptions, "webDist" | "port">): {
+    sb: Sandbox;
+    page: Page;
+    screenshots: string;
+} {
+    const fx = { screenshots: path.join(TEST_OUTPUT, "web") } as { sb: Sandbox; page: Page; screenshots: string };
+    let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+    let dist: string | undefined;
+    before(async function () {
+        const missing = chromiumMissing();
+        if (missing) {
+            console.log(`      skipped: ${missing}`);
+            this.skip();
+        }
+        dist = scratchDir("bb-web-");
+        await buildWeb(dist);
+        fx.sb = await startSandbox({ ...options, port: 0, webDist: dist });
+        browser = await launchChromium();
+        fx.page = await browser.context.newPage();
+        fs.mkdirSync(fx.screenshots, { recursive: true });
+    });
+    after(async () => {
+        await browser?.close();
+        await fx.sb?.stop();
+        if (dist) fs.rmSync(dist, { recursive: true, force: true });
+    });
+    return fx;
 }

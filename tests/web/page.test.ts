@@ -1,44 +1,23 @@
 // The chat page in a real browser (headless Chromium) against the sandbox: sign in, ask, the answer grows on
 // screen while the model is still writing, appears exactly once, and an error event is shown to the user.
 import { strict as assert } from "assert";
-import * as fs from "fs";
 import * as path from "path";
-import type { BrowserContext, Page } from "playwright-core";
-import { startSandbox, SANDBOX_PROMPTS, type Sandbox } from "../../sandbox";
+import type { Page } from "playwright-core";
+import { SANDBOX_PROMPTS, type Sandbox } from "../../sandbox";
 import { chunks } from "../../sandbox/model";
-import { buildWeb } from "../../web/build";
-import { chromiumMissing, launchChromium, TEST_OUTPUT } from "../support/browser";
-import { scratchDir } from "../../emulation/scratch";
+import { pageOnSandbox } from "../support/browser";
 
 const USER = { email: "page@example.com", password: "Page-Sandbox-1" };
 const DELAY_MS = 60;
 
 describe("web chat page in headless Chromium", function () {
     this.timeout(180_000);
+    const fx = pageOnSandbox({ users: [USER], modelDelayMs: DELAY_MS });
     let sb: Sandbox;
-    let browser: { context: BrowserContext; close(): Promise<void> };
     let page: Page;
-    let dist: string;
-    const shots = path.join(TEST_OUTPUT, "web");
+    const shots = fx.screenshots;
 
-    before(async function () {
-        const missing = chromiumMissing();
-        if (missing) {
-            console.log(`      skipped: ${missing}`);
-            this.skip();
-        }
-        dist = scratchDir("bb-web-");
-        await buildWeb(dist);
-        sb = await startSandbox({ users: [USER], port: 0, modelDelayMs: DELAY_MS, webDist: dist });
-        browser = await launchChromium();
-        page = await browser.context.newPage();
-        fs.mkdirSync(shots, { recursive: true });
-    });
-    after(async () => {
-        await browser?.close();
-        await sb?.stop();
-        if (dist) fs.rmSync(dist, { recursive: true, force: true });
-    });
+    before(() => ({ sb, page } = fx));
 
     it("signs in from the form", async () => {
         await page.goto(sb.outputs.pageUrl);

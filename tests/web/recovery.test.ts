@@ -3,24 +3,21 @@
 // answer and in the middle of one), a whitespace-only prompt, Cancel, a 400-character URL, a 375 px wide screen,
 // and the sandbox's demo credentials on the sign-in form. Screenshots go to .test-output/web/recovery-*.png.
 import { strict as assert } from "assert";
-import * as fs from "fs";
 import * as path from "path";
-import type { BrowserContext, Page } from "playwright-core";
-import { DEMO_USER, startSandbox, type Sandbox } from "../../sandbox";
-import { buildWeb } from "../../web/build";
-import { chromiumMissing, launchChromium, TEST_OUTPUT } from "../support/browser";
-import { scratchDir } from "../../emulation/scratch";
+import type { Page } from "playwright-core";
+import { DEMO_USER, type Sandbox } from "../../sandbox";
+import { pageOnSandbox } from "../support/browser";
 
 const DELAY_MS = 80; // about 25 chunks: an answer streams for about 2 s, long enough to break it in the middle
 const TOKEN_KEYS = "Object.keys(sessionStorage).filter(k => /\\.(idToken|accessToken|refreshToken)$/.test(k))";
 
 describe("web chat page: recovering from what networks and people do (headless Chromium)", function () {
     this.timeout(180_000);
+    // No users given: the sandbox's demo user, as `npm start` runs it.
+    const fx = pageOnSandbox({ modelDelayMs: DELAY_MS });
     let sb: Sandbox;
-    let browser: { context: BrowserContext; close(): Promise<void> };
     let page: Page;
-    let dist: string;
-    const shots = path.join(TEST_OUTPUT, "web");
+    const shots = fx.screenshots;
     const shot = (name: string) => page.screenshot({ path: path.join(shots, `recovery-${name}.png`), fullPage: true });
     const lastTurn = () => page.locator("#turns .turn").last();
     const turnCount = () => page.locator("#turns .turn").count();
@@ -50,25 +47,7 @@ describe("web chat page: recovering from what networks and people do (headless C
         await page.locator("#chat").waitFor({ state: "visible" });
     }
 
-    before(async function () {
-        const missing = chromiumMissing();
-        if (missing) {
-            console.log(`      skipped: ${missing}`);
-            this.skip();
-        }
-        dist = scratchDir("bb-web-");
-        await buildWeb(dist);
-        // No users given: the sandbox's demo user, as `npm start` runs it.
-        sb = await startSandbox({ port: 0, modelDelayMs: DELAY_MS, webDist: dist });
-        browser = await launchChromium();
-        page = await browser.context.newPage();
-        fs.mkdirSync(shots, { recursive: true });
-    });
-    after(async () => {
-        await browser?.close();
-        await sb?.stop();
-        if (dist) fs.rmSync(dist, { recursive: true, force: true });
-    });
+    before(() => ({ sb, page } = fx));
 
     it("the sandbox's sign-in form says the demo credentials, and they work", async () => {
         await page.goto(sb.outputs.pageUrl);
