@@ -14,9 +14,13 @@ const RUNTIME_PROVIDED = ["@aws-sdk/client-bedrock-runtime", "@aws-sdk/client-st
 
 let runtimeDir: string | undefined;
 
-/** A node_modules folder holding links to exactly the runtime-provided packages (built once per test run). */
+/**
+ * A node_modules folder holding links to exactly the runtime-provided packages. Built once and reused while it
+ * exists: the tests remove every scratch folder after each file (removeScratch), and the next file in the same
+ * worker process builds it again.
+ */
 export function lambdaRuntimeNodePath(): string {
-    if (runtimeDir) return runtimeDir;
+    if (runtimeDir && fs.existsSync(runtimeDir)) return runtimeDir;
     const dir = scratchDir("bb-runtime-");
     const nm = path.join(dir, "node_modules");
     const seen = new Set<string>();
