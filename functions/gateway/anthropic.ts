@@ -5,6 +5,7 @@
 // `chunk` carries one of Anthropic's stream events as JSON, the last (message_stop) with Bedrock's
 // `amazon-bedrock-invocationMetrics`, which we take out. No Pulumi imports.
 import { invalidRequest } from "./errors";
+import { estimateTokens } from "./limiter";
 import { sseEvent } from "./sse";
 
 export const BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31";
@@ -36,8 +37,8 @@ export interface ParsedMessagesRequest {
     maxTokens: number;
     /** The body for InvokeModel*, as JSON-ready data. */
     bedrockBody: Record<string, unknown>;
-    /** Characters of the prompt parts (messages, system, tools): the limiter's input estimate. */
-    inputChars: number;
+    /** The prompt parts (messages, system, tools) as JSON: what the limiter estimates the input tokens of. */
+    inputText: string;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
@@ -81,8 +82,8 @@ export function parseMessagesRequest(
     });
     if (raw.stream !== undefined && typeof raw.stream !== "boolean") throw invalidRequest("stream: must be a boolean");
     const bedrockBody = bedrockBodyOf(raw, betaHeader, DROPPED);
-    const inputChars = JSON.stringify([raw.messages, raw.system ?? null, raw.tools ?? null]).length;
-    return { model: raw.model, stream: raw.stream === true, maxTokens: mt, bedrockBody, inputChars };
+    const inputText = JSON.stringify([raw.messages, raw.system ?? null, raw.tools ?? null]);
+    return { model: raw.model, stream: raw.stream === true, maxTokens: mt, bedrockBody, inputText };
 }
 
 /**
@@ -136,6 +137,10 @@ export function messageResponse(bedrockAnswer: unknown, model: string): Record<s
 export function createEventTranslator(model: string) {
     const usage: AnthropicUsage = { inputTokens: 0, outputTokens: 0 };
     let stopReason: string | undefined;
+    let stopped = false;
+    // Output tokens estimated from the deltas read so far: Bedrock reports the output count only at the end, so a
+    // stream that ends early is settled with this.
+    let streamedOutput = 0;
     return {
         /** The SSE text for one chunk's JSON (empty for an event without a type). */
         chunk(json: string): string {
@@ -147,6 +152,12 @@ export function createEventTranslator(model: string) {
                 usage.outputTokens = messageUsage(event.message).outputTokens;
                 event.message = { ...event.message, model };
             }
+            if (event.type === "content_block_delta" && isObj(event.delta)) {
+                const d = event.delta;
+                for (const k of ["text", "partial_json", "thinking"])
+                    if (typeof d[k] === "string") streamedOutput += estimateTokens(d[k]);
+            }
+            if (event.type === "message_stop") stopped = true;
             if (event.type === "message_delta") {
                 if (isObj(event.usage) && typeof event.usage.output_tokens === "number")
                     usage.outputTokens = event.usage.output_tokens;
@@ -164,6 +175,14 @@ export function createEventTranslator(model: string) {
         usage,
         get stopReason() {
             return stopReason;
+        },
+        /** True once message_stop came: the answer is whole and `usage` is Bedrock's count. */
+        get complete() {
+            return stopped;
+        },
+        /** Output tokens so far: Bedrock's count when it gave one, else the estimate of the deltas read. */
+        get outputSoFar() {
+            return Math.max(usage.outputTokens, streamedOutput);
         },
     };
 }

@@ -67,10 +67,12 @@ import {
     type GatewayApi,
     type GatewayError,
 } from "./errors";
+import { checkBodyShape } from "./bodyLimits";
 import { createLimiter, estimateInputTokens, type Limiter, type Reservation } from "./limiter";
 import { modelList, readGatewaySettings, resolveModel, type KeySettings } from "./models";
 import { chatCompletion, createChunkTranslator, parseChatRequest } from "./openai";
 import { send, streamingRuntime, type ResponseStream } from "./responseStream";
+import { acceptsOneSamplingParameter } from "../bedrock/samplingRules";
 import { SSE_DONE, SSE_HEADERS, sseData, sseEvent } from "./sse";
 
 /** The REST API's Lambda proxy integration event, as far as the gateway reads it. */
@@ -89,7 +91,19 @@ export interface GatewayEvent {
 export interface GatewayContext {
     awsRequestId?: string;
     invokedFunctionArn?: string;
+    /** Lambda's: the time left before the function's timeout. */
+    getRemainingTimeInMillis?: () => number;
 }
+
+/** Time kept back from the function's timeout: a stream still running then is cut, so its last event, the settle of
+ * its reservation, the metrics and the log line happen before Lambda stops the function (which runs no `finally`). */
+export const DEADLINE_RESERVE_MS = 10_000;
+/** The longest a non-streamed answer may take. Its status and body go out only once Bedrock's whole answer is in
+ * (the status cannot change after the first byte), and API Gateway ends a streamed integration's response after 5
+ * minutes without a byte on a regional endpoint (response-transfer-mode.html): past this the answer is stopped and
+ * refused with a 400 that says to stream. Keepalive whitespace before the JSON would commit a 200 first, and a
+ * failure after it would reach the OpenAI and Anthropic SDKs as a 200 whose body they return as the answer. */
+export const UNSTREAMED_LIMIT_MS = 285_000;
 
 export interface GatewayDeps {
     /** The token-window table's client (default: a DynamoDBClient from the environment). */
@@ -123,9 +137,19 @@ function requireAnthropicModel(name: string, modelId: string): void {
         );
 }
 
-/** Characters of the prompt parts, images counted as about 1,600 tokens each (a large image, per Anthropic). */
-function promptChars(v: unknown): number {
-    return JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? "x".repeat(6400) : x)).length;
+/** The prompt parts as JSON, each image as 6,400 characters: about 1,600 tokens (a large image, per Anthropic). */
+function promptText(v: unknown): string {
+    return JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? "x".repeat(6400) : x));
+}
+
+/** 400 for temperature with top_p where the model takes one of them only (Bedrock would refuse it the same way). */
+function checkSamplingPair(modelId: string, temperature: unknown, topP: unknown, names: [string, string]): void {
+    if (temperature !== undefined && temperature !== null && topP !== undefined && topP !== null)
+        if (acceptsOneSamplingParameter(modelId))
+            throw invalidRequest(
+                `${names[0]} and ${names[1]} cannot both be set for this model (Bedrock takes one of them for it): send only one.`,
+                names[1],
+            );
 }
 
 const randomId = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`;
@@ -169,6 +193,8 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
         const facts: {
             modelId?: string;
             usage?: { inputTokens: number; outputTokens: number };
+            /** usage is Bedrock's count of a whole answer (not the count of a stream that ended early). */
+            complete?: boolean;
             servedBy?: { accountId: string; region: string };
             failovers?: { accountId: string; region: string; error: string }[];
             status?: number;
@@ -191,6 +217,53 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
             await send(s, JSON.stringify(body));
         };
         let reservation: Reservation | undefined;
+
+        // Bedrock's call is cancelled (its HTTP request aborted, so the model stops generating) when the client goes
+        // away or the function's time runs out. The client's leaving reaches the function as the response stream
+        // closing or failing before we end it; Lambda's runtime does not always signal it (the function may run on
+        // after API Gateway's connection closes: response-transfer-mode.html; aws-lambda-nodejs-runtime-interface-client
+        // issue #145), so where it does not, the answer is read to its end and settled in full.
+        const ac = new AbortController();
+        let cut: "deadline" | "client" | undefined;
+        const cutBy = (why: "deadline" | "client") => {
+            if (cut) return;
+            cut = why;
+            ac.abort();
+        };
+        let ending = false;
+        const clientGone = () => {
+            if (!ending) cutBy("client");
+        };
+        responseStream.on?.("close", clientGone);
+        responseStream.on?.("error", clientGone);
+        const untilCut = new Promise<never>((_, reject) =>
+            ac.signal.addEventListener("abort", () => reject(new Error(`cancelled (${cut})`)), { once: true }),
+        );
+        untilCut.catch(() => undefined);
+        /** A Bedrock call that ends at the cut too: the abort signal does not reach an AssumeRole still in flight. */
+        const cancellable = <T>(p: Promise<T>): Promise<T> => {
+            p.catch(() => undefined);
+            return Promise.race([p, untilCut]);
+        };
+        const remaining = () => context?.getRemainingTimeInMillis?.();
+        /** Cuts at `limitMs` from now or DEADLINE_RESERVE_MS before the function's timeout, whichever comes first. */
+        let deadline: NodeJS.Timeout | undefined;
+        const armDeadline = (limitMs: number) => {
+            const r = remaining();
+            const ms = Math.min(limitMs, r === undefined ? Infinity : r - DEADLINE_RESERVE_MS);
+            if (Number.isFinite(ms)) deadline = setTimeout(() => cutBy("deadline"), Math.max(0, ms));
+        };
+        /** Checked at each event of a stream as well, so a stream whose events keep coming is cut in time. */
+        const checkDeadline = () => {
+            const r = remaining();
+            if (r !== undefined && r <= DEADLINE_RESERVE_MS) cutBy("deadline");
+            if (cut) throw new Error(`cancelled (${cut})`);
+        };
+        /** What a stream that ended early used, as far as it was read: input (Bedrock's or the estimate) + output. */
+        let inputEstimate = 0;
+        /** Bedrock accepted the request and is answering: from here an early end may have used tokens. */
+        let answering = false;
+        let partial: (() => { inputTokens: number; outputTokens: number }) | undefined;
 
         try {
             if (!r)
@@ -218,6 +291,8 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
             } catch {
                 throw invalidRequest("The body is not JSON.");
             }
+            // Before any translation: a hostile shape must not reach JSON.stringify or Bedrock.
+            checkBodyShape(body);
             const metadata = () => requestMetadata({ caller: "gateway", account, tenant, key: keyName });
 
             if (r === "chat") {
@@ -225,22 +300,25 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
                 const modelId = resolveModel(settings, key, keyName, req.model);
                 facts.modelId = modelId;
                 facts.stream = req.stream;
-                reservation = await reserve(
-                    keyName,
-                    key,
-                    estimateInputTokens(promptChars(req.converse)) + req.converse.inferenceConfig.maxTokens,
-                );
+                const ic = req.converse.inferenceConfig;
+                checkSamplingPair(modelId, ic.temperature, ic.topP, ["temperature", "top_p"]);
+                inputEstimate = estimateInputTokens(promptText(req.converse));
+                reservation = await reserve(keyName, key, inputEstimate + ic.maxTokens);
                 const id = randomId("chatcmpl-");
                 const created = Math.floor(Date.now() / 1000);
                 if (!req.stream) {
-                    const { result, target, failovers } = await pool.run(modelId, t =>
-                        client(t).send(
-                            new ConverseCommand({
-                                modelId: targetModelId(t, modelId),
-                                guardrailConfig: guardrailConfig(t),
-                                requestMetadata: metadata(),
-                                ...req.converse,
-                            }),
+                    armDeadline(UNSTREAMED_LIMIT_MS);
+                    const { result, target, failovers } = await cancellable(
+                        pool.run(modelId, t =>
+                            client(t).send(
+                                new ConverseCommand({
+                                    modelId: targetModelId(t, modelId),
+                                    guardrailConfig: guardrailConfig(t),
+                                    requestMetadata: metadata(),
+                                    ...req.converse,
+                                }),
+                                { abortSignal: ac.signal },
+                            ),
                         ),
                     );
                     Object.assign(facts, { servedBy: target, failovers });
@@ -248,30 +326,47 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
                         inputTokens: result.usage?.inputTokens ?? 0,
                         outputTokens: result.usage?.outputTokens ?? 0,
                     };
+                    facts.complete = true;
                     await json(200, chatCompletion(result, req.model, id, created));
                     return;
                 }
-                const { result, target, failovers } = await pool.run(modelId, t =>
-                    client(t).send(
-                        new ConverseStreamCommand({
-                            modelId: targetModelId(t, modelId),
-                            guardrailConfig: guardrailStreamConfig(t),
-                            requestMetadata: metadata(),
-                            ...req.converse,
-                        }),
+                armDeadline(Infinity);
+                const { result, target, failovers } = await cancellable(
+                    pool.run(modelId, t =>
+                        client(t).send(
+                            new ConverseStreamCommand({
+                                modelId: targetModelId(t, modelId),
+                                guardrailConfig: guardrailStreamConfig(t),
+                                requestMetadata: metadata(),
+                                ...req.converse,
+                            }),
+                            { abortSignal: ac.signal },
+                        ),
                     ),
                 );
                 Object.assign(facts, { servedBy: target, failovers });
+                answering = true;
                 const s = open(200, SSE_HEADERS);
                 const tr = createChunkTranslator({ id, model: req.model, created, includeUsage: req.includeUsage });
+                partial = () => ({
+                    inputTokens: tr.usage?.inputTokens ?? inputEstimate,
+                    outputTokens: tr.outputSoFar,
+                });
                 try {
-                    for await (const e of result.stream ?? []) for (const c of tr.event(e)) await send(s, sseData(c));
+                    for await (const e of result.stream ?? []) {
+                        checkDeadline();
+                        for (const c of tr.event(e)) await send(s, sseData(c));
+                    }
+                    // An abort may end the stream quietly instead of throwing.
+                    checkDeadline();
                 } catch (err) {
                     facts.midStream = true;
                     throw err;
                 }
-                if (tr.usage)
+                if (tr.usage) {
                     facts.usage = { inputTokens: tr.usage.inputTokens ?? 0, outputTokens: tr.usage.outputTokens ?? 0 };
+                    facts.complete = true;
+                }
                 await send(s, SSE_DONE);
                 return;
             }
@@ -287,12 +382,18 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
                 // The runtime's SDK carries CountTokens since 3.86x (2025); an older one would make this a TypeError.
                 if (typeof CountTokensCommand !== "function")
                     throw gatewayError("server", "This gateway cannot count tokens: its AWS SDK is too old.");
-                const { result, target, failovers } = await pool.run(modelId, t =>
-                    client(t).send(
-                        new CountTokensCommand({
-                            modelId: foundationModelId(modelId),
-                            input: { invokeModel: { body: new TextEncoder().encode(JSON.stringify(req.bedrockBody)) } },
-                        }),
+                armDeadline(UNSTREAMED_LIMIT_MS);
+                const { result, target, failovers } = await cancellable(
+                    pool.run(modelId, t =>
+                        client(t).send(
+                            new CountTokensCommand({
+                                modelId: foundationModelId(modelId),
+                                input: {
+                                    invokeModel: { body: new TextEncoder().encode(JSON.stringify(req.bedrockBody)) },
+                                },
+                            }),
+                            { abortSignal: ac.signal },
+                        ),
                     ),
                 );
                 Object.assign(facts, { servedBy: target, failovers });
@@ -306,7 +407,9 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
             facts.modelId = modelId;
             facts.stream = req.stream;
             requireAnthropicModel(req.model, modelId);
-            reservation = await reserve(keyName, key, estimateInputTokens(req.inputChars) + req.maxTokens);
+            checkSamplingPair(modelId, req.bedrockBody.temperature, req.bedrockBody.top_p, ["temperature", "top_p"]);
+            inputEstimate = estimateInputTokens(req.inputText);
+            reservation = await reserve(keyName, key, inputEstimate + req.maxTokens);
             const invokeInput = (t: (typeof targets)[number]) => {
                 const g = guardrailConfig(t);
                 return {
@@ -320,36 +423,70 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
                 };
             };
             if (!req.stream) {
-                const { result, target, failovers } = await pool.run(modelId, t =>
-                    client(t).send(new InvokeModelCommand(invokeInput(t))),
+                armDeadline(UNSTREAMED_LIMIT_MS);
+                const { result, target, failovers } = await cancellable(
+                    pool.run(modelId, t =>
+                        client(t).send(new InvokeModelCommand(invokeInput(t)), { abortSignal: ac.signal }),
+                    ),
                 );
                 Object.assign(facts, { servedBy: target, failovers });
                 const answer: unknown = JSON.parse(new TextDecoder().decode(result.body));
                 facts.usage = messageUsage(answer);
+                facts.complete = true;
                 await json(200, messageResponse(answer, req.model));
                 return;
             }
-            const { result, target, failovers } = await pool.run(modelId, t =>
-                client(t).send(new InvokeModelWithResponseStreamCommand(invokeInput(t))),
+            armDeadline(Infinity);
+            const { result, target, failovers } = await cancellable(
+                pool.run(modelId, t =>
+                    client(t).send(new InvokeModelWithResponseStreamCommand(invokeInput(t)), {
+                        abortSignal: ac.signal,
+                    }),
+                ),
             );
             Object.assign(facts, { servedBy: target, failovers });
+            answering = true;
             const s = open(200, SSE_HEADERS);
             const tr = createEventTranslator(req.model);
+            partial = () => ({ inputTokens: tr.usage.inputTokens || inputEstimate, outputTokens: tr.outputSoFar });
             const decoder = new TextDecoder();
             try {
                 for await (const part of result.body ?? []) {
+                    checkDeadline();
                     const bytes = part.chunk?.bytes;
                     if (!bytes) continue;
                     const text = tr.chunk(decoder.decode(bytes));
                     if (text) await send(s, text);
                 }
+                checkDeadline();
             } catch (err) {
                 facts.midStream = true;
                 throw err;
-            } finally {
-                facts.usage = { ...tr.usage };
             }
-        } catch (err) {
+            if (tr.complete) {
+                facts.usage = { ...tr.usage };
+                facts.complete = true;
+            }
+        } catch (caught) {
+            let err = caught;
+            // A cut is ours, whatever the aborted call threw.
+            if (cut === "deadline")
+                err = stream
+                    ? gatewayError(
+                          "server",
+                          "The answer was cut off: it ran into the gateway's time limit. Ask for fewer tokens (max_tokens), or split the task.",
+                          { code: "Timeout" },
+                      )
+                    : facts.stream
+                      ? gatewayError("unavailable", "Bedrock did not start answering in time. Retry shortly.", {
+                            retryAfterSeconds: 1,
+                            code: "Timeout",
+                        })
+                      : gatewayError(
+                            "invalid_request",
+                            `The answer was not complete after ${Math.round(UNSTREAMED_LIMIT_MS / 1000)} s, the most a non-streamed answer may take through this gateway (API Gateway ends a response that sends nothing for 5 minutes). Ask with stream: true, or lower max_tokens.`,
+                            { code: "Timeout", param: "stream" },
+                        );
             // SDK errors from a stream being read are Bedrock's too: mapped like those pool.run throws.
             const bridge =
                 isBridgeError(err) || isGatewayError(err) || isNativeError(err)
@@ -358,11 +495,14 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
             if (isBridgeError(bridge)) facts.bridgeCode = bridge.code;
             const mapped = toGatewayError(bridge);
             facts.error = mapped;
+            if (cut) facts.bridgeCode = cut === "deadline" ? "Timeout" : "ClientGone";
             const pf = (err as { failovers?: typeof facts.failovers }).failovers;
             if (pf) facts.failovers = pf;
             const sb = (err as { servedBy?: typeof facts.servedBy }).servedBy;
             if (sb) facts.servedBy = sb;
-            if (!stream) {
+            if (cut === "client") {
+                // Nobody is there to read an error.
+            } else if (!stream) {
                 await json(mapped.status, errorBody(api, mapped), errorHeaders(mapped)).catch(() => undefined);
             } else {
                 // The status is sent already: end the stream in the client's format.
@@ -373,14 +513,22 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
                 await send(stream, text).catch(() => undefined);
             }
         } finally {
+            clearTimeout(deadline);
+            // A stream that ended early is counted as far as it was read.
+            if (!facts.complete && partial) facts.usage = partial();
             if (reservation) {
-                // Settled with what Bedrock reported; an answer cut mid-stream keeps its whole reservation (its
-                // usage is unknown), one refused before any output gives it all back.
-                const used = facts.usage
-                    ? facts.usage.inputTokens + facts.usage.outputTokens
-                    : facts.midStream
-                      ? reservation.reserved
-                      : 0;
+                // Settled with Bedrock's count of a whole answer. A stream the client left is settled with what was
+                // read before the model was stopped (the estimate of its deltas). Any other early end keeps at least
+                // its whole reservation: Bedrock's count is unknown and the model may have generated more than was
+                // read. One refused before Bedrock started gives it all back.
+                const counted = facts.usage ? facts.usage.inputTokens + facts.usage.outputTokens : 0;
+                const used = facts.complete
+                    ? counted
+                    : cut === "client" && partial
+                      ? counted
+                      : facts.midStream || cut || answering
+                        ? Math.max(reservation.reserved, counted)
+                        : 0;
                 await reservation.settle(used).catch(err =>
                     console.error(
                         JSON.stringify({
@@ -392,12 +540,13 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
                     ),
                 );
             }
+            ending = true;
             (stream ?? responseStream).end();
-            const e = facts.error;
-            const outcome = !e ? "ok" : facts.midStream ? "error" : "refused";
+            const e = cut === "client" ? undefined : facts.error;
+            const outcome = cut === "client" ? "clientGone" : !e ? "ok" : facts.midStream ? "error" : "refused";
             recordGateway(metrics, {
                 key: keyName ?? "-",
-                outcome,
+                outcome: outcome === "clientGone" ? "ok" : outcome,
                 modelId: facts.modelId ?? "",
                 servedBy: facts.servedBy,
                 failovers: facts.failovers,

@@ -144,7 +144,21 @@ export function createLimiter(o: { table: string; client?: DynamoDBClient; now?:
     };
 }
 
-/** The limiter's estimate of a request's input tokens: about four characters per token, rounded up. */
-export function estimateInputTokens(chars: number): number {
-    return Math.ceil(chars / 4);
+/**
+ * The limiter's estimate of the tokens in a text: about four characters a token for ASCII (English, code, JSON
+ * punctuation), and one token for every other UTF-16 code unit. Japanese, Chinese and Korean run close to a token a
+ * character in Claude's tokenizer, so four characters a token would reserve a quarter (or less) of what such a
+ * prompt uses; counting each one whole errs on the side of reserving too much, which the settle gives back.
+ */
+export function estimateTokens(text: string): number {
+    let ascii = 0;
+    let other = 0;
+    for (let i = 0; i < text.length; i++) {
+        if (text.charCodeAt(i) < 0x80) ascii++;
+        else other++;
+    }
+    return Math.ceil(ascii / 4) + other;
 }
+
+/** The limiter's estimate of a request's input tokens (estimateTokens of the prompt parts as JSON). */
+export const estimateInputTokens = (promptJson: string): number => estimateTokens(promptJson);

@@ -17,6 +17,7 @@ import type {
     TokenUsage,
 } from "@aws-sdk/client-bedrock-runtime";
 import { invalidRequest } from "./errors";
+import { estimateTokens } from "./limiter";
 
 /** Converse input without the model and the per-target parts (profile, guardrail, metadata). */
 export interface ConverseRequest {
@@ -65,6 +66,18 @@ const UNSUPPORTED: Record<string, { ok: (v: unknown) => boolean; why: string }> 
     response_format: {
         ok: v => !!v && (v as { type?: string }).type === "text",
         why: "JSON modes are not supported through Converse; describe the format in the prompt or use a tool",
+    },
+    // Converse has no field for either: its toolChoice has no parallel switch, and its reasoning settings are
+    // model-specific additionalModelRequestFields (Anthropic's `thinking`) whose thinking blocks an OpenAI client
+    // does not send back, which Bedrock requires on the next tool-use turn. Anthropic's own Messages API takes both
+    // (`tool_choice.disable_parallel_tool_use`, `thinking`) and this gateway passes them to Bedrock as they are.
+    parallel_tool_calls: {
+        ok: v => v === true,
+        why: "Bedrock Converse cannot turn parallel tool calls off; for Anthropic models use POST /v1/messages with tool_choice.disable_parallel_tool_use",
+    },
+    reasoning_effort: {
+        ok: v => v === "none",
+        why: "Bedrock Converse takes no reasoning effort; for Anthropic models use POST /v1/messages with thinking.budget_tokens",
     },
 };
 
@@ -390,6 +403,8 @@ export function createChunkTranslator(o: { id: string; model: string; created: n
     const toolIndex = new Map<number, number>();
     let usage: TokenUsage | undefined;
     let stopReason: string | undefined;
+    // Output tokens estimated from the deltas read so far (Converse reports usage only in its last event).
+    let streamedOutput = 0;
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
         ...base,
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
@@ -413,6 +428,8 @@ export function createChunkTranslator(o: { id: string; model: string; created: n
             }
             if (e.contentBlockDelta?.delta) {
                 const d = e.contentBlockDelta.delta;
+                const piece = d.text ?? d.toolUse?.input ?? d.reasoningContent?.text;
+                if (piece) streamedOutput += estimateTokens(piece);
                 if (d.text !== undefined) return d.text ? [chunk({ content: d.text })] : [];
                 if (d.toolUse) {
                     const n = toolIndex.get(e.contentBlockDelta.contentBlockIndex ?? 0) ?? 0;
@@ -435,6 +452,10 @@ export function createChunkTranslator(o: { id: string; model: string; created: n
         },
         get stopReason() {
             return stopReason;
+        },
+        /** Output tokens so far: Bedrock's count once the metadata came, else the estimate of the deltas read. */
+        get outputSoFar() {
+            return Math.max(usage?.outputTokens ?? 0, streamedOutput);
         },
     };
 }

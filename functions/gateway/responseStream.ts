@@ -16,6 +16,8 @@ export interface ResponseStream {
     write(chunk: string | Uint8Array): boolean;
     end(): void;
     once?(event: "drain" | "close" | "error", listener: () => void): unknown;
+    /** 'close' or 'error' before the handler ends the stream: the client (or the connection to it) is gone. */
+    on?(event: "close" | "error", listener: () => void): unknown;
     destroyed?: boolean;
     writableEnded?: boolean;
 }
