@@ -10,10 +10,19 @@ export interface ApiGatewayAccountArgs {
     region: string;
 }
 
+/** AWS's policy for exactly this role: it must reach every API's log groups in the account, not just ours. */
+export const API_GATEWAY_LOGS_POLICY = (partition: string) =>
+    `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`;
+
 /**
  * One per region per account (CloudFormation's AWS::ApiGateway::Account: "To avoid overwriting other roles, you should
  * only have one ... per region per account"). Destroying it keeps the setting (the provider: "there is no API method
  * for deleting account settings"), so the role is kept on delete too: other APIs of the region keep logging.
+ *
+ * Being kept, the role must hold nothing the destroy deletes: with the stack's permissions boundary, the boundary
+ * policy's delete failed (IAM DeletePolicy: DeleteConflict while a role uses it as its boundary), every time. It is
+ * account-wide, not the stack's, so it is bounded by the AWS-managed policy it is given instead: a ceiling that
+ * equals its one grant, that no destroy deletes, and that the deploy role may set on this role only.
  */
 export class ApiGatewayAccount extends pulumi.ComponentResource {
     readonly role: aws.iam.Role;
@@ -27,6 +36,7 @@ export class ApiGatewayAccount extends pulumi.ComponentResource {
             this,
         );
         const keep = { parent: this, retainOnDelete: true };
+        const logsPolicy = API_GATEWAY_LOGS_POLICY(partitionOf(args.region));
         this.role = new aws.iam.Role(
             `${name}-cloudwatch`,
             {
@@ -35,16 +45,14 @@ export class ApiGatewayAccount extends pulumi.ComponentResource {
                 assumeRolePolicy: serviceTrust("apigateway.amazonaws.com", args.accountId, undefined, {
                     sourceAccountIfExists: true,
                 }),
+                // Set here, so the stack's boundary (withBoundary: roles without one) is not put on it.
+                permissionsBoundary: logsPolicy,
             },
             keep,
         );
-        // AWS's policy for exactly this role: it must reach every API's log groups in the account, not just ours.
         const push = new aws.iam.RolePolicyAttachment(
             `${name}-cloudwatch`,
-            {
-                role: this.role.name,
-                policyArn: `arn:${partitionOf(args.region)}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
-            },
+            { role: this.role.name, policyArn: logsPolicy },
             keep,
         );
         // API Gateway checks at once that it can assume the role with that policy: both must exist first.

@@ -124,9 +124,14 @@ export interface RecordedOptions {
     deleteBeforeReplace?: boolean;
     /** Former names (same type and parent) this resource was known by. */
     aliasNames?: string[];
+    /** What `pulumi destroy` keeps: a retained resource is only forgotten, a protected one refuses the delete. */
+    retainOnDelete?: boolean;
+    protect?: boolean;
+    /** URNs of the resources this one depends on (dependsOn and its inputs' resources): deleted after it. */
+    dependencies?: string[];
 }
 
-/** Wraps the mock monitor of this run to record deleteBeforeReplace and aliases by URN. */
+/** Wraps the mock monitor of this run to record deleteBeforeReplace, aliases, retention and dependencies by URN. */
 function recordOptions(): Map<string, RecordedOptions> {
     const byUrn = new Map<string, RecordedOptions>();
     const monitor: any = pulumi.runtime.getMonitor();
@@ -138,10 +143,16 @@ function recordOptions(): Map<string, RecordedOptions> {
                     .map((a: any) => a.getSpec?.()?.getName?.())
                     .filter((n: unknown): n is string => typeof n === "string" && n !== "");
                 const dbr = req.getDeletebeforereplace() as boolean;
-                if (dbr || aliasNames.length)
+                const retain = req.getRetainondelete?.() === true;
+                const protect = req.getProtect?.() === true;
+                const dependencies = [...new Set<string>(req.getDependenciesList?.() ?? [])];
+                if (dbr || aliasNames.length || retain || protect || dependencies.length)
                     byUrn.set(res.getUrn(), {
                         ...(dbr ? { deleteBeforeReplace: true } : {}),
                         ...(aliasNames.length ? { aliasNames } : {}),
+                        ...(retain ? { retainOnDelete: true } : {}),
+                        ...(protect ? { protect: true } : {}),
+                        ...(dependencies.length ? { dependencies } : {}),
                     });
             }
             callback(err, res);
