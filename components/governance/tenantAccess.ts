@@ -79,6 +79,17 @@ export class TenantAccess extends pulumi.ComponentResource {
         const tags = { ...t.costAllocationTags, "bedrock-bridge:tenant": t.name };
         const trust = tenantTrust(t);
 
+        // The budget (and its cut-off policy) before the role: the role depends on the policy, so Pulumi deletes the
+        // role first (dependents before dependencies), detaching the cut-off on the way, then the policy.
+        if (t.budget) {
+            this.budget = new TenantBudget(
+                `${name}-budget`,
+                { tenant: { ...t, budget: t.budget }, accountId: args.accountId, region: args.region },
+                { parent: this },
+            );
+        }
+        const cutOffPolicy = this.budget?.cutOffPolicy;
+
         this.role = new aws.iam.Role(
             `${name}-execution`,
             {
@@ -90,8 +101,9 @@ export class TenantAccess extends pulumi.ComponentResource {
                 // off fails with DeleteConflict (docs/governance.md, "Removing a tenant").
                 forceDetachPolicies: true,
             },
-            { parent: this },
+            { parent: this, ...(cutOffPolicy ? { dependsOn: [cutOffPolicy] } : {}) },
         );
+        this.budget?.cutOff(this.role);
 
         // Keyed by model id: with an index, reordering or removing a model handed one model's resource to another,
         // and its replacement was created under a name the other profile still held (create before delete).
@@ -169,14 +181,6 @@ export class TenantAccess extends pulumi.ComponentResource {
                     name: "short-term-api-keys",
                     policy: JSON.stringify(policy([SHORT_TERM_BEARER]), null, 2),
                 },
-                { parent: this },
-            );
-        }
-
-        if (t.budget) {
-            this.budget = new TenantBudget(
-                `${name}-budget`,
-                { tenant: { ...t, budget: t.budget }, accountId: args.accountId, region: args.region, role: this.role },
                 { parent: this },
             );
         }

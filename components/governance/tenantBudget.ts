@@ -11,21 +11,30 @@ export interface TenantBudgetArgs {
     tenant: Pick<TenantConfig, "name" | "costAllocationTags"> & { budget: BudgetConfig };
     accountId: string;
     region: string;
-    role: aws.iam.Role;
 }
 
 /** Budget names are account-global: the stack name keeps two Bedrock stacks of one account apart. */
 export const budgetName = (tenant: string) =>
     `bedrock-bridge-${pulumi.getStack()}-${tenant}`.replace(/[^\w.-]/g, "-").slice(0, 100);
 
+/**
+ * Built in two steps around the tenant's role: the budget and the cut-off policy first, then (cutOff(role)) the action
+ * that attaches the policy to the role. The role is created depending on the policy (TenantAccess), so Pulumi deletes
+ * the role, whose deletion detaches what Budgets attached (forceDetachPolicies), before the policy: removing a tenant
+ * that is cut off takes one `up` (docs/governance.md, "Removing a tenant that is cut off").
+ */
 export class TenantBudget extends pulumi.ComponentResource {
     readonly budget: aws.budgets.Budget;
     readonly cutOffPolicy?: aws.iam.Policy;
-    readonly executionRole?: aws.iam.Role;
-    readonly action?: aws.budgets.BudgetAction;
+    executionRole?: aws.iam.Role;
+    action?: aws.budgets.BudgetAction;
+    private readonly args: TenantBudgetArgs;
+    private readonly name: string;
 
     constructor(name: string, args: TenantBudgetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:TenantBudget", name, {}, opts);
+        this.args = args;
+        this.name = name;
         const b = args.tenant.budget;
         const tag = budgetTag(args.tenant);
         const subscribers = {
@@ -76,51 +85,54 @@ export class TenantBudget extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            this.executionRole = new aws.iam.Role(
-                `${name}-budgets`,
-                {
-                    description: `bedrock-bridge: AWS Budgets attaches the cut-off policy to tenant ${args.tenant.name}'s role`,
-                    assumeRolePolicy: JSON.stringify(
-                        policy(budgetsTrustStatements(args.accountId, args.region)),
-                        null,
-                        2,
-                    ),
-                },
-                { parent: this },
-            );
-            const permissions = new aws.iam.RolePolicy(
-                `${name}-budgets`,
-                {
-                    role: this.executionRole.id,
-                    name: "attach-cut-off",
-                    policy: policyJson(
-                        pulumi
-                            .all([args.role.arn, this.cutOffPolicy.arn])
-                            .apply(([roleArn, policyArn]) => budgetsActionStatements(roleArn, policyArn)),
-                    ),
-                },
-                { parent: this },
-            );
-            this.action = new aws.budgets.BudgetAction(
-                name,
-                {
-                    accountId: args.accountId,
-                    budgetName: this.budget.name,
-                    actionType: "APPLY_IAM_POLICY",
-                    approvalModel: "AUTOMATIC",
-                    notificationType: "ACTUAL",
-                    actionThreshold: { actionThresholdType: "PERCENTAGE", actionThresholdValue: 100 },
-                    definition: { iamActionDefinition: { policyArn: this.cutOffPolicy.arn, roles: [args.role.name] } },
-                    executionRoleArn: this.executionRole.arn,
-                    subscribers: [
-                        ...(b.emails ?? []).map(address => ({ address, subscriptionType: "EMAIL" })),
-                        ...(b.snsTopicArn ? [{ address: b.snsTopicArn, subscriptionType: "SNS" }] : []),
-                    ],
-                    // Budgets checks the execution role when the action is created.
-                },
-                { parent: this, dependsOn: [permissions] },
-            );
         }
         this.registerOutputs({ budgetName: this.budget.name });
+    }
+
+    /** The action that attaches the cut-off policy to `role` at 100 % (with cutOff; else nothing). Call once. */
+    cutOff(role: aws.iam.Role): void {
+        const { args, cutOffPolicy, name } = this;
+        if (!cutOffPolicy) return;
+        const b = args.tenant.budget;
+        this.executionRole = new aws.iam.Role(
+            `${name}-budgets`,
+            {
+                description: `bedrock-bridge: AWS Budgets attaches the cut-off policy to tenant ${args.tenant.name}'s role`,
+                assumeRolePolicy: JSON.stringify(policy(budgetsTrustStatements(args.accountId, args.region)), null, 2),
+            },
+            { parent: this },
+        );
+        const permissions = new aws.iam.RolePolicy(
+            `${name}-budgets`,
+            {
+                role: this.executionRole.id,
+                name: "attach-cut-off",
+                policy: policyJson(
+                    pulumi
+                        .all([role.arn, cutOffPolicy.arn])
+                        .apply(([roleArn, policyArn]) => budgetsActionStatements(roleArn, policyArn)),
+                ),
+            },
+            { parent: this },
+        );
+        this.action = new aws.budgets.BudgetAction(
+            name,
+            {
+                accountId: args.accountId,
+                budgetName: this.budget.name,
+                actionType: "APPLY_IAM_POLICY",
+                approvalModel: "AUTOMATIC",
+                notificationType: "ACTUAL",
+                actionThreshold: { actionThresholdType: "PERCENTAGE", actionThresholdValue: 100 },
+                definition: { iamActionDefinition: { policyArn: cutOffPolicy.arn, roles: [role.name] } },
+                executionRoleArn: this.executionRole.arn,
+                subscribers: [
+                    ...(b.emails ?? []).map(address => ({ address, subscriptionType: "EMAIL" })),
+                    ...(b.snsTopicArn ? [{ address: b.snsTopicArn, subscriptionType: "SNS" }] : []),
+                ],
+                // Budgets checks the execution role when the action is created.
+            },
+            { parent: this, dependsOn: [permissions] },
+        );
     }
 }
