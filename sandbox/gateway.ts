@@ -91,12 +91,14 @@ class GatewayContainer {
         return this.ready;
     }
 
-    async invoke(event: unknown, chunk: (b: Buffer) => void) {
+    /** Runs one invocation; `gone` aborts when the client leaves, which closes the function's response stream. */
+    async invoke(event: unknown, chunk: (b: Buffer) => void, gone?: AbortSignal) {
         await this.start();
         const id = ++this.next;
         return new Promise<{ ok: boolean; errorType?: string; errorMessage?: string }>(done => {
             this.pending.set(id, { chunk, done });
             this.child!.send({ type: "invoke", id, event, requestId: crypto.randomUUID() });
+            gone?.addEventListener("abort", () => this.child?.send({ type: "disconnect", id }), { once: true });
         });
     }
 
@@ -258,27 +260,36 @@ export async function startGateway(o: {
             // API Gateway reads the metadata JSON up to the 8 null bytes, then streams the rest as it comes.
             let head: Buffer | undefined = Buffer.alloc(0);
             let closed = false;
-            res.on("close", () => (closed = true));
-            const r = await container.invoke(event, chunk => {
-                if (closed) return;
-                if (!head) {
-                    res.write(chunk);
-                    return;
-                }
-                head = Buffer.concat([head, chunk]);
-                const at = head.indexOf(Buffer.alloc(8));
-                if (at < 0) return;
-                const prelude = JSON.parse(head.subarray(0, at).toString("utf8")) as {
-                    statusCode: number;
-                    headers?: Record<string, string>;
-                };
-                const rest = head.subarray(at + 8);
-                head = undefined;
-                res.writeHead(prelude.statusCode, { ...prelude.headers, "x-amzn-requestid": requestId });
-                // Headers go out now: a streamed response starts before its body is complete.
-                res.flushHeaders();
-                if (rest.length) res.write(rest);
+            // A client that leaves before the response ended: passed on to the function (its stream closes).
+            const gone = new AbortController();
+            res.on("close", () => {
+                closed = true;
+                if (!res.writableEnded) gone.abort();
             });
+            const r = await container.invoke(
+                event,
+                chunk => {
+                    if (closed) return;
+                    if (!head) {
+                        res.write(chunk);
+                        return;
+                    }
+                    head = Buffer.concat([head, chunk]);
+                    const at = head.indexOf(Buffer.alloc(8));
+                    if (at < 0) return;
+                    const prelude = JSON.parse(head.subarray(0, at).toString("utf8")) as {
+                        statusCode: number;
+                        headers?: Record<string, string>;
+                    };
+                    const rest = head.subarray(at + 8);
+                    head = undefined;
+                    res.writeHead(prelude.statusCode, { ...prelude.headers, "x-amzn-requestid": requestId });
+                    // Headers go out now: a streamed response starts before its body is complete.
+                    res.flushHeaders();
+                    if (rest.length) res.write(rest);
+                },
+                gone.signal,
+            );
             if (head) {
                 o.log(`[gateway] ${requestId}: no response metadata (${r.errorType ?? "ok"}: ${r.errorMessage ?? ""})`);
                 if (!closed) reply(502, { message: "Internal server error" });

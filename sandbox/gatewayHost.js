@@ -24,8 +24,19 @@ const target = process.argv[2];
 const handler = require(path.join(target, "__index.js")).handler;
 const timeoutMs = Number(process.env.SANDBOX_FUNCTION_TIMEOUT_MS || 300000);
 let n = 0;
+/** The response streams of the invocations running, by id: a client that leaves closes its stream. */
+const streams = new Map();
 
 process.on("message", async msg => {
+    // The parent's client went away: the stream closes under the handler ('close', and 'error' on a later write), as
+    // the runtime's own stream does when its connection breaks (it is an HTTP request to the Runtime API,
+    // aws-lambda-nodejs-runtime-interface-client src/ResponseStream.js). Whether Lambda breaks that connection when
+    // API Gateway's client leaves is not documented, and reports say it does not (that repository's issue #145).
+    if (msg && msg.type === "disconnect") {
+        const s = streams.get(msg.id);
+        if (s && !s.writableEnded) s.destroy();
+        return;
+    }
     if (!msg || msg.type !== "invoke") return;
     const started = Date.now();
     const id = msg.id;
@@ -42,7 +53,12 @@ process.on("message", async msg => {
         invokedFunctionArn: process.env.SANDBOX_FUNCTION_ARN,
         getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
     };
-    const finished = new Promise(r => stream.on("finish", r));
+    streams.set(id, stream);
+    // Ended ('finish'), or closed by a client that left ('close' without 'finish').
+    const finished = new Promise(r => {
+        stream.on("finish", r);
+        stream.on("close", r);
+    });
     try {
         await handler(msg.event, stream, context);
         if (!stream.writableEnded) stream.end();
@@ -50,6 +66,8 @@ process.on("message", async msg => {
         process.send({ type: "result", id, ok: true, ms: Date.now() - started });
     } catch (e) {
         process.send({ type: "result", id, ok: false, errorType: e && e.name, errorMessage: e && e.message });
+    } finally {
+        streams.delete(id);
     }
 });
 // A container goes with the sandbox that started it, however that one ended.

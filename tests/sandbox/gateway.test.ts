@@ -454,3 +454,71 @@ describe("sandbox gateway: official OpenAI and Anthropic clients", function () {
         });
     });
 });
+
+describe("sandbox gateway: a client that leaves mid-stream", function () {
+    this.timeout(120000);
+    let sb: Sandbox;
+    const lines: string[] = [];
+    const log = console.log;
+    // A slow model (100 ms a chunk) and a long answer: read to its end it would take 15 s.
+    const prompt = `${SANDBOX_PROMPTS.echo} ${"word ".repeat(300)}`;
+
+    before(async () => {
+        // verbose: the function's log lines reach console.log, where this suite reads them.
+        console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
+        sb = await startSandbox({
+            modelDelayMs: 100,
+            verbose: true,
+            gateway: { keys: [{ name: "app", tokensPerMinute: 1_000_000 }] },
+        });
+    });
+    after(async () => {
+        console.log = log;
+        await sb?.stop();
+    });
+
+    /** The function's summary line of the next request that ends (waits for it: the handler logs after settling). */
+    const nextRequestLine = async (from: number) => {
+        for (let i = 0; i < 600; i++) {
+            const l = lines.slice(from).find(x => x.includes('"event":"gateway-request"'));
+            if (l) return JSON.parse(l.slice(l.indexOf("{"))) as Record<string, unknown>;
+            await new Promise(r => setTimeout(r, 50));
+        }
+        throw new Error("the gateway function logged no request line");
+    };
+
+    it("passes the disconnect to the function, which stops the model and settles what was read (OpenAI and Anthropic)", async () => {
+        const key = sb.outputs.gatewayKeys.app;
+        const from = lines.length;
+        const openai = new OpenAI({ apiKey: key, baseURL: sb.outputs.gatewayUrl, maxRetries: 0 });
+        const chat = await openai.chat.completions.create({
+            model: "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            stream: true,
+            messages: [{ role: "user", content: prompt }],
+        });
+        let n = 0;
+        // Leaving the loop aborts the SDK's request: the client goes away after 3 events.
+        for await (const _ of chat) if (++n === 3) break;
+        const line = await nextRequestLine(from);
+        assert.equal(line.outcome, "clientGone", JSON.stringify(line));
+        assert.ok((line.outputTokens as number) < 150, `settled ${String(line.outputTokens)} output tokens of ~300`);
+
+        const from2 = lines.length;
+        const anthropic = new Anthropic({
+            apiKey: key,
+            baseURL: sb.outputs.gatewayUrl.replace(/\/v1$/, ""),
+            maxRetries: 0,
+        });
+        const msgs = await anthropic.messages.create({
+            model: "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            max_tokens: 4000,
+            stream: true,
+            messages: [{ role: "user", content: prompt }],
+        });
+        n = 0;
+        for await (const _ of msgs) if (++n === 3) break;
+        const line2 = await nextRequestLine(from2);
+        assert.equal(line2.outcome, "clientGone", JSON.stringify(line2));
+        assert.ok((line2.outputTokens as number) < 150, `settled ${String(line2.outputTokens)} output tokens of ~300`);
+    });
+});
