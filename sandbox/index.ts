@@ -47,7 +47,8 @@
 //
 // Models: the local model answers deterministically (answerFor) at modelDelayMs per chunk. A prompt containing
 // SANDBOX_PROMPTS.throttle makes it answer ThrottlingException (the relay publishes an `error` event, code
-// Throttled); SANDBOX_PROMPTS.midStreamError streams some text then a modelStreamErrorException.
+// Throttled); SANDBOX_PROMPTS.midStreamError streams some text then a modelStreamErrorException;
+// SANDBOX_PROMPTS.echo answers the rest of the prompt verbatim (a Markdown answer chosen by a test).
 //
 // Faults: "redeliver" makes the realtime side deliver some events twice and swap neighbours (deterministically),
 // as AppSync's at-least-once delivery may; clients must still assemble the exact text once.
@@ -144,6 +145,11 @@ export interface Sandbox {
 }
 
 export const DEMO_USER: SandboxUser = { email: "demo@example.com", password: "Sandbox-Demo-1" };
-export const SANDBOX_PROMPTS = { throttle: "[sandbox:throttle]", midStreamError: "[sandbox:stream-error]" };
+export const SANDBOX_PROMPTS = {
+    throttle: "[sandbox:throttle]",
+    midStreamError: "[sandbox:stream-error]",
+    /** The answer is the prompt's text after this marker, verbatim: Markdown (or anything hostile) for the page. */
+    echo: "[sandbox:echo]",
+};
 
 export { startSandbox } from "./sandbox";

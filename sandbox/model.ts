@@ -3,6 +3,7 @@
 // The relay and invoker packages reach them through AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL_STS.
 import * as crypto from "crypto";
 import { BedrockAnswer, BedrockRequest, FakeBedrock, FakeSts } from "../emulation/fakes";
+import { SANDBOX_PROMPTS } from "./index";
 import { modelAnswer } from "./modelAnswers";
 
 // Plain ASCII on purpose: a bare Linux desktop has no emoji or CJK font, and the page showed boxes for them.
@@ -18,6 +19,9 @@ const SENTENCES = [
 
 /** The exact text the local model answers to `prompt`: a stable function of the prompt alone. */
 export function answerFor(prompt: string): string {
+    const echo = prompt.indexOf(SANDBOX_PROMPTS.echo);
+    // Leading whitespace goes: chunks() streams words with the whitespace after them.
+    if (echo >= 0) return prompt.slice(echo + SANDBOX_PROMPTS.echo.length).trimStart();
     const h = crypto.createHash("sha256").update(prompt).digest();
     const picks = [0, 1, 2, 3].map(i => SENTENCES[h[i] % SENTENCES.length]);
     const quoted = prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt;

@@ -5,6 +5,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { scratchDir } from "../../emulation/scratch";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox";
 import { buildWeb } from "../../web/build";
+import { markdownToHtml } from "../../web/src/markdown";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const CHROMIUM_INSTALL = "apt-get update && apt-get install -y chromium";
@@ -77,4 +78,15 @@ export function pageOnSandbox(options: Omit<SandboxOptions, "webDist" | "port">)
         if (dist) fs.rmSync(dist, { recursive: true, force: true });
     });
     return fx;
+}
+
+/**
+ * The text a Markdown answer shows once the page has rendered it (its `.answer`'s textContent): `run \`x\`` shows
+ * as "run x". Parsed in an inert <template> of the page: nothing in it runs or loads.
+ */
+export async function shownText(page: Page, markdown: string): Promise<string> {
+    const html = JSON.stringify(markdownToHtml(markdown));
+    return page.evaluate<string>(
+        `(() => { const t = document.createElement("template"); t.innerHTML = ${html}; return t.content.textContent; })()`,
+    );
 }

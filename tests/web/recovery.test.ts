@@ -1,12 +1,13 @@
 // The chat page in headless Chromium when things go wrong the way networks and people make them go wrong:
 // a realtime socket dropped mid-answer, a sign-in the restarted sandbox no longer accepts, a reload (after an
 // answer and in the middle of one), a whitespace-only prompt, Cancel, a 400-character URL, a 375 px wide screen,
-// and the sandbox's demo credentials on the sign-in form. Screenshots go to .test-output/web/recovery-*.png.
+// a 375x667 phone with a long conversation, and the sandbox's demo credentials on the sign-in form. Screenshots go to .test-output/web/recovery-*.png.
 import { strict as assert } from "assert";
 import * as path from "path";
 import type { Page } from "playwright-core";
+import { endpointsFromOutputs } from "../../client";
 import { DEMO_USER, type Sandbox } from "../../sandbox";
-import { pageOnSandbox } from "../support/browser";
+import { pageOnSandbox, shownText } from "../support/browser";
 
 const DELAY_MS = 80; // about 25 chunks: an answer streams for about 2 s, long enough to break it in the middle
 const TOKEN_KEYS = "Object.keys(sessionStorage).filter(k => /\\.(idToken|accessToken|refreshToken)$/.test(k))";
@@ -143,9 +144,13 @@ describe("web chat page: recovering from what networks and people do (headless C
         await page.locator("#chat").waitFor({ state: "visible" });
         const answer = lastTurn().locator(".answer");
         assert.equal(await answer.getAttribute("data-state"), "lost");
-        const partial = (await answer.textContent()) ?? "";
-        assert.ok(partial.length > 0 && sb.answerFor(prompt).startsWith(partial), `kept "${partial}"`);
-        assert.ok(partial.length < sb.answerFor(prompt).length);
+        // The text kept (Markdown, as it arrived) is the answer's beginning, and the page shows it rendered.
+        const kept = await page.evaluate<string>(
+            `JSON.parse(sessionStorage.getItem("bedrock-bridge.conversation")).turns.at(-1).answer`,
+        );
+        assert.ok(kept.length > 0 && sb.answerFor(prompt).startsWith(kept), `kept "${kept}"`);
+        assert.ok(kept.length < sb.answerFor(prompt).length);
+        assert.equal(await answer.textContent(), await shownText(page, kept));
         assert.match((await lastTurn().locator(".note").textContent()) ?? "", /reloaded.*lost/);
         assert.match((await page.textContent("#status")) ?? "", /lost/);
         await shot("reload-mid-answer");
@@ -163,7 +168,10 @@ describe("web chat page: recovering from what networks and people do (headless C
         assert.equal(await lastTurn().locator(".answer").getAttribute("data-state"), "error");
         await shot("connection-dropped");
         await askToEnd("Asking again after the drop");
-        assert.equal(await lastTurn().locator(".answer").textContent(), sb.answerFor("Asking again after the drop"));
+        assert.equal(
+            await lastTurn().locator(".answer").textContent(),
+            await shownText(page, sb.answerFor("Asking again after the drop")),
+        );
     });
 
     it("a sign-in the restarted sandbox no longer accepts asks to sign in again and leaves no tokens behind", async () => {
@@ -192,5 +200,52 @@ describe("web chat page: recovering from what networks and people do (headless C
         assert.match((await page.textContent("#status")) ?? "", /no longer valid.*sign in again/i);
         assert.deepEqual(await page.evaluate(TOKEN_KEYS), []);
         await shot("reload-session-ended");
+    });
+
+    it("at 375x667 the prompt box and the over-limit message are on screen without scrolling, however long the conversation", async () => {
+        await signIn(); // the conversation of the tests above comes back: taller than a phone's screen
+        await page.setViewportSize({ width: 375, height: 667 });
+        try {
+            await askToEnd("One more question, on a phone");
+            const onScreen = async (sel: string) => {
+                const b = (await page.locator(sel).boundingBox())!;
+                assert.ok(b, `${sel} is shown`);
+                assert.ok(
+                    b.x >= 0 && b.y >= 0 && b.x + b.width <= 375 && b.y + b.height <= 667,
+                    `${sel} spans x ${b.x}..${b.x + b.width}, y ${b.y}..${b.y + b.height} of 375x667`,
+                );
+                return b;
+            };
+            const turnsHeight = await page.evaluate<number>(`document.getElementById("turns").scrollHeight`);
+            assert.ok(turnsHeight > 667, `the conversation is ${turnsHeight} px tall`);
+            const prompt = await onScreen("#prompt");
+            await onScreen("#send");
+            await onScreen("#cancel");
+            // The answer just finished is in view, ending above the prompt box.
+            const last = (await lastTurn().boundingBox())!;
+            const lastEnd = last.y + last.height;
+            assert.ok(
+                lastEnd > 0 && lastEnd <= prompt.y,
+                `the last answer ends at ${lastEnd}, the box is at ${prompt.y}`,
+            );
+
+            const max = endpointsFromOutputs(sb.outputs).limits.maxPromptChars;
+            await page.fill("#prompt", "x".repeat(max + 1));
+            await page.keyboard.press("Enter");
+            await page
+                .locator("#status.error")
+                .filter({ hasText: `at most ${max}` })
+                .waitFor();
+            await onScreen("#status");
+            await onScreen("#prompt");
+            // Nothing had to be scrolled to get there: not the page, not the part below the header.
+            const scrolled = await page.evaluate<number[]>(
+                `[document.scrollingElement.scrollTop, document.querySelector("main").scrollTop]`,
+            );
+            assert.deepEqual(scrolled, [0, 0]);
+            await shot("phone-over-limit");
+        } finally {
+            await page.setViewportSize({ width: 900, height: 700 });
+        }
     });
 });

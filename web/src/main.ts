@@ -10,6 +10,7 @@ import {
     type SignedInUser,
     type TokenStorage,
 } from "../../client";
+import { showMarkdown } from "./sanitize";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 /** An async event handler: the DOM ignores what a listener returns, so say so (each handler reports its own errors). */
@@ -38,6 +39,10 @@ const ui = {
     send: $<HTMLButtonElement>("send"),
     cancel: $<HTMLButtonElement>("cancel"),
     status: $("status"),
+    confirm: $<HTMLDialogElement>("confirm"),
+    confirmText: $("confirm-text"),
+    confirmOk: $<HTMLButtonElement>("confirm-ok"),
+    confirmCancel: $<HTMLButtonElement>("confirm-cancel"),
 };
 
 /** Tokens live as long as the tab (sessionStorage), not beyond it. */
@@ -90,6 +95,22 @@ function loadConversation(sub: string): SavedConversation | undefined {
 function status(text: string, isError = false): void {
     ui.status.textContent = text;
     ui.status.classList.toggle("error", isError);
+}
+
+/**
+ * Asks before something that cannot be undone; resolves true only for `ok`. A modal <dialog>, not window.confirm:
+ * that would stop the page (and an answer arriving) while it is open. Escape, or the default button, keeps things.
+ */
+function confirmFirst(text: string, ok: string, cancel: string): Promise<boolean> {
+    ui.confirmText.textContent = text;
+    ui.confirmOk.textContent = ok;
+    ui.confirmCancel.textContent = cancel;
+    ui.confirm.returnValue = "";
+    ui.confirm.showModal();
+    ui.confirmCancel.focus();
+    return new Promise(resolve =>
+        ui.confirm.addEventListener("close", () => resolve(ui.confirm.returnValue === "ok"), { once: true }),
+    );
 }
 
 function message(e: unknown): string {
@@ -157,6 +178,13 @@ async function main(): Promise<void> {
         }, 250);
     };
 
+    // The conversation scrolls in its own box, above the prompt box; it follows a growing answer unless the user
+    // has scrolled up to read something earlier.
+    const nearBottom = () => ui.turns.scrollHeight - ui.turns.scrollTop - ui.turns.clientHeight < 40;
+    const toBottom = () => {
+        ui.turns.scrollTop = ui.turns.scrollHeight;
+    };
+
     /** Puts a turn on screen; the returned functions update it. */
     const render = (t: ShownTurn) => {
         const li = document.createElement("li");
@@ -164,12 +192,24 @@ async function main(): Promise<void> {
         const q = document.createElement("p");
         q.className = "prompt";
         q.textContent = t.prompt;
-        const answer = document.createElement("p");
+        // A <div>: rendered Markdown is paragraphs, lists and code blocks, which a <p> cannot hold.
+        const answer = document.createElement("div");
         answer.className = "answer";
-        answer.textContent = t.answer;
+        showMarkdown(answer, t.answer);
         li.append(q, answer);
         ui.turns.append(li);
+        // While the answer grows, it is rendered again from the whole text (an open code block or list is only
+        // Markdown once complete), at most once a frame however fast the pieces come.
+        let frame: number | undefined;
+        const redraw = () => {
+            if (frame !== undefined) cancelAnimationFrame(frame);
+            frame = undefined;
+            const follow = nearBottom();
+            showMarkdown(answer, t.answer);
+            if (follow) toBottom();
+        };
         const settle = () => {
+            redraw();
             answer.dataset.state = t.state;
             if (t.requestId) li.dataset.requestId = t.requestId;
             li.querySelector(".error, .note")?.remove();
@@ -192,8 +232,9 @@ async function main(): Promise<void> {
         settle();
         return {
             li,
-            append(chunk: string) {
-                answer.append(document.createTextNode(chunk));
+            /** The turn's text has grown: show it. */
+            grew() {
+                frame ??= requestAnimationFrame(redraw);
             },
             settle,
         };
@@ -204,7 +245,8 @@ async function main(): Promise<void> {
         shown = turns;
         ui.turns.replaceChildren();
         for (const t of shown) render(t);
-        ui.sessionId.textContent = session.id;
+        toBottom();
+        ui.sessionId.textContent = ui.sessionId.title = session.id;
         save();
     };
 
@@ -261,7 +303,23 @@ async function main(): Promise<void> {
         }
     });
 
+    // Signing out is how a user leaves nothing behind on a shared or borrowed device, so it clears the conversation
+    // from the tab too (the tokens go; the text would otherwise stay readable in sessionStorage). It asks first,
+    // because nothing else holds the conversation. An ended sign-in (expired, revoked) is not the user's choice:
+    // there the conversation stays, and signing in again brings it back.
     on(ui.signout, "click", async () => {
+        if (
+            shown.length > 0 &&
+            !(await confirmFirst(
+                "Sign out? " +
+                    (running ? "The answer still arriving is cancelled, and this" : "This") +
+                    " conversation is cleared from this tab: signing in again starts a new one, and nothing else" +
+                    " keeps a copy.",
+                "Sign out and clear",
+                "Stay signed in",
+            ))
+        )
+            return;
         running?.abort();
         await client.signOut();
         sessionStorage.removeItem(SAVED);
@@ -269,11 +327,24 @@ async function main(): Promise<void> {
         shown = [];
         ui.turns.replaceChildren();
         session = client.newSession();
-        status("Signed out.");
+        status("Signed out; the conversation was cleared from this tab.");
         showSignIn();
     });
 
-    ui.newSession.addEventListener("click", () => {
+    on(ui.newSession, "click", async () => {
+        if (
+            shown.length > 0 &&
+            !(await confirmFirst(
+                "Start a new session? " +
+                    (running ? "The answer still arriving is cancelled, and this" : "This") +
+                    " conversation is cleared: the model no longer sees it, and nothing else keeps a copy.",
+                "Start a new session",
+                "Keep this conversation",
+            ))
+        ) {
+            ui.prompt.focus();
+            return;
+        }
         running?.abort();
         startSession(client.newSession(), []);
         status("New session: the model no longer sees the earlier turns.");
@@ -305,6 +376,7 @@ async function main(): Promise<void> {
         const t: ShownTurn = { prompt, answer: "", state: "streaming" };
         shown.push(t);
         const view = render(t);
+        toBottom();
         save();
         ui.prompt.value = "";
         running = new AbortController();
@@ -318,8 +390,7 @@ async function main(): Promise<void> {
                 signal: running.signal,
                 onText: chunk => {
                     t.answer += chunk;
-                    view.append(chunk);
-                    view.li.scrollIntoView({ block: "end" });
+                    view.grew();
                     saveSoon();
                 },
             });
