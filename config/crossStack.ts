@@ -3,7 +3,10 @@
 // is created, and feed the same problem list as config/index.ts, so one preview lists every mistake.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import * as fs from "fs";
+import * as path from "path";
 import { isInferenceProfileId, PROJECT } from "./index";
+import { foundationModelId } from "../functions/bedrock/modelIds";
 import { closest } from "./messages";
 import { tenantProblem } from "../components/caller/tenantTargets";
 import type { TenantOutput } from "../components/governance/tenantAccess";
@@ -29,10 +32,46 @@ export interface BedrockTrust {
 export interface ReferencedStack {
     stackName: string;
     outputs: Record<string, unknown>;
+    /** Why the stack could not be read at all (it does not exist, say); its outputs are then empty. */
+    unreadable?: string;
+}
+
+/** The Bedrock-side stacks of this project, from its stack files (Pulumi.<stack>.yaml beside Pulumi.yaml). */
+export function bedrockStackFiles(root = path.join(__dirname, "..")): string[] {
+    let files: string[];
+    try {
+        files = fs.readdirSync(root).filter(f => /^Pulumi\.[^.]+\.ya?ml$/.test(f));
+    } catch {
+        return [];
+    }
+    return files
+        .filter(f =>
+            /^\s*bedrock-bridge:side:\s*["']?bedrock["']?\s*$/m.test(fs.readFileSync(path.join(root, f), "utf8")),
+        )
+        .map(f => f.replace(/^Pulumi\.|\.ya?ml$/g, ""))
+        .sort();
+}
+
+/**
+ * For a referenced stack that cannot be read or has no outputs: the stack meant, when the name is a bare one with no
+ * stack file here (bedrock-prod for bedrock), and the Bedrock stacks this project has.
+ */
+export function stackNameHint(stackName: string, root?: string): string {
+    const bare = stackArg(stackName)!;
+    const known = bedrockStackFiles(root);
+    if (!known.length || known.includes(bare)) return "";
+    const near = closest(bare, known);
+    return ` There is no stack file Pulumi.${bare}.yaml here${near ? `: did you mean "${near}"?` : "."} The Bedrock stacks of this project: ${known.join(", ")} (${PROJECT}:bedrockStacks takes org/project/stack for stacks elsewhere).`;
 }
 
 export async function readReferencedStack(stackName: string, ref: pulumi.StackReference): Promise<ReferencedStack> {
     const outputs: Record<string, unknown> = {};
+    try {
+        await ref.getOutputDetails("region");
+    } catch (e) {
+        // No such stack (a misspelled name): said with the key to fix and the stacks that exist, not as a read error.
+        return { stackName, outputs, unreadable: reason(e) };
+    }
     for (const key of [
         "roleArn",
         "region",
@@ -71,14 +110,20 @@ export interface CallerFacts {
 export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): string[] {
     const problems: string[] = [];
     const allowedBy = new Map<string, string[]>();
-    for (const { stackName, outputs: o } of stacks) {
+    for (const { stackName, outputs: o, unreadable } of stacks) {
+        if (unreadable) {
+            problems.push(
+                `${PROJECT}:bedrockStacks names "${stackName}", which cannot be read (${unreadable}): fix the name, or deploy that stack first (pulumi up -s ${stackArg(stackName)}).${stackNameHint(stackName)}`,
+            );
+            continue;
+        }
         const tenants = o.tenants as Record<string, TenantOutput> | undefined;
         if (tenants || caller.tenant) {
             // Governed stacks (issue 13): the caller's tenant decides role, trust and models.
             const missing = ["region", "accountId"].filter(k => o[k] === undefined || o[k] === null);
             if (missing.length)
                 problems.push(
-                    `stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks`,
+                    `stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy the Bedrock side first (pulumi up -s ${stackArg(stackName)}) or fix ${PROJECT}:bedrockStacks${stackNameHint(stackName)}`,
                 );
             else if (caller.accountId && caller.accountId === o.accountId)
                 problems.push(
@@ -112,7 +157,7 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
         );
         if (missing.length) {
             problems.push(
-                `stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy (or update) the Bedrock side first with pulumi up -s ${stackArg(stackName)}, or fix ${PROJECT}:bedrockStacks`,
+                `stack ${stackName} has no output${missing.length > 1 ? "s" : ""} ${missing.map(k => `"${k}"`).join(", ")}: deploy (or update) the Bedrock side first with pulumi up -s ${stackArg(stackName)}, or fix ${PROJECT}:bedrockStacks${stackNameHint(stackName)}`,
             );
             continue;
         }
@@ -162,16 +207,67 @@ export function callerProblems(caller: CallerFacts, stacks: ReferencedStack[]): 
             allowedBy.set(s.stackName, s.outputs.allowedModelIds as string[]);
     if (allowedBy.size === stacks.length) {
         const allowed = [...new Set([...allowedBy.values()].flat())];
+        const addModel = addModelFix(stacks, caller.tenant);
         for (const { key, id } of caller.models) {
             if (!allowed.includes(id)) {
                 problems.push(
-                    `${key} "${id}" is not allowed by the referenced Bedrock stack(s) ${stacks.map(s => s.stackName).join(", ")}; allowed: ${allowed.join(", ")}. Add it to ${PROJECT}:models there or pick one of these.`,
+                    `${key} "${id}" is not allowed by the referenced Bedrock stack(s) ${stacks.map(s => s.stackName).join(", ")}${caller.tenant && stacks.some(s => s.outputs.tenants) ? ` for tenant "${caller.tenant}"` : ""}; allowed: ${allowed.join(", ")}. Pick one of these, or ${addModel(id)}.`,
                 );
             }
         }
-        if (caller.gateway) problems.push(...gatewayModelProblems(caller.gateway, allowed, stacks));
+        if (caller.gateway) problems.push(...gatewayModelProblems(caller.gateway, allowed, stacks, addModel));
     }
     return problems;
+}
+
+/**
+ * Where a model a caller names must be added on the Bedrock side. Without tenants: the stack's models. With tenants
+ * the caller may use only its tenant's models, a subset of the stack's: a model some tenant already has is in
+ * bedrock-bridge:models there, and belongs in this tenant's own `models`.
+ */
+export function addModelFix(stacks: ReferencedStack[], tenant: string | undefined): (id: string) => string {
+    const governed = stacks.filter(s => s.outputs.tenants);
+    if (!tenant || !governed.length) return () => `add the model to ${PROJECT}:models there`;
+    return id => {
+        const inStack = governed.some(s =>
+            Object.values(s.outputs.tenants as Record<string, TenantOutput>).some(t => t.models.includes(id)),
+        );
+        return `add "${id}" to the models of tenant "${tenant}" in ${PROJECT}:tenants there${inStack ? ` (it is in ${PROJECT}:models there already)` : ` and to ${PROJECT}:models there (a tenant's models are some of the stack's)`}, and run pulumi up -s ${governed.map(s => stackArg(s.stackName)).join(", ")}`;
+    };
+}
+
+/** Bedrock's model providers: an alias named <provider>.<name> (with or without a profile prefix) reads as a model id. */
+const MODEL_PROVIDERS = [
+    "ai21",
+    "amazon",
+    "anthropic",
+    "cohere",
+    "deepseek",
+    "google",
+    "luma",
+    "meta",
+    "minimax",
+    "mistral",
+    "moonshot",
+    "moonshotai",
+    "nvidia",
+    "openai",
+    "qwen",
+    "stability",
+    "twelvelabs",
+    "writer",
+];
+
+/** An alias clients would take for a Bedrock model id (tests/config/crossStack.test.ts: every offline-catalog id is). */
+export function isModelIdShaped(name: string): boolean {
+    const parts = foundationModelId(name).split(".");
+    return parts.length >= 2 && MODEL_PROVIDERS.includes(parts[0]) && /^[a-z0-9]/.test(parts[1]);
+}
+
+/** A short alias for a model id, as clients such as Claude Code name it: jp.anthropic.claude-sonnet-4-5-2025…-v1:0 -> claude-sonnet-4-5. */
+function suggestedAlias(id: string): string {
+    const name = foundationModelId(id).split(".").slice(1).join(".");
+    return name.replace(/-\d{8}.*$/, "").replace(/-v\d+(:\d+)?$/, "") || name;
 }
 
 /** The gateway's aliases and key models against the models the referenced stacks allow. */
@@ -179,6 +275,7 @@ export function gatewayModelProblems(
     gateway: NonNullable<CallerFacts["gateway"]>,
     allowed: string[],
     stacks: ReferencedStack[],
+    addModel: (id: string) => string = () => `add the model to ${PROJECT}:models there`,
 ): string[] {
     const problems: string[] = [];
     const where = `the referenced Bedrock stack(s) ${stacks.map(s => s.stackName).join(", ")}`;
@@ -187,16 +284,22 @@ export function gatewayModelProblems(
             problems.push(
                 `${PROJECT}:gateway.aliases "${alias}" is itself a model id that ${where} allow: an alias may not shadow a real id (a client asking for it would get "${id}" instead). Rename the alias or remove it.`,
             );
-        else if (!allowed.includes(id))
+        // A client naming that model would silently be served another one. The same model through a profile
+        // (anthropic.claude-… to jp.anthropic.claude-…) is what the client asked for, so that alias stays allowed.
+        else if (isModelIdShaped(alias) && foundationModelId(alias) !== foundationModelId(id))
             problems.push(
-                `${PROJECT}:gateway.aliases "${alias}" points to "${id}", which ${where} do not allow; allowed: ${allowed.join(", ")}. Point it at one of these, or add the model to ${PROJECT}:models there.`,
+                `${PROJECT}:gateway.aliases "${alias}" is named like the Bedrock model id "${alias}", which ${where} do not allow, but points to the model "${id}": a client asking for "${alias}" would silently get "${id}". Name the alias after its own model (e.g. ${suggestedAlias(id)}), or ${addModel(alias)} and remove the alias.`,
+            );
+        if (!allowed.includes(alias) && !allowed.includes(id))
+            problems.push(
+                `${PROJECT}:gateway.aliases "${alias}" points to "${id}", which ${where} do not allow; allowed: ${allowed.join(", ")}. Point it at one of these, or ${addModel(id)}.`,
             );
     }
     for (const key of gateway.keys) {
         for (const m of key.models ?? []) {
             if (allowed.includes(m) || (gateway.aliases[m] !== undefined && !allowed.includes(m))) continue;
             problems.push(
-                `${PROJECT}:gateway.keys "${key.name}".models names "${m}", which is neither a model ${where} allow nor one of ${PROJECT}:gateway.aliases; allowed: ${allowed.join(", ")}${Object.keys(gateway.aliases).length ? `; aliases: ${Object.keys(gateway.aliases).join(", ")}` : ""}. Remove it, or add it to ${PROJECT}:models there.`,
+                `${PROJECT}:gateway.keys "${key.name}".models names "${m}", which is neither a model ${where} allow nor one of ${PROJECT}:gateway.aliases; allowed: ${allowed.join(", ")}${Object.keys(gateway.aliases).length ? `; aliases: ${Object.keys(gateway.aliases).join(", ")}` : ""}. Remove it, or ${addModel(m)}.`,
             );
         }
     }
@@ -265,6 +368,27 @@ const reason = (e: unknown) =>
         .slice(0, 300);
 
 /**
+ * The system profile prefixes callable from a Region, by its geography: AWS's table of supported cross-Region
+ * inference profiles lists each profile's source Regions (US profiles from the US and Canada, EU ones from Europe and
+ * Tel Aviv, JP from Tokyo and Osaka, AU from Sydney, Melbourne and Auckland, APAC from Asia Pacific, global ones from
+ * every commercial Region). https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
+ * tests/config/crossStack.test.ts checks it against every profile of the offline catalog.
+ */
+export function profilePrefixesFrom(region: string): string[] {
+    if (region.startsWith("us-gov-")) return ["us-gov"];
+    if (/^(us|ca)-/.test(region)) return ["us", "global"];
+    if (/^(eu|il)-/.test(region)) return ["eu", "global"];
+    if (["ap-northeast-1", "ap-northeast-3"].includes(region)) return ["jp", "apac", "global"];
+    if (["ap-southeast-2", "ap-southeast-4", "ap-southeast-6"].includes(region)) return ["au", "apac", "global"];
+    if (region.startsWith("ap-")) return ["apac", "global"];
+    return ["global"];
+}
+
+/** The profile ids of a model that may be callable from a Region (whether Bedrock offers each is its own answer). */
+export const profileIdsFrom = (region: string, modelId: string): string[] =>
+    profilePrefixesFrom(region).map(p => `${p}.${modelId}`);
+
+/**
  * Asks Bedrock (at preview, read-only) whether each configured id exists in the stack's region: a profile through
  * GetInferenceProfile, a model through GetFoundationModel. A misspelled id fails here, naming the id, instead of
  * deploying a policy for a model nobody can call.
@@ -282,12 +406,16 @@ export async function modelProblems(region: string, models: string[], opts?: pul
                 // fails with "on-demand throughput isn't supported", so the policy for it would never be used.
                 const types = model.inferenceTypesSupporteds ?? [];
                 if (!types.includes("ON_DEMAND")) {
-                    return `${PROJECT}:models "${id}" cannot be called directly in ${region}: Bedrock offers it there only ${types.includes("INFERENCE_PROFILE") ? "through cross-region inference profiles" : `as ${types.join(", ") || "nothing"}`}; list the profile id instead (<prefix>.${id}, e.g. jp. or apac. from Tokyo); aws bedrock list-inference-profiles --region ${region} lists them`;
+                    return `${PROJECT}:models "${id}" cannot be called directly in ${region}: Bedrock offers it there only ${types.includes("INFERENCE_PROFILE") ? "through cross-region inference profiles" : `as ${types.join(", ") || "nothing"}`}; list a profile id instead: ${profileIdsFrom(region, id).join(" or ")} (the profiles callable from ${region}, where Bedrock offers them for this model); aws bedrock list-inference-profiles --region ${region} lists them`;
                 }
                 return undefined;
             } catch (e) {
                 return isInferenceProfileId(id)
-                    ? `${PROJECT}:models: Bedrock has no inference profile "${id}" in ${region} (${reason(e)}): check the id's spelling and that its prefix routes from ${region} (jp. from Japan, apac. from Asia Pacific, us./eu. from there, global. from most regions); aws bedrock list-inference-profiles --region ${region} lists them`
+                    ? `${PROJECT}:models: Bedrock has no inference profile "${id}" in ${region} (${reason(e)}): check the id's spelling and that its prefix is one callable from ${region} (${profilePrefixesFrom(
+                          region,
+                      )
+                          .map(p => `${p}.`)
+                          .join(", ")}); aws bedrock list-inference-profiles --region ${region} lists them`
                     : `${PROJECT}:models: Bedrock has no model "${id}" in ${region} (${reason(e)}): check the id's spelling, or use an inference profile if the model is offered only through one; aws bedrock list-foundation-models --region ${region} lists them`;
             }
         }),

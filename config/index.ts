@@ -8,6 +8,7 @@ import {
     type ConfigValues,
     API_KEY_STATUSES,
     AWS_KEYS,
+    GATEWAY_DEFAULT_BURST,
     KeyDef,
     KEYS,
     kindOf,
@@ -429,6 +430,7 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
         }
         const { enabled: chatEnabled, ...chat } = v.chat ?? { enabled: false };
         const { enabled: gatewayEnabled, ...gateway } = v.gateway ?? { enabled: false };
+        if (v.gateway && gatewayEnabled) problems.push(...gatewayLimitProblems(v.gateway.keys));
         for (const arn of v.workloadRoles ?? []) {
             const acct = ROLE_ARN.exec(arn)?.[1];
             if (accountId && acct && acct !== accountId)
@@ -453,6 +455,28 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
         };
     }
     return problems.length ? undefined : result;
+}
+
+/**
+ * Limits of one gateway key that contradict each other, which the schema (one field at a time) cannot see: they
+ * would deploy and silently behave as the smaller one says.
+ */
+export function gatewayLimitProblems(keys: NonNullable<ConfigValues["gateway"]>["keys"]): string[] {
+    const problems: string[] = [];
+    for (const k of keys) {
+        const where = `${PROJECT}:gateway.keys "${k.name}"`;
+        if (k.tokensPerMinute !== undefined && k.tokensPerDay !== undefined && k.tokensPerDay < k.tokensPerMinute)
+            problems.push(
+                `${where}.tokensPerDay ${k.tokensPerDay} is below its tokensPerMinute ${k.tokensPerMinute}: the day's window would be spent before one minute's is, so tokensPerMinute could never be reached. Set tokensPerDay to at least ${k.tokensPerMinute} (a whole day at the minute's rate is ${k.tokensPerMinute * 1440}), or lower tokensPerMinute`,
+            );
+        // API Gateway's burst is the bucket that lets more requests through than the steady rate for a moment
+        // (ThrottleSettings.burstLimit, https://docs.aws.amazon.com/apigateway/latest/api/API_ThrottleSettings.html).
+        if (k.burst < k.requestsPerSecond)
+            problems.push(
+                `${where}.burst ${k.burst}${k.burst === GATEWAY_DEFAULT_BURST ? " (the default)" : ""} is below its requestsPerSecond ${k.requestsPerSecond}: the burst is the bucket that lets requests through above the steady rate, so a smaller one refuses with 429 what the rate allows. Set burst to at least ${Math.ceil(k.requestsPerSecond)}, or lower requestsPerSecond`,
+            );
+    }
+    return problems;
 }
 
 function invocationLogging(

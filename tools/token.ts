@@ -9,8 +9,9 @@ import * as path from "path";
 import { mintShortTermKey, SHORT_TERM_KEY_MAX_SECONDS } from "../functions/bedrock/bearer";
 import { sessionNameFor } from "../functions/bedrock/credentials";
 import { keyKind, toBridgeError } from "../functions/errors";
+import { closest } from "../config/messages";
 
-export const USAGE = `usage: npm run token -- <stack> [--role-arn ARN] [--region REGION] [--external-id ID] [--duration SECONDS] [--check [MODEL_ID]] [--json] [--plan FILE] [--out FILE]
+export const USAGE = `usage: npm run token -- <stack> [--tenant NAME] [--role-arn ARN] [--region REGION] [--external-id ID] [--duration SECONDS] [--check [MODEL_ID]] [--json] [--plan FILE] [--out FILE]
        npm run token -- <stack> --verify [MODEL_ID]    check the key in AWS_BEARER_TOKEN_BEDROCK (short- or long-term)
        npm run token -- --help
 
@@ -19,10 +20,13 @@ your own credentials (AWS_PROFILE). Into the current shell: eval "$(npm run -s t
 the command does).
 
 Role and region come from .synth/<stack>/plan.json (npm run synth -- <stack>) unless given; for a deployed stack:
-  npm run token -- bedrock --role-arn "$(pulumi stack output roleArn -s bedrock)" --region "$(pulumi stack output region -s bedrock)"`;
+  npm run token -- bedrock --role-arn "$(pulumi stack output roleArn -s bedrock)" --region "$(pulumi stack output region -s bedrock)"
+A stack with tenants (bedrock-bridge:tenants) has a role per tenant: --tenant NAME picks it (and its models).`;
 
 export interface TokenArgs {
     stack: string;
+    /** A governed stack's tenant: its role and models instead of the stack-wide ones. */
+    tenant?: string;
     roleArn?: string;
     region?: string;
     externalId?: string;
@@ -54,6 +58,7 @@ export function parseArgs(argv: string[]): TokenArgs {
         const arg = argv[i];
         if (arg === "--role-arn") a.roleArn = value(i++, arg);
         else if (arg === "--region") a.region = value(i++, arg);
+        else if (arg === "--tenant") a.tenant = value(i++, arg);
         else if (arg === "--external-id") a.externalId = value(i++, arg);
         else if (arg === "--plan") a.plan = value(i++, arg);
         else if (arg === "--out") a.out = value(i++, arg);
@@ -92,11 +97,30 @@ export function resolveTarget(a: TokenArgs, root = path.join(__dirname, "..")): 
     const outputs: Record<string, any> = fs.existsSync(file)
         ? (JSON.parse(fs.readFileSync(file, "utf8")).outputs ?? {})
         : {};
-    const roleArn = a.roleArn ?? outputs.roleArn;
+    const shown = path.relative(process.cwd(), file);
+    const tenants = outputs.tenants as
+        Record<string, { roleArn: string; models: string[]; profiles?: Record<string, string> }> | undefined;
+    const names = Object.keys(tenants ?? {}).sort();
+    if (a.tenant && !tenants)
+        fail(
+            `--tenant ${a.tenant}: stack "${a.stack}" has no tenants (${fs.existsSync(file) ? `${shown} has no tenants output` : `${shown} does not exist`}); leave out --tenant for its stack-wide role`,
+        );
+    if (tenants && !a.tenant && !a.roleArn)
+        fail(
+            `stack "${a.stack}" has tenants (${names.join(", ")}), each with its own role and models and no stack-wide role: pass --tenant <name>, e.g. npm run token -- ${a.stack} --tenant ${names[0]}`,
+        );
+    const tenant = a.tenant ? tenants?.[a.tenant] : undefined;
+    if (a.tenant && !tenant) {
+        const near = closest(a.tenant, names);
+        fail(
+            `--tenant ${a.tenant} is not a tenant of stack "${a.stack}"${near ? `: did you mean ${near}?` : ""} (tenants: ${names.join(", ")})`,
+        );
+    }
+    const roleArn = a.roleArn ?? tenant?.roleArn ?? outputs.roleArn;
     const region = a.region ?? outputs.region;
     if (!roleArn || !region) {
         fail(
-            `no role ARN and region for stack "${a.stack}": ${path.relative(process.cwd(), file)} ${fs.existsSync(file) ? "has no roleArn/region outputs (is it the Bedrock stack?)" : "does not exist"}. ` +
+            `no role ARN and region for stack "${a.stack}": ${shown} ${fs.existsSync(file) ? `has no roleArn/region outputs${outputs.side === "caller" ? ` (it is a caller stack: name the Bedrock stack it references, its bedrock-bridge:bedrockStacks)` : ""}` : "does not exist"}. ` +
                 `Pass --role-arn "$(pulumi stack output roleArn -s ${a.stack})" --region "$(pulumi stack output region -s ${a.stack})", or run npm run synth -- ${a.stack}.`,
         );
     }
@@ -107,7 +131,15 @@ export function resolveTarget(a: TokenArgs, root = path.join(__dirname, "..")): 
         (typeof outputs.externalId === "string" && !outputs.externalId.startsWith("[secret")
             ? outputs.externalId
             : undefined);
-    return { roleArn, region, externalId: ext, models: a.modelId ? [a.modelId] : (outputs.allowedModelIds ?? []) };
+    return {
+        roleArn,
+        region,
+        externalId: ext,
+        // A tenant's role invokes only through its application profiles: --check calls those.
+        models: a.modelId
+            ? [a.modelId]
+            : (tenant?.models.map(m => tenant.profiles?.[m] ?? m) ?? outputs.allowedModelIds ?? []),
+    };
 }
 
 /** Failures to reach a service at all (DNS, refused or dropped connections, timeouts): nothing was refused. */

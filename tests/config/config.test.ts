@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { readStackConfig, runStack } from "../../tools/internal/harness";
-import { readConfig } from "../../config";
+import { gatewayLimitProblems, readConfig } from "../../config";
 import { DEFAULT_MAX_TOKENS, DEFAULT_MAX_TOKENS_LIMIT } from "../../functions/bedrock/limits";
 import { failureOf, one, runBedrock, runCaller } from "../support/stacks";
 import { scratchDir } from "../../emulation/scratch";
@@ -363,5 +363,41 @@ describe("config: stack files", () => {
         );
         fs.writeFileSync(path.join(dir, "Pulumi.list.yaml"), "config:\n  - aws:region\n");
         assert.throws(() => readStackConfig("list", dir), /Pulumi\.list\.yaml: "config" must be a map/);
+    });
+});
+
+describe("config: gateway limits that contradict each other", () => {
+    it("tokensPerDay below tokensPerMinute and burst below requestsPerSecond fail, every key named, all at once", () => {
+        const { values } = readConfig({
+            ...readStackConfig("caller").config,
+            "bedrock-bridge:gateway": JSON.stringify({
+                keys: [
+                    { name: "orders", tokensPerMinute: 100000, tokensPerDay: 50000, requestsPerSecond: 50, burst: 5 },
+                    { name: "reports", requestsPerSecond: 30 },
+                    { name: "ok", tokensPerMinute: 1000, tokensPerDay: 1000, requestsPerSecond: 5, burst: 5 },
+                ],
+            }),
+        });
+        const problems = gatewayLimitProblems(values.gateway!.keys);
+        assert.deepEqual(problems, [
+            "bedrock-bridge:gateway.keys \"orders\".tokensPerDay 50000 is below its tokensPerMinute 100000: the day's window would be spent before one minute's is, so tokensPerMinute could never be reached. Set tokensPerDay to at least 100000 (a whole day at the minute's rate is 144000000), or lower tokensPerMinute",
+            'bedrock-bridge:gateway.keys "orders".burst 5 is below its requestsPerSecond 50: the burst is the bucket that lets requests through above the steady rate, so a smaller one refuses with 429 what the rate allows. Set burst to at least 50, or lower requestsPerSecond',
+            'bedrock-bridge:gateway.keys "reports".burst 20 (the default) is below its requestsPerSecond 30: the burst is the bucket that lets requests through above the steady rate, so a smaller one refuses with 429 what the rate allows. Set burst to at least 30, or lower requestsPerSecond',
+        ]);
+    });
+
+    it("fail the caller's preview", async () => {
+        const bedrock = await runBedrock();
+        const msg = await failureOf(
+            runCaller(bedrock, {
+                "bedrock-bridge:gateway": {
+                    keys: [
+                        { name: "demo", tokensPerMinute: 2000, tokensPerDay: 1000, requestsPerSecond: 10, burst: 2 },
+                    ],
+                },
+            }),
+        );
+        assert.match(msg, /gateway\.keys "demo"\.tokensPerDay 1000 is below its tokensPerMinute 2000/);
+        assert.match(msg, /gateway\.keys "demo"\.burst 2 is below its requestsPerSecond 10/);
     });
 });

@@ -9,6 +9,7 @@ import { parseArgs, resolveTarget, stsError } from "../../tools/token";
 import { ROOT } from "../../tools/internal/harness";
 import { bedrockError } from "../../emulation/fakes";
 import { runBedrock } from "../support/stacks";
+import { runGoverned } from "../support/governance";
 import { decodeShortTermKey, EXPIRED, fakeEndpoints, INVALID } from "../support/bearer";
 import { scratchDir } from "../../emulation/scratch";
 
@@ -64,6 +65,30 @@ describe("npm run token: arguments and target", () => {
                 resolveTarget(parseArgs(["x", "--role-arn", "arn:aws:iam::1:user/u", "--region", "us-east-1"])),
             ),
             /is not a role ARN/,
+        );
+    });
+
+    it("on a stack with tenants: --tenant picks the tenant's role and profiles; without it, says so (not 'is it the Bedrock stack?')", async () => {
+        const gov = await runGoverned();
+        const file = path.join(scratchDir("bb-token-gov-"), "plan.json");
+        fs.writeFileSync(file, JSON.stringify({ outputs: gov.outputs }));
+        const msg = message(() => resolveTarget(parseArgs(["bedrock-governed", "--plan", file])));
+        assert.equal(
+            msg,
+            'stack "bedrock-governed" has tenants (research, support), each with its own role and models and no stack-wide role: pass --tenant <name>, e.g. npm run token -- bedrock-governed --tenant research',
+        );
+        const t = resolveTarget(parseArgs(["bedrock-governed", "--tenant", "support", "--plan", file]));
+        assert.equal(t.roleArn, gov.outputs.tenants.support.roleArn);
+        assert.equal(t.region, "ap-northeast-1");
+        assert.deepEqual(t.models, [gov.outputs.tenants.support.profiles[MODEL]]);
+        assert.match(t.models[0], /^arn:aws:bedrock:ap-northeast-1:222222222222:application-inference-profile\//);
+        assert.match(
+            message(() => resolveTarget(parseArgs(["bedrock-governed", "--tenant", "suport", "--plan", file]))),
+            /--tenant suport is not a tenant of stack "bedrock-governed": did you mean support\? \(tenants: research, support\)/,
+        );
+        assert.match(
+            message(() => resolveTarget(parseArgs(["bedrock", "--tenant", "support", "--plan", plan]))),
+            /--tenant support: stack "bedrock" has no tenants/,
         );
     });
 
