@@ -3,7 +3,11 @@
 // settled, the token estimate of Japanese text, the function's deadline (streamed and not), a client that leaves
 // mid-stream, hostile nesting, and the fields Bedrock cannot honour.
 import { strict as assert } from "assert";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import { Writable } from "stream";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import {
     bedrockError,
     converseAnswer,
@@ -458,6 +462,153 @@ describe("gateway handler (in process, fake Bedrock)", function () {
                 assert.equal((await ask(path, { temperature: 0.5 })).status, 200, path);
                 // Older models take the pair.
                 assert.equal((await ask(path, { temperature: 0.5, top_p: 0.9 }, SONNET_4)).status, 200, path);
+            }
+        });
+    });
+
+    describe("what the official clients make of the deadline's answers", () => {
+        let server: http.Server;
+        let base = "";
+        let requests = 0;
+        let remaining: () => number = () => 600_000;
+        /** Plays API Gateway in front of the handler: the prelude's status and headers, then the body as it comes. */
+        const serve = (handler: ReturnType<typeof gateway>["handler"]) =>
+            http.createServer((req, res) => {
+                requests++;
+                const body: Buffer[] = [];
+                req.on("data", (c: Buffer) => body.push(c));
+                req.on("end", () => {
+                    let head: Buffer | undefined = Buffer.alloc(0);
+                    const s = new Writable({
+                        write(chunk: Buffer, _e, done) {
+                            if (!head) res.write(chunk);
+                            else {
+                                head = Buffer.concat([head, chunk]);
+                                const at = head.indexOf(Buffer.alloc(8));
+                                if (at >= 0) {
+                                    const p = JSON.parse(head.subarray(0, at).toString()) as {
+                                        statusCode: number;
+                                        headers: Record<string, string>;
+                                    };
+                                    res.writeHead(p.statusCode, p.headers);
+                                    res.write(head.subarray(at + 8));
+                                    head = undefined;
+                                }
+                            }
+                            done();
+                        },
+                    });
+                    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+                    void handler(
+                        {
+                            httpMethod: req.method,
+                            path: req.url,
+                            headers,
+                            body: Buffer.concat(body).toString(),
+                            requestContext: { requestId: "r", authorizer: { keyName: "app" } },
+                        },
+                        s,
+                        { getRemainingTimeInMillis: () => remaining() },
+                    ).then(() => res.end());
+                });
+            });
+        before(async () => {
+            server = serve(gateway().handler);
+            await new Promise<void>(r => server.listen(0, "127.0.0.1", () => r()));
+            base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        });
+        after(async () => {
+            await new Promise(r => server.close(r));
+        });
+        beforeEach(() => {
+            requests = 0;
+        });
+        const openai = () => new OpenAI({ apiKey: "k", baseURL: `${base}/v1`, maxRetries: 2 });
+        const anthropic = () => new Anthropic({ apiKey: "k", baseURL: base, maxRetries: 2 });
+
+        it("a non-streamed answer past its limit: each SDK's BadRequestError, not retried", async () => {
+            let release: (a: BedrockAnswer) => void = () => undefined;
+            bedrock.handler = () => new Promise<BedrockAnswer>(r => (release = r));
+            remaining = () => DEADLINE_RESERVE_MS;
+            const messages = [{ role: "user" as const, content: "hi" }];
+            await assert.rejects(
+                openai().chat.completions.create({ model: SONNET_45, messages }),
+                (e: unknown) => e instanceof OpenAI.BadRequestError && /stream: true/.test(e.message),
+            );
+            await assert.rejects(
+                anthropic().messages.create({ model: SONNET_45, max_tokens: 10, messages }),
+                (e: unknown) => e instanceof Anthropic.BadRequestError && /stream: true/.test(e.message),
+            );
+            assert.equal(requests, 2, "a 400 is not retried (a 5xx would be, twice, running into the limit again)");
+            release(converseAnswer("late"));
+        });
+
+        it("a stream cut at the deadline: each SDK raises the error event while iterating", async () => {
+            bedrock.handler = (req): BedrockAnswer =>
+                req.op === "invoke-stream"
+                    ? { stream: anthropicStream(400, "word ", { delayMs: 5 }) }
+                    : {
+                          stream: textStream(
+                              Array.from({ length: 400 }, () => "word "),
+                              { delayMs: 5 },
+                          ),
+                      };
+            let reads = 0;
+            remaining = () => (++reads > 4 ? DEADLINE_RESERVE_MS : 600_000);
+            const messages = [{ role: "user" as const, content: "hi" }];
+            let text = "";
+            await assert.rejects(
+                (async () => {
+                    const s = await openai().chat.completions.create({ model: SONNET_45, messages, stream: true });
+                    for await (const c of s) text += c.choices[0]?.delta?.content ?? "";
+                })(),
+                (e: unknown) => e instanceof OpenAI.APIError && /time limit/.test(e.message),
+            );
+            assert.ok(text.startsWith("word "), "the text before the cut arrived");
+            reads = 0;
+            await assert.rejects(
+                (async () => {
+                    const s = await anthropic().messages.create({
+                        model: SONNET_45,
+                        max_tokens: 1000,
+                        messages,
+                        stream: true,
+                    });
+                    for await (const _ of s) void _;
+                })(),
+                (e: unknown) => e instanceof Anthropic.APIError && /time limit/.test(e.message),
+            );
+        });
+
+        it("why no keepalive whitespace: after a 200, an error body reaches both SDKs as the answer, silently", async () => {
+            // Whitespace before the JSON keeps the connection busy, but commits the status: a failure after it can only
+            // be a JSON error body under 200, which the SDKs return as a completion / message instead of raising.
+            const late = http.createServer((_q, res) => {
+                res.writeHead(200, { "content-type": "application/json" });
+                res.write("   \n   ");
+                res.end(JSON.stringify({ type: "error", error: { type: "api_error", message: "cut", code: null } }));
+            });
+            await new Promise<void>(r => late.listen(0, "127.0.0.1", () => r()));
+            const url = `http://127.0.0.1:${(late.address() as AddressInfo).port}`;
+            try {
+                const messages = [{ role: "user" as const, content: "hi" }];
+                const c = await new OpenAI({
+                    apiKey: "k",
+                    baseURL: `${url}/v1`,
+                    maxRetries: 0,
+                }).chat.completions.create({
+                    model: "m",
+                    messages,
+                });
+                assert.equal(c.choices, undefined, "no error raised: the caller gets an empty completion");
+                const m = await new Anthropic({ apiKey: "k", baseURL: url, maxRetries: 0 }).messages.create({
+                    model: "m",
+                    max_tokens: 10,
+                    messages,
+                });
+                assert.equal(m.content, undefined, "no error raised: the caller gets a message without content");
+            } finally {
+                await new Promise(r => late.close(r));
             }
         });
     });
