@@ -284,7 +284,7 @@ describe("config: model ids", () => {
         const msg = await failureOf(runBedrock({ "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] }));
         assert.match(
             msg,
-            /bedrock-bridge:models "amazon\.nova-pro-v1:0" cannot be called directly in ap-northeast-1: Bedrock offers it there only through cross-region inference profiles; list the profile id instead \(<prefix>\.amazon\.nova-pro-v1:0/,
+            /bedrock-bridge:models "amazon\.nova-pro-v1:0" cannot be called directly in ap-northeast-1: Bedrock offers it there only through cross-region inference profiles; list a profile id instead: jp\.amazon\.nova-pro-v1:0 or apac\.amazon\.nova-pro-v1:0 or global\.amazon\.nova-pro-v1:0 \(the profiles callable from ap-northeast-1/,
         );
         // The same id where Bedrock serves it on demand is fine.
         const east = await runBedrock({ "aws:region": "us-east-1", "bedrock-bridge:models": ["amazon.nova-pro-v1:0"] });
