@@ -121,7 +121,23 @@ const API_GATEWAY_DEFAULTS: Record<string, { status: number; message: string }> 
     AUTHORIZER_FAILURE: { status: 500, message: "Internal server error" },
     THROTTLED: { status: 429, message: "Too Many Requests" },
     REQUEST_TOO_LARGE: { status: 413, message: "Request Too Long" },
+    // Not a gateway response type: API Gateway's REST quota on the request line and headers (10,240 bytes, "Quotas
+    // for configuring and running a REST API in API Gateway") has no type of its own, and its status is not
+    // documented. The sandbox answers 431 (RFC 6585's status for it) with the stack's DEFAULT_4XX body, in the API's
+    // error shape, where Node's HTTP server would answer a bare 431 (or its 16 KB limit cut the connection).
+    HEADERS_TOO_LARGE: { status: 431, message: "Request Header Fields Too Large" },
 };
+
+/** API Gateway REST's quota on the request line and header values together. */
+export const MAX_REQUEST_HEAD_BYTES = 10_240;
+
+/** The size of a request's line and headers as they came. */
+function requestHeadBytes(req: http.IncomingMessage): number {
+    let n = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`);
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+        n += Buffer.byteLength(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`);
+    return n;
+}
 
 export interface SandboxGateway {
     /** Key name -> key value (random for each start). */
@@ -222,6 +238,8 @@ export async function startGateway(o: {
             const headers: Record<string, string> = {};
             for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
             const requestId = crypto.randomUUID();
+            if (requestHeadBytes(req) > MAX_REQUEST_HEAD_BYTES)
+                return gatewayResponse(res, "HEADERS_TOO_LARGE", requestId);
             // A method the API does not declare: API Gateway answers before any authorizer runs.
             if (!o.gateway.routes.includes(`${req.method} ${subPath.replace(/\/+$/, "")}`))
                 return gatewayResponse(res, "MISSING_AUTHENTICATION_TOKEN", requestId);

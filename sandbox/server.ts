@@ -47,6 +47,9 @@ export async function loadOrCreateCertificate(dir: string): Promise<Certificate>
     return { key: pems.private, cert: pems.cert, certFile };
 }
 
+/** The largest request head (request line and headers) the sandbox reads: far above API Gateway's 10,240 bytes. */
+export const MAX_HEADER_BYTES = 1024 * 1024;
+
 export type RequestHandler = (
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -72,8 +75,13 @@ export class DualServer {
                 res.end(JSON.stringify({ message: `sandbox error: ${(e as Error).message}` }));
             });
         };
-        this.plain = http.createServer(handle(false));
-        this.secure = https.createServer({ key: cert.key, cert: cert.cert }, handle(true));
+        // Headers up to MAX_HEADER_BYTES reach the handlers, which answer over-size ones as the emulated service does
+        // (Node's own limit, 16 KB, would answer a bare 431 with no body first).
+        this.plain = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handle(false));
+        this.secure = https.createServer(
+            { key: cert.key, cert: cert.cert, maxHeaderSize: MAX_HEADER_BYTES },
+            handle(true),
+        );
         for (const s of [this.plain, this.secure])
             s.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
         this.front = net.createServer(socket => {

@@ -453,6 +453,23 @@ describe("sandbox gateway: official OpenAI and Anthropic clients", function () {
             );
         });
     });
+
+    it("answers a request head over API Gateway's 10,240 bytes in the API's error shape, not a bare 431", async () => {
+        // A 100 KB key: over API Gateway's quota on the request line and headers, and over Node's default 16 KB.
+        const r = await fetch(`${sb.outputs.gatewayUrl}/models`, {
+            headers: { authorization: `Bearer ${"k".repeat(100_000)}` },
+        });
+        assert.equal(r.status, 431);
+        const body = (await r.json()) as { type: string; error: { message: string; type: string } };
+        assert.equal(body.type, "error");
+        assert.match(body.error.message, /Header Fields Too Large/);
+        const e = await rejection(
+            new OpenAI({ apiKey: "k".repeat(100_000), baseURL: sb.outputs.gatewayUrl, maxRetries: 0 }).models.list(),
+            OpenAI.APIError,
+        );
+        assert.equal(e.status, 431);
+        assert.match(e.message, /Header Fields Too Large/);
+    });
 });
 
 describe("sandbox gateway: a client that leaves mid-stream", function () {
