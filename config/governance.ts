@@ -174,6 +174,14 @@ const guardrail = meta(
             }).optional(),
             blockedInputMessage: meta(z.string().min(1).max(500), { expected: "1..500 characters" }).optional(),
             blockedOutputMessage: meta(z.string().min(1).max(500), { expected: "1..500 characters" }).optional(),
+            /**
+             * Versions below this one are no longer accepted from callers. Until then every version enforced since is
+             * (callers deployed before a change keep sending theirs): raise it once every caller stack of the
+             * guardrail's tenants is updated (docs/governance.md, "Rolling out a change").
+             */
+            retireVersionsBefore: meta(z.union([z.string(), z.number()]), {
+                expected: 'a numeric version such as "3"',
+            }).optional(),
         })
         .superRefine(
             (g, ctx) => {
@@ -209,6 +217,24 @@ const guardrail = meta(
                         path: ["version"],
                         message:
                             "belongs to an existing guardrail: give its id too, or drop version for one created here",
+                    });
+                const retire = g.retireVersionsBefore;
+                if (retire !== undefined && !GUARDRAIL_VERSION.test(String(retire)))
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["retireVersionsBefore"],
+                        message: 'must be a numeric version such as "3": callers sending a version below it are denied',
+                    });
+                else if (
+                    retire !== undefined &&
+                    g.version !== undefined &&
+                    GUARDRAIL_VERSION.test(String(g.version)) &&
+                    Number(retire) > Number(g.version)
+                )
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["retireVersionsBefore"],
+                        message: `is ${String(retire)}, above version ${String(g.version)}: it would retire the version tenant roles enforce; set it to ${String(g.version)} at most`,
                     });
                 if (created && isMap(g.contentFilters) && !Object.values(g.contentFilters).some(s => s !== "NONE"))
                     ctx.addIssue({
@@ -251,12 +277,15 @@ export interface TenantConfig {
 export interface ExistingGuardrail {
     id: string;
     version: string;
+    /** Versions below this one are no longer accepted (absent: every version enforced since stays accepted). */
+    retireVersionsBefore?: string;
 }
 
 export interface CreatedGuardrail {
     contentFilters: Partial<Record<(typeof CONTENT_FILTER_TYPES)[number], (typeof FILTER_STRENGTHS)[number]>>;
     blockedInputMessage: string;
     blockedOutputMessage: string;
+    retireVersionsBefore?: string;
 }
 
 export type GuardrailConfig = ExistingGuardrail | CreatedGuardrail;
@@ -281,9 +310,11 @@ export const STACK_WIDE_KEYS = [
 ];
 
 function guardrailConfig(g: z.output<typeof guardrailsSchema>[string]): GuardrailConfig {
+    const retire = g.retireVersionsBefore !== undefined ? { retireVersionsBefore: String(g.retireVersionsBefore) } : {};
     return g.id !== undefined
-        ? { id: g.id, version: String(g.version) }
+        ? { id: g.id, version: String(g.version), ...retire }
         : {
+              ...retire,
               contentFilters: g.contentFilters!, // the schema requires id or contentFilters
               blockedInputMessage:
                   g.blockedInputMessage ?? "Sorry, this request is not allowed by the organization's content policy.",

@@ -73,7 +73,7 @@ export function behindMessages(
             const accepted = tenant ? (o.tenants?.[tenant]?.guardrail?.previousVersions ?? []) : [];
             const still =
                 g0 && g1 && g0.arn === g1.arn && accepted.includes(g0.version)
-                    ? `; version ${g0.version} stays accepted until the next pulumi up -s ${short(stackName)}`
+                    ? `; version ${g0.version} stays accepted until ${short(stackName)} retires it (bedrock-bridge:guardrails.<name>.retireVersionsBefore)`
                     : g0
                       ? `; requests with version ${g0.version} are denied until this stack is updated`
                       : "";

@@ -238,7 +238,7 @@ describe("updates: pairs of configurations, compared as pulumi up would step", f
             );
         });
 
-        it("expand: the tenant role accepts the previous version too until a later up, then only the new one", async () => {
+        it("expand: the tenant role accepts the previous version too until retireVersionsBefore, then only the new one", async () => {
             const [v0, v1] = [base, changed].map(r => r.outputs.tenants.support.guardrail);
             assert.deepEqual(v1.previousVersions, [v0.version]);
             const statements = (run: StackRun) =>
@@ -256,9 +256,14 @@ describe("updates: pairs of configurations, compared as pulumi up would step", f
             };
             const both = [`${v1.arn}:${v1.version}`, `${v0.arn}:${v0.version}`];
             assert.deepEqual(ids(changed), [both, both]);
-            // Contract: the next up with the same content.
+            // Contract: the operator retires the versions before the new one (tests/components/governance/guardrailVersions.test.ts).
+            const filters = guardrailFilters("MEDIUM");
             const later = await runGoverned(
-                { "bedrock-bridge:guardrails": guardrailFilters("MEDIUM") },
+                {
+                    "bedrock-bridge:guardrails": {
+                        "content-safety": { ...filters["content-safety"], retireVersionsBefore: v1.version },
+                    },
+                },
                 GOVERNED,
                 changed.outputs,
             );

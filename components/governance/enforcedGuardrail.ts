@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as crypto from "crypto";
 import { GuardrailConfig, isExistingGuardrail } from "../../config/governance";
 import { partitionOf } from "../shared/iam";
+import { previewError } from "../shared/previewError";
 import type { GuardrailRef } from "./governancePolicies";
 
 export interface EnforcedGuardrailArgs {
@@ -16,8 +17,8 @@ export interface EnforcedGuardrailArgs {
     region: string;
     tags?: Record<string, string>;
     /**
-     * The guardrails this stack enforced at its last update (from its previous `tenants` output): the version callers
-     * deployed before a content change send stays accepted until a later `up` (expand before contract).
+     * The guardrails this stack enforced at its last update (from its previous `tenants` output): the versions
+     * callers deployed before send stay accepted until `retireVersionsBefore` retires them (expand before contract).
      */
     previous?: pulumi.Input<GuardrailRef[]>;
 }
@@ -78,34 +79,54 @@ export class EnforcedGuardrail extends pulumi.ComponentResource {
         }
         this.ref = pulumi
             .all([this.ref, pulumi.output(args.previous ?? [])])
-            .apply(([current, previous]) => expandContract(args.guardrailName, current, previous, this));
+            .apply(([current, previous]) =>
+                expandContract(args.guardrailName, current, previous, c.retireVersionsBefore, this),
+            );
         this.registerOutputs({ ref: this.ref });
     }
 }
 
 /**
- * Expand before contract: when the enforced version changed since the last update (new content, or another
- * configured version), the version callers deployed before still send stays accepted; the next update that does not
- * change it accepts only the current one. Callers are redeployed in between (docs/governance.md, "Rolling out a change").
+ * Expand before contract: every version tenant roles accepted at the last update stays accepted besides the one
+ * enforced now, until the operator retires it (`bedrock-bridge:guardrails.<name>.retireVersionsBefore`, once every
+ * caller of its tenants is redeployed: docs/governance.md, "Rolling out a change"). Contracting on the next update
+ * instead cut off every caller not yet redeployed on any later Bedrock-side `up`, a budget edit say. The accepted set
+ * lives in the stack's own `tenants` output (previousVersions), read back at the next update. Numeric versions only
+ * grow (CreateGuardrailVersion numbers them 1, 2, ...; IAM cannot pin DRAFT), so "before" compares numbers.
  */
 export function expandContract(
     guardrailName: string,
     current: GuardrailRef,
     previous: GuardrailRef[],
+    retireVersionsBefore?: string,
     resource?: pulumi.Resource,
 ): GuardrailRef {
-    const before = previous.find(p => p.arn === current.arn);
-    if (before && before.version !== current.version) {
+    const key = `bedrock-bridge:guardrails.${guardrailName}.retireVersionsBefore`;
+    if (retireVersionsBefore !== undefined && Number(retireVersionsBefore) > Number(current.version))
+        throw previewError(
+            `${key} is ${retireVersionsBefore}, above version ${current.version} that tenant roles enforce now: it would deny every caller; set it to ${current.version} at most (once every caller stack of the guardrail's tenants is updated)`,
+        );
+    const before = previous.filter(p => p.arn === current.arn);
+    const held = [...new Set(before.flatMap(p => [p.version, ...(p.previousVersions ?? [])]))];
+    const retired = (v: string) => retireVersionsBefore !== undefined && Number(v) < Number(retireVersionsBefore);
+    const kept = held.filter(v => v !== current.version && !retired(v)).sort((a, b) => Number(b) - Number(a));
+    const dropped = held.filter(v => v !== current.version && retired(v));
+    const isNew = before.length > 0 && !held.includes(current.version);
+    const list = (vs: string[]) => `version${vs.length > 1 ? "s" : ""} ${vs.join(", ")}`;
+    if (isNew && kept.length)
         void pulumi.log.warn(
-            `guardrail ${guardrailName}: tenant roles now enforce version ${current.version}; version ${before.version}, which caller stacks deployed before still send, stays accepted until the next pulumi up of this stack. Run pulumi up on each caller stack of its tenants before that (docs/governance.md, "Rolling out a change").`,
+            `guardrail ${guardrailName}: tenant roles now enforce version ${current.version}; ${list(kept)}, which caller stacks deployed before still send, stay${kept.length > 1 ? "" : "s"} accepted until ${key} retires ${kept.length > 1 ? "them" : "it"}. Run pulumi up on each caller stack of its tenants, then set ${key}: "${current.version}" (docs/governance.md, "Rolling out a change").`,
             resource,
         );
-        return { ...current, previousVersions: [before.version] };
-    }
-    if (before?.previousVersions?.length)
+    else if (kept.length)
         void pulumi.log.info(
-            `guardrail ${guardrailName}: version ${before.previousVersions.join(", ")} is no longer accepted, only ${current.version}`,
+            `guardrail ${guardrailName}: ${list(kept)} still accepted besides ${current.version}; once every caller stack of its tenants is updated, set ${key}: "${current.version}"`,
             resource,
         );
-    return current;
+    if (dropped.length)
+        void pulumi.log.info(
+            `guardrail ${guardrailName}: ${list(dropped)} no longer accepted (${key}: ${retireVersionsBefore})`,
+            resource,
+        );
+    return kept.length ? { ...current, previousVersions: kept } : current;
 }

@@ -34,8 +34,9 @@ export interface GuardrailRef {
     /** A hash of the guardrail's content (created guardrails): a new one publishes a new version. */
     contentHash?: string;
     /**
-     * Versions still accepted besides `version`: the one callers deployed before the last content change still send,
-     * until a later `up` of the Bedrock stack (expand, then contract: docs/governance.md, "Rolling out a change").
+     * Versions still accepted besides `version`, newest first: those callers deployed before a change still send,
+     * until `bedrock-bridge:guardrails.<name>.retireVersionsBefore` retires them (expand, then contract:
+     * docs/governance.md, "Rolling out a change").
      */
     previousVersions?: string[];
 }

@@ -41,13 +41,21 @@ describe("rollouts across stacks", function () {
         const [v0, v1] = [gov0, gov1].map(g => g.outputs.tenants.support.guardrail.version);
         assert.match(behind[0], new RegExp(`behind Bedrock stack ${GOVERNED}: `));
         assert.match(behind[0], new RegExp(`version ${v1} \\(was .* version ${v0}\\)`));
-        assert.match(behind[0], new RegExp(`version ${v0} stays accepted until the next pulumi up -s ${GOVERNED}`));
+        assert.match(
+            behind[0],
+            new RegExp(
+                `version ${v0} stays accepted until ${GOVERNED} retires it \\(bedrock-bridge:guardrails\\.<name>\\.retireVersionsBefore\\)`,
+            ),
+        );
         assert.match(behind[0], /pulumi up -s caller/);
     });
 
     it("after the Bedrock side contracts, the message says requests are denied until the caller is updated", async () => {
+        // Contracting is the operator's call: retireVersionsBefore the new version.
+        const filters = guardrailFilters("MEDIUM")["content-safety"];
+        const v1 = gov1.outputs.tenants.support.guardrail.version as string;
         const gov2 = await runGoverned(
-            { "bedrock-bridge:guardrails": guardrailFilters("MEDIUM") },
+            { "bedrock-bridge:guardrails": { "content-safety": { ...filters, retireVersionsBefore: v1 } } },
             GOVERNED,
             gov1.outputs,
         );
