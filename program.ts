@@ -28,6 +28,7 @@ import type { GovernanceConfig } from "./config/governance";
 import { PermissionsBoundary, withBoundary } from "./components/shared/permissionsBoundary";
 import { WorkloadGateway } from "./components/gateway/workloadGateway";
 import { WorkloadRoleGrants } from "./components/caller/workloadRoles";
+import { workloadRoleArns } from "./config/schema";
 
 /**
  * Options for every top-level component: each role created under it carries the stack's permissions boundary
@@ -296,8 +297,15 @@ export function callerSide(
         monitored.push(...gateway.monitored);
     }
     if (cfg.workloadRoles.length) {
-        new WorkloadRoleGrants("workload-roles", { roleArns: cfg.workloadRoles, targets, region: cfg.region });
+        const grants = new WorkloadRoleGrants("workload-roles", {
+            roleArns: cfg.workloadRoles,
+            targets,
+            region: cfg.region,
+            attach: cfg.workloadRolesAttach,
+        });
         outputs.workloadRoleArns = cfg.workloadRoles;
+        // What the roles' owners attach (or what the stack attached, with workloadRoles.attach).
+        outputs.workloadPolicyArn = grants.policy.arn;
     }
     if (cfg.monitoring) {
         const alarms = new AlarmTopic("monitoring", {
@@ -345,7 +353,7 @@ export async function main(): Promise<Record<string, unknown>> {
                     stepFunctions: v.stepFunctions?.enabled,
                     tenant: v.tenant,
                     ...(v.gateway && v.gateway.enabled !== false ? { gateway: v.gateway } : {}),
-                    workloadRoles: v.workloadRoles,
+                    workloadRoles: workloadRoleArns(v.workloadRoles),
                 },
                 stacks,
             ),

@@ -142,6 +142,8 @@ export interface CallerSideConfig extends CommonConfig {
     gateway?: GatewayConfig;
     /** Existing roles of this account granted sts:AssumeRole on the Bedrock roles (bedrock-bridge:workloadRoles). */
     workloadRoles: string[];
+    /** The stack attaches the grant to those roles (workloadRoles.attach); else their owners do. */
+    workloadRolesAttach: boolean;
 }
 
 export interface GatewayKeyConfig {
@@ -362,6 +364,7 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
         monitoring,
         permissionsBoundary: v.permissionsBoundary as boolean | string,
     };
+    problems.push(...boundaryProblems(v.permissionsBoundary, accountId));
     let result: StackConfig | undefined;
     if (side === "bedrock") {
         const callerAccountIds: string[] = v.callerAccountIds ?? [];
@@ -431,7 +434,7 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
         const { enabled: chatEnabled, ...chat } = v.chat ?? { enabled: false };
         const { enabled: gatewayEnabled, ...gateway } = v.gateway ?? { enabled: false };
         if (v.gateway && gatewayEnabled) problems.push(...gatewayLimitProblems(v.gateway.keys));
-        for (const arn of v.workloadRoles ?? []) {
+        for (const arn of schema.workloadRoleArns(v.workloadRoles)) {
             const acct = ROLE_ARN.exec(arn)?.[1];
             if (accountId && acct && acct !== accountId)
                 problems.push(
@@ -451,7 +454,8 @@ export function toStackConfig(read: ConfigRead): StackConfig | undefined {
             apiGatewayAccount: v.apiGatewayAccount!,
             ...(v.tenant ? { tenant: v.tenant } : {}),
             ...(v.gateway && gatewayEnabled ? { gateway: gateway as GatewayConfig } : {}),
-            workloadRoles: v.workloadRoles ?? [],
+            workloadRoles: schema.workloadRoleArns(v.workloadRoles),
+            workloadRolesAttach: !Array.isArray(v.workloadRoles) && !!v.workloadRoles?.attach,
         };
     }
     return problems.length ? undefined : result;
@@ -477,6 +481,26 @@ export function gatewayLimitProblems(keys: NonNullable<ConfigValues["gateway"]>[
             );
     }
     return problems;
+}
+
+/**
+ * bedrock-bridge:permissionsBoundary naming a policy that cannot bound this stack's roles: another account's (IAM
+ * refuses it on CreateRole), or an AWS managed one (it allows far more than these roles do, and the budget cut-off
+ * needs a boundary whose statement names the boundary itself).
+ */
+function boundaryProblems(b: ConfigValues["permissionsBoundary"], accountId: string | undefined): string[] {
+    if (typeof b !== "string") return [];
+    const acct = b.split(":")[4];
+    const fix = `create the stack's own once with \`npm run boundary -- ${pulumi.getStack()}\` and set ${PROJECT}:permissionsBoundary to the ARN it prints (or true: the stack creates it, for deploys by an admin)`;
+    if (acct === "aws")
+        return [
+            `${PROJECT}:permissionsBoundary names the AWS managed policy ${b}, which allows far more than this stack's roles do and cannot hold the budget cut-off's statement: ${fix}`,
+        ];
+    if (accountId && acct !== accountId)
+        return [
+            `${PROJECT}:permissionsBoundary names ${b}, a policy of account ${acct}; this stack's roles are in ${accountId} (aws:allowedAccountIds) and IAM takes only a boundary of their own account: ${fix}`,
+        ];
+    return [];
 }
 
 function invocationLogging(

@@ -265,6 +265,23 @@ const invocationLogging = meta(z.union([z.boolean(), invocationLoggingMap]), {
     defaultText: "off",
 });
 
+// Bring your own role (caller side): existing roles granted AssumeRole on the Bedrock roles, attached by their owners
+// (a list) or by the stack ({roles, attach: true}); components/caller/workloadRoles.ts says what each delegates.
+const workloadRoleList = () =>
+    list(
+        ROLE_ARN,
+        "existing role ARNs of this account, arn:aws:iam::<account>:role/<path><name>, under a path the Bedrock stack trusts",
+    );
+const workloadRolesMap = meta(
+    z.strictObject({
+        roles: workloadRoleList().default([]),
+        attach: bool().default(false),
+    }),
+    { style: "invalid" },
+);
+/** The role ARNs of bedrock-bridge:workloadRoles, in either form. */
+export const workloadRoleArns = (v: ConfigValues["workloadRoles"]): string[] => (Array.isArray(v) ? v : v?.roles) ?? [];
+
 // Dashboards and alarms (both sides), on unless switched off.
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const monitoringMap = meta(
@@ -524,7 +541,7 @@ const KEY_SCHEMAS = {
             short: "true/false or a policy ARN",
             defaultText: "true",
         }).default(true),
-        '`true`: the stack creates a permissions boundary policy and attaches it to every role it creates (the deploy role may create roles only with it); a policy ARN: that existing policy instead (one the deploy role cannot change); `false`: none. See "Deploying for real", step 0',
+        '`true`: the stack creates a permissions boundary policy and puts it on every role it creates (for deploys by an admin: a deploy role may create roles only with it, and may neither create nor change it); a policy ARN: that policy of this account, created once outside the stack with `npm run boundary -- <stack>` (for a CI deploy role); `false`: none. See "Deploying for real", step 0',
     ),
     callerAccountIds: k(
         "bedrock",
@@ -684,11 +701,13 @@ const KEY_SCHEMAS = {
     ),
     workloadRoles: k(
         "caller",
-        list(
-            ROLE_ARN,
-            "existing role ARNs of this account, arn:aws:iam::<account>:role/<path><name>, under a path the Bedrock stack trusts",
-        ).default([]),
-        'existing roles of this account granted `sts:AssumeRole` on the Bedrock roles (bring your own role); the Bedrock stack must trust them (checked at preview), see "Use it from your workloads"',
+        meta(z.union([workloadRoleList(), workloadRolesMap]), {
+            expected:
+                "a list of role ARNs, or a map such as {roles: [arn:aws:iam::<account>:role/<path><name>], attach: true}",
+            short: "a list or a map",
+            defaultText: "[]",
+        }).default([]),
+        'existing roles of this account that may assume the Bedrock roles (bring your own role): the stack creates a managed policy allowing `sts:AssumeRole` on them (output `workloadPolicyArn`) and the roles\' owners attach it; `{roles, attach: true}`: the stack attaches it (the deploy role may then attach and detach that one policy on those roles). The Bedrock stack must trust them (checked at preview), see "Use it from your workloads"',
     ),
 } satisfies Record<string, KeyDef>;
 export const KEYS: Readonly<Record<string, KeyDef>> = KEY_SCHEMAS;

@@ -9,6 +9,8 @@ import { STACK_TAG } from "../components/shared/iam";
 
 export interface Grant {
     sid: string;
+    /** Allow unless said: a Deny guards what no other policy on the deploy role may grant (the boundary). */
+    effect?: "Deny";
     actions: string[];
     resources: string[];
     condition?: Record<string, Record<string, string | string[]>>;
@@ -20,6 +22,8 @@ export interface Scope {
     account: string;
     /** The stack's name: the value of the STACK_TAG the stack sets on what it creates. */
     stack?: string;
+    /** Role ARNs of bedrock-bridge:workloadRoles (output workloadRoleArns): roles the stack names but does not create. */
+    workloadRoles?: string[];
 }
 
 type Rule = (r: PlanResource, s: Scope) => Grant[];
@@ -205,6 +209,54 @@ function boundaryOf(plan: PlanResource[], arn: unknown, s: Scope): string | unde
     if (typeof arn !== "string" || !arn) return undefined;
     return policyArnOf(plan, arn, s);
 }
+const isAwsManaged = (arn: string) => /^arn:[\w-]+:iam::aws:policy\//.test(arn);
+/** Writes to a managed policy: what no deploy role may do to a boundary that bounds the roles it creates. */
+export const BOUNDARY_WRITE_ACTIONS = [
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:DeletePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
+];
+/**
+ * Explicit Denies that hold whatever else the deploy role is granted (another policy on it, a wider statement): the
+ * boundary cannot be rewritten, replaced or re-created by the deploy role (with CreatePolicyVersion it would lift
+ * every role it bounds, and then create one with `*:*` and pass it to a new function), and a role of the stack
+ * cannot be created, re-bounded or given policies under any other boundary, nor lose it. IAM offers no condition
+ * on a policy's content, so the boundary's writes are denied outright: an admin creates and changes it (the stack's
+ * first `up` by an admin, or `npm run boundary`).
+ */
+function boundaryGuards(role: string, boundary: string): Grant[] {
+    const kind = isAwsManaged(boundary) ? "AwsManagedBoundary" : "Boundary";
+    return [
+        ...(isAwsManaged(boundary)
+            ? [] // AWS's own policies are not writable by any account
+            : [
+                  {
+                      sid: "DenyBoundaryWrites",
+                      effect: "Deny" as const,
+                      actions: BOUNDARY_WRITE_ACTIONS,
+                      resources: [boundary],
+                  },
+              ]),
+        {
+            sid: `DenyRolesOutside${kind}`,
+            effect: "Deny",
+            actions: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:AttachRolePolicy"],
+            resources: [role],
+            // A role without a boundary has no iam:PermissionsBoundary in the request: StringNotEquals matches, denied.
+            condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } },
+        },
+        {
+            sid: "DenyBoundaryRemoval",
+            effect: "Deny",
+            actions: ["iam:DeleteRolePermissionsBoundary"],
+            resources: [role],
+        },
+    ];
+}
 const withinBoundary = (boundary: string | undefined): Grant["condition"] =>
     boundary ? { StringEquals: { "iam:PermissionsBoundary": boundary } } : undefined;
 const roleBoundary = (plan: PlanResource[], role: unknown, s: Scope) =>
@@ -232,6 +284,7 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
                       actions: ["iam:CreateRole", "iam:DeleteRolePermissionsBoundary"],
                       resources: [roleArn(r, s)],
                   },
+            ...(boundary ? boundaryGuards(roleArn(r, s), boundary) : []),
         ];
     },
     "aws:iam/rolePolicy:RolePolicy": (r, s, plan) => {
@@ -243,10 +296,11 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
                 resources: roleArnsOf(plan, r.inputs.role, s),
                 condition: withinBoundary(boundary),
             },
+            // The provider reads each policy back after writing it: the same ARNs as the writes.
             {
                 sid: "RoleInlinePolicyReads",
                 actions: ["iam:GetRolePolicy"],
-                resources: [roleArnOf(plan, r.inputs.role, s)],
+                resources: roleArnsOf(plan, r.inputs.role, s),
             },
         ];
     },
@@ -254,6 +308,23 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
     // statement's condition it would be granted nothing.
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (r, s, plan) => {
         const boundary = roleBoundary(plan, r.inputs.role, s);
+        // A workload's own role (bedrock-bridge:workloadRoles with attach: true): that one policy on exactly the
+        // configured ARN, in statements of their own (merged with the stack roles', either policy would fit either role).
+        if (!byName(plan, "aws:iam/role:Role", r.inputs.role))
+            return [
+                {
+                    sid: "WorkloadRolePolicyAttachments",
+                    actions: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+                    resources: roleArnsOf(plan, r.inputs.role, s),
+                    condition: { ArnLike: { "iam:PolicyARN": [policyArnOf(plan, r.inputs.policyArn, s)] } },
+                },
+                // The provider reads the attachment back from the role's list (no iam:PolicyARN in that request).
+                {
+                    sid: "WorkloadRolePolicyAttachmentReads",
+                    actions: ["iam:ListAttachedRolePolicies"],
+                    resources: roleArnsOf(plan, r.inputs.role, s),
+                },
+            ];
         return [
             {
                 sid: boundary ? "RolePolicyAttachmentsWithinBoundary" : "RolePolicyAttachments",
@@ -266,13 +337,20 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             },
         ];
     },
-    "aws:iam/policy:Policy": (r, s) => [
-        {
-            sid: "ManagedPolicies",
-            actions: MANAGED_POLICY_ACTIONS,
-            resources: [iam(s, `policy${r.inputs.path ?? "/"}${physical(r)}`)],
-        },
-    ],
+    "aws:iam/policy:Policy": (r, s, plan) => {
+        const arn = iam(s, `policy${r.inputs.path ?? "/"}${physical(r)}`);
+        // The stack's own boundary (permissionsBoundary: true): read on refresh, never written by the deploy role.
+        if (plan.some(x => x.type === "aws:iam/role:Role" && x.inputs.permissionsBoundary === r.outputs.arn))
+            return [
+                {
+                    sid: "PermissionsBoundaryRead",
+                    actions: MANAGED_POLICY_ACTIONS.filter(a => !BOUNDARY_WRITE_ACTIONS.includes(a)),
+                    resources: [arn],
+                },
+                { sid: "DenyBoundaryWrites", effect: "Deny", actions: BOUNDARY_WRITE_ACTIONS, resources: [arn] },
+            ];
+        return [{ sid: "ManagedPolicies", actions: MANAGED_POLICY_ACTIONS, resources: [arn] }];
+    },
     "aws:iam/user:User": (r, s) => [
         { sid: "Users", actions: USER_ACTIONS, resources: [iam(s, `user${r.inputs.path ?? "/"}${physical(r)}`)] },
     ],
@@ -762,13 +840,14 @@ function roleArnOf(plan: PlanResource[], name: unknown, s: Scope): string {
     return r ? roleArn(r, s) : iam(s, `role/${String(name)}`);
 }
 /**
- * A role the stack does not create (bedrock-bridge:workloadRoles) is named only by its name, and its path is unknown:
- * role names are unique in an account, so `role/<name>` and `role/<any path>/<name>` match exactly that role, whatever its path.
+ * A role the stack does not create (bedrock-bridge:workloadRoles) is named by its name only (what IAM's role APIs
+ * take): by the ARN the configuration gives for it, path included; without one, `role/<name>` and
+ * `role/<any path>/<name>`, which match exactly that role (role names are unique in an account).
  */
 function roleArnsOf(plan: PlanResource[], name: unknown, s: Scope): string[] {
-    return byName(plan, "aws:iam/role:Role", name)
-        ? [roleArnOf(plan, name, s)]
-        : [iam(s, `role/${String(name)}`), iam(s, `role/*/${String(name)}`)];
+    if (byName(plan, "aws:iam/role:Role", name)) return [roleArnOf(plan, name, s)];
+    const configured = s.workloadRoles?.find(arn => arn.split("/").pop() === name);
+    return configured ? [configured] : [iam(s, `role/${String(name)}`), iam(s, `role/*/${String(name)}`)];
 }
 function userArnOf(plan: PlanResource[], name: unknown, s: Scope): string {
     const r = byName(plan, "aws:iam/user:User", name);
@@ -801,6 +880,7 @@ export function deployPolicy(plan: Pick<Plan, "resources" | "outputs" | "invokes
         region,
         account: String(plan.outputs.accountId ?? ""),
         stack: (plan as Partial<Plan>).stack,
+        workloadRoles: Array.isArray(plan.outputs.workloadRoleArns) ? plan.outputs.workloadRoleArns : undefined,
     };
     const grants: Grant[] = [];
     const uncovered = new Set<string>();
@@ -858,7 +938,7 @@ function merged(grants: Grant[]): PolicyDocument {
     }
     const Statement = [...bySid.values()].map(g => ({
         Sid: g.sid,
-        Effect: "Allow",
+        Effect: g.effect ?? "Allow",
         Action: [...g.actions].sort(),
         Resource: [...g.resources].sort(),
         ...(g.condition ? { Condition: g.condition } : {}),

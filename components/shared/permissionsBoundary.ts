@@ -1,6 +1,9 @@
 // The permissions boundary of every role the stack creates: the most any of them may do, whatever its own policies
 // say. The deploy role may create roles (and write their policies) only with this boundary attached
-// (tools/deployPolicy.ts, iam:PermissionsBoundary), so it cannot mint a role stronger than the stack needs.
+// (tools/deployPolicy.ts, iam:PermissionsBoundary), so it cannot mint a role stronger than the stack needs; and it
+// may never write the boundary itself (an explicit Deny there): a deploy role that could rewrite its own bound would
+// not be bounded. The same document is created either by the stack (bedrock-bridge:permissionsBoundary: true, for
+// deploys by an admin) or once outside it (`npm run boundary`, then the key names its ARN, for a CI deploy role).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { LOG_DELIVERY_ACTIONS, partitionOf, policy, scopedName, Statement, XRAY_ACTIONS } from "./iam";
@@ -110,6 +113,32 @@ export function boundaryStatements(accountId: string, region: string, boundaryAr
 export const boundaryName = (region: string, stack = pulumi.getStack()) =>
     scopedName("bedrock-bridge-boundary", region, 128, stack);
 
+/**
+ * The name `npm run boundary` gives the boundary it makes outside the stack: another name than the stack's own
+ * (IAM policy names are unique in an account), so a stack moving from its own to that one creates the new before
+ * the old is deleted, and its roles are re-bounded in place (docs/deploying.md, "Permissions boundary").
+ */
+export const externalBoundaryName = (region: string, stack = pulumi.getStack()) =>
+    scopedName("bedrock-bridge-admin-boundary", region, 128, stack);
+
+const policyArn = (accountId: string, region: string, name: string) =>
+    `arn:${partitionOf(region)}:iam::${accountId}:policy/${name}`;
+/** The ARN of the boundary the stack creates itself. */
+export const boundaryArnFor = (accountId: string, region: string, stack = pulumi.getStack()) =>
+    policyArn(accountId, region, boundaryName(region, stack));
+/** The ARN of the boundary `npm run boundary` makes, for bedrock-bridge:permissionsBoundary. */
+export const externalBoundaryArnFor = (accountId: string, region: string, stack = pulumi.getStack()) =>
+    policyArn(accountId, region, externalBoundaryName(region, stack));
+
+/** The boundary as IAM stores it, for the policy `arn` (its budget cut-off statement names the boundary itself). */
+export const boundaryDocument = (accountId: string, region: string, arn: string) =>
+    policy(boundaryStatements(accountId, region, arn));
+
+export const BOUNDARY_DESCRIPTION = "bedrock-bridge: permissions boundary of every role this stack creates";
+/** Made outside the stack by an admin: the description says so, and who may change it. */
+export const EXTERNAL_BOUNDARY_DESCRIPTION =
+    "bedrock-bridge: permissions boundary of every role the stack creates; made by npm run boundary, changed by admins only";
+
 /** The managed policy the stack creates as its roles' boundary (bedrock-bridge:permissionsBoundary: true). */
 export class PermissionsBoundary extends pulumi.ComponentResource {
     readonly policy: aws.iam.Policy;
@@ -117,15 +146,14 @@ export class PermissionsBoundary extends pulumi.ComponentResource {
 
     constructor(name: string, args: PermissionsBoundaryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bedrock-bridge:index:PermissionsBoundary", name, {}, opts);
-        const policyName = boundaryName(args.region);
         // Its own ARN is known before it exists: the budget cut-off statement names it.
-        const arn = `arn:${partitionOf(args.region)}:iam::${args.accountId}:policy/${policyName}`;
+        const arn = boundaryArnFor(args.accountId, args.region);
         this.policy = new aws.iam.Policy(
             `${name}-policy`,
             {
-                name: policyName,
-                description: "bedrock-bridge: permissions boundary of every role this stack creates",
-                policy: JSON.stringify(policy(boundaryStatements(args.accountId, args.region, arn)), null, 2),
+                name: boundaryName(args.region),
+                description: BOUNDARY_DESCRIPTION,
+                policy: JSON.stringify(boundaryDocument(args.accountId, args.region, arn), null, 2),
             },
             { parent: this },
         );

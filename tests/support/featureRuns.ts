@@ -25,8 +25,15 @@ export const EVERY_CALLER_FEATURE = {
     "bedrock-bridge:stepFunctions": { tracing: true, logLevel: "ALL", includeExecutionData: true },
     "bedrock-bridge:auth": "shortTermKey",
     "bedrock-bridge:monitoring": { alarmEmail: "ops@example.com" },
-    "bedrock-bridge:gateway": { keys: [{ name: "orders-service", tokensPerMinute: 1000 }, { name: "ci" }] },
-    "bedrock-bridge:workloadRoles": ["arn:aws:iam::111111111111:role/bedrock-bridge/team/orders-task"],
+    "bedrock-bridge:gateway": {
+        keys: [{ name: "orders-service", tokensPerMinute: 1000 }, { name: "ci" }],
+        waf: { requestsPerIp: 3000 },
+    },
+    // Attached by the stack (the way that needs rights on the role); the owner-attached default adds only a policy.
+    "bedrock-bridge:workloadRoles": {
+        roles: ["arn:aws:iam::111111111111:role/bedrock-bridge/team/orders-task"],
+        attach: true,
+    },
 };
 
 /**

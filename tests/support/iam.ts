@@ -11,6 +11,8 @@ export interface SimRequest {
     resourceAccount: string;
     identityPolicies: any[];
     resourcePolicy?: any;
+    /** The principal's permissions boundary: what its identity policies may grant at most. */
+    permissionBoundary?: any;
     context?: Record<string, string | string[]>;
 }
 
@@ -24,6 +26,9 @@ export async function decide(req: SimRequest): Promise<Decision> {
             serviceControlPolicies: [],
             resourceControlPolicies: [],
             resourcePolicy: req.resourcePolicy,
+            ...(req.permissionBoundary
+                ? { permissionBoundaryPolicies: [{ name: "boundary", policy: req.permissionBoundary }] }
+                : {}),
             request: {
                 principal: req.principal,
                 action: req.action,
