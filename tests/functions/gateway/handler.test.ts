@@ -292,7 +292,7 @@ describe("gateway handler (in process, fake Bedrock)", function () {
                 assert.equal(calls[0].settled, calls[0].reserved);
                 assert.equal(lastLog().outcome, "error");
                 // The model stream was cancelled, not read to its end.
-                for (let i = 0; i < 100 && !bedrock.cancelledStreams.length; i++)
+                for (let i = 0; i < 250 && !bedrock.cancelledStreams.length; i++)
                     await new Promise(r => setTimeout(r, 20));
                 assert.equal(bedrock.cancelledStreams.length, 1, `${api}: the Bedrock stream was not cancelled`);
             }
@@ -353,7 +353,7 @@ describe("gateway handler (in process, fake Bedrock)", function () {
                 out.stream,
                 {},
             );
-            for (let i = 0; i < 100 && !bedrock.cancelledStreams.length; i++) await new Promise(r => setTimeout(r, 20));
+            for (let i = 0; i < 250 && !bedrock.cancelledStreams.length; i++) await new Promise(r => setTimeout(r, 20));
             assert.equal(bedrock.cancelledStreams.length, 1, `${api}: Bedrock's stream was read on`);
             assert.ok(bedrock.cancelledStreams[0].stepsSent < 100, `${api}: ${bedrock.cancelledStreams[0].stepsSent}`);
             const c = calls[0];
