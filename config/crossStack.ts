@@ -7,7 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { isInferenceProfileId, PROJECT } from "./index";
 import { foundationModelId } from "../functions/bedrock/modelIds";
-import { closest } from "./messages";
+
+export { profilePrefixesFrom };
+import { closest, profilePrefixesFrom } from "./messages";
 import { tenantProblem } from "../components/caller/tenantTargets";
 import type { TenantOutput } from "../components/governance/tenantAccess";
 import {
@@ -366,23 +368,6 @@ const reason = (e: unknown) =>
     String((e as Error)?.message ?? e)
         .split("\n")[0]
         .slice(0, 300);
-
-/**
- * The system profile prefixes callable from a Region, by its geography: AWS's table of supported cross-Region
- * inference profiles lists each profile's source Regions (US profiles from the US and Canada, EU ones from Europe and
- * Tel Aviv, JP from Tokyo and Osaka, AU from Sydney, Melbourne and Auckland, APAC from Asia Pacific, global ones from
- * every commercial Region). https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
- * tests/config/crossStack.test.ts checks it against every profile of the offline catalog.
- */
-export function profilePrefixesFrom(region: string): string[] {
-    if (region.startsWith("us-gov-")) return ["us-gov"];
-    if (/^(us|ca)-/.test(region)) return ["us", "global"];
-    if (/^(eu|il)-/.test(region)) return ["eu", "global"];
-    if (["ap-northeast-1", "ap-northeast-3"].includes(region)) return ["jp", "apac", "global"];
-    if (["ap-southeast-2", "ap-southeast-4", "ap-southeast-6"].includes(region)) return ["au", "apac", "global"];
-    if (region.startsWith("ap-")) return ["apac", "global"];
-    return ["global"];
-}
 
 /** The profile ids of a model that may be callable from a Region (whether Bedrock offers each is its own answer). */
 export const profileIdsFrom = (region: string, modelId: string): string[] =>

@@ -18,7 +18,7 @@ import {
     ROLE_ARN,
     STATE_MACHINE_ARN,
 } from "./schema";
-import { closest, didYouMean, distance, messages } from "./messages";
+import { closest, didYouMean, distance, messages, regionalExamples } from "./messages";
 import * as schema from "./schema";
 import { GovernanceConfig, governanceFrom } from "./governance";
 import { isInferenceProfileId } from "../functions/bedrock/modelIds";
@@ -343,7 +343,9 @@ export function readConfig(all: Record<string, string> = rawConfig()): ConfigRea
         .filter(key => key.startsWith(`${PROJECT}:`))
         .map(key => key.slice(PROJECT.length + 1));
     // Each value passed its key's schema above, so it has that schema's output type.
-    return { values: values, aws: aws, problems, side, present };
+    // Examples in the messages follow the stack's Region (the schema's name the example stacks' Tokyo profiles).
+    const local = regionalExamples(typeof aws.region === "string" ? aws.region : undefined);
+    return { values: values, aws: aws, problems: problems.map(local), side, present };
 }
 
 /** What readConfig found, as the typed config of the stack's side (undefined while there are problems). */

@@ -15,6 +15,39 @@ import {
     enumEntriesOf,
 } from "./schema";
 
+/**
+ * The system profile prefixes callable from a Region, by its geography: AWS's table of supported cross-Region
+ * inference profiles lists each profile's source Regions (US profiles from the US and Canada, EU ones from Europe and
+ * Tel Aviv, JP from Tokyo and Osaka, AU from Sydney, Melbourne and Auckland, APAC from Asia Pacific, global ones from
+ * every commercial Region). https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
+ * tests/config/crossStack.test.ts checks it against every profile of the offline catalog.
+ */
+export function profilePrefixesFrom(region: string): string[] {
+    if (region.startsWith("us-gov-")) return ["us-gov"];
+    // Calgary is not a source Region of the US profiles (Canada (Central) is).
+    if (region === "ca-west-1") return ["global"];
+    if (/^(us|ca)-/.test(region)) return ["us", "global"];
+    if (/^(eu|il)-/.test(region)) return ["eu", "global"];
+    if (["ap-northeast-1", "ap-northeast-3"].includes(region)) return ["jp", "apac", "global"];
+    if (["ap-southeast-2", "ap-southeast-4", "ap-southeast-6"].includes(region)) return ["au", "apac", "global"];
+    if (region.startsWith("ap-")) return ["apac", "global"];
+    return ["global"];
+}
+
+/**
+ * The example profile of a message (the schema's texts name jp.anthropic.claude-sonnet-4-5-…, the example stacks'
+ * Tokyo) rewritten for the stack's Region, so a US stack is not told to list a jp. profile it cannot call. Only
+ * geographies that have that model's profile; elsewhere global.
+ */
+export function regionalExamples(region: string | undefined): (message: string) => string {
+    if (!region) return m => m;
+    const first = profilePrefixesFrom(region)[0];
+    // No APAC profile of that model, and the EU one is not callable from Tel Aviv: there, the global one.
+    const prefix = first === "apac" || region === "il-central-1" ? "global" : first;
+    // Unquoted only: what the stack says is shown quoted (JSON), and stays as written.
+    return m => m.replace(/(?<!["\w.-])jp\.(anthropic\.claude-sonnet-4-5-20250929-v1:0)(?!")/g, `${prefix}.$1`);
+}
+
 /** Damerau-Levenshtein distance (optimal string alignment), case-insensitive. */
 export function distance(a: string, b: string): number {
     a = a.toLowerCase();

@@ -5,6 +5,8 @@ import { strict as assert } from "assert";
 import { readStackConfig } from "../../tools/internal/harness";
 import { readConfig, toStackConfig } from "../../config";
 import { failureOf, runBedrock } from "../support/stacks";
+import { regionalExamples } from "../../config/messages";
+import { loadCatalog } from "../../tools/internal/catalog";
 
 /** The problems readConfig and toStackConfig find for a stack's file with these keys replaced. */
 function problems(stack: string, overrides: Record<string, unknown>): string[] {
@@ -86,5 +88,36 @@ describe("config messages: say what is wrong, not a symptom", () => {
         const msg = await failureOf(runBedrock({ "aws:region": "ap-northest-1" }));
         assert.match(msg, /aws:region "ap-northest-1" is not an AWS region: did you mean ap-northeast-1\?/);
         assert.doesNotMatch(msg, /has no (inference profile|model)/);
+    });
+});
+
+describe("config messages: examples follow the stack's Region", () => {
+    const EXAMPLE = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+    it("a US stack missing its models is shown a us. example, not the Tokyo stacks' jp. one", () => {
+        const p = problems("bedrock", { "aws:region": "us-east-1", "bedrock-bridge:models": undefined });
+        const msg = p.find(m => m.startsWith("bedrock-bridge:models is required"));
+        assert.ok(msg, p.join("\n"));
+        assert.ok(msg.includes(`e.g. us.${EXAMPLE}`), msg);
+        assert.doesNotMatch(msg, /jp\./);
+        const tokyo = problems("bedrock", { "bedrock-bridge:models": undefined });
+        assert.ok(tokyo.some(m => m.includes(`e.g. jp.${EXAMPLE}`)));
+    });
+
+    it("rewrites examples only, never what the stack says (shown quoted)", () => {
+        const us = regionalExamples("us-east-1");
+        assert.equal(
+            us(`must be a model id such as {claude-sonnet-4-5: jp.${EXAMPLE}} (got "jp.${EXAMPLE}")`),
+            `must be a model id such as {claude-sonnet-4-5: us.${EXAMPLE}} (got "jp.${EXAMPLE}")`,
+        );
+    });
+
+    it("in every Region of the offline catalog the example is a profile callable from it", () => {
+        const catalog = loadCatalog();
+        const wrong = [...catalog.regions, ...(catalog.govCloudRegions ?? [])].filter(region => {
+            const id = regionalExamples(region)(`e.g. jp.${EXAMPLE}`).slice("e.g. ".length);
+            return !catalog.inferenceProfiles[id]?.sourceRegions.includes(region);
+        });
+        assert.deepEqual(wrong, []);
     });
 });
