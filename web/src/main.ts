@@ -305,7 +305,7 @@ async function main(): Promise<void> {
 
     // Signing out is how a user leaves nothing behind on a shared or borrowed device, so it clears the conversation
     // from the tab too (the tokens go; the text would otherwise stay readable in sessionStorage). It asks first,
-    // because nothing else holds the conversation. An ended sign-in (expired, revoked) is not the user's choice:
+    // because the page keeps no other copy. An ended sign-in (expired, revoked) is not the user's choice:
     // there the conversation stays, and signing in again brings it back.
     on(ui.signout, "click", async () => {
         if (
@@ -313,8 +313,8 @@ async function main(): Promise<void> {
             !(await confirmFirst(
                 "Sign out? " +
                     (running ? "The answer still arriving is cancelled, and this" : "This") +
-                    " conversation is cleared from this tab: signing in again starts a new one, and nothing else" +
-                    " keeps a copy.",
+                    " conversation is cleared from this tab (the page keeps no other copy): signing in again" +
+                    " starts a new one.",
                 "Sign out and clear",
                 "Stay signed in",
             ))
@@ -337,7 +337,7 @@ async function main(): Promise<void> {
             !(await confirmFirst(
                 "Start a new session? " +
                     (running ? "The answer still arriving is cancelled, and this" : "This") +
-                    " conversation is cleared: the model no longer sees it, and nothing else keeps a copy.",
+                    " conversation is cleared: the model no longer sees it, and the page keeps no other copy.",
                 "Start a new session",
                 "Keep this conversation",
             ))
