@@ -261,6 +261,15 @@ const withinBoundary = (boundary: string | undefined): Grant["condition"] =>
     boundary ? { StringEquals: { "iam:PermissionsBoundary": boundary } } : undefined;
 const roleBoundary = (plan: PlanResource[], role: unknown, s: Scope) =>
     boundaryOf(plan, byName(plan, "aws:iam/role:Role", role)?.inputs.permissionsBoundary, s);
+/**
+ * A role bounded by an AWS-managed policy (the account-wide API Gateway logging role, components/caller/apiGatewayAccount.ts:
+ * kept on destroy, so not bounded by the stack's boundary) gets statements of its own: merged into the stack
+ * roles', its boundary and policy would be allowed on every role, and theirs on it.
+ */
+const boundedSid = (sid: string, boundary: string | undefined) =>
+    boundary && /^arn:[\w-]+:iam::aws:policy\//.test(boundary)
+        ? `${sid}WithinAwsManagedBoundary`
+        : `${sid}WithinBoundary`;
 
 /** Per resource type: what managing it takes. Pulumi-only types (components, stack references) take nothing in AWS. */
 export type Invoke = NonNullable<Plan["invokes"]>[number];
@@ -273,7 +282,7 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             { sid: "Roles", actions: ROLE_ACTIONS, resources: [roleArn(r, s)] },
             boundary
                 ? {
-                      sid: "CreateRolesWithinBoundary",
+                      sid: boundedSid("CreateRoles", boundary),
                       // PutRolePermissionsBoundary: the in-place update that adds the boundary to an existing role.
                       actions: ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
                       resources: [roleArn(r, s)],
@@ -327,7 +336,7 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             ];
         return [
             {
-                sid: boundary ? "RolePolicyAttachmentsWithinBoundary" : "RolePolicyAttachments",
+                sid: boundary ? boundedSid("RolePolicyAttachments", boundary) : "RolePolicyAttachments",
                 actions: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
                 resources: [roleArnOf(plan, r.inputs.role, s)],
                 condition: {
