@@ -9,6 +9,8 @@
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import * as path from "path";
 import { scratchDir } from "../../emulation/scratch";
 import { Sandbox, startSandbox } from "../../sandbox";
@@ -252,15 +254,44 @@ describe("sandbox gateway: Claude Code", function () {
     it("gives up on a wrong key at once, as the gateway's 401 says it is not worth retrying", async () => {
         // Claude Code retries a 401 (11 attempts over about 3 minutes) unless the answer carries
         // `x-should-retry: false`, the header Anthropic's clients read (measured with Claude Code 2.1.332).
-        const r = await claude(["-p", "Say hello", "--tools", ""], {
-            env: { ANTHROPIC_AUTH_TOKEN: "bbk-wrong" },
-            timeoutMs: 20000,
+        // "At once" means no request is sent again: a loopback proxy in front of the gateway counts them (the run's
+        // timeout only ends a run that hangs).
+        const target = new URL(baseUrl);
+        const sent: string[] = [];
+        const proxy = http.createServer((req, res) => {
+            sent.push(`${req.method} ${req.url}`);
+            const up = http.request(
+                { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+                answer => {
+                    res.writeHead(answer.statusCode ?? 502, answer.headers);
+                    answer.pipe(res);
+                },
+            );
+            up.on("error", () => res.destroy());
+            req.pipe(up);
         });
-        assert.ok(
-            r.signal === null && r.ms < 10000,
-            `Claude Code was still retrying the 401 after ${r.ms} ms: the gateway's 401 answers need the header x-should-retry: false (components/gateway/gatewayResponses.ts)\n${show(r)}`,
-        );
-        assert.notEqual(r.code, 0, show(r));
-        assert.equal(r.out?.api_error_status, 401, show(r));
+        await new Promise<void>(resolve => proxy.listen(0, "127.0.0.1", resolve));
+        try {
+            const port = (proxy.address() as AddressInfo).port;
+            const r = await claude(["-p", "Say hello", "--tools", ""], {
+                env: {
+                    ANTHROPIC_AUTH_TOKEN: "bbk-wrong",
+                    ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}${target.pathname.replace(/\/$/, "")}`,
+                },
+                timeoutMs: 90000, // under the suite's 120 s, so a retrying run is reported by what it sent
+            });
+            assert.ok(sent.length > 0, `no request reached the gateway\n${show(r)}`);
+            assert.deepEqual(
+                sent.filter((s, i) => sent.indexOf(s) !== i),
+                [],
+                `Claude Code retried the 401 (${sent.join(", ")}): the gateway's 401 answers need the header x-should-retry: false (components/gateway/gatewayResponses.ts)\n${show(r)}`,
+            );
+            assert.equal(r.signal, null, show(r));
+            assert.notEqual(r.code, 0, show(r));
+            assert.equal(r.out?.api_error_status, 401, show(r));
+        } finally {
+            proxy.closeAllConnections();
+            await new Promise(resolve => proxy.close(resolve));
+        }
     });
 });

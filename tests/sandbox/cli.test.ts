@@ -211,12 +211,20 @@ describe("npm start (sandbox CLI)", function () {
     });
 
     it("--bedrock aws without a real role is refused before anything starts", async () => {
-        const started = Date.now();
-        await assert.rejects(startSandbox({ bedrock: "aws" }), /--bedrock aws needs --bedrock-role-arn/);
-        await assert.rejects(
-            startSandbox({ bedrock: "aws", awsTarget: { roleArn: "role/x", region: "r", modelId: "m" } }),
-            /arn:aws:iam::<account>:role/,
-        );
-        assert.ok(Date.now() - started < 2000, "refused at once, without running the stack");
+        // Before anything starts: the stack is never run (the sandbox's first step once the options hold).
+        const stack = require("../../sandbox/stack") as typeof import("../../sandbox/stack");
+        const run = stack.deployedPieces;
+        let stackRuns = 0;
+        stack.deployedPieces = (...args) => (stackRuns++, run(...args));
+        try {
+            await assert.rejects(startSandbox({ bedrock: "aws" }), /--bedrock aws needs --bedrock-role-arn/);
+            await assert.rejects(
+                startSandbox({ bedrock: "aws", awsTarget: { roleArn: "role/x", region: "r", modelId: "m" } }),
+                /arn:aws:iam::<account>:role/,
+            );
+        } finally {
+            stack.deployedPieces = run;
+        }
+        assert.equal(stackRuns, 0, "refused without running the stack");
     });
 });

@@ -106,7 +106,8 @@ describe("observability of the serialized packages (EMF metrics, requestMetadata
         assert.equal(total(m, "OutputTokens", member("relay", FIRST)), 9);
         assert.equal(total(m, "OutputTokens", { service: "relay" }), 9, "and in the roll-up");
         const first = total(m, "TimeToFirstDelta", member("relay", FIRST));
-        assert.ok(first > 0 && first < 5000, `time to first delta ${first} ms`);
+        // A duration within this invocation (not a timestamp, not a guess at the machine's speed).
+        assert.ok(first > 0 && first <= r.steps[0][0].ms, `time to first delta ${first} ms`);
         assert.ok(total(m, "TailAfterLastToken", { service: "relay" }) >= 0);
         assert.equal(
             total(m, "PublishRequests", { service: "relay" }),
