@@ -873,13 +873,44 @@ export interface PolicyDocument {
     Statement: Record<string, unknown>[];
 }
 
-export interface DeployPolicy {
+/** A managed policy to create (or update) and attach to the deploy or preview role. */
+export interface NamedPolicy {
+    name: string;
     document: PolicyDocument;
+}
+
+export interface DeployPolicy {
+    /** Every grant in one document: what the managed policies grant together (the reference for tests and lint). */
+    document: PolicyDocument;
+    /** The same grants as managed policies that each fit IAM's quotas (QUOTAS): what the deploy role gets. */
+    documents: NamedPolicy[];
     /** The preview role's: what `pulumi preview` reads (data sources) and validates (state machine definitions). */
     preview: PolicyDocument;
+    previewDocuments: NamedPolicy[];
     /** Resource types or data sources that no rule covers: the policy would be incomplete. */
     uncovered: string[];
 }
+
+/**
+ * IAM's quotas (IAM User Guide, "IAM and AWS STS quotas", reference_iam-quotas): a managed policy holds at most 6,144
+ * characters and a role's inline policies 10,240 together, whitespace not counted; a role takes at most 10 managed
+ * policies (20 after a quota increase); a managed policy keeps at most 5 versions (IAM API Reference,
+ * CreatePolicyVersion). The deploy policy is split into managed policies: one inline policy cannot hold a caller
+ * stack's (about 12,000 characters with the gateway and the chat).
+ */
+export const QUOTAS = {
+    managedPolicyChars: 6144,
+    managedPoliciesPerRole: 10,
+    policyVersions: 5,
+    /**
+     * Managed policies the deploy role holds besides these (docs/deploying.md step 0): one slot kept for the Pulumi
+     * state backend's bucket and key when the backend is S3 (PULUMI_BACKEND_URL) rather than Pulumi Cloud.
+     */
+    otherPoliciesOnRole: 1,
+};
+
+/** How IAM measures a policy against its size quotas: characters of the JSON, whitespace not counted. */
+export const policyChars = (doc: unknown) => JSON.stringify(doc).replace(/\s/g, "").length;
 
 /** The deploy role's policy for one plan: grants of every resource merged per statement id. */
 export function deployPolicy(plan: Pick<Plan, "resources" | "outputs" | "invokes">): DeployPolicy {
@@ -920,7 +951,66 @@ export function deployPolicy(plan: Pick<Plan, "resources" | "outputs" | "invokes
             previewGrants.push(...rule(i.args ?? {}, s));
         }
     }
-    return { document: merged(grants), preview: merged(previewGrants), uncovered: [...uncovered].sort() };
+    const document = merged(grants);
+    const preview = merged(previewGrants);
+    const name = s.stack ?? "stack";
+    return {
+        document,
+        documents: split(document, `bedrock-bridge-deploy-${name}`),
+        preview,
+        previewDocuments: preview.Statement.length ? split(preview, `bedrock-bridge-preview-${name}`) : [],
+        uncovered: [...uncovered].sort(),
+    };
+}
+
+/**
+ * The statements of one document as managed policies of at most QUOTAS.managedPolicyChars each, named
+ * `<prefix>-1`, `<prefix>-2`...: statements in Sid order, each into the first policy with room (a statement too big for
+ * one policy is cut into parts by its resources). Deterministic: the same plan gives the same policies under the
+ * same names, so an update is a new version of each (create-policy-version), never a new set of policies.
+ */
+export function split(doc: PolicyDocument, prefix: string): NamedPolicy[] {
+    const budget = QUOTAS.managedPolicyChars - policyChars({ Version: doc.Version, Statement: [] });
+    const parts: Record<string, unknown>[] = [];
+    for (const st of [...doc.Statement].sort((a, b) => String(a.Sid).localeCompare(String(b.Sid))))
+        parts.push(...cut(st, budget));
+    const bins: Record<string, unknown>[][] = [];
+    const used: number[] = [];
+    for (const st of parts) {
+        const size = policyChars(st) + 1; // and its comma
+        let i = used.findIndex(u => u + size <= budget + 1);
+        if (i < 0) {
+            bins.push([]);
+            used.push(0);
+            i = bins.length - 1;
+        }
+        bins[i].push(st);
+        used[i] += size;
+    }
+    return bins.map((Statement, i) => ({ name: `${prefix}-${i + 1}`, document: { Version: doc.Version, Statement } }));
+}
+
+/** A statement as it is, or cut by its resources into statements that each fit `budget` (Sids numbered on). */
+function cut(st: Record<string, unknown>, budget: number): Record<string, unknown>[] {
+    if (policyChars(st) <= budget) return [st];
+    const resources = st.Resource as string[];
+    const out: Record<string, unknown>[] = [];
+    let chunk: string[] = [];
+    const make = (rs: string[]) => ({ ...st, Sid: `${String(st.Sid)}${out.length + 1}`, Resource: rs });
+    for (const r of resources) {
+        if (chunk.length && policyChars(make([...chunk, r])) > budget) {
+            out.push(make(chunk));
+            chunk = [];
+        }
+        chunk.push(r);
+    }
+    const last = make(chunk);
+    if (policyChars(last) > budget)
+        throw new Error(
+            `deploy-policy: statement ${String(st.Sid)} does not fit one managed policy (${QUOTAS.managedPolicyChars} characters) even with a single resource: split its actions in tools/deployPolicy.ts`,
+        );
+    out.push(last);
+    return out;
 }
 
 /** One statement per statement id: the grants of every resource merged. */
@@ -955,13 +1045,71 @@ function merged(grants: Grant[]): PolicyDocument {
     return { Version: "2012-10-17", Statement };
 }
 
+/** What `--commands` prints: a bash script that creates or updates the policies and attaches them to the role. */
+export function applyCommands(
+    policies: NamedPolicy[],
+    opts: { partition: string; account: string; role: string; prefix: string; what: string },
+): string {
+    const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+    return [
+        "#!/usr/bin/env bash",
+        `# ${opts.what}: managed policies ${opts.prefix}-1..${policies.length} on the role $ROLE (default ${opts.role}), account ${opts.account}.`,
+        "# Run with credentials of that account allowed to manage IAM policies. Each policy is created, or its new",
+        `# document becomes its default version (a managed policy keeps at most ${QUOTAS.policyVersions} versions: the oldest non-default one`,
+        "# is deleted first); then attached. Policies of this set beyond the new count (left by a larger earlier set) are",
+        "# detached and deleted. Running it again changes nothing but adding a version.",
+        "set -euo pipefail",
+        `ROLE="\${ROLE:-${opts.role}}"`,
+        `P="arn:${opts.partition}:iam::${opts.account}:policy"`,
+        "put_policy() {",
+        '  local arn="$P/$1"',
+        '  if aws iam get-policy --policy-arn "$arn" >/dev/null 2>&1; then',
+        `    if [ "$(aws iam list-policy-versions --policy-arn "$arn" --query 'length(Versions)' --output text)" -ge ${QUOTAS.policyVersions} ]; then`,
+        '      aws iam delete-policy-version --policy-arn "$arn" --version-id "$(aws iam list-policy-versions --policy-arn "$arn" --query \'sort_by(Versions[?!IsDefaultVersion], &CreateDate)[0].VersionId\' --output text)"',
+        "    fi",
+        '    aws iam create-policy-version --policy-arn "$arn" --set-as-default --policy-document "$3" >/dev/null',
+        "  else",
+        '    aws iam create-policy --policy-name "$1" --description "$2" --policy-document "$3" >/dev/null',
+        "  fi",
+        '  aws iam attach-role-policy --role-name "$ROLE" --policy-arn "$arn"',
+        '  echo "$1: attached to $ROLE" >&2',
+        "}",
+        "drop_policy() {",
+        '  local arn="$P/$1"',
+        '  aws iam get-policy --policy-arn "$arn" >/dev/null 2>&1 || return 0',
+        '  aws iam detach-role-policy --role-name "$ROLE" --policy-arn "$arn" 2>/dev/null || true',
+        "  for v in $(aws iam list-policy-versions --policy-arn \"$arn\" --query 'Versions[?!IsDefaultVersion].VersionId' --output text); do",
+        '    aws iam delete-policy-version --policy-arn "$arn" --version-id "$v"',
+        "  done",
+        '  aws iam delete-policy --policy-arn "$arn"',
+        '  echo "$1: deleted (no longer needed)" >&2',
+        "}",
+        ...policies.map(
+            (p, i) =>
+                `put_policy ${p.name} ${q(`${opts.what} (npm run deploy-policy), ${i + 1} of ${policies.length}`)} ${q(JSON.stringify(p.document))}`,
+        ),
+        // Exactly <prefix>-<n>: another stack's set (<prefix>-staging-1) shares the prefix.
+        `keep=" ${policies.map(p => p.name).join(" ")} "`,
+        `for name in $(aws iam list-policies --scope Local --query 'Policies[?starts_with(PolicyName, \`${opts.prefix}-\`)].PolicyName' --output text); do`,
+        `  if [[ "$name" =~ ^${opts.prefix.replace(/[.]/g, "\\.")}-[0-9]+$ && "$keep" != *" $name "* ]]; then drop_policy "$name"; fi`,
+        "done",
+        "",
+    ].join("\n");
+}
+
 async function cli(argv: string[]): Promise<void> {
     const { takeOut, writeOut } = require("./internal/out") as typeof import("./internal/out");
     const out = takeOut(argv);
     const stack = argv.find(a => !a.startsWith("-"));
     if (!stack || argv.includes("--help") || argv.includes("-h")) {
         console.error(
-            "usage: npm run deploy-policy -- <stack> [--preview] [--out FILE]   the deploy role's IAM policy for .synth/<stack>/plan.json (synthesized first when missing), into FILE or on stdout; --preview: the preview role's",
+            [
+                "usage: npm run deploy-policy -- <stack> [--preview] [--commands] [--out FILE]",
+                "  the deploy role's IAM policies for .synth/<stack>/plan.json (synthesized first when missing), into FILE or on stdout:",
+                `  a JSON list of managed policies [{ name, document }], each within IAM's ${QUOTAS.managedPolicyChars} characters`,
+                "  --preview   the preview role's",
+                "  --commands  instead of the JSON, the AWS CLI commands (bash) that create or update them and attach them to the role",
+            ].join("\n"),
         );
         process.exit(stack ? 0 : 2);
     }
@@ -970,17 +1118,36 @@ async function cli(argv: string[]): Promise<void> {
     (require("./internal/notes") as typeof import("./internal/notes")).collectInfo();
     const file = planPath(stack);
     const plan: Plan = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : await synth(stack);
-    const { document: deploy, preview, uncovered } = deployPolicy(plan);
-    const document = argv.includes("--preview") ? preview : deploy;
-    if (uncovered.length) {
+    const result = deployPolicy(plan);
+    if (result.uncovered.length) {
         console.error(
-            `deploy-policy: no permissions known for ${uncovered.join(", ")}: add them to tools/deployPolicy.ts (RULES / INVOKE_RULES)`,
+            `deploy-policy: no permissions known for ${result.uncovered.join(", ")}: add them to tools/deployPolicy.ts (RULES / INVOKE_RULES)`,
         );
         process.exit(1);
     }
-    writeOut(JSON.stringify(document, null, 2) + "\n", out);
+    const isPreview = argv.includes("--preview");
+    const policies = isPreview ? result.previewDocuments : result.documents;
+    const region = String(plan.outputs.region ?? "");
+    const account = String(plan.outputs.accountId ?? "");
+    const room = QUOTAS.managedPoliciesPerRole - QUOTAS.otherPoliciesOnRole;
+    if (policies.length > room)
+        console.error(
+            `deploy-policy: warning: ${policies.length} managed policies, more than the ${room} a role takes by default besides the state backend's: ask for a higher "Managed policies per role" quota (IAM, up to 20) before applying them`,
+        );
+    const role = isPreview ? "bedrock-bridge-preview" : "bedrock-bridge-deploy";
+    const text = argv.includes("--commands")
+        ? applyCommands(policies, {
+              partition: partitionOf(region),
+              account,
+              role,
+              prefix: `${role}-${stack}`,
+              what: `bedrock-bridge ${isPreview ? "preview" : "deploy"} role of stack ${stack}`,
+          })
+        : JSON.stringify(policies, null, 2) + "\n";
+    writeOut(text, out);
+    const doc = isPreview ? result.preview : result.document;
     console.error(
-        `# ${document.Statement.length} statements for ${path.relative(process.cwd(), file)} (stack ${stack}, account ${plan.outputs.accountId}, ${plan.outputs.region})`,
+        `# ${policies.length} managed ${policies.length === 1 ? "policy" : "policies"} (${policies.map(p => policyChars(p.document)).join(", ")} of ${QUOTAS.managedPolicyChars} characters), ${doc.Statement.length} statements for ${path.relative(process.cwd(), file)} (stack ${stack}, account ${account}, ${region})`,
     );
     process.exit(0);
 }

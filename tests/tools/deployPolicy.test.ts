@@ -420,13 +420,24 @@ describe("deploy-policy", () => {
             { cwd: ROOT, encoding: "utf8" },
         );
         assert.equal(r.status, 0, r.stderr);
-        const doc = JSON.parse(r.stdout);
-        assert.equal(doc.Version, "2012-10-17");
-        assert.ok(doc.Statement.some((s: any) => s.Action.includes("iam:CreateRole")));
+        // A list of managed policies (tests/tools/deployPolicyQuotas.test.ts checks them against IAM's quotas).
+        const docs = JSON.parse(r.stdout);
+        assert.equal(docs[0].name, "bedrock-bridge-deploy-bedrock-1");
+        assert.equal(docs[0].document.Version, "2012-10-17");
+        assert.ok(docs.some((d: any) => d.document.Statement.some((s: any) => s.Action.includes("iam:CreateRole"))));
         assert.match(
             r.stderr,
             /statements for \.synth\/bedrock\/plan\.json \(stack bedrock, account 222222222222, ap-northeast-1\)/,
         );
+        const preview = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "tools/deployPolicy.ts", "bedrock", "--preview"],
+            { cwd: ROOT, encoding: "utf8" },
+        );
+        assert.equal(preview.status, 0, preview.stderr);
+        const [only, ...more] = JSON.parse(preview.stdout);
+        assert.deepEqual([only.name, more], ["bedrock-bridge-preview-bedrock-1", []]);
+        assert.ok(only.document.Statement.some((s: any) => s.Action.includes("bedrock:GetInferenceProfile")));
         const help = spawnSync(
             process.execPath,
             ["-r", "ts-node/register/transpile-only", "tools/deployPolicy.ts", "--help"],

@@ -104,8 +104,8 @@ describe("npm run synth / deploy-policy / iam-diff: the commands through npm", f
         const p = npm(["deploy-policy", "--", "bedrock", "--out", policy]);
         assert.equal(p.code, 0, p.stderr);
         assert.match(p.stdout, /> bedrock-bridge@[\d.]+ deploy-policy/, "npm's banner is on stdout...");
-        const doc = JSON.parse(fs.readFileSync(policy, "utf8"));
-        assert.equal(doc.Version, "2012-10-17", "...and not in the file");
+        const [doc] = JSON.parse(fs.readFileSync(policy, "utf8"));
+        assert.equal(doc.document.Version, "2012-10-17", "...and not in the file");
         assert.match(p.stderr, /wrote .*policy\.json/);
         assert.ok(!p.stdout.includes('"Statement"'), "the policy is not printed as well");
 
