@@ -3,7 +3,7 @@
 // and the timer functions only; promises, I/O and setImmediate stay real, so async code between timers still runs.
 import * as FakeTimers from "@sinonjs/fake-timers";
 
-export type Clock = FakeTimers.InstalledClock;
+export type Clock = ReturnType<typeof FakeTimers.install>;
 
 /** Runs fn with a fake clock installed (at time 0) and removes the clock afterwards, whatever happens. */
 export async function withFakeClock<T>(fn: (clock: Clock) => Promise<T>): Promise<T> {
