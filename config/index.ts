@@ -166,6 +166,12 @@ export interface GatewayConfig {
     /** max_tokens when an OpenAI request gives none, and the most any request may ask for. */
     maxTokens: number;
     maxTokensLimit: number;
+    /** The stage throttle over every request; undefined: the sum of the keys' plans. */
+    throttle?: { requestsPerSecond: number; burst: number };
+    /** A WAF web ACL with a rate-based rule per client IP on the stage; undefined: none. */
+    waf?: { requestsPerIp: number; windowSeconds: 60 | 120 | 300 | 600 };
+    /** The authorizer's reserved concurrency; undefined: derived from the stage throttle. */
+    authorizerConcurrency?: number | "unreserved";
 }
 
 export interface ChatConfig {

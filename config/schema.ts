@@ -454,14 +454,84 @@ export const gateway = meta(
                 },
             ).default({}),
             memorySize: int(128, 10240).default(512),
-            // API Gateway streams for at most 15 minutes (integration timeout up to 900 s with STREAM).
-            timeoutSeconds: int(10, 900).default(300),
+            // A streamed integration may last 15 minutes (integration timeout up to 900,000 ms with STREAM: API Gateway
+            // developer guide, "Stream the integration response for your proxy integrations"); a long answer
+            // (64,000 output tokens) takes 7-10 minutes.
+            timeoutSeconds: int(10, 900).default(900),
             /** Sent when an OpenAI request gives no max_tokens; Bedrock and the token limits reserve it up front. */
             maxTokens: tokens().default(DEFAULT_MAX_TOKENS),
             /** The most a request may ask for (Anthropic clients such as Claude Code ask for large values). */
             maxTokensLimit: tokens().default(MODEL_MAX_OUTPUT_TOKENS),
+            /**
+             * The stage's throttle, over every request: a refused key reaches no usage plan, so only this bounds a
+             * flood of bad keys (and the authorizer runs it pays for). Default: the sum of the keys' plans.
+             */
+            throttle: meta(
+                z.strictObject({
+                    requestsPerSecond: meta(z.number().gt(0).max(10000), {
+                        expected: "a positive number of requests per second up to 10000",
+                    }),
+                    burst: int(1, 5000),
+                }),
+                {
+                    unknown: "fields",
+                    expected: "a map such as {requestsPerSecond: 100, burst: 200}",
+                    defaultText: "the sum of the keys' requestsPerSecond and burst",
+                },
+            ).optional(),
+            /** A WAF web ACL on the stage: a rate-based rule per client IP, answered 429 before the authorizer runs. */
+            waf: meta(
+                z.strictObject({
+                    requestsPerIp: int(10, 2_000_000_000),
+                    windowSeconds: meta(z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]), {
+                        expected: "60, 120, 300 or 600",
+                        short: "60 | 120 | 300 | 600",
+                        pulumiType: "integer",
+                    }).default(300),
+                }),
+                {
+                    unknown: "fields",
+                    expected: "a map such as {requestsPerIp: 3000, windowSeconds: 300}",
+                    defaultText: "off",
+                },
+            ).optional(),
+            /**
+             * Reserved concurrency of the authorizer: it runs for every request, so a flood cannot take the
+             * account's concurrency from other functions. `unreserved` where the account cannot spare it (Lambda keeps
+             * 100 unreserved). Default: 1 per 20 requests per second of the stage throttle, at least 10.
+             */
+            authorizerConcurrency: meta(z.union([int(1, 1000), z.literal("unreserved")]), {
+                expected: "a whole number from 1 to 1000, or unreserved",
+                short: "1..1000 | unreserved",
+                defaultText: "stage requestsPerSecond / 20, at least 10",
+            }).optional(),
         })
         .superRefine(tokenBounds("gateway"), { when: () => true })
+        .superRefine(
+            (g, ctx) => {
+                // A stage throttle under the plans' sum would throttle keys below what their plans promise.
+                if (!isMap(g) || !isMap(g.throttle) || !Array.isArray(g.keys)) return;
+                const sum = (f: "requestsPerSecond" | "burst", dflt: number) =>
+                    (g.keys as unknown[]).reduce<number>((n, k) => {
+                        const v = isMap(k) ? k[f] : undefined;
+                        return n + (typeof v === "number" ? v : dflt);
+                    }, 0);
+                const rps = sum("requestsPerSecond", GATEWAY_DEFAULT_REQUESTS_PER_SECOND);
+                const burst = sum("burst", GATEWAY_DEFAULT_BURST);
+                const t = g.throttle;
+                for (const [f, total] of [
+                    ["requestsPerSecond", rps],
+                    ["burst", burst],
+                ] as const)
+                    if (typeof t[f] === "number" && t[f] < total)
+                        ctx.addIssue({
+                            code: "custom",
+                            path: ["throttle", f],
+                            message: `(${t[f]}) is below the sum of the keys' ${f} (${total}): the stage would throttle keys under their own plans; raise it to at least ${total}, or leave throttle out (it defaults to the sums)`,
+                        });
+            },
+            { when: () => true },
+        )
         .superRefine(
             (g, ctx) => {
                 if (isMap(g) && g.enabled !== false && Array.isArray(g.keys) && !g.keys.length)
@@ -697,7 +767,7 @@ const KEY_SCHEMAS = {
     gateway: k(
         "caller",
         gateway.optional(),
-        '`{keys: [{name, models?, tokensPerMinute?, tokensPerDay?, requestsPerSecond?, burst?}], aliases?}`: an OpenAI- and Anthropic-compatible streaming endpoint with a key per application, see "Use it from your workloads"',
+        '`{keys: [{name, models?, tokensPerMinute?, tokensPerDay?, requestsPerSecond?, burst?}], aliases?, throttle?: {requestsPerSecond, burst}, waf?: {requestsPerIp, windowSeconds?}, authorizerConcurrency?, timeoutSeconds?}`: an OpenAI- and Anthropic-compatible streaming endpoint with a key per application, see "Use it from your workloads"',
     ),
     workloadRoles: k(
         "caller",

@@ -1,6 +1,7 @@
 // The sandbox's gateway: API Gateway REST in front of the gateway function with response streaming, as deployed.
 // - only the methods the stack declares are served; anything else is API Gateway's MISSING_AUTHENTICATION_TOKEN;
 // - the REQUEST authorizer is functions/gateway/authorizer.ts itself (its Deny is API Gateway's ACCESS_DENIED);
+// - the stage throttle: one token bucket for every request before the authorizer, THROTTLED like API Gateway's;
 // - usage plans: a token bucket per key (requestsPerSecond, burst), THROTTLED like API Gateway's throttling;
 // - what API Gateway answers itself is the stack's gateway responses (status, headers, template), as deployed;
 // - the function runs warm in a child process (sandbox/gatewayHost.js) and streams: its output is read as API
@@ -8,13 +9,16 @@
 // - the token windows live in dynalite (emulation/dynamo.ts), reached by the function's real DynamoDB client.
 // Both functions are the caller stack's WorkloadGateway as planned under mocks (sandbox/stack.ts): their serialized
 // packages and deployed environments, as the relay's. One difference: the key values. API Gateway generates them
-// at deploy, and under mocks they are fixed strings; the sandbox plays API Gateway, so it generates its own for each
-// start and gives the authorizer their hashes (GATEWAY_KEY_HASHES, in the component's format: sha256 hex -> name).
+// at deploy (and the authorizer's package is built with their hashes), and under mocks they are fixed strings; the
+// sandbox plays API Gateway, so it generates its own for each start and puts their hashes in the authorizer's
+// unpacked package in place of the planned ones (the component's key table: sha256 hex -> name).
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import type { ChildProcess } from "child_process";
 import type * as http from "http";
 import type { AuthorizerResult } from "../functions/gateway/authorizer";
-import { keyHash } from "../components/gateway/gatewayKeys";
+import { keyHashTable } from "../components/gateway/gatewayKeys";
 import { readStackConfig } from "../tools/internal/harness";
 import { LocalDynamo } from "../emulation/dynamo";
 import type { Overrides } from "../emulation/stacks";
@@ -113,6 +117,24 @@ class GatewayContainer {
     }
 }
 
+/**
+ * Swaps the planned key table in the authorizer's unpacked package (a string literal of the serialized closure) for
+ * the table of the sandbox's own key values: what the package would hold had API Gateway generated those.
+ */
+export function repackKeyTable(dir: string, planned: Record<string, string>, own: Record<string, string>): void {
+    const file = path.join(dir, "__index.js");
+    const text = fs.readFileSync(file, "utf8");
+    const table = (values: Record<string, string>) =>
+        JSON.stringify(keyHashTable(Object.entries(values).map(([name, value]) => ({ name, value }))));
+    const [from, to] = [table(planned), table(own)];
+    const parts = text.split(from);
+    if (parts.length !== 2)
+        throw new Error(
+            `the authorizer's package holds its planned key table ${parts.length - 1} times, not once: has components/gateway/workloadGateway.ts changed how it packages the keys?`,
+        );
+    fs.writeFileSync(file, parts.join(to));
+}
+
 /** API Gateway's own status and $context.error.messageString for the response types the sandbox meets. */
 const API_GATEWAY_DEFAULTS: Record<string, { status: number; message: string }> = {
     MISSING_AUTHENTICATION_TOKEN: { status: 403, message: "Missing Authentication Token" },
@@ -169,17 +191,8 @@ export async function startGateway(o: {
     const keys = Object.fromEntries(
         Object.keys(o.gateway.throttles).map(name => [name, `bbk-${crypto.randomBytes(24).toString("hex")}`]),
     );
-    const authorizer = new WarmFunction(
-        "gateway-authorizer",
-        o.authorizerDir,
-        {
-            ...o.authorizerEnv,
-            GATEWAY_KEY_HASHES: JSON.stringify(
-                Object.fromEntries(Object.entries(keys).map(([n, v]) => [keyHash(v), n])),
-            ),
-        },
-        o.log,
-    );
+    repackKeyTable(o.authorizerDir, o.gateway.plannedKeyValues, keys);
+    const authorizer = new WarmFunction("gateway-authorizer", o.authorizerDir, o.authorizerEnv, o.log);
     const fnName = o.env.AWS_LAMBDA_FUNCTION_NAME;
     const container = new GatewayContainer(
         o.dir,
@@ -192,21 +205,25 @@ export async function startGateway(o: {
     );
     // Both started by the first request (a cold start, as Lambda's): sandboxes that never use the gateway skip it.
 
-    // Usage plans: a token bucket per key (API Gateway's throttling algorithm), refilled at the plan's rateLimit.
+    // API Gateway's throttling algorithm, a token bucket: `burstLimit` tokens, refilled at `rateLimit` per second.
     const buckets = new Map<string, { tokens: number; at: number }>();
-    const admit = (name: string): boolean => {
-        const t = o.gateway.throttles[name];
+    const take = (bucket: string, t: { rateLimit: number; burstLimit: number } | undefined): boolean => {
         if (!t?.rateLimit) return true;
         const burst = t.burstLimit ?? Math.max(1, Math.ceil(t.rateLimit));
         const now = Date.now();
-        const b = buckets.get(name) ?? { tokens: burst, at: now };
+        const b = buckets.get(bucket) ?? { tokens: burst, at: now };
         b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * t.rateLimit);
         b.at = now;
-        buckets.set(name, b);
+        buckets.set(bucket, b);
         if (b.tokens < 1) return false;
         b.tokens -= 1;
         return true;
     };
+    // Usage plans: a bucket per key, metered once the authorizer has named the key.
+    const admit = (name: string): boolean => take(`key:${name}`, o.gateway.throttles[name]);
+    // The stage throttle: one bucket for every request, before the authorizer runs, so requests with a missing or
+    // unknown key (which no usage plan meters) are bounded too; refused as THROTTLED, like a usage plan's.
+    const admitStage = (): boolean => take("stage", o.gateway.stageThrottle);
 
     /** API Gateway's own answer of one type: the stack's gateway response for it, else its DEFAULT_4XX/5XX. */
     const gatewayResponse = (res: http.ServerResponse, type: string, requestId: string) => {
@@ -243,6 +260,7 @@ export async function startGateway(o: {
             // A method the API does not declare: API Gateway answers before any authorizer runs.
             if (!o.gateway.routes.includes(`${req.method} ${subPath.replace(/\/+$/, "")}`))
                 return gatewayResponse(res, "MISSING_AUTHENTICATION_TOKEN", requestId);
+            if (!admitStage()) return gatewayResponse(res, "THROTTLED", requestId);
             const methodArn = `arn:aws:execute-api:${o.region}:${o.accountId}:sandboxgw/sandbox/${req.method}${subPath}`;
             const authorized = await authorizer.invoke({ type: "REQUEST", methodArn, headers }, requestId);
             // As API Gateway: a thrown "Unauthorized" is UNAUTHORIZED, any other failure AUTHORIZER_FAILURE, a Deny policy

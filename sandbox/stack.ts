@@ -19,6 +19,10 @@ export interface DeployedGateway {
     authorizer: DeployedFunction;
     /** Key name -> the throttle of its usage plan (API Gateway's token bucket). */
     throttles: Record<string, { rateLimit: number; burstLimit: number }>;
+    /** The stage throttle over every request (its MethodSettings on all methods), before any authorizer runs. */
+    stageThrottle: { rateLimit: number; burstLimit: number };
+    /** Key name -> the value the mocks gave its API key (the authorizer's packaged hashes are of these). */
+    plannedKeyValues: Record<string, string>;
     /** The API's methods as planned: "POST /v1/messages", ... (anything else is API Gateway's 403/404). */
     routes: string[];
     /** The API's gateway responses as planned, by response type (what API Gateway answers itself). */
@@ -132,7 +136,9 @@ async function runPieces(
     const invokers = byType(caller, "aws:lambda/function:Function").filter(f => f.name === "invoker");
     const machines = byType(caller, "aws:sfn/stateMachine:StateMachine");
     const gatewayFn = fn(r("aws:lambda/function:Function", "gateway"));
-    const keyNames = Object.keys(JSON.parse(gatewayFn.environment.GATEWAY_KEYS ?? "{}") as Record<string, unknown>);
+    // One API key per configured key, named gateway-key-<name> (components/gateway/gatewayKeys.ts).
+    const apiKeys = byType(caller, "aws:apigateway/apiKey:ApiKey").filter(k => k.name.startsWith("gateway-key-"));
+    const keyNames = apiKeys.map(k => k.name.slice("gateway-key-".length));
     const throttles = Object.fromEntries(
         keyNames.map(k => {
             const t = r("aws:apigateway/usagePlan:UsagePlan", `gateway-plan-${k}`).inputs.throttleSettings ?? {};
@@ -162,6 +168,11 @@ async function runPieces(
             fn: gatewayFn,
             authorizer: fn(r("aws:lambda/function:Function", "gateway-authorizer")),
             throttles,
+            stageThrottle: (({ throttlingRateLimit, throttlingBurstLimit }) => ({
+                rateLimit: throttlingRateLimit,
+                burstLimit: throttlingBurstLimit,
+            }))(r("aws:apigateway/methodSettings:MethodSettings", "gateway-settings").inputs.settings),
+            plannedKeyValues: Object.fromEntries(apiKeys.map((k, i) => [keyNames[i], String(k.state.value)])),
             ...gatewayApi(caller, r("aws:apigateway/restApi:RestApi", "gateway-api")),
         },
         unpack: f => unpackFunction(f.record, `sandbox-${f.record.name}`),

@@ -415,6 +415,20 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             actions: LAMBDA_ACTIONS,
             resources: [`arn:${s.partition}:lambda:${s.region}:${s.account}:function:${physical(r)}`],
         },
+        // Reserved concurrency (the gateway's authorizer): set, read back and removed by the provider.
+        ...(r.inputs.reservedConcurrentExecutions !== undefined && r.inputs.reservedConcurrentExecutions !== -1
+            ? [
+                  {
+                      sid: "FunctionConcurrency",
+                      actions: [
+                          "lambda:PutFunctionConcurrency",
+                          "lambda:GetFunctionConcurrency",
+                          "lambda:DeleteFunctionConcurrency",
+                      ],
+                      resources: [`arn:${s.partition}:lambda:${s.region}:${s.account}:function:${physical(r)}`],
+                  },
+              ]
+            : []),
     ],
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (_r, s, plan) => [
         {
@@ -495,6 +509,39 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             actions: ["apigateway:GET", "apigateway:POST", "apigateway:DELETE"],
             resources: [apigw(s, "/usageplans/*/keys"), apigw(s, "/usageplans/*/keys/*")],
         },
+    ],
+    // The gateway's optional WAF web ACL (components/gateway/gatewayWaf.ts): regional, its rules inline.
+    "aws:wafv2/webAcl:WebAcl": (r, s) => [
+        {
+            sid: "WafWebAcls",
+            actions: [
+                "wafv2:CreateWebACL",
+                "wafv2:GetWebACL",
+                "wafv2:UpdateWebACL",
+                "wafv2:DeleteWebACL",
+                "wafv2:ListTagsForResource",
+                "wafv2:TagResource",
+                "wafv2:UntagResource",
+            ],
+            resources: [`arn:${s.partition}:wafv2:${s.region}:${s.account}:regional/webacl/${physical(r)}/*`],
+        },
+    ],
+    // Associating a web ACL with a stage takes the WAF actions on both (the stage's REST API id is unknown until it
+    // exists) and API Gateway's SetWebACL. The Service Authorization Reference ties SetWebACL to resource types
+    // "Stage" and "Stages", which API Gateway's list of resource types does not define (it has "stage"), so no ARN
+    // can match it: granted on "*" (the simulator's service data decides it the same way).
+    "aws:wafv2/webAclAssociation:WebAclAssociation": (_r, s, plan) => [
+        {
+            sid: "WafWebAclAssociations",
+            actions: ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACLForResource"],
+            resources: [
+                ...plan
+                    .filter(x => x.type === "aws:wafv2/webAcl:WebAcl")
+                    .map(x => `arn:${s.partition}:wafv2:${s.region}:${s.account}:regional/webacl/${physical(x)}/*`),
+                apigw(s, "/restapis/*/stages/*"),
+            ],
+        },
+        { sid: "ApiGatewayStageWebAcl", actions: ["apigateway:SetWebACL"], resources: ["*"] },
     ],
     // The gateway's token-window table (components/gateway/workloadGateway.ts): on demand, TTL, no backups.
     "aws:dynamodb/table:Table": (r, s) => [
@@ -728,7 +775,7 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             resources: [`arn:${s.partition}:cloudwatch::${s.account}:dashboard/${r.inputs.dashboardName ?? "*"}`],
         },
     ],
-    "aws:cloudwatch/metricAlarm:MetricAlarm": (_r, s) => [
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (r, s) => [
         {
             sid: "Alarms",
             actions: [
@@ -738,7 +785,7 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
                 "cloudwatch:UntagResource",
                 "cloudwatch:ListTagsForResource",
             ],
-            resources: [`arn:${s.partition}:cloudwatch:${s.region}:${s.account}:alarm:*`],
+            resources: [`arn:${s.partition}:cloudwatch:${s.region}:${s.account}:alarm:${physical(r)}`],
         },
         // DescribeAlarms takes no resource ARN (Service Authorization Reference, Amazon CloudWatch).
         { sid: "DescribeAlarms", actions: ["cloudwatch:DescribeAlarms"], resources: ["*"] },
@@ -1146,6 +1193,14 @@ async function cli(argv: string[]): Promise<void> {
         : JSON.stringify(policies, null, 2) + "\n";
     writeOut(text, out);
     const doc = isPreview ? result.preview : result.document;
+    // A deploy role never writes the boundary (DenyBoundaryWrites): say what that means when the stack makes its own.
+    if (
+        !isPreview &&
+        plan.resources.some(r => r.type === "aws:iam/policy:Policy" && r.name === "permissions-boundary-policy")
+    )
+        console.error(
+            `# the stack creates its own permissions boundary (bedrock-bridge:permissionsBoundary: true): this role may read it, never create, change or delete it, so the stack's first up, an up that changes the boundary and destroy need an admin. For deploys by this role alone, have an admin create it once: npm run boundary -- ${stack} (docs/deploying.md, step 0)`,
+        );
     console.error(
         `# ${policies.length} managed ${policies.length === 1 ? "policy" : "policies"} (${policies.map(p => policyChars(p.document)).join(", ")} of ${QUOTAS.managedPolicyChars} characters), ${doc.Statement.length} statements for ${path.relative(process.cwd(), file)} (stack ${stack}, account ${account}, ${region})`,
     );

@@ -25,7 +25,7 @@ export interface GatewayKeyPlan extends GatewayKey {
     usagePlanKey: aws.apigateway.UsagePlanKey;
 }
 
-/** SHA-256 of a key value, hex: what the authorizer compares (GATEWAY_KEY_HASHES), so no key value sits in its environment. */
+/** SHA-256 of a key value, hex: what the authorizer compares (its packaged key table), so it holds no key value. */
 export const keyHash = (value: string): string => crypto.createHash("sha256").update(value, "utf8").digest("hex");
 
 /** The keys first: the authorizer's environment needs their values' hashes, the usage plans need the stage. */
@@ -71,11 +71,15 @@ export function gatewayUsagePlans(
     });
 }
 
-/** `{"<sha256 of the value>": "<key name>"}` for the authorizer; secret, as it derives from the key values. */
+/** The authorizer's key table as JSON text: `{"<sha256 of the value>": "<key name>"}`. */
+export const keyHashTable = (keys: { name: string; value: string }[]): string =>
+    JSON.stringify(Object.fromEntries(keys.map(k => [keyHash(k.value), k.name])));
+
+/** The key table of the keys created; secret, as it derives from the key values. */
 export function keyHashes(keys: GatewayKey[]): pulumi.Output<string> {
     return pulumi
         .all(keys.map(k => k.apiKey.value))
-        .apply(values => JSON.stringify(Object.fromEntries(values.map((v, i) => [keyHash(v), keys[i].name]))));
+        .apply(values => keyHashTable(values.map((value, i) => ({ name: keys[i].name, value }))));
 }
 
 /** Key name -> value, a Pulumi secret: the stack output `gatewayKeys`. */

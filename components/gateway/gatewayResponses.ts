@@ -57,13 +57,14 @@ export const GATEWAY_ERRORS: GatewayErrorShape[] = [
         headers: NO_RETRY,
     },
     {
-        // The key's usage plan throttle (requestsPerSecond, burst): both SDKs retry 429 after retry-after.
+        // The key's usage plan throttle (requestsPerSecond, burst), or the stage's over every request (gateway.throttle):
+        // API Gateway answers both with this type. Both SDKs retry 429 after retry-after.
         responseType: "THROTTLED",
         statusCode: "429",
         type: "rate_limit_error",
         code: "rate_limit_exceeded",
         message:
-            "Too many requests for this API key (its requestsPerSecond and burst): retry after the retry-after seconds.",
+            "Too many requests: over this API key's requestsPerSecond and burst, or over the gateway's throttle for all requests. Retry after the retry-after seconds.",
         headers: { "Retry-After": String(THROTTLE_RETRY_AFTER_SECONDS) },
     },
     {

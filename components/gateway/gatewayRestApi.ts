@@ -46,6 +46,8 @@ export interface GatewayRestApiArgs {
     authorizerFunction: aws.lambda.Function;
     /** The integration timeout: the function's timeout, at most the 900 s a streamed response may last. */
     timeoutSeconds: number;
+    /** The stage's throttle over every request (API Gateway's token bucket), refused keys included. */
+    throttle: { rateLimit: number; burstLimit: number };
     /** Stage access logs need the region's API Gateway account setting (see ChatRestApi). */
     accessLogs?: boolean | { after: pulumi.Resource };
 }
@@ -230,9 +232,21 @@ export function gatewayRestApi(name: string, args: GatewayRestApiArgs, parent: p
         },
         parent,
     );
+    // The stage throttle: usage plans meter a request only once the authorizer has accepted its key, so requests
+    // with a missing or unknown key meet this limit alone ("Throttle requests to your REST APIs for better
+    // throughput in API Gateway": stage and method throttling apply to every client).
     new aws.apigateway.MethodSettings(
         `${name}-settings`,
-        { restApi: restApiId, stageName: stage.stageName, methodPath: "*/*", settings: { metricsEnabled: true } },
+        {
+            restApi: restApiId,
+            stageName: stage.stageName,
+            methodPath: "*/*",
+            settings: {
+                metricsEnabled: true,
+                throttlingRateLimit: args.throttle.rateLimit,
+                throttlingBurstLimit: args.throttle.burstLimit,
+            },
+        },
         opts,
     );
     return { restApi, authorizer, stage, baseUrl: pulumi.interpolate`${stage.invokeUrl}/v1` };

@@ -14,10 +14,11 @@ import { SERVICES } from "../../functions/metrics/metricCatalog";
 import type { BedrockAuth, BedrockTargetRef } from "../caller/bedrockTargets";
 import { CallerFunction } from "../caller/callerFunction";
 import type { MonitoredFunction } from "../caller/callerMonitoring";
-import { logWriteStatement, policyJson, serviceTrust } from "../shared/iam";
+import { logWriteStatement, policyJson, serviceTrust, stackResourceName } from "../shared/iam";
 import { logGroupFor, nodeFunction } from "../shared/nodeFunction";
 import { gatewayApiKeys, GatewayKeyPlan, gatewayUsagePlans, keyHashes, keyValues } from "./gatewayKeys";
 import { gatewayRestApi, GatewayRestApi } from "./gatewayRestApi";
+import { gatewayWaf } from "./gatewayWaf";
 
 export interface WorkloadGatewayArgs {
     accountId: string;
@@ -33,7 +34,7 @@ export interface WorkloadGatewayArgs {
     accessLogs?: boolean | { after: pulumi.Resource };
 }
 
-/** The function's view of the keys: GATEWAY_KEYS, with aliases in a key's models resolved to model ids. */
+/** The function's view of the keys (its packaged key table), with aliases in a key's models resolved to model ids. */
 export function keySettings(
     g: GatewayConfig,
 ): Record<string, { models?: string[]; tokensPerMinute?: number; tokensPerDay?: number }> {
@@ -47,6 +48,31 @@ export function keySettings(
             },
         ]),
     );
+}
+
+/** The stage throttle: the configured one, or the sum of the keys' usage plans (API Gateway's token bucket). */
+export function stageThrottle(g: GatewayConfig): { rateLimit: number; burstLimit: number } {
+    if (g.throttle) return { rateLimit: g.throttle.requestsPerSecond, burstLimit: g.throttle.burst };
+    return {
+        rateLimit: g.keys.reduce((n, k) => n + k.requestsPerSecond, 0),
+        burstLimit: g.keys.reduce((n, k) => n + k.burst, 0),
+    };
+}
+
+/** Requests per second one reserved authorizer execution serves: a warm run takes a few milliseconds, a cold one
+ * a few hundred; 50 ms on average leaves room for cold starts. */
+export const AUTHORIZER_REQUESTS_PER_EXECUTION = 20;
+
+/**
+ * The authorizer's reserved concurrency: configured, or one execution per 20 requests per second of the stage
+ * throttle (at least 10, at most 1000); undefined for `unreserved`. Lambda refuses a reservation that leaves the
+ * account fewer than 100 unreserved executions ("Configuring reserved concurrency": you can reserve up to the
+ * unreserved account concurrency minus 100), so a new account with a small quota takes `unreserved`.
+ */
+export function authorizerConcurrency(g: GatewayConfig): number | undefined {
+    if (g.authorizerConcurrency === "unreserved") return undefined;
+    if (g.authorizerConcurrency !== undefined) return g.authorizerConcurrency;
+    return Math.min(1000, Math.max(10, Math.ceil(stageThrottle(g).rateLimit / AUTHORIZER_REQUESTS_PER_EXECUTION)));
 }
 
 // The function factories are what CallbackFunction serializes; the streaming one has Lambda's three-argument
@@ -76,6 +102,7 @@ export class WorkloadGateway extends pulumi.ComponentResource {
         this.table = new aws.dynamodb.Table(
             `${name}-limits`,
             {
+                name: stackResourceName(`${name}-limits`, { max: 255 }),
                 billingMode: "PAY_PER_REQUEST",
                 hashKey: "pk",
                 attributes: [{ name: "pk", type: "S" }],
@@ -86,6 +113,10 @@ export class WorkloadGateway extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // The key table travels in each function's package (serialized with the factory's closure), not in its
+        // environment: Lambda allows 4 KB of variables in all ("Lambda quotas": environment variables, 4 KB), about
+        // 50 keys' worth. The handler and the authorizer both read theirs from their package.
+        const keys = keySettings(g);
         const allowedModels = pulumi
             .all(args.targets.map(t => t.allowedModelIds))
             .apply(lists => JSON.stringify([...new Set(lists.flat())]));
@@ -98,7 +129,7 @@ export class WorkloadGateway extends pulumi.ComponentResource {
                 targets: args.targets,
                 logRetentionDays: args.logRetentionDays,
                 auth: args.auth,
-                callbackFactory: () => createGatewayHandler() as unknown as LambdaHandler,
+                callbackFactory: () => createGatewayHandler(process.env, { keys }) as unknown as LambdaHandler,
                 description: "bedrock-bridge gateway: OpenAI and Anthropic APIs over Bedrock, streamed",
                 roleDescription:
                     "bedrock-bridge gateway: writes its logs, keeps the token windows, assumes the Bedrock account's role",
@@ -115,14 +146,12 @@ export class WorkloadGateway extends pulumi.ComponentResource {
                 ],
                 environment: {
                     GATEWAY_TABLE: this.table.name,
-                    GATEWAY_KEYS: JSON.stringify(keySettings(g)),
                     GATEWAY_ALIASES: JSON.stringify(g.aliases),
                     GATEWAY_MODELS: allowedModels,
                     MAX_TOKENS: String(g.maxTokens),
                     MAX_TOKENS_LIMIT: String(g.maxTokensLimit),
                 },
                 environmentSources: {
-                    GATEWAY_KEYS: "bedrock-bridge:gateway.keys",
                     GATEWAY_ALIASES: "bedrock-bridge:gateway.aliases",
                     GATEWAY_MODELS: "bedrock-bridge:bedrockStacks (the models they allow)",
                 },
@@ -132,8 +161,10 @@ export class WorkloadGateway extends pulumi.ComponentResource {
         this.function = fn.function;
         this.role = fn.role;
 
-        // The keys: values generated by API Gateway; the authorizer knows only their SHA-256.
+        // The keys: values generated by API Gateway; the authorizer knows only their SHA-256, in its package. The
+        // hashes of 40 random characters reveal no key, so the package need not be a Pulumi secret.
         const apiKeys = gatewayApiKeys(name, g.keys, this);
+        const hashes = pulumi.unsecret(keyHashes(apiKeys));
 
         // The authorizer: small, its own role (its log only), off the path the Bedrock stack trusts.
         const authName = `${name}-authorizer`;
@@ -141,6 +172,7 @@ export class WorkloadGateway extends pulumi.ComponentResource {
         this.authorizerRole = new aws.iam.Role(
             authName,
             {
+                name: stackResourceName(authName, { max: 64, global: true }),
                 description: "bedrock-bridge gateway authorizer: writes its logs, nothing else",
                 assumeRolePolicy: serviceTrust("lambda.amazonaws.com", args.accountId),
             },
@@ -158,14 +190,14 @@ export class WorkloadGateway extends pulumi.ComponentResource {
         this.authorizerFunction = nodeFunction(
             authName,
             {
-                callbackFactory: () => createAuthorizerHandler() as unknown as LambdaHandler,
+                callbackFactory: () => createAuthorizerHandler(process.env, hashes.get()) as unknown as LambdaHandler,
                 role: this.authorizerRole,
                 logGroup: authLogs,
                 description: "bedrock-bridge gateway authorizer: API key -> key name and usage identifier",
                 memorySize: 128,
                 timeout: 10,
-                environment: { GATEWAY_KEY_HASHES: keyHashes(apiKeys) },
-                environmentSources: { GATEWAY_KEY_HASHES: "bedrock-bridge:gateway.keys (one hash per key)" },
+                // It runs for every request, bad keys included: a flood is bounded here, not in the account's pool.
+                reservedConcurrency: authorizerConcurrency(g),
             },
             this,
             [authPolicy],
@@ -187,10 +219,12 @@ export class WorkloadGateway extends pulumi.ComponentResource {
                 gatewayFunction: this.function,
                 authorizerFunction: this.authorizerFunction,
                 timeoutSeconds: g.timeoutSeconds,
+                throttle: stageThrottle(g),
                 accessLogs: args.accessLogs,
             },
             this,
         );
+        if (g.waf) gatewayWaf(name, { stageArn: this.api.stage.arn, ...g.waf }, this);
         this.keys = gatewayUsagePlans(
             name,
             g.keys,

@@ -73,6 +73,8 @@ export interface NodeFunctionArgs<E, R> {
     memorySize?: number;
     timeout?: number;
     bundle?: string[];
+    /** Reserved concurrency: at most this many at once, and that many kept from the account's pool. */
+    reservedConcurrency?: number;
     /** Dependencies of bundled packages that the function never loads. */
     bundleSkip?: string[];
 }
@@ -157,6 +159,9 @@ export function nodeFunction<E, R>(
             architectures: ["arm64"],
             loggingConfig: { logFormat: "JSON", logGroup: args.logGroup.name },
             environment: args.environment ? { variables: args.environment } : undefined,
+            ...(args.reservedConcurrency !== undefined
+                ? { reservedConcurrentExecutions: args.reservedConcurrency }
+                : {}),
             codePathOptions: codePathOptions(args.bundle, args.bundleSkip),
         },
         { parent, dependsOn: [args.logGroup, ...dependsOn] },

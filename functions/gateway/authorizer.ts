@@ -1,6 +1,6 @@
 // The gateway's Lambda authorizer (REQUEST type): a key per application, presented as `Authorization: Bearer <key>`
 // (OpenAI clients) or `x-api-key: <key>` (Anthropic clients). The function knows only SHA-256 hashes of the keys
-// (GATEWAY_KEY_HASHES, JSON {"<sha256 hex>": "<key name>"}), compared in constant time. It allows the caller with
+// (JSON {"<sha256 hex>": "<key name>"}, packaged with it), compared in constant time. It allows the caller with
 // `principalId` and `context.keyName` = the key's name, and `usageIdentifierKey` = the presented key: with the REST
 // API's API key source AUTHORIZER, API Gateway meters and throttles the request against the usage plan of the API
 // key with that value ("Choose an API key source", apigateway developer guide, api-gateway-api-key-source.html).
@@ -52,9 +52,17 @@ export function allRoutesOf(methodArn: string): string {
     return arn ? `${arn}:${apiId}/${stage}/*/*` : methodArn;
 }
 
-export function createAuthorizerHandler(env: NodeJS.ProcessEnv = process.env) {
-    const raw = env.GATEWAY_KEY_HASHES;
-    if (!raw) throw new Error("GATEWAY_KEY_HASHES is not set (the gateway component sets it from the keys it creates)");
+/**
+ * `packagedHashes` is the table `{"<sha256 hex>": "<key name>"}` as JSON text, serialized by the gateway component
+ * into the function's package (the factory's closure), so it grows with the keys without meeting Lambda's 4 KB
+ * environment limit. Without it (an authorizer built by hand, as tests do) the table is read from GATEWAY_KEY_HASHES.
+ */
+export function createAuthorizerHandler(env: NodeJS.ProcessEnv = process.env, packagedHashes?: string) {
+    const raw = packagedHashes ?? env.GATEWAY_KEY_HASHES;
+    if (!raw)
+        throw new Error(
+            "the authorizer has no key table: the gateway component packages it with the function (GATEWAY_KEY_HASHES for one built by hand)",
+        );
     const entries = Object.entries(JSON.parse(raw) as Record<string, string>).map(([hash, name]) => {
         if (!/^[0-9a-f]{64}$/.test(hash) || typeof name !== "string" || !name)
             throw new Error("GATEWAY_KEY_HASHES must map SHA-256 hex digests to key names");

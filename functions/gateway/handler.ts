@@ -16,7 +16,9 @@
 //   environment    GATEWAY_TABLE    DynamoDB table for the token windows: partition key `pk` (S), TTL attribute
 //                                   `expiresAt` (N, epoch seconds), on demand. The function needs
 //                                   dynamodb:UpdateItem on it. Required when any key has tokensPerMinute/PerDay.
-//                  GATEWAY_KEYS     JSON {"<key name>": {"models"?: string[], "tokensPerMinute"?: n, "tokensPerDay"?: n}}
+//                  (key table)      {"<key name>": {"models"?: string[], "tokensPerMinute"?: n, "tokensPerDay"?: n}},
+//                                   packaged by the component (deps.keys in the factory's closure); GATEWAY_KEYS
+//                                   (the same, as JSON) for a handler built by hand
 //                  GATEWAY_ALIASES  JSON {"<alias>": "<model id>"} (optional)
 //                  GATEWAY_MODELS   JSON ["<model id>", ...]: the ids the Bedrock stack(s) allow (optional: defaults
 //                                   to the models in BEDROCK_TARGETS)
@@ -71,6 +73,7 @@ import { checkBodyShape } from "./bodyLimits";
 import { createLimiter, estimateInputTokens, type Limiter, type Reservation } from "./limiter";
 import { modelList, readGatewaySettings, resolveModel, type KeySettings } from "./models";
 import { chatCompletion, createChunkTranslator, parseChatRequest } from "./openai";
+import { withRequestMetadata } from "./invokeMetadata";
 import { send, streamingRuntime, type ResponseStream } from "./responseStream";
 import { acceptsOneSamplingParameter } from "../bedrock/samplingRules";
 import { SSE_DONE, SSE_HEADERS, sseData, sseEvent } from "./sse";
@@ -110,6 +113,8 @@ export interface GatewayDeps {
     dynamo?: DynamoDBClient;
     limiter?: Limiter;
     metrics?: MetricsRecorder;
+    /** The key table the gateway component packages with the function (default: GATEWAY_KEYS, for tests). */
+    keys?: Record<string, KeySettings>;
 }
 
 type Route = "models" | "chat" | "messages" | "count";
@@ -157,7 +162,7 @@ const randomId = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.
 /** Builds the handler once per container: configuration read, clients and the limiter created at cold start. */
 export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps: GatewayDeps = {}) {
     const targets = readTargets(env);
-    const settings = readGatewaySettings(env, allowedModels(targets));
+    const settings = readGatewaySettings(env, allowedModels(targets), deps.keys);
     const limits = {
         defaultMaxTokens: Number(env.MAX_TOKENS ?? 4096),
         maxTokensLimit: Number(env.MAX_TOKENS_LIMIT ?? MODEL_MAX_OUTPUT_TOKENS),
@@ -426,7 +431,9 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
                 armDeadline(UNSTREAMED_LIMIT_MS);
                 const { result, target, failovers } = await cancellable(
                     pool.run(modelId, t =>
-                        client(t).send(new InvokeModelCommand(invokeInput(t)), { abortSignal: ac.signal }),
+                        client(t).send(withRequestMetadata(new InvokeModelCommand(invokeInput(t))), {
+                            abortSignal: ac.signal,
+                        }),
                     ),
                 );
                 Object.assign(facts, { servedBy: target, failovers });
@@ -439,7 +446,7 @@ export function createGatewayHandler(env: NodeJS.ProcessEnv = process.env, deps:
             armDeadline(Infinity);
             const { result, target, failovers } = await cancellable(
                 pool.run(modelId, t =>
-                    client(t).send(new InvokeModelWithResponseStreamCommand(invokeInput(t)), {
+                    client(t).send(withRequestMetadata(new InvokeModelWithResponseStreamCommand(invokeInput(t))), {
                         abortSignal: ac.signal,
                     }),
                 ),

@@ -33,23 +33,32 @@ function json<T>(env: NodeJS.ProcessEnv, name: string, fallback: T, check: (v: u
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 const isLimit = (v: unknown) => v === undefined || (typeof v === "number" && Number.isInteger(v) && v > 0);
 
-/** GATEWAY_KEYS, GATEWAY_ALIASES and GATEWAY_MODELS (falling back to the targets' models), once per container. */
-export function readGatewaySettings(env: NodeJS.ProcessEnv, targetModels: string[]): GatewaySettings {
-    const keys = json<Record<string, KeySettings>>(
-        env,
-        "GATEWAY_KEYS",
-        {},
-        v =>
-            isObj(v) &&
-            Object.values(v).every(
-                k =>
-                    isObj(k) &&
-                    (k.models === undefined ||
-                        (Array.isArray(k.models) && k.models.every(m => typeof m === "string"))) &&
-                    isLimit(k.tokensPerMinute) &&
-                    isLimit(k.tokensPerDay),
-            ),
+const isKeyTable = (v: unknown) =>
+    isObj(v) &&
+    Object.values(v).every(
+        k =>
+            isObj(k) &&
+            (k.models === undefined || (Array.isArray(k.models) && k.models.every(m => typeof m === "string"))) &&
+            isLimit(k.tokensPerMinute) &&
+            isLimit(k.tokensPerDay),
     );
+
+/**
+ * The key table, GATEWAY_ALIASES and GATEWAY_MODELS (falling back to the targets' models), once per container.
+ * `packagedKeys` is the key table the gateway component serializes into the function's package (the handler's
+ * closure): it grows with every key, and Lambda's environment holds 4 KB in all. Without it (a handler built by hand,
+ * as tests do) the table is read from GATEWAY_KEYS.
+ */
+export function readGatewaySettings(
+    env: NodeJS.ProcessEnv,
+    targetModels: string[],
+    packagedKeys?: Record<string, KeySettings>,
+): GatewaySettings {
+    if (packagedKeys !== undefined && !isKeyTable(packagedKeys))
+        throw new Error(
+            "the packaged key table has the wrong shape (set by the gateway component from bedrock-bridge:gateway)",
+        );
+    const keys = packagedKeys ?? json<Record<string, KeySettings>>(env, "GATEWAY_KEYS", {}, isKeyTable);
     const aliases = json<Record<string, string>>(
         env,
         "GATEWAY_ALIASES",

@@ -4,11 +4,14 @@
 // against the keys the stack created.
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { StackRun } from "../../../tools/internal/harness";
 import { byType, failureOf, json, one, restApiRoutes, runBedrock, runCaller } from "../../support/stacks";
 import { decide, sessionOf } from "../../support/iam";
 import { functionEnv, runLambda, unpackFunction } from "../../../emulation/lambdaRunner";
 import { errorTemplate, GATEWAY_ERRORS } from "../../../components/gateway/gatewayResponses";
+import { keySettings } from "../../../components/gateway/workloadGateway";
 import { emittedMetrics } from "../../../functions/metrics/metricCatalog";
 
 const CALLER = "111111111111";
@@ -136,15 +139,22 @@ describe("WorkloadGateway", () => {
         assert.ok(!JSON.stringify(plain).includes(value("ci")), "no key value among the plain outputs");
     });
 
-    it("gives the authorizer the keys' SHA-256 and names, never a key value", () => {
-        const env = functionEnv(r(FN, "gateway-authorizer"));
+    it("packages the keys' SHA-256 and names with the authorizer, never a key value, and none in its environment", async () => {
+        const fn = r(FN, "gateway-authorizer");
         const value = (key: string) => r("aws:apigateway/apiKey:ApiKey", `gateway-key-${key}`).state.value;
         const sha = (v: string) => crypto.createHash("sha256").update(v).digest("hex");
-        assert.deepEqual(json(env.GATEWAY_KEY_HASHES), {
-            [sha(value("orders-service"))]: "orders-service",
-            [sha(value("ci"))]: "ci",
-        });
-        assert.ok(!JSON.stringify(env).includes(value("ci")));
+        const table = JSON.stringify({ [sha(value("orders-service"))]: "orders-service", [sha(value("ci"))]: "ci" });
+        const dir = await unpackFunction(fn, "gateway-authorizer");
+        try {
+            const code = fs.readFileSync(path.join(dir, "__index.js"), "utf8");
+            assert.ok(code.includes(JSON.stringify(table)), "the key table is a literal of the package");
+            assert.ok(!code.includes(value("ci")), "no key value in the package");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        assert.deepEqual(functionEnv(fn), {}, "nothing of the keys in the environment");
+        // Hashes of 40 random characters reveal no key: the package is not made a Pulumi secret for them.
+        assert.ok(!fn.secretInputs.includes("code"), JSON.stringify(fn.secretInputs));
     });
 
     it("gives the gateway function its table, keys (aliases resolved), aliases and the allowed models", () => {
@@ -156,7 +166,9 @@ describe("WorkloadGateway", () => {
         assert.equal(table.inputs.name, undefined, "auto-named");
         const env = functionEnv(r(FN, "gateway"));
         assert.equal(env.GATEWAY_TABLE, table.state.name);
-        assert.deepEqual(json(env.GATEWAY_KEYS), {
+        // The key table is in the package (below: the serialized package reads it), not in the environment.
+        assert.equal(env.GATEWAY_KEYS, undefined);
+        assert.deepEqual(keySettings(GATEWAY as never), {
             "orders-service": { models: [JP], tokensPerMinute: 100000 },
             ci: {},
         });
