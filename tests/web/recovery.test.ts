@@ -161,9 +161,10 @@ describe("web chat page: recovering from what networks and people do (headless C
         await askUntilText(prompt);
         const dropped = sb.dropRealtimeConnections();
         assert.ok(dropped >= 1, "the sandbox dropped the page's socket");
-        // The client's answer timeout is 60 s: an error within 10 s can only come from noticing the drop.
+        // The message says what ended the answer: the drop (the client's 60 s answer timeout reads otherwise), so
+        // the wait is only a safety net, kept under that timeout.
         const err = lastTurn().locator(".error");
-        await err.waitFor({ timeout: 10_000 });
+        await err.waitFor({ timeout: 50_000 });
         assert.match((await err.textContent()) ?? "", /connection dropped.*ask again/i);
         assert.equal(await lastTurn().locator(".answer").getAttribute("data-state"), "error");
         await shot("connection-dropped");
