@@ -5,6 +5,7 @@
 // https://docs.aws.amazon.com/bedrock/latest/userguide/monitoring-runtime-metrics.html
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { stackResourceName } from "../shared/iam";
 import { dashboardBody, dashboardName, Line, Widget } from "../shared/dashboardBody";
 
 export const BEDROCK_NAMESPACE = "AWS/Bedrock";
@@ -109,6 +110,8 @@ export class BedrockMonitoring extends pulumi.ComponentResource {
         this.throttleAlarm = new aws.cloudwatch.MetricAlarm(
             `${name}-throttles`,
             {
+                // Named for the stack: the deploy role is granted exactly this alarm, not alarm:*.
+                name: stackResourceName(`${name}-throttles`, { max: 255 }),
                 alarmDescription:
                     "bedrock-bridge: Bedrock throttled 10 or more calls per 5 minutes for 15 minutes. Request a quota increase (Service Quotas) or add a Bedrock account to the callers' pool.",
                 evaluationPeriods: 3,

@@ -1,7 +1,7 @@
 // Caller side: the referenced Bedrock stack(s) and the caller roles that may assume their execution role.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Statement, policyJson, serviceTrust } from "../shared/iam";
+import { Statement, policyJson, serviceTrust, stackResourceName } from "../shared/iam";
 import { previewError } from "../shared/previewError";
 import type { GuardrailRef } from "../governance/governancePolicies";
 import type { TenantOutput } from "../governance/tenantAccess";
@@ -156,6 +156,7 @@ export class CallerRole extends pulumi.ComponentResource {
         this.role = new aws.iam.Role(
             name,
             {
+                name: stackResourceName(name, { max: 64, global: true }),
                 path: args.path,
                 description: args.description,
                 assumeRolePolicy: serviceTrust(args.service, args.accountId, args.sourceArn),

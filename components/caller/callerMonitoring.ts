@@ -4,6 +4,7 @@
 // the all-throttled alarm.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { stackResourceName } from "../shared/iam";
 import {
     DIM,
     METRICS,
@@ -208,7 +209,14 @@ export class CallerMonitoring extends pulumi.ComponentResource {
         const notify = { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] };
         // In metric-math alarms exactly one query returns data (PutMetricAlarm); the metrics say false explicitly.
         const alarm = (id: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions">) =>
-            this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${id}`, { ...a, ...notify }, parent));
+            this.alarms.push(
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${id}`,
+                    // Named for the stack: the deploy role is granted exactly these alarms, not alarm:*.
+                    { name: stackResourceName(`${name}-${id}`, { max: 255 }), ...a, ...notify },
+                    parent,
+                ),
+            );
         const relay = args.functions.find(f => f.service === SERVICES.relay);
 
         if (relay) {

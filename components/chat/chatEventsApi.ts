@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as fs from "fs";
 import * as path from "path";
-import { policyJson, serviceTrust, stackTags } from "../shared/iam";
+import { policyJson, serviceTrust, stackResourceName, stackTags } from "../shared/iam";
 
 export const ON_SUBSCRIBE_FILE = path.join(__dirname, "..", "..", "functions", "chat", "appsync", "onSubscribe.js");
 
@@ -30,6 +30,7 @@ export class ChatEventsApi extends pulumi.ComponentResource {
         const appsyncLogsRole = new aws.iam.Role(
             `${name}-appsync-logs`,
             {
+                name: stackResourceName(`${name}-appsync-logs`, { max: 64, global: true }),
                 path: args.rolePath,
                 description: "bedrock-bridge chat: AppSync Events writes its logs",
                 assumeRolePolicy: serviceTrust("appsync.amazonaws.com", args.accountId),

@@ -3,7 +3,7 @@
 // clicks the link AWS sends; Pulumi cannot confirm it.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { policyJson } from "./iam";
+import { policyJson, stackResourceName } from "./iam";
 
 export interface AlarmTopicArgs {
     accountId: string;
@@ -22,6 +22,8 @@ export class AlarmTopic extends pulumi.ComponentResource {
         this.topic = new aws.sns.Topic(
             `${name}-alarms`,
             {
+                // Named for the stack, so the deploy role is granted exactly it (stackResourceName says why).
+                name: stackResourceName(`${name}-alarms`, { max: 256 }),
                 displayName: "bedrock-bridge alarms",
                 tags: { "bedrock-bridge:component": "AlarmTopic" },
             },

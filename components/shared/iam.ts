@@ -81,6 +81,29 @@ export function scopedName(base: string, region: string, max = 64, stack = pulum
 }
 
 /**
+ * The physical name of a resource that only this stack produces: `bedrock-bridge-<stack>-<logical>`, with the region
+ * for account-global names (IAM roles), cut to `max` and ended with a hash of the whole when longer. The deploy role
+ * is granted exactly these names (tools/deployPolicy.ts). Pulumi's auto-names (`<logical>-<7 hex>`) could only be
+ * granted as `<logical>-*`, which matches any other team's `gateway-…` or `invoker-…` in the account; tag conditions
+ * instead would deny the reads of a resource already gone (a deleted one has no tags: AccessDenied, not NotFound)
+ * that refresh and delete waits depend on. Lambda names take 64 characters, DynamoDB tables 255, IAM roles 64.
+ */
+export function stackResourceName(
+    logical: string,
+    opts: { max: number; global?: boolean },
+    stack = pulumi.getStack(),
+): string {
+    const region = opts.global ? new pulumi.Config("aws").get("region") : undefined;
+    const full = ["bedrock-bridge", stack, logical, region]
+        .filter(Boolean)
+        .join("-")
+        .replace(/[^\w+=,.@-]/g, "-");
+    if (full.length <= opts.max) return full;
+    const hash = crypto.createHash("sha256").update(full).digest("hex").slice(0, 8);
+    return `${full.slice(0, opts.max - 9)}-${hash}`;
+}
+
+/**
  * The tag the stack sets on resources that get generated ids (user pools, AppSync APIs): the deploy role may change
  * or delete only those carrying it with this stack's name (aws:ResourceTag in tools/deployPolicy.ts).
  */

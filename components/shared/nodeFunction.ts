@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as fs from "fs";
 import * as path from "path";
 import { previewError } from "./previewError";
+import { stackResourceName } from "./iam";
 
 export const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
 
@@ -144,6 +145,8 @@ export function nodeFunction<E, R>(
     return new aws.lambda.CallbackFunction<E, R>(
         name,
         {
+            // Named for the stack, so the deploy role is granted exactly it (stackResourceName says why).
+            name: stackResourceName(name, { max: 64 }),
             callbackFactory: args.callbackFactory,
             role: args.role,
             runtime: LAMBDA_RUNTIME,

@@ -45,6 +45,26 @@ export const REPLACEMENT_RULES: Record<string, ReplacementRule> = {
         physicalName: ["user", "name"],
         source: `${TF}/iam/user_policy.go (name, name_prefix, user: ForceNew)`,
     },
+    "aws:lambda/function:Function": {
+        forcesReplacement: ["name", "packageType"],
+        physicalName: ["name"],
+        source: `${TF}/lambda/function.go (function_name, package_type: ForceNew)`,
+    },
+    "aws:sns/topic:Topic": {
+        forcesReplacement: ["name", "namePrefix", "fifoTopic"],
+        physicalName: ["name"],
+        source: `${TF}/sns/topic.go (name, name_prefix, fifo_topic: ForceNew)`,
+    },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {
+        forcesReplacement: ["name"],
+        physicalName: ["name"],
+        source: `${TF}/cloudwatch/metric_alarm.go (alarm_name: ForceNew)`,
+    },
+    "aws:dynamodb/table:Table": {
+        forcesReplacement: ["name", "hashKey", "rangeKey"],
+        physicalName: ["name"],
+        source: `${TF}/dynamodb/table.go (name, hash_key, range_key: ForceNew)`,
+    },
     "aws:cloudwatch/logGroup:LogGroup": {
         forcesReplacement: ["name", "namePrefix", "logGroupClass"],
         physicalName: ["name"],
