@@ -196,6 +196,35 @@ describe("the deploy role, tried as an attacker would (IAM simulator)", () => {
             assert.equal(await asDeployer(run)("iam:CreatePolicyVersion", run.outputs.workloadPolicyArn), "Allowed");
     });
 
+    it("reads an inline policy where it writes it: a role named by its name only, by the configured ARN (path included)", async () => {
+        // The program puts no inline policy on a workload's role any more; the rule still must not split reads from
+        // writes (the provider reads each policy back after writing it, so a read on another ARN failed every up).
+        const plan = asPlan(runs.externalBoundary);
+        const role = "arn:aws:iam::111111111111:role/bedrock-bridge/team/orders-task";
+        plan.resources.push({
+            type: "aws:iam/rolePolicy:RolePolicy",
+            name: "inline",
+            urn: "urn:inline",
+            id: "orders-task:x",
+            inputs: { role: "orders-task", name: "x", policy: "{}" },
+            outputs: {},
+        });
+        const doc = deployPolicy(plan).document;
+        const can = (action: string, resource: string) =>
+            decide({
+                principal: "arn:aws:sts::111111111111:assumed-role/bedrock-bridge-deploy/gha",
+                principalArn: "arn:aws:iam::111111111111:role/bedrock-bridge-deploy",
+                action,
+                resource,
+                resourceAccount: "111111111111",
+                identityPolicies: [doc],
+            });
+        for (const action of ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"]) {
+            assert.equal(await can(action, role), "Allowed", action);
+            assert.equal(await can(action, "arn:aws:iam::111111111111:role/orders-task"), "ImplicitlyDenied", action);
+        }
+    });
+
     it("passes only roles the stack creates under the boundary (or the API Gateway role, AWS-managed boundary)", () => {
         let passed = 0; // the Bedrock side passes none (its roles are assumed across accounts)
         for (const [name, run] of bounded()) {
