@@ -142,6 +142,7 @@ const API_GATEWAY_DEFAULTS: Record<string, { status: number; message: string }> 
     ACCESS_DENIED: { status: 403, message: "User is not authorized to access this resource with an explicit deny" },
     AUTHORIZER_FAILURE: { status: 500, message: "Internal server error" },
     THROTTLED: { status: 429, message: "Too Many Requests" },
+    INVALID_API_KEY: { status: 403, message: "Forbidden" },
     REQUEST_TOO_LARGE: { status: 413, message: "Request Too Long" },
     // Not a gateway response type: API Gateway's REST quota on the request line and headers (10,240 bytes, "Quotas
     // for configuring and running a REST API in API Gateway") has no type of its own, and its status is not
@@ -274,6 +275,10 @@ export async function startGateway(o: {
             }
             if (auth.policyDocument?.Statement?.[0]?.Effect !== "Allow")
                 return gatewayResponse(res, "ACCESS_DENIED", requestId);
+            // API key source AUTHORIZER: the usage identifier must be a key of the stage's usage plans, else API
+            // Gateway's InvalidKeyParameter (INVALID_API_KEY); the authorizer answers a body over 6 MB that way.
+            if (!Object.values(keys).includes(auth.usageIdentifierKey ?? ""))
+                return gatewayResponse(res, "INVALID_API_KEY", requestId);
             if (!admit(auth.principalId)) return gatewayResponse(res, "THROTTLED", requestId);
             const event = {
                 resource: "/{proxy+}",

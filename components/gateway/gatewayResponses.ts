@@ -1,7 +1,7 @@
 // The answers API Gateway itself gives (before or instead of the function): in a shape both official clients read.
 // OpenAI's SDK takes `error.message`, `error.type` and `error.code` from `{"error": {...}}`; Anthropic's SDK takes
 // `{"type": "error", "error": {"type", "message"}}` and picks its typed error by the HTTP status. One body carries
-// both. Each gateway response type's default status is API Gateway's ("Gateway response types for API Gateway").
+// both (with OpenAI's `param`, null). Each gateway response type's default status is API Gateway's ("Gateway response types for API Gateway").
 
 export interface GatewayErrorShape {
     /** API Gateway's gateway response type. */
@@ -37,13 +37,16 @@ export const GATEWAY_ERRORS: GatewayErrorShape[] = [
         headers: NO_RETRY,
     },
     {
-        // The authorizer's key is in no usage plan of this stage (removed, or not yet attached mid-deploy): for the
-        // client that is a key that does not work, so 401 as for an unknown key instead of API Gateway's 403.
+        // The authorizer's usage identifier is no API key of this stage's plans. The authorizer does that on purpose
+        // for a body over 6 MB (functions/gateway/authorizer.ts, MAX_BODY_BYTES): Lambda would refuse the invocation,
+        // and a gateway response's status is fixed per type. (A key of the authorizer not yet in its plan would
+        // meet it too, for the moments of a deploy that adds it.) Retrying the same body cannot help.
         responseType: "INVALID_API_KEY",
-        statusCode: "401",
-        type: "authentication_error",
-        code: "invalid_api_key",
-        message: "This API key is not valid for this gateway (revoked or not yet active).",
+        statusCode: "413",
+        type: "request_too_large",
+        code: "request_too_large",
+        message:
+            "The request body is over 6 MB, the most the gateway's function takes (Lambda's invocation payload limit): send a smaller request.",
         headers: NO_RETRY,
     },
     {
@@ -98,5 +101,5 @@ export const GATEWAY_ERRORS: GatewayErrorShape[] = [
 /** The response template: fixed text, or API Gateway's message (already a quoted JSON string in VTL). */
 export function errorTemplate(e: GatewayErrorShape): string {
     const message = e.message === undefined ? "$context.error.messageString" : JSON.stringify(e.message);
-    return `{"type":"error","error":{"type":"${e.type}","message":${message},"code":"${e.code}"},"request_id":"$context.requestId"}`;
+    return `{"type":"error","error":{"type":"${e.type}","message":${message},"code":"${e.code}","param":null},"request_id":"$context.requestId"}`;
 }

@@ -5,7 +5,8 @@
 // API's API key source AUTHORIZER, API Gateway meters and throttles the request against the usage plan of the API
 // key with that value ("Choose an API key source", apigateway developer guide, api-gateway-api-key-source.html).
 // A missing or unknown key gets a Deny policy: API Gateway answers it with its ACCESS_DENIED gateway response, which
-// the gateway sets to 401 (components/gateway/gatewayResponses.ts). Not by throwing "Unauthorized" (also a 401):
+// the gateway sets to 401 (components/gateway/gatewayResponses.ts). A body over 6 MB is refused with 413 (see
+// MAX_BODY_BYTES). Not by throwing "Unauthorized" (also a 401):
 // Lambda counts a thrown error as a function error, so every wrong key would count on the authorizer's error alarm,
 // which is meant for the authorizer failing. No Pulumi imports.
 import * as crypto from "crypto";
@@ -30,6 +31,31 @@ export interface AuthorizerResult {
 
 /** The principal a refused request is logged under (access log `key`): never a key name. */
 export const REFUSED_PRINCIPAL = "refused";
+
+/**
+ * The largest body the gateway takes: Lambda's synchronous invocation payload is at most 6 MB (Lambda API
+ * reference, Invoke), the whole proxy event counted, while API Gateway REST takes bodies up to 10 MB and never
+ * reaches the function with a larger event (its Invoke fails: a retryable 5xx for the client). 6,000,000 bytes
+ * leaves the event's headers and context room under Lambda's 6,291,456; a body close to it whose JSON escaping
+ * (every `"` becomes `\"`) takes the event over can still fail that way.
+ */
+export const MAX_BODY_BYTES = 6_000_000;
+/**
+ * How a body over MAX_BODY_BYTES is refused. A gateway response's status is fixed per type, and a Deny (bad keys)
+ * is ACCESS_DENIED, so the authorizer allows such a request with a usage identifier that is no API key: API
+ * Gateway compares it with the keys of the stage's usage plans and refuses it with INVALID_API_KEY ("Choose an API
+ * key source in API Gateway": no match, InvalidKeyParameter), which the gateway answers with 413 (gatewayResponses.ts).
+ * No key name in the context: the function would refuse the request even if it got it.
+ */
+export const TOO_LARGE_PRINCIPAL = "request-too-large";
+export const TOO_LARGE_USAGE_KEY = "request-body-over-6-MB";
+
+/** The Content-Length the request declares, or undefined (absent, or not a plain number). */
+export function contentLength(headers: AuthorizerEvent["headers"]): number | undefined {
+    for (const [k, v] of Object.entries(headers ?? {}))
+        if (k.toLowerCase() === "content-length" && typeof v === "string" && /^\s*\d+\s*$/.test(v)) return Number(v);
+    return undefined;
+}
 
 export const sha256Hex = (value: string) => crypto.createHash("sha256").update(value, "utf8").digest("hex");
 
@@ -70,6 +96,20 @@ export function createAuthorizerHandler(env: NodeJS.ProcessEnv = process.env, pa
     });
 
     return async (event: AuthorizerEvent): Promise<AuthorizerResult> => {
+        const length = contentLength(event.headers);
+        if (length !== undefined && length > MAX_BODY_BYTES) {
+            console.log(JSON.stringify({ level: "warn", event: "gateway-body-too-large", contentLength: length }));
+            return {
+                principalId: TOO_LARGE_PRINCIPAL,
+                policyDocument: {
+                    Version: "2012-10-17",
+                    Statement: [
+                        { Action: "execute-api:Invoke", Effect: "Allow", Resource: allRoutesOf(event.methodArn) },
+                    ],
+                },
+                usageIdentifierKey: TOO_LARGE_USAGE_KEY,
+            };
+        }
         const key = presentedKey(event.headers);
         if (key) {
             const digest = crypto.createHash("sha256").update(key, "utf8").digest();

@@ -93,9 +93,10 @@ describe("WorkloadGateway", () => {
             assert.equal(i.inputs.integrationHttpMethod, "POST");
             assert.equal(i.inputs.responseTransferMode, "STREAM");
             assert.equal(i.inputs.uri, fn.state.responseStreamingInvokeArn);
-            assert.equal(i.inputs.timeoutMilliseconds, 300000, "the function's timeout");
+            // 15 minutes: what a streamed integration may last (gatewayLimits.test.ts checks the config key).
+            assert.equal(i.inputs.timeoutMilliseconds, 900000, "the function's timeout");
         }
-        assert.equal(fn.inputs.timeout, 300);
+        assert.equal(fn.inputs.timeout, 900);
     });
 
     it("calls the REQUEST authorizer on every request, uncached, whichever of the two headers the client sends", () => {
@@ -215,7 +216,8 @@ describe("WorkloadGateway", () => {
             assert.ok(byType_[t], t);
         const expected: Record<string, [string, string]> = {
             UNAUTHORIZED: ["401", "authentication_error"],
-            INVALID_API_KEY: ["401", "authentication_error"],
+            // How the authorizer refuses a body over 6 MB (functions/gateway/authorizer.ts, MAX_BODY_BYTES).
+            INVALID_API_KEY: ["413", "request_too_large"],
             ACCESS_DENIED: ["401", "authentication_error"],
             THROTTLED: ["429", "rate_limit_error"],
             MISSING_AUTHENTICATION_TOKEN: ["404", "not_found_error"],
@@ -248,6 +250,8 @@ describe("WorkloadGateway", () => {
             type: "invalid_request_error",
             message: "Invalid request body",
             code: "invalid_request_error",
+            // OpenAI's error shape has it; API Gateway's answers name no parameter.
+            param: null,
         });
     });
 
