@@ -25,11 +25,12 @@ describe("gateway authorizer: bodies over Lambda's 6 MB", () => {
     afterEach(() => (console.log = log));
 
     it("refuses a declared body over 6 MB, with or without a good key, never naming a key", async () => {
-        for (const headers of [
+        const cases: Record<string, string>[] = [
             { "x-api-key": KEY, "Content-Length": String(MAX_BODY_BYTES + 1) },
             { authorization: "Bearer not-a-key", "content-length": "7340032" },
             { "content-length": "9999999" },
-        ]) {
+        ];
+        for (const headers of cases) {
             const r = await call(headers);
             assert.equal(r.usageIdentifierKey, TOO_LARGE_USAGE_KEY, JSON.stringify(headers));
             assert.equal(r.policyDocument.Statement[0].Effect, "Allow");
