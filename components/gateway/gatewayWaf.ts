@@ -9,6 +9,7 @@
 // WAF costs a monthly fee per web ACL and per rule plus a fee per million requests: off unless configured.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { stackResourceName } from "../shared/iam";
 
 export interface GatewayWafArgs {
     /** The stage's ARN (arn:aws:apigateway:<region>::/restapis/<id>/stages/<stage>). */
@@ -42,6 +43,9 @@ export function gatewayWaf(
     const webAcl = new aws.wafv2.WebAcl(
         `${name}-waf`,
         {
+            // Named for the stack, so the deploy role is granted exactly it (stackResourceName says why); WAF names
+            // take letters, digits, - and _ only, 128 at most.
+            name: stackResourceName(`${name}-waf`, { max: 128 }).replace(/[^\w-]/g, "-"),
             description: "bedrock-bridge gateway: requests per client IP",
             scope: "REGIONAL",
             defaultAction: { allow: {} },

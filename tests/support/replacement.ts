@@ -60,6 +60,11 @@ export const REPLACEMENT_RULES: Record<string, ReplacementRule> = {
         physicalName: ["name"],
         source: `${TF}/cloudwatch/metric_alarm.go (alarm_name: ForceNew)`,
     },
+    "aws:wafv2/webAcl:WebAcl": {
+        forcesReplacement: ["name", "scope"],
+        physicalName: ["name", "scope"],
+        source: `${TF}/wafv2/web_acl.go (name, scope: ForceNew)`,
+    },
     "aws:dynamodb/table:Table": {
         forcesReplacement: ["name", "hashKey", "rangeKey"],
         physicalName: ["name"],

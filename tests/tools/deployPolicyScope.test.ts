@@ -15,6 +15,7 @@ const TABLE = "aws:dynamodb/table:Table";
 const ROLE = "aws:iam/role:Role";
 const TOPIC = "aws:sns/topic:Topic";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const WAF = "aws:wafv2/webAcl:WebAcl";
 
 describe("deploy-policy: the stack's own names only", () => {
     let caller: StackRun;
@@ -47,8 +48,12 @@ describe("deploy-policy: the stack's own names only", () => {
             ...of(ROLE).filter(r => r.name !== "apigateway-account-cloudwatch"),
             ...of(TOPIC),
             ...of(ALARM),
+            ...of(WAF),
         ];
-        assert.ok(of(TOPIC).length === 1 && of(ALARM).length >= 5, `${of(ALARM).length} alarms`);
+        assert.ok(
+            of(TOPIC).length === 1 && of(ALARM).length >= 5 && of(WAF).length === 1,
+            `${of(ALARM).length} alarms`,
+        );
         assert.ok(of(FUNCTION).length >= 4 && of(TABLE).length === 1 && named.length >= 10, `${named.length}`);
         for (const r of named) assert.match(String(r.inputs.name), new RegExp(`^bedrock-bridge-${stack}-`), r.name);
         for (const r of of(FUNCTION)) assert.ok(r.inputs.name.length <= 64, r.inputs.name);
@@ -56,9 +61,16 @@ describe("deploy-policy: the stack's own names only", () => {
         // No wildcard in the name of any function or table the deploy role is granted.
         for (const st of deployPolicy(asPlan(caller)).document.Statement as any[])
             for (const res of st.Resource as string[])
-                if (/:lambda:.*:function:|:dynamodb:.*:table\/|:cloudwatch:.*:alarm:|:sns:/.test(res))
-                    // A topic's subscriptions are `<topic ARN>:<generated id>`: the stack's own topic's only.
-                    assert.ok(!res.replace(/(:sns:.*):\*$/, "$1").includes("*"), `${st.Sid}: ${res}`);
+                if (/:lambda:.*:function:|:dynamodb:.*:table\/|:cloudwatch:.*:alarm:|:sns:|:wafv2:/.test(res))
+                    // A topic's subscriptions are `<topic ARN>:<generated id>`, a web ACL's ARN `webacl/<name>/<generated
+                    // id>`: of the stack's own topic and web ACL only.
+                    assert.ok(
+                        !res
+                            .replace(/(:sns:.*):\*$/, "$1")
+                            .replace(/(:wafv2:.*)\/\*$/, "$1")
+                            .includes("*"),
+                        `${st.Sid}: ${res}`,
+                    );
     });
 
     it("denies another team's gateway-…, invoker-…, gateway-limits-… and gateway-authorizer-…; allows the stack's own", async () => {
