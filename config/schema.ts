@@ -398,6 +398,12 @@ export const GATEWAY_KEY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62})$/;
 export const GATEWAY_ALIAS = /^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,127}$/;
 export const GATEWAY_DEFAULT_REQUESTS_PER_SECOND = 10;
 export const GATEWAY_DEFAULT_BURST = 20;
+/**
+ * API Gateway's throttle per account and Region, over all its APIs: 10,000 requests per second with a burst of 5,000
+ * ("Amazon API Gateway quotas"): no stage throttle passes more.
+ */
+export const GATEWAY_ACCOUNT_REQUESTS_PER_SECOND = 10_000;
+export const GATEWAY_ACCOUNT_BURST = 5_000;
 
 export const gatewayKey = meta(
     z.strictObject({
@@ -516,8 +522,12 @@ export const gateway = meta(
                         const v = isMap(k) ? k[f] : undefined;
                         return n + (typeof v === "number" ? v : dflt);
                     }, 0);
-                const rps = sum("requestsPerSecond", GATEWAY_DEFAULT_REQUESTS_PER_SECOND);
-                const burst = sum("burst", GATEWAY_DEFAULT_BURST);
+                // Past the account's own throttle the sums promise nothing: compared up to it.
+                const rps = Math.min(
+                    GATEWAY_ACCOUNT_REQUESTS_PER_SECOND,
+                    sum("requestsPerSecond", GATEWAY_DEFAULT_REQUESTS_PER_SECOND),
+                );
+                const burst = Math.min(GATEWAY_ACCOUNT_BURST, sum("burst", GATEWAY_DEFAULT_BURST));
                 const t = g.throttle;
                 for (const [f, total] of [
                     ["requestsPerSecond", rps],

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { GatewayConfig } from "../../config";
+import { GATEWAY_ACCOUNT_BURST, GATEWAY_ACCOUNT_REQUESTS_PER_SECOND } from "../../config/schema";
 import { createGatewayHandler } from "../../functions/gateway/handler";
 import { createAuthorizerHandler } from "../../functions/gateway/authorizer";
 import { SERVICES } from "../../functions/metrics/metricCatalog";
@@ -50,12 +51,21 @@ export function keySettings(
     );
 }
 
-/** The stage throttle: the configured one, or the sum of the keys' usage plans (API Gateway's token bucket). */
+/**
+ * The stage throttle: the configured one, or the sum of the keys' usage plans (API Gateway's token bucket), at most
+ * the account's own throttle.
+ */
 export function stageThrottle(g: GatewayConfig): { rateLimit: number; burstLimit: number } {
     if (g.throttle) return { rateLimit: g.throttle.requestsPerSecond, burstLimit: g.throttle.burst };
     return {
-        rateLimit: g.keys.reduce((n, k) => n + k.requestsPerSecond, 0),
-        burstLimit: g.keys.reduce((n, k) => n + k.burst, 0),
+        rateLimit: Math.min(
+            GATEWAY_ACCOUNT_REQUESTS_PER_SECOND,
+            g.keys.reduce((n, k) => n + k.requestsPerSecond, 0),
+        ),
+        burstLimit: Math.min(
+            GATEWAY_ACCOUNT_BURST,
+            g.keys.reduce((n, k) => n + k.burst, 0),
+        ),
     };
 }
 

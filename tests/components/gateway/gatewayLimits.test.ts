@@ -4,6 +4,8 @@
 import { strict as assert } from "assert";
 import { StackRun } from "../../../tools/internal/harness";
 import { byType, failureOf, one, runBedrock, runCaller } from "../../support/stacks";
+import { stageThrottle } from "../../../components/gateway/workloadGateway";
+import type { GatewayConfig } from "../../../config";
 
 const FN = "aws:lambda/function:Function";
 const KEYS = [{ name: "orders-service", requestsPerSecond: 5, burst: 8 }, { name: "ci" }];
@@ -30,6 +32,19 @@ describe("WorkloadGateway limits", function () {
             assert.equal(settings(run).throttlingRateLimit, 15);
             assert.equal(settings(run).throttlingBurstLimit, 28);
             assert.equal(settings(run).metricsEnabled, true);
+        });
+
+        it("defaults to at most the account's own throttle (10,000 per second, burst 5,000), however many keys", () => {
+            const keys = Array.from({ length: 600 }, (_, i) => ({ name: `k${i}`, requestsPerSecond: 20, burst: 20 }));
+            assert.deepEqual(stageThrottle({ keys } as unknown as GatewayConfig), {
+                rateLimit: 10000,
+                burstLimit: 5000,
+            });
+            const few = [{ name: "a", requestsPerSecond: 2.5, burst: 4 }];
+            assert.deepEqual(stageThrottle({ keys: few } as unknown as GatewayConfig), {
+                rateLimit: 2.5,
+                burstLimit: 4,
+            });
         });
 
         it("takes gateway.throttle when it is at least the sums", async () => {
