@@ -201,16 +201,19 @@ async function judge(
     const own = details.resourceTypes.map(r => r.name);
     const fits: number[] = [];
     let resourceProblem: string | undefined;
+    // An action may name another service's resources by a type of its own (wafv2:AssociateWebACL's "apigateway"
+    // is an API Gateway stage ARN), so the ARN is also matched against the action's service's templates.
+    const types = await resourceTypesOf(service);
     if (checkResources) {
         resourceTypes.forEach((t, j) => {
-            if (t === undefined || t.some(k => own.includes(k))) fits.push(j);
+            const ownService = types.filter(x => overlaps(resources[j], x.template)).map(x => x.key);
+            if (t === undefined || [...t, ...ownService].some(k => own.includes(k))) fits.push(j);
         });
         if (details.isWildcardOnly && !resources.includes("*"))
             resourceProblem = `${service}:${name} takes no resource ARN: grant it on "*"`;
         else if (!details.isWildcardOnly && !fits.length)
             resourceProblem = `${service}:${name} applies to ${own.join(", ")}, none of ${resources.join(", ")}`;
     }
-    const types = await resourceTypesOf(service);
     const supported = [
         ...details.conditionKeys,
         ...details.resourceTypes.flatMap(r => [
