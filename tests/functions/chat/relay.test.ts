@@ -6,6 +6,7 @@ import { bedrockError, codec, FakeBedrock, FakeSts, textStream, type StreamStep 
 import { FakeAppSync } from "../../../emulation/fakeAppSync";
 import { startFakeEndpoints, stopFakeEndpoints } from "../../../emulation/fakeEndpoints";
 import { requireShortTermBearer } from "../../support/bearer";
+import { fakeAwsEnv } from "../../support/fakeAwsEnv";
 import { functionEnv, packagedFunction, runLambda, unpackFunction } from "../../../emulation/lambdaRunner";
 import { one, runBedrock, runCaller } from "../../support/stacks";
 import { ResourceRecord } from "../../../tools/internal/mocks";
@@ -733,13 +734,7 @@ describe("relay core and AppSync publisher (in process)", () => {
                     { delayMs: 20 },
                 ),
             });
-            Object.assign(process.env, {
-                AWS_ENDPOINT_URL_STS: sts.url,
-                AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
-                AWS_REGION: "ap-northeast-1",
-                AWS_ACCESS_KEY_ID: "AKIAFAKE",
-                AWS_SECRET_ACCESS_KEY: "x",
-            });
+            Object.assign(process.env, fakeAwsEnv(sts, bedrock));
             const published: string[] = [];
             const model = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
             const handler = createStreamingChatHandler(

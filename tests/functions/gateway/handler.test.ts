@@ -25,6 +25,7 @@ import {
     type GatewayEvent,
 } from "../../../functions/gateway/handler";
 import { MAX_BODY_DEPTH } from "../../../functions/gateway/bodyLimits";
+import { fakeAwsEnv } from "../../support/fakeAwsEnv";
 import { estimateTokens, type Limiter } from "../../../functions/gateway/limiter";
 import type { KeySettings } from "../../../functions/gateway/models";
 
@@ -115,6 +116,26 @@ function anthropicStream(n: number, piece: string, o: { delayMs?: number; end?: 
     return steps;
 }
 
+/** 400 words, `delayMs` apart: InvokeModel's stream for the Anthropic API, Converse's for the OpenAI one. */
+const longStream = (api: "anthropic" | "openai", delayMs: number): BedrockAnswer =>
+    api === "anthropic"
+        ? { stream: anthropicStream(400, "word ", { delayMs }) }
+        : {
+              stream: textStream(
+                  Array.from({ length: 400 }, () => "word "),
+                  { delayMs },
+              ),
+          };
+
+/** A streamed request for a long answer on the API's own route. */
+const longStreamEvent = (api: "anthropic" | "openai", maxTokens: number): GatewayEvent =>
+    event(api === "anthropic" ? "/v1/messages" : "/v1/chat/completions", {
+        model: SONNET_45,
+        max_tokens: maxTokens,
+        stream: true,
+        messages: [{ role: "user", content: "a long essay" }],
+    });
+
 describe("gateway handler (in process, fake Bedrock)", function () {
     this.timeout(60000);
     let sts: FakeSts;
@@ -126,13 +147,7 @@ describe("gateway handler (in process, fake Bedrock)", function () {
     before(async () => {
         sts = await new FakeSts().start();
         bedrock = await new FakeBedrock().start();
-        Object.assign(process.env, {
-            AWS_ENDPOINT_URL_STS: sts.url,
-            AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
-            AWS_REGION: "ap-northeast-1",
-            AWS_ACCESS_KEY_ID: "AKIAFAKE",
-            AWS_SECRET_ACCESS_KEY: "x",
-        });
+        Object.assign(process.env, fakeAwsEnv(sts, bedrock));
     });
     after(async () => {
         for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
@@ -170,6 +185,10 @@ describe("gateway handler (in process, fake Bedrock)", function () {
         return { handler, calls: rec.calls };
     };
     const lastLog = () => JSON.parse(logs.filter(l => l.includes('"gateway-request"')).pop()!);
+    /** Until the fake saw the handler cancel a Bedrock stream (the cancel lands a moment after the handler returns). */
+    const untilCancelled = async () => {
+        for (let i = 0; i < 250 && !bedrock.cancelledStreams.length; i++) await new Promise(r => setTimeout(r, 20));
+    };
 
     describe("settling a stream that did not end normally", () => {
         it("Anthropic: a stream broken mid-way keeps at least its reservation (not just its input tokens)", async () => {
@@ -257,15 +276,7 @@ describe("gateway handler (in process, fake Bedrock)", function () {
         it("ends a stream that runs out of time with the client's own error event, cancels Bedrock, settles", async () => {
             for (const api of ["anthropic", "openai"] as const) {
                 bedrock.cancelledStreams = [];
-                bedrock.handler = (): BedrockAnswer =>
-                    api === "anthropic"
-                        ? { stream: anthropicStream(400, "word ", { delayMs: 10 }) }
-                        : {
-                              stream: textStream(
-                                  Array.from({ length: 400 }, () => "word "),
-                                  { delayMs: 10 },
-                              ),
-                          };
+                bedrock.handler = () => longStream(api, 10);
                 const { handler, calls } = gateway();
                 let events = 0;
                 const out = responseStream(n => (events = n));
@@ -273,17 +284,7 @@ describe("gateway handler (in process, fake Bedrock)", function () {
                 const context: GatewayContext = {
                     getRemainingTimeInMillis: () => (events < 3 ? 600_000 : DEADLINE_RESERVE_MS),
                 };
-                const path = api === "anthropic" ? "/v1/messages" : "/v1/chat/completions";
-                await handler(
-                    event(path, {
-                        model: SONNET_45,
-                        max_tokens: 2000,
-                        stream: true,
-                        messages: [{ role: "user", content: "a long essay" }],
-                    }),
-                    out.stream,
-                    context,
-                );
+                await handler(longStreamEvent(api, 2000), out.stream, context);
                 const { prelude, body } = out.read();
                 assert.equal(prelude.statusCode, 200);
                 if (api === "anthropic") assert.match(body, /event: error\ndata: .*"type":"api_error".*time limit/);
@@ -292,8 +293,7 @@ describe("gateway handler (in process, fake Bedrock)", function () {
                 assert.equal(calls[0].settled, calls[0].reserved);
                 assert.equal(lastLog().outcome, "error");
                 // The model stream was cancelled, not read to its end.
-                for (let i = 0; i < 250 && !bedrock.cancelledStreams.length; i++)
-                    await new Promise(r => setTimeout(r, 20));
+                await untilCancelled();
                 assert.equal(bedrock.cancelledStreams.length, 1, `${api}: the Bedrock stream was not cancelled`);
             }
         });
@@ -328,32 +328,14 @@ describe("gateway handler (in process, fake Bedrock)", function () {
     it("cancels Bedrock when the client leaves mid-stream, and settles what was read", async () => {
         for (const api of ["anthropic", "openai"] as const) {
             bedrock.cancelledStreams = [];
-            bedrock.handler = (): BedrockAnswer =>
-                api === "anthropic"
-                    ? { stream: anthropicStream(400, "word ", { delayMs: 10 }) }
-                    : {
-                          stream: textStream(
-                              Array.from({ length: 400 }, () => "word "),
-                              { delayMs: 10 },
-                          ),
-                      };
+            bedrock.handler = () => longStream(api, 10);
             const { handler, calls } = gateway();
             // The client leaves after 3 events: the stream closes under the handler, as a disconnect closes it.
             const out = responseStream((n, s) => {
                 if (n >= 3 && !s.destroyed) s.destroy();
             });
-            const path = api === "anthropic" ? "/v1/messages" : "/v1/chat/completions";
-            await handler(
-                event(path, {
-                    model: SONNET_45,
-                    max_tokens: 4000,
-                    stream: true,
-                    messages: [{ role: "user", content: "a long essay" }],
-                }),
-                out.stream,
-                {},
-            );
-            for (let i = 0; i < 250 && !bedrock.cancelledStreams.length; i++) await new Promise(r => setTimeout(r, 20));
+            await handler(longStreamEvent(api, 4000), out.stream, {});
+            await untilCancelled();
             assert.equal(bedrock.cancelledStreams.length, 1, `${api}: Bedrock's stream was read on`);
             assert.ok(bedrock.cancelledStreams[0].stepsSent < 100, `${api}: ${bedrock.cancelledStreams[0].stepsSent}`);
             const c = calls[0];
@@ -544,15 +526,7 @@ describe("gateway handler (in process, fake Bedrock)", function () {
         });
 
         it("a stream cut at the deadline: each SDK raises the error event while iterating", async () => {
-            bedrock.handler = (req): BedrockAnswer =>
-                req.op === "invoke-stream"
-                    ? { stream: anthropicStream(400, "word ", { delayMs: 5 }) }
-                    : {
-                          stream: textStream(
-                              Array.from({ length: 400 }, () => "word "),
-                              { delayMs: 5 },
-                          ),
-                      };
+            bedrock.handler = req => longStream(req.op === "invoke-stream" ? "anthropic" : "openai", 5);
             let reads = 0;
             remaining = () => (++reads > 4 ? DEADLINE_RESERVE_MS : 600_000);
             const messages = [{ role: "user" as const, content: "hi" }];
