@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { StackRun } from "../../../tools/internal/harness";
 import { one, runBedrock, runCaller } from "../../support/stacks";
-import { functionEnv, lambdaRuntimeNodePath, runLambda, unpackFunction } from "../../../emulation/lambdaRunner";
+import { functionEnv, runLambda, unpackFunction } from "../../../emulation/lambdaRunner";
+import { gatewayProcessEnv } from "../../support/lambdaProcess";
 import { scratchDir } from "../../../emulation/scratch";
 import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../../../components/shared/nodeFunction";
 
@@ -78,16 +79,7 @@ describe(`WorkloadGateway with ${COUNT} keys`, function () {
         const stderr = await new Promise<string>((resolve, reject) => {
             const child = spawn(process.execPath, ["-e", CHILD, dir, path.join(work, "names.json"), out], {
                 cwd: work,
-                env: {
-                    PATH: process.env.PATH ?? "",
-                    NODE_PATH: lambdaRuntimeNodePath(),
-                    AWS_REGION: "ap-northeast-1",
-                    AWS_ACCESS_KEY_ID: "AKIAFAKELAMBDAROLE01",
-                    AWS_SECRET_ACCESS_KEY: "fake-lambda-secret",
-                    AWS_LAMBDA_FUNCTION_NAME: "bedrock-bridge-test-gateway",
-                    POWERTOOLS_METRICS_DISABLED: "true",
-                    ...functionEnv(one(run, FN, "gateway")),
-                },
+                env: gatewayProcessEnv(functionEnv(one(run, FN, "gateway"))),
             });
             let err = "";
             child.stderr.on("data", d => (err += d));

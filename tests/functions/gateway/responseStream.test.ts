@@ -16,7 +16,8 @@ import {
     type ResponseStream,
     type StreamingRuntime,
 } from "../../../functions/gateway/responseStream";
-import { functionEnv, lambdaRuntimeNodePath, unpackFunction } from "../../../emulation/lambdaRunner";
+import { functionEnv, unpackFunction } from "../../../emulation/lambdaRunner";
+import { gatewayProcessEnv } from "../../support/lambdaProcess";
 import { scratchDir } from "../../../emulation/scratch";
 import { one, runBedrock, runCaller } from "../../support/stacks";
 
@@ -219,16 +220,7 @@ describe("gateway response stream: in the serialized gateway package", function 
         );
         const child = spawn(process.execPath, ["-e", CHILD, dir, eventFile, out, mode], {
             cwd: work,
-            env: {
-                PATH: process.env.PATH ?? "",
-                NODE_PATH: lambdaRuntimeNodePath(),
-                AWS_REGION: "ap-northeast-1",
-                AWS_ACCESS_KEY_ID: "AKIAFAKELAMBDAROLE01",
-                AWS_SECRET_ACCESS_KEY: "fake-lambda-secret",
-                AWS_LAMBDA_FUNCTION_NAME: "bedrock-bridge-test-gateway",
-                POWERTOOLS_METRICS_DISABLED: "true",
-                ...env,
-            },
+            env: gatewayProcessEnv(env),
         });
         let stderr = "";
         child.stderr.on("data", d => (stderr += d));
