@@ -57,3 +57,13 @@ export const BEDROCK = "222222222222";
 export const REGION = "ap-northeast-1";
 export const JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0";
 export const APAC = "apac.anthropic.claude-sonnet-4-20250514-v1:0";
+
+/** One tenant, `solo`, in the caller account, held to the guardrail `corp` (the test configures it) and `budget`. */
+export const soloTenant = (budget: Record<string, unknown>) => ({
+    name: "solo",
+    callerAccountIds: [CALLER],
+    models: [JP],
+    costAllocationTags: { team: "solo" },
+    guardrail: "corp",
+    budget,
+});

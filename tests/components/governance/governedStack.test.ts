@@ -8,7 +8,17 @@ import { synth } from "../../../tools/synth";
 import { profileName } from "../../../components/governance/tenantAccess";
 import { checkAll, PolicyResource } from "../../../policy/rules";
 import { byType, failureOf, json, one, Overrides, runBedrock } from "../../support/stacks";
-import { APAC, BEDROCK, CALLER, GOVERNED, JP, REGION, runGoverned, runTenantCaller } from "../../support/governance";
+import {
+    APAC,
+    BEDROCK,
+    CALLER,
+    GOVERNED,
+    JP,
+    REGION,
+    runGoverned,
+    runTenantCaller,
+    soloTenant,
+} from "../../support/governance";
 import { scratchDir } from "../../../emulation/scratch";
 
 const tenantsConfig = (run: StackRun) => run.outputs.tenants;
@@ -208,14 +218,7 @@ describe("governance: the Bedrock stack with tenants", () => {
             {
                 "bedrock-bridge:guardrails": { corp: { id: "abcd1234efgh", version: "3" } },
                 "bedrock-bridge:tenants": [
-                    {
-                        name: "solo",
-                        callerAccountIds: [CALLER],
-                        models: [JP],
-                        costAllocationTags: { team: "solo" },
-                        guardrail: "corp",
-                        budget: { monthlyLimitUsd: 50, snsTopicArn: `arn:aws:sns:${REGION}:${BEDROCK}:finops` },
-                    },
+                    soloTenant({ monthlyLimitUsd: 50, snsTopicArn: `arn:aws:sns:${REGION}:${BEDROCK}:finops` }),
                 ],
             },
             "gov-existing",

@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import type { StackRun } from "../../../tools/internal/harness";
 import { captureWarnings, failureOf, json, one } from "../../support/stacks";
-import { BEDROCK, CALLER, JP, REGION, runGoverned } from "../../support/governance";
+import { BEDROCK, REGION, runGoverned, soloTenant } from "../../support/governance";
 
 const STACK = "gov-versions";
 const ARN = `arn:aws:bedrock:${REGION}:${BEDROCK}:guardrail/abcd1234efgh`;
@@ -20,16 +20,7 @@ const run = (
     runGoverned(
         {
             "bedrock-bridge:guardrails": { corp: { id: "abcd1234efgh", ...corp }, ...guardrails },
-            "bedrock-bridge:tenants": [
-                {
-                    name: "solo",
-                    callerAccountIds: [CALLER],
-                    models: [JP],
-                    costAllocationTags: { team: "solo" },
-                    guardrail: "corp",
-                    budget: { monthlyLimitUsd, emails: ["finops@example.com"] },
-                },
-            ],
+            "bedrock-bridge:tenants": [soloTenant({ monthlyLimitUsd, emails: ["finops@example.com"] })],
         },
         STACK,
         previous?.outputs,
