@@ -8,7 +8,6 @@ import {
     type ConfigValues,
     API_KEY_STATUSES,
     AWS_KEYS,
-    GATEWAY_DEFAULT_BURST,
     KeyDef,
     KEYS,
     kindOf,
@@ -485,7 +484,7 @@ export function gatewayLimitProblems(keys: NonNullable<ConfigValues["gateway"]>[
         // (ThrottleSettings.burstLimit, https://docs.aws.amazon.com/apigateway/latest/api/API_ThrottleSettings.html).
         if (k.burst < k.requestsPerSecond)
             problems.push(
-                `${where}.burst ${k.burst}${k.burst === GATEWAY_DEFAULT_BURST ? " (the default)" : ""} is below its requestsPerSecond ${k.requestsPerSecond}: the burst is the bucket that lets requests through above the steady rate, so a smaller one refuses with 429 what the rate allows. Set burst to at least ${Math.ceil(k.requestsPerSecond)}, or lower requestsPerSecond`,
+                `${where}.burst ${k.burst} is below its requestsPerSecond ${k.requestsPerSecond}: the burst is the bucket that lets requests through above the steady rate, so a smaller one refuses with 429 what the rate allows. Set burst to at least ${Math.ceil(k.requestsPerSecond)}, or lower requestsPerSecond`,
             );
     }
     return problems;

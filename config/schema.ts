@@ -405,24 +405,37 @@ export const GATEWAY_DEFAULT_BURST = 20;
 export const GATEWAY_ACCOUNT_REQUESTS_PER_SECOND = 10_000;
 export const GATEWAY_ACCOUNT_BURST = 5_000;
 
-export const gatewayKey = meta(
-    z.strictObject({
-        name: meta(z.string().regex(GATEWAY_KEY_NAME), {
-            expected: "1..63 letters, digits, _ and -, starting with a letter or digit",
-            required: "1..63 letters, digits, _ and -, e.g. orders-service",
-        }),
-        /** Model ids or aliases this key may use; absent: every model the Bedrock stack(s) allow. */
-        models: meta(z.array(meta(z.string().min(1), { short: "string" })).min(1), {
-            expected: "a non-empty list of model ids or aliases the Bedrock stack allows",
-        }).optional(),
-        tokensPerMinute: int(1, 100_000_000).optional(),
-        tokensPerDay: int(1, 10_000_000_000).optional(),
-        // API Gateway usage plan throttle: a steady rate (requests per second) and a bucket size.
-        requestsPerSecond: meta(z.number().gt(0).max(10000), {
-            expected: "a positive number of requests per second up to 10000",
-        }).default(GATEWAY_DEFAULT_REQUESTS_PER_SECOND),
-        burst: int(1, 5000).default(GATEWAY_DEFAULT_BURST),
+/** A key's burst when it names none: the default bucket, or one second of its rate when that is more. */
+export const defaultBurst = (requestsPerSecond: number) =>
+    Math.min(5000, Math.max(GATEWAY_DEFAULT_BURST, Math.ceil(requestsPerSecond)));
+
+const gatewayKeyFields = z.strictObject({
+    name: meta(z.string().regex(GATEWAY_KEY_NAME), {
+        expected: "1..63 letters, digits, _ and -, starting with a letter or digit",
+        required: "1..63 letters, digits, _ and -, e.g. orders-service",
     }),
+    /** Model ids or aliases this key may use; absent: every model the Bedrock stack(s) allow. */
+    models: meta(z.array(meta(z.string().min(1), { short: "string" })).min(1), {
+        expected: "a non-empty list of model ids or aliases the Bedrock stack allows",
+    }).optional(),
+    tokensPerMinute: int(1, 100_000_000).optional(),
+    tokensPerDay: int(1, 10_000_000_000).optional(),
+    // API Gateway usage plan throttle: a steady rate (requests per second) and a bucket size.
+    requestsPerSecond: meta(z.number().gt(0).max(10000), {
+        expected: "a positive number of requests per second up to 10000",
+    }).default(GATEWAY_DEFAULT_REQUESTS_PER_SECOND),
+    burst: int(1, 5000, {
+        defaultText: `${GATEWAY_DEFAULT_BURST}, or requestsPerSecond when that is higher`,
+    }).optional(),
+});
+
+// A burst left out follows the key's rate (a bucket below the rate would refuse with 429 what the rate allows);
+// overwrite keeps the object's shape, which the messages and the generated docs read.
+export const gatewayKey = meta(
+    gatewayKeyFields.overwrite(k => ({
+        ...k,
+        burst: k.burst ?? defaultBurst(k.requestsPerSecond),
+    })) as unknown as z.ZodType<Omit<z.output<typeof gatewayKeyFields>, "burst"> & { burst: number }>,
     { unknown: "fields", expected: "a map such as {name: orders-service, tokensPerMinute: 100000}" },
 );
 
@@ -517,17 +530,19 @@ export const gateway = meta(
             (g, ctx) => {
                 // A stage throttle under the plans' sum would throttle keys below what their plans promise.
                 if (!isMap(g) || !isMap(g.throttle) || !Array.isArray(g.keys)) return;
-                const sum = (f: "requestsPerSecond" | "burst", dflt: number) =>
-                    (g.keys as unknown[]).reduce<number>((n, k) => {
-                        const v = isMap(k) ? k[f] : undefined;
-                        return n + (typeof v === "number" ? v : dflt);
-                    }, 0);
+                const field = (k: unknown, f: "requestsPerSecond" | "burst") => {
+                    const v = isMap(k) ? k[f] : undefined;
+                    return typeof v === "number" ? v : undefined;
+                };
+                const rateOf = (k: unknown) => field(k, "requestsPerSecond") ?? GATEWAY_DEFAULT_REQUESTS_PER_SECOND;
+                const sum = (f: "requestsPerSecond" | "burst") =>
+                    (g.keys as unknown[]).reduce<number>(
+                        (n, k) => n + (field(k, f) ?? (f === "burst" ? defaultBurst(rateOf(k)) : rateOf(k))),
+                        0,
+                    );
                 // Past the account's own throttle the sums promise nothing: compared up to it.
-                const rps = Math.min(
-                    GATEWAY_ACCOUNT_REQUESTS_PER_SECOND,
-                    sum("requestsPerSecond", GATEWAY_DEFAULT_REQUESTS_PER_SECOND),
-                );
-                const burst = Math.min(GATEWAY_ACCOUNT_BURST, sum("burst", GATEWAY_DEFAULT_BURST));
+                const rps = Math.min(GATEWAY_ACCOUNT_REQUESTS_PER_SECOND, sum("requestsPerSecond"));
+                const burst = Math.min(GATEWAY_ACCOUNT_BURST, sum("burst"));
                 const t = g.throttle;
                 for (const [f, total] of [
                     ["requestsPerSecond", rps],

@@ -382,8 +382,34 @@ describe("config: gateway limits that contradict each other", () => {
         assert.deepEqual(problems, [
             "bedrock-bridge:gateway.keys \"orders\".tokensPerDay 50000 is below its tokensPerMinute 100000: the day's window would be spent before one minute's is, so tokensPerMinute could never be reached. Set tokensPerDay to at least 100000 (a whole day at the minute's rate is 144000000), or lower tokensPerMinute",
             'bedrock-bridge:gateway.keys "orders".burst 5 is below its requestsPerSecond 50: the burst is the bucket that lets requests through above the steady rate, so a smaller one refuses with 429 what the rate allows. Set burst to at least 50, or lower requestsPerSecond',
-            'bedrock-bridge:gateway.keys "reports".burst 20 (the default) is below its requestsPerSecond 30: the burst is the bucket that lets requests through above the steady rate, so a smaller one refuses with 429 what the rate allows. Set burst to at least 30, or lower requestsPerSecond',
         ]);
+    });
+
+    it("a key that names no burst gets one that lets its rate through: 20, or its requestsPerSecond when higher", () => {
+        const keys = [
+            { name: "reports", requestsPerSecond: 30 },
+            { name: "slow", requestsPerSecond: 2 },
+            { name: "plain" },
+        ];
+        const read = (throttle?: object) =>
+            readConfig({
+                ...readStackConfig("caller").config,
+                "bedrock-bridge:gateway": JSON.stringify({ keys, throttle }),
+            });
+        const { values, problems } = read();
+        assert.deepEqual(problems, []);
+        assert.deepEqual(
+            values.gateway!.keys.map(k => [k.name, k.requestsPerSecond, k.burst]),
+            [
+                ["reports", 30, 30],
+                ["slow", 2, 20],
+                ["plain", 10, 20],
+            ],
+        );
+        assert.deepEqual(gatewayLimitProblems(values.gateway!.keys), []);
+        // The stage throttle is held to the same sums: bursts of 30 + 20 + 20 are 70.
+        assert.match(read({ requestsPerSecond: 42, burst: 69 }).problems.join("\n"), /burst \(70\)/);
+        assert.deepEqual(read({ requestsPerSecond: 42, burst: 70 }).problems, []);
     });
 
     it("fail the caller's preview", async () => {
