@@ -53,3 +53,16 @@ export async function featureRuns(): Promise<Record<string, StackRun>> {
     runs.plainModel = await runBedrock({ "bedrock-bridge:models": [PLAIN_MODEL] });
     return runs;
 }
+
+/**
+ * featureRuns, and the documented deploy-policy cases that read or create more: an existing boundary
+ * (existingBoundary), none at all (noBoundary).
+ */
+export async function deployPolicyRuns(): Promise<Record<string, StackRun>> {
+    const runs = await featureRuns();
+    runs.existingBoundary = await runCaller(runs.bedrock, {
+        "bedrock-bridge:permissionsBoundary": "arn:aws:iam::111111111111:policy/org/workload-boundary",
+    });
+    runs.noBoundary = await runBedrock({ "bedrock-bridge:permissionsBoundary": false });
+    return runs;
+}

@@ -46,6 +46,20 @@ export async function decide(req: SimRequest): Promise<Decision> {
     return response.overallResult as Decision;
 }
 
+/** A request of the deploy role's session (bedrock-bridge-deploy/gha) in `account`, decided against `policies` (plus `extra`). */
+export const asDeployRole =
+    (account: string, policies: unknown[]) =>
+    (action: string, resource: string, context: Record<string, string> = {}, extra: unknown[] = []) =>
+        decide({
+            principal: `arn:aws:sts::${account}:assumed-role/bedrock-bridge-deploy/gha`,
+            principalArn: `arn:aws:iam::${account}:role/bedrock-bridge-deploy`,
+            action,
+            resource,
+            resourceAccount: account,
+            identityPolicies: [...policies, ...extra],
+            context,
+        });
+
 /** The session ARN STS gives a role (path dropped, as AWS does). */
 export function sessionOf(roleArn: string, session = "test"): string {
     const [, partitionAcct, rest] = /^arn:(aws[\w-]*:iam::\d{12}):role\/(.+)$/.exec(roleArn) ?? [];

@@ -7,8 +7,8 @@ import * as path from "path";
 import { StackRun } from "../../tools/internal/harness";
 import { deployPolicy, RULES } from "../../tools/deployPolicy";
 import { decide } from "../support/iam";
-import { asPlan, runBedrock, runCaller } from "../support/stacks";
-import { featureRuns, PLAIN_MODEL } from "../support/featureRuns";
+import { asPlan } from "../support/stacks";
+import { deployPolicyRuns, PLAIN_MODEL } from "../support/featureRuns";
 import { boundaryStatements } from "../../components/shared/permissionsBoundary";
 import { policy } from "../../components/shared/iam";
 
@@ -21,12 +21,7 @@ const ROOT = path.join(__dirname, "..", "..");
 describe("deploy-policy", () => {
     let runs: Record<string, StackRun> = {};
     before(async () => {
-        runs = await featureRuns();
-        // Documented features that read or create more: an existing boundary, none at all.
-        runs.existingBoundary = await runCaller(runs.bedrock, {
-            "bedrock-bridge:permissionsBoundary": "arn:aws:iam::111111111111:policy/org/workload-boundary",
-        });
-        runs.noBoundary = await runBedrock({ "bedrock-bridge:permissionsBoundary": false });
+        runs = await deployPolicyRuns();
     });
 
     it("covers every resource type and data source of both example stacks and of every optional feature", () => {

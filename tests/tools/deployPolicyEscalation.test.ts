@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import { StackRun } from "../../tools/internal/harness";
 import { BOUNDARY_WRITE_ACTIONS, deployPolicy } from "../../tools/deployPolicy";
-import { ALLOW_ALL, decide, Decision } from "../support/iam";
+import { ALLOW_ALL, asDeployRole, decide, Decision } from "../support/iam";
 import { asPlan, runCaller } from "../support/stacks";
 import { featureRuns } from "../support/featureRuns";
 import { boundaryDocument } from "../../components/shared/permissionsBoundary";
@@ -25,18 +25,7 @@ type Ask = (action: string, resource: string, context?: Record<string, string>, 
 
 /** A request of the deploy role's session, decided against the derived policy (plus `extra` policies on the role). */
 function asDeployer(run: StackRun): Ask {
-    const doc = deployPolicy(asPlan(run)).document;
-    const account = run.outputs.accountId;
-    return (action, resource, context = {}, extra = []) =>
-        decide({
-            principal: `arn:aws:sts::${account}:assumed-role/bedrock-bridge-deploy/gha`,
-            principalArn: `arn:aws:iam::${account}:role/bedrock-bridge-deploy`,
-            action,
-            resource,
-            resourceAccount: account,
-            identityPolicies: [doc, ...extra],
-            context,
-        });
+    return asDeployRole(run.outputs.accountId, [deployPolicy(asPlan(run)).document]);
 }
 
 /**
@@ -210,15 +199,7 @@ describe("the deploy role, tried as an attacker would (IAM simulator)", () => {
             outputs: {},
         });
         const doc = deployPolicy(plan).document;
-        const can = (action: string, resource: string) =>
-            decide({
-                principal: "arn:aws:sts::111111111111:assumed-role/bedrock-bridge-deploy/gha",
-                principalArn: "arn:aws:iam::111111111111:role/bedrock-bridge-deploy",
-                action,
-                resource,
-                resourceAccount: "111111111111",
-                identityPolicies: [doc],
-            });
+        const can = asDeployRole("111111111111", [doc]);
         for (const action of ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"]) {
             assert.equal(await can(action, role), "Allowed", action);
             assert.equal(await can(action, "arn:aws:iam::111111111111:role/orders-task"), "ImplicitlyDenied", action);

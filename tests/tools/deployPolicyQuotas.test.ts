@@ -17,8 +17,8 @@ import {
     QUOTAS,
     split,
 } from "../../tools/deployPolicy";
-import { asPlan, runBedrock, runCaller } from "../support/stacks";
-import { featureRuns } from "../support/featureRuns";
+import { asPlan } from "../support/stacks";
+import { deployPolicyRuns } from "../support/featureRuns";
 import { scratchDir } from "../../emulation/scratch";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -64,11 +64,7 @@ function checkQuotas(label: string, merged: PolicyDocument, docs: NamedPolicy[],
 describe("deploy-policy: managed policies within IAM's quotas", () => {
     let runs: Record<string, StackRun> = {};
     before(async () => {
-        runs = await featureRuns();
-        runs.existingBoundary = await runCaller(runs.bedrock, {
-            "bedrock-bridge:permissionsBoundary": "arn:aws:iam::111111111111:policy/org/workload-boundary",
-        });
-        runs.noBoundary = await runBedrock({ "bedrock-bridge:permissionsBoundary": false });
+        runs = await deployPolicyRuns();
     });
 
     it("every stack and feature run: each policy within 6,144 characters, few enough for the role, the same grants as the merged policy", () => {

@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import { StackRun } from "../../tools/internal/harness";
 import { deployPolicy } from "../../tools/deployPolicy";
-import { decide } from "../support/iam";
+import { asDeployRole } from "../support/iam";
 import { asPlan, runBedrock, runCaller } from "../support/stacks";
 import { EVERY_CALLER_FEATURE } from "../support/featureRuns";
 import { planPair } from "../support/planPair";
@@ -23,21 +23,12 @@ describe("deploy-policy: the stack's own names only", () => {
         caller = await runCaller(await runBedrock(), EVERY_CALLER_FEATURE);
     });
 
-    const asDeployer = (run: StackRun) => {
-        const policies = deployPolicy(asPlan(run)).documents.map(d => d.document);
-        const account = run.outputs.accountId;
-        return (action: string, resource: string, context: Record<string, string> = {}) =>
-            decide({
-                principal: `arn:aws:sts::${account}:assumed-role/bedrock-bridge-deploy/gha`,
-                principalArn: `arn:aws:iam::${account}:role/bedrock-bridge-deploy`,
-                action,
-                resource,
-                resourceAccount: account,
-                // The managed policies as the role holds them.
-                identityPolicies: policies,
-                context,
-            });
-    };
+    // The managed policies as the role holds them.
+    const asDeployer = (run: StackRun) =>
+        asDeployRole(
+            run.outputs.accountId,
+            deployPolicy(asPlan(run)).documents.map(d => d.document),
+        );
     const of = (type: string) => caller.resources.filter(r => r.type === type);
 
     it("names every function, the table, the roles, the alarm topic and the alarms bedrock-bridge-<stack>-…", () => {

@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import type { StackRun } from "../../../tools/internal/harness";
 import { deployPolicy } from "../../../tools/deployPolicy";
 import { API_GATEWAY_LOGS_POLICY } from "../../../components/caller/apiGatewayAccount";
-import { decide } from "../../support/iam";
+import { asDeployRole } from "../../support/iam";
 import { asPlan, runBedrock, runCaller } from "../../support/stacks";
 
 const LOGS = API_GATEWAY_LOGS_POLICY("aws");
@@ -21,15 +21,7 @@ describe("API Gateway account setting: the logging role's boundary and the deplo
         run.resources.find(r => r.type === "aws:iam/policy:Policy" && r.name === "permissions-boundary-policy")!.state
             .arn as string;
     const can = (action: string, resource: string, context: Record<string, string> = {}) =>
-        decide({
-            principal: "arn:aws:sts::111111111111:assumed-role/bedrock-bridge-deploy/gha",
-            principalArn: "arn:aws:iam::111111111111:role/bedrock-bridge-deploy",
-            action,
-            resource,
-            resourceAccount: "111111111111",
-            identityPolicies: [deployPolicy(asPlan(run)).document],
-            context,
-        });
+        asDeployRole("111111111111", [deployPolicy(asPlan(run)).document])(action, resource, context);
 
     it("is kept on delete, with its one AWS-managed policy as boundary and as grant", () => {
         const r = role();
